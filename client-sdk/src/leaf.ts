@@ -1,0 +1,104 @@
+/**
+ * What a Merkle leaf commits to: the file's SHA-256 and, optionally, a claim about it (title, kind,
+ * author, previous version, AI process record). The encoding is versioned and byte-exact so that any
+ * implementation can rebuild the leaf from the receipt.
+ *
+ * priorproof-leaf/1:
+ *   leaf data  = 0x01 ‖ SHA-256(file) [32 bytes] ‖ claimSha256 [32 bytes, all zero when there is no claim]
+ *   claimSha256 = SHA-256(UTF-8 of the RFC 8785 (JCS) canonical JSON of the claim)
+ *   leaf hash  = SHA-256(0x00 ‖ leaf data)  (RFC 9162 §2.1.1, see merkle.ts)
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes } from "./bytes.ts";
+import { InputError } from "./errors.ts";
+import { hashLeaf } from "./merkle.ts";
+
+export const LEAF_ENCODING = "priorproof-leaf/1";
+/** First byte of priorproof-leaf/1 leaf data. */
+export const LEAF_VERSION_BYTE = 0x01;
+
+/** Kinds of asset a claim may name. */
+export const ASSET_KINDS = ["design", "trademark", "ai-image", "source", "other"] as const;
+export type AssetKind = (typeof ASSET_KINDS)[number];
+
+/** A JSON value as JCS canonicalizes it (finite numbers only). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A claim about the file, committed in the leaf. Everything in it is declared by the user; the
+ * timestamp proves only that this claim existed, with the file, no later than the anchor.
+ */
+export interface Claim {
+  readonly title?: string;
+  readonly kind?: AssetKind;
+  readonly author?: string;
+  readonly claimant?: string;
+  /** SHA-256 of an earlier version of the same work (lineage draft → final), lower-case 0x hex. */
+  readonly previous?: string;
+  /** For AI-generated images: the process record (model, prompt, seed, parameters, iterations). */
+  readonly aiProcess?: { readonly [key: string]: JsonValue };
+  /** Free-form notes. */
+  readonly note?: string;
+}
+
+/**
+ * RFC 8785 JSON Canonicalization Scheme: object members sorted by UTF-16 code units, no whitespace,
+ * ECMAScript number and string serialization (which is what JSON.stringify does for those).
+ *
+ * @example
+ * canonicalJson({ b: 1, a: "x" }) // '{"a":"x","b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) throw new InputError("INVALID_CLAIM", `claim holds a non-finite number: ${value}`);
+      return JSON.stringify(value);
+    case "string":
+      return JSON.stringify(value);
+    case "object": {
+      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+      // Default string sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
+      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    }
+    default:
+      throw new InputError("INVALID_CLAIM", `claim holds a ${typeof value}, which JSON cannot carry`);
+  }
+}
+
+/**
+ * SHA-256 of the claim's canonical JSON, or undefined when there is no claim (or it is empty).
+ *
+ * @example
+ * claimSha256({ title: "Power bank, rev. 3", kind: "design" }) // 32 bytes
+ */
+export function claimSha256(claim: Claim | undefined | null): Uint8Array | undefined {
+  if (!claim || Object.values(claim).every((v) => v === undefined)) return undefined;
+  return sha256(new TextEncoder().encode(canonicalJson(claim)));
+}
+
+/**
+ * Encodes priorproof-leaf/1 leaf data.
+ *
+ * @example
+ * encodeLeaf(fileDigest, claimSha256(claim)) // 65 bytes
+ */
+export function encodeLeaf(sha256OfFile: Uint8Array, claimDigest?: Uint8Array): Uint8Array {
+  if (sha256OfFile.length !== 32) throw new InputError("INVALID_LENGTH", `file digest has ${sha256OfFile.length} bytes, not 32`);
+  if (claimDigest && claimDigest.length !== 32) throw new InputError("INVALID_LENGTH", `claim digest has ${claimDigest.length} bytes, not 32`);
+  return concatBytes(Uint8Array.of(LEAF_VERSION_BYTE), sha256OfFile, claimDigest ?? new Uint8Array(32));
+}
+
+/**
+ * The leaf hash of a file digest and its optional claim: what the batch tree is built over.
+ *
+ * @example
+ * getLeafHash(fileDigest, { title: "Logo", kind: "trademark" })
+ */
+export function getLeafHash(sha256OfFile: Uint8Array, claim?: Claim | null): Uint8Array {
+  return hashLeaf(encodeLeaf(sha256OfFile, claimSha256(claim)));
+}

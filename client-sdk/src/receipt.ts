@@ -1,0 +1,269 @@
+/**
+ * The PriorProof receipt: a self-contained, versioned JSON document that proves a file digest (and its
+ * claim) was included in a batch whose Merkle root was witnessed by one or more anchors (an EVM chain,
+ * an RFC 3161 time-stamping authority). Specified in docs/receipt.md with a JSON Schema
+ * (docs/receipt.schema.json) and vectors.
+ *
+ * `parseReceipt` validates an untrusted document, collecting every bad field path before failing.
+ */
+import { fromHex, isHex32 } from "./bytes.ts";
+import { InputError } from "./errors.ts";
+import { ASSET_KINDS, type Claim, LEAF_ENCODING } from "./leaf.ts";
+
+export const RECEIPT_VERSION = "priorproof-receipt/1";
+
+export type Hex = `0x${string}`;
+
+/** The inclusion of the leaf in the anchored batch tree. */
+export interface ReceiptProof {
+  readonly root: Hex;
+  readonly treeSize: number;
+  readonly index: number;
+  readonly path: readonly Hex[];
+}
+
+/** What the receipt says was stamped. */
+export interface ReceiptSubject {
+  readonly sha256: Hex;
+  /** A second digest of another family (SHA3-256), present when the service saw the bytes. */
+  readonly sha3_256?: Hex;
+  readonly size?: number;
+  /** File name as submitted. */
+  readonly name?: string;
+  readonly mediaType?: string;
+  /** IPFS CID of the stored bytes and the import profile that recomputes it. */
+  readonly cid?: string;
+  readonly cidProfile?: string;
+  readonly encrypted?: boolean;
+}
+
+/** An EVM chain's witness: the root is in the contract's storage since `blockNumber`. */
+export interface EvmAnchor {
+  readonly type: "evm";
+  readonly proof: ReceiptProof;
+  readonly chainId: number;
+  readonly chainName: string;
+  /** True for a development chain (anvil): no evidential value. */
+  readonly development: boolean;
+  readonly contract: Hex;
+  readonly deployTxHash?: Hex;
+  readonly deployBlock?: number;
+  readonly txHash: Hex;
+  readonly blockNumber: number;
+  readonly blockHash: Hex;
+  /** Block timestamp, UTC ISO-8601 (the chain holds it as Unix seconds). */
+  readonly blockTime: string;
+  /** Depth of the block when the receipt was issued, and the depth the operator calls final. */
+  readonly confirmations: number;
+  readonly requiredConfirmations: number;
+  readonly explorerUrl?: string;
+  /** Block header and receipt-trie proof, for verification with no RPC (optional). */
+  readonly inclusion?: { readonly [key: string]: unknown };
+}
+
+/** An RFC 3161 time-stamp token over the batch root. */
+export interface Rfc3161Anchor {
+  readonly type: "rfc3161";
+  readonly proof: ReceiptProof;
+  readonly tsaUrl?: string;
+  /** base64 DER of the TimeStampToken (CMS ContentInfo). */
+  readonly token: string;
+  readonly genTime: string;
+  readonly serial: string;
+  readonly policy: string;
+  readonly tsa: { readonly subject: string; readonly issuer: string; readonly serial: string; readonly sha256Fingerprint: string };
+  readonly qualified: boolean;
+}
+
+export type Anchor = EvmAnchor | Rfc3161Anchor;
+
+/** priorproof-receipt/1 */
+export interface Receipt {
+  readonly version: typeof RECEIPT_VERSION;
+  /** Entry id at the issuing service. */
+  readonly id: string;
+  readonly subject: ReceiptSubject;
+  readonly claim?: Claim;
+  readonly leaf: { readonly encoding: typeof LEAF_ENCODING; readonly claimSha256: Hex | null; readonly hash: Hex };
+  /** The service record: not evidence of time (the anchors are). */
+  readonly service: {
+    readonly operator: string;
+    readonly url?: string;
+    /** When the service received the entry — its own clock, NOT the evidence. */
+    readonly receivedAt: string;
+    readonly requestId?: string;
+    readonly software: string;
+  };
+  readonly anchors: readonly Anchor[];
+  readonly issuedAt: string;
+}
+
+type Problems = string[];
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+function obj(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function str(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false, max = 10_000): void {
+  const v = o[key];
+  if (v === undefined && optional) return;
+  if (typeof v !== "string" || v.length > max) p.push(`${at}.${key}: expected a string`);
+}
+function hex32(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false): void {
+  const v = o[key];
+  if (v === undefined && optional) return;
+  if (!isHex32(v)) p.push(`${at}.${key}: expected 32 bytes of lower-case 0x hex`);
+}
+function uint(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false, min = 0): void {
+  const v = o[key];
+  if (v === undefined && optional) return;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) p.push(`${at}.${key}: expected an integer ≥ ${min}`);
+}
+function iso(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false): void {
+  const v = o[key];
+  if (v === undefined && optional) return;
+  if (typeof v !== "string" || !ISO.test(v) || Number.isNaN(Date.parse(v))) p.push(`${at}.${key}: expected a UTC ISO-8601 time`);
+}
+function bool(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false): void {
+  const v = o[key];
+  if (v === undefined && optional) return;
+  if (typeof v !== "boolean") p.push(`${at}.${key}: expected a boolean`);
+}
+
+function checkProof(p: Problems, v: unknown, at: string): void {
+  if (!obj(v)) {
+    p.push(`${at}: expected an object`);
+    return;
+  }
+  hex32(p, v, "root", at);
+  uint(p, v, "treeSize", at, false, 1);
+  uint(p, v, "index", at);
+  if (!Array.isArray(v.path) || v.path.length > 64) p.push(`${at}.path: expected an array of at most 64 nodes`);
+  else v.path.forEach((n, i) => isHex32(n) || p.push(`${at}.path[${i}]: expected 32 bytes of lower-case 0x hex`));
+}
+
+function checkAnchor(p: Problems, a: unknown, at: string): void {
+  if (!obj(a)) {
+    p.push(`${at}: expected an object`);
+    return;
+  }
+  checkProof(p, a.proof, `${at}.proof`);
+  if (a.type === "evm") {
+    uint(p, a, "chainId", at, false, 1);
+    str(p, a, "chainName", at);
+    bool(p, a, "development", at);
+    if (typeof a.contract !== "string" || !ADDRESS.test(a.contract)) p.push(`${at}.contract: expected a 20-byte 0x address`);
+    hex32(p, a, "deployTxHash", at, true);
+    uint(p, a, "deployBlock", at, true);
+    hex32(p, a, "txHash", at);
+    uint(p, a, "blockNumber", at);
+    hex32(p, a, "blockHash", at);
+    iso(p, a, "blockTime", at);
+    uint(p, a, "confirmations", at);
+    uint(p, a, "requiredConfirmations", at);
+    str(p, a, "explorerUrl", at, true);
+    if (a.inclusion !== undefined && !obj(a.inclusion)) p.push(`${at}.inclusion: expected an object`);
+  } else if (a.type === "rfc3161") {
+    str(p, a, "tsaUrl", at, true);
+    if (typeof a.token !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(a.token)) p.push(`${at}.token: expected base64`);
+    iso(p, a, "genTime", at);
+    str(p, a, "serial", at);
+    str(p, a, "policy", at);
+    if (!obj(a.tsa)) p.push(`${at}.tsa: expected an object`);
+    else for (const k of ["subject", "issuer", "serial", "sha256Fingerprint"]) str(p, a.tsa, k, `${at}.tsa`);
+    bool(p, a, "qualified", at);
+  } else {
+    p.push(`${at}.type: expected "evm" or "rfc3161"`);
+  }
+}
+
+function checkClaim(p: Problems, c: unknown): void {
+  if (!obj(c)) {
+    p.push("claim: expected an object");
+    return;
+  }
+  for (const k of ["title", "author", "claimant", "note"]) str(p, c, k, "claim", true, 2_000);
+  if (c.kind !== undefined && !(ASSET_KINDS as readonly unknown[]).includes(c.kind)) p.push(`claim.kind: expected one of ${ASSET_KINDS.join(", ")}`);
+  hex32(p, c, "previous", "claim", true);
+  if (c.aiProcess !== undefined && !obj(c.aiProcess)) p.push("claim.aiProcess: expected an object");
+  for (const k of Object.keys(c)) {
+    if (!["title", "kind", "author", "claimant", "previous", "aiProcess", "note"].includes(k)) p.push(`claim.${k}: unknown field`);
+  }
+}
+
+/**
+ * Lists every problem of an untrusted claim (empty when it is a valid claim).
+ *
+ * @example
+ * claimProblems({ kind: "painting" }) // ["claim.kind: expected one of design, trademark, ai-image, source, other"]
+ */
+export function claimProblems(claim: unknown): string[] {
+  const p: Problems = [];
+  checkClaim(p, claim);
+  return p;
+}
+
+/**
+ * Lists every problem of an untrusted receipt document (empty when it follows priorproof-receipt/1).
+ *
+ * @example
+ * receiptProblems(JSON.parse(text)) // ["anchors[0].blockHash: expected 32 bytes of lower-case 0x hex"]
+ */
+export function receiptProblems(doc: unknown): string[] {
+  const p: Problems = [];
+  if (!obj(doc)) return ["receipt: expected a JSON object"];
+  if (doc.version !== RECEIPT_VERSION) return [`version: expected "${RECEIPT_VERSION}", got ${JSON.stringify(doc.version)}`];
+  str(p, doc, "id", "receipt", false, 200);
+  if (!obj(doc.subject)) p.push("subject: expected an object");
+  else {
+    const s = doc.subject;
+    hex32(p, s, "sha256", "subject");
+    hex32(p, s, "sha3_256", "subject", true);
+    uint(p, s, "size", "subject", true);
+    str(p, s, "name", "subject", true, 1_000);
+    str(p, s, "mediaType", "subject", true, 255);
+    str(p, s, "cid", "subject", true, 200);
+    str(p, s, "cidProfile", "subject", true, 100);
+    bool(p, s, "encrypted", "subject", true);
+  }
+  if (doc.claim !== undefined) checkClaim(p, doc.claim);
+  if (!obj(doc.leaf)) p.push("leaf: expected an object");
+  else {
+    if (doc.leaf.encoding !== LEAF_ENCODING) p.push(`leaf.encoding: expected "${LEAF_ENCODING}"`);
+    if (doc.leaf.claimSha256 !== null) hex32(p, doc.leaf, "claimSha256", "leaf");
+    hex32(p, doc.leaf, "hash", "leaf");
+  }
+  if (!obj(doc.service)) p.push("service: expected an object");
+  else {
+    str(p, doc.service, "operator", "service", false, 1_000);
+    str(p, doc.service, "url", "service", true, 2_000);
+    iso(p, doc.service, "receivedAt", "service");
+    str(p, doc.service, "requestId", "service", true, 200);
+    str(p, doc.service, "software", "service", false, 200);
+  }
+  if (!Array.isArray(doc.anchors) || doc.anchors.length === 0) p.push("anchors: expected at least one anchor");
+  else doc.anchors.forEach((a, i) => checkAnchor(p, a, `anchors[${i}]`));
+  iso(p, doc, "issuedAt", "receipt");
+  return p;
+}
+
+/**
+ * Narrows an untrusted document to a receipt or throws `INVALID_RECEIPT` listing every bad field.
+ *
+ * @example
+ * const receipt = parseReceipt(JSON.parse(await readFile("receipt.json", "utf8")));
+ */
+export function parseReceipt(doc: unknown): Receipt {
+  const problems = receiptProblems(doc);
+  if (problems.length > 0) {
+    throw new InputError("INVALID_RECEIPT", `receipt is not ${RECEIPT_VERSION}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ""}`, { cause: problems });
+  }
+  return doc as unknown as Receipt;
+}
+
+/** The proof of a receipt anchor in the Merkle module's terms. */
+export function getInclusionProof(proof: ReceiptProof): { index: bigint; treeSize: bigint; path: Uint8Array[] } {
+  return { index: BigInt(proof.index), treeSize: BigInt(proof.treeSize), path: proof.path.map((n) => fromHex(n, 32)) };
+}

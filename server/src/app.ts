@@ -1,0 +1,156 @@
+/**
+ * The Fastify application factory: plugins (config, store, chain, ipfs, auth, services), then routes.
+ * `server.ts` is the only file that listens.
+ */
+import cors from "@fastify/cors";
+import multipart from "@fastify/multipart";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Config } from "./config.ts";
+import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
+import authPlugin from "./plugins/auth.ts";
+import chainPlugin from "./plugins/chain.ts";
+import configPlugin from "./plugins/config.ts";
+import ipfsPlugin from "./plugins/ipfs.ts";
+import servicesPlugin, { SOFTWARE } from "./plugins/services.ts";
+import storePlugin from "./plugins/store.ts";
+import healthRoutes from "./routes/health.ts";
+import ipfsRoutes from "./routes/ipfs.ts";
+import entriesRoutes from "./routes/v1/entries.ts";
+import eventsRoutes from "./routes/v1/events.ts";
+import evidenceRoutes from "./routes/v1/evidence.ts";
+import stampsRoutes from "./routes/v1/stamps.ts";
+import verifyRoutes from "./routes/v1/verify.ts";
+import { SHARED_SCHEMAS } from "./schemas/common.ts";
+
+/** Fastify and plugin error codes mapped to the service's stable codes. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_VALIDATION: "VALIDATION_FAILED",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "VALIDATION_FAILED",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "VALIDATION_FAILED",
+  FST_ERR_CTP_BODY_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  FST_ERR_CTP_INVALID_JSON_BODY: "VALIDATION_FAILED",
+  FST_REQ_FILE_TOO_LARGE: "FILE_TOO_LARGE",
+  FST_PARTS_LIMIT: "TOO_MANY_FIELDS",
+  FST_FILES_LIMIT: "TOO_MANY_FILES",
+  FST_FIELDS_LIMIT: "TOO_MANY_FIELDS",
+  FST_PROTO_VIOLATION: "INVALID_MULTIPART",
+  FST_INVALID_MULTIPART_CONTENT_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  FST_INVALID_JSON_FIELD_ERROR: "INVALID_MULTIPART",
+  FST_ERR_BAD_URL: "NOT_FOUND",
+  FST_ERR_ASYNC_CONSTRAINT: "VALIDATION_FAILED",
+};
+
+export interface BuildOptions {
+  readonly logger?: FastifyServerOptions["logger"];
+}
+
+/**
+ * Builds the app (not listening). The caller owns `config` (see loadConfig) and closes the app.
+ *
+ * @example
+ * const app = await buildApp(loadConfig(process.env));
+ * await app.listen({ host: app.config.host, port: app.config.port });
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: 16 * 1024 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    requestTimeout: 0, // uploads of gigabytes may take long; slow-loris is bounded by the timeouts below
+    connectionTimeout: 0,
+    keepAliveTimeout: 10_000,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
+  });
+  app.server.headersTimeout = 30_000;
+
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  // JSON and multipart only: any other body type is a 415, not a string handed to a JSON schema.
+  app.removeContentTypeParser("text/plain");
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    let code: ErrorCode;
+    let message = error.message;
+    let details: unknown;
+    if (error instanceof AppError) {
+      code = error.code;
+      details = error.details;
+    } else if ((error as FastifyError).validation) {
+      code = "VALIDATION_FAILED";
+      details = (error as FastifyError).validation;
+    } else if (error.code && FASTIFY_CODES[error.code]) {
+      code = FASTIFY_CODES[error.code] as ErrorCode;
+    } else if (error.statusCode === 429) {
+      code = "RATE_LIMITED";
+    } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      code = error.statusCode === 413 ? "PAYLOAD_TOO_LARGE" : error.statusCode === 415 ? "UNSUPPORTED_MEDIA_TYPE" : error.statusCode === 404 ? "NOT_FOUND" : "VALIDATION_FAILED";
+    } else {
+      code = "INTERNAL";
+    }
+    const status = code === "INTERNAL" ? 500 : ERROR_STATUS[code];
+    if (status >= 500) {
+      request.log.error({ err: error }, "request failed");
+      message = code === "INTERNAL" ? "internal error" : message;
+    } else {
+      request.log.info({ code, message }, "request rejected");
+    }
+    void reply.code(status).send({ error: details === undefined ? { code, message } : { code, message, details } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` } });
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: "same-site" } });
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false });
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => (typeof request.headers.authorization === "string" ? request.headers.authorization : request.ip),
+    errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "PriorProof", version: SOFTWARE.split("/")[1] ?? "0", description: "Evidence timestamping: SHA-256 digests batched into RFC 6962 Merkle trees and anchored on EVM chains." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register(configPlugin, { config });
+  await app.register(storePlugin);
+  await app.register(chainPlugin);
+  await app.register(ipfsPlugin);
+  await app.register(authPlugin);
+  await app.register(servicesPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(ipfsRoutes);
+  await app.register(
+    async (v1) => {
+      await v1.register(multipart, {
+        limits: {
+          fileSize: config.maxFileBytes,
+          files: config.maxFilesPerRequest,
+          fields: 20,
+          fieldSize: 64 * 1024,
+          parts: config.maxFilesPerRequest + 20,
+          headerPairs: 100,
+        },
+      });
+      await v1.register(stampsRoutes);
+      await v1.register(evidenceRoutes);
+      await v1.register(entriesRoutes);
+      await v1.register(eventsRoutes);
+      await v1.register(verifyRoutes);
+    },
+    { prefix: "/v1" },
+  );
+  return app;
+}

@@ -1,0 +1,90 @@
+/**
+ * `npm start`: the service on embedded defaults, nothing else to install. Under DATA_DIR (./data):
+ * a persistent anvil chain (chain/), the contract deployed once and reused (deployments/), SQLite
+ * (priorproof.db), the IPFS blockstore (ipfs/), and a development API key (dev-api-key.txt).
+ * With RPC_URL/CHAINS set, it serves those chains instead of starting anvil.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager } from "ethers";
+import { ensureDeployment } from "../chain/deploy.ts";
+import { DEV_MNEMONIC, startDevChain, type DevChain } from "../chain/devchain.ts";
+import { loadConfig, type ChainSettings, type Config } from "../config.ts";
+import { startServer, closeOnSignals } from "../server.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
+import { createTenantKey } from "../services/keys.ts";
+
+function devWallet(index: number): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
+}
+
+/** Starts anvil under the data dir, deploys (or reuses) the contract, and describes the chain. */
+export async function startEmbeddedChain(dataDir: string, log: (line: string) => void): Promise<{ chain: DevChain; settings: ChainSettings }> {
+  const chain = await startDevChain({ dataDir: join(dataDir, "chain"), blockTime: 1 });
+  const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
+  const admin = new NonceManager(devWallet(0).connect(provider));
+  const anchorer = devWallet(1);
+  const deploymentsDir = join(dataDir, "deployments");
+  await ensureDeployment({ deployer: admin, anchorers: [anchorer.address], deploymentsDir, log });
+  provider.destroy();
+  return {
+    chain,
+    settings: {
+      name: "anvil (development chain)",
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      development: true,
+      confirmations: 2,
+      anchorerKey: anchorer.privateKey,
+      deploymentsDir,
+    },
+  };
+}
+
+/** The development tenant's API key, created once and kept in the data dir. */
+export async function devApiKey(config: Config): Promise<string> {
+  const path = join(config.dataDir, "dev-api-key.txt");
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  const store = openSqliteStore(config.sqlitePath);
+  try {
+    const { key } = await createTenantKey(store, "dev", "created by npm start");
+    writeFileSync(path, key + "\n", { mode: 0o600 });
+    return key;
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  let config = loadConfig(process.env);
+  let devChain: DevChain | undefined;
+  if (config.chains.length === 0) {
+    const started = await startEmbeddedChain(config.dataDir, (line) => console.log(line));
+    devChain = started.chain;
+    config = { ...config, chains: [started.settings] };
+  }
+  const key = config.databaseUrl ? undefined : await devApiKey(config);
+  const { app, url } = await startServer(config);
+  const lines = [
+    "",
+    `PriorProof is running at ${url}`,
+    `  API docs:        ${url}/docs`,
+    `  Verify page:     ${url}/verify`,
+    `  Data directory:  ${config.dataDir}`,
+    ...config.chains.map((c) => `  Chain:           ${c.name} (id ${c.chainId}) at ${c.rpcUrl}${c.development ? " — development chain, no evidential value" : ""}`),
+    ...(key ? [`  Dev API key:     ${key}`, `  Try:             curl -H "authorization: Bearer ${key}" -H "content-type: application/json" -d '{"items":[{"sha256":"${"ab".repeat(32)}"}]}' ${url}/v1/stamps`] : []),
+    "",
+  ];
+  console.log(lines.join("\n"));
+  closeOnSignals(async () => {
+    await app.close();
+    await devChain?.stop();
+  });
+}
+
+if (import.meta.main) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Service configuration: every setting, its environment variable and its default. Only the config
+ * plugin (and the CLI entry points, which build the config for it) call `loadConfig(process.env)`.
+ * Documented in docs/configuration.md.
+ */
+import { resolve } from "node:path";
+
+export interface ChainSettings {
+  readonly name: string;
+  readonly rpcUrl: string;
+  /** Expected chain id; checked against the RPC at start. */
+  readonly chainId: number;
+  readonly development: boolean;
+  readonly confirmations: number;
+  readonly explorerUrl?: string;
+  /** 0x private key of the anchorer account (or use a keystore). */
+  readonly anchorerKey?: string;
+  readonly anchorerKeystore?: string;
+  readonly anchorerKeystorePassword?: string;
+  /** Directory of deployment records (`<chainId>.json`). */
+  readonly deploymentsDir: string;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly sqlitePath: string;
+  /** Chains to anchor on. Empty: `npm start` starts the embedded development chain. */
+  readonly chains: readonly ChainSettings[];
+  readonly batchIntervalMs: number;
+  readonly batchMaxSize: number;
+  readonly anchorTickMs: number;
+  readonly maxFileBytes: number;
+  readonly maxFilesPerRequest: number;
+  readonly ipfsApiUrl?: string;
+  readonly ipfsProfile: "unixfs-v1-2025" | "kubo-legacy";
+  readonly operator: string;
+  readonly publicUrl?: string;
+  readonly logLevel: string;
+  /** Run the batcher and the anchorer in this process. */
+  readonly workers: boolean;
+  readonly rateLimitPerMinute: number;
+  readonly corsOrigins: readonly string[];
+  readonly tsaUrl?: string;
+  readonly tsaCaFile?: string;
+  readonly organisationTimeZone?: string;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: Record<string, string | undefined>, key: string, fallback: number, min = 0): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${key} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function parseChains(env: Record<string, string | undefined>, dataDir: string): ChainSettings[] {
+  if (env.CHAINS) {
+    let list: unknown;
+    try {
+      list = JSON.parse(env.CHAINS);
+    } catch {
+      throw new ConfigError("CHAINS must be a JSON array of chain objects");
+    }
+    if (!Array.isArray(list)) throw new ConfigError("CHAINS must be a JSON array of chain objects");
+    return list.map((c, i) => {
+      const o = c as Record<string, unknown>;
+      if (typeof o.rpcUrl !== "string" || typeof o.chainId !== "number") throw new ConfigError(`CHAINS[${i}] needs rpcUrl and chainId`);
+      return {
+        name: typeof o.name === "string" ? o.name : `chain ${o.chainId}`,
+        rpcUrl: o.rpcUrl,
+        chainId: o.chainId,
+        development: o.development === true,
+        confirmations: typeof o.confirmations === "number" ? o.confirmations : 12,
+        ...(typeof o.explorerUrl === "string" ? { explorerUrl: o.explorerUrl } : {}),
+        ...(typeof o.anchorerKey === "string" ? { anchorerKey: o.anchorerKey } : {}),
+        ...(typeof o.anchorerKeystore === "string" ? { anchorerKeystore: o.anchorerKeystore, anchorerKeystorePassword: String(o.anchorerKeystorePassword ?? "") } : {}),
+        deploymentsDir: typeof o.deploymentsDir === "string" ? o.deploymentsDir : resolve("deployments"),
+      };
+    });
+  }
+  if (!env.RPC_URL) return [];
+  const chainId = int(env, "CHAIN_ID", 0, 1);
+  if (!chainId) throw new ConfigError("CHAIN_ID is required with RPC_URL");
+  return [{
+    name: env.CHAIN_NAME ?? `chain ${chainId}`,
+    rpcUrl: env.RPC_URL,
+    chainId,
+    development: env.CHAIN_DEVELOPMENT === "true",
+    confirmations: int(env, "CONFIRMATIONS", 12, 1),
+    ...(env.EXPLORER_URL ? { explorerUrl: env.EXPLORER_URL } : {}),
+    ...(env.ANCHORER_PRIVATE_KEY ? { anchorerKey: env.ANCHORER_PRIVATE_KEY } : {}),
+    ...(env.ANCHORER_KEYSTORE ? { anchorerKeystore: env.ANCHORER_KEYSTORE, anchorerKeystorePassword: env.ANCHORER_KEYSTORE_PASSWORD ?? "" } : {}),
+    deploymentsDir: resolve(env.DEPLOYMENTS_DIR ?? "deployments"),
+  }];
+}
+
+/**
+ * Reads and validates the configuration from an environment.
+ *
+ * @example
+ * const config = loadConfig({ ...process.env, DATA_DIR: "/var/lib/priorproof" });
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const dataDir = resolve(env.DATA_DIR ?? "data");
+  const profile = env.IPFS_PROFILE ?? "unixfs-v1-2025";
+  if (profile !== "unixfs-v1-2025" && profile !== "kubo-legacy") throw new ConfigError(`IPFS_PROFILE must be unixfs-v1-2025 or kubo-legacy, got ${profile}`);
+  return {
+    host: env.HOST ?? "127.0.0.1",
+    port: int(env, "PORT", 8080),
+    dataDir,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    sqlitePath: resolve(dataDir, "priorproof.db"),
+    chains: parseChains(env, dataDir),
+    batchIntervalMs: int(env, "BATCH_INTERVAL_MS", 5_000, 50),
+    batchMaxSize: int(env, "BATCH_MAX_SIZE", 4_096, 1),
+    anchorTickMs: int(env, "ANCHOR_TICK_MS", 1_000, 50),
+    maxFileBytes: int(env, "MAX_FILE_BYTES", 2 * 1024 ** 3, 1),
+    maxFilesPerRequest: int(env, "MAX_FILES_PER_REQUEST", 20, 1),
+    ...(env.IPFS_API_URL ? { ipfsApiUrl: env.IPFS_API_URL } : {}),
+    ipfsProfile: profile,
+    operator: env.OPERATOR ?? "PriorProof self-hosted instance (operator not configured: set OPERATOR)",
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, "") } : {}),
+    logLevel: env.LOG_LEVEL ?? "info",
+    workers: env.WORKERS !== "false",
+    rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 6_000_000, 1),
+    corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
+    ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),
+    ...(env.ORGANISATION_TIME_ZONE ? { organisationTimeZone: env.ORGANISATION_TIME_ZONE } : {}),
+  };
+}

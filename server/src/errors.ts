@@ -1,0 +1,53 @@
+/**
+ * The one error registry of the service: every error a client can see has a stable code, an HTTP
+ * status and a short message. Services throw `AppError`; the error handler turns it into
+ * `{ "error": { "code", "message", "details"? } }`.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  INVALID_DIGEST: 400,
+  INVALID_CLAIM: 400,
+  INVALID_RECEIPT: 400,
+  INVALID_MULTIPART: 400,
+  NO_FILES: 400,
+  TOO_MANY_FILES: 400,
+  TOO_MANY_FIELDS: 400,
+  INVALID_CID: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  ENTRY_NOT_FOUND: 404,
+  CONTENT_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_ACCEPTABLE: 406,
+  RECEIPT_PENDING: 409,
+  FILE_TOO_LARGE: 413,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  REQUEST_HEADER_TOO_LARGE: 431,
+  INTERNAL: 500,
+  IPFS_UNAVAILABLE: 503,
+  NOT_READY: 503,
+  REQUEST_TIMEOUT: 408,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * A client-visible failure.
+ *
+ * @example
+ * throw new AppError("ENTRY_NOT_FOUND", `no entry ${id}`);
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.statusCode = ERROR_STATUS[code];
+    this.details = details;
+    this.name = "AppError";
+  }
+}

@@ -1,0 +1,32 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { AppError } from "../errors.ts";
+import { hashApiKey } from "../services/keys.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyRequest {
+    tenantId: string;
+  }
+}
+
+/**
+ * Bearer API keys. Keys are stored as SHA-256 hashes and looked up by hash, so the comparison never
+ * touches the secret itself and takes the same time whatever the key.
+ */
+export default fp(
+  async (app) => {
+    app.decorateRequest("tenantId", "");
+    app.decorate("authenticate", async (request: FastifyRequest) => {
+      const header = request.headers.authorization;
+      const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      if (!match?.[1]) throw new AppError("UNAUTHORIZED", "an API key is required: Authorization: Bearer <key>");
+      const key = await app.store.findApiKey(hashApiKey(match[1]));
+      if (!key) throw new AppError("UNAUTHORIZED", "unknown or revoked API key");
+      request.tenantId = key.tenantId;
+    });
+  },
+  { name: "auth", dependencies: ["store"] },
+);

@@ -1,0 +1,70 @@
+import fp from "fastify-plugin";
+import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
+import { createBatcher, type Batcher } from "../services/batcher.ts";
+import { createEventBus, type EventBus } from "../services/events.ts";
+import { createIngest, type Ingest } from "../services/ingest.ts";
+import { createReceipts, type Receipts } from "../services/receipts.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    events: EventBus;
+    ingest: Ingest;
+    batcher: Batcher;
+    anchorers: Map<number, Anchorer>;
+    receipts: Receipts;
+  }
+}
+
+export const SOFTWARE = "priorproof-server/0.1.0";
+
+/**
+ * Composes the domain services over the store, the chains and IPFS, and runs the batcher and one
+ * anchorer per chain in this process when `workers` is on.
+ */
+export default fp(
+  async (app) => {
+    const { config, store, ipfs } = app;
+    const chainIds = [...app.chains.keys()];
+    const events = createEventBus();
+    const batcher = createBatcher({
+      store,
+      chainIds,
+      maxSize: config.batchMaxSize,
+      intervalMs: config.batchIntervalMs,
+      onBatch: (b) => app.log.info({ batch: b.id, chainId: b.chainId, size: b.treeSize, root: b.root }, "batch closed"),
+      onError: (e) => app.log.error({ err: e }, "batch close failed"),
+    });
+    const ingest = createIngest({
+      store,
+      chainIds,
+      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      cidProfile: config.ipfsProfile,
+      maxFileBytes: config.maxFileBytes,
+      onEntries: (n) => batcher.notify(n),
+      warn: (message, error) => app.log.warn({ err: error }, message),
+    });
+    const anchorers = new Map<number, Anchorer>();
+    for (const chain of app.chains.values()) {
+      anchorers.set(chain.config.chainId, createAnchorer({ store, chain, events, tickMs: config.anchorTickMs, log: app.log }));
+    }
+    const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
+
+    app.decorate("events", events);
+    app.decorate("ingest", ingest);
+    app.decorate("batcher", batcher);
+    app.decorate("anchorers", anchorers);
+    app.decorate("receipts", receipts);
+
+    if (config.workers) {
+      app.addHook("onReady", async () => {
+        batcher.start();
+        for (const a of anchorers.values()) a.start();
+      });
+    }
+    app.addHook("onClose", async () => {
+      await batcher.stop();
+      for (const a of anchorers.values()) await a.stop();
+    });
+  },
+  { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },
+);

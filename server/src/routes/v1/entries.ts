@@ -1,0 +1,76 @@
+import type { FastifyPluginAsync } from "fastify";
+import { AppError } from "../../errors.ts";
+import { errorResponses } from "../../schemas/common.ts";
+import { describeEntry } from "../../services/entries.ts";
+import { normalizeDigest } from "../../services/ingest.ts";
+
+/** The tenant's entries: one by id, a search by digest or by `previous` (lineage), and receipts. */
+const entries: FastifyPluginAsync = async (app) => {
+  app.addHook("onRequest", app.authenticate);
+
+  const own = async (tenantId: string, id: string) => {
+    const entry = await app.store.getEntry(id);
+    // Another tenant's entry is reported exactly like a missing one.
+    if (!entry || entry.tenantId !== tenantId) throw new AppError("ENTRY_NOT_FOUND", `no entry ${id}`);
+    return entry;
+  };
+  const idParams = { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } as const;
+
+  app.get<{ Params: { id: string } }>(
+    "/entries/:id",
+    { schema: { summary: "An entry with its anchors and status history", tags: ["entries"], security: [{ bearer: [] }], params: idParams, response: { 200: { $ref: "EntryView#" }, ...errorResponses } } },
+    async (request) => {
+      const entry = await own(request.tenantId, request.params.id);
+      return describeEntry(entry, await app.store.getEntryBatches(entry.seq));
+    },
+  );
+
+  app.get<{ Querystring: { sha256?: string; previous?: string; limit: number; after?: number } }>(
+    "/entries",
+    {
+      schema: {
+        summary: "The tenant's entries with a digest, or the later versions of one (previous = digest)",
+        tags: ["entries"],
+        security: [{ bearer: [] }],
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            sha256: { $ref: "DigestInput#" },
+            previous: { $ref: "DigestInput#" },
+            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+            after: { type: "integer", minimum: 0, description: "cursor: the `seq` of the last entry of the previous page" },
+          },
+        },
+        response: { 200: { type: "object", properties: { entries: { type: "array", items: { $ref: "EntryView#" } }, next: { type: ["integer", "null"] } } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const found = await app.store.findEntries(request.tenantId, {
+        ...(q.sha256 ? { sha256: normalizeDigest(q.sha256) } : {}),
+        ...(q.previous ? { previous: normalizeDigest(q.previous) } : {}),
+        limit: q.limit,
+        ...(q.after !== undefined ? { afterSeq: q.after } : {}),
+      });
+      const views = await Promise.all(found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq))));
+      return { entries: views, next: found.length === q.limit ? (found[found.length - 1]?.seq ?? null) : null };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/entries/:id/receipt",
+    {
+      schema: {
+        summary: "The self-contained receipt (priorproof-receipt/1) once anchored; 409 RECEIPT_PENDING before",
+        tags: ["entries"],
+        security: [{ bearer: [] }],
+        params: idParams,
+        response: { 200: { type: "object", additionalProperties: true }, ...errorResponses },
+      },
+    },
+    async (request) => app.receipts.getReceipt(await own(request.tenantId, request.params.id)),
+  );
+};
+
+export default entries;

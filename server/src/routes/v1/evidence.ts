@@ -1,0 +1,65 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { Claim } from "@priorproof/client-sdk";
+import { AppError } from "../../errors.ts";
+import { errorResponses } from "../../schemas/common.ts";
+import { describeEntry } from "../../services/entries.ts";
+import type { UploadedFile } from "../../services/ingest.ts";
+
+const CLAIM_FIELDS = new Set(["title", "kind", "author", "claimant", "previous", "note"]);
+
+/** Keeps a submitted file name as evidence of what was sent, minus control characters and excess length. */
+function cleanName(name: string | undefined): string | null {
+  if (!name) return null;
+  const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 255);
+  return cleaned || null;
+}
+
+/**
+ * POST /v1/evidence — multipart upload of one or more files (plus optional claim fields, which apply to
+ * every file of the request). Each file is streamed once through SHA-256, SHA3-256 and the IPFS
+ * importer; entries are recorded only when the whole request succeeded.
+ */
+const evidence: FastifyPluginAsync = async (app) => {
+  app.post(
+    "/evidence",
+    {
+      onRequest: app.authenticate,
+      schema: {
+        summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note)",
+        tags: ["evidence"],
+        security: [{ bearer: [] }],
+        consumes: ["multipart/form-data"],
+        response: { 202: { type: "object", properties: { entries: { type: "array", items: { $ref: "EntryView#" } } } }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send multipart/form-data with one or more file parts");
+      const files: UploadedFile[] = [];
+      const fields: Record<string, string> = {};
+      let claimJson: unknown;
+      for await (const part of request.parts()) {
+        if (part.type === "file") {
+          const uploaded = await app.ingest.importUpload(part.file, { name: cleanName(part.filename), mediaType: part.mimetype || null });
+          if (part.file.truncated) throw new AppError("FILE_TOO_LARGE", `file exceeds the ${app.config.maxFileBytes}-byte limit`);
+          files.push(uploaded);
+        } else if (part.fieldname === "claim") {
+          try {
+            claimJson = JSON.parse(String(part.value));
+          } catch {
+            throw new AppError("INVALID_CLAIM", "the claim field must be a JSON object");
+          }
+        } else if (CLAIM_FIELDS.has(part.fieldname)) {
+          fields[part.fieldname] = String(part.value);
+        } else {
+          throw new AppError("VALIDATION_FAILED", `unknown field ${JSON.stringify(part.fieldname.slice(0, 50))}`);
+        }
+      }
+      if (files.length === 0) throw new AppError("NO_FILES", "the request holds no file part");
+      const claim = (claimJson !== undefined ? { ...(claimJson as object), ...fields } : Object.keys(fields).length ? fields : undefined) as Claim | undefined;
+      const entries = await app.ingest.recordUploads(request.tenantId, files, claim, request.id);
+      return reply.code(202).send({ entries: entries.map((e) => describeEntry(e, [])) });
+    },
+  );
+};
+
+export default evidence;

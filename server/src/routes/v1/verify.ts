@@ -1,0 +1,115 @@
+import type { FastifyPluginAsync } from "fastify";
+import { createHash } from "node:crypto";
+import { createChainReader, fromHex, verifyReceipt, type ChainReader } from "@priorproof/client-sdk";
+import { AppError } from "../../errors.ts";
+import { errorResponses } from "../../schemas/common.ts";
+import { normalizeDigest } from "../../services/ingest.ts";
+
+const CheckSchema = {
+  type: "object",
+  properties: { id: { type: "string" }, title: { type: "string" }, status: { type: "string", enum: ["passed", "failed", "not-checked"] }, code: { type: "string" }, detail: { type: "string" } },
+} as const;
+const VerdictSchema = {
+  type: "object",
+  properties: {
+    verified: { type: "boolean" },
+    existedNoLaterThan: { type: "string" },
+    warnings: { type: "array", items: { type: "string" } },
+    checks: { type: "array", items: CheckSchema },
+  },
+} as const;
+
+/** Public verification: anyone can ask whether a digest is anchored, or have a receipt checked. */
+const verify: FastifyPluginAsync = async (app) => {
+  const readers = (): Record<string, ChainReader> => {
+    const out: Record<string, ChainReader> = {};
+    for (const [id, chain] of app.chains) out[String(id)] = createChainReader(chain.provider);
+    return out;
+  };
+
+  app.get<{ Querystring: { sha256: string } }>(
+    "/verify",
+    {
+      schema: {
+        summary: "Is this digest anchored, and when? (public; reveals no tenant or file name)",
+        tags: ["verify"],
+        querystring: { type: "object", required: ["sha256"], additionalProperties: false, properties: { sha256: { $ref: "DigestInput#" } } },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              sha256: { type: "string" },
+              anchored: { type: "boolean" },
+              anchors: { type: "array", items: { type: "object", properties: { chainId: { type: "integer" }, chainName: { type: "string" }, development: { type: "boolean" }, contract: { type: "string" }, txHash: { type: "string" }, blockNumber: { type: "integer" }, blockTime: { type: "string" }, status: { type: "string" } } } },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const sha256 = normalizeDigest(request.query.sha256);
+      const entries = await app.store.findAnchoredBySha256(sha256, 20);
+      const anchors = [];
+      for (const e of entries) {
+        for (const { batch } of await app.store.getEntryBatches(e.seq)) {
+          if (batch.status !== "anchored" && batch.status !== "confirmed") continue;
+          const chain = app.chains.get(batch.chainId);
+          anchors.push({
+            chainId: batch.chainId, chainName: chain?.config.name ?? `chain ${batch.chainId}`, development: chain?.config.development ?? false,
+            contract: chain?.deployment.address ?? "", txHash: batch.txHash ?? "", blockNumber: batch.blockNumber ?? 0, blockTime: batch.blockTime ?? "", status: batch.status,
+          });
+        }
+      }
+      anchors.sort((a, b) => a.blockTime.localeCompare(b.blockTime));
+      return { sha256, anchored: anchors.length > 0, anchors };
+    },
+  );
+
+  app.post<{ Body: { receipt: unknown; sha256?: string } }>(
+    "/verify",
+    {
+      schema: {
+        summary: "Verify a receipt (and optionally a file digest) against the chain: every check with its outcome",
+        tags: ["verify"],
+        body: { type: "object", required: ["receipt"], additionalProperties: false, properties: { receipt: { type: "object" }, sha256: { $ref: "DigestInput#" } } },
+        response: { 200: VerdictSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { receipt, sha256 } = request.body;
+      return verifyReceipt(receipt, { ...(sha256 ? { sha256: fromHex(normalizeDigest(sha256), 32) } : {}), chains: readers() });
+    },
+  );
+
+  // The same with the file itself (multipart: `receipt` field, `file` part), hashed as it streams.
+  app.post(
+    "/verify/file",
+    {
+      schema: { summary: "Verify a receipt against an uploaded file (multipart: receipt, file); the file is hashed and discarded", tags: ["verify"], consumes: ["multipart/form-data"], response: { 200: VerdictSchema, ...errorResponses } },
+    },
+    async (request) => {
+      if (!request.isMultipart()) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send multipart/form-data with a receipt field and a file part");
+      let receipt: unknown;
+      let digest: Uint8Array | undefined;
+      for await (const part of request.parts()) {
+        if (part.type === "file") {
+          const h = createHash("sha256");
+          for await (const chunk of part.file) h.update(chunk as Buffer);
+          if (part.file.truncated) throw new AppError("FILE_TOO_LARGE", "file exceeds the upload limit");
+          digest = new Uint8Array(h.digest());
+        } else if (part.fieldname === "receipt") {
+          try {
+            receipt = JSON.parse(String(part.value));
+          } catch {
+            throw new AppError("INVALID_RECEIPT", "the receipt field is not JSON");
+          }
+        }
+      }
+      if (receipt === undefined) throw new AppError("INVALID_RECEIPT", "no receipt field");
+      return verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), chains: readers() });
+    },
+  );
+};
+
+export default verify;

@@ -1,0 +1,51 @@
+/**
+ * The only file that listens: builds the app from a config and serves it until SIGINT/SIGTERM.
+ * Run directly (`node server/src/server.ts`) it serves the configuration in the environment, which must
+ * name its chains (RPC_URL … or CHAINS); `npm start` (cli/start.ts) adds the embedded dev chain.
+ */
+import type { FastifyInstance } from "fastify";
+import { buildApp, type BuildOptions } from "./app.ts";
+import { loadConfig, type Config } from "./config.ts";
+
+/**
+ * Builds and starts the service; resolves the listening app and its base URL.
+ *
+ * @example
+ * const { app, url } = await startServer(loadConfig(process.env));
+ */
+export async function startServer(config: Config, options: BuildOptions = {}): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildApp(config, options);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  return { app, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}` };
+}
+
+/** Closes `close` once on SIGINT/SIGTERM, then exits. */
+export function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      close().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (import.meta.main) {
+  const config = loadConfig(process.env);
+  if (config.chains.length === 0) {
+    console.error("no chain configured: set RPC_URL + CHAIN_ID + ANCHORER_PRIVATE_KEY (or CHAINS), or use npm start for the embedded dev chain");
+    process.exit(2);
+  }
+  const { app, url } = await startServer(config);
+  app.log.info({ url }, "PriorProof listening");
+  closeOnSignals(() => app.close());
+}

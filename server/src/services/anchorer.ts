@@ -1,0 +1,213 @@
+/**
+ * The anchorer of one chain (exactly one runs per chain; see the lease in the store). Each tick:
+ *   built    → if the root is already on chain, adopt it; else sign anchor(root, size) with the next
+ *              nonce, store the signed transaction (sending), then broadcast it (sent).
+ *   sending/sent → mined: anchored. Dropped or unknown: re-broadcast the stored transaction; its nonce
+ *              taken by another: sign anew. Pending too long: replace with higher fees, same nonce.
+ *   anchored → block hash still canonical and `confirmations` deep: confirmed. Block reorganised away:
+ *              back to built (receipts issued meanwhile are superseded and say so).
+ * The order makes crashes harmless: a batch is written before its transaction exists, the transaction
+ * before it is sent, and a root found on chain is adopted, never sent twice.
+ */
+import type { ChainClient } from "../chain/client.ts";
+import type { BatchRecord, Store } from "../store/types.ts";
+import type { EventBus } from "./events.ts";
+
+export interface AnchorerDeps {
+  readonly store: Store;
+  readonly chain: ChainClient;
+  readonly events?: EventBus;
+  readonly tickMs?: number;
+  /** Replace a transaction still pending after this long with one paying higher fees. */
+  readonly replaceAfterMs?: number;
+  /** Captures the offline inclusion proof (block header + receipt-trie proof) of a mined anchor. */
+  readonly captureInclusion?: (txHash: string) => Promise<unknown>;
+  readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export interface Anchorer {
+  /** One pass over every unfinished batch of the chain. */
+  tick(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+  /** Whether the last tick reached the chain. */
+  readonly healthy: boolean;
+  readonly lastError: string | undefined;
+}
+
+export function createAnchorer(deps: AnchorerDeps): Anchorer {
+  const { store, chain } = deps;
+  const chainId = chain.config.chainId;
+  const K = Math.max(1, chain.config.confirmations);
+  const replaceAfterMs = deps.replaceAfterMs ?? 60_000;
+  let nextNonce: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> | undefined;
+  let healthy = true;
+  let lastError: string | undefined;
+
+  const publish = async (batch: BatchRecord, status: "batched" | "anchored" | "confirmed", superseded = false) => {
+    if (!deps.events) return;
+    const at = new Date().toISOString();
+    for (const e of await store.getBatchEntryIds(batch.id)) {
+      const event = { type: "entry.status" as const, entryId: e.id, status, batchId: batch.id, chainId, txHash: batch.txHash, blockNumber: batch.blockNumber, at };
+      deps.events.publish(e.tenantId, superseded ? { ...event, superseded } : event);
+    }
+  };
+
+  const takeNonce = async (): Promise<number> => {
+    const pending = await chain.pendingNonce();
+    const nonce = Math.max(pending, nextNonce ?? 0);
+    nextNonce = nonce + 1;
+    return nonce;
+  };
+
+  /** The root is on chain (by our transaction or an earlier one): record where. */
+  const adopt = async (batch: BatchRecord): Promise<boolean> => {
+    const mined = await chain.findAnchored(batch.root);
+    if (!mined) return false;
+    const ok = await store.updateBatch(batch.id, batch.status, {
+      status: "anchored", txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash,
+      blockTime: mined.blockTime, anchoredAt: new Date().toISOString(), lastError: null,
+    });
+    if (ok) {
+      deps.log?.info({ batch: batch.id, chainId, txHash: mined.txHash, block: mined.blockNumber }, "batch anchored");
+      await publish({ ...batch, txHash: mined.txHash, blockNumber: mined.blockNumber }, "anchored");
+    }
+    return true;
+  };
+
+  const send = async (batch: BatchRecord, feeBump = 1, nonce?: number): Promise<void> => {
+    const signed = await chain.signAnchor(batch.root, batch.treeSize, nonce ?? (await takeNonce()), feeBump);
+    const stored = await store.updateBatch(batch.id, batch.status, {
+      status: "sending", txHash: signed.txHash, nonce: signed.nonce, rawTx: signed.rawTx, sentAt: new Date().toISOString(),
+      attempts: batch.attempts + 1,
+    });
+    if (!stored) return;
+    await chain.broadcast(signed.rawTx);
+    await store.updateBatch(batch.id, "sending", { status: "sent" });
+    deps.log?.info({ batch: batch.id, chainId, txHash: signed.txHash, nonce: signed.nonce, size: batch.treeSize }, "anchor transaction sent");
+  };
+
+  const handleBuilt = async (batch: BatchRecord) => {
+    if (await adopt(batch)) return;
+    await send(batch);
+  };
+
+  const handleSent = async (batch: BatchRecord) => {
+    if (!batch.txHash || !batch.rawTx) return send({ ...batch });
+    const receipt = await chain.getReceipt(batch.txHash);
+    if (receipt) {
+      if (receipt.status === 1 || (await chain.getAnchor(batch.root)).timestamp !== 0n) {
+        if (await adopt(batch)) return;
+      }
+      // Reverted and the root is not on chain: start over with a fresh transaction.
+      await store.updateBatch(batch.id, batch.status, { status: "built", txHash: null, rawTx: null, nonce: null, lastError: `transaction ${batch.txHash} reverted` });
+      return;
+    }
+    if (await adopt(batch)) return;
+    try {
+      await chain.broadcast(batch.rawTx);
+      if (batch.status === "sending") await store.updateBatch(batch.id, "sending", { status: "sent" });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (/nonce too low|nonce has already been used|replacement transaction underpriced/i.test(message) && !/underpriced/i.test(message)) {
+        // The nonce went to another transaction; this one can never be mined.
+        await store.updateBatch(batch.id, batch.status, { status: "built", txHash: null, rawTx: null, nonce: null, lastError: message.slice(0, 500) });
+        return;
+      }
+      throw e;
+    }
+    const age = Date.now() - Date.parse(batch.sentAt ?? new Date().toISOString());
+    if (age > replaceAfterMs && batch.nonce !== null) {
+      deps.log?.warn({ batch: batch.id, txHash: batch.txHash, ageMs: age }, "anchor transaction stuck: replacing with higher fees");
+      await send(batch, 1.5 ** Math.min(batch.attempts, 8), batch.nonce);
+    }
+  };
+
+  const handleAnchored = async (batch: BatchRecord, head: number) => {
+    if (batch.blockNumber === null || !batch.blockHash) return;
+    const block = await chain.getBlock(batch.blockNumber);
+    if (!block || block.hash.toLowerCase() !== batch.blockHash.toLowerCase()) {
+      // Reorganised: find where (if anywhere) the transaction or the root lives now.
+      const mined = await chain.findAnchored(batch.root);
+      if (mined) {
+        await store.updateBatch(batch.id, "anchored", { txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, blockTime: mined.blockTime, inclusion: null });
+      } else {
+        await store.updateBatch(batch.id, "anchored", { status: "built", txHash: null, rawTx: null, nonce: null, blockNumber: null, blockHash: null, blockTime: null, anchoredAt: null, inclusion: null, lastError: `block ${batch.blockNumber} reorganised away` });
+        await publish(batch, "batched", true);
+      }
+      deps.log?.warn({ batch: batch.id, block: batch.blockNumber, was: batch.blockHash, now: mined?.blockHash }, "anchor block reorganised");
+      return;
+    }
+    let inclusion = batch.inclusion;
+    if (!inclusion && deps.captureInclusion && batch.txHash) {
+      try {
+        inclusion = JSON.stringify(await deps.captureInclusion(batch.txHash));
+        await store.updateBatch(batch.id, "anchored", { inclusion });
+      } catch (e) {
+        deps.log?.warn({ batch: batch.id, err: e instanceof Error ? e.message : String(e) }, "could not capture the block-header proof");
+      }
+    }
+    if (head - batch.blockNumber + 1 >= K) {
+      if (await store.updateBatch(batch.id, "anchored", { status: "confirmed", confirmedAt: new Date().toISOString() })) {
+        deps.log?.info({ batch: batch.id, chainId, block: batch.blockNumber, confirmations: head - batch.blockNumber + 1 }, "batch confirmed");
+        await publish(batch, "confirmed");
+      }
+    }
+  };
+
+  const tickOnce = async () => {
+    const batches = await store.listBatches(chainId, ["built", "sending", "sent", "anchored"]);
+    if (batches.length === 0) {
+      healthy = true;
+      return;
+    }
+    const head = await chain.getBlockNumber();
+    for (const batch of batches) {
+      try {
+        if (batch.status === "built") await handleBuilt(batch);
+        else if (batch.status === "sending" || batch.status === "sent") await handleSent(batch);
+        else await handleAnchored(batch, head);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        await store.updateBatch(batch.id, batch.status, { lastError: message.slice(0, 500) }).catch(() => false);
+        throw e;
+      }
+    }
+    healthy = true;
+    lastError = undefined;
+  };
+
+  const tick = (): Promise<void> => {
+    const next = (current ?? Promise.resolve()).catch(() => undefined).then(tickOnce);
+    current = next.catch((e) => {
+      healthy = false;
+      lastError = e instanceof Error ? e.message : String(e);
+      throw e;
+    });
+    return current;
+  };
+
+  return {
+    tick,
+    start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        tick().catch((e) => deps.log?.warn({ chainId, err: e instanceof Error ? e.message : String(e) }, "anchorer tick failed"));
+      }, deps.tickMs ?? 1000);
+      timer.unref?.();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await current?.catch(() => undefined);
+    },
+    get healthy() {
+      return healthy;
+    },
+    get lastError() {
+      return lastError;
+    },
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * The embedded store: SQLite through `node:sqlite`, in WAL mode with `synchronous=FULL`, so that a
+ * committed transaction survives a crash or power loss. Inserts from concurrent requests are group-
+ * committed: the calls that arrive in the same turn of the event loop share one transaction (and one
+ * fsync), each inside its own savepoint so that one bad call fails alone.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { MIGRATIONS, migrationSql } from "./migrations.ts";
+import type {
+  ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryBatch, EntryRecord, EntryStatus, NewEntry, Store, Tenant,
+  TimestampTokenRecord,
+} from "./types.ts";
+
+type Row = { [column: string]: SQLInputValue };
+
+const BATCH_COLUMNS: Record<keyof BatchPatch, string> = {
+  status: "status", txHash: "tx_hash", nonce: "nonce", rawTx: "raw_tx", sentAt: "sent_at", blockNumber: "block_number",
+  blockHash: "block_hash", blockTime: "block_time", anchoredAt: "anchored_at", confirmedAt: "confirmed_at",
+  attempts: "attempts", lastError: "last_error", inclusion: "inclusion",
+};
+
+/**
+ * Recomputes the status of the entries of one batch: pending while queued on any chain, otherwise the
+ * least advanced of their batches (built/sending/sent count as batched).
+ */
+export const ENTRY_STATUS_FROM_BATCHES = `
+UPDATE entries SET status = CASE
+  WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = entries.seq) THEN 'pending'
+  ELSE (SELECT CASE MIN(CASE b.status WHEN 'confirmed' THEN 3 WHEN 'anchored' THEN 2 ELSE 1 END)
+          WHEN 3 THEN 'confirmed' WHEN 2 THEN 'anchored' ELSE 'batched' END
+        FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = entries.seq)
+END
+WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+
+function toEntry(r: Row): EntryRecord {
+  return {
+    seq: Number(r.seq), id: String(r.id), tenantId: String(r.tenant_id), sha256: String(r.sha256),
+    sha3_256: (r.sha3_256 as string | null) ?? null, size: r.size === null ? null : Number(r.size),
+    name: (r.name as string | null) ?? null, mediaType: (r.media_type as string | null) ?? null,
+    cid: (r.cid as string | null) ?? null, cidProfile: (r.cid_profile as string | null) ?? null,
+    pinStatus: String(r.pin_status), claim: (r.claim as string | null) ?? null,
+    claimSha256: (r.claim_sha256 as string | null) ?? null, previous: (r.previous as string | null) ?? null,
+    leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus, receivedAt: String(r.received_at),
+    requestId: (r.request_id as string | null) ?? null,
+  };
+}
+
+function toBatch(r: Row): BatchRecord {
+  const n = (v: SQLInputValue | undefined) => (v === null || v === undefined ? null : Number(v));
+  const s = (v: SQLInputValue | undefined) => (v === null || v === undefined ? null : String(v));
+  return {
+    id: Number(r.id), chainId: Number(r.chain_id), root: String(r.root), treeSize: Number(r.tree_size),
+    status: String(r.status) as BatchStatus, createdAt: String(r.created_at), txHash: s(r.tx_hash), nonce: n(r.nonce),
+    rawTx: s(r.raw_tx), sentAt: s(r.sent_at), blockNumber: n(r.block_number), blockHash: s(r.block_hash),
+    blockTime: s(r.block_time), anchoredAt: s(r.anchored_at), confirmedAt: s(r.confirmed_at),
+    attempts: Number(r.attempts), lastError: s(r.last_error), inclusion: s(r.inclusion),
+  };
+}
+
+function toKey(r: Row): ApiKeyRecord {
+  return {
+    id: String(r.id), tenantId: String(r.tenant_id), label: (r.label as string | null) ?? null,
+    createdAt: String(r.created_at), revokedAt: (r.revoked_at as string | null) ?? null,
+  };
+}
+
+interface QueuedInsert {
+  readonly entries: readonly NewEntry[];
+  readonly chainIds: readonly number[];
+  readonly resolve: (records: EntryRecord[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Opens (creating and migrating) the SQLite store at `path`.
+ *
+ * @example
+ * const store = openSqliteStore("./data/priorproof.db");
+ */
+export function openSqliteStore(path: string): Store {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+  migrate(db);
+
+  const cache = new Map<string, StatementSync>();
+  const q = (sql: string): StatementSync => {
+    let st = cache.get(sql);
+    if (!st) {
+      st = db.prepare(sql);
+      cache.set(sql, st);
+    }
+    return st;
+  };
+  const tx = <T>(f: () => T): T => {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = f();
+      db.exec("COMMIT");
+      return out;
+    } catch (e) {
+      db.exec("ROLLBACK");
+      throw e;
+    }
+  };
+
+  // Group commit of inserts.
+  let queue: QueuedInsert[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const calls = queue;
+    queue = [];
+    const results: { call: QueuedInsert; records?: EntryRecord[]; error?: unknown }[] = [];
+    try {
+      tx(() => {
+        for (const call of calls) {
+          db.exec("SAVEPOINT call");
+          try {
+            const records = call.entries.map((e) => insertOne(e, call.chainIds));
+            db.exec("RELEASE call");
+            results.push({ call, records });
+          } catch (error) {
+            db.exec("ROLLBACK TO call");
+            db.exec("RELEASE call");
+            results.push({ call, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const call of calls) call.reject(error);
+      return;
+    }
+    for (const r of results) (r.records ? r.call.resolve(r.records) : r.call.reject(r.error));
+  };
+  const insertOne = (e: NewEntry, chainIds: readonly number[]): EntryRecord => {
+    const status: EntryStatus = "pending";
+    const info = q(
+      `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
+         claim_sha256, previous, leaf_hash, status, received_at, request_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(e.id, e.tenantId, e.sha256, e.sha3_256, e.size, e.name, e.mediaType, e.cid, e.cidProfile, e.pinStatus, e.claim,
+      e.claimSha256, e.previous, e.leafHash, status, e.receivedAt, e.requestId);
+    const seq = Number(info.lastInsertRowid);
+    for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
+    return { ...e, seq, status };
+  };
+
+  const store: Store = {
+    kind: "sqlite",
+
+    async createTenant(name) {
+      const t: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };
+      q("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)").run(t.id, t.name, t.createdAt);
+      return t;
+    },
+    async getTenantByName(name) {
+      const r = q("SELECT * FROM tenants WHERE name = ?").get(name) as Row | undefined;
+      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+    },
+    async addApiKey(tenantId, keyHash, label) {
+      const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };
+      q("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?)").run(k.id, tenantId, keyHash, label, k.createdAt);
+      return k;
+    },
+    async findApiKey(keyHash) {
+      const r = q("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL").get(keyHash) as Row | undefined;
+      return r ? toKey(r) : undefined;
+    },
+    async listApiKeys(tenantId) {
+      return (q("SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at").all(tenantId) as Row[]).map(toKey);
+    },
+    async revokeApiKey(keyId) {
+      return q("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), keyId).changes > 0;
+    },
+
+    insertEntries(entries, chainIds) {
+      return new Promise((resolve, reject) => {
+        queue.push({ entries, chainIds, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    async getEntry(id) {
+      const r = q("SELECT * FROM entries WHERE id = ?").get(id) as Row | undefined;
+      return r ? toEntry(r) : undefined;
+    },
+    async findEntries(tenantId, query) {
+      const where = ["tenant_id = ?", "seq > ?"];
+      const args: SQLInputValue[] = [tenantId, query.afterSeq ?? 0];
+      if (query.sha256) {
+        where.push("sha256 = ?");
+        args.push(query.sha256);
+      }
+      if (query.previous) {
+        where.push("previous = ?");
+        args.push(query.previous);
+      }
+      return (q(`SELECT * FROM entries WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`).all(...args, query.limit) as Row[]).map(toEntry);
+    },
+    async findEntriesByCid(tenantId, cid) {
+      return q("SELECT 1 AS found FROM entries WHERE tenant_id = ? AND cid = ? LIMIT 1").get(tenantId, cid) !== undefined;
+    },
+    async findAnchoredBySha256(sha256, limit) {
+      return (q("SELECT * FROM entries WHERE sha256 = ? AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT ?").all(sha256, limit) as Row[]).map(toEntry);
+    },
+    async countPending(chainId) {
+      return Number((q("SELECT COUNT(*) AS n FROM pending_entries WHERE chain_id = ?").get(chainId) as Row).n);
+    },
+
+    async closeBatch(chainId, maxSize, build) {
+      return tx(() => {
+        const rows = q(
+          `SELECT p.entry_seq AS seq, e.leaf_hash AS leaf FROM pending_entries p JOIN entries e ON e.seq = p.entry_seq
+           WHERE p.chain_id = ? ORDER BY p.entry_seq LIMIT ?`,
+        ).all(chainId, maxSize) as Row[];
+        if (rows.length === 0) return undefined;
+        const { root } = build(rows.map((r) => String(r.leaf)));
+        const createdAt = new Date().toISOString();
+        const info = q("INSERT INTO batches (chain_id, root, tree_size, status, created_at) VALUES (?, ?, ?, 'built', ?)").run(chainId, root, rows.length, createdAt);
+        const batchId = Number(info.lastInsertRowid);
+        const insert = q("INSERT INTO batch_entries (batch_id, leaf_index, entry_seq) VALUES (?, ?, ?)");
+        const dequeue = q("DELETE FROM pending_entries WHERE chain_id = ? AND entry_seq = ?");
+        rows.forEach((r, i) => {
+          insert.run(batchId, i, r.seq as number);
+          dequeue.run(chainId, r.seq as number);
+        });
+        q(ENTRY_STATUS_FROM_BATCHES).run(batchId);
+        return toBatch(q("SELECT * FROM batches WHERE id = ?").get(batchId) as Row);
+      });
+    },
+    async getBatch(id) {
+      const r = q("SELECT * FROM batches WHERE id = ?").get(id) as Row | undefined;
+      return r ? toBatch(r) : undefined;
+    },
+    async listBatches(chainId, statuses) {
+      if (statuses.length === 0) return [];
+      const marks = statuses.map(() => "?").join(", ");
+      return (q(`SELECT * FROM batches WHERE chain_id = ? AND status IN (${marks}) ORDER BY id`).all(chainId, ...statuses) as Row[]).map(toBatch);
+    },
+    async getBatchLeaves(batchId) {
+      return (q("SELECT e.leaf_hash AS leaf FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = ? ORDER BY be.leaf_index").all(batchId) as Row[]).map((r) => String(r.leaf));
+    },
+    async updateBatch(id, expected, patch) {
+      const keys = Object.keys(patch) as (keyof BatchPatch)[];
+      return tx(() => {
+        const sets = keys.map((k) => `${BATCH_COLUMNS[k]} = ?`);
+        const values = keys.map((k) => (patch[k] ?? null) as SQLInputValue);
+        const changed = q(`UPDATE batches SET ${sets.join(", ")} WHERE id = ? AND status = ?`).run(...values, id, expected).changes > 0;
+        if (changed && patch.status && patch.status !== expected) q(ENTRY_STATUS_FROM_BATCHES).run(id);
+        return changed;
+      });
+    },
+    async getEntryBatches(entrySeq) {
+      const rows = q("SELECT b.*, be.leaf_index AS leaf_index FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = ? ORDER BY b.chain_id, b.id").all(entrySeq) as Row[];
+      return rows.map((r): EntryBatch => ({ batch: toBatch(r), leafIndex: Number(r.leaf_index) }));
+    },
+    async getBatchEntryIds(batchId) {
+      return (q("SELECT e.tenant_id AS tenant_id, e.id AS id FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = ?").all(batchId) as Row[]).map((r) => ({ tenantId: String(r.tenant_id), id: String(r.id) }));
+    },
+
+    async addTimestampToken(t) {
+      q("INSERT OR IGNORE INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(t.batchId, t.tsaUrl, t.token, t.genTime, t.serial, t.info, t.createdAt);
+    },
+    async getTimestampTokens(batchId) {
+      return (q("SELECT * FROM timestamp_tokens WHERE batch_id = ? ORDER BY created_at").all(batchId) as Row[]).map((r) => ({
+        batchId: Number(r.batch_id), tsaUrl: String(r.tsa_url), token: new Uint8Array(r.token as Uint8Array), genTime: String(r.gen_time),
+        serial: String(r.serial), info: String(r.info), createdAt: String(r.created_at),
+      }));
+    },
+    async listBatchesWithoutToken(limit) {
+      return (q("SELECT b.* FROM batches b WHERE NOT EXISTS (SELECT 1 FROM timestamp_tokens t WHERE t.batch_id = b.id) ORDER BY b.id LIMIT ?").all(limit) as Row[]).map(toBatch);
+    },
+
+    async acquireLease(name, holder, ttlMs) {
+      const now = Date.now();
+      return tx(() => {
+        const r = q("SELECT * FROM leases WHERE name = ?").get(name) as Row | undefined;
+        if (!r) {
+          q("INSERT INTO leases (name, holder, expires_at, fencing_token) VALUES (?, ?, ?, 1)").run(name, holder, now + ttlMs);
+          return 1;
+        }
+        if (r.holder === holder) {
+          q("UPDATE leases SET expires_at = ? WHERE name = ?").run(now + ttlMs, name);
+          return Number(r.fencing_token);
+        }
+        if (Number(r.expires_at) > now) return undefined;
+        const token = Number(r.fencing_token) + 1;
+        q("UPDATE leases SET holder = ?, expires_at = ?, fencing_token = ? WHERE name = ?").run(holder, now + ttlMs, token, name);
+        return token;
+      });
+    },
+    async releaseLease(name, holder) {
+      q("UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?").run(name, holder);
+    },
+
+    async stats() {
+      const entries: Record<EntryStatus, number> = { pending: 0, batched: 0, anchored: 0, confirmed: 0 };
+      for (const r of q("SELECT status, COUNT(*) AS n FROM entries GROUP BY status").all() as Row[]) entries[String(r.status) as EntryStatus] = Number(r.n);
+      const batches: Record<BatchStatus, number> = { built: 0, sending: 0, sent: 0, anchored: 0, confirmed: 0 };
+      for (const r of q("SELECT status, COUNT(*) AS n FROM batches GROUP BY status").all() as Row[]) batches[String(r.status) as BatchStatus] = Number(r.n);
+      return { entries, batches };
+    },
+    async ping() {
+      q("SELECT 1").get();
+    },
+    async close() {
+      if (queue.length > 0) flush();
+      db.close();
+    },
+  };
+  return store;
+}
+
+function migrate(db: DatabaseSync): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  const applied = new Set((db.prepare("SELECT version FROM schema_migrations").all() as Row[]).map((r) => Number(r.version)));
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(migrationSql(m, "sqlite"));
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
+      db.exec("COMMIT");
+    } catch (e) {
+      db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The storage interface of the service. The embedded SQLite backend (sqlite.ts) and the PostgreSQL
+ * backend implement it with the same migrations and the same behaviour; services depend only on this.
+ *
+ * Every method that writes resolves only after the write is durable (committed and synced), because
+ * the service acknowledges only what is durable.
+ */
+
+export type EntryStatus = "pending" | "batched" | "anchored" | "confirmed";
+export type BatchStatus = "built" | "sending" | "sent" | "anchored" | "confirmed";
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly label: string | null;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** What ingest hands the store for one new entry. */
+export interface NewEntry {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly sha256: string;
+  readonly sha3_256: string | null;
+  readonly size: number | null;
+  readonly name: string | null;
+  readonly mediaType: string | null;
+  readonly cid: string | null;
+  readonly cidProfile: string | null;
+  /** none | pinned | failed | pending */
+  readonly pinStatus: string;
+  /** Canonical JSON (RFC 8785) of the claim, or null. */
+  readonly claim: string | null;
+  readonly claimSha256: string | null;
+  readonly previous: string | null;
+  readonly leafHash: string;
+  readonly receivedAt: string;
+  readonly requestId: string | null;
+}
+
+export interface EntryRecord extends NewEntry {
+  readonly seq: number;
+  readonly status: EntryStatus;
+}
+
+export interface BatchRecord {
+  readonly id: number;
+  readonly chainId: number;
+  readonly root: string;
+  readonly treeSize: number;
+  readonly status: BatchStatus;
+  readonly createdAt: string;
+  readonly txHash: string | null;
+  readonly nonce: number | null;
+  /** Signed raw transaction, kept so that it can be re-broadcast unchanged after a crash. */
+  readonly rawTx: string | null;
+  readonly sentAt: string | null;
+  readonly blockNumber: number | null;
+  readonly blockHash: string | null;
+  readonly blockTime: string | null;
+  readonly anchoredAt: string | null;
+  readonly confirmedAt: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  /** JSON of the offline EVM inclusion proof (block header + receipt-trie proof), when captured. */
+  readonly inclusion: string | null;
+}
+
+export type BatchPatch = Partial<Omit<BatchRecord, "id" | "chainId" | "root" | "treeSize" | "createdAt">>;
+
+/** An entry's place in one batch. */
+export interface EntryBatch {
+  readonly batch: BatchRecord;
+  readonly leafIndex: number;
+}
+
+/** An RFC 3161 token obtained for a batch root. */
+export interface TimestampTokenRecord {
+  readonly batchId: number;
+  readonly tsaUrl: string;
+  readonly token: Uint8Array;
+  readonly genTime: string;
+  readonly serial: string;
+  readonly info: string;
+  readonly createdAt: string;
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+
+  createTenant(name: string): Promise<Tenant>;
+  getTenantByName(name: string): Promise<Tenant | undefined>;
+  addApiKey(tenantId: string, keyHash: string, label: string | null): Promise<ApiKeyRecord>;
+  /** The key with this hash, if it exists and is not revoked. */
+  findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
+  revokeApiKey(keyId: string): Promise<boolean>;
+
+  /**
+   * Inserts entries atomically (all or none) and queues each for batching on every chain in
+   * `chainIds`. Resolves once durable.
+   */
+  insertEntries(entries: readonly NewEntry[], chainIds: readonly number[]): Promise<EntryRecord[]>;
+  getEntry(id: string): Promise<EntryRecord | undefined>;
+  findEntries(tenantId: string, query: { sha256?: string; previous?: string; limit: number; afterSeq?: number }): Promise<EntryRecord[]>;
+  /** Whether the tenant has an entry whose stored content has this CID. */
+  findEntriesByCid(tenantId: string, cid: string): Promise<boolean>;
+  /** Entries of any tenant with this digest that are anchored or confirmed (public verification). */
+  findAnchoredBySha256(sha256: string, limit: number): Promise<EntryRecord[]>;
+  countPending(chainId: number): Promise<number>;
+
+  /**
+   * In one transaction: takes up to `maxSize` queued entries of `chainId` in arrival order, asks
+   * `build` for the tree head over their leaf hashes, records the batch (status `built`) and its
+   * leaves, and dequeues them. Resolves undefined when nothing is queued.
+   */
+  closeBatch(chainId: number, maxSize: number, build: (leafHashes: string[]) => { root: string }): Promise<BatchRecord | undefined>;
+  getBatch(id: number): Promise<BatchRecord | undefined>;
+  listBatches(chainId: number, statuses: readonly BatchStatus[]): Promise<BatchRecord[]>;
+  /** Leaf hashes of a batch in leaf order. */
+  getBatchLeaves(batchId: number): Promise<string[]>;
+  /**
+   * Updates a batch if it is still in `expected` status (compare-and-set), and moves its entries'
+   * status with it. Resolves whether the update happened.
+   */
+  updateBatch(id: number, expected: BatchStatus, patch: BatchPatch): Promise<boolean>;
+  getEntryBatches(entrySeq: number): Promise<EntryBatch[]>;
+  /** Tenants whose entries are in the batch, with those entries' ids (for status events). */
+  getBatchEntryIds(batchId: number): Promise<{ tenantId: string; id: string }[]>;
+
+  addTimestampToken(t: TimestampTokenRecord): Promise<void>;
+  getTimestampTokens(batchId: number): Promise<TimestampTokenRecord[]>;
+  /** Batches with no token yet, oldest first. */
+  listBatchesWithoutToken(limit: number): Promise<BatchRecord[]>;
+
+  /**
+   * Leader lease with fencing: acquires or renews `name` for `holder` for `ttlMs`. Resolves the
+   * fencing token (increasing each time the holder changes) when held, undefined when another holds it.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<number | undefined>;
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  /** Counts for /metrics. */
+  stats(): Promise<{ entries: Record<EntryStatus, number>; batches: Record<BatchStatus, number> }>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
