@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { receiptProblems } from "../../client-sdk/src/receipt.ts";
 import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
 
 const D1 = "0x" + "11".repeat(32);
@@ -142,6 +145,28 @@ describe("entries, receipts and content", () => {
 
   it("answers 400 INVALID_CID for a malformed CID", async () => {
     expectError(await t.app.inject({ method: "GET", url: "/ipfs/not-a-cid", headers: auth("acme") }), 400, "INVALID_CID");
+  });
+
+  it("issues receipts that follow docs/receipt.schema.json, and the SDK's validator agrees with the schema", async () => {
+    const schema = JSON.parse(readFileSync(new URL("../../docs/receipt.schema.json", import.meta.url), "utf8")) as object;
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    const list = await t.app.inject({ method: "GET", url: `/v1/entries?sha256=${D1}`, headers: auth("acme") });
+    const receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${list.json().entries[0].id}/receipt`, headers: auth("acme") })).json();
+    expect(validate(receipt), JSON.stringify(validate.errors)).toBe(true);
+    expect(receiptProblems(receipt)).toEqual([]);
+    const broken = [
+      { ...receipt, version: "priorproof-receipt/2" },
+      { ...receipt, subject: { ...receipt.subject, sha256: receipt.subject.sha256.toUpperCase() } },
+      { ...receipt, anchors: [] },
+      { ...receipt, anchors: [{ ...receipt.anchors[0], blockTime: "yesterday" }] },
+      { ...receipt, anchors: [{ ...receipt.anchors[0], proof: { ...receipt.anchors[0].proof, treeSize: 0 } }] },
+      { ...receipt, leaf: { ...receipt.leaf, encoding: "other" } },
+      { ...receipt, claim: { colour: "red" } },
+    ];
+    for (const doc of broken) {
+      expect(validate(doc), JSON.stringify(doc).slice(0, 100)).toBe(false);
+      expect(receiptProblems(doc).length).toBeGreaterThan(0);
+    }
   });
 
   it("verifies a receipt posted to /v1/verify and reports a changed digest as not verified", async () => {

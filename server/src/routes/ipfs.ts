@@ -43,7 +43,7 @@ const ipfs: FastifyPluginAsync = async (app) => {
           reply.headers(res.headers);
           return reply.send(Readable.from(res.body));
         }
-        if (!(await app.ipfs.has(cid))) throw new AppError("CONTENT_NOT_FOUND", `content ${cid} is not stored here`);
+        if (!(await app.ipfs.has(cid, { shallow: true }))) throw new AppError("CONTENT_NOT_FOUND", `content ${cid} is not stored here`);
         reply.header("content-type", "application/octet-stream");
         reply.header("x-content-type-options", "nosniff");
         reply.header("cache-control", "private, max-age=29030400, immutable");
