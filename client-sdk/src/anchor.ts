@@ -79,3 +79,72 @@ export function createChainReader(providerOrUrl: Provider | string): ChainReader
     },
   };
 }
+
+/**
+ * Wraps a reader so that facts that cannot change are asked once: the chain id, whether code exists at
+ * an address, a root's anchor once it is non-zero (the contract never rewrites it), and a block's hash
+ * and time for `blockTtlMs` (a reorganisation can still replace a recent block). The head block number
+ * is cached for `headTtlMs`. Verifying many receipts of one batch then costs one round per root.
+ *
+ * @example
+ * const reader = cachedChainReader(createChainReader(url));
+ */
+export function cachedChainReader(reader: ChainReader, options: { blockTtlMs?: number; headTtlMs?: number } = {}): ChainReader {
+  const blockTtl = options.blockTtlMs ?? 10_000;
+  const headTtl = options.headTtlMs ?? 1_000;
+  let chainId: Promise<bigint> | undefined;
+  let head: { at: number; value: Promise<bigint> } | undefined;
+  const code = new Map<string, Promise<boolean>>();
+  const anchors = new Map<string, Promise<OnChainAnchor>>();
+  const blocks = new Map<bigint, { at: number; value: Promise<{ hash: string; timestamp: bigint } | undefined> }>();
+  const forget = <K, V>(map: Map<K, V>, key: K) => (e: unknown) => {
+    map.delete(key);
+    throw e;
+  };
+  return {
+    getChainId() {
+      chainId ??= reader.getChainId().catch((e: unknown) => {
+        chainId = undefined;
+        throw e;
+      });
+      return chainId;
+    },
+    getBlockNumber() {
+      if (!head || Date.now() - head.at > headTtl) head = { at: Date.now(), value: reader.getBlockNumber() };
+      const value = head.value;
+      value.catch(() => {
+        head = undefined;
+      });
+      return value;
+    },
+    getBlock(n) {
+      const hit = blocks.get(n);
+      if (hit && Date.now() - hit.at <= blockTtl) return hit.value;
+      const value = reader.getBlock(n).catch(forget(blocks, n));
+      blocks.set(n, { at: Date.now(), value });
+      return value;
+    },
+    hasCode(address) {
+      const key = address.toLowerCase();
+      let hit = code.get(key);
+      if (!hit) {
+        hit = reader.hasCode(address).catch(forget(code, key));
+        code.set(key, hit);
+      }
+      return hit;
+    },
+    getAnchor(contract, root) {
+      const key = `${contract.toLowerCase()}:${root}`;
+      let hit = anchors.get(key);
+      if (!hit) {
+        hit = reader.getAnchor(contract, root).then((a) => {
+          if (a.timestamp === 0n) anchors.delete(key); // not anchored (yet): ask again next time
+          return a;
+        }, forget(anchors, key));
+        anchors.set(key, hit);
+      }
+      return hit;
+    },
+    verifyInclusionOnChain: (contract, args) => reader.verifyInclusionOnChain(contract, args),
+  };
+}

@@ -53,6 +53,12 @@ export interface VerifyOptions {
   /** Chain readers by chain id; an EVM anchor on a chain without one is not-checked online. */
   readonly chains?: Readonly<Record<string, ChainReader>>;
   readonly evmInclusion?: EvmInclusionVerifier;
+  /**
+   * Also ask the contract's own `verifyInclusion` view to fold the path (default true): an independent
+   * re-check by the chain, at one call per receipt. Bulk verification may turn it off; the local fold
+   * and the anchored root and tree size are still checked.
+   */
+  readonly contractView?: boolean;
   readonly timestamp?: TimestampVerifier;
 }
 
@@ -82,7 +88,7 @@ export function verifyLeaf(receipt: Receipt): Uint8Array {
  * proof's tree size in the stated block, block hash and time as stated, and the contract's own verify
  * view accepting the path. Returns a detail line with the depth now.
  */
-export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8Array, reader: ChainReader): Promise<string> {
+export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8Array, reader: ChainReader, contractView = true): Promise<string> {
   const chainId = await reader.getChainId();
   if (chainId !== BigInt(anchor.chainId)) throw new AnchorError("CHAIN_ID_MISMATCH", `rpc serves chain ${chainId}, the anchor names ${anchor.chainId}`);
   if (!(await reader.hasCode(anchor.contract))) throw new AnchorError("CONTRACT_MISSING", `no contract at ${anchor.contract} on chain ${chainId}`);
@@ -98,8 +104,10 @@ export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8A
   if (block.timestamp !== stated || onChain.timestamp !== stated) {
     throw new AnchorError("BLOCK_TIME_MISMATCH", `block time on chain is ${new Date(Number(block.timestamp) * 1000).toISOString()}, the receipt says ${anchor.blockTime}`);
   }
-  const view = await reader.verifyInclusionOnChain(anchor.contract, { leafHash: toHex(leafHash), index: BigInt(index), treeSize: BigInt(treeSize), path, root });
-  if (!view.included) throw new AnchorError("CONTRACT_REJECTS_PROOF", `the contract's verifyInclusion view rejects the path to ${root}`);
+  if (contractView) {
+    const view = await reader.verifyInclusionOnChain(anchor.contract, { leafHash: toHex(leafHash), index: BigInt(index), treeSize: BigInt(treeSize), path, root });
+    if (!view.included) throw new AnchorError("CONTRACT_REJECTS_PROOF", `the contract's verifyInclusion view rejects the path to ${root}`);
+  }
   const depth = (await reader.getBlockNumber()) - BigInt(anchor.blockNumber) + 1n;
   const finality = depth >= BigInt(anchor.requiredConfirmations) ? "final" : `not yet final (needs ${anchor.requiredConfirmations})`;
   return `root anchored at ${anchor.contract} on chain ${chainId} in block ${anchor.blockNumber} (${anchor.blockHash}) at ${anchor.blockTime}; ${depth} confirmations now, ${finality}`;
@@ -200,7 +208,7 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
         add(`${at}.chain`, `Root is anchored on ${label}`, "not-checked", "the leaf could not be rebuilt");
       } else {
         try {
-          const detail = await verifyEvmAnchorOnChain(anchor, leafHash, reader);
+          const detail = await verifyEvmAnchorOnChain(anchor, leafHash, reader, options.contractView ?? true);
           add(`${at}.chain`, `Root is anchored on ${label}`, "passed", detail);
           if (proofOk) witnessed.push(anchor.blockTime);
         } catch (e) {

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChainReader, fromHex, verifyReceipt } from "../../client-sdk/src/index.ts";
+import { cachedChainReader, createChainReader, fromHex, verifyReceipt } from "../../client-sdk/src/index.ts";
 import { api, startService, type RunningService } from "../helpers/service.ts";
 import { kuboDeterministicBytes } from "../server/ipfs/helpers.ts";
 
@@ -53,14 +53,18 @@ async function upload(service: RunningService, tenant: string, parts: Parameters
   return { status: res.status, body: (await res.json()) as any };
 }
 
+/** Waits until every id has `status`, reading the tenant's entries a page of 1,000 at a time. */
 async function waitForStatus(service: RunningService, tenant: string, ids: string[], status: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const remaining = new Set(ids);
   while (remaining.size > 0) {
     if (Date.now() > deadline) throw new Error(`${remaining.size} entries not ${status} in time`);
-    for (const id of [...remaining].slice(0, 200)) {
-      const r = await api(service, tenant, "GET", `/v1/entries/${id}`);
-      if (r.body.status === status) remaining.delete(id);
+    let after = 0;
+    for (;;) {
+      const page = await api(service, tenant, "GET", `/v1/entries?limit=1000&after=${after}`);
+      for (const e of page.body.entries) if (e.status === status) remaining.delete(e.id);
+      if (page.body.next === null) break;
+      after = page.body.next;
     }
     if (remaining.size > 0) await new Promise((r) => setTimeout(r, 500));
   }
@@ -121,7 +125,8 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
 
   it("brings every entry to confirmed, and every receipt verifies against the chain", async () => {
     await waitForStatus(service, "acme", [...digests, ...files].map((d) => d.id), "confirmed", 120_000);
-    const reader = createChainReader(service.rpcUrl);
+    const rpc = createChainReader(service.rpcUrl);
+    const reader = cachedChainReader(rpc);
     try {
       for (const d of [...digests, ...files]) {
         const r = await api(service, "acme", "GET", `/v1/entries/${d.id}/receipt`);
@@ -131,7 +136,7 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
         expect(verdict.warnings.join(" ")).toMatch(/development chain/);
       }
     } finally {
-      reader.destroy();
+      rpc.destroy();
     }
   }, 180_000);
 
