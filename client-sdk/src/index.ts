@@ -9,3 +9,4 @@ export * from "./leaf.ts";
 export * from "./receipt.ts";
 export * from "./anchor.ts";
 export * from "./verify.ts";
+export * from "./tsa.ts";

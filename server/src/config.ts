@@ -8,6 +8,8 @@ import { resolve } from "node:path";
 export interface ChainSettings {
   readonly name: string;
   readonly rpcUrl: string;
+  /** RPC URL suggested to the public on the verify page (default: rpcUrl). */
+  readonly publicRpcUrl?: string;
   /** Expected chain id; checked against the RPC at start. */
   readonly chainId: number;
   readonly development: boolean;
@@ -77,6 +79,7 @@ function parseChains(env: Record<string, string | undefined>, dataDir: string): 
         development: o.development === true,
         confirmations: typeof o.confirmations === "number" ? o.confirmations : 12,
         ...(typeof o.explorerUrl === "string" ? { explorerUrl: o.explorerUrl } : {}),
+        ...(typeof o.publicRpcUrl === "string" ? { publicRpcUrl: o.publicRpcUrl } : {}),
         ...(typeof o.anchorerKey === "string" ? { anchorerKey: o.anchorerKey } : {}),
         ...(typeof o.anchorerKeystore === "string" ? { anchorerKeystore: o.anchorerKeystore, anchorerKeystorePassword: String(o.anchorerKeystorePassword ?? "") } : {}),
         deploymentsDir: typeof o.deploymentsDir === "string" ? o.deploymentsDir : resolve("deployments"),
@@ -93,6 +96,7 @@ function parseChains(env: Record<string, string | undefined>, dataDir: string): 
     development: env.CHAIN_DEVELOPMENT === "true",
     confirmations: int(env, "CONFIRMATIONS", 12, 1),
     ...(env.EXPLORER_URL ? { explorerUrl: env.EXPLORER_URL } : {}),
+    ...(env.PUBLIC_RPC_URL ? { publicRpcUrl: env.PUBLIC_RPC_URL } : {}),
     ...(env.ANCHORER_PRIVATE_KEY ? { anchorerKey: env.ANCHORER_PRIVATE_KEY } : {}),
     ...(env.ANCHORER_KEYSTORE ? { anchorerKeystore: env.ANCHORER_KEYSTORE, anchorerKeystorePassword: env.ANCHORER_KEYSTORE_PASSWORD ?? "" } : {}),
     deploymentsDir: resolve(env.DEPLOYMENTS_DIR ?? "deployments"),

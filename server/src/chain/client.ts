@@ -13,6 +13,8 @@ export interface ChainConfig {
   /** A development chain (anvil): receipts say it has no evidential value. */
   readonly development: boolean;
   readonly rpcUrl: string;
+  /** RPC URL to suggest to the public (the verify page); defaults to `rpcUrl`. */
+  readonly publicRpcUrl?: string;
   /** Blocks deep before entries are `confirmed`. */
   readonly confirmations: number;
   /** Block explorer base URL (…/tx/<hash>, …/block/<n>), if the chain has one. */

@@ -4,6 +4,10 @@ import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
+import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
+import { createTsaClient } from "../services/tsa.ts";
+import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
+import { readFileSync } from "node:fs";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -12,6 +16,10 @@ declare module "fastify" {
     batcher: Batcher;
     anchorers: Map<number, Anchorer>;
     receipts: Receipts;
+    /** Present when TSA_URL is configured. */
+    timestamper: Timestamper | undefined;
+    /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
+    tsaTrustAnchors: Uint8Array[];
   }
 }
 
@@ -49,7 +57,19 @@ export default fp(
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
+    const tsaTrustAnchors = config.tsaCaFile ? certificatesFromPem(readFileSync(config.tsaCaFile, "utf8")) : [];
+    if (config.tsaUrl && tsaTrustAnchors.length === 0) throw new Error("TSA_URL needs TSA_CA_FILE: the PEM certificates the TSA must chain to");
+    const timestamper = config.tsaUrl
+      ? createTimestamper({
+          store,
+          tsa: createTsaClient({ url: config.tsaUrl, timeoutMs: 15_000, retry: { attempts: 3, baseDelayMs: 500 }, trustAnchors: tsaTrustAnchors }),
+          log: app.log,
+        })
+      : undefined;
+
     app.decorate("events", events);
+    app.decorate("timestamper", timestamper);
+    app.decorate("tsaTrustAnchors", tsaTrustAnchors);
     app.decorate("ingest", ingest);
     app.decorate("batcher", batcher);
     app.decorate("anchorers", anchorers);
@@ -59,11 +79,13 @@ export default fp(
       app.addHook("onReady", async () => {
         batcher.start();
         for (const a of anchorers.values()) a.start();
+        timestamper?.start();
       });
     }
     app.addHook("onClose", async () => {
       await batcher.stop();
       for (const a of anchorers.values()) await a.stop();
+      await timestamper?.stop();
     });
   },
   { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { createHash } from "node:crypto";
-import { createChainReader, fromHex, verifyReceipt, type ChainReader } from "@priorproof/client-sdk";
+import { createChainReader, fromHex, verifyReceipt, type ChainReader, type VerifyOptions } from "@priorproof/client-sdk";
+import { createTimestampVerifier } from "@priorproof/client-sdk/tsa";
 import { AppError } from "../../errors.ts";
 import { errorResponses } from "../../schemas/common.ts";
 import { normalizeDigest } from "../../services/ingest.ts";
@@ -26,6 +27,11 @@ const verify: FastifyPluginAsync = async (app) => {
     for (const [id, chain] of app.chains) out[String(id)] = createChainReader(chain.provider);
     return out;
   };
+  /** Chain readers for this instance's chains, and its TSA trust anchors when configured. */
+  const witnesses = (): Pick<VerifyOptions, "chains" | "timestamp"> => ({
+    chains: readers(),
+    ...(app.tsaTrustAnchors.length > 0 ? { timestamp: createTimestampVerifier({ trustAnchors: app.tsaTrustAnchors }) } : {}),
+  });
 
   app.get<{ Querystring: { sha256: string } }>(
     "/verify",
@@ -78,7 +84,7 @@ const verify: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const { receipt, sha256 } = request.body;
-      return verifyReceipt(receipt, { ...(sha256 ? { sha256: fromHex(normalizeDigest(sha256), 32) } : {}), chains: readers() });
+      return verifyReceipt(receipt, { ...(sha256 ? { sha256: fromHex(normalizeDigest(sha256), 32) } : {}), ...witnesses() });
     },
   );
 
@@ -107,7 +113,7 @@ const verify: FastifyPluginAsync = async (app) => {
         }
       }
       if (receipt === undefined) throw new AppError("INVALID_RECEIPT", "no receipt field");
-      return verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), chains: readers() });
+      return verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), ...witnesses() });
     },
   );
 };
