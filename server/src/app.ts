@@ -19,6 +19,7 @@ import servicesPlugin, { SOFTWARE } from "./plugins/services.ts";
 import storePlugin from "./plugins/store.ts";
 import healthRoutes from "./routes/health.ts";
 import ipfsRoutes from "./routes/ipfs.ts";
+import verifyPageRoutes from "./routes/verify-page.ts";
 import entriesRoutes from "./routes/v1/entries.ts";
 import eventsRoutes from "./routes/v1/events.ts";
 import evidenceRoutes from "./routes/v1/evidence.ts";
@@ -132,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(healthRoutes);
   await app.register(ipfsRoutes);
+  await app.register(verifyPageRoutes);
   await app.register(
     async (v1) => {
       await v1.register(multipart, {
