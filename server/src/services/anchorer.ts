@@ -111,12 +111,13 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       if (batch.status === "sending") await store.updateBatch(batch.id, "sending", { status: "sent" });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      if (/nonce too low|nonce has already been used|replacement transaction underpriced/i.test(message) && !/underpriced/i.test(message)) {
+      if (/nonce too low|nonce has already been used/i.test(message)) {
         // The nonce went to another transaction; this one can never be mined.
         await store.updateBatch(batch.id, batch.status, { status: "built", txHash: null, rawTx: null, nonce: null, lastError: message.slice(0, 500) });
         return;
       }
-      throw e;
+      // Another version of this transaction (same nonce) is pending: wait for one of them to be mined.
+      if (!/underpriced/i.test(message)) throw e;
     }
     const age = Date.now() - Date.parse(batch.sentAt ?? new Date().toISOString());
     if (age > replaceAfterMs && batch.nonce !== null) {
@@ -164,6 +165,11 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       return;
     }
     const head = await chain.getBlockNumber();
+    // Signed transactions that are stored but may not be broadcast yet hold their nonces: never reuse them.
+    for (const b of batches) if (b.nonce !== null && (b.status === "sending" || b.status === "sent")) nextNonce = Math.max(nextNonce ?? 0, b.nonce + 1);
+    // Stored transactions first (they may only need re-broadcasting), then new ones, then confirmations.
+    const order = { sending: 0, sent: 1, built: 2, anchored: 3, confirmed: 4 } as const;
+    batches.sort((a, b) => order[a.status] - order[b.status] || a.id - b.id);
     for (const batch of batches) {
       try {
         if (batch.status === "built") await handleBuilt(batch);
