@@ -1,12 +1,14 @@
 /**
  * @priorproof/client-sdk — hash locally, stamp, wait, and verify PriorProof receipts without the
- * PriorProof server. This is the Node entry; `@priorproof/client-sdk/browser` has no Node built-ins.
+ * PriorProof server. This entry has no Node built-ins (it runs in browsers and in Node);
+ * `@priorproof/client-sdk/node` adds the Node-only file hashing.
  */
 export * from "./bytes.ts";
 export * from "./errors.ts";
 export * from "./merkle.ts";
 export * from "./leaf.ts";
 export * from "./receipt.ts";
+export * from "./hash.ts";
 export * from "./anchor.ts";
 export * from "./verify.ts";
 export * from "./tsa.ts";
