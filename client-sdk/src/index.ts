@@ -12,3 +12,4 @@ export * from "./hash.ts";
 export * from "./anchor.ts";
 export * from "./verify.ts";
 export * from "./tsa.ts";
+export * from "./client.ts";
