@@ -95,6 +95,20 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     expect(lookup.stdout).toMatch(/anchored on .* in block \d+/);
   }, 30_000);
 
+  it("runs the Node example of docs/sdk.md end to end", async () => {
+    const r = await new Promise<{ code: number; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--conditions=source", "examples/node-stamp-and-verify.ts", draft], {
+        env: { PATH: process.env.PATH ?? "", PRIORPROOF_URL: service.url, PRIORPROOF_API_KEY: service.keys.acme!, RPC_URL: service.rpcUrl },
+      });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("close", (code) => resolve({ code: code ?? -1, out }));
+    });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/verified: existed no later than/);
+  }, 60_000);
+
   it("exits 2 on usage errors and 3 on service errors", async () => {
     expect((await cli(["stamp"])).code).toBe(2);
     expect((await cli(["frobnicate"])).code).toBe(2);
