@@ -28,6 +28,7 @@ function bundle(): Promise<string> {
     target: "es2022",
     conditions: ["source", "browser"],
     minify: true,
+    keepNames: true, // error classes keep their names (InputError, ProofError) in the minified page
     legalComments: "none",
     logLevel: "silent",
   }).then((r) => {

@@ -20,6 +20,7 @@ import storePlugin from "./plugins/store.ts";
 import healthRoutes from "./routes/health.ts";
 import ipfsRoutes from "./routes/ipfs.ts";
 import verifyPageRoutes from "./routes/verify-page.ts";
+import certificatesRoutes from "./routes/v1/certificates.ts";
 import entriesRoutes from "./routes/v1/entries.ts";
 import eventsRoutes from "./routes/v1/events.ts";
 import evidenceRoutes from "./routes/v1/evidence.ts";
@@ -149,6 +150,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(stampsRoutes);
       await v1.register(evidenceRoutes);
       await v1.register(entriesRoutes);
+      await v1.register(certificatesRoutes);
       await v1.register(eventsRoutes);
       await v1.register(verifyRoutes);
     },
