@@ -4,9 +4,11 @@
  * implementation can rebuild the leaf from the receipt.
  *
  * priorproof-leaf/1:
- *   leaf data  = 0x01 ‖ SHA-256(file) [32 bytes] ‖ claimSha256 [32 bytes, all zero when there is no claim]
+ *   leaf data  = 0x01 ‖ SHA-256(file) [32] ‖ claimSha256 [32, all zero when there is no claim] ‖ salt [16]
  *   claimSha256 = SHA-256(UTF-8 of the RFC 8785 (JCS) canonical JSON of the claim)
  *   leaf hash  = SHA-256(0x00 ‖ leaf data)  (RFC 9162 §2.1.1, see merkle.ts)
+ * The salt is random per entry: the same file stamped twice gives two different leaves (so every batch
+ * root is new, and a published leaf or root says nothing about which files are in the batch).
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes } from "./bytes.ts";
@@ -16,6 +18,8 @@ import { hashLeaf } from "./merkle.ts";
 export const LEAF_ENCODING = "priorproof-leaf/1";
 /** First byte of priorproof-leaf/1 leaf data. */
 export const LEAF_VERSION_BYTE = 0x01;
+/** Bytes of the per-entry random salt. */
+export const LEAF_SALT_LENGTH = 16;
 
 /** Kinds of asset a claim may name. */
 export const ASSET_KINDS = ["design", "trademark", "ai-image", "source", "other"] as const;
@@ -85,20 +89,22 @@ export function claimSha256(claim: Claim | undefined | null): Uint8Array | undef
  * Encodes priorproof-leaf/1 leaf data.
  *
  * @example
- * encodeLeaf(fileDigest, claimSha256(claim)) // 65 bytes
+ * encodeLeaf(fileDigest, claimSha256(claim), salt) // 81 bytes
  */
-export function encodeLeaf(sha256OfFile: Uint8Array, claimDigest?: Uint8Array): Uint8Array {
+export function encodeLeaf(sha256OfFile: Uint8Array, claimDigest: Uint8Array | undefined, salt: Uint8Array): Uint8Array {
   if (sha256OfFile.length !== 32) throw new InputError("INVALID_LENGTH", `file digest has ${sha256OfFile.length} bytes, not 32`);
   if (claimDigest && claimDigest.length !== 32) throw new InputError("INVALID_LENGTH", `claim digest has ${claimDigest.length} bytes, not 32`);
-  return concatBytes(Uint8Array.of(LEAF_VERSION_BYTE), sha256OfFile, claimDigest ?? new Uint8Array(32));
+  if (salt.length !== LEAF_SALT_LENGTH) throw new InputError("INVALID_LENGTH", `leaf salt has ${salt.length} bytes, not ${LEAF_SALT_LENGTH}`);
+  return concatBytes(Uint8Array.of(LEAF_VERSION_BYTE), sha256OfFile, claimDigest ?? new Uint8Array(32), salt);
 }
 
 /**
- * The leaf hash of a file digest and its optional claim: what the batch tree is built over.
+ * The leaf hash of a file digest, its optional claim and the entry's salt: what the batch tree is
+ * built over.
  *
  * @example
- * getLeafHash(fileDigest, { title: "Logo", kind: "trademark" })
+ * getLeafHash(fileDigest, { title: "Logo", kind: "trademark" }, salt)
  */
-export function getLeafHash(sha256OfFile: Uint8Array, claim?: Claim | null): Uint8Array {
-  return hashLeaf(encodeLeaf(sha256OfFile, claimSha256(claim)));
+export function getLeafHash(sha256OfFile: Uint8Array, claim: Claim | null | undefined, salt: Uint8Array): Uint8Array {
+  return hashLeaf(encodeLeaf(sha256OfFile, claimSha256(claim), salt));
 }

@@ -84,7 +84,8 @@ export interface Receipt {
   readonly id: string;
   readonly subject: ReceiptSubject;
   readonly claim?: Claim;
-  readonly leaf: { readonly encoding: typeof LEAF_ENCODING; readonly claimSha256: Hex | null; readonly hash: Hex };
+  /** `salt`: the entry's 16 random bytes (32 hex digits), which make every leaf unique. */
+  readonly leaf: { readonly encoding: typeof LEAF_ENCODING; readonly claimSha256: Hex | null; readonly salt: Hex; readonly hash: Hex };
   /** The service record: not evidence of time (the anchors are). */
   readonly service: {
     readonly operator: string;
@@ -233,6 +234,7 @@ export function receiptProblems(doc: unknown): string[] {
   else {
     if (doc.leaf.encoding !== LEAF_ENCODING) p.push(`leaf.encoding: expected "${LEAF_ENCODING}"`);
     if (doc.leaf.claimSha256 !== null) hex32(p, doc.leaf, "claimSha256", "leaf");
+    if (typeof doc.leaf.salt !== "string" || !/^0x[0-9a-f]{32}$/.test(doc.leaf.salt)) p.push("leaf.salt: expected 16 bytes of lower-case 0x hex");
     hex32(p, doc.leaf, "hash", "leaf");
   }
   if (!obj(doc.service)) p.push("service: expected an object");

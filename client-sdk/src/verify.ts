@@ -76,7 +76,7 @@ export function verifyLeaf(receipt: Receipt): Uint8Array {
   if ((claimDigest ? toHex(claimDigest) : null) !== stated) {
     throw new ProofError("CLAIM_MISMATCH", `claim hashes to ${claimDigest ? toHex(claimDigest) : "nothing"}, the receipt says ${stated}`);
   }
-  const leafHash = hashLeaf(encodeLeaf(fromHex(receipt.subject.sha256, 32), claimDigest));
+  const leafHash = hashLeaf(encodeLeaf(fromHex(receipt.subject.sha256, 32), claimDigest, fromHex(receipt.leaf.salt, 16)));
   if (toHex(leafHash) !== receipt.leaf.hash) {
     throw new ProofError("LEAF_MISMATCH", `leaf hashes to ${toHex(leafHash)}, the receipt says ${receipt.leaf.hash}`);
   }

@@ -23,6 +23,7 @@ import { devWallet } from "../helpers/service.ts";
 
 interface Tree {
   digests: Uint8Array[];
+  salts: Uint8Array[];
   claims: (Claim | undefined)[];
   tree: MerkleTree;
   anchor: Omit<EvmAnchor, "proof">;
@@ -42,11 +43,12 @@ beforeAll(async () => {
   for (const size of [1, 2, 3, 5, 8, 13, 64, 100, 257]) {
     const digests = Array.from({ length: size }, () => new Uint8Array(randomBytes(32)));
     const claims = digests.map((_, i) => (i % 3 === 0 ? { title: `draft ${i}`, kind: "design" as const } : undefined));
-    const tree = MerkleTree.fromLeafHashes(digests.map((dg, i) => getLeafHash(dg, claims[i])));
+    const salts = digests.map(() => new Uint8Array(randomBytes(16)));
+    const tree = MerkleTree.fromLeafHashes(digests.map((dg, i) => getLeafHash(dg, claims[i], salts[i]!)));
     const receipt = await (await registry.getFunction("anchor")(toHex(tree.root), size)).wait(1);
     const block = await provider.getBlock(receipt.blockNumber);
     trees.push({
-      digests, claims, tree,
+      digests, salts, claims, tree,
       anchor: {
         type: "evm", chainId: chain.chainId, chainName: "anvil", development: true, contract: d.address.toLowerCase() as Hex,
         txHash: receipt.hash, blockNumber: receipt.blockNumber, blockHash: block!.hash as Hex,
@@ -72,7 +74,7 @@ function receiptFor(t: Tree, index: number): Receipt {
     version: "priorproof-receipt/1", id: `entry-${index}`,
     subject: { sha256: toHex(t.digests[index]!) },
     ...(claim ? { claim } : {}),
-    leaf: { encoding: "priorproof-leaf/1", claimSha256: c ? toHex(c) : null, hash: toHex(getLeafHash(t.digests[index]!, claim)) },
+    leaf: { encoding: "priorproof-leaf/1", claimSha256: c ? toHex(c) : null, salt: toHex(t.salts[index]!), hash: toHex(getLeafHash(t.digests[index]!, claim, t.salts[index]!)) },
     service: { operator: "test", receivedAt: "2026-11-25T00:00:00Z", software: "test" },
     anchors: [{ ...t.anchor, proof: { root: toHex(t.tree.root), treeSize: Number(t.tree.size), index, path: p.path.map(toHex) } }],
     issuedAt: "2026-11-25T00:00:00Z",
@@ -99,6 +101,7 @@ const TAMPERS: Record<string, { change: Tamper; codes: string[] }> = {
   blockHash: { change: (r, n) => (r.anchors[0].blockHash = flipHex(r.anchors[0].blockHash, n)), codes: ["BLOCK_HASH_MISMATCH"] },
   claim: { change: (r) => (r.claim = { ...(r.claim ?? {}), title: `${r.claim?.title ?? ""} (edited)` }), codes: ["CLAIM_MISMATCH"] },
   leafHash: { change: (r, n) => (r.leaf.hash = flipHex(r.leaf.hash, n)), codes: ["LEAF_MISMATCH"] },
+  salt: { change: (r, n) => (r.leaf.salt = flipHex(r.leaf.salt, n)), codes: ["LEAF_MISMATCH"] },
 };
 
 /** Readers for any chain id the receipt names: the user gave the RPC for whatever chain it claims. */

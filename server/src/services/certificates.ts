@@ -49,7 +49,7 @@ const TEXT = {
     s3: "3. Service record", operator: "Operator", received: "Received by the service (the service's own clock — NOT the evidence of time)", requestId: "Request id", software: "Software", issued: "Receipt issued",
     s4: "4. Anchor on the blockchain (the evidence of time)", chain: "Chain", contract: "Contract (EvidenceAnchor)", deployTx: "Contract deployment transaction", tx: "Anchoring transaction", blockNumber: "Block number", blockHash: "Block hash", blockTime: "Block time (UTC)", localTime: "Block time (local)", depth: "Confirmations when issued", final: "final", notFinal: "not yet final", required: "required", explorer: "Explorer",
     s5: "5. RFC 3161 time-stamp token (independent witness)", tsa: "Time-stamping authority", tsaIssuer: "TSA certificate issuer", tsaSerial: "TSA certificate serial", tsaFp: "TSA certificate SHA-256 fingerprint", genTime: "Time stamped (genTime)", serial: "Token serial", policy: "Policy OID", qualified: "Qualified (ETSI EN 319 422)", yes: "yes", no: "no", stamped: "Data stamped (the batch root)",
-    s6: "6. Inclusion proof (RFC 9162 Merkle tree, SHA-256)", leafEnc: "Leaf encoding", claimDigest: "Claim digest", leafHash: "Leaf hash", index: "Leaf index", treeSize: "Tree size", pathNode: "Path node", root: "Root (anchored)",
+    s6: "6. Inclusion proof (RFC 9162 Merkle tree, SHA-256)", leafEnc: "Leaf encoding", claimDigest: "Claim digest", salt: "Leaf salt (random, per entry)", leafHash: "Leaf hash", index: "Leaf index", treeSize: "Tree size", pathNode: "Path node", root: "Root (anchored)",
     s7: "7. Statements",
     proves: "What this proves: the file with the SHA-256 digest above, together with the claim in section 2, existed no later than the block time in section 4 (and the genTime in section 5, when present). Changing a single bit of the file changes the digest, so no other file matches it.",
     notProves: "What this does not prove: who created the file, who owns it or any right in it, that it was published or disclosed, or that the claim in section 2 is true. The service's receive time is not evidence.",
@@ -60,7 +60,7 @@ const TEXT = {
     s8: "8. How to verify with public tools (no PriorProof needed)",
     steps: (a: { sha: string; root: string; chainId: number; contract: string; block: number; hash: string; tx: string }) => [
       `Compute the file's SHA-256: "sha256sum FILE" (Linux/macOS) or "certutil -hashfile FILE SHA256" (Windows); it must equal ${a.sha}.`,
-      "Rebuild the leaf: SHA-256(0x00 || 0x01 || SHA-256(file) || claim digest), where || joins bytes, and fold the path of section 6 (RFC 9162 §2.1.3.2) to obtain the root.",
+      "Rebuild the leaf: SHA-256(0x00 || 0x01 || SHA-256(file) || claim digest || salt), where || joins bytes, and fold the path of section 6 (RFC 9162 §2.1.3.2) to obtain the root.",
       `Find transaction ${a.tx} and block ${a.block} (hash ${a.hash}) on chain ${a.chainId} in two independent block explorers or any RPC node.`,
       `Call the contract's view verifyInclusion(leafHash, index, treeSize, path, root) at ${a.contract} (an explorer's "Read contract" tab, or "cast call"); it must return true and the anchoring time. getAnchor(${a.root.slice(0, 18)}…) returns the time, block and tree size.`,
       "RFC 3161 token (if any): extract token.tsr from this PDF's attachments and run: openssl ts -verify -digest <root hex without 0x> -token_in -in token.tsr -CAfile <TSA CA certificate>.",
@@ -80,7 +80,7 @@ const TEXT = {
     s3: "三、服务记录", operator: "运营方", received: "服务收到时间（服务自身时钟 —— 并非时间证据）", requestId: "请求编号", software: "软件", issued: "回执签发时间",
     s4: "四、区块链存证（时间证据）", chain: "区块链", contract: "合约（EvidenceAnchor）", deployTx: "合约部署交易", tx: "存证交易", blockNumber: "区块高度", blockHash: "区块哈希", blockTime: "区块时间（UTC）", localTime: "区块时间（当地）", depth: "签发时确认数", final: "已最终确认", notFinal: "尚未最终确认", required: "为最终确认所需", explorer: "区块浏览器",
     s5: "五、RFC 3161 可信时间戳（独立见证）", tsa: "时间戳机构", tsaIssuer: "时间戳证书签发者", tsaSerial: "时间戳证书序列号", tsaFp: "时间戳证书 SHA-256 指纹", genTime: "时间戳时间（genTime）", serial: "时间戳序列号", policy: "策略 OID", qualified: "合格时间戳（ETSI EN 319 422）", yes: "是", no: "否", stamped: "被加盖时间戳的数据（批次根）",
-    s6: "六、包含性证明（RFC 9162 默克尔树，SHA-256）", leafEnc: "叶子编码", claimDigest: "声明摘要", leafHash: "叶子哈希", index: "叶子序号", treeSize: "树大小", pathNode: "路径节点", root: "根（已上链）",
+    s6: "六、包含性证明（RFC 9162 默克尔树，SHA-256）", leafEnc: "叶子编码", claimDigest: "声明摘要", salt: "叶子盐值（每条记录随机）", leafHash: "叶子哈希", index: "叶子序号", treeSize: "树大小", pathNode: "路径节点", root: "根（已上链）",
     s7: "七、声明",
     proves: "本证书证明：上述 SHA-256 摘要对应的文件，连同第二部分的声明，最迟于第四部分所列区块时间（如有第五部分，亦最迟于其时间戳时间）已经存在。文件改动任何一位都会改变摘要，因此其他文件无法与之匹配。",
     notProves: "本证书不证明：文件的创作者、文件或其任何权利的归属、文件已被公开或披露，亦不证明第二部分声明的真实性。服务收到时间不是证据。",
@@ -91,7 +91,7 @@ const TEXT = {
     s8: "八、使用公开工具核验（无需 PriorProof）",
     steps: (a: { sha: string; root: string; chainId: number; contract: string; block: number; hash: string; tx: string }) => [
       `计算文件 SHA-256：Linux/macOS 执行 "sha256sum 文件"，Windows 执行 "certutil -hashfile 文件 SHA256"；结果应为 ${a.sha}。`,
-      "重建叶子：SHA-256(0x00 || 0x01 || SHA-256(文件) || 声明摘要)（|| 表示字节拼接），并按 RFC 9162 §2.1.3.2 依次折叠第六部分的路径得到根。",
+      "重建叶子：SHA-256(0x00 || 0x01 || SHA-256(文件) || 声明摘要 || 盐值)（|| 表示字节拼接），并按 RFC 9162 §2.1.3.2 依次折叠第六部分的路径得到根。",
       `在两个独立的区块浏览器或任一 RPC 节点上查询链 ${a.chainId} 上的交易 ${a.tx} 与区块 ${a.block}（哈希 ${a.hash}）。`,
       `调用合约 ${a.contract} 的只读函数 verifyInclusion(leafHash, index, treeSize, path, root)（区块浏览器 "Read contract" 页或 "cast call"），应返回 true 及存证时间。`,
       "RFC 3161 时间戳（如有）：从本 PDF 附件中取出 token.tsr，执行 openssl ts -verify -digest <去掉 0x 的根> -token_in -in token.tsr -CAfile <时间戳机构 CA 证书>。",
@@ -357,6 +357,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   const proof = (first ?? tsas[0])!.proof;
   field(t.leafEnc, receipt.leaf.encoding);
   field(t.claimDigest, receipt.leaf.claimSha256 ?? "—", { hex: receipt.leaf.claimSha256 !== null });
+  field(t.salt, receipt.leaf.salt, { hex: true });
   field(t.leafHash, receipt.leaf.hash, { hex: true });
   field(t.index, proof.index);
   field(t.treeSize, proof.treeSize);

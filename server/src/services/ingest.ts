@@ -3,7 +3,7 @@
  * An upload is hashed (SHA-256 and SHA3-256) and imported into IPFS in one pass over the stream; the
  * entry is inserted only after the whole request succeeded, so a failed request leaves no entry.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { canonicalJson, claimProblems, claimSha256, encodeLeaf, fromHex, hashLeaf, toHex, type Claim } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
@@ -69,8 +69,10 @@ export function prepareClaim(claim: unknown): { canonical: string | null; digest
   return { canonical: canonicalJson(claim), digest: toHex(digest), previous: (claim as Claim).previous ?? null };
 }
 
-function leafHashOf(sha256: string, claimDigest: string | null): string {
-  return toHex(hashLeaf(encodeLeaf(fromHex(sha256, 32), claimDigest ? fromHex(claimDigest, 32) : undefined)));
+/** A fresh random salt and the leaf hash it gives (priorproof-leaf/1). */
+function leafOf(sha256: string, claimDigest: string | null): { leafSalt: string; leafHash: string } {
+  const salt = new Uint8Array(randomBytes(16));
+  return { leafSalt: toHex(salt), leafHash: toHex(hashLeaf(encodeLeaf(fromHex(sha256, 32), claimDigest ? fromHex(claimDigest, 32) : undefined, salt))) };
 }
 
 export function createIngest(deps: IngestDeps): Ingest {
@@ -90,7 +92,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         return {
           id: randomUUID(), tenantId, sha256, sha3_256: null, size: null, name: null, mediaType: null, cid: null,
           cidProfile: null, pinStatus: "none", claim: claim.canonical, claimSha256: claim.digest, previous: claim.previous,
-          leafHash: leafHashOf(sha256, claim.digest), receivedAt, requestId,
+          ...leafOf(sha256, claim.digest), receivedAt, requestId,
         };
       });
       return insert(entries);
@@ -147,7 +149,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       const entries = files.map((f): NewEntry => ({
         id: randomUUID(), tenantId, sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType,
         cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, claim: c.canonical,
-        claimSha256: c.digest, previous: c.previous, leafHash: leafHashOf(f.sha256, c.digest), receivedAt, requestId,
+        claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, c.digest), receivedAt, requestId,
       }));
       return insert(entries);
     },

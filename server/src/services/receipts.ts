@@ -104,7 +104,7 @@ export function createReceipts(deps: ReceiptsDeps): Receipts {
         id: entry.id,
         subject,
         ...(entry.claim ? { claim: JSON.parse(entry.claim) as Claim } : {}),
-        leaf: { encoding: LEAF_ENCODING, claimSha256: (entry.claimSha256 as Hex | null) ?? null, hash: entry.leafHash as Hex },
+        leaf: { encoding: LEAF_ENCODING, claimSha256: (entry.claimSha256 as Hex | null) ?? null, salt: entry.leafSalt as Hex, hash: entry.leafHash as Hex },
         service: {
           operator: deps.operator,
           ...(deps.publicUrl ? { url: deps.publicUrl } : {}),

@@ -42,6 +42,7 @@ CREATE TABLE entries (
   claim TEXT,
   claim_sha256 TEXT,
   previous TEXT,
+  leaf_salt TEXT NOT NULL,
   leaf_hash TEXT NOT NULL,
   status TEXT NOT NULL,
   received_at TEXT NOT NULL,

@@ -43,7 +43,7 @@ function toEntry(r: Row): EntryRecord {
     cid: (r.cid as string | null) ?? null, cidProfile: (r.cid_profile as string | null) ?? null,
     pinStatus: String(r.pin_status), claim: (r.claim as string | null) ?? null,
     claimSha256: (r.claim_sha256 as string | null) ?? null, previous: (r.previous as string | null) ?? null,
-    leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus, receivedAt: String(r.received_at),
+    leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus, receivedAt: String(r.received_at),
     requestId: (r.request_id as string | null) ?? null,
   };
 }
@@ -140,10 +140,10 @@ export function openSqliteStore(path: string): Store {
     const status: EntryStatus = "pending";
     const info = q(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_hash, status, received_at, request_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(e.id, e.tenantId, e.sha256, e.sha3_256, e.size, e.name, e.mediaType, e.cid, e.cidProfile, e.pinStatus, e.claim,
-      e.claimSha256, e.previous, e.leafHash, status, e.receivedAt, e.requestId);
+      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId);
     const seq = Number(info.lastInsertRowid);
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
     return { ...e, seq, status };

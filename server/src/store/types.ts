@@ -40,6 +40,8 @@ export interface NewEntry {
   readonly claim: string | null;
   readonly claimSha256: string | null;
   readonly previous: string | null;
+  /** The entry's random leaf salt (16 bytes, 0x hex). */
+  readonly leafSalt: string;
   readonly leafHash: string;
   readonly receivedAt: string;
   readonly requestId: string | null;
