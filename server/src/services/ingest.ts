@@ -3,7 +3,8 @@
  * An upload is hashed (SHA-256 and SHA3-256) and imported into IPFS in one pass over the stream; the
  * entry is inserted only after the whole request succeeded, so a failed request leaves no entry.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { uuidv7 } from "./ids.ts";
 import { canonicalJson, claimProblems, claimSha256, encodeLeaf, fromHex, hashLeaf, toHex, type Claim } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
@@ -69,10 +70,15 @@ export function prepareClaim(claim: unknown): { canonical: string | null; digest
   return { canonical: canonicalJson(claim), digest: toHex(digest), previous: (claim as Claim).previous ?? null };
 }
 
-/** A fresh random salt and the leaf hash it gives (priorproof-leaf/1). */
-function leafOf(sha256: string, claimDigest: string | null): { leafSalt: string; leafHash: string } {
-  const salt = new Uint8Array(randomBytes(16));
+/** The leaf hash of a digest, a claim digest and a random salt (priorproof-leaf/1). */
+function leafOf(sha256: string, claimDigest: string | null, salt: Uint8Array): { leafSalt: string; leafHash: string } {
   return { leafSalt: toHex(salt), leafHash: toHex(hashLeaf(encodeLeaf(fromHex(sha256, 32), claimDigest ? fromHex(claimDigest, 32) : undefined, salt))) };
+}
+
+/** `count` random 16-byte salts from one call to the CSPRNG (a call per entry costs more than the hashing). */
+function salts(count: number): Uint8Array[] {
+  const pool = new Uint8Array(randomBytes(16 * count));
+  return Array.from({ length: count }, (_, i) => pool.subarray(16 * i, 16 * i + 16));
 }
 
 export function createIngest(deps: IngestDeps): Ingest {
@@ -86,13 +92,14 @@ export function createIngest(deps: IngestDeps): Ingest {
   return {
     async stamp(tenantId, items, requestId) {
       const receivedAt = now();
-      const entries = items.map((item): NewEntry => {
+      const pool = salts(items.length);
+      const entries = items.map((item, i): NewEntry => {
         const sha256 = normalizeDigest(item.sha256);
         const claim = prepareClaim(item.claim);
         return {
-          id: randomUUID(), tenantId, sha256, sha3_256: null, size: null, name: null, mediaType: null, cid: null,
+          id: uuidv7(), tenantId, sha256, sha3_256: null, size: null, name: null, mediaType: null, cid: null,
           cidProfile: null, pinStatus: "none", claim: claim.canonical, claimSha256: claim.digest, previous: claim.previous,
-          ...leafOf(sha256, claim.digest), receivedAt, requestId,
+          ...leafOf(sha256, claim.digest, pool[i]!), receivedAt, requestId,
         };
       });
       return insert(entries);
@@ -146,10 +153,11 @@ export function createIngest(deps: IngestDeps): Ingest {
     async recordUploads(tenantId, files, claim, requestId) {
       const receivedAt = now();
       const c = prepareClaim(claim);
-      const entries = files.map((f): NewEntry => ({
-        id: randomUUID(), tenantId, sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType,
+      const pool = salts(files.length);
+      const entries = files.map((f, i): NewEntry => ({
+        id: uuidv7(), tenantId, sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType,
         cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, claim: c.canonical,
-        claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, c.digest), receivedAt, requestId,
+        claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, c.digest, pool[i]!), receivedAt, requestId,
       }));
       return insert(entries);
     },

@@ -48,15 +48,17 @@ CREATE TABLE entries (
   received_at TEXT NOT NULL,
   request_id TEXT
 );
-CREATE INDEX entries_tenant_sha256 ON entries (tenant_id, sha256);
-CREATE INDEX entries_tenant_previous ON entries (tenant_id, previous);
+-- Lookups by digest filter the tenant on the few rows of one digest; lineage and content lookups
+-- index only the rows that have a previous version or stored content (cheap inserts for the rest).
 CREATE INDEX entries_sha256 ON entries (sha256);
-CREATE INDEX entries_tenant_cid ON entries (tenant_id, cid);
+CREATE INDEX entries_tenant_previous ON entries (tenant_id, previous) WHERE previous IS NOT NULL;
+CREATE INDEX entries_tenant_cid ON entries (tenant_id, cid) WHERE cid IS NOT NULL;
 CREATE TABLE pending_entries (
   chain_id BIGINT NOT NULL,
   entry_seq BIGINT NOT NULL,
   PRIMARY KEY (chain_id, entry_seq)
 );
+CREATE INDEX pending_entries_entry ON pending_entries (entry_seq);
 CREATE TABLE batches (
   id {{serial}},
   chain_id BIGINT NOT NULL,
