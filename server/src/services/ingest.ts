@@ -4,6 +4,7 @@
  * entry is inserted only after the whole request succeeded, so a failed request leaves no entry.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { createThreadedHash } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
 import { canonicalJson, claimProblems, claimSha256, encodeLeaf, fromHex, hashLeaf, toHex, type Claim } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
@@ -106,46 +107,59 @@ export function createIngest(deps: IngestDeps): Ingest {
     },
 
     async importUpload(stream, meta) {
-      const sha3 = createHash("sha3-256");
+      // SHA3-256 runs on a worker thread beside this one (it is the slowest of the hashes).
+      const sha3 = createThreadedHash("sha3-256");
       const sha256 = createHash("sha256");
       let size = 0;
       let tooLarge = false;
-      // One pass: every chunk feeds both digests on its way into the IPFS importer.
+      // One pass: every chunk feeds both digests on its way into the IPFS importer. The stream's own
+      // iterator is read by hand so that an importer that gives up does not close the upload: the rest
+      // of the file is then drained through the digests (the digest is the evidence).
+      const source = stream[Symbol.asyncIterator]();
       async function* tap(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of stream) {
+        for (;;) {
+          const next = await source.next();
+          if (next.done) return;
+          const chunk = next.value;
           size += chunk.length;
           if (size > deps.maxFileBytes) {
             tooLarge = true;
             throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
           }
           sha256.update(chunk);
-          sha3.update(chunk);
+          await sha3.update(chunk);
           yield chunk;
         }
       }
       let cid: string | null = null;
       let pinStatus: UploadedFile["pinStatus"] = "failed";
-      if (deps.importFile) {
-        try {
-          const imported = await deps.importFile(tap(), { maxBytes: deps.maxFileBytes });
-          cid = imported.cid;
-          pinStatus = "pinned";
-        } catch (error) {
-          if (error instanceof AppError || tooLarge) throw error instanceof AppError ? error : new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
-          if ((error as { code?: string }).code === "FILE_TOO_LARGE") throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
-          // IPFS is down or failed: the digest is the evidence, so hash the rest and stamp anyway.
-          deps.warn?.("ipfs import failed; stamping the digest without content", error);
+      try {
+        if (deps.importFile) {
+          try {
+            const imported = await deps.importFile(tap(), { maxBytes: deps.maxFileBytes });
+            cid = imported.cid;
+            pinStatus = "pinned";
+          } catch (error) {
+            if (error instanceof AppError || tooLarge) throw error instanceof AppError ? error : new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
+            if ((error as { code?: string }).code === "FILE_TOO_LARGE") throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
+            // IPFS is down or failed: the digest is the evidence, so hash the rest and stamp anyway.
+            deps.warn?.("ipfs import failed; stamping the digest without content", error);
+            for await (const _ of tap()) {
+              // drain through the digests
+            }
+          }
+        } else {
           for await (const _ of tap()) {
-            // drain through the digests
+            // no IPFS configured: digests only
           }
         }
-      } else {
-        for await (const _ of tap()) {
-          // no IPFS configured: digests only
-        }
+      } catch (e) {
+        sha3.abort();
+        await source.return?.();
+        throw e;
       }
       return {
-        sha256: "0x" + sha256.digest("hex"), sha3_256: "0x" + sha3.digest("hex"), size, cid,
+        sha256: "0x" + sha256.digest("hex"), sha3_256: "0x" + (await sha3.digest()), size, cid,
         name: meta.name, mediaType: meta.mediaType, pinStatus: cid ? pinStatus : "failed",
       };
     },
