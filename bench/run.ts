@@ -1,0 +1,272 @@
+/**
+ * `npm run bench` — PriorProof's figures, each against a baseline measured in the same run on the same
+ * machine (absolute times are noisy on shared machines; ratios much less). Prints a table and writes
+ * bench/results.json. Never fails on a timing.
+ *
+ *   npm run bench                 full run (a few minutes)
+ *   npm run bench -- --quick      smaller sizes
+ *   npm run bench -- --only gas   one section: stamping, ingest, gas, verify, latency, scaling
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { openAsBlob } from "node:fs";
+import autocannon from "autocannon";
+import { Contract, ContractFactory, JsonRpcProvider, NonceManager } from "ethers";
+import Fastify from "fastify";
+import { MerkleTree, cachedChainReader, createChainReader, getLeafHash, toHex, verifyReceipt, type Hex, type Receipt } from "../client-sdk/src/index.ts";
+import { evidenceAnchorArtifact } from "../server/src/chain/artifact.ts";
+import { ensureDeployment } from "../server/src/chain/deploy.ts";
+import { freePort, startDevChain } from "../server/src/chain/devchain.ts";
+import { createIngest } from "../server/src/services/ingest.ts";
+import { treeHead } from "../server/src/services/batcher.ts";
+import { openSqliteStore } from "../server/src/store/sqlite.ts";
+import { api, devWallet, startService, type RunningService } from "../test/helpers/service.ts";
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const DURATION = QUICK ? 4 : 10;
+
+interface Row { figure: string; value: number; unit: string; baseline?: string; baselineValue?: number; ratio?: number; target?: string; met?: boolean; note?: string }
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+const add = (r: Row) => {
+  rows.push(r);
+  const ratio = r.ratio !== undefined ? r.ratio.toFixed(r.ratio < 0.01 ? 5 : 2) : "";
+  console.log(`  ${r.figure}: ${fmt(r.value)} ${r.unit}${r.baseline ? ` | ${r.baseline}: ${fmt(r.baselineValue!)} | ratio ${ratio}` : ""}${r.target ? ` | target ${r.target}: ${r.met ? "met" : "MISSED"}` : ""}`);
+};
+const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2));
+const section = (name: string) => !ONLY || ONLY === name;
+const tmp = mkdtempSync(join(tmpdir(), "pp-bench-"));
+
+async function stampSection(service: RunningService): Promise<void> {
+  console.log("\n[stamping] POST /v1/stamps with durable acknowledgements (autocannon, 50 connections)");
+  const bare = Fastify();
+  bare.post("/", async () => ({ hello: "world" }));
+  const barePort = await freePort();
+  await bare.listen({ host: "127.0.0.1", port: barePort });
+  const run = async (url: string, body: string, headers: Record<string, string>) =>
+    autocannon({ url, method: "POST", connections: 50, duration: DURATION, headers: { "content-type": "application/json", ...headers }, body });
+  const bareR = await run(`http://127.0.0.1:${barePort}/`, "{}", {});
+  await bare.close();
+  const auth = { authorization: `Bearer ${service.keys.acme}` };
+  const one = await run(`${service.url}/v1/stamps`, JSON.stringify({ items: [{ sha256: "ab".repeat(32) }] }), auth);
+  const hundred = await run(`${service.url}/v1/stamps`, JSON.stringify({ items: Array.from({ length: 100 }, (_, i) => ({ sha256: i.toString(16).padStart(64, "0") })) }), auth);
+  raw.stamping = { bare: bareR.requests, one: { requests: one.requests, latency: one.latency, non2xx: one.non2xx }, hundred: { requests: hundred.requests, latency: hundred.latency, non2xx: hundred.non2xx } };
+  add({ figure: "stamps, 1 digest/request", value: one.requests.average, unit: "req/s", baseline: "bare Fastify", baselineValue: bareR.requests.average, ratio: one.requests.average / bareR.requests.average, target: "≥ 0.5×", met: one.requests.average / bareR.requests.average >= 0.5, note: `p99 ${one.latency.p99} ms` });
+  add({ figure: "stamps, 1 digest/request, p99 latency", value: one.latency.p99, unit: "ms" });
+  const digests = hundred.requests.average * 100;
+  add({ figure: "stamps, 100 digests/request", value: digests, unit: "digests/s", target: "≥ 50,000/s", met: digests >= 50_000, note: `p99 ${hundred.latency.p99} ms` });
+}
+
+function vmHwm(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function ingestSection(): Promise<void> {
+  console.log("\n[ingest] a generated file streamed to POST /v1/evidence (SHA-256 + SHA3-256 + IPFS import + store)");
+  for (const mib of QUICK ? [100, 256] : [100, 1024]) {
+    const service = await startService({ tenants: ["acme"] });
+    try {
+      const path = join(tmp, `upload-${mib}.bin`);
+      const out = createWriteStream(path);
+      const block = randomBytes(1 << 20);
+      for (let i = 0; i < mib; i++) if (!out.write(Buffer.from(block.map((b) => b ^ (i & 0xff))))) await new Promise<void>((r) => out.once("drain", () => r()));
+      await new Promise<void>((r) => out.end(() => r()));
+      execFileSync("sha256sum", [path]);
+      let t = performance.now();
+      execFileSync("sha256sum", [path]);
+      const sumS = (performance.now() - t) / 1000;
+      const idle = vmHwm(service.process.pid!);
+      const form = new FormData();
+      form.append("file", await openAsBlob(path), `upload-${mib}.bin`);
+      t = performance.now();
+      const res = await fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}` }, body: form });
+      const upS = (performance.now() - t) / 1000;
+      if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+      const peak = vmHwm(service.process.pid!);
+      const mb = (mib * 1.048576);
+      raw[`ingest_${mib}`] = { seconds: upS, sha256sumSeconds: sumS, peakRss: peak, idleRss: idle };
+      add({ figure: `upload ingest ${mib} MiB`, value: mb / upS, unit: "MB/s", baseline: "sha256sum", baselineValue: mb / sumS, ratio: sumS / upS, target: "≥ 0.5×", met: sumS / upS >= 0.5 });
+      add({ figure: `server peak RSS, ${mib} MiB upload`, value: peak / 1e6, unit: "MB", target: "< 150 MB", met: peak < 150e6, note: `idle after start ${Math.round(idle / 1e6)} MB` });
+      rmSync(path, { force: true });
+    } finally {
+      await service.stop();
+    }
+  }
+}
+
+async function gasSection(): Promise<void> {
+  console.log("\n[gas] anchoring cost per entry vs EAS multiTimestamp per hash (same anvil)");
+  const dir = join(tmp, "gas");
+  const chain = await startDevChain({ dataDir: dir });
+  try {
+    const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
+    const admin = new NonceManager(devWallet(0).connect(provider));
+    const d = await ensureDeployment({ deployer: admin, anchorers: [await admin.getAddress()], deploymentsDir: join(dir, "deployments") });
+    const registry = new Contract(d.address, evidenceAnchorArtifact().abi, admin);
+    const eas = (p: string) => JSON.parse(readFileSync(`node_modules/@ethereum-attestation-service/eas-contracts/artifacts/contracts/${p}`, "utf8")) as { abi: []; bytecode: string };
+    const schemaRegistry = await new ContractFactory(eas("SchemaRegistry.sol/SchemaRegistry.json").abi, eas("SchemaRegistry.sol/SchemaRegistry.json").bytecode, admin).deploy();
+    const easContract = await new ContractFactory(eas("EAS.sol/EAS.json").abi, eas("EAS.sol/EAS.json").bytecode, admin).deploy(await schemaRegistry.getAddress());
+    const gas: Record<string, { ours: number; eas: number; easTxs: number }> = {};
+    for (const n of QUICK ? [1, 10, 100, 1000] : [1, 10, 100, 1000, 10_000]) {
+      const leaves = Array.from({ length: n }, () => toHex(getLeafHash(new Uint8Array(randomBytes(32)), undefined, new Uint8Array(randomBytes(16)))));
+      const root = treeHead(leaves);
+      const ours = Number((await (await registry.getFunction("anchor")(root, n)).wait())!.gasUsed);
+      // EAS timestamps each hash; chunks of 500 keep a transaction under the block gas limit.
+      let easGas = 0;
+      let txs = 0;
+      for (let i = 0; i < n; i += 500) {
+        const chunk = Array.from({ length: Math.min(500, n - i) }, () => toHex(new Uint8Array(randomBytes(32))));
+        easGas += Number((await (await easContract.getFunction("multiTimestamp")(chunk)).wait())!.gasUsed);
+        txs++;
+      }
+      gas[n] = { ours, eas: easGas, easTxs: txs };
+      const ratio = ours / n / (easGas / n);
+      add({ figure: `gas per entry, batch of ${n.toLocaleString("en-US")}`, value: ours / n, unit: "gas", baseline: `EAS multiTimestamp${txs > 1 ? ` (${txs} txs)` : ""}`, baselineValue: easGas / n, ratio, ...(n === 1000 ? { target: "≤ 1/500 of EAS", met: ratio <= 1 / 500 } : {}) });
+    }
+    raw.gas = gas;
+    provider.destroy();
+  } finally {
+    await chain.stop();
+  }
+}
+
+async function verifySection(service: RunningService): Promise<void> {
+  console.log("\n[verify] receipts verified per second by the SDK");
+  // Real receipts of a real batch: stamp 1,000 digests, wait, fetch 200 receipts.
+  const items = Array.from({ length: 1000 }, () => ({ sha256: toHex(new Uint8Array(randomBytes(32))) }));
+  const r = await api(service, "acme", "POST", "/v1/stamps", { items });
+  const ids: string[] = r.body.entries.map((e: { id: string }) => e.id);
+  const deadline = Date.now() + 60_000;
+  while ((await api(service, "acme", "GET", `/v1/entries/${ids[ids.length - 1]}`)).body.status !== "confirmed" && Date.now() < deadline) await new Promise((x) => setTimeout(x, 500));
+  const receipts: { receipt: Receipt; sha256: Uint8Array }[] = [];
+  for (const [i, id] of ids.slice(0, 200).entries()) receipts.push({ receipt: (await api(service, "acme", "GET", `/v1/entries/${id}/receipt`)).body, sha256: Buffer.from(items[i]!.sha256.slice(2), "hex") });
+  // Pure core: schema, digest, leaf, Merkle proof (the chain check is not-checked without a reader).
+  let n = 0;
+  let t = performance.now();
+  while (performance.now() - t < 3000) for (const x of receipts) { await verifyReceipt(x.receipt, { sha256: x.sha256 }); n++; }
+  const pure = n / ((performance.now() - t) / 1000);
+  add({ figure: "receipts verified/s, pure core", value: pure, unit: "receipts/s", target: "≥ 100,000/s", met: pure >= 100_000 });
+  const rpc = createChainReader(service.rpcUrl);
+  const reader = cachedChainReader(rpc);
+  n = 0;
+  t = performance.now();
+  for (const x of receipts) { await verifyReceipt(x.receipt, { sha256: x.sha256, chains: { [String(service.chainId)]: reader }, contractView: false }); n++; }
+  const cached = n / ((performance.now() - t) / 1000);
+  add({ figure: "receipts verified/s, with chain lookups (cached per root)", value: cached, unit: "receipts/s" });
+  n = 0;
+  t = performance.now();
+  for (const x of receipts.slice(0, 50)) { await verifyReceipt(x.receipt, { sha256: x.sha256, chains: { [String(service.chainId)]: cachedChainReader(rpc) } }); n++; }
+  add({ figure: "receipts verified/s, uncached + contract view call", value: n / ((performance.now() - t) / 1000), unit: "receipts/s" });
+  rpc.destroy();
+}
+
+async function latencySection(): Promise<void> {
+  console.log("\n[latency] acknowledgement → anchored (anvil mining every 1 s, BATCH_INTERVAL_MS=1000)");
+  const service = await startService({ tenants: ["acme"], blockTime: 1, env: { BATCH_INTERVAL_MS: "1000", ANCHOR_TICK_MS: "100" } });
+  try {
+    const samples: number[] = [];
+    const count = QUICK ? 20 : 60;
+    const pending = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const r = await api(service, "acme", "POST", "/v1/stamps", { items: [{ sha256: toHex(new Uint8Array(randomBytes(32))) }] });
+      pending.set(r.body.entries[0].id, performance.now());
+      await new Promise((x) => setTimeout(x, 100 + Math.random() * 150));
+      for (const [id, at] of pending) {
+        const e = await api(service, "acme", "GET", `/v1/entries/${id}`);
+        if (e.body.status === "anchored" || e.body.status === "confirmed") { samples.push(performance.now() - at); pending.delete(id); }
+      }
+    }
+    const deadline = Date.now() + 30_000;
+    while (pending.size > 0 && Date.now() < deadline) {
+      for (const [id, at] of pending) {
+        const e = await api(service, "acme", "GET", `/v1/entries/${id}`);
+        if (e.body.status === "anchored" || e.body.status === "confirmed") { samples.push(performance.now() - at); pending.delete(id); }
+      }
+      await new Promise((x) => setTimeout(x, 50));
+    }
+    samples.sort((a, b) => a - b);
+    const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]! / 1000;
+    raw.latency = { samplesSeconds: samples.map((s) => s / 1000) };
+    add({ figure: "ack → anchored, p50", value: q(0.5), unit: "s" });
+    add({ figure: "ack → anchored, p95", value: q(0.95), unit: "s", target: "≤ batch interval + 2 s = 3 s", met: q(0.95) <= 3, note: "polling at 50–250 ms adds to the figure" });
+  } finally {
+    await service.stop();
+  }
+}
+
+async function scalingSection(): Promise<void> {
+  console.log("\n[scaling] stamp throughput and batch close time as the store grows (SQLite, in-process)");
+  const sizes = QUICK ? [1_000, 10_000, 100_000] : [1_000, 100_000, 1_000_000];
+  const store = openSqliteStore(join(tmp, "scaling.db"));
+  const tenant = await store.createTenant("bench");
+  const ingest = createIngest({ store, chainIds: [1], cidProfile: "unixfs-v1-2025", maxFileBytes: 1 });
+  let stored = 0;
+  const curve: unknown[] = [];
+  for (const size of sizes) {
+    // Fill to `size` in bulk, batching as the service would, so the queue stays small.
+    while (stored < size) {
+      const n = Math.min(1000, size - stored);
+      await Promise.all(Array.from({ length: 10 }, async (_, k) => (k * 100 < n ? ingest.stamp(tenant.id, Array.from({ length: Math.min(100, n - k * 100) }, () => ({ sha256: toHex(new Uint8Array(randomBytes(32))) })), null) : [])));
+      stored += n;
+      if (stored % 10_000 === 0) while (await store.closeBatch(1, 4096, (l) => ({ root: treeHead(l) }))) { /* drain */ }
+    }
+    while (await store.closeBatch(1, 4096, (l) => ({ root: treeHead(l) }))) { /* drain */ }
+    let t = performance.now();
+    let stamped = 0;
+    while (performance.now() - t < 2000) {
+      await Promise.all(Array.from({ length: 10 }, () => ingest.stamp(tenant.id, Array.from({ length: 100 }, () => ({ sha256: toHex(new Uint8Array(randomBytes(32))) })), null)));
+      stamped += 1000;
+    }
+    const rate = stamped / ((performance.now() - t) / 1000);
+    stored += stamped;
+    t = performance.now();
+    let closed = 0;
+    let batch;
+    while ((batch = await store.closeBatch(1, 4096, (l) => ({ root: treeHead(l) })))) closed += batch.treeSize;
+    const closeMs = (performance.now() - t) / Math.max(1, Math.ceil(closed / 4096));
+    curve.push({ storedEntries: size, digestsPerSecond: rate, batchCloseMsPer4096: closeMs });
+    add({ figure: `in-process stamping with ${size.toLocaleString("en-US")} stored`, value: rate, unit: "digests/s" });
+    add({ figure: `batch close (4,096 leaves) with ${size.toLocaleString("en-US")} stored`, value: closeMs, unit: "ms" });
+  }
+  raw.scaling = curve;
+  const first = curve[0] as { digestsPerSecond: number };
+  const last = curve[curve.length - 1] as { digestsPerSecond: number };
+  add({ figure: "stamping at largest store / at smallest", value: last.digestsPerSecond / first.digestsPerSecond, unit: "×", target: "no slowdown (≥ 0.8×)", met: last.digestsPerSecond / first.digestsPerSecond >= 0.8 });
+  await store.close();
+}
+
+const started = Date.now();
+console.log(`PriorProof benchmarks${QUICK ? " (quick)" : ""} — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+try {
+  if (section("stamping") || section("verify")) {
+    const service = await startService({ tenants: ["acme"], env: { BATCH_INTERVAL_MS: "1000", LOG_LEVEL: "error" } });
+    try {
+      if (section("stamping")) await stampSection(service);
+      if (section("verify")) await verifySection(service);
+    } finally {
+      await service.stop();
+    }
+  }
+  if (section("ingest")) await ingestSection();
+  if (section("gas")) await gasSection();
+  if (section("latency")) await latencySection();
+  if (section("scaling")) await scalingSection();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+console.log("\n| figure | value | baseline | ratio | target | met? |\n|---|---|---|---|---|---|");
+for (const r of rows) {
+  console.log(`| ${r.figure} | ${fmt(r.value)} ${r.unit}${r.note ? ` (${r.note})` : ""} | ${r.baseline ? `${r.baseline}: ${fmt(r.baselineValue!)}` : ""} | ${r.ratio !== undefined ? r.ratio.toFixed(r.ratio < 0.01 ? 5 : 2) : ""} | ${r.target ?? ""} | ${r.target ? (r.met ? "yes" : "**no**") : ""} |`);
+}
+if (!ONLY) {
+  writeFileSync("bench/results.json", JSON.stringify({ date: new Date().toISOString(), quick: QUICK, machine: { cores: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) }, node: process.version, seconds: Math.round((Date.now() - started) / 1000), rows, raw }, null, 2) + "\n");
+  console.log("\nwrote bench/results.json");
+}
+process.exit(0);
