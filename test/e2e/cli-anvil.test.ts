@@ -1,9 +1,11 @@
 /**
  * The `priorproof` CLI as a user runs it (a child process), against the real server process on a real
- * anvil chain: stamp hash-only and by upload, wait, save the receipt, verify offline and with RPC.
+ * anvil chain: stamp hash-only and by upload, wait, save the receipt, verify offline and with RPC,
+ * certificate, status, lookup, exit codes.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,11 +14,13 @@ import { startService, type RunningService } from "../helpers/service.ts";
 let service: RunningService;
 const dir = mkdtempSync(join(tmpdir(), "pp-cli-"));
 const draft = join(dir, "housing-draft.step");
-const render = join(dir, "render.png");
+const render = join(dir, "外观渲染 v3.png");
+const receiptPath = join(dir, "receipt.json");
+const sha256Of = (path: string) => `0x${createHash("sha256").update(readFileSync(path)).digest("hex")}`;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function spawnNode(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=source", "client-sdk/src/cli/main.ts", ...args], {
+    const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? "", PRIORPROOF_URL: service.url, PRIORPROOF_API_KEY: service.keys.acme!, ...env },
     });
     let stdout = "";
@@ -26,6 +30,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+/** As `npm run priorproof -- …` runs it in this repository. */
+const cli = (args: string[], env?: Record<string, string>) => spawnNode(["--conditions=source", "client-sdk/src/cli/main.ts", ...args], env);
 
 beforeAll(async () => {
   service = await startService();
@@ -39,75 +45,115 @@ afterAll(async () => {
 
 describe("priorproof CLI (real server process, real anvil)", () => {
   let hashOnlyId: string;
+  let uploadId: string;
 
   it("stamps a file hash-only with a claim and waits until it is anchored", async () => {
     const r = await cli(["stamp", draft, "--title", "Housing rev. 3", "--kind", "design", "--wait", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const entry = JSON.parse(r.stdout).entries[0];
     expect(entry.status).toMatch(/anchored|confirmed/);
+    expect(entry.sha256).toBe(sha256Of(draft));
     expect(entry.cid).toBeNull();
     expect(entry.claim).toEqual({ title: "Housing rev. 3", kind: "design" });
     hashOnlyId = entry.id;
   }, 60_000);
 
-  it("uploads a file with --upload and gets its CID", async () => {
-    const r = await cli(["stamp", render, "--upload", "--kind", "ai-image", "--wait", "--json"]);
+  it("uploads a file with --upload (streamed, non-ASCII name kept) and gets its CID", async () => {
+    const r = await cli(["stamp", render, "--upload", "--kind", "ai-image", "--previous", draft, "--wait", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).entries[0].cid).toMatch(/^baf/);
+    const entry = JSON.parse(r.stdout).entries[0];
+    expect(entry).toMatchObject({ name: "外观渲染 v3.png", sha256: sha256Of(render), size: 300_000, claim: { kind: "ai-image", previous: sha256Of(draft) } });
+    expect(entry.cid).toMatch(/^baf/);
+    expect(entry.status).toMatch(/anchored|confirmed/);
+    uploadId = entry.id;
   }, 60_000);
 
-  it("saves the receipt and verifies the file offline, saying what it could not check", async () => {
-    const receipt = join(dir, "receipt.json");
-    const saved = await cli(["receipt", hashOnlyId, "-o", receipt]);
+  it("saves the receipt with -o, and prints it on stdout without", async () => {
+    const saved = await cli(["receipt", hashOnlyId, "-o", receiptPath]);
     expect(saved.code, saved.stderr).toBe(0);
-    const offline = await cli(["verify", draft, receipt]);
+    expect(saved.stdout).toMatch(new RegExp(`^receipt of ${hashOnlyId} written to .*receipt\\.json \\(anchored on .*chain 31337, block \\d+ at `));
+    const printed = JSON.parse((await cli(["receipt", hashOnlyId])).stdout);
+    const kept = JSON.parse(readFileSync(receiptPath, "utf8"));
+    // Issued again: the same proof; only the issue time and the depth of the block may differ.
+    expect({ ...printed, issuedAt: kept.issuedAt, anchors: printed.anchors.map((a: object, i: number) => ({ ...a, confirmations: kept.anchors[i].confirmations })) }).toEqual(kept);
+  }, 30_000);
+
+  it("verifies offline: every offline check passes, the chain is named as not checked, and it is NOT verified (exit 1)", async () => {
+    const offline = await cli(["verify", draft, receiptPath, "--offline"], { PRIORPROOF_URL: "http://127.0.0.1:9" });
     expect(offline.code, "no witness checked: not verified").toBe(1);
-    expect(offline.stdout).toMatch(/PASS\s+The file is the one stamped/);
-    expect(offline.stdout).toMatch(/PASS\s+Leaf is in the batch/);
-    expect(offline.stdout).toMatch(/SKIP\s+Root is anchored .*no RPC for chain 31337: confirm block \d+ has hash 0x[0-9a-f]{64}/);
-    expect(offline.stdout).toMatch(/NOT VERIFIED: no independent witness was checked/);
+    expect(offline.stdout).toMatch(/^PASS {2}Receipt follows priorproof-receipt\/1/m);
+    expect(offline.stdout).toMatch(/^PASS {2}The file is the one stamped/m);
+    expect(offline.stdout).toMatch(/^PASS {2}Digest and claim make the leaf/m);
+    expect(offline.stdout).toMatch(/^PASS {2}Leaf is in the batch/m);
+    expect(offline.stdout).toMatch(/^SKIP {2}Root is anchored .*: not checked — no RPC for chain 31337: confirm block \d+ has hash 0x[0-9a-f]{64}/m);
+    expect(offline.stdout).toMatch(/^TODO {2}chain not checked \(--offline\): give --rpc URL of chain 31337 .*, or confirm in an explorer that block \d+ of chain 31337 has hash 0x[0-9a-f]{64}/m);
+    expect(offline.stdout).toMatch(/^NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor/m);
+    const json = await cli(["verify", draft, receiptPath, "--offline", "--json"]);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc).toMatchObject({ verified: false, offline: true, sha256: sha256Of(draft) });
+    expect(doc.checks.find((c: { id: string }) => c.id === "anchors[0].chain")).toMatchObject({ status: "not-checked" });
+    expect(doc.hints).toHaveLength(1);
   }, 30_000);
 
   it("verifies the file with an RPC URL (exit 0) and prints the time", async () => {
-    const receipt = join(dir, "receipt.json");
-    const r = await cli(["verify", draft, receipt, "--rpc", service.rpcUrl]);
+    const r = await cli(["verify", draft, receiptPath, "--rpc", service.rpcUrl]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/VERIFIED: the file existed no later than \d{4}-\d\d-\d\dT/);
+    expect(r.stdout).toMatch(/^PASS {2}Root is anchored on .*chain 31337.*: root anchored at 0x[0-9a-f]{40} on chain 31337 in block \d+/m);
+    expect(r.stdout).toMatch(/VERIFIED: .*housing-draft\.step existed no later than \d{4}-\d\d-\d\dT/);
     expect(r.stdout).toMatch(/WARN .*development chain/);
-    const json = await cli(["verify", draft, receipt, "--rpc", service.rpcUrl, "--json"]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ verified: true });
+    const json = await cli(["verify", draft, receiptPath, "--rpc", service.rpcUrl, "--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ verified: true, hints: [] });
+  }, 30_000);
+
+  it("verifies an uploaded file's receipt with RPC", async () => {
+    const path = join(dir, "upload.receipt.json");
+    expect((await cli(["receipt", uploadId, "-o", path])).code).toBe(0);
+    const r = await cli(["verify", render, path, "--rpc", service.rpcUrl]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   }, 30_000);
 
   it("fails a modified file with exit code 1 and the reason", async () => {
     const changed = join(dir, "changed.step");
     writeFileSync(changed, "ISO-10303-21; housing rev 4\n".repeat(5000));
-    const r = await cli(["verify", changed, join(dir, "receipt.json"), "--rpc", service.rpcUrl]);
+    const r = await cli(["verify", changed, receiptPath, "--rpc", service.rpcUrl]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL\s+The file is the one stamped: DIGEST_MISMATCH/);
+    expect(r.stdout).toMatch(/^NOT VERIFIED: The file is the one stamped: DIGEST_MISMATCH$/m);
   }, 30_000);
 
-  it("shows status and looks a file up", async () => {
+  it("shows status and looks a file up (exit 1 for a digest never stamped)", async () => {
     const status = await cli(["status", hashOnlyId]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(new RegExp(`${hashOnlyId}\\s+(anchored|confirmed)`));
-    const lookup = await cli(["lookup", draft]);
-    expect(lookup.code).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`${hashOnlyId}\\s+(anchored|confirmed)\\s+sha256 0x[0-9a-f]{64}\\s+chain 31337 block \\d+`));
+    expect(JSON.parse((await cli(["status", hashOnlyId, "--json"])).stdout)).toMatchObject({ id: hashOnlyId, sha256: sha256Of(draft) });
+    const lookup = await cli(["lookup", draft], { PRIORPROOF_API_KEY: "" });
+    expect(lookup.code, lookup.stderr).toBe(0);
     expect(lookup.stdout).toMatch(/anchored on .* in block \d+/);
+    const never = await cli(["lookup", "ab".repeat(32)]);
+    expect(never.code).toBe(1);
+    expect(never.stdout).toMatch(/not anchored at this service/);
   }, 30_000);
 
-  it("runs the Node example of docs/sdk.md end to end", async () => {
-    const r = await new Promise<{ code: number; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--conditions=source", "examples/node-stamp-and-verify.ts", draft], {
-        env: { PATH: process.env.PATH ?? "", PRIORPROOF_URL: service.url, PRIORPROOF_API_KEY: service.keys.acme!, RPC_URL: service.rpcUrl },
-      });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      child.on("close", (code) => resolve({ code: code ?? -1, out }));
-    });
-    expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/verified: existed no later than/);
+  it("downloads the certificate PDF", async () => {
+    const pdf = join(dir, "certificate.pdf");
+    const r = await cli(["certificate", hashOnlyId, "-o", pdf, "--lang", "zh-CN"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe("%PDF-");
   }, 60_000);
+
+  it("runs the Node example of docs/sdk.md end to end", async () => {
+    const r = await spawnNode(["--conditions=source", "examples/node-stamp-and-verify.ts", draft], { RPC_URL: service.rpcUrl });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/verified: existed no later than/);
+  }, 60_000);
+
+  it("runs from the package's bin launcher (sources, when there is no build)", async () => {
+    const r = await spawnNode(["client-sdk/bin/priorproof.js", "status", hashOnlyId]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${hashOnlyId}\\s+(anchored|confirmed)`));
+  }, 30_000);
 
   it("exits 2 on usage errors and 3 on service errors", async () => {
     expect((await cli(["stamp"])).code).toBe(2);
@@ -115,6 +161,13 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     const denied = await cli(["status", hashOnlyId], { PRIORPROOF_API_KEY: "pp_wrong" });
     expect(denied.code).toBe(3);
     expect(denied.stderr).toMatch(/UNAUTHORIZED/);
+    // Refused before the body is read: the service's answer, not a broken upload, is reported.
+    const refusedUpload = await cli(["stamp", render, "--upload"], { PRIORPROOF_API_KEY: "pp_wrong" });
+    expect(refusedUpload.code).toBe(3);
+    expect(refusedUpload.stderr).toMatch(/service error UNAUTHORIZED \(HTTP 401\)/);
+    const missing = await cli(["receipt", "no-such-entry", "--json"]);
+    expect(missing.code).toBe(3);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: "ENTRY_NOT_FOUND", status: 404 } });
     expect((await cli(["verify", "--help"])).stdout).toMatch(/Exit 0 only when/);
   }, 30_000);
 });

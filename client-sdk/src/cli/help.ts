@@ -1,0 +1,123 @@
+/**
+ * The CLI's help texts: the command list, and each command's options and exit codes.
+ */
+import { ASSET_KINDS } from "../leaf.ts";
+
+/**
+ * The CLI's version (the package's).
+ *
+ * @example
+ * VERSION // "0.1.0"
+ */
+export const VERSION = "0.1.0";
+
+/**
+ * Exit codes: what a script can branch on.
+ *
+ * @example
+ * process.exitCode = verdict.verified ? EXIT.OK : EXIT.NOT_VERIFIED;
+ */
+export const EXIT = { OK: 0, NOT_VERIFIED: 1, USAGE: 2, SERVICE: 3 } as const;
+
+const EXIT_TABLE = `exit codes:
+  0  done; for verify: verified; for lookup: anchored
+  1  not verified (a check failed, or no independent witness was checked); for lookup: not anchored
+  2  usage or I/O error (bad option, unreadable file or receipt, RPC unreachable)
+  3  service error (the message carries the service's error code, e.g. RECEIPT_PENDING)`;
+
+const SERVICE = `service:  --server URL (or PRIORPROOF_URL), --key KEY (or PRIORPROOF_API_KEY)`;
+
+/**
+ * Help text by command (`main` is the overview).
+ *
+ * @example
+ * console.log(HELP.verify);
+ */
+export const HELP: Readonly<Record<string, string>> = {
+  main: `priorproof ${VERSION} — timestamp evidence and verify PriorProof receipts
+
+usage: priorproof <command> [options]
+
+commands:
+  stamp <files…>            hash files here and stamp their digests (--upload sends the files)
+  status <id>               an entry's status and anchors
+  receipt <id> [-o FILE]    fetch an entry's receipt (JSON)
+  verify <file> <receipt>   verify a file against its receipt, without the service
+  certificate <id> -o PDF   download the certificate (PDF)
+  lookup <file|digest>      is this file (or digest) anchored at the service?
+
+${SERVICE}
+output:   one human line per result; --json prints one JSON document on stdout instead.
+          Progress bars (hashing, uploads) go to stderr, and only when it is a terminal.
+
+${EXIT_TABLE}
+
+Run priorproof <command> --help for a command's options.`,
+
+  stamp: `usage: priorproof stamp <files…> [--upload] [--title T] [--kind K] [--author A] [--claimant C]
+                        [--previous DIGEST|FILE] [--note N] [--wait] [--timeout SECONDS] [--json]
+
+Hashes each file on this machine (SHA-256) and stamps the digest: the file never leaves it unless
+--upload is given (then it is streamed to the service, which stores it in IPFS; the digest the service
+records is checked against the one computed here while sending).
+The claim (--title, --kind, --author, --claimant, --previous, --note) is committed with every file.
+  --kind        one of ${ASSET_KINDS.join(", ")}
+  --previous    the earlier version of the work: its SHA-256, or the file itself
+  --wait        wait until every entry is anchored (events from the service; --timeout, default 600 s)
+
+${SERVICE}
+
+${EXIT_TABLE.replace(/\n  1 [^\n]*/, "")}`,
+
+  status: `usage: priorproof status <id> [--json]
+
+Prints the entry's status (pending, batched, anchored, confirmed), digest and anchors.
+
+${SERVICE}
+
+exit codes: 0 found · 2 usage error · 3 service error (ENTRY_NOT_FOUND, UNAUTHORIZED …)`,
+
+  receipt: `usage: priorproof receipt <id> [-o receipt.json] [--wait] [--timeout SECONDS] [--json]
+
+Fetches the entry's receipt: the self-contained proof to keep with the file. Without -o it is printed
+on stdout. Before the entry is anchored the service answers RECEIPT_PENDING: add --wait to wait.
+
+${SERVICE}
+
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+
+  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--offline] [--json]
+
+Verifies a file against its receipt without the PriorProof service. Every check is listed as PASS,
+FAIL (with its code) or SKIP (with why it could not be checked).
+  --rpc URL     a JSON-RPC node of the receipt's chain (any provider, or your own); repeat for several
+                chains. The anchor is then confirmed on chain: contract, root, tree size, block number,
+                hash and time, and the contract's own verifyInclusion view.
+  --tsa-ca PEM  trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
+  --offline     no network at all (not even --rpc)
+
+Offline, the file's digest, the claim, the leaf and the Merkle proof are checked, and the output says
+which chain fact remains to confirm (block N of chain C has hash H). That alone is not "verified".
+Exit 0 only when the file matches and an independent witness confirmed the anchor: the chain through
+--rpc, an offline block-header proof in the receipt, or a TSA token checked with --tsa-ca.
+
+exit codes: 0 verified · 1 not verified (a check failed, or nothing independent was checked)
+            2 usage or I/O error (unreadable file or receipt, RPC unreachable)`,
+
+  certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--json]
+
+Downloads the PDF certificate of an anchored entry (the receipt is attached inside).
+
+${SERVICE}
+
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+
+  lookup: `usage: priorproof lookup <file|digest> [--json]
+
+Asks the service's public lookup whether this digest is anchored, where and when. A file is hashed
+here first; only its digest is sent. No API key is needed.
+
+--server URL (or PRIORPROOF_URL)
+
+exit codes: 0 anchored · 1 not anchored · 2 usage or I/O error · 3 service error`,
+};
