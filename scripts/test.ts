@@ -3,7 +3,9 @@
  *   1. compile the contracts and check that contracts/build/ is what they compile to
  *   2. check that docs/vectors/merkle.json is what its generator writes
  *   3. Solidity tests (Hardhat 3, fuzzed)
- *   4. TypeScript tests (vitest: unit, server, SDK, e2e against real anvil/SQLite/IPFS/Chromium)
+ *   4. TypeScript tests (vitest: unit, server, SDK, e2e against real anvil/SQLite/PostgreSQL/IPFS/Chromium;
+ *      the store and API suites run on both backends: a PostgreSQL server at TEST_DATABASE_URL, default
+ *      postgres://postgres@127.0.0.1:5432/test, where each suite creates and drops its own database)
  *   5. type check (tsc --noEmit)
  * Extra arguments are passed to vitest (e.g. `npm test -- test/client-sdk`), which then runs alone.
  */

@@ -8,7 +8,9 @@ import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { Config } from "./config.ts";
 import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import authPlugin from "./plugins/auth.ts";
@@ -45,7 +47,30 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_INVALID_JSON_FIELD_ERROR: "INVALID_MULTIPART",
   FST_ERR_BAD_URL: "NOT_FOUND",
   FST_ERR_ASYNC_CONSTRAINT: "VALIDATION_FAILED",
+  FST_MP_PREMATURE_CLOSE: "INVALID_MULTIPART",
 };
+
+/** Errors of the multipart parser (busboy), which carry no code: a malformed body, not a server fault. */
+const MULTIPART_PARSE_ERROR = /^(Multipart: Boundary not found|Unsupported Content-Type\.|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data|The needle cannot have a length bigger than 256)/;
+
+/**
+ * Requests that Node's HTTP parser refuses before Fastify sees them (malformed, headers too large or
+ * too slow) get the same JSON error shape, written straight to the socket, which is then closed.
+ */
+function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [code, message]: [ErrorCode, string] =
+    error.code === "HPE_HEADER_OVERFLOW" ? ["REQUEST_HEADER_TOO_LARGE", "the request headers exceed the size limit"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? ["REQUEST_TIMEOUT", "the request headers were not received in time"]
+        : ["MALFORMED_REQUEST", "malformed HTTP request"];
+  const status = ERROR_STATUS[code];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  } else {
+    socket.destroy();
+  }
+}
 
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions["logger"];
@@ -64,7 +89,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
     requestTimeout: 0, // uploads of gigabytes may take long; slow-loris is bounded by the timeouts below
-    connectionTimeout: 0,
+    // A socket silent this long is closed: a client that stops sending mid-request cannot hold it forever.
+    connectionTimeout: config.socketIdleTimeoutMs,
+    clientErrorHandler,
+    // Router-level errors (a malformed percent-encoding in the path) get the same JSON error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const code = FASTIFY_CODES[error.code] ?? "VALIDATION_FAILED";
+      void (reply as FastifyReply).code(ERROR_STATUS[code]).send({ error: { code, message: error.message } });
+    },
     keepAliveTimeout: 10_000,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
@@ -87,6 +119,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       details = (error as FastifyError).validation;
     } else if (error.code && FASTIFY_CODES[error.code]) {
       code = FASTIFY_CODES[error.code] as ErrorCode;
+    } else if (MULTIPART_PARSE_ERROR.test(error.message)) {
+      code = "INVALID_MULTIPART";
     } else if (error.statusCode === 429) {
       code = "RATE_LIMITED";
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

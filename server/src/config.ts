@@ -3,6 +3,7 @@
  * plugin (and the CLI entry points, which build the config for it) call `loadConfig(process.env)`.
  * Documented in docs/configuration.md.
  */
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 
 export interface ChainSettings {
@@ -34,6 +35,8 @@ export interface Config {
   readonly batchIntervalMs: number;
   readonly batchMaxSize: number;
   readonly anchorTickMs: number;
+  /** A sent anchor transaction still unmined after this long is replaced (same nonce, higher fees). */
+  readonly anchorReplaceAfterMs: number;
   readonly maxFileBytes: number;
   readonly maxFilesPerRequest: number;
   readonly ipfsApiUrl?: string;
@@ -41,9 +44,15 @@ export interface Config {
   readonly operator: string;
   readonly publicUrl?: string;
   readonly logLevel: string;
-  /** Run the batcher and the anchorer in this process. */
+  /** Run the batcher and the anchorer in this process (the one holding each chain's lease, when several do). */
   readonly workers: boolean;
+  /** This process's name in leases: unique per process (default `<hostname>:<pid>`). */
+  readonly nodeId: string;
+  /** How long a lease (e.g. `anchorer:<chainId>`) lasts unless renewed; renewed every third of it. */
+  readonly leaseTtlMs: number;
   readonly rateLimitPerMinute: number;
+  /** A connection silent this long (no byte either way) is closed; 0 disables. */
+  readonly socketIdleTimeoutMs: number;
   readonly corsOrigins: readonly string[];
   readonly tsaUrl?: string;
   readonly tsaCaFile?: string;
@@ -123,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     batchIntervalMs: int(env, "BATCH_INTERVAL_MS", 5_000, 50),
     batchMaxSize: int(env, "BATCH_MAX_SIZE", 4_096, 1),
     anchorTickMs: int(env, "ANCHOR_TICK_MS", 1_000, 50),
+    anchorReplaceAfterMs: int(env, "ANCHOR_REPLACE_AFTER_MS", 60_000, 100),
     maxFileBytes: int(env, "MAX_FILE_BYTES", 2 * 1024 ** 3, 1),
     maxFilesPerRequest: int(env, "MAX_FILES_PER_REQUEST", 20, 1),
     ...(env.IPFS_API_URL ? { ipfsApiUrl: env.IPFS_API_URL } : {}),
@@ -131,7 +141,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, "") } : {}),
     logLevel: env.LOG_LEVEL ?? "info",
     workers: env.WORKERS !== "false",
+    nodeId: env.NODE_ID || `${hostname()}:${process.pid}`,
+    leaseTtlMs: int(env, "LEASE_TTL_MS", 5_000, 300),
     rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 6_000_000, 1),
+    socketIdleTimeoutMs: int(env, "SOCKET_IDLE_TIMEOUT_MS", 60_000, 0),
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
     ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),

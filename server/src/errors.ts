@@ -5,6 +5,8 @@
  */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
+  /** The request is not valid HTTP (Node's parser refused it). */
+  MALFORMED_REQUEST: 400,
   INVALID_DIGEST: 400,
   INVALID_CLAIM: 400,
   INVALID_RECEIPT: 400,

@@ -1,6 +1,7 @@
 /**
- * Builds the Fastify app in-process (for `inject` tests) over a real anvil chain, a temporary SQLite
- * store and a temporary IPFS blockstore, with two tenants.
+ * Builds the Fastify app in-process (for `inject` tests) over a real anvil chain, a temporary store
+ * (a SQLite file, or a fresh PostgreSQL database dropped on close) and a temporary IPFS blockstore,
+ * with two tenants.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,18 +13,26 @@ import { ensureDeployment } from "../../server/src/chain/deploy.ts";
 import { startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";
 import { loadConfig, type Config } from "../../server/src/config.ts";
 import { createTenantKey } from "../../server/src/services/keys.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 import { devWallet } from "./service.ts";
+
+/** The store backends the service suite runs against. */
+export type TestBackend = "sqlite" | "postgres";
+export const TEST_BACKENDS: readonly TestBackend[] = ["sqlite", "postgres"];
 
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly config: Config;
   readonly chain: DevChain;
   readonly keys: Record<string, string>;
+  readonly backend: TestBackend;
   close(): Promise<void>;
 }
 
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** Builds the app with `env` over the `backend` store (default SQLite). */
+export async function buildTestApp(env: Record<string, string> = {}, backend: TestBackend = "sqlite"): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "pp-app-"));
+  const database: TestDatabase | undefined = backend === "postgres" ? await createTestDatabase() : undefined;
   const chain = await startDevChain({ dataDir: join(dataDir, "chain") });
   const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
   const deploymentsDir = join(dataDir, "deployments");
@@ -39,6 +48,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     DEPLOYMENTS_DIR: deploymentsDir,
     WORKERS: "false",
     LOG_LEVEL: "silent",
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
   const app = await buildApp(config, { logger: false });
@@ -50,9 +60,11 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     chain,
     keys,
+    backend,
     async close() {
       await app.close();
       await chain.stop();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

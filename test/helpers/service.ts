@@ -1,7 +1,8 @@
 /**
  * Starts the real service for end-to-end tests: a real anvil chain (its own data dir, free port), the
  * contract deployed by the project's deploy code, and `node server/src/server.ts` as a child process
- * configured through the environment, exactly as an operator runs it.
+ * configured through the environment, exactly as an operator runs it. With `databaseUrl`, the store is
+ * that PostgreSQL database, and `startNode` starts more server processes on it (scale-out).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +12,7 @@ import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager } from "ethers";
 import { ensureDeployment } from "../../server/src/chain/deploy.ts";
 import { DEV_MNEMONIC, freePort, startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";
 import { createTenantKey } from "../../server/src/services/keys.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
+import { openStore } from "../../server/src/store/index.ts";
 
 export function devWallet(index: number): HDNodeWallet {
   return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
@@ -22,6 +23,17 @@ export interface ServiceOptions {
   /** Seconds between anvil blocks (default 1). */
   readonly blockTime?: number;
   readonly tenants?: readonly string[];
+  /** PostgreSQL store shared by every server process (default: SQLite in the data dir). */
+  readonly databaseUrl?: string;
+}
+
+/** One more server process of a service (same chain, same store, same settings, its own port). */
+export interface ServerNode {
+  readonly url: string;
+  readonly process: ChildProcess;
+  readonly output: string[];
+  /** Stops the process (SIGTERM by default; SIGKILL to simulate a crash) and waits for its exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface RunningService {
@@ -36,6 +48,11 @@ export interface RunningService {
   /** Stops the server process (SIGTERM, or SIGKILL when `kill`) and starts it again on the same data dir. */
   restart(options?: { kill?: boolean; env?: Record<string, string> }): Promise<void>;
   stopServer(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts another server process with the same environment (chain, store, keys) on its own port and
+   * data dir, plus `env` (e.g. NODE_ID). Stopped by `stop()` unless stopped before.
+   */
+  startNode(env?: Record<string, string>): Promise<ServerNode>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +80,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   provider.destroy();
 
   const keys: Record<string, string> = {};
-  const store = openSqliteStore(join(dataDir, "priorproof.db"));
+  const store = await openStore({ databaseUrl: options.databaseUrl, sqlitePath: join(dataDir, "priorproof.db") });
   for (const t of options.tenants ?? ["acme", "rival"]) keys[t] = (await createTenantKey(store, t, "e2e")).key;
   await store.close();
 
@@ -86,6 +103,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     ANCHOR_TICK_MS: "250",
     LOG_LEVEL: "warn",
     OPERATOR: "PriorProof e2e test operator",
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
   };
   const output: string[] = [];
   let child: ChildProcess;
@@ -106,6 +124,39 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   };
   await spawnServer();
 
+  const nodes: ServerNode[] = [];
+  const startNode = async (extra: Record<string, string> = {}): Promise<ServerNode> => {
+    const nodePort = await freePort();
+    const nodeUrl = `http://127.0.0.1:${nodePort}`;
+    const nodeDir = mkdtempSync(join(dataDir, "node-"));
+    const nodeOutput: string[] = [];
+    const proc = spawn(process.execPath, ["--conditions=source", "server/src/server.ts"], {
+      env: { ...baseEnv, ...options.env, PORT: String(nodePort), DATA_DIR: nodeDir, ...extra },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    proc.stdout?.on("data", (d: Buffer) => nodeOutput.push(d.toString()));
+    proc.stderr?.on("data", (d: Buffer) => nodeOutput.push(d.toString()));
+    const node: ServerNode = {
+      url: nodeUrl,
+      process: proc,
+      output: nodeOutput,
+      async stop(signal: NodeJS.Signals = "SIGTERM") {
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill(signal);
+        await exited;
+      },
+    };
+    nodes.push(node);
+    try {
+      await waitForReady(nodeUrl, proc, nodeOutput);
+    } catch (e) {
+      await node.stop("SIGKILL");
+      throw e;
+    }
+    return node;
+  };
+
   return {
     url,
     rpcUrl: chain.rpcUrl,
@@ -122,7 +173,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       await spawnServer(o.env);
     },
     stopServer,
+    startNode,
     async stop() {
+      for (const n of nodes) await n.stop();
       await stopServer();
       await chain.stop();
       rmSync(dataDir, { recursive: true, force: true });

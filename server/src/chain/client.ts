@@ -65,7 +65,8 @@ const ANCHORED_TOPIC = new Interface(evidenceAnchorArtifact().abi).getEvent("Anc
  */
 export async function connectChain(options: { config: ChainConfig; deployment: Deployment; signer: Wallet | HDNodeWallet }): Promise<ChainClient> {
   const { config, deployment } = options;
-  const provider = new JsonRpcProvider(config.rpcUrl, config.chainId, { staticNetwork: true, batchMaxCount: 1 });
+  // No response cache (ethers keeps results 250 ms by default): a pending nonce read right after a send must be fresh.
+  const provider = new JsonRpcProvider(config.rpcUrl, config.chainId, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
   provider.pollingInterval = 500;
   const signer = options.signer.connect(provider) as Signer & (Wallet | HDNodeWallet);
   const iface = new Interface(evidenceAnchorArtifact().abi);

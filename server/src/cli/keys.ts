@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
-import { openSqliteStore } from "../store/sqlite.ts";
+import { openStore } from "../store/index.ts";
 import { createTenantKey } from "../services/keys.ts";
 
 const USAGE = "usage: npm run keys -- create --tenant NAME [--label TEXT] | list --tenant NAME | revoke KEY_ID";
@@ -13,8 +13,7 @@ async function main(): Promise<number> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { tenant: { type: "string" }, label: { type: "string" }, json: { type: "boolean" } } });
   const [command, arg] = positionals;
   const config = loadConfig(process.env);
-  if (config.databaseUrl) throw new Error("DATABASE_URL: this build manages keys in SQLite only");
-  const store = openSqliteStore(config.sqlitePath);
+  const store = await openStore(config);
   try {
     if (command === "create" && values.tenant) {
       const { tenant, key, record } = await createTenantKey(store, values.tenant, values.label ?? null);

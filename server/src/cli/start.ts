@@ -11,7 +11,7 @@ import { ensureDeployment } from "../chain/deploy.ts";
 import { DEV_MNEMONIC, startDevChain, type DevChain } from "../chain/devchain.ts";
 import { loadConfig, type ChainSettings, type Config } from "../config.ts";
 import { startServer, closeOnSignals } from "../server.ts";
-import { openSqliteStore } from "../store/sqlite.ts";
+import { openStore } from "../store/index.ts";
 import { createTenantKey } from "../services/keys.ts";
 
 function devWallet(index: number): HDNodeWallet {
@@ -45,7 +45,7 @@ export async function startEmbeddedChain(dataDir: string, log: (line: string) =>
 export async function devApiKey(config: Config): Promise<string> {
   const path = join(config.dataDir, "dev-api-key.txt");
   if (existsSync(path)) return readFileSync(path, "utf8").trim();
-  const store = openSqliteStore(config.sqlitePath);
+  const store = await openStore(config);
   try {
     const { key } = await createTenantKey(store, "dev", "created by npm start");
     writeFileSync(path, key + "\n", { mode: 0o600 });

@@ -3,6 +3,7 @@ import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
+import { createLease, type Lease } from "../services/lease.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
@@ -15,6 +16,8 @@ declare module "fastify" {
     ingest: Ingest;
     batcher: Batcher;
     anchorers: Map<number, Anchorer>;
+    /** Leader leases this process competes for (`anchorer:<chainId>`, `timestamper`); empty without workers. */
+    leases: Map<string, Lease>;
     receipts: Receipts;
     /** Present when TSA_URL is configured. */
     timestamper: Timestamper | undefined;
@@ -26,14 +29,24 @@ declare module "fastify" {
 export const SOFTWARE = "priorproof-server/0.1.0";
 
 /**
- * Composes the domain services over the store, the chains and IPFS, and runs the batcher and one
- * anchorer per chain in this process when `workers` is on.
+ * Composes the domain services over the store, the chains and IPFS. When `workers` is on, this process
+ * competes through the store for each chain's `anchorer:<chainId>` lease (and the `timestamper` lease),
+ * renewed every LEASE_TTL_MS/3: only the holder closes that chain's batches and runs its anchorer, and
+ * every such write carries the lease's fencing token, so that exactly one process anchors each chain
+ * even when several share a database, and a paused former holder cannot write after losing the lease.
  */
 export default fp(
   async (app) => {
     const { config, store, ipfs } = app;
     const chainIds = [...app.chains.keys()];
     const events = createEventBus();
+    const leases = new Map<string, Lease>();
+    const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
+    if (config.workers) {
+      const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : [])];
+      for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
+    }
+    const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
     const batcher = createBatcher({
       store,
       chainIds,
@@ -41,6 +54,7 @@ export default fp(
       intervalMs: config.batchIntervalMs,
       onBatch: (b) => app.log.info({ batch: b.id, chainId: b.chainId, size: b.treeSize, root: b.root }, "batch closed"),
       onError: (e) => app.log.error({ err: e }, "batch close failed"),
+      ...(config.workers ? { fence: fenceOf } : {}),
     });
     const ingest = createIngest({
       store,
@@ -53,7 +67,8 @@ export default fp(
     });
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
-      anchorers.set(chain.config.chainId, createAnchorer({ store, chain, events, tickMs: config.anchorTickMs, log: app.log }));
+      const chainId = chain.config.chainId;
+      anchorers.set(chainId, createAnchorer({ store, chain, events, tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -64,6 +79,7 @@ export default fp(
           store,
           tsa: createTsaClient({ url: config.tsaUrl, timeoutMs: 15_000, retry: { attempts: 3, baseDelayMs: 500 }, trustAnchors: tsaTrustAnchors }),
           log: app.log,
+          ...(config.workers ? { active: () => leases.get("timestamper")?.fence() !== undefined } : {}),
         })
       : undefined;
 
@@ -73,10 +89,12 @@ export default fp(
     app.decorate("ingest", ingest);
     app.decorate("batcher", batcher);
     app.decorate("anchorers", anchorers);
+    app.decorate("leases", leases);
     app.decorate("receipts", receipts);
 
     if (config.workers) {
       app.addHook("onReady", async () => {
+        for (const l of leases.values()) l.start();
         batcher.start();
         for (const a of anchorers.values()) a.start();
         timestamper?.start();
@@ -86,6 +104,8 @@ export default fp(
       await batcher.stop();
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();
+      // Released last, after this process's writes stopped: another process takes over at once.
+      for (const l of leases.values()) await l.stop();
     });
   },
   { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },

@@ -1,5 +1,5 @@
 import fp from "fastify-plugin";
-import { openSqliteStore } from "../store/sqlite.ts";
+import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 
 declare module "fastify" {
@@ -11,12 +11,7 @@ declare module "fastify" {
 /** Opens the store: PostgreSQL when DATABASE_URL is set, else the embedded SQLite file. */
 export default fp(
   async (app) => {
-    let store: Store;
-    if (app.config.databaseUrl) {
-      throw new Error("DATABASE_URL is set, but this build has no PostgreSQL backend yet (issue: scale-out)");
-    } else {
-      store = openSqliteStore(app.config.sqlitePath);
-    }
+    const store = await openStore(app.config, { onError: (e) => app.log.warn({ err: e }, "idle database connection failed (replaced)") });
     app.decorate("store", store);
     app.addHook("onClose", async () => {
       await store.close();

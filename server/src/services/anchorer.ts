@@ -8,9 +8,14 @@
  *              back to built (receipts issued meanwhile are superseded and say so).
  * The order makes crashes harmless: a batch is written before its transaction exists, the transaction
  * before it is sent, and a root found on chain is adopted, never sent twice.
+ *
+ * With `fence` (several processes share the store), a tick runs only while this process holds the
+ * chain's lease, and every batch write carries the lease's fencing token: once another process has
+ * taken the lease over, the store refuses this one's writes, and since a transaction is broadcast only
+ * after its signed form was stored, a paused old leader cannot send a new transaction either.
  */
 import type { ChainClient } from "../chain/client.ts";
-import type { BatchRecord, Store } from "../store/types.ts";
+import { FencedWriteError, type BatchPatch, type BatchRecord, type BatchStatus, type Fence, type Store } from "../store/types.ts";
 import type { EventBus } from "./events.ts";
 
 export interface AnchorerDeps {
@@ -23,6 +28,11 @@ export interface AnchorerDeps {
   /** Captures the offline inclusion proof (block header + receipt-trie proof) of a mined anchor. */
   readonly captureInclusion?: (txHash: string) => Promise<unknown>;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /**
+   * The lease fence of this chain's anchorer (`anchorer:<chainId>`): when given, a tick does nothing
+   * unless it returns a fence, and passes it with every batch write. Without it, ticks always run.
+   */
+  readonly fence?: () => Fence | undefined;
 }
 
 export interface Anchorer {
@@ -45,6 +55,10 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
   let current: Promise<void> | undefined;
   let healthy = true;
   let lastError: string | undefined;
+  /** The fence of the running tick (see deps.fence). */
+  let fence: Fence | undefined;
+  let lastToken: number | undefined;
+  const update = (id: number, expected: BatchStatus, patch: BatchPatch) => store.updateBatch(id, expected, patch, fence);
 
   const publish = async (batch: BatchRecord, status: "batched" | "anchored" | "confirmed", superseded = false) => {
     if (!deps.events) return;
@@ -66,7 +80,7 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
   const adopt = async (batch: BatchRecord): Promise<boolean> => {
     const mined = await chain.findAnchored(batch.root);
     if (!mined) return false;
-    const ok = await store.updateBatch(batch.id, batch.status, {
+    const ok = await update(batch.id, batch.status, {
       status: "anchored", txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash,
       blockTime: mined.blockTime, anchoredAt: new Date().toISOString(), lastError: null,
     });
@@ -79,13 +93,13 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
 
   const send = async (batch: BatchRecord, feeBump = 1, nonce?: number): Promise<void> => {
     const signed = await chain.signAnchor(batch.root, batch.treeSize, nonce ?? (await takeNonce()), feeBump);
-    const stored = await store.updateBatch(batch.id, batch.status, {
+    const stored = await update(batch.id, batch.status, {
       status: "sending", txHash: signed.txHash, nonce: signed.nonce, rawTx: signed.rawTx, sentAt: new Date().toISOString(),
       attempts: batch.attempts + 1,
     });
     if (!stored) return;
     await chain.broadcast(signed.rawTx);
-    await store.updateBatch(batch.id, "sending", { status: "sent" });
+    await update(batch.id, "sending", { status: "sent" });
     deps.log?.info({ batch: batch.id, chainId, txHash: signed.txHash, nonce: signed.nonce, size: batch.treeSize }, "anchor transaction sent");
   };
 
@@ -102,26 +116,30 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
         if (await adopt(batch)) return;
       }
       // Reverted and the root is not on chain: start over with a fresh transaction.
-      await store.updateBatch(batch.id, batch.status, { status: "built", txHash: null, rawTx: null, nonce: null, lastError: `transaction ${batch.txHash} reverted` });
+      await update(batch.id, batch.status, { status: "built", txHash: null, rawTx: null, nonce: null, lastError: `transaction ${batch.txHash} reverted` });
       return;
     }
     if (await adopt(batch)) return;
+    let pricedOut = false;
     try {
       await chain.broadcast(batch.rawTx);
-      if (batch.status === "sending") await store.updateBatch(batch.id, "sending", { status: "sent" });
+      if (batch.status === "sending") await update(batch.id, "sending", { status: "sent" });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (/nonce too low|nonce has already been used/i.test(message)) {
         // The nonce went to another transaction; this one can never be mined.
-        await store.updateBatch(batch.id, batch.status, { status: "built", txHash: null, rawTx: null, nonce: null, lastError: message.slice(0, 500) });
+        await update(batch.id, batch.status, { status: "built", txHash: null, rawTx: null, nonce: null, lastError: message.slice(0, 500) });
         return;
       }
+      // The node refuses it for its fees (a base-fee spike evicted it from the pool, where it cannot even
+      // wait): waiting cannot help, so it is replaced now, with fees from the new base fee.
+      pricedOut = /less than (the )?block base fee|fee cap (is )?too low/i.test(message);
       // Another version of this transaction (same nonce) is pending: wait for one of them to be mined.
-      if (!/underpriced/i.test(message)) throw e;
+      if (!pricedOut && !/underpriced/i.test(message)) throw e;
     }
     const age = Date.now() - Date.parse(batch.sentAt ?? new Date().toISOString());
-    if (age > replaceAfterMs && batch.nonce !== null) {
-      deps.log?.warn({ batch: batch.id, txHash: batch.txHash, ageMs: age }, "anchor transaction stuck: replacing with higher fees");
+    if ((pricedOut || age > replaceAfterMs) && batch.nonce !== null) {
+      deps.log?.warn({ batch: batch.id, txHash: batch.txHash, ageMs: age, pricedOut }, "anchor transaction stuck: replacing with higher fees");
       await send(batch, 1.5 ** Math.min(batch.attempts, 8), batch.nonce);
     }
   };
@@ -133,9 +151,9 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       // Reorganised: find where (if anywhere) the transaction or the root lives now.
       const mined = await chain.findAnchored(batch.root);
       if (mined) {
-        await store.updateBatch(batch.id, "anchored", { txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, blockTime: mined.blockTime, inclusion: null });
+        await update(batch.id, "anchored", { txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, blockTime: mined.blockTime, inclusion: null });
       } else {
-        await store.updateBatch(batch.id, "anchored", { status: "built", txHash: null, rawTx: null, nonce: null, blockNumber: null, blockHash: null, blockTime: null, anchoredAt: null, inclusion: null, lastError: `block ${batch.blockNumber} reorganised away` });
+        await update(batch.id, "anchored", { status: "built", txHash: null, rawTx: null, nonce: null, blockNumber: null, blockHash: null, blockTime: null, anchoredAt: null, inclusion: null, lastError: `block ${batch.blockNumber} reorganised away` });
         await publish(batch, "batched", true);
       }
       deps.log?.warn({ batch: batch.id, block: batch.blockNumber, was: batch.blockHash, now: mined?.blockHash }, "anchor block reorganised");
@@ -145,13 +163,13 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     if (!inclusion && deps.captureInclusion && batch.txHash) {
       try {
         inclusion = JSON.stringify(await deps.captureInclusion(batch.txHash));
-        await store.updateBatch(batch.id, "anchored", { inclusion });
+        await update(batch.id, "anchored", { inclusion });
       } catch (e) {
         deps.log?.warn({ batch: batch.id, err: e instanceof Error ? e.message : String(e) }, "could not capture the block-header proof");
       }
     }
     if (head - batch.blockNumber + 1 >= K) {
-      if (await store.updateBatch(batch.id, "anchored", { status: "confirmed", confirmedAt: new Date().toISOString() })) {
+      if (await update(batch.id, "anchored", { status: "confirmed", confirmedAt: new Date().toISOString() })) {
         deps.log?.info({ batch: batch.id, chainId, block: batch.blockNumber, confirmations: head - batch.blockNumber + 1 }, "batch confirmed");
         await publish(batch, "confirmed");
       }
@@ -159,25 +177,48 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
   };
 
   const tickOnce = async () => {
+    if (deps.fence) {
+      fence = deps.fence();
+      if (!fence) {
+        // Another process anchors this chain; nothing here is failing.
+        healthy = true;
+        lastError = undefined;
+        return;
+      }
+      // New leadership: transactions may have been sent by another process meanwhile.
+      if (fence.token !== lastToken) nextNonce = undefined;
+      lastToken = fence.token;
+    }
     const batches = await store.listBatches(chainId, ["built", "sending", "sent", "anchored"]);
     if (batches.length === 0) {
       healthy = true;
       return;
     }
     const head = await chain.getBlockNumber();
-    // Signed transactions that are stored but may not be broadcast yet hold their nonces: never reuse them.
+    // The node's pending nonce is the truth, and it can go down (a reorganisation returns the nonces of the
+    // transactions it removed): no nonce is carried over from an earlier pass. Only signed transactions that
+    // are stored but may not be broadcast yet hold nonces above it: never reuse those.
+    nextNonce = undefined;
     for (const b of batches) if (b.nonce !== null && (b.status === "sending" || b.status === "sent")) nextNonce = Math.max(nextNonce ?? 0, b.nonce + 1);
     // Stored transactions first (they may only need re-broadcasting), then new ones, then confirmations.
     const order = { sending: 0, sent: 1, built: 2, anchored: 3, confirmed: 4 } as const;
     batches.sort((a, b) => order[a.status] - order[b.status] || a.id - b.id);
     for (const batch of batches) {
+      if (deps.fence && !deps.fence()) return; // lease lost meanwhile (a write would be refused anyway)
       try {
         if (batch.status === "built") await handleBuilt(batch);
         else if (batch.status === "sending" || batch.status === "sent") await handleSent(batch);
         else await handleAnchored(batch, head);
       } catch (e) {
+        if (e instanceof FencedWriteError) {
+          // Another process took the lease over: stand down; it reconciles from the stored state.
+          nextNonce = undefined;
+          lastToken = undefined;
+          deps.log?.warn({ chainId, batch: batch.id, lease: e.lease, token: e.token, current: e.current }, "anchorer lease lost: write refused, standing down");
+          return;
+        }
         const message = e instanceof Error ? e.message : String(e);
-        await store.updateBatch(batch.id, batch.status, { lastError: message.slice(0, 500) }).catch(() => false);
+        await update(batch.id, batch.status, { lastError: message.slice(0, 500) }).catch(() => false);
         throw e;
       }
     }

@@ -2,9 +2,13 @@
  * The batcher closes a batch every `intervalMs`, or as soon as `maxSize` entries are queued, for each
  * chain: it builds the RFC 6962 tree over the queued leaves (the SDK's one implementation) and records
  * the batch durably (status `built`) before any transaction is sent for it.
+ *
+ * With `fence` (several processes share the store), it closes a chain's batches only while this process
+ * holds that chain's anchorer lease, and the store refuses the close once another process has taken
+ * the lease over. Other processes only queue entries; the leader closes them on its interval.
  */
 import { MerkleTree, fromHex, toHex } from "@priorproof/client-sdk";
-import type { BatchRecord, Store } from "../store/types.ts";
+import { FencedWriteError, type BatchRecord, type Fence, type Store } from "../store/types.ts";
 
 export interface BatcherDeps {
   readonly store: Store;
@@ -14,6 +18,11 @@ export interface BatcherDeps {
   /** Called with each batch once it is durable. */
   readonly onBatch?: (batch: BatchRecord) => void;
   readonly onError?: (error: unknown) => void;
+  /**
+   * The fence of a chain's lease (`anchorer:<chainId>`) while this process holds it. When given, only
+   * chains with a fence are closed, each close carrying it. Without it, every chain is closed.
+   */
+  readonly fence?: (chainId: number) => Fence | undefined;
 }
 
 export interface Batcher {
@@ -39,7 +48,15 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     const closed: BatchRecord[] = [];
     for (const chainId of deps.chainIds) {
       for (;;) {
-        const batch = await deps.store.closeBatch(chainId, deps.maxSize, (leaves) => ({ root: treeHead(leaves) }));
+        const fence = deps.fence?.(chainId);
+        if (deps.fence && !fence) break;
+        let batch: BatchRecord | undefined;
+        try {
+          batch = await deps.store.closeBatch(chainId, deps.maxSize, (leaves) => ({ root: treeHead(leaves) }), fence);
+        } catch (e) {
+          if (e instanceof FencedWriteError) break; // another process leads this chain now
+          throw e;
+        }
         if (!batch) break;
         closed.push(batch);
         deps.onBatch?.(batch);

@@ -12,6 +12,8 @@ export interface TimestamperDeps {
   readonly tsa: TsaClient;
   readonly intervalMs?: number;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** When given, a pass runs only while it answers true (this process holds the `timestamper` lease). */
+  readonly active?: () => boolean;
 }
 
 export interface Timestamper {
@@ -27,6 +29,7 @@ export function createTimestamper(deps: TimestamperDeps): Timestamper {
 
   const tickOnce = async (): Promise<number> => {
     let obtained = 0;
+    if (deps.active && !deps.active()) return 0;
     for (const batch of await deps.store.listBatchesWithoutToken(50)) {
       try {
         const result = await deps.tsa.requestToken(fromHex(batch.root, 32));

@@ -2,38 +2,24 @@
  * The embedded store: SQLite through `node:sqlite`, in WAL mode with `synchronous=FULL`, so that a
  * committed transaction survives a crash or power loss. Inserts from concurrent requests are group-
  * committed: the calls that arrive in the same turn of the event loop share one transaction (and one
- * fsync), each inside its own savepoint so that one bad call fails alone.
+ * fsync), each inside its own savepoint so that one bad call fails alone. Writes are serialised
+ * (BEGIN IMMEDIATE), so a fenced write checks the lease's token in the same transaction it writes in.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import type {
-  ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryBatch, EntryRecord, EntryStatus, NewEntry, Store, Tenant,
-  TimestampTokenRecord,
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES } from "./sql.ts";
+import {
+  FencedWriteError,
+  type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
+  type Fence, type NewEntry, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
 
 type Row = { [column: string]: SQLInputValue };
 
-const BATCH_COLUMNS: Record<keyof BatchPatch, string> = {
-  status: "status", txHash: "tx_hash", nonce: "nonce", rawTx: "raw_tx", sentAt: "sent_at", blockNumber: "block_number",
-  blockHash: "block_hash", blockTime: "block_time", anchoredAt: "anchored_at", confirmedAt: "confirmed_at",
-  attempts: "attempts", lastError: "last_error", inclusion: "inclusion",
-};
-
-/**
- * Recomputes the status of the entries of one batch: pending while queued on any chain, otherwise the
- * least advanced of their batches (built/sending/sent count as batched).
- */
-export const ENTRY_STATUS_FROM_BATCHES = `
-UPDATE entries SET status = CASE
-  WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = entries.seq) THEN 'pending'
-  ELSE (SELECT CASE MIN(CASE b.status WHEN 'confirmed' THEN 3 WHEN 'anchored' THEN 2 ELSE 1 END)
-          WHEN 3 THEN 'confirmed' WHEN 2 THEN 'anchored' ELSE 'batched' END
-        FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = entries.seq)
-END
-WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+export { ENTRY_STATUS_FROM_BATCHES };
 
 function toEntry(r: Row): EntryRecord {
   return {
@@ -105,6 +91,14 @@ export function openSqliteStore(path: string): Store {
       db.exec("ROLLBACK");
       throw e;
     }
+  };
+
+  /** Inside a write transaction: refuses the write unless `fence` holds the lease's current token. */
+  const checkFence = (fence: Fence | undefined) => {
+    if (!fence) return;
+    const r = q("SELECT fencing_token FROM leases WHERE name = ?").get(fence.name) as Row | undefined;
+    const current = r ? Number(r.fencing_token) : null;
+    if (current !== fence.token) throw new FencedWriteError(fence, current);
   };
 
   // Group commit of inserts.
@@ -213,8 +207,10 @@ export function openSqliteStore(path: string): Store {
       return Number((q("SELECT COUNT(*) AS n FROM pending_entries WHERE chain_id = ?").get(chainId) as Row).n);
     },
 
-    async closeBatch(chainId, maxSize, build) {
+    async closeBatch(chainId, maxSize, build, fence) {
+      // One writer at a time (BEGIN IMMEDIATE): concurrent closes are serialised and never share an entry.
       return tx(() => {
+        checkFence(fence);
         const rows = q(
           `SELECT p.entry_seq AS seq, e.leaf_hash AS leaf FROM pending_entries p JOIN entries e ON e.seq = p.entry_seq
            WHERE p.chain_id = ? ORDER BY p.entry_seq LIMIT ?`,
@@ -246,9 +242,10 @@ export function openSqliteStore(path: string): Store {
     async getBatchLeaves(batchId) {
       return (q("SELECT e.leaf_hash AS leaf FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = ? ORDER BY be.leaf_index").all(batchId) as Row[]).map((r) => String(r.leaf));
     },
-    async updateBatch(id, expected, patch) {
+    async updateBatch(id, expected, patch, fence) {
       const keys = Object.keys(patch) as (keyof BatchPatch)[];
       return tx(() => {
+        checkFence(fence);
         const sets = keys.map((k) => `${BATCH_COLUMNS[k]} = ?`);
         const values = keys.map((k) => (patch[k] ?? null) as SQLInputValue);
         const changed = q(`UPDATE batches SET ${sets.join(", ")} WHERE id = ? AND status = ?`).run(...values, id, expected).changes > 0;

@@ -94,6 +94,33 @@ export interface TimestampTokenRecord {
   readonly createdAt: string;
 }
 
+/**
+ * A fencing token of a lease, passed with a write that only the lease holder may make. The store
+ * checks it inside the write's own transaction (in PostgreSQL under a share lock on the lease row, so
+ * that a takeover waits for the write or the write sees the takeover) and refuses the write with
+ * {@link FencedWriteError} when the lease has since been taken by another holder.
+ */
+export interface Fence {
+  /** The lease name, e.g. `anchorer:31337`. */
+  readonly name: string;
+  /** The token `acquireLease` resolved for this holder. */
+  readonly token: number;
+}
+
+/** A fenced write was refused: the writer's lease token is no longer the lease's current token. */
+export class FencedWriteError extends Error {
+  readonly lease: string;
+  readonly token: number;
+  readonly current: number | null;
+  constructor(fence: Fence, current: number | null) {
+    super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "none"}); write refused`);
+    this.name = "FencedWriteError";
+    this.lease = fence.name;
+    this.token = fence.token;
+    this.current = current;
+  }
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
 
@@ -121,18 +148,21 @@ export interface Store {
   /**
    * In one transaction: takes up to `maxSize` queued entries of `chainId` in arrival order, asks
    * `build` for the tree head over their leaf hashes, records the batch (status `built`) and its
-   * leaves, and dequeues them. Resolves undefined when nothing is queued.
+   * leaves, and dequeues them. Resolves undefined when nothing is queued. Safe under concurrency:
+   * concurrent calls for one chain never take the same entry. With `fence`, rejects with
+   * {@link FencedWriteError} (and changes nothing) unless the fence's token is the lease's current one.
    */
-  closeBatch(chainId: number, maxSize: number, build: (leafHashes: string[]) => { root: string }): Promise<BatchRecord | undefined>;
+  closeBatch(chainId: number, maxSize: number, build: (leafHashes: string[]) => { root: string }, fence?: Fence): Promise<BatchRecord | undefined>;
   getBatch(id: number): Promise<BatchRecord | undefined>;
   listBatches(chainId: number, statuses: readonly BatchStatus[]): Promise<BatchRecord[]>;
   /** Leaf hashes of a batch in leaf order. */
   getBatchLeaves(batchId: number): Promise<string[]>;
   /**
    * Updates a batch if it is still in `expected` status (compare-and-set), and moves its entries'
-   * status with it. Resolves whether the update happened.
+   * status with it. Resolves whether the update happened. With `fence`, rejects with
+   * {@link FencedWriteError} (and changes nothing) unless the fence's token is the lease's current one.
    */
-  updateBatch(id: number, expected: BatchStatus, patch: BatchPatch): Promise<boolean>;
+  updateBatch(id: number, expected: BatchStatus, patch: BatchPatch, fence?: Fence): Promise<boolean>;
   getEntryBatches(entrySeq: number): Promise<EntryBatch[]>;
   /** Tenants whose entries are in the batch, with those entries' ids (for status events). */
   getBatchEntryIds(batchId: number): Promise<{ tenantId: string; id: string }[]>;
@@ -145,8 +175,10 @@ export interface Store {
   /**
    * Leader lease with fencing: acquires or renews `name` for `holder` for `ttlMs`. Resolves the
    * fencing token (increasing each time the holder changes) when held, undefined when another holds it.
+   * Another holder takes the lease over only once it has expired. `holder` must be unique per process.
    */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<number | undefined>;
+  /** Lets the lease expire now if `holder` holds it (a clean shutdown hands over without waiting the TTL). */
   releaseLease(name: string, holder: string): Promise<void>;
 
   /** Counts for /metrics. */

@@ -1,0 +1,425 @@
+/**
+ * The scale-out store: PostgreSQL through `pg` (a connection pool), for several API nodes sharing one
+ * database. Same migrations and same behaviour as the SQLite store:
+ *
+ * - Durability: every write resolves after its COMMIT returned, with `synchronous_commit` on (a
+ *   connection whose setting is `off` is switched back on as it opens; `local`, `remote_write` and
+ *   `remote_apply` are kept), so an acknowledged entry is on disk (and on replicas, if so configured).
+ * - Group commit: insert calls that arrive in the same turn of the event loop share one transaction,
+ *   each inside its own savepoint so that one bad call fails alone. A few groups may be in flight at
+ *   once; calls arriving meanwhile form the next group.
+ * - Migrations: applied in order, one transaction each, under `pg_advisory_xact_lock`, so that nodes
+ *   starting together apply each version once.
+ * - closeBatch: takes the queued rows with `FOR UPDATE SKIP LOCKED`, so that concurrent closers (even
+ *   on different nodes) take disjoint sets and never put an entry in two batches of a chain. In normal
+ *   operation only the holder of the chain's `anchorer:<chainId>` lease closes batches (and its writes
+ *   are fenced), so batches stay in arrival order; SKIP LOCKED is the guarantee that does not depend on
+ *   the election.
+ * - Fencing: a fenced write first reads the lease row `FOR SHARE` in its own transaction. A takeover
+ *   (an UPDATE of that row) therefore either waits until the write committed, or committed before and
+ *   the write sees the new token and is refused: a paused old leader cannot write after losing.
+ * - Leases: one `INSERT … ON CONFLICT DO UPDATE … WHERE` statement renews for the holder or takes over
+ *   an expired lease (token + 1), on the database's clock, so node clocks need not agree.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import type { Pool, PoolClient } from "pg";
+import { MIGRATIONS, migrationSql } from "./migrations.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES } from "./sql.ts";
+import {
+  FencedWriteError,
+  type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
+  type Fence, type NewEntry, type Store, type Tenant, type TimestampTokenRecord,
+} from "./types.ts";
+
+type Row = Record<string, unknown>;
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** How long to wait for a connection before failing a call (default 10,000 ms). */
+  readonly connectionTimeoutMs?: number;
+  /** Called with errors of idle pooled connections (e.g. the server restarted); they are replaced. */
+  readonly onError?: (error: Error) => void;
+}
+
+const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
+/** Key of the advisory lock held while migrating (any constant shared by all nodes). */
+const MIGRATION_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('priorproof:schema_migrations'))";
+/** Milliseconds since the epoch on the database's clock. */
+const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toEntry(r: Row): EntryRecord {
+  return {
+    seq: Number(r.seq), id: String(r.id), tenantId: String(r.tenant_id), sha256: String(r.sha256), sha3_256: str(r.sha3_256),
+    size: num(r.size), name: str(r.name), mediaType: str(r.media_type), cid: str(r.cid), cidProfile: str(r.cid_profile),
+    pinStatus: String(r.pin_status), claim: str(r.claim), claimSha256: str(r.claim_sha256), previous: str(r.previous),
+    leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus,
+    receivedAt: String(r.received_at), requestId: str(r.request_id),
+  };
+}
+
+function toBatch(r: Row): BatchRecord {
+  return {
+    id: Number(r.id), chainId: Number(r.chain_id), root: String(r.root), treeSize: Number(r.tree_size),
+    status: String(r.status) as BatchStatus, createdAt: String(r.created_at), txHash: str(r.tx_hash), nonce: num(r.nonce),
+    rawTx: str(r.raw_tx), sentAt: str(r.sent_at), blockNumber: num(r.block_number), blockHash: str(r.block_hash),
+    blockTime: str(r.block_time), anchoredAt: str(r.anchored_at), confirmedAt: str(r.confirmed_at),
+    attempts: Number(r.attempts), lastError: str(r.last_error), inclusion: str(r.inclusion),
+  };
+}
+
+function toKey(r: Row): ApiKeyRecord {
+  return { id: String(r.id), tenantId: String(r.tenant_id), label: str(r.label), createdAt: String(r.created_at), revokedAt: str(r.revoked_at) };
+}
+
+interface QueuedInsert {
+  readonly entries: readonly NewEntry[];
+  readonly chainIds: readonly number[];
+  readonly resolve: (records: EntryRecord[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Runs `f` in one transaction on a pooled connection; resolves only after COMMIT succeeded. A
+ * connection whose state is unknown afterwards (a failed COMMIT or ROLLBACK) is destroyed, not reused.
+ */
+async function transaction<T>(pool: Pool, f: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  let reusable = false;
+  try {
+    await c.query("BEGIN");
+    let out: T;
+    try {
+      out = await f(c);
+    } catch (e) {
+      await c.query("ROLLBACK").then(() => {
+        reusable = true;
+      }, () => undefined);
+      throw e;
+    }
+    const done = await c.query("COMMIT");
+    reusable = true;
+    // COMMIT of a transaction in the aborted state answers ROLLBACK instead of failing.
+    if (done.command !== "COMMIT") throw new Error(`transaction was rolled back (${done.command})`);
+    return out;
+  } finally {
+    c.release(!reusable);
+  }
+}
+
+/** Inside a write transaction: refuses the write unless `fence` holds the lease's current token. */
+async function checkFence(c: PoolClient, fence: Fence | undefined): Promise<void> {
+  if (!fence) return;
+  const r = await c.query("SELECT fencing_token FROM leases WHERE name = $1 FOR SHARE", [fence.name]);
+  const current = r.rows[0] ? Number((r.rows[0] as Row).fencing_token) : null;
+  if (current !== fence.token) throw new FencedWriteError(fence, current);
+}
+
+async function migrate(pool: Pool): Promise<void> {
+  for (const m of MIGRATIONS) {
+    await transaction(pool, async (c) => {
+      await c.query(MIGRATION_LOCK_SQL);
+      await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+      const done = await c.query("SELECT 1 FROM schema_migrations WHERE version = $1", [m.version]);
+      if (done.rowCount) return;
+      await c.query(migrationSql(m, "postgres"));
+      await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [m.version, m.name, new Date().toISOString()]);
+    });
+  }
+}
+
+/**
+ * Opens the PostgreSQL store at `url` (creating its tables, or migrating them, as needed). The pool's
+ * connections keep `synchronous_commit` on. Several processes may open the same database at once.
+ *
+ * @example
+ * const store = await openPostgresStore("postgres://priorproof@db.internal/priorproof");
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const poolSize = options.poolSize ?? 10;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    application_name: "priorproof",
+    // Runs before a new connection is handed out; if it fails, so does the connection.
+    onConnect: async (client) => {
+      await client.query("SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'");
+    },
+  });
+  pool.on("error", (e) => options.onError?.(e));
+  try {
+    const sync = await pool.query("SHOW synchronous_commit");
+    if ((sync.rows[0] as Row | undefined)?.synchronous_commit === "off") throw new Error("PostgreSQL: synchronous_commit could not be turned on; refusing to acknowledge writes that are not durable");
+    await migrate(pool);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw e;
+  }
+
+  const tx = <T>(f: (c: PoolClient) => Promise<T>) => transaction(pool, f);
+  const all = async (sql: string, values: unknown[] = []): Promise<Row[]> => (await pool.query(sql, values)).rows as Row[];
+  const one = async (sql: string, values: unknown[] = []): Promise<Row | undefined> => (await all(sql, values))[0];
+
+  const insertCall = async (c: PoolClient, call: QueuedInsert): Promise<EntryRecord[]> => {
+    const es = call.entries;
+    if (es.length === 0) return [];
+    const col = <T>(f: (e: NewEntry) => T) => es.map(f);
+    const inserted = await c.query(
+      `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id)
+       SELECT id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
+         claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
+         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+         WITH ORDINALITY AS u(id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
+           claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, ord)
+       ORDER BY ord
+       RETURNING seq, id`,
+      [
+        col((e) => e.id), col((e) => e.tenantId), col((e) => e.sha256), col((e) => e.sha3_256), col((e) => e.size), col((e) => e.name),
+        col((e) => e.mediaType), col((e) => e.cid), col((e) => e.cidProfile), col((e) => e.pinStatus), col((e) => e.claim),
+        col((e) => e.claimSha256), col((e) => e.previous), col((e) => e.leafSalt), col((e) => e.leafHash), col((e) => e.receivedAt),
+        col((e) => e.requestId),
+      ],
+    );
+    const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
+    const records = es.map((e): EntryRecord => ({ ...e, seq: seqById.get(e.id)!, status: "pending" }));
+    if (call.chainIds.length > 0) {
+      await c.query(
+        "INSERT INTO pending_entries (chain_id, entry_seq) SELECT c, s FROM unnest($1::bigint[]) AS s CROSS JOIN unnest($2::bigint[]) AS c",
+        [records.map((r) => r.seq), [...call.chainIds]],
+      );
+    }
+    return records;
+  };
+
+  // Group commit of inserts.
+  const maxInFlight = Math.max(1, Math.floor(poolSize / 2));
+  let queue: QueuedInsert[] = [];
+  let scheduled = false;
+  let inFlight = 0;
+  const flushes = new Set<Promise<void>>();
+  const flush = async (calls: QueuedInsert[]): Promise<void> => {
+    const results: { call: QueuedInsert; records?: EntryRecord[]; error?: unknown }[] = [];
+    try {
+      await tx(async (c) => {
+        for (const call of calls) {
+          await c.query("SAVEPOINT call");
+          try {
+            const records = await insertCall(c, call);
+            await c.query("RELEASE SAVEPOINT call");
+            results.push({ call, records });
+          } catch (error) {
+            await c.query("ROLLBACK TO SAVEPOINT call");
+            await c.query("RELEASE SAVEPOINT call");
+            results.push({ call, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const call of calls) call.reject(error);
+      return;
+    }
+    for (const r of results) (r.records ? r.call.resolve(r.records) : r.call.reject(r.error));
+  };
+  const startFlush = () => {
+    const calls = queue;
+    queue = [];
+    inFlight++;
+    const p: Promise<void> = flush(calls).finally(() => {
+      inFlight--;
+      flushes.delete(p);
+      schedule();
+    });
+    flushes.add(p);
+  };
+  const schedule = () => {
+    if (scheduled || queue.length === 0 || inFlight >= maxInFlight) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (queue.length > 0 && inFlight < maxInFlight) startFlush();
+    });
+  };
+
+  const store: Store = {
+    kind: "postgres",
+
+    async createTenant(name) {
+      const t: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };
+      await pool.query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)", [t.id, t.name, t.createdAt]);
+      return t;
+    },
+    async getTenantByName(name) {
+      const r = await one("SELECT * FROM tenants WHERE name = $1", [name]);
+      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+    },
+    async addApiKey(tenantId, keyHash, label) {
+      const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };
+      await pool.query("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)", [k.id, tenantId, keyHash, label, k.createdAt]);
+      return k;
+    },
+    async findApiKey(keyHash) {
+      const r = await one("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", [keyHash]);
+      return r ? toKey(r) : undefined;
+    },
+    async listApiKeys(tenantId) {
+      return (await all("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at", [tenantId])).map(toKey);
+    },
+    async revokeApiKey(keyId) {
+      const r = await pool.query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [new Date().toISOString(), keyId]);
+      return (r.rowCount ?? 0) > 0;
+    },
+
+    insertEntries(entries, chainIds) {
+      return new Promise((resolve, reject) => {
+        queue.push({ entries, chainIds, resolve, reject });
+        schedule();
+      });
+    },
+    async getEntry(id) {
+      const r = await one("SELECT * FROM entries WHERE id = $1", [id]);
+      return r ? toEntry(r) : undefined;
+    },
+    async findEntries(tenantId, query) {
+      const where = ["tenant_id = $1", "seq > $2"];
+      const args: unknown[] = [tenantId, query.afterSeq ?? 0];
+      if (query.sha256) {
+        args.push(query.sha256);
+        where.push(`sha256 = $${args.length}`);
+      }
+      if (query.previous) {
+        args.push(query.previous);
+        where.push(`previous = $${args.length}`);
+      }
+      args.push(query.limit);
+      return (await all(`SELECT * FROM entries WHERE ${where.join(" AND ")} ORDER BY seq LIMIT $${args.length}`, args)).map(toEntry);
+    },
+    async findEntriesByCid(tenantId, cid) {
+      return (await one("SELECT 1 AS found FROM entries WHERE tenant_id = $1 AND cid = $2 LIMIT 1", [tenantId, cid])) !== undefined;
+    },
+    async findAnchoredBySha256(sha256, limit) {
+      return (await all("SELECT * FROM entries WHERE sha256 = $1 AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT $2", [sha256, limit])).map(toEntry);
+    },
+    async countPending(chainId) {
+      return Number((await one("SELECT COUNT(*) AS n FROM pending_entries WHERE chain_id = $1", [chainId]))!.n);
+    },
+
+    async closeBatch(chainId, maxSize, build, fence) {
+      return tx(async (c) => {
+        await checkFence(c, fence);
+        // Rows another closer has locked are skipped, and rows it has dequeued are gone once it commits:
+        // two closers never take the same entry.
+        const rows = (await c.query(
+          `SELECT p.entry_seq AS seq, e.leaf_hash AS leaf FROM pending_entries p JOIN entries e ON e.seq = p.entry_seq
+           WHERE p.chain_id = $1 ORDER BY p.entry_seq LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
+          [chainId, maxSize],
+        )).rows as Row[];
+        if (rows.length === 0) return undefined;
+        const { root } = build(rows.map((r) => String(r.leaf)));
+        const seqs = rows.map((r) => Number(r.seq));
+        const batch = (await c.query(
+          "INSERT INTO batches (chain_id, root, tree_size, status, created_at) VALUES ($1, $2, $3, 'built', $4) RETURNING *",
+          [chainId, root, rows.length, new Date().toISOString()],
+        )).rows[0] as Row;
+        const batchId = Number(batch.id);
+        await c.query(
+          "INSERT INTO batch_entries (batch_id, leaf_index, entry_seq) SELECT $1, ord - 1, seq FROM unnest($2::bigint[]) WITH ORDINALITY AS u(seq, ord)",
+          [batchId, seqs],
+        );
+        const dequeued = await c.query("DELETE FROM pending_entries WHERE chain_id = $1 AND entry_seq = ANY($2::bigint[])", [chainId, seqs]);
+        if (dequeued.rowCount !== seqs.length) throw new Error(`closeBatch: dequeued ${dequeued.rowCount} of ${seqs.length} entries`);
+        await c.query(ENTRY_STATUS_SQL, [batchId]);
+        return toBatch(batch);
+      });
+    },
+    async getBatch(id) {
+      const r = await one("SELECT * FROM batches WHERE id = $1", [id]);
+      return r ? toBatch(r) : undefined;
+    },
+    async listBatches(chainId, statuses) {
+      if (statuses.length === 0) return [];
+      return (await all("SELECT * FROM batches WHERE chain_id = $1 AND status = ANY($2::text[]) ORDER BY id", [chainId, [...statuses]])).map(toBatch);
+    },
+    async getBatchLeaves(batchId) {
+      return (await all("SELECT e.leaf_hash AS leaf FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = $1 ORDER BY be.leaf_index", [batchId])).map((r) => String(r.leaf));
+    },
+    async updateBatch(id, expected, patch, fence) {
+      const keys = Object.keys(patch) as (keyof BatchPatch)[];
+      const sets = keys.length > 0 ? keys.map((k, i) => `${BATCH_COLUMNS[k]} = $${i + 1}`) : ["status = status"];
+      const values: unknown[] = keys.map((k) => patch[k] ?? null);
+      return tx(async (c) => {
+        await checkFence(c, fence);
+        const r = await c.query(`UPDATE batches SET ${sets.join(", ")} WHERE id = $${keys.length + 1} AND status = $${keys.length + 2}`, [...values, id, expected]);
+        const changed = (r.rowCount ?? 0) > 0;
+        if (changed && patch.status && patch.status !== expected) await c.query(ENTRY_STATUS_SQL, [id]);
+        return changed;
+      });
+    },
+    async getEntryBatches(entrySeq) {
+      const rows = await all("SELECT b.*, be.leaf_index AS leaf_index FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = $1 ORDER BY b.chain_id, b.id", [entrySeq]);
+      return rows.map((r): EntryBatch => ({ batch: toBatch(r), leafIndex: Number(r.leaf_index) }));
+    },
+    async getBatchEntryIds(batchId) {
+      return (await all("SELECT e.tenant_id AS tenant_id, e.id AS id FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = $1", [batchId])).map((r) => ({ tenantId: String(r.tenant_id), id: String(r.id) }));
+    },
+
+    async addTimestampToken(t) {
+      await pool.query(
+        "INSERT INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        [t.batchId, t.tsaUrl, Buffer.from(t.token), t.genTime, t.serial, t.info, t.createdAt],
+      );
+    },
+    async getTimestampTokens(batchId) {
+      return (await all("SELECT * FROM timestamp_tokens WHERE batch_id = $1 ORDER BY created_at", [batchId])).map((r): TimestampTokenRecord => ({
+        batchId: Number(r.batch_id), tsaUrl: String(r.tsa_url), token: new Uint8Array(r.token as Buffer), genTime: String(r.gen_time),
+        serial: String(r.serial), info: String(r.info), createdAt: String(r.created_at),
+      }));
+    },
+    async listBatchesWithoutToken(limit) {
+      return (await all("SELECT b.* FROM batches b WHERE NOT EXISTS (SELECT 1 FROM timestamp_tokens t WHERE t.batch_id = b.id) ORDER BY b.id LIMIT $1", [limit])).map(toBatch);
+    },
+
+    async acquireLease(name, holder, ttlMs) {
+      // One statement: insert a new lease, renew ours, or take over an expired one (new token); the
+      // conflicting row is locked while the WHERE is evaluated, so two takers cannot both win.
+      const r = await one(
+        `INSERT INTO leases (name, holder, expires_at, fencing_token) VALUES ($1, $2, ${NOW_MS} + $3::bigint, 1)
+         ON CONFLICT (name) DO UPDATE SET
+           holder = EXCLUDED.holder,
+           expires_at = EXCLUDED.expires_at,
+           fencing_token = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.fencing_token ELSE leases.fencing_token + 1 END
+         WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= EXCLUDED.expires_at - $3::bigint
+         RETURNING fencing_token`,
+        [name, holder, ttlMs],
+      );
+      return r ? Number(r.fencing_token) : undefined;
+    },
+    async releaseLease(name, holder) {
+      await pool.query("UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2", [name, holder]);
+    },
+
+    async stats() {
+      const entries: Record<EntryStatus, number> = { pending: 0, batched: 0, anchored: 0, confirmed: 0 };
+      for (const r of await all("SELECT status, COUNT(*) AS n FROM entries GROUP BY status")) entries[String(r.status) as EntryStatus] = Number(r.n);
+      const batches: Record<BatchStatus, number> = { built: 0, sending: 0, sent: 0, anchored: 0, confirmed: 0 };
+      for (const r of await all("SELECT status, COUNT(*) AS n FROM batches GROUP BY status")) batches[String(r.status) as BatchStatus] = Number(r.n);
+      return { entries, batches };
+    },
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    async close() {
+      if (queue.length > 0) startFlush();
+      while (flushes.size > 0) await Promise.all([...flushes]);
+      await pool.end();
+    },
+  };
+  return store;
+}

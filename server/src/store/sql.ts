@@ -1,0 +1,25 @@
+/**
+ * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
+ * parameters are `?` here and are renumbered for PostgreSQL).
+ */
+import type { BatchPatch } from "./types.ts";
+
+/** Batch fields that `updateBatch` may change, and their columns. */
+export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
+  status: "status", txHash: "tx_hash", nonce: "nonce", rawTx: "raw_tx", sentAt: "sent_at", blockNumber: "block_number",
+  blockHash: "block_hash", blockTime: "block_time", anchoredAt: "anchored_at", confirmedAt: "confirmed_at",
+  attempts: "attempts", lastError: "last_error", inclusion: "inclusion",
+};
+
+/**
+ * Recomputes the status of the entries of one batch: pending while queued on any chain, otherwise the
+ * least advanced of their batches (built/sending/sent count as batched). One parameter: the batch id.
+ */
+export const ENTRY_STATUS_FROM_BATCHES = `
+UPDATE entries SET status = CASE
+  WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = entries.seq) THEN 'pending'
+  ELSE (SELECT CASE MIN(CASE b.status WHEN 'confirmed' THEN 3 WHEN 'anchored' THEN 2 ELSE 1 END)
+          WHEN 3 THEN 'confirmed' WHEN 2 THEN 'anchored' ELSE 'batched' END
+        FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = entries.seq)
+END
+WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
