@@ -17,6 +17,7 @@ import autocannon from "autocannon";
 import { Contract, ContractFactory, JsonRpcProvider, NonceManager } from "ethers";
 import Fastify from "fastify";
 import { MerkleTree, cachedChainReader, createChainReader, getLeafHash, toHex, verifyReceipt, type Hex, type Receipt } from "../client-sdk/src/index.ts";
+import { sha256 as sdkSha256, sha256Implementation } from "../client-sdk/src/sha256.ts";
 import { evidenceAnchorArtifact } from "../server/src/chain/artifact.ts";
 import { ensureDeployment } from "../server/src/chain/deploy.ts";
 import { freePort, startDevChain } from "../server/src/chain/devchain.ts";
@@ -151,7 +152,19 @@ async function verifySection(service: RunningService): Promise<void> {
   let t = performance.now();
   while (performance.now() - t < 3000) for (const x of receipts) { await verifyReceipt(x.receipt, { sha256: x.sha256 }); n++; }
   const pure = n / ((performance.now() - t) / 1000);
-  add({ figure: "receipts verified/s, pure core", value: pure, unit: "receipts/s", target: "≥ 100,000/s", met: pure >= 100_000 });
+  // Baseline: the hashing alone. A receipt costs one leaf hash plus one node hash per path step, so the
+  // SDK's own SHA-256 rate on 65-byte nodes, divided by that count, is what no verifier can beat here.
+  const node = new Uint8Array(65);
+  let hashes = 0;
+  t = performance.now();
+  while (performance.now() - t < 1000) for (let i = 0; i < 1000; i++, hashes++) { node[1] = i; sdkSha256(node); }
+  const hashRate = hashes / ((performance.now() - t) / 1000);
+  const perReceipt = 1 + receipts.reduce((s, x) => s + (x.receipt.anchors[0]?.proof.path.length ?? 0), 0) / receipts.length;
+  add({ figure: "SHA-256 of a 65-byte tree node (" + sha256Implementation + ")", value: hashRate, unit: "hashes/s" });
+  add({
+    figure: "receipts verified/s, pure core", value: pure, unit: "receipts/s", baseline: `hashing ceiling (${perReceipt.toFixed(1)} SHA-256/receipt)`,
+    baselineValue: hashRate / perReceipt, ratio: pure / (hashRate / perReceipt), target: "≥ 100,000/s", met: pure >= 100_000,
+  });
   const rpc = createChainReader(service.rpcUrl);
   const reader = cachedChainReader(rpc);
   n = 0;

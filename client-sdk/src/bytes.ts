@@ -1,6 +1,10 @@
 import { InputError } from "./errors.ts";
 
 const HEX = /^0x[0-9a-f]*$/;
+/** Byte → two hex digits, and char code → nibble (-1 for anything but 0-9 a-f): hex is on every hot path. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c++) NIBBLE["0123456789abcdef".charCodeAt(c)] = c;
 
 /**
  * Encodes bytes as lower-case `0x` hex, the only hex form PriorProof writes.
@@ -10,7 +14,7 @@ const HEX = /^0x[0-9a-f]*$/;
  */
 export function toHex(bytes: Uint8Array): `0x${string}` {
   let out = "0x";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i] as number];
   return out as `0x${string}`;
 }
 
@@ -22,11 +26,15 @@ export function toHex(bytes: Uint8Array): `0x${string}` {
  * fromHex("0x01ff") // Uint8Array [1, 255]
  */
 export function fromHex(hex: string, length?: number): Uint8Array {
-  if (typeof hex !== "string" || !HEX.test(hex) || hex.length % 2 !== 0) {
-    throw new InputError("INVALID_HEX", `not lower-case 0x hex: ${JSON.stringify(String(hex)).slice(0, 80)}`);
-  }
+  const bad = () => new InputError("INVALID_HEX", `not lower-case 0x hex: ${JSON.stringify(String(hex)).slice(0, 80)}`);
+  if (typeof hex !== "string" || hex.length % 2 !== 0 || hex.charCodeAt(0) !== 48 || hex.charCodeAt(1) !== 120) throw bad();
   const out = new Uint8Array((hex.length - 2) / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
+  for (let i = 0, j = 2; i < out.length; i++, j += 2) {
+    const hi = NIBBLE[hex.charCodeAt(j)] ?? -1;
+    const lo = NIBBLE[hex.charCodeAt(j + 1)] ?? -1;
+    if (hi < 0 || lo < 0) throw bad();
+    out[i] = (hi << 4) | lo;
+  }
   if (length !== undefined && out.length !== length) {
     throw new InputError("INVALID_LENGTH", `expected ${length} bytes, got ${out.length}: ${hex.slice(0, 80)}`);
   }

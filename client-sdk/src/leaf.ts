@@ -10,7 +10,7 @@
  * The salt is random per entry: the same file stamped twice gives two different leaves (so every batch
  * root is new, and a published leaf or root says nothing about which files are in the batch).
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 } from "./sha256.ts";
 import { concatBytes } from "./bytes.ts";
 import { InputError } from "./errors.ts";
 import { hashLeaf } from "./merkle.ts";

@@ -3,7 +3,7 @@
  * leaf and node hashing, tree heads, inclusion proofs and their verification. The server builds its
  * batches with these functions and every verifier checks with them, so there is no second copy.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 } from "./sha256.ts";
 import { concatBytes, equalBytes, toHex } from "./bytes.ts";
 import { InputError, ProofError } from "./errors.ts";
 

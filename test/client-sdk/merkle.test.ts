@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../client-sdk/src/bytes.ts";
 import { ProofError } from "../../client-sdk/src/errors.ts";
+import { sha256, sha256Implementation, sha256Portable } from "../../client-sdk/src/sha256.ts";
 import { MerkleTree, hashLeaf, inclusionPathLength, rootFromInclusionProof, verifyInclusion } from "../../client-sdk/src/merkle.ts";
 
 interface Vector { name: string; leafHash: string; index: number; treeSize: number; path: string[]; root: string; anchoredTreeSize: number; valid: boolean; error?: string }
@@ -125,5 +126,36 @@ describe("verifyInclusion", () => {
         { numRuns: 1000 },
       );
     });
+  });
+});
+
+describe("sha256 (native in Node, @noble/hashes elsewhere)", () => {
+  it("uses node:crypto under Node and agrees with the portable implementation and FIPS 180-2 vectors", () => {
+    expect(sha256Implementation).toBe("node:crypto");
+    expect(toHex(sha256(new TextEncoder().encode("abc")))).toBe("0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(toHex(sha256Portable(new Uint8Array()))).toBe("0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (data) => {
+      const native = sha256(data);
+      expect(native).toBeInstanceOf(Uint8Array);
+      expect(native.buffer.byteLength).toBe(32); // its own buffer, not a view into Node's pool
+      expect(toHex(native)).toBe(toHex(sha256Portable(data)));
+    }), { numRuns: 500 });
+  });
+});
+
+describe("hex (toHex / fromHex)", () => {
+  it("round-trips any bytes and refuses exactly the strings that are not lower-case 0x hex of even length", () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+      expect(fromHex(toHex(bytes))).toEqual(bytes);
+      expect(toHex(bytes)).toBe("0x" + Buffer.from(bytes).toString("hex"));
+    }), { numRuns: 500 });
+    fc.assert(fc.property(fc.string({ maxLength: 12, unit: fc.constantFrom(..."0123456789abcdefABCDEFxg \u0660\u00e9") }), (tail) => {
+      const s = "0x" + tail;
+      const valid = /^0x[0-9a-f]*$/.test(s) && s.length % 2 === 0;
+      if (valid) expect(toHex(fromHex(s))).toBe(s);
+      else expect(() => fromHex(s)).toThrow(expect.objectContaining({ code: "INVALID_HEX" }));
+    }), { numRuns: 1000 });
+    for (const s of ["", "0", "00", "0X00", "x00", "0x0", "0x0g", "0xAB"]) expect(() => fromHex(s)).toThrow(expect.objectContaining({ code: "INVALID_HEX" }));
+    expect(() => fromHex("0x00", 2)).toThrow(expect.objectContaining({ code: "INVALID_LENGTH" }));
   });
 });
