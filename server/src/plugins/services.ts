@@ -4,6 +4,8 @@ import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
+import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
+import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
@@ -21,6 +23,8 @@ declare module "fastify" {
     receipts: Receipts;
     /** Present when TSA_URL is configured. */
     timestamper: Timestamper | undefined;
+    /** Replication of stored content to remote pinners; undefined when none is configured. */
+    replication: ReplicationWorker | undefined;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
   }
@@ -41,9 +45,14 @@ export default fp(
     const chainIds = [...app.chains.keys()];
     const events = createEventBus();
     const leases = new Map<string, Lease>();
+    const { pinningService, cluster, origins } = config.replication;
+    const replicators: Replicator[] = [
+      ...(pinningService ? [createPinningServiceReplicator({ ...pinningService, origins })] : []),
+      ...(cluster ? [createClusterReplicator(cluster)] : []),
+    ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
     if (config.workers) {
-      const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : [])];
+      const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
       for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
     }
     const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
@@ -82,8 +91,15 @@ export default fp(
           ...(config.workers ? { active: () => leases.get("timestamper")?.fence() !== undefined } : {}),
         })
       : undefined;
+    const replication = replicators.length > 0
+      ? createReplicationWorker({
+          store, replicators, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
+          ...(config.workers ? { active: () => leases.get("replicator")?.fence() !== undefined } : {}),
+        })
+      : undefined;
 
     app.decorate("events", events);
+    app.decorate("replication", replication);
     app.decorate("timestamper", timestamper);
     app.decorate("tsaTrustAnchors", tsaTrustAnchors);
     app.decorate("ingest", ingest);
@@ -98,12 +114,14 @@ export default fp(
         batcher.start();
         for (const a of anchorers.values()) a.start();
         timestamper?.start();
+        replication?.start();
       });
     }
     app.addHook("onClose", async () => {
       await batcher.stop();
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();
+      await replication?.stop();
       // Released last, after this process's writes stopped: another process takes over at once.
       for (const l of leases.values()) await l.stop();
     });

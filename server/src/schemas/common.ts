@@ -65,6 +65,20 @@ export const EntryView = {
     cid: { type: ["string", "null"] },
     cidProfile: { type: ["string", "null"] },
     pinStatus: { type: "string" },
+    replicas: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          kind: { type: "string", enum: ["pinning-service", "ipfs-cluster"] },
+          target: { type: "string" },
+          status: { type: "string", enum: ["requested", "queued", "pinning", "pinned", "failed"] },
+          attempts: { type: "integer" },
+          lastError: { type: ["string", "null"] },
+          updatedAt: { type: "string" },
+        },
+      },
+    },
     claim: { type: ["object", "null"], additionalProperties: true },
     leafHash: { $ref: "Hex32#" },
     status: { type: "string", enum: ["pending", "batched", "anchored", "confirmed"] },

@@ -2,7 +2,7 @@
  * The API's view of an entry: its record, where it is anchored, and its status history (derived from
  * the times its batches changed state, so history costs no extra writes).
  */
-import type { EntryBatch, EntryRecord } from "../store/types.ts";
+import type { EntryBatch, EntryRecord, ReplicaRecord } from "../store/types.ts";
 
 export interface EntryView {
   readonly id: string;
@@ -14,6 +14,8 @@ export interface EntryView {
   readonly cid: string | null;
   readonly cidProfile: string | null;
   readonly pinStatus: string;
+  /** Copies of the content at remote pinners (empty without stored content or configured pinners). */
+  readonly replicas: { kind: string; target: string; status: string; attempts: number; lastError: string | null; updatedAt: string }[];
   readonly claim: Record<string, unknown> | null;
   readonly leafHash: string;
   readonly status: string;
@@ -22,7 +24,7 @@ export interface EntryView {
   readonly history: { status: string; at: string; chainId?: number }[];
 }
 
-export function describeEntry(entry: EntryRecord, batches: readonly EntryBatch[]): EntryView {
+export function describeEntry(entry: EntryRecord, batches: readonly EntryBatch[], replicas: readonly ReplicaRecord[] = []): EntryView {
   const history: EntryView["history"] = [{ status: "pending", at: entry.receivedAt }];
   for (const { batch } of batches) {
     history.push({ status: "batched", at: batch.createdAt, chainId: batch.chainId });
@@ -33,6 +35,7 @@ export function describeEntry(entry: EntryRecord, batches: readonly EntryBatch[]
   return {
     id: entry.id, sha256: entry.sha256, sha3_256: entry.sha3_256, size: entry.size, name: entry.name, mediaType: entry.mediaType,
     cid: entry.cid, cidProfile: entry.cidProfile, pinStatus: entry.pinStatus,
+    replicas: replicas.map((r) => ({ kind: r.kind, target: r.target, status: r.status, attempts: r.attempts, lastError: r.lastError, updatedAt: r.updatedAt })),
     claim: entry.claim ? (JSON.parse(entry.claim) as Record<string, unknown>) : null,
     leafHash: entry.leafHash, status: entry.status, receivedAt: entry.receivedAt,
     anchors: batches.map(({ batch }) => ({

@@ -106,6 +106,25 @@ CREATE TABLE leases (
 );
 `,
   },
+  {
+    version: 2,
+    name: "replicas of stored content at remote pinners",
+    sql: `
+CREATE TABLE replicas (
+  cid TEXT NOT NULL,
+  target TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  request_id TEXT,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  next_attempt_at BIGINT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (cid, target)
+);
+CREATE INDEX replicas_due ON replicas (next_attempt_at) WHERE status <> 'pinned';
+`,
+  },
 ];
 
 /** SQL of a migration in a dialect. */

@@ -25,7 +25,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, toReplica } from "./sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
@@ -414,6 +414,25 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async ping() {
       await pool.query("SELECT 1");
+    },
+
+    async listUnreplicatedCids(target, limit) {
+      return (await all(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'
+        AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = $1)
+        GROUP BY cid ORDER BY MIN(seq) LIMIT $2`, [target, limit])).map((r) => String(r.cid));
+    },
+    async putReplica(r) {
+      await pool.query(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
+          attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
+        [r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt]);
+    },
+    async listDueReplicas(nowMs, limit) {
+      return (await all("SELECT * FROM replicas WHERE status <> 'pinned' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2", [nowMs, limit])).map(toReplica);
+    },
+    async listReplicas(cid) {
+      return (await all("SELECT * FROM replicas WHERE cid = $1 ORDER BY target", [cid])).map(toReplica);
     },
     async close() {
       if (queue.length > 0) startFlush();

@@ -2,7 +2,7 @@
  * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
  * parameters are `?` here and are renumbered for PostgreSQL).
  */
-import type { BatchPatch } from "./types.ts";
+import type { BatchPatch, ReplicaRecord } from "./types.ts";
 
 /** Batch fields that `updateBatch` may change, and their columns. */
 export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
@@ -23,3 +23,14 @@ UPDATE entries SET status = CASE
         FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = entries.seq)
 END
 WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+
+/** A `replicas` row as a record (either driver's row object). */
+export function toReplica(r: Readonly<Record<string, unknown>>): ReplicaRecord {
+  return {
+    cid: String(r.cid), target: String(r.target), kind: r.kind as ReplicaRecord["kind"],
+    requestId: r.request_id === null || r.request_id === undefined ? null : String(r.request_id),
+    status: r.status as ReplicaRecord["status"], attempts: Number(r.attempts),
+    lastError: r.last_error === null || r.last_error === undefined ? null : String(r.last_error),
+    nextAttemptAt: Number(r.next_attempt_at), updatedAt: String(r.updated_at),
+  };
+}

@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, toReplica } from "./sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
@@ -305,6 +305,25 @@ export function openSqliteStore(path: string): Store {
     },
     async ping() {
       q("SELECT 1").get();
+    },
+
+    async listUnreplicatedCids(target, limit) {
+      return (q(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'
+        AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = ?)
+        GROUP BY cid ORDER BY MIN(seq) LIMIT ?`).all(target, limit) as Row[]).map((r) => String(r.cid));
+    },
+    async putReplica(r) {
+      q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
+          attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
+        .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+    },
+    async listDueReplicas(nowMs, limit) {
+      return (q("SELECT * FROM replicas WHERE status <> 'pinned' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?").all(nowMs, limit) as Row[]).map(toReplica);
+    },
+    async listReplicas(cid) {
+      return (q("SELECT * FROM replicas WHERE cid = ? ORDER BY target").all(cid) as Row[]).map(toReplica);
     },
     async close() {
       if (queue.length > 0) flush();

@@ -21,7 +21,7 @@ const entries: FastifyPluginAsync = async (app) => {
     { schema: { summary: "An entry with its anchors and status history", tags: ["entries"], security: [{ bearer: [] }], params: idParams, response: { 200: { $ref: "EntryView#" }, ...errorResponses } } },
     async (request) => {
       const entry = await own(request.tenantId, request.params.id);
-      return describeEntry(entry, await app.store.getEntryBatches(entry.seq));
+      return describeEntry(entry, await app.store.getEntryBatches(entry.seq), entry.cid ? await app.store.listReplicas(entry.cid) : []);
     },
   );
 
@@ -53,7 +53,7 @@ const entries: FastifyPluginAsync = async (app) => {
         limit: q.limit,
         ...(q.after !== undefined ? { afterSeq: q.after } : {}),
       });
-      const views = await Promise.all(found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq))));
+      const views = await Promise.all(found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])));
       return { entries: views, next: found.length === q.limit ? (found[found.length - 1]?.seq ?? null) : null };
     },
   );
