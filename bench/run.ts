@@ -15,7 +15,6 @@ import { randomBytes } from "node:crypto";
 import { openAsBlob } from "node:fs";
 import autocannon from "autocannon";
 import { Contract, ContractFactory, JsonRpcProvider, NonceManager } from "ethers";
-import Fastify from "fastify";
 import { MerkleTree, cachedChainReader, createChainReader, getLeafHash, toHex, verifyReceipt, type Hex, type Receipt } from "../client-sdk/src/index.ts";
 import { sha256 as sdkSha256, sha256Implementation } from "../client-sdk/src/sha256.ts";
 import { evidenceAnchorArtifact } from "../server/src/chain/artifact.ts";
@@ -45,14 +44,24 @@ const tmp = mkdtempSync(join(tmpdir(), "pp-bench-"));
 
 async function stampSection(service: RunningService): Promise<void> {
   console.log("\n[stamping] POST /v1/stamps with durable acknowledgements (autocannon, 50 connections)");
-  const bare = Fastify();
-  bare.post("/", async () => ({ hello: "world" }));
+  // The baseline runs in its own process, as the service does: in this one it would share a thread with
+  // autocannon and look slower than it is.
   const barePort = await freePort();
-  await bare.listen({ host: "127.0.0.1", port: barePort });
+  const bare = spawn(process.execPath, ["--input-type=module", "-e", `
+    import Fastify from "fastify";
+    const app = Fastify();
+    app.post("/", async () => ({ hello: "world" }));
+    await app.listen({ host: "127.0.0.1", port: ${barePort} });
+    console.log("listening");
+  `], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    bare.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
+    bare.once("exit", (code) => reject(new Error(`bare Fastify exited with ${code}`)));
+  });
   const run = async (url: string, body: string, headers: Record<string, string>) =>
     autocannon({ url, method: "POST", connections: 50, duration: DURATION, headers: { "content-type": "application/json", ...headers }, body });
   const bareR = await run(`http://127.0.0.1:${barePort}/`, "{}", {});
-  await bare.close();
+  bare.kill();
   const auth = { authorization: `Bearer ${service.keys.acme}` };
   const one = await run(`${service.url}/v1/stamps`, JSON.stringify({ items: [{ sha256: "ab".repeat(32) }] }), auth);
   const hundred = await run(`${service.url}/v1/stamps`, JSON.stringify({ items: Array.from({ length: 100 }, (_, i) => ({ sha256: i.toString(16).padStart(64, "0") })) }), auth);

@@ -192,6 +192,9 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
     it("exposes Prometheus metrics and the OpenAPI document", async () => {
       const metrics = await t.app.inject({ method: "GET", url: "/metrics" });
       expect(metrics.body).toMatch(/priorproof_entries\{status="confirmed"\} \d+/);
+      for (const gauge of ["process_resident_memory_bytes", "nodejs_heap_used_bytes", "nodejs_heap_total_bytes", "nodejs_external_memory_bytes", "nodejs_array_buffers_bytes"]) {
+        expect(Number(new RegExp(`^${gauge} (\\d+)$`, "m").exec(metrics.body)?.[1])).toBeGreaterThan(0);
+      }
       const openapi = await t.app.inject({ method: "GET", url: "/docs/json" });
       expect(Object.keys(openapi.json().paths)).toEqual(expect.arrayContaining(["/v1/stamps", "/v1/evidence", "/v1/entries/{id}/receipt", "/v1/verify"]));
     });

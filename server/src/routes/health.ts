@@ -50,6 +50,7 @@ const health: FastifyPluginAsync = async (app) => {
 
   app.get("/metrics", { schema: { summary: "Prometheus metrics", tags: ["operations"] } }, async (_request, reply) => {
     const s = await app.store.stats();
+    const memory = process.memoryUsage();
     const lines = [
       "# HELP priorproof_entries Entries by status.",
       "# TYPE priorproof_entries gauge",
@@ -65,7 +66,19 @@ const health: FastifyPluginAsync = async (app) => {
       ...[...app.leases].map(([name, l]) => `priorproof_lease_held{lease="${name}"} ${l.fence() ? 1 : 0}`),
       "# HELP process_resident_memory_bytes Resident memory size in bytes.",
       "# TYPE process_resident_memory_bytes gauge",
-      `process_resident_memory_bytes ${process.memoryUsage().rss}`,
+      `process_resident_memory_bytes ${memory.rss}`,
+      "# HELP nodejs_heap_used_bytes V8 heap in use.",
+      "# TYPE nodejs_heap_used_bytes gauge",
+      `nodejs_heap_used_bytes ${memory.heapUsed}`,
+      "# HELP nodejs_heap_total_bytes V8 heap reserved.",
+      "# TYPE nodejs_heap_total_bytes gauge",
+      `nodejs_heap_total_bytes ${memory.heapTotal}`,
+      "# HELP nodejs_external_memory_bytes Memory of C++ objects bound to JavaScript objects (Buffers included).",
+      "# TYPE nodejs_external_memory_bytes gauge",
+      `nodejs_external_memory_bytes ${memory.external}`,
+      "# HELP nodejs_array_buffers_bytes Memory of ArrayBuffers and Buffers.",
+      "# TYPE nodejs_array_buffers_bytes gauge",
+      `nodejs_array_buffers_bytes ${memory.arrayBuffers}`,
     ];
     return reply.type("text/plain; version=0.0.4").send(lines.join("\n") + "\n");
   });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../errors.ts";
 import { SOFTWARE } from "../../plugins/services.ts";
 import { errorResponses } from "../../schemas/common.ts";
-import { renderCertificate, type CertificateLanguage } from "../../services/certificates.ts";
+import type { CertificateLanguage } from "../../services/certificates.ts";
 
 /** GET /v1/entries/:id/certificate.pdf — the court certificate of an anchored entry (the tenant's own). */
 const certificates: FastifyPluginAsync = async (app) => {
@@ -24,6 +24,8 @@ const certificates: FastifyPluginAsync = async (app) => {
       if (!entry || entry.tenantId !== request.tenantId) throw new AppError("ENTRY_NOT_FOUND", `no entry ${request.params.id}`);
       const receipt = await app.receipts.getReceipt(entry);
       const origin = app.config.publicUrl ?? `${request.protocol}://${request.host}`;
+      // Loaded on first use: pdf-lib, fontkit and the QR encoder take ~20 MB that an idle server need not hold.
+      const { renderCertificate } = await import("../../services/certificates.ts");
       const pdf = await renderCertificate({
         receipt,
         language: request.query.lang,
