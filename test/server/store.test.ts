@@ -261,3 +261,17 @@ describe("the PostgreSQL store on a fresh database", () => {
     }
   });
 });
+
+describe("changesEntryStatus (when a batch move must rewrite its entries' status)", () => {
+  it("only for moves between batched (built/sending/sent), anchored and confirmed", async () => {
+    const { changesEntryStatus } = await import("../../server/src/store/sql.ts");
+    const all = ["built", "sending", "sent", "anchored", "confirmed"] as const;
+    const category = (s: string) => (s === "anchored" || s === "confirmed" ? s : "batched");
+    for (const from of all) {
+      expect(changesEntryStatus(from, undefined)).toBe(false);
+      for (const to of all) expect(changesEntryStatus(from, to)).toBe(category(from) !== category(to));
+    }
+    expect(changesEntryStatus("anchored", "built")).toBe(true); // a reorganisation puts entries back to batched
+    expect(changesEntryStatus("sending", "sent")).toBe(false);
+  });
+});

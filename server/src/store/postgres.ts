@@ -25,7 +25,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, toReplica } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toReplica } from "./sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
@@ -358,7 +358,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         await checkFence(c, fence);
         const r = await c.query(`UPDATE batches SET ${sets.join(", ")} WHERE id = $${keys.length + 1} AND status = $${keys.length + 2}`, [...values, id, expected]);
         const changed = (r.rowCount ?? 0) > 0;
-        if (changed && patch.status && patch.status !== expected) await c.query(ENTRY_STATUS_SQL, [id]);
+        if (changed && changesEntryStatus(expected, patch.status)) await c.query(ENTRY_STATUS_SQL, [id]);
         return changed;
       });
     },

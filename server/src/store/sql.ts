@@ -2,7 +2,7 @@
  * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
  * parameters are `?` here and are renumbered for PostgreSQL).
  */
-import type { BatchPatch, ReplicaRecord } from "./types.ts";
+import type { BatchPatch, BatchStatus, ReplicaRecord } from "./types.ts";
 
 /** Batch fields that `updateBatch` may change, and their columns. */
 export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
@@ -23,6 +23,17 @@ UPDATE entries SET status = CASE
         FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = entries.seq)
 END
 WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+
+/**
+ * Whether a batch moving from `from` to `to` can change its entries' status: built, sending and sent
+ * all mean `batched` to an entry, so only moves into or out of anchored/confirmed need
+ * {@link ENTRY_STATUS_FROM_BATCHES} (which rewrites every entry row of the batch).
+ */
+export function changesEntryStatus(from: BatchStatus, to: BatchStatus | undefined): boolean {
+  if (to === undefined || to === from) return false;
+  const category = (s: BatchStatus) => (s === "anchored" || s === "confirmed" ? s : "batched");
+  return category(from) !== category(to);
+}
 
 /** A `replicas` row as a record (either driver's row object). */
 export function toReplica(r: Readonly<Record<string, unknown>>): ReplicaRecord {

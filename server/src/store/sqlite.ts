@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, toReplica } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toReplica } from "./sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
@@ -249,7 +249,7 @@ export function openSqliteStore(path: string): Store {
         const sets = keys.map((k) => `${BATCH_COLUMNS[k]} = ?`);
         const values = keys.map((k) => (patch[k] ?? null) as SQLInputValue);
         const changed = q(`UPDATE batches SET ${sets.join(", ")} WHERE id = ? AND status = ?`).run(...values, id, expected).changes > 0;
-        if (changed && patch.status && patch.status !== expected) q(ENTRY_STATUS_FROM_BATCHES).run(id);
+        if (changed && changesEntryStatus(expected, patch.status)) q(ENTRY_STATUS_FROM_BATCHES).run(id);
         return changed;
       });
     },
