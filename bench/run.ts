@@ -77,6 +77,15 @@ function vmHwm(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+const hasCurl = (() => {
+  try {
+    execFileSync("curl", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 async function ingestSection(): Promise<void> {
   console.log("\n[ingest] a generated file streamed to POST /v1/evidence (SHA-256 + SHA3-256 + IPFS import + store)");
   for (const mib of QUICK ? [100, 256] : [100, 1024]) {
@@ -92,16 +101,22 @@ async function ingestSection(): Promise<void> {
       execFileSync("sha256sum", [path]);
       const sumS = (performance.now() - t) / 1000;
       const idle = vmHwm(service.process.pid!);
-      const form = new FormData();
-      form.append("file", await openAsBlob(path), `upload-${mib}.bin`);
+      // curl sends the file when it is installed (a C client is not what limits the measure); else fetch.
       t = performance.now();
-      const res = await fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}` }, body: form });
+      if (hasCurl) {
+        const answer = execFileSync("curl", ["-sS", "-w", "\n%{http_code}", "-H", `authorization: Bearer ${service.keys.acme}`, "-F", `file=@${path};filename=upload-${mib}.bin`, `${service.url}/v1/evidence`]).toString();
+        if (!answer.endsWith("\n202")) throw new Error(`upload answered ${answer.slice(-300)}`);
+      } else {
+        const form = new FormData();
+        form.append("file", await openAsBlob(path), `upload-${mib}.bin`);
+        const res = await fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}` }, body: form });
+        if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+      }
       const upS = (performance.now() - t) / 1000;
-      if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
       const peak = vmHwm(service.process.pid!);
       const mb = (mib * 1.048576);
       raw[`ingest_${mib}`] = { seconds: upS, sha256sumSeconds: sumS, peakRss: peak, idleRss: idle };
-      add({ figure: `upload ingest ${mib} MiB`, value: mb / upS, unit: "MB/s", baseline: "sha256sum", baselineValue: mb / sumS, ratio: sumS / upS, target: "≥ 0.5×", met: sumS / upS >= 0.5 });
+      add({ figure: `upload ingest ${mib} MiB`, value: mb / upS, unit: "MB/s", baseline: "sha256sum", baselineValue: mb / sumS, ratio: sumS / upS, target: "≥ 0.5×", met: sumS / upS >= 0.5, note: `sent by ${hasCurl ? "curl" : "fetch"}` });
       add({ figure: `server peak RSS, ${mib} MiB upload`, value: peak / 1e6, unit: "MB", target: "< 150 MB", met: peak < 150e6, note: `idle after start ${Math.round(idle / 1e6)} MB` });
       rmSync(path, { force: true });
     } finally {
