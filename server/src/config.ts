@@ -41,6 +41,10 @@ export interface Config {
   readonly maxFilesPerRequest: number;
   readonly ipfsApiUrl?: string;
   readonly ipfsProfile: "unixfs-v1-2025" | "kubo-legacy";
+  /** Where uploads are spooled while they are imported, and kept while IPFS is unavailable (`<dataDir>/spool`). */
+  readonly spoolDir: string;
+  /** How often the pin retry worker imports spooled uploads into IPFS. */
+  readonly pinRetryIntervalMs: number;
   readonly operator: string;
   readonly publicUrl?: string;
   readonly logLevel: string;
@@ -137,6 +141,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxFilesPerRequest: int(env, "MAX_FILES_PER_REQUEST", 20, 1),
     ...(env.IPFS_API_URL ? { ipfsApiUrl: env.IPFS_API_URL } : {}),
     ipfsProfile: profile,
+    spoolDir: resolve(dataDir, "spool"),
+    pinRetryIntervalMs: int(env, "PIN_RETRY_INTERVAL_MS", 30_000, 100),
     operator: env.OPERATOR ?? "PriorProof self-hosted instance (operator not configured: set OPERATOR)",
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, "") } : {}),
     logLevel: env.LOG_LEVEL ?? "info",

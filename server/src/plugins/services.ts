@@ -4,6 +4,7 @@ import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
+import { createPinner, type Pinner } from "../services/pinner.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
@@ -19,6 +20,8 @@ declare module "fastify" {
     /** Leader leases this process competes for (`anchorer:<chainId>`, `timestamper`); empty without workers. */
     leases: Map<string, Lease>;
     receipts: Receipts;
+    /** Imports uploads spooled while IPFS was unavailable (runs with the workers). */
+    pinner: Pinner;
     /** Present when TSA_URL is configured. */
     timestamper: Timestamper | undefined;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
@@ -64,6 +67,16 @@ export default fp(
       maxFileBytes: config.maxFileBytes,
       onEntries: (n) => batcher.notify(n),
       warn: (message, error) => app.log.warn({ err: error }, message),
+      spoolDir: config.spoolDir,
+    });
+    const pinner = createPinner({
+      store,
+      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      spoolDir: config.spoolDir,
+      cidProfile: config.ipfsProfile,
+      maxFileBytes: config.maxFileBytes,
+      intervalMs: config.pinRetryIntervalMs,
+      log: app.log,
     });
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
@@ -91,6 +104,7 @@ export default fp(
     app.decorate("anchorers", anchorers);
     app.decorate("leases", leases);
     app.decorate("receipts", receipts);
+    app.decorate("pinner", pinner);
 
     if (config.workers) {
       app.addHook("onReady", async () => {
@@ -98,12 +112,14 @@ export default fp(
         batcher.start();
         for (const a of anchorers.values()) a.start();
         timestamper?.start();
+        pinner.start();
       });
     }
     app.addHook("onClose", async () => {
       await batcher.stop();
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();
+      await pinner.stop();
       // Released last, after this process's writes stopped: another process takes over at once.
       for (const l of leases.values()) await l.stop();
     });

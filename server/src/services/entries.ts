@@ -14,6 +14,10 @@ export interface EntryView {
   readonly cid: string | null;
   readonly cidProfile: string | null;
   readonly pinStatus: string;
+  /** IPFS import attempts so far (0 for hash-only stamps). */
+  readonly pinAttempts: number;
+  /** Stable code of the last failed attempt (IPFS_UNAVAILABLE, SPOOL_MISMATCH), else null. */
+  readonly pinError: string | null;
   readonly claim: Record<string, unknown> | null;
   readonly leafHash: string;
   readonly status: string;
@@ -33,6 +37,7 @@ export function describeEntry(entry: EntryRecord, batches: readonly EntryBatch[]
   return {
     id: entry.id, sha256: entry.sha256, sha3_256: entry.sha3_256, size: entry.size, name: entry.name, mediaType: entry.mediaType,
     cid: entry.cid, cidProfile: entry.cidProfile, pinStatus: entry.pinStatus,
+    pinAttempts: entry.pinAttempts, pinError: entry.pinError,
     claim: entry.claim ? (JSON.parse(entry.claim) as Record<string, unknown>) : null,
     leafHash: entry.leafHash, status: entry.status, receivedAt: entry.receivedAt,
     anchors: batches.map(({ batch }) => ({

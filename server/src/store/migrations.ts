@@ -106,6 +106,16 @@ CREATE TABLE leases (
 );
 `,
   },
+  {
+    version: 2,
+    name: "pin state of uploads: attempts, last error, spooled content awaiting a pin",
+    sql: `
+ALTER TABLE entries ADD COLUMN pin_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN pin_error TEXT;
+ALTER TABLE entries ADD COLUMN pin_spool TEXT;
+CREATE INDEX entries_pin_pending ON entries (seq) WHERE pin_status = 'pending';
+`,
+  },
 ];
 
 /** SQL of a migration in a dialect. */
