@@ -29,6 +29,7 @@ import evidenceRoutes from "./routes/v1/evidence.ts";
 import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
 
 /** Fastify and plugin error codes mapped to the service's stable codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -72,6 +73,22 @@ function clientErrorHandler(error: Error & { code?: string }, socket: Socket): v
   }
 }
 
+/**
+ * A connection silent for SOCKET_IDLE_TIMEOUT_MS is closed. If it stalled in the middle of a request
+ * (a slow-loris body), the client first gets a JSON 408 with the service's error shape; an idle
+ * keep-alive connection or one whose response has started is just closed.
+ */
+function idleSocketHandler(socket: Socket): void {
+  const res = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (res && !res.headersSent && socket.writable) {
+    const body = JSON.stringify({ error: { code: "REQUEST_TIMEOUT", message: "the request body stalled: no data received in time" } });
+    socket.end(`HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.setTimeout(1_000, () => socket.destroy());
+  } else {
+    socket.destroy();
+  }
+}
+
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions["logger"];
 }
@@ -98,14 +115,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       void (reply as FastifyReply).code(ERROR_STATUS[code]).send({ error: { code, message: error.message } });
     },
     keepAliveTimeout: 10_000,
+    // Node checks the headers timeout on this interval (its default, 30 s, would double a short timeout).
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))) },
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
   });
-  app.server.headersTimeout = 30_000;
+  app.server.headersTimeout = config.headersTimeoutMs;
+  if (config.socketIdleTimeoutMs > 0) app.server.on("timeout", idleSocketHandler);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // JSON and multipart only: any other body type is a 415, not a string handed to a JSON schema.
   app.removeContentTypeParser("text/plain");
+  // Fastify's own JSON parser (prototype poisoning refused), then a nesting limit: code that walks a
+  // body recurses, and a 50,000-deep JSON bomb must be a 400, not a stack overflow.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (error) return done(error);
+      if (jsonDepthExceeds(value)) return done(new AppError("VALIDATION_FAILED", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
+      done(null, value);
+    });
+  });
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     let code: ErrorCode;

@@ -57,6 +57,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** A connection silent this long (no byte either way) is closed; 0 disables. */
   readonly socketIdleTimeoutMs: number;
+  /** The request line and headers must arrive within this long (slow-loris headers), else 408. */
+  readonly headersTimeoutMs: number;
   readonly corsOrigins: readonly string[];
   readonly tsaUrl?: string;
   readonly tsaCaFile?: string;
@@ -151,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     leaseTtlMs: int(env, "LEASE_TTL_MS", 5_000, 300),
     rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 6_000_000, 1),
     socketIdleTimeoutMs: int(env, "SOCKET_IDLE_TIMEOUT_MS", 60_000, 0),
+    headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 30_000, 100),
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
     ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),

@@ -16,6 +16,7 @@ import { createThreadedHash } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
 import { canonicalJson, claimProblems, claimSha256, encodeLeaf, fromHex, hashLeaf, toHex, type Claim } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
 
 /** What the IPFS layer returns for an imported file. */
@@ -154,6 +155,8 @@ export function normalizeDigest(value: string): string {
 /** Validates a claim, returning its canonical JSON and digest. */
 export function prepareClaim(claim: unknown): { canonical: string | null; digest: string | null; previous: string | null } {
   if (claim === undefined || claim === null) return { canonical: null, digest: null, previous: null };
+  // Multipart claims arrive here without the JSON body parser's nesting limit; validation recurses.
+  if (jsonDepthExceeds(claim)) throw new AppError("INVALID_CLAIM", `invalid claim: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = claimProblems(claim);
   if (problems.length > 0) throw new AppError("INVALID_CLAIM", `invalid claim: ${problems.join("; ")}`, { problems });
   const digest = claimSha256(claim as Claim);
