@@ -29,6 +29,7 @@ import evidenceRoutes from "./routes/v1/evidence.ts";
 import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
+import { hashApiKey } from "./services/keys.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
 
 /** Fastify and plugin error codes mapped to the service's stable codes. */
@@ -172,14 +173,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     void reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` } });
   });
 
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: "same-site" } });
+  // Security headers on every answer: nosniff, no framing, no referrer, and a CSP that allows nothing
+  // (JSON needs nothing); the verify page and the API docs set their own CSP.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] } },
+    xFrameOptions: { action: "deny" },
+    referrerPolicy: { policy: "no-referrer" },
+    crossOriginResourcePolicy: { policy: "same-site" },
+  });
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false });
   await app.register(rateLimit, {
+    // Applied below as a root hook, so that it runs before the routes' own onRequest hooks (auth):
+    // as a per-route hook it came after them, and requests refused with 401 were never counted.
+    global: false,
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (request) => (typeof request.headers.authorization === "string" ? request.headers.authorization : request.ip),
+    // Per API key, by the key's id: a request with a made-up key counts against its IP instead, so
+    // rotating bogus keys does not buy a fresh budget for guessing.
+    keyGenerator: async (request) => {
+      const match = typeof request.headers.authorization === "string" ? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization) : null;
+      const key = match?.[1] ? await app.store.findApiKey(hashApiKey(match[1])) : undefined;
+      return key ? `key:${key.id}` : `ip:${request.ip}`;
+    },
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
   });
+  app.addHook("onRequest", app.rateLimit());
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",
@@ -188,7 +206,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
 
   await app.register(configPlugin, { config });
   await app.register(storePlugin);

@@ -308,6 +308,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async findEntriesByCid(tenantId, cid) {
       return (await one("SELECT 1 AS found FROM entries WHERE tenant_id = $1 AND cid = $2 LIMIT 1", [tenantId, cid])) !== undefined;
     },
+    async isEntryCid(cid) {
+      return (await one("SELECT 1 AS found FROM entries WHERE cid = $1 LIMIT 1", [cid])) !== undefined;
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (await all("SELECT * FROM entries WHERE sha256 = $1 AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT $2", [sha256, limit])).map(toEntry);
     },

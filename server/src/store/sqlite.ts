@@ -201,6 +201,9 @@ export function openSqliteStore(path: string): Store {
     async findEntriesByCid(tenantId, cid) {
       return q("SELECT 1 AS found FROM entries WHERE tenant_id = ? AND cid = ? LIMIT 1").get(tenantId, cid) !== undefined;
     },
+    async isEntryCid(cid) {
+      return q("SELECT 1 AS found FROM entries WHERE cid = ? LIMIT 1").get(cid) !== undefined;
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (q("SELECT * FROM entries WHERE sha256 = ? AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT ?").all(sha256, limit) as Row[]).map(toEntry);
     },

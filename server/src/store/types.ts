@@ -158,6 +158,8 @@ export interface Store {
   findEntries(tenantId: string, query: { sha256?: string; previous?: string; limit: number; afterSeq?: number }): Promise<EntryRecord[]>;
   /** Whether the tenant has an entry whose stored content has this CID. */
   findEntriesByCid(tenantId: string, cid: string): Promise<boolean>;
+  /** Whether any tenant has an entry whose stored content has this root CID. */
+  isEntryCid(cid: string): Promise<boolean>;
   /** Entries of any tenant with this digest that are anchored or confirmed (public verification). */
   findAnchoredBySha256(sha256: string, limit: number): Promise<EntryRecord[]>;
   countPending(chainId: number): Promise<number>;
