@@ -73,7 +73,12 @@ export interface Entry {
   /** IPFS CID of the stored bytes (uploads only). */
   readonly cid: string | null;
   readonly cidProfile: string | null;
+  /** none (hash-only), pinned, pending (IPFS was unavailable: spooled, retried), failed. */
   readonly pinStatus: string;
+  /** IPFS import attempts so far (servers before pin retries omit it). */
+  readonly pinAttempts?: number;
+  /** Stable code of the last failed attempt, e.g. IPFS_UNAVAILABLE. */
+  readonly pinError?: string | null;
   readonly claim: Claim | null;
   readonly leafHash: string;
   readonly status: EntryStatus;

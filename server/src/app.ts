@@ -29,6 +29,8 @@ import evidenceRoutes from "./routes/v1/evidence.ts";
 import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
+import { hashApiKey } from "./services/keys.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
 
 /** Fastify and plugin error codes mapped to the service's stable codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -72,6 +74,22 @@ function clientErrorHandler(error: Error & { code?: string }, socket: Socket): v
   }
 }
 
+/**
+ * A connection silent for SOCKET_IDLE_TIMEOUT_MS is closed. If it stalled in the middle of a request
+ * (a slow-loris body), the client first gets a JSON 408 with the service's error shape; an idle
+ * keep-alive connection or one whose response has started is just closed.
+ */
+function idleSocketHandler(socket: Socket): void {
+  const res = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (res && !res.headersSent && socket.writable) {
+    const body = JSON.stringify({ error: { code: "REQUEST_TIMEOUT", message: "the request body stalled: no data received in time" } });
+    socket.end(`HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.setTimeout(1_000, () => socket.destroy());
+  } else {
+    socket.destroy();
+  }
+}
+
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions["logger"];
 }
@@ -98,14 +116,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       void (reply as FastifyReply).code(ERROR_STATUS[code]).send({ error: { code, message: error.message } });
     },
     keepAliveTimeout: 10_000,
+    // Node checks the headers timeout on this interval (its default, 30 s, would double a short timeout).
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))) },
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
   });
-  app.server.headersTimeout = 30_000;
+  app.server.headersTimeout = config.headersTimeoutMs;
+  if (config.socketIdleTimeoutMs > 0) app.server.on("timeout", idleSocketHandler);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // JSON and multipart only: any other body type is a 415, not a string handed to a JSON schema.
   app.removeContentTypeParser("text/plain");
+  // Fastify's own JSON parser (prototype poisoning refused), then a nesting limit: code that walks a
+  // body recurses, and a 50,000-deep JSON bomb must be a 400, not a stack overflow.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (error) return done(error);
+      if (jsonDepthExceeds(value)) return done(new AppError("VALIDATION_FAILED", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
+      done(null, value);
+    });
+  });
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     let code: ErrorCode;
@@ -141,14 +173,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     void reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` } });
   });
 
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: "same-site" } });
+  // Security headers on every answer: nosniff, no framing, no referrer, and a CSP that allows nothing
+  // (JSON needs nothing); the verify page and the API docs set their own CSP.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] } },
+    xFrameOptions: { action: "deny" },
+    referrerPolicy: { policy: "no-referrer" },
+    crossOriginResourcePolicy: { policy: "same-site" },
+  });
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false });
   await app.register(rateLimit, {
+    // Applied below as a root hook, so that it runs before the routes' own onRequest hooks (auth):
+    // as a per-route hook it came after them, and requests refused with 401 were never counted.
+    global: false,
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (request) => (typeof request.headers.authorization === "string" ? request.headers.authorization : request.ip),
+    // Per API key, by the key's id: a request with a made-up key counts against its IP instead, so
+    // rotating bogus keys does not buy a fresh budget for guessing.
+    keyGenerator: async (request) => {
+      const match = typeof request.headers.authorization === "string" ? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization) : null;
+      const key = match?.[1] ? await app.store.findApiKey(hashApiKey(match[1])) : undefined;
+      return key ? `key:${key.id}` : `ip:${request.ip}`;
+    },
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
   });
+  app.addHook("onRequest", app.rateLimit());
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",
@@ -157,7 +206,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
 
   await app.register(configPlugin, { config });
   await app.register(storePlugin);

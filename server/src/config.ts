@@ -41,6 +41,10 @@ export interface Config {
   readonly maxFilesPerRequest: number;
   readonly ipfsApiUrl?: string;
   readonly ipfsProfile: "unixfs-v1-2025" | "kubo-legacy";
+  /** Where uploads are spooled while they are imported, and kept while IPFS is unavailable (`<dataDir>/spool`). */
+  readonly spoolDir: string;
+  /** How often the pin retry worker imports spooled uploads into IPFS. */
+  readonly pinRetryIntervalMs: number;
   readonly operator: string;
   readonly publicUrl?: string;
   readonly logLevel: string;
@@ -53,6 +57,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** A connection silent this long (no byte either way) is closed; 0 disables. */
   readonly socketIdleTimeoutMs: number;
+  /** The request line and headers must arrive within this long (slow-loris headers), else 408. */
+  readonly headersTimeoutMs: number;
   readonly corsOrigins: readonly string[];
   readonly tsaUrl?: string;
   readonly tsaCaFile?: string;
@@ -187,6 +193,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxFilesPerRequest: int(env, "MAX_FILES_PER_REQUEST", 20, 1),
     ...(env.IPFS_API_URL ? { ipfsApiUrl: env.IPFS_API_URL } : {}),
     ipfsProfile: profile,
+    spoolDir: resolve(dataDir, "spool"),
+    pinRetryIntervalMs: int(env, "PIN_RETRY_INTERVAL_MS", 30_000, 100),
     operator: env.OPERATOR ?? "PriorProof self-hosted instance (operator not configured: set OPERATOR)",
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, "") } : {}),
     logLevel: env.LOG_LEVEL ?? "info",
@@ -195,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     leaseTtlMs: int(env, "LEASE_TTL_MS", 5_000, 300),
     rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 6_000_000, 1),
     socketIdleTimeoutMs: int(env, "SOCKET_IDLE_TIMEOUT_MS", 60_000, 0),
+    headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 30_000, 100),
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
     ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),

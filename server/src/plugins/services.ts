@@ -6,6 +6,7 @@ import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
 import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
+import { createPinner, type Pinner } from "../services/pinner.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
@@ -21,6 +22,8 @@ declare module "fastify" {
     /** Leader leases this process competes for (`anchorer:<chainId>`, `timestamper`); empty without workers. */
     leases: Map<string, Lease>;
     receipts: Receipts;
+    /** Imports uploads spooled while IPFS was unavailable (runs with the workers). */
+    pinner: Pinner;
     /** Present when TSA_URL is configured. */
     timestamper: Timestamper | undefined;
     /** Replication of stored content to remote pinners; undefined when none is configured. */
@@ -73,6 +76,16 @@ export default fp(
       maxFileBytes: config.maxFileBytes,
       onEntries: (n) => batcher.notify(n),
       warn: (message, error) => app.log.warn({ err: error }, message),
+      spoolDir: config.spoolDir,
+    });
+    const pinner = createPinner({
+      store,
+      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      spoolDir: config.spoolDir,
+      cidProfile: config.ipfsProfile,
+      maxFileBytes: config.maxFileBytes,
+      intervalMs: config.pinRetryIntervalMs,
+      log: app.log,
     });
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
@@ -107,6 +120,7 @@ export default fp(
     app.decorate("anchorers", anchorers);
     app.decorate("leases", leases);
     app.decorate("receipts", receipts);
+    app.decorate("pinner", pinner);
 
     if (config.workers) {
       app.addHook("onReady", async () => {
@@ -115,6 +129,7 @@ export default fp(
         for (const a of anchorers.values()) a.start();
         timestamper?.start();
         replication?.start();
+        pinner.start();
       });
     }
     app.addHook("onClose", async () => {
@@ -122,6 +137,7 @@ export default fp(
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();
       await replication?.stop();
+      await pinner.stop();
       // Released last, after this process's writes stopped: another process takes over at once.
       for (const l of leases.values()) await l.stop();
     });

@@ -7,8 +7,10 @@ import { gatewayErrorStatus, parseCid, serveTrustlessGateway } from "../services
  * GET /ipfs/:cid — stored content for its tenant: the file's bytes by default, `?format=car` for a CAR
  * of the whole DAG, `?format=raw` (or Accept: application/vnd.ipld.raw) for one block, so that any
  * trustless IPFS client (e.g. @helia/verified-fetch) can fetch and verify the content by CID.
- * Whole files and CARs require an entry of the tenant with that CID; single blocks are content-
- * addressed, so asking for one already requires knowing its hash.
+ * Whole files and CARs require an entry of the tenant with that CID. A single block is served if it
+ * is the root of one of the tenant's entries, or the root of no entry at all (an inner block, whose CID
+ * is only learnt from its parent): the root block of another tenant's file (the whole file, when it
+ * fits one block) is not served just because its CID is known.
  */
 const ipfs: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { cid: string }; Querystring: { format?: string; filename?: string } }>(
@@ -25,18 +27,21 @@ const ipfs: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const { cid } = request.params;
+      let forms: string[];
       try {
-        parseCid(cid);
+        // A CID has several spellings (v0/v1, multibases): ownership is checked on every one of them.
+        const parsed = parseCid(cid);
+        const v1 = parsed.toV1();
+        forms = [...new Set([cid, v1.toString(), ...(v1.code === 0x70 && v1.multihash.code === 0x12 ? [v1.toV0().toString()] : [])])];
       } catch {
         throw new AppError("INVALID_CID", `not a CID: ${JSON.stringify(cid.slice(0, 100))}`);
       }
       const accept = request.headers.accept ?? "";
       const wantsRaw = request.query.format === "raw" || (!request.query.format && accept.includes("application/vnd.ipld.raw"));
       const wantsCar = request.query.format === "car" || (!request.query.format && accept.includes("application/vnd.ipld.car"));
-      if (!wantsRaw) {
-        const owned = await app.store.findEntriesByCid(request.tenantId, cid);
-        if (!owned) throw new AppError("CONTENT_NOT_FOUND", `no content ${cid} for this tenant`);
-      }
+      const anyOf = async (f: (form: string) => Promise<boolean>) => (await Promise.all(forms.map(f))).some(Boolean);
+      const owned = await anyOf((form) => app.store.findEntriesByCid(request.tenantId, form));
+      if (!owned && (!wantsRaw || (await anyOf((form) => app.store.isEntryCid(form))))) throw new AppError("CONTENT_NOT_FOUND", `no content ${cid} for this tenant`);
       try {
         if (wantsRaw || wantsCar) {
           const res = await serveTrustlessGateway(app.ipfs, cid, wantsRaw ? "raw" : "car", accept);

@@ -64,7 +64,6 @@ export const EntryView = {
     mediaType: { type: ["string", "null"] },
     cid: { type: ["string", "null"] },
     cidProfile: { type: ["string", "null"] },
-    pinStatus: { type: "string" },
     replicas: {
       type: "array",
       items: {
@@ -79,6 +78,9 @@ export const EntryView = {
         },
       },
     },
+    pinStatus: { type: "string", enum: ["none", "pinned", "pending", "failed"], description: "none: hash-only; pending: IPFS was unavailable, the content is spooled and retried" },
+    pinAttempts: { type: "integer" },
+    pinError: { type: ["string", "null"] },
     claim: { type: ["object", "null"], additionalProperties: true },
     leafHash: { $ref: "Hex32#" },
     status: { type: "string", enum: ["pending", "batched", "anchored", "confirmed"] },

@@ -16,6 +16,10 @@ export interface EntryView {
   readonly pinStatus: string;
   /** Copies of the content at remote pinners (empty without stored content or configured pinners). */
   readonly replicas: { kind: string; target: string; status: string; attempts: number; lastError: string | null; updatedAt: string }[];
+  /** IPFS import attempts so far (0 for hash-only stamps). */
+  readonly pinAttempts: number;
+  /** Stable code of the last failed attempt (IPFS_UNAVAILABLE, SPOOL_MISMATCH), else null. */
+  readonly pinError: string | null;
   readonly claim: Record<string, unknown> | null;
   readonly leafHash: string;
   readonly status: string;
@@ -36,6 +40,7 @@ export function describeEntry(entry: EntryRecord, batches: readonly EntryBatch[]
     id: entry.id, sha256: entry.sha256, sha3_256: entry.sha3_256, size: entry.size, name: entry.name, mediaType: entry.mediaType,
     cid: entry.cid, cidProfile: entry.cidProfile, pinStatus: entry.pinStatus,
     replicas: replicas.map((r) => ({ kind: r.kind, target: r.target, status: r.status, attempts: r.attempts, lastError: r.lastError, updatedAt: r.updatedAt })),
+    pinAttempts: entry.pinAttempts, pinError: entry.pinError,
     claim: entry.claim ? (JSON.parse(entry.claim) as Record<string, unknown>) : null,
     leafHash: entry.leafHash, status: entry.status, receivedAt: entry.receivedAt,
     anchors: batches.map(({ batch }) => ({

@@ -2,12 +2,21 @@
  * Ingest: turns stamp requests (digests) and uploads (streamed files) into durable pending entries.
  * An upload is hashed (SHA-256 and SHA3-256) and imported into IPFS in one pass over the stream; the
  * entry is inserted only after the whole request succeeded, so a failed request leaves no entry.
+ *
+ * When IPFS fails (the blockstore or the Kubo node is unavailable) the digest is still the evidence:
+ * the upload is stamped anyway. So that its content is not lost, the same pass also writes the bytes
+ * to a spool file under the data dir; the file is deleted once the import succeeded, and otherwise
+ * kept (synced before the entry is acknowledged) with the entry's pin status `pending`, for the pin
+ * retry worker (services/pinner.ts) to import once IPFS is back.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 import { createThreadedHash } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
 import { canonicalJson, claimProblems, claimSha256, encodeLeaf, fromHex, hashLeaf, toHex, type Claim } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
 
 /** What the IPFS layer returns for an imported file. */
@@ -32,7 +41,11 @@ export interface UploadedFile {
   readonly cid: string | null;
   readonly name: string | null;
   readonly mediaType: string | null;
-  readonly pinStatus: "pinned" | "failed";
+  readonly pinStatus: "pinned" | "pending" | "failed";
+  /** Stable code of the import failure (pending/failed), else null. */
+  readonly pinError: string | null;
+  /** Spool file name (under `spoolDir`) holding the bytes while `pinStatus` is pending. */
+  readonly spool: string | null;
 }
 
 export interface Ingest {
@@ -40,6 +53,8 @@ export interface Ingest {
   /** Hashes and imports one file stream; nothing is recorded until `recordUploads`. */
   importUpload(stream: AsyncIterable<Uint8Array>, meta: { name: string | null; mediaType: string | null }): Promise<UploadedFile>;
   recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null): Promise<EntryRecord[]>;
+  /** Deletes the spool files of uploads that will not be recorded (the request failed after they were read). */
+  discardUploads(files: readonly UploadedFile[]): Promise<void>;
 }
 
 export interface IngestDeps {
@@ -52,7 +67,83 @@ export interface IngestDeps {
   readonly onEntries?: (count: number) => void;
   /** Logged, not thrown: a failed IPFS import still stamps the digest. */
   readonly warn?: (message: string, error: unknown) => void;
+  /**
+   * Directory of spool files: each upload's bytes are written here while they are imported, and kept
+   * (pin status `pending`) when the import fails. Without it, a failed import loses the content.
+   */
+  readonly spoolDir?: string;
 }
+
+/** A spool file being written; every failure to spool is logged and turns spooling off, never the upload. */
+interface Spool {
+  readonly name: string;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Syncs the file and its directory; resolves whether the whole file is safely kept. */
+  keep(): Promise<boolean>;
+  discard(): Promise<void>;
+}
+
+async function openSpool(dir: string, warn: IngestDeps["warn"]): Promise<Spool | undefined> {
+  const name = `${randomUUID()}.upload`;
+  const path = join(dir, name);
+  let fh: FileHandle | undefined;
+  try {
+    await mkdir(dir, { recursive: true });
+    fh = await open(path, "wx", 0o600);
+  } catch (error) {
+    warn?.("cannot open an upload spool file; the content is lost if IPFS fails", error);
+    return undefined;
+  }
+  let ok = true;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await fh.close().catch(() => undefined);
+  };
+  const discard = async () => {
+    await close();
+    await unlink(path).catch(() => undefined);
+  };
+  return {
+    name,
+    async write(chunk) {
+      if (!ok) return;
+      try {
+        await fh.write(chunk);
+      } catch (error) {
+        ok = false;
+        warn?.("writing the upload spool file failed; the content is lost if IPFS fails", error);
+      }
+    },
+    async keep() {
+      if (!ok) {
+        await discard();
+        return false;
+      }
+      try {
+        await fh.sync();
+        await close();
+        // The file's directory entry must be durable too before the entry that names it is acknowledged.
+        const d = await open(dir, "r");
+        try {
+          await d.sync();
+        } finally {
+          await d.close();
+        }
+        return true;
+      } catch (error) {
+        warn?.("syncing the upload spool file failed; the content is lost", error);
+        await discard();
+        return false;
+      }
+    },
+    discard,
+  };
+}
+
+/** The entry's pin error after a failed import (the detail goes to the log, not to the tenant). */
+const PIN_ERROR = "IPFS_UNAVAILABLE";
 
 /** Normalizes a digest to lower-case 0x hex or throws INVALID_DIGEST. */
 export function normalizeDigest(value: string): string {
@@ -64,6 +155,8 @@ export function normalizeDigest(value: string): string {
 /** Validates a claim, returning its canonical JSON and digest. */
 export function prepareClaim(claim: unknown): { canonical: string | null; digest: string | null; previous: string | null } {
   if (claim === undefined || claim === null) return { canonical: null, digest: null, previous: null };
+  // Multipart claims arrive here without the JSON body parser's nesting limit; validation recurses.
+  if (jsonDepthExceeds(claim)) throw new AppError("INVALID_CLAIM", `invalid claim: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = claimProblems(claim);
   if (problems.length > 0) throw new AppError("INVALID_CLAIM", `invalid claim: ${problems.join("; ")}`, { problems });
   const digest = claimSha256(claim as Claim);
@@ -110,15 +203,24 @@ export function createIngest(deps: IngestDeps): Ingest {
       // SHA3-256 runs on a worker thread beside this one (it is the slowest of the hashes).
       const sha3 = createThreadedHash("sha3-256");
       const sha256 = createHash("sha256");
+      const spool = deps.importFile && deps.spoolDir ? await openSpool(deps.spoolDir, deps.warn) : undefined;
       let size = 0;
       let tooLarge = false;
-      // One pass: every chunk feeds both digests on its way into the IPFS importer. The stream's own
-      // iterator is read by hand so that an importer that gives up does not close the upload: the rest
-      // of the file is then drained through the digests (the digest is the evidence).
+      let sourceFailed = false;
+      // One pass: every chunk feeds both digests (and the spool file) on its way into the IPFS importer.
+      // The stream's own iterator is read by hand so that an importer that gives up does not close the
+      // upload: the rest of the file is then drained through the digests (the digest is the evidence).
       const source = stream[Symbol.asyncIterator]();
       async function* tap(): AsyncGenerator<Uint8Array> {
         for (;;) {
-          const next = await source.next();
+          let next: IteratorResult<Uint8Array>;
+          try {
+            next = await source.next();
+          } catch (error) {
+            // The client's upload failed (truncated multipart, aborted): the request fails, not IPFS.
+            sourceFailed = true;
+            throw error;
+          }
           if (next.done) return;
           const chunk = next.value;
           size += chunk.length;
@@ -127,12 +229,14 @@ export function createIngest(deps: IngestDeps): Ingest {
             throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
           }
           sha256.update(chunk);
-          await sha3.update(chunk);
+          await (spool ? Promise.all([sha3.update(chunk), spool.write(chunk)]) : sha3.update(chunk));
           yield chunk;
         }
       }
       let cid: string | null = null;
       let pinStatus: UploadedFile["pinStatus"] = "failed";
+      let pinError: string | null = null;
+      let kept: string | null = null;
       try {
         if (deps.importFile) {
           try {
@@ -140,12 +244,18 @@ export function createIngest(deps: IngestDeps): Ingest {
             cid = imported.cid;
             pinStatus = "pinned";
           } catch (error) {
-            if (error instanceof AppError || tooLarge) throw error instanceof AppError ? error : new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
-            if ((error as { code?: string }).code === "FILE_TOO_LARGE") throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
-            // IPFS is down or failed: the digest is the evidence, so hash the rest and stamp anyway.
-            deps.warn?.("ipfs import failed; stamping the digest without content", error);
+            if (tooLarge || (error as { code?: string }).code === "FILE_TOO_LARGE") throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
+            if (sourceFailed) throw error;
+            // IPFS is down or failed: the digest is the evidence, so hash the rest and stamp anyway;
+            // the spool keeps the bytes for the pin retry worker.
+            deps.warn?.(spool ? "ipfs import failed; stamping the digest and spooling the content for a later pin" : "ipfs import failed; stamping the digest without content", error);
+            pinError = PIN_ERROR;
             for await (const _ of tap()) {
-              // drain through the digests
+              // drain through the digests and the spool
+            }
+            if (spool && (await spool.keep())) {
+              kept = spool.name;
+              pinStatus = "pending";
             }
           }
         } else {
@@ -155,12 +265,14 @@ export function createIngest(deps: IngestDeps): Ingest {
         }
       } catch (e) {
         sha3.abort();
+        await spool?.discard();
         await source.return?.();
         throw e;
       }
+      if (!kept) await spool?.discard();
       return {
         sha256: "0x" + sha256.digest("hex"), sha3_256: "0x" + (await sha3.digest()), size, cid,
-        name: meta.name, mediaType: meta.mediaType, pinStatus: cid ? pinStatus : "failed",
+        name: meta.name, mediaType: meta.mediaType, pinStatus: cid ? pinStatus : kept ? "pending" : "failed", pinError, spool: kept,
       };
     },
 
@@ -170,10 +282,15 @@ export function createIngest(deps: IngestDeps): Ingest {
       const pool = salts(files.length);
       const entries = files.map((f, i): NewEntry => ({
         id: uuidv7(), tenantId, sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType,
-        cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, claim: c.canonical,
+        cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, pinAttempts: deps.importFile ? 1 : 0,
+        pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
         claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, c.digest, pool[i]!), receivedAt, requestId,
       }));
       return insert(entries);
+    },
+
+    async discardUploads(files) {
+      for (const f of files) if (f.spool && deps.spoolDir) await unlink(join(deps.spoolDir, f.spool)).catch(() => undefined);
     },
   };
 }

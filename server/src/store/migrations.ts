@@ -108,6 +108,17 @@ CREATE TABLE leases (
   },
   {
     version: 2,
+    name: "pin state of uploads (attempts, last error, spooled content awaiting a pin); content lookup by CID",
+    sql: `
+ALTER TABLE entries ADD COLUMN pin_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN pin_error TEXT;
+ALTER TABLE entries ADD COLUMN pin_spool TEXT;
+CREATE INDEX entries_pin_pending ON entries (seq) WHERE pin_status = 'pending';
+CREATE INDEX entries_cid ON entries (cid) WHERE cid IS NOT NULL;
+`,
+  },
+  {
+    version: 3,
     name: "replicas of stored content at remote pinners",
     sql: `
 CREATE TABLE replicas (

@@ -60,6 +60,7 @@ function toEntry(r: Row): EntryRecord {
     pinStatus: String(r.pin_status), claim: str(r.claim), claimSha256: str(r.claim_sha256), previous: str(r.previous),
     leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus,
     receivedAt: String(r.received_at), requestId: str(r.request_id),
+    pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
   };
 }
 
@@ -172,24 +173,27 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const col = <T>(f: (e: NewEntry) => T) => es.map(f);
     const inserted = await c.query(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id)
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool)
        SELECT id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id
+         claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id, pin_attempts, pin_error, pin_spool
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
-         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+         $18::integer[], $19::text[], $20::text[])
          WITH ORDINALITY AS u(id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-           claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, ord)
+           claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, pin_attempts, pin_error, pin_spool, ord)
        ORDER BY ord
        RETURNING seq, id`,
       [
         col((e) => e.id), col((e) => e.tenantId), col((e) => e.sha256), col((e) => e.sha3_256), col((e) => e.size), col((e) => e.name),
         col((e) => e.mediaType), col((e) => e.cid), col((e) => e.cidProfile), col((e) => e.pinStatus), col((e) => e.claim),
         col((e) => e.claimSha256), col((e) => e.previous), col((e) => e.leafSalt), col((e) => e.leafHash), col((e) => e.receivedAt),
-        col((e) => e.requestId),
+        col((e) => e.requestId), col((e) => e.pinAttempts ?? 0), col((e) => e.pinError ?? null), col((e) => e.pinSpool ?? null),
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
-    const records = es.map((e): EntryRecord => ({ ...e, seq: seqById.get(e.id)!, status: "pending" }));
+    const records = es.map((e): EntryRecord => ({
+      ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
+    }));
     if (call.chainIds.length > 0) {
       await c.query(
         "INSERT INTO pending_entries (chain_id, entry_seq) SELECT c, s FROM unnest($1::bigint[]) AS s CROSS JOIN unnest($2::bigint[]) AS c",
@@ -304,8 +308,20 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async findEntriesByCid(tenantId, cid) {
       return (await one("SELECT 1 AS found FROM entries WHERE tenant_id = $1 AND cid = $2 LIMIT 1", [tenantId, cid])) !== undefined;
     },
+    async isEntryCid(cid) {
+      return (await one("SELECT 1 AS found FROM entries WHERE cid = $1 LIMIT 1", [cid])) !== undefined;
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (await all("SELECT * FROM entries WHERE sha256 = $1 AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT $2", [sha256, limit])).map(toEntry);
+    },
+    async listPinPending(limit, afterSeq = 0) {
+      return (await all("SELECT * FROM entries WHERE pin_status = 'pending' AND seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit])).map(toEntry);
+    },
+    async recordPinAttempt(id, outcome) {
+      const r = outcome.pinned
+        ? await pool.query("UPDATE entries SET pin_status = 'pinned', cid = $1, cid_profile = $2, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.cid, outcome.cidProfile, id])
+        : await pool.query("UPDATE entries SET pin_status = $1, pin_error = $2, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.final ? "failed" : "pending", outcome.error, id]);
+      return (r.rowCount ?? 0) > 0;
     },
     async countPending(chainId) {
       return Number((await one("SELECT COUNT(*) AS n FROM pending_entries WHERE chain_id = $1", [chainId]))!.n);

@@ -31,6 +31,7 @@ function toEntry(r: Row): EntryRecord {
     claimSha256: (r.claim_sha256 as string | null) ?? null, previous: (r.previous as string | null) ?? null,
     leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus, receivedAt: String(r.received_at),
     requestId: (r.request_id as string | null) ?? null,
+    pinAttempts: Number(r.pin_attempts ?? 0), pinError: (r.pin_error as string | null) ?? null, pinSpool: (r.pin_spool as string | null) ?? null,
   };
 }
 
@@ -134,13 +135,13 @@ export function openSqliteStore(path: string): Store {
     const status: EntryStatus = "pending";
     const info = q(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(e.id, e.tenantId, e.sha256, e.sha3_256, e.size, e.name, e.mediaType, e.cid, e.cidProfile, e.pinStatus, e.claim,
-      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId);
+      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null);
     const seq = Number(info.lastInsertRowid);
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
-    return { ...e, seq, status };
+    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null };
   };
 
   const store: Store = {
@@ -200,8 +201,20 @@ export function openSqliteStore(path: string): Store {
     async findEntriesByCid(tenantId, cid) {
       return q("SELECT 1 AS found FROM entries WHERE tenant_id = ? AND cid = ? LIMIT 1").get(tenantId, cid) !== undefined;
     },
+    async isEntryCid(cid) {
+      return q("SELECT 1 AS found FROM entries WHERE cid = ? LIMIT 1").get(cid) !== undefined;
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (q("SELECT * FROM entries WHERE sha256 = ? AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT ?").all(sha256, limit) as Row[]).map(toEntry);
+    },
+    async listPinPending(limit, afterSeq = 0) {
+      return (q("SELECT * FROM entries WHERE pin_status = 'pending' AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map(toEntry);
+    },
+    async recordPinAttempt(id, outcome) {
+      const changed = outcome.pinned
+        ? q("UPDATE entries SET pin_status = 'pinned', cid = ?, cid_profile = ?, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.cid, outcome.cidProfile, id)
+        : q("UPDATE entries SET pin_status = ?, pin_error = ?, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.final ? "failed" : "pending", outcome.error, id);
+      return changed.changes > 0;
     },
     async countPending(chainId) {
       return Number((q("SELECT COUNT(*) AS n FROM pending_entries WHERE chain_id = ?").get(chainId) as Row).n);

@@ -34,8 +34,17 @@ export interface NewEntry {
   readonly mediaType: string | null;
   readonly cid: string | null;
   readonly cidProfile: string | null;
-  /** none | pinned | failed | pending */
+  /**
+   * none (hash-only) | pinned | pending (IPFS was unavailable: the bytes are spooled under the data
+   * dir, awaiting the pin retry worker) | failed (no IPFS configured, or the content could not be kept).
+   */
   readonly pinStatus: string;
+  /** Pin attempts made so far (the upload's own import counts as the first). */
+  readonly pinAttempts?: number;
+  /** Stable code of the last pin failure (e.g. IPFS_UNAVAILABLE), or null. */
+  readonly pinError?: string | null;
+  /** File name of the spooled content under the spool directory, while `pinStatus` is pending. */
+  readonly pinSpool?: string | null;
   /** Canonical JSON (RFC 8785) of the claim, or null. */
   readonly claim: string | null;
   readonly claimSha256: string | null;
@@ -50,7 +59,15 @@ export interface NewEntry {
 export interface EntryRecord extends NewEntry {
   readonly seq: number;
   readonly status: EntryStatus;
+  readonly pinAttempts: number;
+  readonly pinError: string | null;
+  readonly pinSpool: string | null;
 }
+
+/** The outcome of one pin retry of a spooled upload. */
+export type PinOutcome =
+  | { readonly pinned: true; readonly cid: string; readonly cidProfile: string }
+  | { readonly pinned: false; readonly error: string; readonly final: boolean };
 
 export interface BatchRecord {
   readonly id: number;
@@ -141,9 +158,18 @@ export interface Store {
   findEntries(tenantId: string, query: { sha256?: string; previous?: string; limit: number; afterSeq?: number }): Promise<EntryRecord[]>;
   /** Whether the tenant has an entry whose stored content has this CID. */
   findEntriesByCid(tenantId: string, cid: string): Promise<boolean>;
+  /** Whether any tenant has an entry whose stored content has this root CID. */
+  isEntryCid(cid: string): Promise<boolean>;
   /** Entries of any tenant with this digest that are anchored or confirmed (public verification). */
   findAnchoredBySha256(sha256: string, limit: number): Promise<EntryRecord[]>;
   countPending(chainId: number): Promise<number>;
+  /** Entries whose content is spooled and awaits a pin (`pinStatus` pending), oldest first. */
+  listPinPending(limit: number, afterSeq?: number): Promise<EntryRecord[]>;
+  /**
+   * Records one pin retry of a pending entry: pinned (sets the CID, clears the spool) or failed
+   * (counts the attempt; `final` marks the entry failed). Resolves whether the entry was still pending.
+   */
+  recordPinAttempt(id: string, outcome: PinOutcome): Promise<boolean>;
 
   /**
    * In one transaction: takes up to `maxSize` queued entries of `chainId` in arrival order, asks

@@ -37,26 +37,33 @@ const evidence: FastifyPluginAsync = async (app) => {
       const files: UploadedFile[] = [];
       const fields: Record<string, string> = {};
       let claimJson: unknown;
-      for await (const part of request.parts()) {
-        if (part.type === "file") {
-          const uploaded = await app.ingest.importUpload(part.file, { name: cleanName(part.filename), mediaType: part.mimetype || null });
-          if (part.file.truncated) throw new AppError("FILE_TOO_LARGE", `file exceeds the ${app.config.maxFileBytes}-byte limit`);
-          files.push(uploaded);
-        } else if (part.fieldname === "claim") {
-          try {
-            claimJson = JSON.parse(String(part.value));
-          } catch {
-            throw new AppError("INVALID_CLAIM", "the claim field must be a JSON object");
+      let entries;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === "file") {
+            const uploaded = await app.ingest.importUpload(part.file, { name: cleanName(part.filename), mediaType: part.mimetype || null });
+            files.push(uploaded);
+            if (part.file.truncated) throw new AppError("FILE_TOO_LARGE", `file exceeds the ${app.config.maxFileBytes}-byte limit`);
+          } else if (part.fieldname === "claim") {
+            try {
+              claimJson = JSON.parse(String(part.value));
+            } catch {
+              throw new AppError("INVALID_CLAIM", "the claim field must be a JSON object");
+            }
+          } else if (CLAIM_FIELDS.has(part.fieldname)) {
+            fields[part.fieldname] = String(part.value);
+          } else {
+            throw new AppError("VALIDATION_FAILED", `unknown field ${JSON.stringify(part.fieldname.slice(0, 50))}`);
           }
-        } else if (CLAIM_FIELDS.has(part.fieldname)) {
-          fields[part.fieldname] = String(part.value);
-        } else {
-          throw new AppError("VALIDATION_FAILED", `unknown field ${JSON.stringify(part.fieldname.slice(0, 50))}`);
         }
+        if (files.length === 0) throw new AppError("NO_FILES", "the request holds no file part");
+        const claim = (claimJson !== undefined ? { ...(claimJson as object), ...fields } : Object.keys(fields).length ? fields : undefined) as Claim | undefined;
+        entries = await app.ingest.recordUploads(request.tenantId, files, claim, request.id);
+      } catch (error) {
+        // Nothing of a failed request is kept: not even the spooled bytes of its files.
+        await app.ingest.discardUploads(files);
+        throw error;
       }
-      if (files.length === 0) throw new AppError("NO_FILES", "the request holds no file part");
-      const claim = (claimJson !== undefined ? { ...(claimJson as object), ...fields } : Object.keys(fields).length ? fields : undefined) as Claim | undefined;
-      const entries = await app.ingest.recordUploads(request.tenantId, files, claim, request.id);
       return reply.code(202).send({ entries: entries.map((e) => describeEntry(e, [])) });
     },
   );

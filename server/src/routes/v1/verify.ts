@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { createChainReader, fromHex, verifyReceipt, type ChainReader, type VerifyOptions } from "@priorproof/client-sdk";
 import { createTimestampVerifier } from "@priorproof/client-sdk/tsa";
 import { AppError } from "../../errors.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../../schemas/json-depth.ts";
 import { errorResponses } from "../../schemas/common.ts";
 import { normalizeDigest } from "../../services/ingest.ts";
 
@@ -110,6 +111,7 @@ const verify: FastifyPluginAsync = async (app) => {
           } catch {
             throw new AppError("INVALID_RECEIPT", "the receipt field is not JSON");
           }
+          if (jsonDepthExceeds(receipt)) throw new AppError("INVALID_RECEIPT", `the receipt nests deeper than ${MAX_JSON_DEPTH} levels`);
         }
       }
       if (receipt === undefined) throw new AppError("INVALID_RECEIPT", "no receipt field");
