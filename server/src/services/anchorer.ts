@@ -26,7 +26,7 @@ export interface AnchorerDeps {
   /** Replace a transaction still pending after this long with one paying higher fees. */
   readonly replaceAfterMs?: number;
   /** Captures the offline inclusion proof (block header + receipt-trie proof) of a mined anchor. */
-  readonly captureInclusion?: (txHash: string) => Promise<unknown>;
+  readonly captureInclusion?: (txHash: string, batch: BatchRecord) => Promise<unknown>;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /**
    * The lease fence of this chain's anchorer (`anchorer:<chainId>`): when given, a tick does nothing
@@ -162,7 +162,7 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     let inclusion = batch.inclusion;
     if (!inclusion && deps.captureInclusion && batch.txHash) {
       try {
-        inclusion = JSON.stringify(await deps.captureInclusion(batch.txHash));
+        inclusion = JSON.stringify(await deps.captureInclusion(batch.txHash, batch));
         await update(batch.id, "anchored", { inclusion });
       } catch (e) {
         deps.log?.warn({ batch: batch.id, err: e instanceof Error ? e.message : String(e) }, "could not capture the block-header proof");
