@@ -10,6 +10,7 @@ export * from "./leaf.ts";
 export * from "./receipt.ts";
 export * from "./hash.ts";
 export * from "./anchor.ts";
+export * from "./evm-inclusion.ts";
 export * from "./verify.ts";
 export * from "./tsa.ts";
 export * from "./client.ts";

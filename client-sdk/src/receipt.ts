@@ -8,6 +8,7 @@
  */
 import { fromHex, isHex32 } from "./bytes.ts";
 import { InputError } from "./errors.ts";
+import type { EvmInclusion } from "./evm-inclusion.ts";
 import { ASSET_KINDS, type Claim, LEAF_ENCODING } from "./leaf.ts";
 
 export const RECEIPT_VERSION = "priorproof-receipt/1";
@@ -57,8 +58,8 @@ export interface EvmAnchor {
   readonly confirmations: number;
   readonly requiredConfirmations: number;
   readonly explorerUrl?: string;
-  /** Block header and receipt-trie proof, for verification with no RPC (optional). */
-  readonly inclusion?: { readonly [key: string]: unknown };
+  /** Block header and receipt-trie proof, for verification with no RPC (optional; see evm-inclusion.ts). */
+  readonly inclusion?: EvmInclusion;
 }
 
 /** An RFC 3161 time-stamp token over the batch root. */
@@ -133,6 +134,26 @@ function bool(p: Problems, o: Record<string, unknown>, key: string, at: string, 
   if (typeof v !== "boolean") p.push(`${at}.${key}: expected a boolean`);
 }
 
+const BYTES_HEX = /^0x([0-9a-f]{2})+$/;
+
+/** `evm-receipt-proof/1` (the format tag is repeated here so that this module imports no trie code). */
+function checkInclusion(p: Problems, v: unknown, at: string): void {
+  if (!obj(v)) {
+    p.push(`${at}: expected an object`);
+    return;
+  }
+  if (v.format !== "evm-receipt-proof/1") p.push(`${at}.format: expected "evm-receipt-proof/1"`);
+  for (const key of ["header", "receipt"]) {
+    if (typeof v[key] !== "string" || !BYTES_HEX.test(v[key] as string)) p.push(`${at}.${key}: expected lower-case 0x hex`);
+  }
+  uint(p, v, "txIndex", at);
+  if (!Array.isArray(v.proof) || v.proof.length === 0 || v.proof.length > 64) p.push(`${at}.proof: expected 1 to 64 trie nodes`);
+  else v.proof.forEach((n, i) => {
+    if (typeof n !== "string" || !BYTES_HEX.test(n)) p.push(`${at}.proof[${i}]: expected lower-case 0x hex`);
+  });
+  for (const k of Object.keys(v)) if (!["format", "header", "txIndex", "receipt", "proof"].includes(k)) p.push(`${at}.${k}: unknown field`);
+}
+
 function checkProof(p: Problems, v: unknown, at: string): void {
   if (!obj(v)) {
     p.push(`${at}: expected an object`);
@@ -165,7 +186,7 @@ function checkAnchor(p: Problems, a: unknown, at: string): void {
     uint(p, a, "confirmations", at);
     uint(p, a, "requiredConfirmations", at);
     str(p, a, "explorerUrl", at, true);
-    if (a.inclusion !== undefined && !obj(a.inclusion)) p.push(`${at}.inclusion: expected an object`);
+    if (a.inclusion !== undefined) checkInclusion(p, a.inclusion, `${at}.inclusion`);
   } else if (a.type === "rfc3161") {
     str(p, a, "tsaUrl", at, true);
     if (typeof a.token !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(a.token)) p.push(`${at}.token: expected base64`);

@@ -8,9 +8,10 @@
 import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { AnchorError, PriorProofError, ProofError } from "./errors.ts";
 import type { ChainReader } from "./anchor.ts";
+import { verifyEvmInclusion } from "./evm-inclusion.ts";
 import { claimSha256, encodeLeaf } from "./leaf.ts";
 import { hashLeaf, verifyInclusion } from "./merkle.ts";
-import { type EvmAnchor, type Receipt, getInclusionProof, parseReceipt } from "./receipt.ts";
+import { type EvmAnchor, type Hex, type Receipt, getInclusionProof, parseReceipt } from "./receipt.ts";
 
 export type CheckStatus = "passed" | "failed" | "not-checked";
 
@@ -30,8 +31,9 @@ export interface Check {
 export interface Verdict {
   /**
    * True when no check failed, the file (or digest) was compared and matched, the receipt is internally
-   * consistent, and at least one anchor was confirmed by an independent witness (the chain, an
-   * offline block-header proof, or a TSA token).
+   * consistent, and at least one anchor was confirmed by an independent witness (the chain over RPC;
+   * an offline block-header proof whose block hash is a pinned checkpoint; or a TSA token). An offline
+   * proof alone leaves one outside fact (the block hash is canonical): see `remaining`.
    */
   readonly verified: boolean;
   readonly checks: readonly Check[];
@@ -39,11 +41,40 @@ export interface Verdict {
   readonly existedNoLaterThan?: string;
   /** What weakens the evidence without failing a check (a development chain, an anchor not yet final). */
   readonly warnings: readonly string[];
+  /**
+   * Facts outside the receipt that this verification could not establish, one per EVM anchor that no
+   * node and no checkpoint confirmed, with the ways to settle each. Empty when nothing is left.
+   */
+  readonly remaining: readonly OutsideFact[];
   readonly receipt?: Receipt;
 }
 
+/**
+ * A fact about a chain that the receipt alone cannot prove, and how to confirm it.
+ *
+ * `scope: "block-hash"`: the offline proof (header + receipt trie) passed, so the only thing left is
+ * that block `blockNumber` of chain `chainId` has hash `blockHash` (is canonical). `scope: "anchor"`:
+ * the receipt carries no offline proof (or it failed), so the anchor itself is left: the block's hash
+ * and that transaction `txHash` in it anchored `root` at `contract`.
+ */
+export interface OutsideFact {
+  /** Index of the anchor in `receipt.anchors`. */
+  readonly anchor: number;
+  readonly scope: "block-hash" | "anchor";
+  readonly chainId: number;
+  readonly chainName: string;
+  readonly blockNumber: number;
+  readonly blockHash: Hex;
+  /** One sentence: what must be true. */
+  readonly statement: string;
+  /** The JSON-RPC call that settles the block hash on any node of the chain: `result.hash` must be `blockHash`. */
+  readonly rpc: { readonly method: "eth_getBlockByNumber"; readonly params: readonly [string, false] };
+  /** The block's page in the chain's explorer, when the receipt names one. */
+  readonly explorerUrl?: string;
+}
+
 /** Verifies the offline part of an EVM anchor (`inclusion`: block header + receipt-trie proof). */
-export type EvmInclusionVerifier = (inclusion: unknown, anchor: EvmAnchor) => { detail: string };
+export type EvmInclusionVerifier = (inclusion: unknown, anchor: EvmAnchor) => Promise<{ detail: string }> | { detail: string };
 /** Verifies an RFC 3161 token over the batch root; returns its genTime (ISO) and a detail line. */
 export type TimestampVerifier = (tokenBase64: string, root: Uint8Array) => Promise<{ genTime: string; detail: string }>;
 
@@ -52,7 +83,14 @@ export interface VerifyOptions {
   readonly sha256?: Uint8Array;
   /** Chain readers by chain id; an EVM anchor on a chain without one is not-checked online. */
   readonly chains?: Readonly<Record<string, ChainReader>>;
+  /** The offline EVM proof checker; default `verifyEvmInclusion` (evm-inclusion.ts). */
   readonly evmInclusion?: EvmInclusionVerifier;
+  /**
+   * Block hashes you already trust to be canonical on the chain the anchor names (a pinned list, e.g.
+   * copied from two explorers or your own node). An EVM anchor whose offline proof passes and whose
+   * block hash is listed is confirmed with no network at all.
+   */
+  readonly checkpoints?: Iterable<string>;
   /**
    * Also ask the contract's own `verifyInclusion` view to fold the path (default true): an independent
    * re-check by the chain, at one call per receipt. Bulk verification may turn it off; the local fold
@@ -113,6 +151,29 @@ export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8A
   return `root anchored at ${anchor.contract} on chain ${chainId} in block ${anchor.blockNumber} (${anchor.blockHash}) at ${anchor.blockTime}; ${depth} confirmations now, ${finality}`;
 }
 
+/**
+ * The outside fact an EVM anchor leaves when no node or checkpoint confirmed it.
+ *
+ * @example
+ * outsideFactOf(anchor, 0, "block-hash").statement // "block 12 of chain 31337 (anvil) has hash 0x…"
+ */
+export function outsideFactOf(anchor: EvmAnchor, index: number, scope: OutsideFact["scope"]): OutsideFact {
+  const block = `block ${anchor.blockNumber} of chain ${anchor.chainId} (${anchor.chainName}) has hash ${anchor.blockHash}`;
+  const statement = scope === "block-hash" ? block : `${block}, and transaction ${anchor.txHash} in it anchored root ${anchor.proof.root} at ${anchor.contract}`;
+  const base = anchor.explorerUrl?.replace(/\/+$/, "");
+  return {
+    anchor: index,
+    scope,
+    chainId: anchor.chainId,
+    chainName: anchor.chainName,
+    blockNumber: anchor.blockNumber,
+    blockHash: anchor.blockHash,
+    statement,
+    rpc: { method: "eth_getBlockByNumber", params: [`0x${anchor.blockNumber.toString(16)}`, false] },
+    ...(base ? { explorerUrl: `${base}/block/${anchor.blockNumber}` } : {}),
+  };
+}
+
 function failure(e: unknown): { code: string; detail: string } {
   if (e instanceof PriorProofError) return { code: e.code, detail: e.message };
   return { code: "UNEXPECTED", detail: e instanceof Error ? e.message : String(e) };
@@ -140,7 +201,7 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
   } catch (e) {
     const f = failure(e);
     add("schema", "Receipt follows priorproof-receipt/1", "failed", f.detail, f.code);
-    return { verified: false, checks, warnings: [] };
+    return { verified: false, checks, warnings: [], remaining: [] };
   }
 
   let fileMatched = false;
@@ -168,6 +229,9 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
 
   const witnessed: string[] = [];
   const warnings: string[] = [];
+  const remaining: OutsideFact[] = [];
+  const checkpoints = new Set([...(options.checkpoints ?? [])].map((h) => h.toLowerCase()));
+  const evmInclusion = options.evmInclusion ?? verifyEvmInclusion;
   for (const [i, anchor] of receipt.anchors.entries()) {
     const at = `anchors[${i}]`;
     const label = anchor.type === "evm" ? `${anchor.chainName} (chain ${anchor.chainId})` : `RFC 3161 TSA ${anchor.tsa.subject}`;
@@ -187,23 +251,32 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
 
     if (anchor.type === "evm") {
       if (anchor.development) warnings.push(`${at}: chain ${anchor.chainId} (${anchor.chainName}) is a development chain — no evidential value`);
+      let offlineOk = false;
       if (anchor.inclusion !== undefined) {
-        if (!options.evmInclusion) {
-          add(`${at}.inclusion`, "Block header and receipt proof (offline)", "not-checked", "this verifier build has no offline EVM proof checker");
-        } else {
-          try {
-            const r = options.evmInclusion(anchor.inclusion, anchor);
-            add(`${at}.inclusion`, "Block header and receipt proof (offline)", "passed", r.detail);
-            if (proofOk) witnessed.push(anchor.blockTime);
-          } catch (e) {
-            const f = failure(e);
-            add(`${at}.inclusion`, "Block header and receipt proof (offline)", "failed", f.detail, f.code);
-          }
+        try {
+          const r = await evmInclusion(anchor.inclusion, anchor);
+          offlineOk = true;
+          add(`${at}.inclusion`, "Block header and receipt proof (offline)", "passed", r.detail);
+        } catch (e) {
+          const f = failure(e);
+          add(`${at}.inclusion`, "Block header and receipt proof (offline)", "failed", f.detail, f.code);
         }
       }
       const reader = options.chains?.[String(anchor.chainId)];
+      const pinned = checkpoints.has(anchor.blockHash.toLowerCase());
       if (!reader) {
-        add(`${at}.chain`, `Root is anchored on ${label}`, "not-checked", `no RPC for chain ${anchor.chainId}: confirm block ${anchor.blockNumber} has hash ${anchor.blockHash}`);
+        if (offlineOk && pinned) {
+          // The header binds the receipt and its log to the block hash; the checkpoint makes that hash canonical.
+          add(`${at}.chain`, `Root is anchored on ${label}`, "passed", `block hash ${anchor.blockHash} is a pinned checkpoint, and the offline proof shows root ${anchor.proof.root} anchored in that block at ${anchor.blockTime}`);
+          if (proofOk && leafHash) witnessed.push(anchor.blockTime);
+        } else if (offlineOk) {
+          const fact = outsideFactOf(anchor, i, "block-hash");
+          remaining.push(fact);
+          add(`${at}.chain`, `Root is anchored on ${label}`, "not-checked", `one outside fact remains: ${fact.statement} (confirm with ${fact.rpc.method} on any node of the chain${fact.explorerUrl ? `, at ${fact.explorerUrl}` : ""}, or pin it as a checkpoint)`);
+        } else {
+          remaining.push(outsideFactOf(anchor, i, "anchor"));
+          add(`${at}.chain`, `Root is anchored on ${label}`, "not-checked", `no RPC for chain ${anchor.chainId}: confirm block ${anchor.blockNumber} has hash ${anchor.blockHash}`);
+        }
       } else if (!leafHash) {
         add(`${at}.chain`, `Root is anchored on ${label}`, "not-checked", "the leaf could not be rebuilt");
       } else {
@@ -236,5 +309,5 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
   const anyFailed = checks.some((c) => c.status === "failed");
   const verified = !anyFailed && fileMatched && leafHash !== undefined && witnessed.length > 0;
   const existedNoLaterThan = witnessed.sort()[0];
-  return existedNoLaterThan ? { verified, checks, existedNoLaterThan, warnings, receipt } : { verified, checks, warnings, receipt };
+  return existedNoLaterThan ? { verified, checks, existedNoLaterThan, warnings, remaining, receipt } : { verified, checks, warnings, remaining, receipt };
 }

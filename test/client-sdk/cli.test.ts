@@ -15,7 +15,8 @@ import { HELP, run } from "../../client-sdk/src/cli/main.ts";
 import type { Entry } from "../../client-sdk/src/client.ts";
 import { claimSha256, getLeafHash, type Claim } from "../../client-sdk/src/leaf.ts";
 import { MerkleTree } from "../../client-sdk/src/merkle.ts";
-import type { Hex, Receipt } from "../../client-sdk/src/receipt.ts";
+import type { EvmAnchor, Hex, Receipt } from "../../client-sdk/src/receipt.ts";
+import { anchoredLog, sealBlock } from "../helpers/evm-block.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pp-cli-unit-"));
 const draft = join(dir, "housing-draft.step");
@@ -144,6 +145,50 @@ describe("priorproof (help and usage)", () => {
     expect(await cli(["verify", draft, join(dir, "missing.json")])).toMatchObject({ code: 2, err: expect.stringMatching(/FILE_UNREADABLE: cannot read the receipt/) });
     writeFileSync(join(dir, "not-json.json"), "{receipt");
     expect(await cli(["verify", draft, join(dir, "not-json.json")])).toMatchObject({ code: 2, err: expect.stringMatching(/INVALID_JSON/) });
+  });
+});
+
+describe("priorproof verify --offline with a block header and receipt proof in the receipt", () => {
+  let withProof: string;
+  let blockHash: Hex;
+  beforeAll(async () => {
+    const a = receipt.anchors[0] as EvmAnchor;
+    const b = await sealBlock([{ type: 2, status: 1, logs: [anchoredLog(a.contract, a.proof.root, a.proof.treeSize, `0x${"44".repeat(20)}`)] }], 0, {
+      contract: a.contract, root: a.proof.root, treeSize: a.proof.treeSize, number: a.blockNumber, timestamp: Date.parse(a.blockTime) / 1000,
+    });
+    blockHash = b.claim.blockHash;
+    withProof = join(dir, "with-proof.receipt.json");
+    writeFileSync(withProof, JSON.stringify({ ...receipt, anchors: [{ ...a, blockHash, explorerUrl: "https://explorer.example", inclusion: b.inclusion }] }, null, 2));
+  });
+
+  it("checks the proof with no network and names the one fact left and how to confirm it (exit 1)", async () => {
+    const r = await cli(["verify", draft, withProof, "--offline"], { env: { PRIORPROOF_URL: "http://127.0.0.1:1" } });
+    expect(r.code, r.err).toBe(1);
+    const lines = r.out.trimEnd().split("\n");
+    expect(lines).toContainEqual(expect.stringMatching(/^PASS {2}Block header and receipt proof \(offline\): header of block 42 hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/));
+    expect(lines).toContain(
+      `TODO  one fact left: block 42 of chain 31337 (anvil) has hash ${blockHash} — check it with --rpc URL of chain 31337 (eth_getBlockByNumber 0x2a), at https://explorer.example/block/42, or pin it with --checkpoint ${blockHash}`,
+    );
+    expect(lines.at(-1)).toBe(`NOT VERIFIED YET: proven offline except one outside fact — block 42 of chain 31337 (anvil) has hash ${blockHash} (see TODO)`);
+  });
+
+  it("is verified with no network when the block hash is given with --checkpoint or in a --checkpoints file (exit 0)", async () => {
+    const r = await cli(["verify", draft, withProof, "--offline", "--checkpoint", blockHash]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/^PASS {2}Root is anchored on anvil \(chain 31337\): block hash 0x[0-9a-f]{64} is a pinned checkpoint/m);
+    expect(r.out.trimEnd().split("\n").at(-1)).toBe(`VERIFIED: ${draft} existed no later than 2026-11-25T08:00:05Z (see the warnings above)`);
+    const file = join(dir, "checkpoints.txt");
+    writeFileSync(file, `# block 42 of chain 31337, read from two explorers\n${blockHash}\n\n0x${"00".repeat(32)}  # another\n`);
+    const j = await cli(["verify", draft, withProof, "--offline", "--checkpoints", file, "--json"]);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.out)).toMatchObject({ verified: true, remaining: [], offline: true });
+  });
+
+  it("is not verified by a checkpoint of another block, and a malformed checkpoint is a usage error", async () => {
+    const other = await cli(["verify", draft, withProof, "--offline", "--checkpoint", `0x${"33".repeat(32)}`, "--json"]);
+    expect(other.code).toBe(1);
+    expect(JSON.parse(other.out).remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash })]);
+    expect(await cli(["verify", draft, withProof, "--checkpoint", "0x1234"])).toMatchObject({ code: 2, err: expect.stringMatching(/--checkpoint must be a block hash/) });
   });
 });
 

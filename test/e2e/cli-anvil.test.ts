@@ -78,22 +78,36 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     expect({ ...printed, issuedAt: kept.issuedAt, anchors: printed.anchors.map((a: object, i: number) => ({ ...a, confirmations: kept.anchors[i].confirmations })) }).toEqual(kept);
   }, 30_000);
 
-  it("verifies offline: every offline check passes, the chain is named as not checked, and it is NOT verified (exit 1)", async () => {
+  it("verifies offline: the header and receipt proof pass with no network, the block hash is named as the one fact left, and it is NOT verified (exit 1)", async () => {
     const offline = await cli(["verify", draft, receiptPath, "--offline"], { PRIORPROOF_URL: "http://127.0.0.1:9" });
     expect(offline.code, "no witness checked: not verified").toBe(1);
     expect(offline.stdout).toMatch(/^PASS {2}Receipt follows priorproof-receipt\/1/m);
     expect(offline.stdout).toMatch(/^PASS {2}The file is the one stamped/m);
     expect(offline.stdout).toMatch(/^PASS {2}Digest and claim make the leaf/m);
     expect(offline.stdout).toMatch(/^PASS {2}Leaf is in the batch/m);
-    expect(offline.stdout).toMatch(/^SKIP {2}Root is anchored .*: not checked — no RPC for chain 31337: confirm block \d+ has hash 0x[0-9a-f]{64}/m);
-    expect(offline.stdout).toMatch(/^TODO {2}chain not checked \(--offline\): give --rpc URL of chain 31337 .*, or confirm in an explorer that block \d+ of chain 31337 has hash 0x[0-9a-f]{64}/m);
-    expect(offline.stdout).toMatch(/^NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor/m);
+    expect(offline.stdout).toMatch(/^PASS {2}Block header and receipt proof \(offline\): header of block \d+ hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/m);
+    expect(offline.stdout).toMatch(/^SKIP {2}Root is anchored .*: not checked — one outside fact remains: block \d+ of chain 31337 \(anvil \(development chain\)\) has hash 0x[0-9a-f]{64}/m);
+    expect(offline.stdout).toMatch(/^TODO {2}one fact left: block \d+ of chain 31337 \(anvil \(development chain\)\) has hash 0x[0-9a-f]{64} — check it with --rpc URL of chain 31337 \(eth_getBlockByNumber 0x[0-9a-f]+\), in any explorer of the chain, or pin it with --checkpoint 0x[0-9a-f]{64}$/m);
+    expect(offline.stdout).toMatch(/^NOT VERIFIED YET: proven offline except one outside fact — block \d+ of chain 31337 \(anvil \(development chain\)\) has hash 0x[0-9a-f]{64} \(see TODO\)$/m);
     const json = await cli(["verify", draft, receiptPath, "--offline", "--json"]);
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({ verified: false, offline: true, sha256: sha256Of(draft) });
     expect(doc.checks.find((c: { id: string }) => c.id === "anchors[0].chain")).toMatchObject({ status: "not-checked" });
+    expect(doc.checks.find((c: { id: string }) => c.id === "anchors[0].inclusion")).toMatchObject({ status: "passed" });
+    expect(doc.remaining).toEqual([expect.objectContaining({ scope: "block-hash", chainId: 31337 })]);
     expect(doc.hints).toHaveLength(1);
+  }, 30_000);
+
+  it("verifies with no network at all once the block hash is pinned with --checkpoint (exit 0)", async () => {
+    const anchor = JSON.parse(readFileSync(receiptPath, "utf8")).anchors[0];
+    // The hash a user would read from two explorers; here, from the node itself.
+    const onChain = (await (await fetch(service.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${anchor.blockNumber.toString(16)}`, false] }) })).json()).result.hash;
+    expect(onChain).toBe(anchor.blockHash);
+    const r = await cli(["verify", draft, receiptPath, "--offline", "--checkpoint", onChain], { PRIORPROOF_URL: "http://127.0.0.1:9" });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^PASS {2}Root is anchored .*: block hash 0x[0-9a-f]{64} is a pinned checkpoint/m);
+    expect(r.stdout).toMatch(new RegExp(`^VERIFIED: .* existed no later than ${anchor.blockTime}`, "m"));
   }, 30_000);
 
   it("verifies the file with an RPC URL (exit 0) and prints the time", async () => {

@@ -9,7 +9,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { cachedChainReader, createChainReader, type ChainReader } from "../anchor.ts";
-import { toHex } from "../bytes.ts";
+import { isHex32, toHex } from "../bytes.ts";
 import { createClient, type Entry, type PriorProofClient, type UploadFile } from "../client.ts";
 import { InputError, PriorProofError, ServiceError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
@@ -213,11 +213,29 @@ async function receipt(args: string[], io: Io): Promise<number> {
   return EXIT.OK;
 }
 
+/** A checkpoints file: one block hash per line; `#` starts a comment (e.g. where the hash was read). */
+async function readCheckpoints(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new InputError("FILE_UNREADABLE", `cannot read --checkpoints ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "");
+}
+
 async function verify(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...SERVICE_OPTIONS, rpc: { type: "string", multiple: true }, "tsa-ca": { type: "string" }, offline: { type: "boolean" } },
+    options: {
+      ...SERVICE_OPTIONS,
+      rpc: { type: "string", multiple: true },
+      "tsa-ca": { type: "string" },
+      offline: { type: "boolean" },
+      checkpoint: { type: "string", multiple: true },
+      checkpoints: { type: "string" },
+    },
   });
   if (positionals.length !== 2) throw new UsageError("verify needs a file and its receipt");
   const [file, receiptPath] = positionals as [string, string];
@@ -237,7 +255,10 @@ async function verify(args: string[], io: Io): Promise<number> {
   } catch (e) {
     throw new InputError("INVALID_JSON", `the receipt ${receiptPath} is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { sha256: await hashFile(io, file) };
+  const checkpoints = [...(values.checkpoint ?? [])];
+  if (values.checkpoints !== undefined) checkpoints.push(...(await readCheckpoints(values.checkpoints)));
+  for (const h of checkpoints) if (!isHex32(h.toLowerCase())) throw new UsageError(`--checkpoint must be a block hash (0x and 64 hex digits), not ${JSON.stringify(h)}`);
+  const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { sha256: await hashFile(io, file), checkpoints };
   const tsaCa = values["tsa-ca"];
   if (tsaCa !== undefined) {
     let pem: string;

@@ -86,22 +86,30 @@ ${SERVICE}
 
 exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
 
-  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--offline] [--json]
+  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--offline]
+                         [--checkpoint BLOCKHASH]… [--checkpoints FILE] [--json]
 
 Verifies a file against its receipt without the PriorProof service. Every check is listed as PASS,
 FAIL (with its code) or SKIP (with why it could not be checked).
-  --rpc URL     a JSON-RPC node of the receipt's chain (any provider, or your own); repeat for several
-                chains. The anchor is then confirmed on chain: contract, root, tree size, block number,
-                hash and time, and the contract's own verifyInclusion view.
-  --tsa-ca PEM  trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
-  --offline     no network at all (not even --rpc)
+  --rpc URL        a JSON-RPC node of the receipt's chain (any provider, or your own); repeat for several
+                   chains. The anchor is then confirmed on chain: contract, root, tree size, block number,
+                   hash and time, and the contract's own verifyInclusion view.
+  --tsa-ca PEM     trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
+  --offline        no network at all (not even --rpc)
+  --checkpoint H   a block hash you already trust to be canonical on the receipt's chain (read from two
+                   explorers, your own node, a newspaper…); repeat for several
+  --checkpoints F  a file of such block hashes, one per line (# starts a comment)
 
-Offline, the file's digest, the claim, the leaf and the Merkle proof are checked, and the output says
-which chain fact remains to confirm (block N of chain C has hash H). That alone is not "verified".
+Offline, the file's digest, the claim, the leaf and the Merkle proof are checked. When the receipt
+carries a block header and receipt-trie proof (anchors[].inclusion), that is checked too: the header
+hashes to the block hash, its receipt trie holds the anchor transaction, and that transaction logged
+Anchored(root, treeSize) from the contract at the header's time. One outside fact then remains — that
+the block hash is canonical on the chain — and the output says how to confirm it: --rpc, the explorer
+link, or --checkpoint. With the hash pinned by --checkpoint, verification is complete with no network.
 Exit 0 only when the file matches and an independent witness confirmed the anchor: the chain through
---rpc, an offline block-header proof in the receipt, or a TSA token checked with --tsa-ca.
+--rpc, the offline proof of a block whose hash is a checkpoint, or a TSA token checked with --tsa-ca.
 
-exit codes: 0 verified · 1 not verified (a check failed, or nothing independent was checked)
+exit codes: 0 verified · 1 not verified (a check failed, or an outside fact remains unconfirmed)
             2 usage or I/O error (unreadable file or receipt, RPC unreachable)`,
 
   certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--json]

@@ -108,7 +108,15 @@ export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains:
   for (const [i, a] of anchors.entries()) {
     const check = (suffix: string) => v.checks.find((c) => c.id === `anchors[${i}].${suffix}`);
     if (a.type === "evm") {
-      if (check("chain")?.status !== "not-checked" || check("inclusion")?.status === "passed") continue;
+      if (check("chain")?.status !== "not-checked") continue;
+      const fact = v.remaining.find((f) => f.anchor === i);
+      if (fact?.scope === "block-hash") {
+        // The header and receipt proof passed offline: only the block hash is left to look up.
+        hints.push(
+          `one fact left: ${fact.statement} — check it with --rpc URL of chain ${a.chainId} (${fact.rpc.method} ${fact.rpc.params[0]}), ${fact.explorerUrl ? `at ${fact.explorerUrl}` : "in any explorer of the chain"}, or pin it with --checkpoint ${a.blockHash}`,
+        );
+        continue;
+      }
       const why = context.offline
         ? " (--offline)"
         : context.rpcChains.length > 0
@@ -147,6 +155,8 @@ export function printVerdict(io: Io, file: string, v: Verdict, hints: readonly s
   }
   for (const h of hints) io.out(`TODO  ${h}`);
   const failed = v.checks.find((c) => c.status === "failed");
+  const blockHashOnly = v.remaining.length > 0 && v.remaining.every((f) => f.scope === "block-hash");
   if (failed) io.out(`NOT VERIFIED: ${failed.title}: ${failed.code ?? "FAILED"}`);
+  else if (blockHashOnly) io.out(`NOT VERIFIED YET: proven offline except one outside fact — ${v.remaining.map((f) => f.statement).join("; ")} (see TODO)`);
   else io.out(`NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor${hints.length > 0 ? " (see TODO)" : ""}`);
 }

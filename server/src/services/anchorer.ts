@@ -26,7 +26,7 @@ export interface AnchorerDeps {
   /** Replace a transaction still pending after this long with one paying higher fees. */
   readonly replaceAfterMs?: number;
   /** Captures the offline inclusion proof (block header + receipt-trie proof) of a mined anchor. */
-  readonly captureInclusion?: (txHash: string) => Promise<unknown>;
+  readonly captureInclusion?: (txHash: string, batch: BatchRecord) => Promise<unknown>;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /**
    * The lease fence of this chain's anchorer (`anchorer:<chainId>`): when given, a tick does nothing
@@ -76,13 +76,27 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     return nonce;
   };
 
+  /** The offline proof of a mined batch as stored JSON, or undefined (no capture, or it did not check). */
+  const captureFor = async (batch: BatchRecord): Promise<string | undefined> => {
+    if (!deps.captureInclusion || !batch.txHash) return undefined;
+    try {
+      return JSON.stringify(await deps.captureInclusion(batch.txHash, batch));
+    } catch (e) {
+      deps.log?.warn({ batch: batch.id, err: e instanceof Error ? e.message : String(e) }, "could not capture the block-header proof");
+      return undefined;
+    }
+  };
+
   /** The root is on chain (by our transaction or an earlier one): record where. */
   const adopt = async (batch: BatchRecord): Promise<boolean> => {
     const mined = await chain.findAnchored(batch.root);
     if (!mined) return false;
+    // Captured with the anchoring itself, so that the first receipt already carries it; on failure the
+    // anchored state is recorded anyway and the capture is retried while the batch is anchored.
+    const inclusion = await captureFor({ ...batch, txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, blockTime: mined.blockTime });
     const ok = await update(batch.id, batch.status, {
       status: "anchored", txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash,
-      blockTime: mined.blockTime, anchoredAt: new Date().toISOString(), lastError: null,
+      blockTime: mined.blockTime, anchoredAt: new Date().toISOString(), lastError: null, ...(inclusion ? { inclusion } : {}),
     });
     if (ok) {
       deps.log?.info({ batch: batch.id, chainId, txHash: mined.txHash, block: mined.blockNumber }, "batch anchored");
@@ -159,14 +173,9 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       deps.log?.warn({ batch: batch.id, block: batch.blockNumber, was: batch.blockHash, now: mined?.blockHash }, "anchor block reorganised");
       return;
     }
-    let inclusion = batch.inclusion;
-    if (!inclusion && deps.captureInclusion && batch.txHash) {
-      try {
-        inclusion = JSON.stringify(await deps.captureInclusion(batch.txHash));
-        await update(batch.id, "anchored", { inclusion });
-      } catch (e) {
-        deps.log?.warn({ batch: batch.id, err: e instanceof Error ? e.message : String(e) }, "could not capture the block-header proof");
-      }
+    if (!batch.inclusion) {
+      const inclusion = await captureFor(batch);
+      if (inclusion) await update(batch.id, "anchored", { inclusion });
     }
     if (head - batch.blockNumber + 1 >= K) {
       if (await update(batch.id, "anchored", { status: "confirmed", confirmedAt: new Date().toISOString() })) {

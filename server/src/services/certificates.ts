@@ -48,6 +48,8 @@ const TEXT = {
     s2: "2. Claim — declared by the user, not verified by anyone", claimNone: "No claim was submitted with this file.", cTitle: "Title", cKind: "Asset kind", cAuthor: "Author", cClaimant: "Claimant", cPrevious: "Previous version (SHA-256)", cAi: "AI process record", cNote: "Note",
     s3: "3. Service record", operator: "Operator", received: "Received by the service (the service's own clock — NOT the evidence of time)", requestId: "Request id", software: "Software", issued: "Receipt issued",
     s4: "4. Anchor on the blockchain (the evidence of time)", chain: "Chain", contract: "Contract (EvidenceAnchor)", deployTx: "Contract deployment transaction", tx: "Anchoring transaction", blockNumber: "Block number", blockHash: "Block hash", blockTime: "Block time (UTC)", localTime: "Block time (local)", depth: "Confirmations when issued", final: "final", notFinal: "not yet final", required: "required", explorer: "Explorer",
+    offline: "Offline proof", offlineValue: "block header and receipt-trie proof in receipt.json: they show the anchor in the block with the hash below, with no node needed",
+    lookup: "The one fact to look up", lookupValue: (block: number, chainId: number, hash: string) => `block ${block} of chain ${chainId} has hash ${hash}`, explorerBlock: "Look it up",
     s5: "5. RFC 3161 time-stamp token (independent witness)", tsa: "Time-stamping authority", tsaIssuer: "TSA certificate issuer", tsaSerial: "TSA certificate serial", tsaFp: "TSA certificate SHA-256 fingerprint", genTime: "Time stamped (genTime)", serial: "Token serial", policy: "Policy OID", qualified: "Qualified (ETSI EN 319 422)", yes: "yes", no: "no", stamped: "Data stamped (the batch root)",
     s6: "6. Inclusion proof (RFC 9162 Merkle tree, SHA-256)", leafEnc: "Leaf encoding", claimDigest: "Claim digest", salt: "Leaf salt (random, per entry)", leafHash: "Leaf hash", index: "Leaf index", treeSize: "Tree size", pathNode: "Path node", root: "Root (anchored)",
     s7: "7. Statements",
@@ -66,6 +68,8 @@ const TEXT = {
       "RFC 3161 token (if any): extract token.tsr from this PDF's attachments and run: openssl ts -verify -digest <root hex without 0x> -token_in -in token.tsr -CAfile <TSA CA certificate>.",
       "Or run the open-source verifier: priorproof verify FILE receipt.json --rpc <RPC URL> (receipt.json is attached to this PDF), or open the verification page of the QR code.",
     ],
+    offlineStep: (a: { chainId: number; block: number; hash: string }) =>
+      `With no network: priorproof verify FILE receipt.json --offline checks the block header and receipt proof in receipt.json; the one fact left to look up is that block ${a.block} of chain ${a.chainId} has hash ${a.hash} (any explorer or RPC node; or --checkpoint ${a.hash} once confirmed).`,
     attachments: "Attached to this PDF: receipt.json (the machine-verifiable receipt) and, when present, the RFC 3161 token(s).",
     qr: "Scan to verify (the file is hashed in your browser, never uploaded):",
     generated: "Generated",
@@ -79,6 +83,8 @@ const TEXT = {
     s2: "二、声明 —— 由用户自行声明，未经任何人核实", claimNone: "提交该文件时未附声明。", cTitle: "标题", cKind: "资产类型", cAuthor: "作者", cClaimant: "权利主张人", cPrevious: "前一版本（SHA-256）", cAi: "AI 生成过程记录", cNote: "备注",
     s3: "三、服务记录", operator: "运营方", received: "服务收到时间（服务自身时钟 —— 并非时间证据）", requestId: "请求编号", software: "软件", issued: "回执签发时间",
     s4: "四、区块链存证（时间证据）", chain: "区块链", contract: "合约（EvidenceAnchor）", deployTx: "合约部署交易", tx: "存证交易", blockNumber: "区块高度", blockHash: "区块哈希", blockTime: "区块时间（UTC）", localTime: "区块时间（当地）", depth: "签发时确认数", final: "已最终确认", notFinal: "尚未最终确认", required: "为最终确认所需", explorer: "区块浏览器",
+    offline: "离线证明", offlineValue: "receipt.json 中附有区块头与收据树证明：无需任何节点即可证明存证位于下列哈希的区块中",
+    lookup: "唯一需查询的事实", lookupValue: (block: number, chainId: number, hash: string) => `链 ${chainId} 第 ${block} 号区块的哈希为 ${hash}`, explorerBlock: "查询地址",
     s5: "五、RFC 3161 可信时间戳（独立见证）", tsa: "时间戳机构", tsaIssuer: "时间戳证书签发者", tsaSerial: "时间戳证书序列号", tsaFp: "时间戳证书 SHA-256 指纹", genTime: "时间戳时间（genTime）", serial: "时间戳序列号", policy: "策略 OID", qualified: "合格时间戳（ETSI EN 319 422）", yes: "是", no: "否", stamped: "被加盖时间戳的数据（批次根）",
     s6: "六、包含性证明（RFC 9162 默克尔树，SHA-256）", leafEnc: "叶子编码", claimDigest: "声明摘要", salt: "叶子盐值（每条记录随机）", leafHash: "叶子哈希", index: "叶子序号", treeSize: "树大小", pathNode: "路径节点", root: "根（已上链）",
     s7: "七、声明",
@@ -97,6 +103,8 @@ const TEXT = {
       "RFC 3161 时间戳（如有）：从本 PDF 附件中取出 token.tsr，执行 openssl ts -verify -digest <去掉 0x 的根> -token_in -in token.tsr -CAfile <时间戳机构 CA 证书>。",
       "或使用开源核验工具：priorproof verify 文件 receipt.json --rpc <RPC 地址>（receipt.json 已附于本 PDF），或扫描二维码打开核验页面。",
     ],
+    offlineStep: (a: { chainId: number; block: number; hash: string }) =>
+      `无网络时：执行 priorproof verify 文件 receipt.json --offline，核验 receipt.json 中的区块头与收据证明；唯一需查询的事实是链 ${a.chainId} 第 ${a.block} 号区块的哈希为 ${a.hash}（任一区块浏览器或 RPC 节点；确认后可用 --checkpoint ${a.hash}）。`,
     attachments: "本 PDF 附件：receipt.json（可机器核验的回执），以及（如有）RFC 3161 时间戳令牌。",
     qr: "扫码核验（文件仅在浏览器中计算哈希，不会上传）：",
     generated: "生成时间",
@@ -334,6 +342,12 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
     field(t.localTime, localTime(a.blockTime, input.organisationTimeZone));
     field(t.depth, `${a.confirmations} (${a.confirmations >= a.requiredConfirmations ? t.final : t.notFinal}; ${a.requiredConfirmations} ${t.required})`);
     if (a.explorerUrl) field(t.explorer, `${a.explorerUrl.replace(/\/$/, "")}/tx/${a.txHash}`);
+    if (a.inclusion) {
+      // The header and receipt proof settle everything but the block hash: print that one fact plainly.
+      field(t.offline, t.offlineValue);
+      field(t.lookup, t.lookupValue(a.blockNumber, a.chainId, a.blockHash));
+      if (a.explorerUrl) field(t.explorerBlock, `${a.explorerUrl.replace(/\/$/, "")}/block/${a.blockNumber}`);
+    }
     y -= 6;
   }
 
@@ -377,7 +391,8 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   para(t.signature, { gap: 8 });
 
   heading(t.s8);
-  const steps = t.steps({ sha: receipt.subject.sha256, root: proof.root, chainId: first?.chainId ?? 0, contract: first?.contract ?? "", block: first?.blockNumber ?? 0, hash: first?.blockHash ?? "", tx: first?.txHash ?? "" });
+  const steps: string[] = [...t.steps({ sha: receipt.subject.sha256, root: proof.root, chainId: first?.chainId ?? 0, contract: first?.contract ?? "", block: first?.blockNumber ?? 0, hash: first?.blockHash ?? "", tx: first?.txHash ?? "" })];
+  if (first?.inclusion) steps.splice(2, 0, t.offlineStep({ chainId: first.chainId, block: first.blockNumber, hash: first.blockHash }));
   steps.forEach((s, i) => para(`${i + 1}. ${s}`, { indent: 0 }));
   para(t.attachments, { gap: 6 });
   para(`${t.generated}: ${input.generatedAt.toISOString()} — ${input.software}`, { size: 8, color: rgb(0.4, 0.4, 0.45) });

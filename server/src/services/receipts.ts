@@ -5,7 +5,7 @@
  */
 import {
   LEAF_ENCODING, MerkleTree, RECEIPT_VERSION, fromHex, toHex,
-  type Anchor, type Claim, type EvmAnchor, type Hex, type Receipt, type Rfc3161Anchor,
+  type Anchor, type Claim, type EvmAnchor, type EvmInclusion, type Hex, type Receipt, type Rfc3161Anchor,
 } from "@priorproof/client-sdk";
 import type { ChainClient } from "../chain/client.ts";
 import { AppError } from "../errors.ts";
@@ -81,7 +81,7 @@ export function createReceipts(deps: ReceiptsDeps): Receipts {
           confirmations: Math.max(0, head - batch.blockNumber + 1),
           requiredConfirmations: chain.config.confirmations,
           ...(chain.config.explorerUrl ? { explorerUrl: chain.config.explorerUrl } : {}),
-          ...(batch.inclusion ? { inclusion: JSON.parse(batch.inclusion) as Record<string, unknown> } : {}),
+          ...(batch.inclusion ? { inclusion: JSON.parse(batch.inclusion) as EvmInclusion } : {}),
         };
         anchors.push(evm);
         for (const t of await deps.store.getTimestampTokens(batch.id)) {
