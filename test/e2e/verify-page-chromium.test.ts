@@ -79,6 +79,28 @@ describe("/verify in Chromium", () => {
     await page.close();
   });
 
+  it("with no RPC, checks the receipt's block-header proof and names the one fact left (the block hash)", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/verify`);
+    await page.setInputFiles("#pick", [
+      { name: "housing-rev3.step", mimeType: "application/octet-stream", buffer: FILE },
+      { name: "receipt.json", mimeType: "application/json", buffer: Buffer.from(receipt) },
+    ]);
+    await page.waitForFunction(() => /SHA-256 0x/.test(document.getElementById("fileInfo")?.textContent ?? ""));
+    await page.fill("#rpc", "");
+    await page.click("#verify");
+    await page.waitForSelector("#verdict[data-verified]");
+    const anchor = (JSON.parse(receipt) as { anchors: { blockHash: string; blockNumber: number }[] }).anchors[0]!;
+    expect(await page.getAttribute("#verdict", "data-verified")).toBe("false");
+    expect(await page.innerText("#verdict")).toMatch(/block-header proof holds; one fact is left/);
+    expect(await page.getAttribute('tr[data-check="anchors[0].inclusion"]', "data-status")).toBe("passed");
+    const todo = await page.innerText(`[data-remaining="${anchor.blockHash}"]`);
+    expect(todo).toContain(anchor.blockHash);
+    expect(todo).toContain("eth_getBlockByNumber");
+    await page.screenshot({ path: join(ARTIFACTS, "offline-one-fact-left.png"), fullPage: true });
+    await page.close();
+  });
+
   it("looks a digest up from a QR link (#sha256=…)", async () => {
     const page = await browser.newPage();
     const sha = (JSON.parse(receipt) as { subject: { sha256: string } }).subject.sha256;

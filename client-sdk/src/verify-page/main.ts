@@ -64,6 +64,19 @@ function renderChecks(verdict: Verdict): void {
   }
   const warnings = $("warnings");
   warnings.replaceChildren(...verdict.warnings.map((w) => Object.assign(document.createElement("div"), { className: "warn", textContent: `⚠ ${w}` })));
+  // What the offline proof leaves to confirm (the block hash): how to settle it, by explorer or by RPC.
+  for (const fact of verdict.remaining) {
+    const todo = document.createElement("div");
+    todo.className = "warn";
+    todo.dataset.remaining = fact.blockHash;
+    todo.append(`☐ One fact left: ${fact.statement.replace(/\.$/, "")}. Confirm it: `);
+    if (fact.explorerUrl) {
+      const link = Object.assign(document.createElement("a"), { href: fact.explorerUrl, textContent: "look it up in the explorer", rel: "noopener noreferrer", target: "_blank" });
+      todo.append(link, " — or ");
+    }
+    todo.append(`enter an RPC URL of chain ${fact.chainId} above (it asks ${fact.rpc.method}(${fact.rpc.params[0]}) and compares the hash).`);
+    warnings.append(todo);
+  }
   $("checksPanel").hidden = false;
 }
 
@@ -137,7 +150,10 @@ async function runVerify(): Promise<void> {
       showVerdict(true, "VERIFIED", `${file?.name ?? "The file"} existed no later than ${verdict.existedNoLaterThan?.replace("T", " ").replace("Z", " UTC")}.${caveat}`);
     } else {
       const failed = verdict.checks.find((c) => c.status === "failed");
-      const reason = failed ? `${failed.title}: ${failed.detail}` : verdict.checks.find((c) => c.status === "not-checked" && c.id.endsWith(".chain"))?.detail ?? "no independent witness was checked";
+      const left = verdict.remaining[0];
+      const reason = failed ? `${failed.title}: ${failed.detail}`
+        : left ? `the receipt's block-header proof holds; one fact is left to confirm: ${left.statement}`
+          : verdict.checks.find((c) => c.status === "not-checked" && c.id.endsWith(".chain"))?.detail ?? "no independent witness was checked";
       showVerdict(false, "NOT VERIFIED", reason);
     }
   } catch (e) {
