@@ -185,8 +185,19 @@ async function verifySection(service: RunningService): Promise<void> {
   const hashRate = hashes / ((performance.now() - t) / 1000);
   const perReceipt = 1 + receipts.reduce((s, x) => s + (x.receipt.anchors[0]?.proof.path.length ?? 0), 0) / receipts.length;
   add({ figure: "SHA-256 of a 65-byte tree node (" + sha256Implementation + ")", value: hashRate, unit: "hashes/s" });
+  // The same receipts without their offline block-header proof (RLP header, Keccak, receipt-trie proof):
+  // the Merkle-path core alone, which is what the hashing ceiling bounds.
+  const bare = receipts.map((x) => ({ sha256: x.sha256, receipt: { ...x.receipt, anchors: x.receipt.anchors.map((a) => ({ ...a, inclusion: undefined })) } as Receipt }));
+  n = 0;
+  t = performance.now();
+  while (performance.now() - t < 3000) for (const x of bare) { await verifyReceipt(x.receipt, { sha256: x.sha256 }); n++; }
+  const core = n / ((performance.now() - t) / 1000);
   add({
-    figure: "receipts verified/s, pure core", value: pure, unit: "receipts/s", baseline: `hashing ceiling (${perReceipt.toFixed(1)} SHA-256/receipt)`,
+    figure: "receipts verified/s, Merkle core (no block-header proof)", value: core, unit: "receipts/s", baseline: `hashing ceiling (${perReceipt.toFixed(1)} SHA-256/receipt)`,
+    baselineValue: hashRate / perReceipt, ratio: core / (hashRate / perReceipt),
+  });
+  add({
+    figure: "receipts verified/s, pure core (with the offline block-header proof)", value: pure, unit: "receipts/s", baseline: `hashing ceiling (${perReceipt.toFixed(1)} SHA-256/receipt)`,
     baselineValue: hashRate / perReceipt, ratio: pure / (hashRate / perReceipt), target: "≥ 100,000/s", met: pure >= 100_000,
   });
   const rpc = createChainReader(service.rpcUrl);

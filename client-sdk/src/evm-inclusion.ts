@@ -246,6 +246,24 @@ export function parseEvmInclusion(doc: unknown): EvmInclusion {
  */
 export async function verifyEvmInclusion(inclusion: unknown, anchor: EvmInclusionClaim): Promise<EvmInclusionResult> {
   const inc = parseEvmInclusion(inclusion);
+  // Every receipt of a batch carries the same proof: one that held is not checked again (the check is
+  // a pure function of these exact inputs, all of which are in the key).
+  const key = [
+    anchor.contract.toLowerCase(), anchor.blockNumber, anchor.blockHash.toLowerCase(), anchor.blockTime, anchor.proof.root, anchor.proof.treeSize,
+    inc.header, inc.txIndex, inc.receipt, ...inc.proof,
+  ].join("|");
+  const known = verifiedInclusions.get(key);
+  if (known) return known;
+  const result = await checkEvmInclusion(inc, anchor);
+  if (verifiedInclusions.size >= 256) verifiedInclusions.delete(verifiedInclusions.keys().next().value as string);
+  verifiedInclusions.set(key, result);
+  return result;
+}
+
+/** Proofs that held, by their exact inputs (insertion-ordered; the oldest goes first past 256). */
+const verifiedInclusions = new Map<string, EvmInclusionResult>();
+
+async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): Promise<EvmInclusionResult> {
   const headerBytes = fromHex(inc.header);
   const header = decodeBlockHeader(headerBytes);
   if (header.hash !== anchor.blockHash.toLowerCase()) {

@@ -71,6 +71,16 @@ describe("verifyEvmInclusion", () => {
       expect(r.headerShape).toBe("prague–osaka");
     });
 
+    it("checks a proof once per exact input: the same proof again gives the same result, any changed input is checked afresh", async () => {
+      const first = await verifyEvmInclusion(inclusion, claim);
+      const again = await verifyEvmInclusion(structuredClone(inclusion), { ...claim });
+      expect(again).toBe(first); // the remembered result, not a recomputation
+      // Every field of the section and of the claim is part of the key: each change still fails.
+      await expectCode(verifyEvmInclusion({ ...inclusion, proof: inclusion.proof.map((n, i) => (i === inclusion.proof.length - 1 ? flipByte(n, 3, 0x01) : n)) }, claim), "RECEIPT_PROOF_INVALID");
+      await expectCode(verifyEvmInclusion(inclusion, { ...claim, blockHash: flipByte(claim.blockHash, 5, 0x01) }), "HEADER_HASH_MISMATCH");
+      await expectCode(verifyEvmInclusion(inclusion, { ...claim, contract: claim.contract.toUpperCase().replace("0X", "0x") as Hex, proof: { ...claim.proof, treeSize: claim.proof.treeSize + 2 } }), "LOG_TREE_SIZE_MISMATCH");
+    });
+
     it("names the step that fails for each tampered part", async () => {
       await expectCode(verifyEvmInclusion({ ...inclusion, header: flipByte(inclusion.header, 200, 1) }, claim), "HEADER_HASH_MISMATCH");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, blockNumber: claim.blockNumber + 1 }), "HEADER_NUMBER_MISMATCH");
