@@ -83,6 +83,9 @@ interface Spool {
   discard(): Promise<void>;
 }
 
+/** Spool writes that may be outstanding at once (each holds its chunk until written). */
+const SPOOL_WRITES_IN_FLIGHT = 16;
+
 async function openSpool(dir: string, warn: IngestDeps["warn"]): Promise<Spool | undefined> {
   const name = `${randomUUID()}.upload`;
   const path = join(dir, name);
@@ -96,9 +99,15 @@ async function openSpool(dir: string, warn: IngestDeps["warn"]): Promise<Spool |
   }
   let ok = true;
   let closed = false;
+  // Writes are pipelined: each goes to its own offset (so their order does not matter), and the upload
+  // waits only when SPOOL_WRITES_IN_FLIGHT are outstanding; keep() and discard() wait for all of them.
+  let offset = 0;
+  const inFlight: Promise<void>[] = [];
+  const settle = () => Promise.all(inFlight.splice(0));
   const close = async () => {
     if (closed) return;
     closed = true;
+    await settle();
     await fh.close().catch(() => undefined);
   };
   const discard = async () => {
@@ -109,14 +118,20 @@ async function openSpool(dir: string, warn: IngestDeps["warn"]): Promise<Spool |
     name,
     async write(chunk) {
       if (!ok) return;
-      try {
-        await fh.write(chunk);
-      } catch (error) {
+      const at = offset;
+      offset += chunk.length;
+      inFlight.push(fh.write(chunk, 0, chunk.length, at).then(
+        (r) => {
+          if (r.bytesWritten !== chunk.length) throw new Error(`short write to the spool file: ${r.bytesWritten} of ${chunk.length} bytes`);
+        },
+      ).catch((error: unknown) => {
+        if (ok) warn?.("writing the upload spool file failed; the content is lost if IPFS fails", error);
         ok = false;
-        warn?.("writing the upload spool file failed; the content is lost if IPFS fails", error);
-      }
+      }));
+      if (inFlight.length >= SPOOL_WRITES_IN_FLIGHT) await inFlight.shift();
     },
     async keep() {
+      await settle();
       if (!ok) {
         await discard();
         return false;
