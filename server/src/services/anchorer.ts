@@ -27,6 +27,12 @@ export interface AnchorerDeps {
   readonly replaceAfterMs?: number;
   /** Captures the offline inclusion proof (block header + receipt-trie proof) of a mined anchor. */
   readonly captureInclusion?: (txHash: string, batch: BatchRecord) => Promise<unknown>;
+  /**
+   * How long a batch whose offline proof could not be captured yet waits before it is confirmed
+   * without one (default 60 s): capture is retried every tick meanwhile, since confirmed batches are
+   * not revisited.
+   */
+  readonly inclusionGraceMs?: number;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /**
    * The lease fence of this chain's anchorer (`anchorer:<chainId>`): when given, a tick does nothing
@@ -173,11 +179,17 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       deps.log?.warn({ batch: batch.id, block: batch.blockNumber, was: batch.blockHash, now: mined?.blockHash }, "anchor block reorganised");
       return;
     }
-    if (!batch.inclusion) {
+    let proven = batch.inclusion !== null || !deps.captureInclusion;
+    if (!proven) {
       const inclusion = await captureFor(batch);
-      if (inclusion) await update(batch.id, "anchored", { inclusion });
+      if (inclusion) proven = await update(batch.id, "anchored", { inclusion });
     }
     if (head - batch.blockNumber + 1 >= K) {
+      if (!proven) {
+        const waited = Date.now() - Date.parse(batch.anchoredAt ?? new Date().toISOString());
+        if (waited < (deps.inclusionGraceMs ?? 60_000)) return; // try the capture again next tick
+        deps.log?.warn({ batch: batch.id, chainId, waitedMs: waited }, "confirming without an offline block-header proof: it could not be captured");
+      }
       if (await update(batch.id, "anchored", { status: "confirmed", confirmedAt: new Date().toISOString() })) {
         deps.log?.info({ batch: batch.id, chainId, block: batch.blockNumber, confirmations: head - batch.blockNumber + 1 }, "batch confirmed");
         await publish(batch, "confirmed");
