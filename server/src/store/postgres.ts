@@ -25,7 +25,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toReplica } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
@@ -49,41 +49,6 @@ const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
 const MIGRATION_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('priorproof:schema_migrations'))";
 /** Milliseconds since the epoch on the database's clock. */
 const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
-
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-function toEntry(r: Row): EntryRecord {
-  return {
-    seq: Number(r.seq), id: String(r.id), tenantId: String(r.tenant_id), sha256: String(r.sha256), sha3_256: str(r.sha3_256),
-    size: num(r.size), name: str(r.name), mediaType: str(r.media_type), cid: str(r.cid), cidProfile: str(r.cid_profile),
-    pinStatus: String(r.pin_status), claim: str(r.claim), claimSha256: str(r.claim_sha256), previous: str(r.previous),
-    leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus,
-    receivedAt: String(r.received_at), requestId: str(r.request_id),
-    pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
-  };
-}
-
-function toBatch(r: Row): BatchRecord {
-  return {
-    id: Number(r.id), chainId: Number(r.chain_id), root: String(r.root), treeSize: Number(r.tree_size),
-    status: String(r.status) as BatchStatus, createdAt: String(r.created_at), txHash: str(r.tx_hash), nonce: num(r.nonce),
-    rawTx: str(r.raw_tx), sentAt: str(r.sent_at), blockNumber: num(r.block_number), blockHash: str(r.block_hash),
-    blockTime: str(r.block_time), anchoredAt: str(r.anchored_at), confirmedAt: str(r.confirmed_at),
-    attempts: Number(r.attempts), lastError: str(r.last_error), inclusion: str(r.inclusion),
-  };
-}
-
-function toKey(r: Row): ApiKeyRecord {
-  return { id: String(r.id), tenantId: String(r.tenant_id), label: str(r.label), createdAt: String(r.created_at), revokedAt: str(r.revoked_at) };
-}
-
-interface QueuedInsert {
-  readonly entries: readonly NewEntry[];
-  readonly chainIds: readonly number[];
-  readonly resolve: (records: EntryRecord[]) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 /**
  * Runs `f` in one transaction on a pooled connection; resolves only after COMMIT succeeded. A

@@ -2,7 +2,10 @@
  * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
  * parameters are `?` here and are renumbered for PostgreSQL).
  */
-import type { BatchPatch, BatchStatus, ReplicaRecord } from "./types.ts";
+import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, NewEntry, ReplicaRecord } from "./types.ts";
+
+type Row = Readonly<Record<string, unknown>>;
+
 
 /** Batch fields that `updateBatch` may change, and their columns. */
 export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
@@ -44,4 +47,43 @@ export function toReplica(r: Readonly<Record<string, unknown>>): ReplicaRecord {
     lastError: r.last_error === null || r.last_error === undefined ? null : String(r.last_error),
     nextAttemptAt: Number(r.next_attempt_at), updatedAt: String(r.updated_at),
   };
+}
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** An `entries` row as a record (either driver's row object). */
+export function toEntry(r: Row): EntryRecord {
+  return {
+    seq: Number(r.seq), id: String(r.id), tenantId: String(r.tenant_id), sha256: String(r.sha256), sha3_256: str(r.sha3_256),
+    size: num(r.size), name: str(r.name), mediaType: str(r.media_type), cid: str(r.cid), cidProfile: str(r.cid_profile),
+    pinStatus: String(r.pin_status), claim: str(r.claim), claimSha256: str(r.claim_sha256), previous: str(r.previous),
+    leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus,
+    receivedAt: String(r.received_at), requestId: str(r.request_id),
+    pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
+  };
+}
+
+/** A `batches` row as a record. */
+export function toBatch(r: Row): BatchRecord {
+  return {
+    id: Number(r.id), chainId: Number(r.chain_id), root: String(r.root), treeSize: Number(r.tree_size),
+    status: String(r.status) as BatchStatus, createdAt: String(r.created_at), txHash: str(r.tx_hash), nonce: num(r.nonce),
+    rawTx: str(r.raw_tx), sentAt: str(r.sent_at), blockNumber: num(r.block_number), blockHash: str(r.block_hash),
+    blockTime: str(r.block_time), anchoredAt: str(r.anchored_at), confirmedAt: str(r.confirmed_at),
+    attempts: Number(r.attempts), lastError: str(r.last_error), inclusion: str(r.inclusion),
+  };
+}
+
+/** An `api_keys` row as a record. */
+export function toKey(r: Row): ApiKeyRecord {
+  return { id: String(r.id), tenantId: String(r.tenant_id), label: str(r.label), createdAt: String(r.created_at), revokedAt: str(r.revoked_at) };
+}
+
+/** An insert call waiting for the next group commit. */
+export interface QueuedInsert {
+  readonly entries: readonly NewEntry[];
+  readonly chainIds: readonly number[];
+  readonly resolve: (records: EntryRecord[]) => void;
+  readonly reject: (error: unknown) => void;
 }

@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toReplica } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
@@ -21,45 +21,6 @@ type Row = { [column: string]: SQLInputValue };
 
 export { ENTRY_STATUS_FROM_BATCHES };
 
-function toEntry(r: Row): EntryRecord {
-  return {
-    seq: Number(r.seq), id: String(r.id), tenantId: String(r.tenant_id), sha256: String(r.sha256),
-    sha3_256: (r.sha3_256 as string | null) ?? null, size: r.size === null ? null : Number(r.size),
-    name: (r.name as string | null) ?? null, mediaType: (r.media_type as string | null) ?? null,
-    cid: (r.cid as string | null) ?? null, cidProfile: (r.cid_profile as string | null) ?? null,
-    pinStatus: String(r.pin_status), claim: (r.claim as string | null) ?? null,
-    claimSha256: (r.claim_sha256 as string | null) ?? null, previous: (r.previous as string | null) ?? null,
-    leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus, receivedAt: String(r.received_at),
-    requestId: (r.request_id as string | null) ?? null,
-    pinAttempts: Number(r.pin_attempts ?? 0), pinError: (r.pin_error as string | null) ?? null, pinSpool: (r.pin_spool as string | null) ?? null,
-  };
-}
-
-function toBatch(r: Row): BatchRecord {
-  const n = (v: SQLInputValue | undefined) => (v === null || v === undefined ? null : Number(v));
-  const s = (v: SQLInputValue | undefined) => (v === null || v === undefined ? null : String(v));
-  return {
-    id: Number(r.id), chainId: Number(r.chain_id), root: String(r.root), treeSize: Number(r.tree_size),
-    status: String(r.status) as BatchStatus, createdAt: String(r.created_at), txHash: s(r.tx_hash), nonce: n(r.nonce),
-    rawTx: s(r.raw_tx), sentAt: s(r.sent_at), blockNumber: n(r.block_number), blockHash: s(r.block_hash),
-    blockTime: s(r.block_time), anchoredAt: s(r.anchored_at), confirmedAt: s(r.confirmed_at),
-    attempts: Number(r.attempts), lastError: s(r.last_error), inclusion: s(r.inclusion),
-  };
-}
-
-function toKey(r: Row): ApiKeyRecord {
-  return {
-    id: String(r.id), tenantId: String(r.tenant_id), label: (r.label as string | null) ?? null,
-    createdAt: String(r.created_at), revokedAt: (r.revoked_at as string | null) ?? null,
-  };
-}
-
-interface QueuedInsert {
-  readonly entries: readonly NewEntry[];
-  readonly chainIds: readonly number[];
-  readonly resolve: (records: EntryRecord[]) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 /**
  * Opens (creating and migrating) the SQLite store at `path`.
