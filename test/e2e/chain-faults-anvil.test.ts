@@ -91,6 +91,16 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
     all.push(...items);
   }, 60_000);
 
+  /** Mines, waits for the entries to be confirmed, and checks they were anchored by `txHash` with `nonce`. */
+  const expectConfirmedBy = async (items: { id: string }[], txHash: string, nonce: number) => {
+    await mine();
+    await mine();
+    await waitForStatus(service, items.map((e) => e.id), "confirmed", 20_000);
+    const mined = (await entry(items[0]!.id)).anchors[0].txHash;
+    expect(mined).toBe(txHash);
+    expect(Number((await txByHash(mined))!.nonce)).toBe(nonce);
+  };
+
   it(`replaces a transaction left unmined for ANCHOR_REPLACE_AFTER_MS (${REPLACE_AFTER_MS} ms) with higher fees and the same nonce`, async () => {
     await pauseMining();
     const items = await stamp(service, 3);
@@ -98,12 +108,7 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
     const replacement = await onePoolTx("its replacement", (t) => t.hash !== first.hash, REPLACE_AFTER_MS + 15_000);
     expect(replacement.nonce).toBe(first.nonce);
     expect(replacement.maxPriorityFeePerGas).toBeGreaterThan(first.maxPriorityFeePerGas);
-    await mine();
-    await mine();
-    await waitForStatus(service, items.map((e) => e.id), "confirmed", 20_000);
-    const mined = (await entry(items[0]!.id)).anchors[0].txHash;
-    expect(mined).toBe(replacement.hash);
-    expect(Number((await txByHash(mined))!.nonce)).toBe(first.nonce);
+    await expectConfirmedBy(items, replacement.hash, first.nonce);
     expect(await txByHash(first.hash), "the replaced transaction was never mined").toBeNull();
     all.push(...items);
   }, 60_000);
@@ -118,12 +123,7 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
     await mine(); // a block at 1,000 gwei: the transaction cannot pay it and anvil evicts it
     const replacement = await onePoolTx("a replacement that pays the spiked base fee", (t) => t.hash !== first.hash && t.maxFeePerGas >= spike / 2n, REPLACE_AFTER_MS + 15_000);
     expect(replacement.nonce).toBe(first.nonce);
-    await mine();
-    await mine();
-    await waitForStatus(service, items.map((e) => e.id), "confirmed", 20_000);
-    const mined = (await entry(items[0]!.id)).anchors[0].txHash;
-    expect(mined).toBe(replacement.hash);
-    expect(Number((await txByHash(mined))!.nonce)).toBe(first.nonce);
+    await expectConfirmedBy(items, replacement.hash, first.nonce);
     // Back to a cheap chain for the next tests.
     await rpc(rpcUrl(), "anvil_setNextBlockBaseFeePerGas", ["0x" + GWEI.toString(16)]);
     await mine();
