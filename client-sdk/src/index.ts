@@ -14,3 +14,5 @@ export * from "./evm-inclusion.ts";
 export * from "./verify.ts";
 export * from "./tsa.ts";
 export * from "./client.ts";
+export * from "./trust/time.ts";
+export * from "./trust/builds.ts";
