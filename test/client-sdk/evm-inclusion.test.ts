@@ -71,14 +71,16 @@ describe("verifyEvmInclusion", () => {
       expect(r.headerShape).toBe("prague–osaka");
     });
 
-    it("checks a proof once per exact input: the same proof again gives the same result, any changed input is checked afresh", async () => {
+    it("checks every call afresh: no result is remembered, so the same proof gives an equal result and any changed input fails", async () => {
       const first = await verifyEvmInclusion(inclusion, claim);
       const again = await verifyEvmInclusion(structuredClone(inclusion), { ...claim });
-      expect(again).toBe(first); // the remembered result, not a recomputation
-      // Every field of the section and of the claim is part of the key: each change still fails.
+      expect(again).toEqual(first);
+      expect(again).not.toBe(first);
       await expectCode(verifyEvmInclusion({ ...inclusion, proof: inclusion.proof.map((n, i) => (i === inclusion.proof.length - 1 ? flipByte(n, 3, 0x01) : n)) }, claim), "RECEIPT_PROOF_INVALID");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, blockHash: flipByte(claim.blockHash, 5, 0x01) }), "HEADER_HASH_MISMATCH");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, contract: claim.contract.toUpperCase().replace("0X", "0x") as Hex, proof: { ...claim.proof, treeSize: claim.proof.treeSize + 2 } }), "LOG_TREE_SIZE_MISMATCH");
+      // And the untampered proof still holds after those failures.
+      expect(await verifyEvmInclusion(inclusion, claim)).toEqual(first);
     });
 
     it("names the step that fails for each tampered part", async () => {
@@ -91,7 +93,9 @@ describe("verifyEvmInclusion", () => {
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, proof: { ...claim.proof, root: `0x${"77".repeat(32)}` } }), "LOG_ROOT_MISMATCH");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, proof: { ...claim.proof, treeSize: claim.proof.treeSize + 1 } }), "LOG_TREE_SIZE_MISMATCH");
       await expectCode(verifyEvmInclusion({ ...inclusion, txIndex: inclusion.txIndex + 1 }, claim), "RECEIPT_PROOF_INVALID");
-      await expectCode(verifyEvmInclusion({ ...inclusion, format: "evm-receipt-proof/2" }, claim), "INCLUSION_MALFORMED");
+      await expectCode(verifyEvmInclusion({ ...inclusion, format: "evm-receipt-proof/2" }, claim), "INCLUSION_MALFORMED"); // /2 without tx, txProof, account
+      await expectCode(verifyEvmInclusion({ ...inclusion, format: "evm-receipt-proof/3" }, claim), "INCLUSION_MALFORMED");
+      await expectCode(verifyEvmInclusion({ ...inclusion, extra: 1 }, claim), "INCLUSION_MALFORMED");
       await expectCode(verifyEvmInclusion({ ...inclusion, proof: [] }, claim), "INCLUSION_MALFORMED");
       await expectCode(verifyEvmInclusion({ ...inclusion, header: "0xZZ" }, claim), "INCLUSION_MALFORMED");
     });
