@@ -34,20 +34,23 @@ export const EVM_INCLUSION_FORMAT = "evm-receipt-proof/1";
 export const EVM_INCLUSION_FORMAT_V2 = "evm-receipt-proof/2";
 
 /**
- * Size bounds of an inclusion section, in bytes (after hex decoding) and nodes. The receipt schema states
+ * Size bounds of an inclusion section, in bytes (after hex decoding) and nodes. Keccak-256 in JavaScript
+ * is the cost that matters (a few MB/s to a few tens of MB/s), so the bounds are those of a real anchor
+ * with room to spare, and every byte accepted is hashed about twice at most. The receipt schema states
  * the per-field bounds too; the per-proof totals are the verifier's own (`INCLUSION_TOO_LARGE`).
- * - header: 16 KiB (mainnet headers are ~600 bytes; room for chains with long `extraData`);
- * - receipt and transaction: 32 KiB each (one of geth's transaction slots; an anchor transaction is ~200 bytes);
- * - receipt and transaction trie proofs: 1–64 nodes of at most 33 KiB (the leaf holds the value), 64 KiB in all;
+ * - header: 8 KiB (mainnet and L2 headers are ~600 bytes; room for chains with long `extraData`);
+ * - receipt and transaction: 4 KiB each (the anchor transaction is `anchor(bytes32,uint64)` sent to the
+ *   contract, ~150 bytes; its receipt, one log and the bloom, ~550 bytes);
+ * - receipt and transaction trie proofs: 1–64 nodes of at most 5 KiB (the leaf holds the value), 16 KiB in all;
  * - account proof: 1–64 nodes of at most 1 KiB (a branch node is at most 532 bytes), 16 KiB in all.
  */
 export const EVM_INCLUSION_LIMITS = {
-  headerBytes: 16_384,
-  receiptBytes: 32_768,
-  txBytes: 32_768,
+  headerBytes: 8_192,
+  receiptBytes: 4_096,
+  txBytes: 4_096,
   proofNodes: 64,
-  trieNodeBytes: 33_792,
-  trieProofBytes: 65_536,
+  trieNodeBytes: 5_120,
+  trieProofBytes: 16_384,
   accountNodeBytes: 1_024,
   accountProofBytes: 16_384,
 } as const;
@@ -246,7 +249,7 @@ function tooLarge(what: string, size: number, max: number, unit = "bytes"): EvmI
 
 /**
  * Decodes an RLP block header and hashes it; throws `HEADER_MALFORMED` unless it is a list of 15 to 32
- * byte strings whose fixed-size fields have their sizes (`INCLUSION_TOO_LARGE` past 16 KiB).
+ * byte strings whose fixed-size fields have their sizes (`INCLUSION_TOO_LARGE` past 8 KiB).
  *
  * @example
  * decodeBlockHeader(fromHex(inclusion.header)).receiptsRoot // Uint8Array(32)

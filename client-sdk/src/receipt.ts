@@ -156,15 +156,15 @@ function checkInclusion(p: Problems, v: unknown, at: string): void {
     if (!Array.isArray(list) || list.length === 0 || list.length > 64) p.push(`${path}.${key}: expected 1 to 64 trie nodes`);
     else list.forEach((n, i) => bytes(n, `${path}.${key}[${i}]`, max));
   };
-  bytes(v.header, `${at}.header`, 16_384);
+  bytes(v.header, `${at}.header`, 8_192);
   uint(p, v, "txIndex", at);
-  bytes(v.receipt, `${at}.receipt`, 32_768);
-  nodes(v, "proof", at, 33_792);
+  bytes(v.receipt, `${at}.receipt`, 4_096);
+  nodes(v, "proof", at, 5_120);
   const keys = ["format", "header", "txIndex", "receipt", "proof"];
   if (v2) {
     keys.push("tx", "txProof", "account");
-    bytes(v.tx, `${at}.tx`, 32_768);
-    nodes(v, "txProof", at, 33_792);
+    bytes(v.tx, `${at}.tx`, 4_096);
+    nodes(v, "txProof", at, 5_120);
     const a = v.account;
     if (!obj(a)) p.push(`${at}.account: expected an object`);
     else {
