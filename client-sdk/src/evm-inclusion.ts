@@ -456,13 +456,13 @@ export function decodeTransaction(bytes: Uint8Array): { type: number; to: Uint8A
  * r.codeHash && isKnownAnchorCode(r.codeHash) // true for a released EvidenceAnchor build
  */
 export async function verifyEvmInclusion(inclusion: unknown, anchor: EvmInclusionClaim): Promise<EvmInclusionResult> {
-  const inc = parseEvmInclusion(inclusion);
   try {
-    return await checkEvmInclusion(inc, anchor);
+    return await checkEvmInclusion(parseEvmInclusion(inclusion), anchor);
   } catch (e) {
     if (e instanceof EvmInclusionError) throw e;
-    // A claim the caller did not validate (no receipt schema in front): still one of this module's codes.
-    throw new EvmInclusionError("INCLUSION_MALFORMED", `the anchor claim cannot be checked: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    // A section or claim the caller did not validate (no receipt schema in front, values no JSON can
+    // hold): still one of this module's codes, never another exception.
+    throw new EvmInclusionError("INCLUSION_MALFORMED", `the inclusion or its anchor cannot be checked: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
