@@ -209,6 +209,37 @@ describe.each([
     }
   }, 60_000);
 
+  it("captures the same proof from a node that serves no raw transactions, re-encoding legacy, EIP-2930 and EIP-1559 transactions from their JSON", async () => {
+    const root = randomRoot();
+    await r.provider.send("evm_setAutomine", [false]);
+    const sender = new NonceManager(devWallet(5).connect(r.provider));
+    await sender.sendTransaction({ type: 0, to: Wallet.createRandom().address, value: 1n, gasPrice: 2_000_000_000n });
+    await sender.sendTransaction({ type: 1, to: Wallet.createRandom().address, value: 1n, gasPrice: 2_000_000_000n, accessList: [{ address: r.chain.deployment.address, storageKeys: [`0x${"00".repeat(31)}01`] }] });
+    await r.chain.broadcast((await r.chain.signAnchor(root, 3, await r.chain.pendingNonce())).rawTx);
+    await sender.sendTransaction({ type: 2, to: Wallet.createRandom().address, value: 1n, data: "0x1234" });
+    await r.provider.send("evm_mine", []);
+    await r.provider.send("evm_setAutomine", [true]);
+    const mined = (await r.chain.findAnchored(root))!;
+    const claim: EvmInclusionClaim = { contract: r.chain.deployment.address.toLowerCase() as Hex, txHash: mined.txHash.toLowerCase() as Hex, blockNumber: mined.blockNumber, blockHash: mined.blockHash.toLowerCase() as Hex, blockTime: mined.blockTime, proof: { root, treeSize: 3 } };
+    const types = ((await r.provider.send("eth_getBlockByHash", [mined.blockHash, true])) as { transactions: { type: string }[] }).transactions.map((t) => Number(t.type));
+    expect(types.sort()).toEqual([0, 1, 2, 2]); // in the order anvil chose (by fee)
+    const refused: string[] = [];
+    const provider = Object.create(r.provider, {
+      send: { value: async (method: string, params: unknown[]) => {
+        if (method === "eth_getRawTransactionByHash") {
+          refused.push(method);
+          throw new Error("the method eth_getRawTransactionByHash does not exist/is not available");
+        }
+        return r.provider.send(method, params);
+      } },
+    }) as JsonRpcProvider;
+    const withRaw = await createInclusionCapture(r.chain)(mined.txHash, batchOf(claim));
+    const withoutRaw = await createInclusionCapture({ ...r.chain, provider } as ChainClient)(mined.txHash, batchOf(claim));
+    expect(refused.length).toBeGreaterThan(0);
+    expect(withoutRaw).toEqual(withRaw);
+    expect((await verifyEvmInclusion(withoutRaw, claim)).codeHash).toBe(r.chain.deployment.codeHash);
+  }, 60_000);
+
   it("refuses to capture for a batch whose root is not in the transaction's logs", async () => {
     const root = randomRoot();
     const { txHash, claim } = await anchorInBusyBlock(r, root, 3, 0, 0);
