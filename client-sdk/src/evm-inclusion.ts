@@ -263,7 +263,7 @@ export function decodeBlockHeader(header: Uint8Array): DecodedHeader {
     throw new EvmInclusionError("HEADER_MALFORMED", `header is not RLP: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
   if (!Array.isArray(values) || values.length < 15 || values.length > 32) {
-    throw new EvmInclusionError("HEADER_MALFORMED", `header is not a list of 15 or more fields${Array.isArray(values) ? ` (${values.length})` : ""}`);
+    throw new EvmInclusionError("HEADER_MALFORMED", `header is not a list of 15 to 32 fields${Array.isArray(values) ? ` (${values.length})` : ""}`);
   }
   for (const [i, v] of values.entries()) {
     if (!(v instanceof Uint8Array)) throw new EvmInclusionError("HEADER_MALFORMED", `header field ${i} is a list, not bytes`);
