@@ -9,9 +9,9 @@ import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { AnchorError, PriorProofError, ProofError } from "./errors.ts";
 import type { ChainReader } from "./anchor.ts";
 import { verifyEvmInclusion } from "./evm-inclusion.ts";
-import { claimSha256, encodeLeaf } from "./leaf.ts";
+import { claimSha256, encodeLeaf, encodeLeafV2, signatureSha256 } from "./leaf.ts";
 import { hashLeaf, verifyInclusion } from "./merkle.ts";
-import { type EvmAnchor, type Hex, type Receipt, getInclusionProof, parseReceipt } from "./receipt.ts";
+import { type EvmAnchor, type Hex, RECEIPT_VERSION_2, type Receipt, getInclusionProof, parseReceipt } from "./receipt.ts";
 
 export type CheckStatus = "passed" | "failed" | "not-checked";
 
@@ -81,6 +81,8 @@ export type TimestampVerifier = (tokenBase64: string, root: Uint8Array) => Promi
 export interface VerifyOptions {
   /** SHA-256 of the file as the verifier computed it; absent: the digest check is not-checked. */
   readonly sha256?: Uint8Array;
+  /** SHA3-256 of the file as the verifier computed it; compared with `subject.sha3_256` when both exist. */
+  readonly sha3_256?: Uint8Array;
   /** Chain readers by chain id; an EVM anchor on a chain without one is not-checked online. */
   readonly chains?: Readonly<Record<string, ChainReader>>;
   /** The offline EVM proof checker; default `verifyEvmInclusion` (evm-inclusion.ts). */
@@ -100,21 +102,54 @@ export interface VerifyOptions {
   readonly timestamp?: TimestampVerifier;
 }
 
-/** Throws `DIGEST_MISMATCH` unless the file's digest is the receipt's. */
-export function verifyDigest(receipt: Receipt, sha256: Uint8Array): void {
+/**
+ * Throws `DIGEST_MISMATCH` unless the file's digest is the receipt's; when the caller also gives the
+ * file's SHA3-256 and the receipt states one, that must match too (a second hash family).
+ */
+export function verifyDigest(receipt: Receipt, sha256: Uint8Array, sha3_256?: Uint8Array): void {
   if (!equalBytes(sha256, fromHex(receipt.subject.sha256, 32))) {
     throw new ProofError("DIGEST_MISMATCH", `file sha-256 is ${toHex(sha256)}, the receipt's is ${receipt.subject.sha256}`);
   }
+  const stated = receipt.subject.sha3_256;
+  if (sha3_256 !== undefined && stated !== undefined && !equalBytes(sha3_256, fromHex(stated, 32))) {
+    throw new ProofError("DIGEST_MISMATCH", `file sha3-256 is ${toHex(sha3_256)}, the receipt's is ${stated}`);
+  }
 }
 
-/** Throws unless the leaf hash is rebuilt from the digest and the claim (priorproof-leaf/1). */
+/**
+ * Throws unless the leaf hash is rebuilt from the receipt: priorproof-leaf/1 from the digest and the
+ * claim; priorproof-leaf/2 also from `subject.sha3_256` (`SHA3_MISMATCH`) and the claimant signature
+ * (`SIGNATURE_STRIPPED` when the leaf commits one the receipt no longer carries, `SIGNATURE_MISMATCH`
+ * when the one it carries is not the committed one). Returns the leaf hash.
+ */
 export function verifyLeaf(receipt: Receipt): Uint8Array {
   const claimDigest = claimSha256(receipt.claim);
   const stated = receipt.leaf.claimSha256;
   if ((claimDigest ? toHex(claimDigest) : null) !== stated) {
     throw new ProofError("CLAIM_MISMATCH", `claim hashes to ${claimDigest ? toHex(claimDigest) : "nothing"}, the receipt says ${stated}`);
   }
-  const leafHash = hashLeaf(encodeLeaf(fromHex(receipt.subject.sha256, 32), claimDigest, fromHex(receipt.leaf.salt, 16)));
+  let leafHash: Uint8Array;
+  if (receipt.version === RECEIPT_VERSION_2) {
+    const leaf = receipt.leaf;
+    const sha3 = receipt.subject.sha3_256 ?? null;
+    if (sha3 !== leaf.sha3_256) throw new ProofError("SHA3_MISMATCH", `subject sha3-256 is ${sha3 ?? "absent"}, the leaf commits ${leaf.sha3_256 ?? "none"}`);
+    const sigDigest = signatureSha256(receipt.signature);
+    if (leaf.signatureSha256 !== null && !sigDigest) {
+      throw new ProofError("SIGNATURE_STRIPPED", `the leaf commits signature ${leaf.signatureSha256}, the receipt carries none`);
+    }
+    if (sigDigest && toHex(sigDigest) !== leaf.signatureSha256) {
+      throw new ProofError("SIGNATURE_MISMATCH", `signature hashes to ${toHex(sigDigest)}, the leaf commits ${leaf.signatureSha256 ?? "none"}`);
+    }
+    leafHash = hashLeaf(encodeLeafV2({
+      sha256: fromHex(receipt.subject.sha256, 32),
+      sha3_256: sha3 ? fromHex(sha3, 32) : undefined,
+      claimSha256: claimDigest,
+      signatureSha256: sigDigest,
+      salt: fromHex(leaf.salt, 16),
+    }));
+  } else {
+    leafHash = hashLeaf(encodeLeaf(fromHex(receipt.subject.sha256, 32), claimDigest, fromHex(receipt.leaf.salt, 16)));
+  }
   if (toHex(leafHash) !== receipt.leaf.hash) {
     throw new ProofError("LEAF_MISMATCH", `leaf hashes to ${toHex(leafHash)}, the receipt says ${receipt.leaf.hash}`);
   }
@@ -197,17 +232,18 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
   let receipt: Receipt;
   try {
     receipt = parseReceipt(doc);
-    add("schema", "Receipt follows priorproof-receipt/1", "passed", `receipt ${receipt.id}`);
+    add("schema", `Receipt follows ${receipt.version}`, "passed", `receipt ${receipt.id}`);
   } catch (e) {
     const f = failure(e);
-    add("schema", "Receipt follows priorproof-receipt/1", "failed", f.detail, f.code);
+    const version = typeof doc === "object" && doc !== null && (doc as { version?: unknown }).version === RECEIPT_VERSION_2 ? RECEIPT_VERSION_2 : "priorproof-receipt/1";
+    add("schema", `Receipt follows ${version}`, "failed", f.detail, f.code);
     return { verified: false, checks, warnings: [], remaining: [] };
   }
 
   let fileMatched = false;
   if (options.sha256) {
     try {
-      verifyDigest(receipt, options.sha256);
+      verifyDigest(receipt, options.sha256, options.sha3_256);
       fileMatched = true;
       add("digest", "The file is the one stamped", "passed", `sha-256 ${receipt.subject.sha256}`);
     } catch (e) {
