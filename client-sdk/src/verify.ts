@@ -11,6 +11,7 @@ import type { ChainReader } from "./anchor.ts";
 import { verifyEvmInclusion } from "./evm-inclusion.ts";
 import { claimSha256, encodeLeaf, encodeLeafV2, signatureSha256 } from "./leaf.ts";
 import { hashLeaf, verifyInclusion } from "./merkle.ts";
+import type { ClaimSignatureVerifier, SignedIdentity } from "./signature/index.ts";
 import { type EvmAnchor, type Hex, RECEIPT_VERSION_2, type Receipt, getInclusionProof, parseReceipt } from "./receipt.ts";
 
 export type CheckStatus = "passed" | "failed" | "not-checked";
@@ -47,6 +48,8 @@ export interface Verdict {
    */
   readonly remaining: readonly OutsideFact[];
   readonly receipt?: Receipt;
+  /** The claimant's identity when the `signature` check passed (plain data to print). */
+  readonly signedIdentity?: SignedIdentity;
 }
 
 /**
@@ -100,6 +103,11 @@ export interface VerifyOptions {
    */
   readonly contractView?: boolean;
   readonly timestamp?: TimestampVerifier;
+  /**
+   * Verifies a v2 receipt's claimant signature against trust the verifier chose (see
+   * `createClaimSignatureVerifier`); without it a signed receipt's `signature` check is not-checked.
+   */
+  readonly signature?: ClaimSignatureVerifier;
 }
 
 /**
@@ -342,8 +350,34 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
     }
   }
 
+  const signed = await checkClaimSignature(receipt, leafHash !== undefined, witnessed, options.signature);
+  if (signed) add("signature", "The claimant signed the digest and claim", signed.status, signed.detail, signed.code);
+
   const anyFailed = checks.some((c) => c.status === "failed");
   const verified = !anyFailed && fileMatched && leafHash !== undefined && witnessed.length > 0;
   const existedNoLaterThan = witnessed.sort()[0];
-  return existedNoLaterThan ? { verified, checks, existedNoLaterThan, warnings, remaining, receipt } : { verified, checks, warnings, remaining, receipt };
+  const identity = signed?.identity ? { signedIdentity: signed.identity } : {};
+  return existedNoLaterThan ? { verified, checks, existedNoLaterThan, warnings, remaining, receipt, ...identity } : { verified, checks, warnings, remaining, receipt, ...identity };
+}
+
+/**
+ * The `signature` step (issue 16): a v2 receipt's claimant signature, verified by the caller's
+ * verifier with the certificates judged at the earliest proven anchor time. Undefined for a receipt
+ * without a signature.
+ */
+async function checkClaimSignature(
+  receipt: Receipt, leafOk: boolean, witnessed: readonly string[], verifier: ClaimSignatureVerifier | undefined,
+): Promise<{ status: CheckStatus; detail: string; code?: string; identity?: SignedIdentity } | undefined> {
+  if (receipt.version !== RECEIPT_VERSION_2 || !receipt.signature) return undefined;
+  if (!leafOk) return { status: "not-checked", detail: "the leaf could not be rebuilt, so the signature is not bound to the anchored entry" };
+  if (!verifier) return { status: "not-checked", detail: `a ${receipt.signature.format} signature is present; no signer trust was configured for this verifier (--signer-ca)` };
+  const at = [...witnessed].sort()[0];
+  if (!at) return { status: "not-checked", detail: "no anchor time was proven, so the signer's certificates cannot be judged at it" };
+  try {
+    const r = await verifier(receipt, new Date(at));
+    return { status: "passed", detail: r.detail, identity: r.identity };
+  } catch (e) {
+    const f = failure(e);
+    return { status: "failed", detail: f.detail, code: f.code };
+  }
 }

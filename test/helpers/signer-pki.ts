@@ -43,7 +43,10 @@ function keyArgs(keyType: SignerKeyType): string[] {
 
 export class CertFactory {
   private serial = 100;
-  private constructor(readonly dir: string) {}
+  readonly dir: string;
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
 
   static async create(): Promise<CertFactory> {
     return new CertFactory(await mkdtemp(join(tmpdir(), "pp-signer-pki-")));

@@ -195,3 +195,19 @@ export function describeCertificate(c: ParsedCertificate): CertificateFacts {
     sha256Fingerprint: c.fingerprint,
   };
 }
+
+/** The certificate a SignerInfo names (issuer + serial, or subject key identifier), among `candidates`. */
+export function findSignerCertificate(signerInfo: pkijs.SignerInfo, candidates: readonly ParsedCertificate[]): ParsedCertificate | undefined {
+  const sid = signerInfo.sid as unknown;
+  for (const c of candidates) {
+    if (sid instanceof pkijs.IssuerAndSerialNumber) {
+      if (c.cert.issuer.isEqual(sid.issuer) && c.cert.serialNumber.isEqual(sid.serialNumber)) return c;
+    } else if (sid instanceof asn1js.BaseBlock) {
+      // [0] SubjectKeyIdentifier (implicit OCTET STRING; pkijs may keep it constructed)
+      const inner = children(sid)[0];
+      const keyId = ((inner ?? sid).valueBlock as { valueHexView?: Uint8Array }).valueHexView;
+      if (keyId && getSubjectKeyId(c.cert) === hexOf(new Uint8Array(keyId))) return c;
+    }
+  }
+  return undefined;
+}

@@ -12,7 +12,7 @@ import * as pkijs from "pkijs";
 import { equalBytes, toHex } from "../bytes.ts";
 import { PkiError, PriorProofError, TimestampTokenError, type TimestampTokenErrorCode } from "../errors.ts";
 import { digest as digestBytes, HASH_BY_OID, type HashName, STRONG_HASHES, verifySignature } from "../pki/algorithms.ts";
-import { extensions, formatName, getExtendedKeyUsage, getKeyUsage, getSubjectKeyId, OID_KEY_USAGE, type ParsedCertificate, parseCertificate } from "../pki/certificate.ts";
+import { extensions, findSignerCertificate, formatName, getExtendedKeyUsage, getKeyUsage, OID_KEY_USAGE, type ParsedCertificate, parseCertificate } from "../pki/certificate.ts";
 import { children, hexOf, integerHex, isUniversal, signedBigInt, toBytes } from "../pki/der.ts";
 import { buildCertificationPath, type PathStats } from "../pki/path.ts";
 import {
@@ -111,22 +111,6 @@ function decodeToken(tokenDer: Uint8Array): DecodedToken {
 }
 
 // ----------------------------------------------------------------------------------------- step 3
-
-/** The certificate a SignerInfo names (issuer + serial, or subject key identifier), among `candidates`. */
-export function findSignerCertificate(signerInfo: pkijs.SignerInfo, candidates: readonly ParsedCertificate[]): ParsedCertificate | undefined {
-  const sid = signerInfo.sid as unknown;
-  for (const c of candidates) {
-    if (sid instanceof pkijs.IssuerAndSerialNumber) {
-      if (c.cert.issuer.isEqual(sid.issuer) && c.cert.serialNumber.isEqual(sid.serialNumber)) return c;
-    } else if (sid instanceof asn1js.BaseBlock) {
-      // [0] SubjectKeyIdentifier (implicit OCTET STRING; pkijs may keep it constructed)
-      const inner = children(sid)[0];
-      const keyId = ((inner ?? sid).valueBlock as { valueHexView?: Uint8Array }).valueHexView;
-      if (keyId && getSubjectKeyId(c.cert) === hexOf(new Uint8Array(keyId))) return c;
-    }
-  }
-  return undefined;
-}
 
 interface EssCertId {
   readonly hashName: HashName;
