@@ -178,8 +178,8 @@ describe("cms/1 failures, each with its own code", () => {
     // Re-label the SignedData: it names the first signer's certificate, but the second key signed.
     const ci = new pkijs.ContentInfo({ schema: asn1js.fromBER(decodeBase64(byOther.cms)!).result });
     const sd = new pkijs.SignedData({ schema: ci.content });
-    const first = pkijs.Certificate.fromBER(chain.signer.certDer);
-    sd.certificates = [first, pkijs.Certificate.fromBER(chain.intermediate.certDer)];
+    const first = pkijs.Certificate.fromBER(new Uint8Array(chain.signer.certDer));
+    sd.certificates = [first, pkijs.Certificate.fromBER(new Uint8Array(chain.intermediate.certDer))];
     (sd.signerInfos[0] as pkijs.SignerInfo).sid = new pkijs.IssuerAndSerialNumber({ issuer: first.issuer, serialNumber: first.serialNumber });
     const cms = bytesToBase64(new Uint8Array(new pkijs.ContentInfo({ contentType: ci.contentType, content: sd.toSchema(true) }).toSchema().toBER()));
     const relabelled = receiptOf({ ...byOther, cms });
@@ -232,7 +232,7 @@ describe("cms/1 failures, each with its own code", () => {
   it("a changed signature byte: SIGNATURE_INVALID (and openssl agrees)", async () => {
     const sig = good.signature as Extract<ClaimSignature, { format: "cms/1" }>;
     const der = decodeBase64(sig.cms)!;
-    der[der.length - 5] ^= 0x01; // inside the signature value, the last field
+    der[der.length - 5] = (der[der.length - 5] ?? 0) ^ 0x01; // inside the signature value, the last field
     const broken = receiptOf({ ...sig, cms: bytesToBase64(der) });
     expect(await codeOf(verifyClaimSignature(broken, NOW(), trust()))).toBe("SIGNATURE_INVALID");
     expect(await opensslVerify(broken, chain.root.certPem)).not.toContain("Verification successful");
