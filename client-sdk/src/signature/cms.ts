@@ -248,9 +248,8 @@ export async function verifyCmsSignature(cmsBase64: string, content: Uint8Array,
   }
 }
 
-async function verifyCms(cmsBase64: string, content: Uint8Array, options: VerifyCmsOptions): Promise<CmsVerification> {
-  if (!Array.isArray(options.trustAnchors) || options.trustAnchors.length === 0) throw new PkiError("SIGNER_UNTRUSTED", "no signer trust anchor was configured by the verifier");
-  const anchors = options.trustAnchors.map((d, i) => parseCertificate(d, `signer trust anchor ${i}`));
+/** Structure, message digest and signature of a detached SignedData over `content`; no chain, no trust. */
+async function checkSignedData(cmsBase64: string, content: Uint8Array): Promise<{ sd: pkijs.SignedData; signer: ParsedCertificate; carried: ParsedCertificate[] }> {
   const der = decodeBase64(cmsBase64);
   if (!der) return invalid("cms signature is not base64");
   const decoded = decodeBer(der);
@@ -304,6 +303,33 @@ async function verifyCms(cmsBase64: string, content: Uint8Array, options: Verify
   }
   if (!ok) invalid(`the signature by ${formatName(signer.cert.subject)} does not verify`);
 
+  return { sd, signer, carried };
+}
+
+/**
+ * The signature math and the statement binding of a `cms/1` signature, without any trust decision:
+ * the structure, the message digest of `content` and the signature by the certificate the SignedData
+ * names, and its key usage. What a service checks on arrival when it has no signer CAs configured.
+ * Throws `SIGNATURE_INVALID` or `SIGNER_KEY_USAGE`; returns the (unverified) signer certificate's facts.
+ *
+ * @example
+ * const signer = await checkCmsSignatureMath(signature.cms, statementBytes(facts));
+ */
+export async function checkCmsSignatureMath(cmsBase64: string, content: Uint8Array): Promise<CertificateFacts> {
+  try {
+    const { signer } = await checkSignedData(cmsBase64, content);
+    assertSigningUsage(signer);
+    return describeCertificate(signer);
+  } catch (e) {
+    if (e instanceof PriorProofError) throw e;
+    return invalid(`cms signature: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+}
+
+async function verifyCms(cmsBase64: string, content: Uint8Array, options: VerifyCmsOptions): Promise<CmsVerification> {
+  if (!Array.isArray(options.trustAnchors) || options.trustAnchors.length === 0) throw new PkiError("SIGNER_UNTRUSTED", "no signer trust anchor was configured by the verifier");
+  const anchors = options.trustAnchors.map((d, i) => parseCertificate(d, `signer trust anchor ${i}`));
+  const { sd, signer, carried } = await checkSignedData(cmsBase64, content);
   assertSigningUsage(signer);
   const { path, anchor } = await buildCertificationPath(signer, { trustAnchors: anchors, certificates: carried, at: options.at, ...(options.limits ? { limits: options.limits } : {}) });
   const issuer = path[1] ?? anchor;

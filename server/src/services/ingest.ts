@@ -20,6 +20,7 @@ import {
 } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
+import type { SignatureCheck } from "./signatures.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
 
 /** What the IPFS layer returns for an imported file. */
@@ -79,6 +80,8 @@ export interface IngestDeps {
    * (pin status `pending`) when the import fails. Without it, a failed import loses the content.
    */
   readonly spoolDir?: string;
+  /** Checks a stamp item's claimant signature on arrival (services/signatures.ts); without it, structure only. */
+  readonly checkSignature?: SignatureCheck;
 }
 
 /** A spool file being written; every failure to spool is logged and turns spooling off, never the upload. */
@@ -229,11 +232,21 @@ export function createIngest(deps: IngestDeps): Ingest {
     async stamp(tenantId, items, requestId) {
       const receivedAt = now();
       const pool = salts(items.length);
-      const entries = items.map((item, i): NewEntry => {
+      if (items.some((item) => item.signature === undefined) && (await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
+        throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: every item needs a signature (see docs/receipt.md, Signed claims)");
+      }
+      const prepared = items.map((item) => {
         const sha256 = normalizeDigest(item.sha256);
         const sha3_256 = item.sha3_256 === undefined ? null : normalizeDigest(item.sha3_256);
-        const claim = prepareClaim(item.claim);
-        const signature = prepareSignature(item.signature);
+        return { sha256, sha3_256, claim: prepareClaim(item.claim), signature: prepareSignature(item.signature) };
+      });
+      if (deps.checkSignature) {
+        for (const [i, item] of items.entries()) {
+          const p = prepared[i]!;
+          if (item.signature) await deps.checkSignature(item.signature, { sha256: p.sha256, sha3_256: p.sha3_256, claim: item.claim });
+        }
+      }
+      const entries = prepared.map(({ sha256, sha3_256, claim, signature }, i): NewEntry => {
         return {
           id: uuidv7(), tenantId, sha256, sha3_256, size: null, name: null, mediaType: null, cid: null,
           cidProfile: null, pinStatus: "none", claim: claim.canonical, claimSha256: claim.digest, previous: claim.previous,
@@ -321,6 +334,9 @@ export function createIngest(deps: IngestDeps): Ingest {
     },
 
     async recordUploads(tenantId, files, claim, requestId) {
+      if ((await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
+        throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: hash the file, sign the statement and stamp the digest with its signature (uploads carry no signature)");
+      }
       const receivedAt = now();
       const c = prepareClaim(claim);
       const pool = salts(files.length);
