@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader } from "../../client-sdk/src/anchor.ts";
 import { fromHex, toHex } from "../../client-sdk/src/bytes.ts";
@@ -133,6 +134,42 @@ describe("signed claims through the real service on anvil", () => {
     const bad = await cli(["verify", draft, saved, "--rpc", service.rpcUrl, "--signer-ca", wrongCa]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^FAIL {2}The claimant signed the digest and claim: SIGNER_UNTRUSTED/m);
+  }, 120_000);
+
+  it("the CLI signs with --sign-p12 (password from PRIORPROOF_P12_PASSWORD) and refuses a wrong password", async () => {
+    const p12 = await f.pkcs12(chain.signer, [chain.intermediate], "p12 secret");
+    const draft = join(f.dir, "p12-draft.txt");
+    writeFileSync(draft, "signed with a PKCS#12 file\n");
+    const ok = await cli(["stamp", draft, "--sign-p12", p12, "--json"], { PRIORPROOF_P12_PASSWORD: "p12 secret" });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).entries[0].sha256).toBe(`0x${createHash("sha256").update(readFileSync(draft)).digest("hex")}`);
+    const wrong = await cli(["stamp", draft, "--sign-p12", p12], { PRIORPROOF_P12_PASSWORD: "nope" });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain("INVALID_ARGUMENT");
+  }, 60_000);
+
+  it("an EIP-712 signed stamp is checked on arrival and its receipt verifies with the SDK (a wrong chain id fails)", async () => {
+    const wallet = Wallet.createRandom();
+    const digest = `0x${"e7".repeat(32)}`;
+    const signature = await signClaim({ sha256: digest, claim: { claimant: "Acme GmbH" } }, { format: "eip712/1", signer: wallet, chainId: 1 });
+    const forged = { ...signature, signer: Wallet.createRandom().address };
+    const refused = await api(service, "acme", "POST", "/v1/stamps", { items: [{ sha256: digest, claim: { claimant: "Acme GmbH" }, signature: forged }] });
+    expect(refused.body.error).toMatchObject({ code: "INVALID_SIGNATURE", details: { code: "SIGNATURE_INVALID" } });
+    const pp = createClient({ baseUrl: service.url, apiKey: service.keys.acme! });
+    const [entry] = await pp.submitStamps([{ sha256: digest, claim: { claimant: "Acme GmbH" }, signature }]);
+    await pp.waitForAnchor(entry!.id, { status: "anchored", timeoutMs: 60_000 });
+    const receipt = await pp.getReceipt(entry!.id);
+    const reader = createChainReader(service.rpcUrl);
+    try {
+      const chains = { [String(service.chainId)]: reader };
+      const verdict = await verifyReceipt(receipt, { sha256: fromHex(digest, 32), chains, signature: createClaimSignatureVerifier({ eip712ChainIds: [1], trustedAccounts: [wallet.address] }) });
+      expect(verdict.verified, JSON.stringify(verdict.checks)).toBe(true);
+      expect(verdict.signedIdentity).toEqual({ kind: "ethereum", format: "eip712/1", signedAt: signature.signedAt, account: wallet.address, chainId: 1, pinned: true });
+      const wrongChain = await verifyReceipt(receipt, { sha256: fromHex(digest, 32), chains, signature: createClaimSignatureVerifier({ eip712ChainIds: [11155111] }) });
+      expect(wrongChain.checks.find((c) => c.id === "signature")).toMatchObject({ status: "failed", code: "EIP712_DOMAIN_MISMATCH" });
+    } finally {
+      reader.destroy();
+    }
   }, 120_000);
 
   it("refuses a signature over another digest (400 INVALID_SIGNATURE), and one from another CA, on arrival", async () => {
