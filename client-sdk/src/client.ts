@@ -19,7 +19,7 @@
 import { toHex } from "./bytes.ts";
 import { InputError, PriorProofError, ServiceError } from "./errors.ts";
 import type { Claim } from "./leaf.ts";
-import { type Receipt, receiptProblems } from "./receipt.ts";
+import { type ClaimSignature, type Receipt, receiptProblems } from "./receipt.ts";
 import type { Verdict } from "./verify.ts";
 
 /**
@@ -116,7 +116,11 @@ export type DigestInput = string | Uint8Array;
  */
 export interface StampItem {
   readonly sha256: DigestInput;
+  /** SHA3-256 of the file, committed in the leaf when given (a second hash family). */
+  readonly sha3_256?: DigestInput;
   readonly claim?: Claim;
+  /** The claimant's signature over the statement (`signClaim`), committed in the leaf. */
+  readonly signature?: ClaimSignature;
 }
 
 /**
@@ -543,7 +547,14 @@ export function createClient(options: ClientOptions): PriorProofClient {
   return {
     async submitStamps(items, opts = {}) {
       if (!Array.isArray(items) || items.length === 0) throw new InputError("INVALID_ARGUMENT", "submitStamps needs at least one item");
-      const body = { items: items.map((it, i) => ({ sha256: digestHex(it.sha256, `items[${i}].sha256`), ...(it.claim ? { claim: it.claim } : {}) })) };
+      const body = {
+        items: items.map((it, i) => ({
+          sha256: digestHex(it.sha256, `items[${i}].sha256`),
+          ...(it.sha3_256 !== undefined ? { sha3_256: digestHex(it.sha3_256, `items[${i}].sha3_256`) } : {}),
+          ...(it.claim ? { claim: it.claim } : {}),
+          ...(it.signature ? { signature: it.signature } : {}),
+        })),
+      };
       return asEntries(await json("POST", "/v1/stamps", { json: body, signal: opts.signal }), "POST /v1/stamps", items.length);
     },
 

@@ -9,9 +9,10 @@ import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { AnchorError, PriorProofError, ProofError } from "./errors.ts";
 import type { ChainReader } from "./anchor.ts";
 import { verifyEvmInclusion } from "./evm-inclusion.ts";
-import { claimSha256, encodeLeaf } from "./leaf.ts";
+import { claimSha256, encodeLeaf, encodeLeafV2, signatureSha256 } from "./leaf.ts";
 import { hashLeaf, verifyInclusion } from "./merkle.ts";
-import { type EvmAnchor, type Hex, type Receipt, getInclusionProof, parseReceipt } from "./receipt.ts";
+import type { ClaimSignatureVerifier, SignedIdentity } from "./signature/index.ts";
+import { type EvmAnchor, type Hex, RECEIPT_VERSION_2, type Receipt, getInclusionProof, parseReceipt } from "./receipt.ts";
 
 export type CheckStatus = "passed" | "failed" | "not-checked";
 
@@ -47,6 +48,8 @@ export interface Verdict {
    */
   readonly remaining: readonly OutsideFact[];
   readonly receipt?: Receipt;
+  /** The claimant's identity when the `signature` check passed (plain data to print). */
+  readonly signedIdentity?: SignedIdentity;
 }
 
 /**
@@ -81,6 +84,8 @@ export type TimestampVerifier = (tokenBase64: string, root: Uint8Array) => Promi
 export interface VerifyOptions {
   /** SHA-256 of the file as the verifier computed it; absent: the digest check is not-checked. */
   readonly sha256?: Uint8Array;
+  /** SHA3-256 of the file as the verifier computed it; compared with `subject.sha3_256` when both exist. */
+  readonly sha3_256?: Uint8Array;
   /** Chain readers by chain id; an EVM anchor on a chain without one is not-checked online. */
   readonly chains?: Readonly<Record<string, ChainReader>>;
   /** The offline EVM proof checker; default `verifyEvmInclusion` (evm-inclusion.ts). */
@@ -98,23 +103,61 @@ export interface VerifyOptions {
    */
   readonly contractView?: boolean;
   readonly timestamp?: TimestampVerifier;
+  /**
+   * Verifies a v2 receipt's claimant signature against trust the verifier chose (see
+   * `createClaimSignatureVerifier`); without it a signed receipt's `signature` check is not-checked.
+   */
+  readonly signature?: ClaimSignatureVerifier;
 }
 
-/** Throws `DIGEST_MISMATCH` unless the file's digest is the receipt's. */
-export function verifyDigest(receipt: Receipt, sha256: Uint8Array): void {
+/**
+ * Throws `DIGEST_MISMATCH` unless the file's digest is the receipt's; when the caller also gives the
+ * file's SHA3-256 and the receipt states one, that must match too (a second hash family).
+ */
+export function verifyDigest(receipt: Receipt, sha256: Uint8Array, sha3_256?: Uint8Array): void {
   if (!equalBytes(sha256, fromHex(receipt.subject.sha256, 32))) {
     throw new ProofError("DIGEST_MISMATCH", `file sha-256 is ${toHex(sha256)}, the receipt's is ${receipt.subject.sha256}`);
   }
+  const stated = receipt.subject.sha3_256;
+  if (sha3_256 !== undefined && stated !== undefined && !equalBytes(sha3_256, fromHex(stated, 32))) {
+    throw new ProofError("DIGEST_MISMATCH", `file sha3-256 is ${toHex(sha3_256)}, the receipt's is ${stated}`);
+  }
 }
 
-/** Throws unless the leaf hash is rebuilt from the digest and the claim (priorproof-leaf/1). */
+/**
+ * Throws unless the leaf hash is rebuilt from the receipt: priorproof-leaf/1 from the digest and the
+ * claim; priorproof-leaf/2 also from `subject.sha3_256` (`SHA3_MISMATCH`) and the claimant signature
+ * (`SIGNATURE_STRIPPED` when the leaf commits one the receipt no longer carries, `SIGNATURE_MISMATCH`
+ * when the one it carries is not the committed one). Returns the leaf hash.
+ */
 export function verifyLeaf(receipt: Receipt): Uint8Array {
   const claimDigest = claimSha256(receipt.claim);
   const stated = receipt.leaf.claimSha256;
   if ((claimDigest ? toHex(claimDigest) : null) !== stated) {
     throw new ProofError("CLAIM_MISMATCH", `claim hashes to ${claimDigest ? toHex(claimDigest) : "nothing"}, the receipt says ${stated}`);
   }
-  const leafHash = hashLeaf(encodeLeaf(fromHex(receipt.subject.sha256, 32), claimDigest, fromHex(receipt.leaf.salt, 16)));
+  let leafHash: Uint8Array;
+  if (receipt.version === RECEIPT_VERSION_2) {
+    const leaf = receipt.leaf;
+    const sha3 = receipt.subject.sha3_256 ?? null;
+    if (sha3 !== leaf.sha3_256) throw new ProofError("SHA3_MISMATCH", `subject sha3-256 is ${sha3 ?? "absent"}, the leaf commits ${leaf.sha3_256 ?? "none"}`);
+    const sigDigest = signatureSha256(receipt.signature);
+    if (leaf.signatureSha256 !== null && !sigDigest) {
+      throw new ProofError("SIGNATURE_STRIPPED", `the leaf commits signature ${leaf.signatureSha256}, the receipt carries none`);
+    }
+    if (sigDigest && toHex(sigDigest) !== leaf.signatureSha256) {
+      throw new ProofError("SIGNATURE_MISMATCH", `signature hashes to ${toHex(sigDigest)}, the leaf commits ${leaf.signatureSha256 ?? "none"}`);
+    }
+    leafHash = hashLeaf(encodeLeafV2({
+      sha256: fromHex(receipt.subject.sha256, 32),
+      sha3_256: sha3 ? fromHex(sha3, 32) : undefined,
+      claimSha256: claimDigest,
+      signatureSha256: sigDigest,
+      salt: fromHex(leaf.salt, 16),
+    }));
+  } else {
+    leafHash = hashLeaf(encodeLeaf(fromHex(receipt.subject.sha256, 32), claimDigest, fromHex(receipt.leaf.salt, 16)));
+  }
   if (toHex(leafHash) !== receipt.leaf.hash) {
     throw new ProofError("LEAF_MISMATCH", `leaf hashes to ${toHex(leafHash)}, the receipt says ${receipt.leaf.hash}`);
   }
@@ -197,17 +240,18 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
   let receipt: Receipt;
   try {
     receipt = parseReceipt(doc);
-    add("schema", "Receipt follows priorproof-receipt/1", "passed", `receipt ${receipt.id}`);
+    add("schema", `Receipt follows ${receipt.version}`, "passed", `receipt ${receipt.id}`);
   } catch (e) {
     const f = failure(e);
-    add("schema", "Receipt follows priorproof-receipt/1", "failed", f.detail, f.code);
+    const version = typeof doc === "object" && doc !== null && (doc as { version?: unknown }).version === RECEIPT_VERSION_2 ? RECEIPT_VERSION_2 : "priorproof-receipt/1";
+    add("schema", `Receipt follows ${version}`, "failed", f.detail, f.code);
     return { verified: false, checks, warnings: [], remaining: [] };
   }
 
   let fileMatched = false;
   if (options.sha256) {
     try {
-      verifyDigest(receipt, options.sha256);
+      verifyDigest(receipt, options.sha256, options.sha3_256);
       fileMatched = true;
       add("digest", "The file is the one stamped", "passed", `sha-256 ${receipt.subject.sha256}`);
     } catch (e) {
@@ -306,8 +350,34 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
     }
   }
 
+  const signed = await checkClaimSignature(receipt, leafHash !== undefined, witnessed, options.signature);
+  if (signed) add("signature", "The claimant signed the digest and claim", signed.status, signed.detail, signed.code);
+
   const anyFailed = checks.some((c) => c.status === "failed");
   const verified = !anyFailed && fileMatched && leafHash !== undefined && witnessed.length > 0;
   const existedNoLaterThan = witnessed.sort()[0];
-  return existedNoLaterThan ? { verified, checks, existedNoLaterThan, warnings, remaining, receipt } : { verified, checks, warnings, remaining, receipt };
+  const identity = signed?.identity ? { signedIdentity: signed.identity } : {};
+  return existedNoLaterThan ? { verified, checks, existedNoLaterThan, warnings, remaining, receipt, ...identity } : { verified, checks, warnings, remaining, receipt, ...identity };
+}
+
+/**
+ * The `signature` step (issue 16): a v2 receipt's claimant signature, verified by the caller's
+ * verifier with the certificates judged at the earliest proven anchor time. Undefined for a receipt
+ * without a signature.
+ */
+async function checkClaimSignature(
+  receipt: Receipt, leafOk: boolean, witnessed: readonly string[], verifier: ClaimSignatureVerifier | undefined,
+): Promise<{ status: CheckStatus; detail: string; code?: string; identity?: SignedIdentity } | undefined> {
+  if (receipt.version !== RECEIPT_VERSION_2 || !receipt.signature) return undefined;
+  if (!leafOk) return { status: "not-checked", detail: "the leaf could not be rebuilt, so the signature is not bound to the anchored entry" };
+  if (!verifier) return { status: "not-checked", detail: `a ${receipt.signature.format} signature is present; no signer trust was configured for this verifier (--signer-ca)` };
+  const at = [...witnessed].sort()[0];
+  if (!at) return { status: "not-checked", detail: "no anchor time was proven, so the signer's certificates cannot be judged at it" };
+  try {
+    const r = await verifier(receipt, new Date(at));
+    return { status: "passed", detail: r.detail, identity: r.identity };
+  } catch (e) {
+    const f = failure(e);
+    return { status: "failed", detail: f.detail, code: f.code };
+  }
 }

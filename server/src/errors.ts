@@ -9,6 +9,10 @@ export const ERROR_STATUS = {
   MALFORMED_REQUEST: 400,
   INVALID_DIGEST: 400,
   INVALID_CLAIM: 400,
+  /** A claimant signature that is malformed, does not verify, or is not bound to the stamped digest/claim. */
+  INVALID_SIGNATURE: 400,
+  /** The tenant requires signed claims (requireSignedClaims) and the item carries no signature. */
+  SIGNATURE_REQUIRED: 400,
   INVALID_RECEIPT: 400,
   INVALID_MULTIPART: 400,
   NO_FILES: 400,

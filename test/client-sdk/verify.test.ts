@@ -416,7 +416,7 @@ describe("receiptProblems", () => {
   it("keys validation on the version: another version is one problem, whatever else is wrong", () => {
     fc.assert(
       fc.property(fullWorld, fc.subarray(BREAKAGES as (readonly [string, (r: MutableReceipt) => void])[]), fc.string(), (w, broken, version) => {
-        fc.pre(version !== "priorproof-receipt/1");
+        fc.pre(version !== "priorproof-receipt/1" && version !== "priorproof-receipt/2");
         const r = receiptOf(w);
         for (const [, breakIt] of broken) breakIt(r);
         (r as { version: unknown }).version = version;

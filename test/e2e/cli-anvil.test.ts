@@ -81,7 +81,7 @@ describe("priorproof CLI (real server process, real anvil)", () => {
   it("verifies offline: the header and receipt proof pass with no network, the block hash is named as the one fact left, and it is NOT verified (exit 1)", async () => {
     const offline = await cli(["verify", draft, receiptPath, "--offline"], { PRIORPROOF_URL: "http://127.0.0.1:9" });
     expect(offline.code, "no witness checked: not verified").toBe(1);
-    expect(offline.stdout).toMatch(/^PASS {2}Receipt follows priorproof-receipt\/1/m);
+    expect(offline.stdout).toMatch(/^PASS {2}Receipt follows priorproof-receipt\/2/m);
     expect(offline.stdout).toMatch(/^PASS {2}The file is the one stamped/m);
     expect(offline.stdout).toMatch(/^PASS {2}Digest and claim make the leaf/m);
     expect(offline.stdout).toMatch(/^PASS {2}Leaf is in the batch/m);

@@ -17,6 +17,9 @@ import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
 import { certificatesFromPem, createTimestampVerifier } from "../tsa.ts";
 import { type VerifyOptions, verifyReceipt } from "../verify.ts";
+import { parseReceipt } from "../receipt.ts";
+import { buildStatement, type ClaimSigner, createClaimSignatureVerifier, signClaim, statementOfReceipt } from "../signature/index.ts";
+import { pemClaimSigner, pkcs12ClaimSigner } from "../signature/node.ts";
 import { EXIT } from "./help.ts";
 import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
@@ -123,9 +126,14 @@ async function stamp(args: string[], io: Io): Promise<number> {
       note: { type: "string" },
       wait: { type: "boolean" },
       timeout: { type: "string" },
+      "sign-key": { type: "string" },
+      "sign-cert": { type: "string" },
+      "sign-p12": { type: "string" },
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
+  const signer = await claimSignerOf(values, io);
+  if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
   if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const wait = timeoutMs(values.timeout);
   const pp = clientFor(values, io);
@@ -162,7 +170,16 @@ async function stamp(args: string[], io: Io): Promise<number> {
     }
   } else {
     const items = [];
-    for (const p of positionals) items.push({ sha256: await hashFile(io, p), ...withClaim });
+    for (const p of positionals) {
+      if (!signer) {
+        items.push({ sha256: await hashFile(io, p), ...withClaim });
+        continue;
+      }
+      // Signed: SHA3-256 as well (committed in the leaf and in the signed statement), then sign here.
+      const { sha256, sha3_256 } = await sha256File(p, { alsoSha3: true });
+      const signature = await signClaim({ sha256, ...(sha3_256 ? { sha3_256 } : {}), ...withClaim }, signer);
+      items.push({ sha256, ...(sha3_256 ? { sha3_256 } : {}), ...withClaim, signature });
+    }
     entries = await pp.submitStamps(items);
   }
 
@@ -180,6 +197,73 @@ async function stamp(args: string[], io: Io): Promise<number> {
   }
   if (values.json) io.out(JSON.stringify({ entries }, null, 2));
   else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${describeEntry(e)}`);
+  return EXIT.OK;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw new InputError("FILE_UNREADABLE", `cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** Reads a passphrase from the terminal without echo. */
+async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) throw new UsageError("no PKCS#12 password: set PRIORPROOF_P12_PASSWORD (stdin is not a terminal to ask on)");
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let answer = "";
+  try {
+    for await (const chunk of stdin) {
+      for (const ch of String(chunk)) {
+        if (ch === "\r" || ch === "\n") return answer;
+        if (ch === "\u0003") throw new UsageError("cancelled");
+        if (ch === "\u007f") answer = answer.slice(0, -1);
+        else answer += ch;
+      }
+    }
+    return answer;
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write("\n");
+  }
+}
+
+/** The claim signer of `stamp` from --sign-key/--sign-cert or --sign-p12, or undefined. */
+async function claimSignerOf(values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined }, io: Io): Promise<ClaimSigner | undefined> {
+  const key = values["sign-key"];
+  const cert = values["sign-cert"];
+  const p12 = values["sign-p12"];
+  if (p12 !== undefined && (key !== undefined || cert !== undefined)) throw new UsageError("give either --sign-p12 or --sign-key with --sign-cert, not both");
+  if (p12 !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(p12);
+    } catch (e) {
+      throw new InputError("FILE_UNREADABLE", `cannot read --sign-p12 ${p12}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const password = io.env.PRIORPROOF_P12_PASSWORD ?? (await promptHidden(`password of ${basename(p12)}: `));
+    return pkcs12ClaimSigner(bytes, password);
+  }
+  if (key === undefined && cert === undefined) return undefined;
+  if (key === undefined || cert === undefined) throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
+  return pemClaimSigner(await readText(key, "--sign-key"), await readText(cert, "--sign-cert"));
+}
+
+async function statement(args: string[], io: Io): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { output: { type: "string", short: "o" } } });
+  if (positionals.length !== 1) throw new UsageError("statement needs a receipt file");
+  const receipt = parseReceipt(JSON.parse(await readText(positionals[0] as string, "the receipt")));
+  const signature = receipt.version === "priorproof-receipt/2" ? receipt.signature : undefined;
+  if (!signature) throw new InputError("NO_SIGNATURE", "the receipt carries no claimant signature");
+  const text = buildStatement(statementOfReceipt(receipt, signature.signedAt));
+  // -o writes exactly the signed bytes (no newline), for `openssl cms -verify -content`.
+  if (values.output !== undefined) await writeFile(values.output, text);
+  else io.out(text);
   return EXIT.OK;
 }
 
@@ -232,6 +316,7 @@ async function verify(args: string[], io: Io): Promise<number> {
       ...SERVICE_OPTIONS,
       rpc: { type: "string", multiple: true },
       "tsa-ca": { type: "string" },
+      "signer-ca": { type: "string" },
       offline: { type: "boolean" },
       checkpoint: { type: "string", multiple: true },
       checkpoints: { type: "string" },
@@ -259,6 +344,12 @@ async function verify(args: string[], io: Io): Promise<number> {
   if (values.checkpoints !== undefined) checkpoints.push(...(await readCheckpoints(values.checkpoints)));
   for (const h of checkpoints) if (!isHex32(h.toLowerCase())) throw new UsageError(`--checkpoint must be a block hash (0x and 64 hex digits), not ${JSON.stringify(h)}`);
   const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { sha256: await hashFile(io, file), checkpoints };
+  const signerCa = values["signer-ca"];
+  if (signerCa !== undefined) {
+    const anchors = certificatesFromPem(await readText(signerCa, "--signer-ca"));
+    if (anchors.length === 0) throw new UsageError(`--signer-ca ${signerCa} holds no PEM certificate`);
+    options.signature = createClaimSignatureVerifier({ trustAnchors: anchors });
+  }
   const tsaCa = values["tsa-ca"];
   if (tsaCa !== undefined) {
     let pem: string;
@@ -333,4 +424,4 @@ async function lookup(args: string[], io: Io): Promise<number> {
  * @example
  * await COMMANDS.lookup!(["draft.psd"], io) // 0 when anchored
  */
-export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup };
+export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, statement };

@@ -45,6 +45,7 @@ commands:
   verify <file> <receipt>   verify a file against its receipt, without the service
   certificate <id> -o PDF   download the certificate (PDF)
   lookup <file|digest>      is this file (or digest) anchored at the service?
+  statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
 
 ${SERVICE}
 output:   one human line per result; --json prints one JSON document on stdout instead.
@@ -56,6 +57,7 @@ Run priorproof <command> --help for a command's options.`,
 
   stamp: `usage: priorproof stamp <files…> [--upload] [--title T] [--kind K] [--author A] [--claimant C]
                         [--previous DIGEST|FILE] [--note N] [--wait] [--timeout SECONDS] [--json]
+                        [--sign-key KEY.pem --sign-cert CHAIN.pem | --sign-p12 FILE.p12]
 
 Hashes each file on this machine (SHA-256) and stamps the digest: the file never leaves it unless
 --upload is given (then it is streamed to the service, which stores it in IPFS; the digest the service
@@ -64,6 +66,10 @@ The claim (--title, --kind, --author, --claimant, --previous, --note) is committ
   --kind        one of ${ASSET_KINDS.join(", ")}
   --previous    the earlier version of the work: its SHA-256, or the file itself
   --wait        wait until every entry is anchored (events from the service; --timeout, default 600 s)
+  --sign-key    sign the statement {sha256, sha3_256, claim, signedAt} here with this PEM private key
+                (ECDSA P-256/P-384, Ed25519, RSA → RSA-PSS); --sign-cert is the signer's PEM certificate and
+                chain. The CMS signature is committed in the leaf; the key never leaves this machine.
+  --sign-p12    the same from a PKCS#12 file; password from PRIORPROOF_P12_PASSWORD, else asked for
 
 ${SERVICE}
 
@@ -86,7 +92,7 @@ ${SERVICE}
 
 exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
 
-  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--offline]
+  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--signer-ca PEM] [--offline]
                          [--checkpoint BLOCKHASH]… [--checkpoints FILE] [--json]
 
 Verifies a file against its receipt without the PriorProof service. Every check is listed as PASS,
@@ -95,6 +101,8 @@ FAIL (with its code) or SKIP (with why it could not be checked).
                    chains. The anchor is then confirmed on chain: contract, root, tree size, block number,
                    hash and time, and the contract's own verifyInclusion view.
   --tsa-ca PEM     trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
+  --signer-ca PEM  CA certificates you trust for the claimant's signature (never taken from the receipt);
+                   the signer's certificates are judged at the anchor's proven time
   --offline        no network at all (not even --rpc)
   --checkpoint H   a block hash you already trust to be canonical on the receipt's chain (read from two
                    explorers, your own node, a newspaper…); repeat for several
@@ -119,6 +127,14 @@ Downloads the PDF certificate of an anchored entry (the receipt is attached insi
 ${SERVICE}
 
 exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+
+  statement: `usage: priorproof statement <receipt.json> [-o statement.json]
+
+Prints the statement a signed receipt's claimant signature covers: the RFC 8785 canonical JSON of
+{sha256, sha3_256, claim, signedAt} rebuilt from the receipt. -o writes exactly the signed bytes (no
+newline), for: openssl cms -verify -binary -inform DER -in signature.der -content statement.json -CAfile CA.pem
+
+exit codes: 0 printed · 2 usage or I/O error (no signature, unreadable receipt)`,
 
   lookup: `usage: priorproof lookup <file|digest> [--json]
 

@@ -90,7 +90,7 @@ async function takeFiles(list: FileList | File[]): Promise<void> {
     if (f.name.toLowerCase().endsWith(".json") && f.size < 5_000_000) {
       try {
         const doc = JSON.parse(await f.text()) as { version?: unknown };
-        if (typeof doc === "object" && doc !== null && doc.version === "priorproof-receipt/1") {
+        if (typeof doc === "object" && doc !== null && (doc.version === "priorproof-receipt/1" || doc.version === "priorproof-receipt/2")) {
           receiptDoc = doc;
           text($("receiptInfo"), `${f.name}`);
           suggestRpc(doc);

@@ -11,6 +11,7 @@ import { createPinner, type Pinner } from "../services/pinner.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
+import { createSignatureCheck } from "../services/signatures.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
 
@@ -31,6 +32,8 @@ declare module "fastify" {
     replication: ReplicationWorker | undefined;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
+    /** DER CA certificates for claimant signatures (SIGNER_CA_FILE); empty when not configured. */
+    signerTrustAnchors: Uint8Array[];
   }
 }
 
@@ -69,6 +72,7 @@ export default fp(
       onError: (e) => app.log.error({ err: e }, "batch close failed"),
       ...(config.workers ? { fence: fenceOf } : {}),
     });
+    const signerTrustAnchors = config.signerCaFile ? certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
     const ingest = createIngest({
       store,
       chainIds,
@@ -78,6 +82,7 @@ export default fp(
       onEntries: (n) => batcher.notify(n),
       warn: (message, error) => app.log.warn({ err: error }, message),
       spoolDir: config.spoolDir,
+      checkSignature: createSignatureCheck({ trustAnchors: signerTrustAnchors }),
     });
     const pinner = createPinner({
       store,
@@ -116,6 +121,7 @@ export default fp(
     app.decorate("replication", replication);
     app.decorate("timestamper", timestamper);
     app.decorate("tsaTrustAnchors", tsaTrustAnchors);
+    app.decorate("signerTrustAnchors", signerTrustAnchors);
     app.decorate("ingest", ingest);
     app.decorate("batcher", batcher);
     app.decorate("anchorers", anchorers);

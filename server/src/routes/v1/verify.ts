@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { createHash } from "node:crypto";
-import { createChainReader, fromHex, verifyReceipt, type ChainReader, type VerifyOptions } from "@priorproof/client-sdk";
+import { createChainReader, createClaimSignatureVerifier, fromHex, verifyReceipt, type ChainReader, type VerifyOptions } from "@priorproof/client-sdk";
 import { createTimestampVerifier } from "@priorproof/client-sdk/tsa";
 import { AppError } from "../../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../../schemas/json-depth.ts";
@@ -29,9 +29,11 @@ const verify: FastifyPluginAsync = async (app) => {
     return out;
   };
   /** Chain readers for this instance's chains, and its TSA trust anchors when configured. */
-  const witnesses = (): Pick<VerifyOptions, "chains" | "timestamp"> => ({
+  const witnesses = (): Pick<VerifyOptions, "chains" | "timestamp" | "signature"> => ({
     chains: readers(),
     ...(app.tsaTrustAnchors.length > 0 ? { timestamp: createTimestampVerifier({ trustAnchors: app.tsaTrustAnchors }) } : {}),
+    // Claimant signatures against the operator's signer CAs (SIGNER_CA_FILE), judged at the anchor time.
+    ...(app.signerTrustAnchors.length > 0 ? { signature: createClaimSignatureVerifier({ trustAnchors: app.signerTrustAnchors }) } : {}),
   });
 
   app.get<{ Querystring: { sha256: string } }>(
