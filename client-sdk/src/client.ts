@@ -20,7 +20,7 @@ import { toHex } from "./bytes.ts";
 import { InputError, PriorProofError, ServiceError } from "./errors.ts";
 import type { Claim } from "./leaf.ts";
 import { type Receipt, receiptProblems } from "./receipt.ts";
-import type { Verdict } from "./verify.ts";
+import { parseVerdict, type Verdict } from "./verify.ts";
 
 /**
  * Where an entry is on its way to the chain, in order.
@@ -735,10 +735,11 @@ export function createClient(options: ClientOptions): PriorProofClient {
 
     async verifyOnServer(receipt, sha256, opts = {}) {
       const body = await json("POST", "/v1/verify", { json: sha256 !== undefined ? { receipt, sha256: digestHex(sha256, "sha256") } : { receipt }, signal: opts.signal });
-      if (typeof body.verified !== "boolean" || !Array.isArray(body.checks) || !Array.isArray(body.warnings ?? [])) {
-        throw new ServiceError("INVALID_RESPONSE", "POST /v1/verify did not answer a verdict");
+      try {
+        return parseVerdict(body);
+      } catch (cause) {
+        throw new ServiceError("INVALID_RESPONSE", `POST /v1/verify did not answer a verdict (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
       }
-      return { warnings: [], ...body } as unknown as Verdict;
     },
 
     async lookupDigest(sha256, opts = {}) {

@@ -103,6 +103,10 @@ export type EvmInclusionClaim = Pick<EvmAnchor, "contract" | "blockNumber" | "bl
 export interface EvmInclusionResult {
   readonly detail: string;
   readonly blockNumber: bigint;
+  /** keccak256 of the header. */
+  readonly blockHash: Hex;
+  /** The header's timestamp, Unix seconds. */
+  readonly blockTimestamp: bigint;
   /** The header's timestamp, UTC ISO-8601. */
   readonly blockTime: string;
   /** The header shape by field count, e.g. `prague–osaka` (21 fields). */
@@ -316,6 +320,8 @@ async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): 
   return {
     detail: `header of block ${header.number} hashes to ${header.hash} (${header.shape}, ${header.fieldCount} fields); its receipt trie holds transaction ${inc.txIndex}, which succeeded and logged Anchored(${anchor.proof.root}, ${anchor.proof.treeSize}) from ${anchor.contract.toLowerCase()} at ${headerTime.replace(/\.000Z$/, "Z")}`,
     blockNumber: header.number,
+    blockHash: header.hash,
+    blockTimestamp: header.timestamp,
     blockTime: headerTime,
     headerShape: header.shape,
     anchorer,

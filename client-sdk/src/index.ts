@@ -16,3 +16,6 @@ export * from "./tsa.ts";
 export * from "./client.ts";
 export * from "./trust/time.ts";
 export * from "./trust/builds.ts";
+export * from "./trust/chains.ts";
+export * from "./trust/deployments.ts";
+export * from "./trust/ijson.ts";

@@ -399,7 +399,7 @@ describe("verifyOnServer, lookupDigest, getCertificate, getContent", () => {
     let body: unknown;
     handler = async (req, res) => {
       body = JSON.parse((await bodyOf(req)).toString());
-      json(res, 200, { verified: false, checks: [{ id: "schema", title: "t", status: "failed", code: "INVALID_RECEIPT", detail: "d" }], warnings: [] });
+      json(res, 200, { verified: false, checks: [{ id: "schema", title: "t", status: "failed", code: "INVALID_RECEIPT", detail: "d" }], witnesses: [], warnings: [], remaining: [] });
     };
     const v = await createClient({ baseUrl: base }).verifyOnServer({ version: "x" }, new Uint8Array(32).fill(0xab));
     expect(body).toEqual({ receipt: { version: "x" }, sha256: D1 });
