@@ -252,8 +252,8 @@ async function readDeploymentsFile(path: string): Promise<OperatorDeployment[]> 
   return parseDeployments(parseStrictJson(text), path);
 }
 
-function secondsOption(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
+function secondsOption(value: string | undefined, name: string, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3_600) throw new UsageError(`${name} must be a number of seconds (0 < s ≤ 3600), not ${JSON.stringify(value)}`);
   return seconds * 1000;
@@ -281,7 +281,7 @@ async function verify(args: string[], io: Io): Promise<number> {
   const rpcUrls = values.rpc ?? [];
   const offline = values.offline ?? false;
   if (offline && rpcUrls.length > 0) throw new UsageError("--offline uses no network at all: drop --rpc, or drop --offline");
-  const rpcTimeoutMs = secondsOption(values["rpc-timeout"], "--rpc-timeout", DEFAULT_RPC_TIMEOUT_MS / 1000);
+  const rpcTimeoutMs = secondsOption(values["rpc-timeout"], "--rpc-timeout", DEFAULT_RPC_TIMEOUT_MS);
 
   let text: string;
   try {

@@ -124,12 +124,19 @@ const verify: FastifyPluginAsync = async (app) => {
       if (!request.isMultipart()) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send multipart/form-data with a receipt field and a file part");
       let receipt: unknown;
       let digest: Uint8Array | undefined;
+      let digest3: Uint8Array | undefined;
       for await (const part of request.parts()) {
         if (part.type === "file") {
+          // Both families in one pass: the receipt's subject.sha3_256 is then checked, not only shown.
           const h = createHash("sha256");
-          for await (const chunk of part.file) h.update(chunk as Buffer);
+          const h3 = createHash("sha3-256");
+          for await (const chunk of part.file) {
+            h.update(chunk as Buffer);
+            h3.update(chunk as Buffer);
+          }
           if (part.file.truncated) throw new AppError("FILE_TOO_LARGE", "file exceeds the upload limit");
           digest = new Uint8Array(h.digest());
+          digest3 = new Uint8Array(h3.digest());
         } else if (part.fieldname === "receipt") {
           try {
             receipt = parseStrictJson(String(part.value), { maxDepth: MAX_JSON_DEPTH });
@@ -141,7 +148,7 @@ const verify: FastifyPluginAsync = async (app) => {
         }
       }
       if (receipt === undefined) throw new AppError("INVALID_RECEIPT", "no receipt field");
-      return verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), ...witnesses() });
+      return verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), ...(digest3 ? { sha3_256: digest3 } : {}), ...witnesses() });
     },
   );
 };
