@@ -147,7 +147,9 @@ function fetchSender(url: string, timeoutMs: number, fetchImpl: typeof fetch): J
         text = await res.text();
       } catch (cause) {
         if (signal.aborted) throw new AnchorError("RPC_TIMEOUT", `the node did not answer ${method} within ${timeoutMs / 1000} s`, { cause });
-        throw new AnchorError("CHAIN_UNREACHABLE", `chain lookup failed (${method}): ${redactUrls(cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause))}`, { cause });
+        // Only the error's code (ECONNREFUSED, ENOTFOUND …): its message names the host, and the URL may carry a key.
+        const code = (cause as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+        throw new AnchorError("CHAIN_UNREACHABLE", `chain lookup failed (${method}): ${typeof code === "string" ? code : "network error"}`, { cause });
       }
       let body: unknown;
       try {

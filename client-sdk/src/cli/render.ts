@@ -171,8 +171,8 @@ export function printVerdict(io: Io, file: string, v: Verdict, hints: readonly s
   }
   for (const h of hints) io.out(`TODO  ${h}`);
   const failed = v.checks.find((c) => c.status === "failed");
-  const blockHashOnly = v.remaining.length > 0 && v.remaining.every((f) => f.scope === "block-hash");
+  const provenOffline = v.remaining.length > 0 && v.remaining.every((f) => f.scope !== "anchor");
   if (failed) io.out(`NOT VERIFIED: ${failed.title}: ${failed.code ?? "FAILED"}`);
-  else if (blockHashOnly) io.out(`NOT VERIFIED YET: proven offline except one outside fact — ${v.remaining.map((f) => f.statement).join("; ")} (see TODO)`);
+  else if (provenOffline) io.out(`NOT VERIFIED YET: proven offline except — ${v.remaining.map((f) => f.statement).join("; ")} (see TODO)`);
   else io.out(`NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor${hints.length > 0 ? " (see TODO)" : ""}`);
 }
