@@ -275,6 +275,19 @@ describe("someone else's deployment of the genuine bytecode", () => {
   }, 60_000);
 });
 
+describe("the operator's published deployments", () => {
+  it("GET /.well-known/priorproof.json lists them, and the CLI given that document says 'operator' for the service's own receipt", async () => {
+    const res = await app.inject({ method: "GET", url: "/.well-known/priorproof.json" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ format: "priorproof-service/1", deployments: [{ chainId: 31337, address: operator.address.toLowerCase(), codeHash: KNOWN_ANCHOR_BUILDS[0]!.codeHash }] });
+    const wellKnown = join(dir, "well-known.json");
+    writeFileSync(wellKnown, res.body);
+    const r = await cliVerify("well-known", genuineFile, genuine, ["--rpc", "", "--deployments", wellKnown]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`deployment: operator (${wellKnown})`);
+  }, 60_000);
+});
+
 describe("receipts edited field by field", () => {
   const cases: { name: string; edit: (r: Receipt & Record<string, unknown>) => void; code: string; exit: number; file?: () => Buffer }[] = [
     { name: "an EOA as the contract", edit: (r) => void ((r.anchors[0] as { contract: string }).contract = devWallet(5).address.toLowerCase()), code: "CONTRACT_MISSING", exit: 1 },
