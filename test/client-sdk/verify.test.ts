@@ -13,7 +13,7 @@ import { ANCHORED_EVENT_TOPIC } from "../../client-sdk/src/evm-inclusion.ts";
 import { DEFAULT_CHAIN_REGISTRY } from "../../client-sdk/src/trust/chains.ts";
 import { timeBound } from "../../client-sdk/src/trust/time.ts";
 import { fromHex, toHex } from "../../client-sdk/src/bytes.ts";
-import { InputError } from "../../client-sdk/src/errors.ts";
+import { AnchorError, InputError } from "../../client-sdk/src/errors.ts";
 import { ASSET_KINDS, type Claim, claimSha256, getLeafHash } from "../../client-sdk/src/leaf.ts";
 import { isIncluded, MerkleTree } from "../../client-sdk/src/merkle.ts";
 import { type EvmAnchor, type Hex, parseReceipt, type Receipt, receiptProblems } from "../../client-sdk/src/receipt.ts";
@@ -479,5 +479,79 @@ describe("parseReceipt", () => {
     expect(v.checks).toHaveLength(1);
     expect(v.checks[0]).toMatchObject({ id: "schema", status: "failed", code: "INVALID_RECEIPT" });
     expect(v.checks[0]?.detail).toMatch(new RegExp(`\\(\\+${BREAKAGES.length - 5} more\\)`));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// What the verifier derives and how it bounds its work (issue 14), on the in-memory chain.
+
+describe("verifyReceipt trust rules", () => {
+  const w = fc.sample(worldArb.filter((x) => x.anchors.length === 1 && x.anchors[0]!.chainId === 31337), { numRuns: 1, seed: 11 })[0] as World;
+  const chainOf = (x: World) => x.chains["31337"] as ChainReader;
+  const run = (r: unknown, chains: Record<string, ChainReader>, extra: Parameters<typeof verifyReceipt>[1] = {}) => verifyReceipt(r, { sha256: w.digests[w.index], chains, ...extra });
+
+  it("refuses code that is no released build (CONTRACT_CODE_UNKNOWN) unless the user names its hash", async () => {
+    const other = `0x6080${"00".repeat(40)}` as Hex;
+    const reader: ChainReader = { ...chainOf(w), getCode: async () => other };
+    expect(failedCodes(await run(receiptOf(w), { "31337": reader }))).toEqual(["CONTRACT_CODE_UNKNOWN"]);
+    const { keccak_256 } = await import("@noble/hashes/sha3.js");
+    const v = await run(receiptOf(w), { "31337": reader }, { trustedCodeHashes: [toHex(keccak_256(fromHex(other)))] });
+    expect(v.verified).toBe(true);
+    expect(v.warnings.map((x) => x.code)).toContain("CODE_TRUSTED_BY_USER");
+  });
+
+  it("reads the code at the head when the node keeps no history, and says so (CODE_CHECKED_AT_LATEST)", async () => {
+    const base = chainOf(w);
+    const reader: ChainReader = { ...base, getCode: async (a, at) => { if (at !== "latest") throw new AnchorError("STATE_UNAVAILABLE", "pruned"); return base.getCode(a, at); } };
+    const v = await run(receiptOf(w), { "31337": reader });
+    expect(v.verified).toBe(true);
+    expect(v.witnesses[0]?.codeCheckedAt).toBe("latest");
+    expect(v.warnings.map((x) => x.code)).toContain("CODE_CHECKED_AT_LATEST");
+  });
+
+  it("is verified but NOT_FINAL below the policy, and final at it", async () => {
+    const a = w.anchors[0]!;
+    const shallow: ChainReader = { ...chainOf(w), getBlockNumber: async () => BigInt(a.blockNumber) };
+    const v = await run(receiptOf(w), { "31337": shallow });
+    expect(v.verified).toBe(true);
+    expect(v.warnings).toContainEqual(expect.objectContaining({ code: "NOT_FINAL", anchor: 0 }));
+    expect(v.witnesses[0]).toMatchObject({ confirmations: 1, final: false });
+    const deep: ChainReader = { ...chainOf(w), getBlockNumber: async () => BigInt(a.blockNumber + 1) };
+    expect((await run(receiptOf(w), { "31337": deep })).warnings.map((x) => x.code)).not.toContain("NOT_FINAL");
+  });
+
+  it("refuses a block that is not the canonical one at its number (BLOCK_NOT_CANONICAL)", async () => {
+    const base = chainOf(w);
+    const reader: ChainReader = { ...base, getBlock: async (t) => { const b = await base.getBlock(t); return b && { ...b, hash: hexOf("fork") }; } };
+    expect(failedCodes(await run(receiptOf(w), { "31337": reader }))).toEqual(["BLOCK_NOT_CANONICAL"]);
+  });
+
+  it("refuses a reverted anchoring transaction (TX_FAILED)", async () => {
+    const base = chainOf(w);
+    const reader: ChainReader = { ...base, getTransactionReceipt: async (h) => { const r = await base.getTransactionReceipt(h); return r && { ...r, status: 0 }; } };
+    expect(failedCodes(await run(receiptOf(w), { "31337": reader }))).toEqual(["TX_FAILED"]);
+  });
+
+  it("refuses views that disagree with the chain (CONTRACT_VIEW_MISMATCH)", async () => {
+    const reader: ChainReader = { ...chainOf(w), getAnchor: async () => ({ timestamp: 1n, blockNumber: 1n, treeSize: 1n }) };
+    expect(failedCodes(await run(receiptOf(w), { "31337": reader }))).toEqual(["CONTRACT_VIEW_MISMATCH"]);
+  });
+
+  it("stops at its RPC budget (RPC_BUDGET_EXCEEDED) and at 16 anchors (TOO_MANY_ANCHORS)", async () => {
+    expect(failedCodes(await run(receiptOf(w), w.chains, { rpcBudget: 3 }))).toEqual(["RPC_BUDGET_EXCEEDED"]);
+    const r = receiptOf(w);
+    (r as { anchors: unknown[] }).anchors = Array.from({ length: 17 }, () => r.anchors[0]);
+    const v = await run(r, w.chains);
+    expect(v.checks).toEqual([expect.objectContaining({ id: "schema", status: "failed", code: "TOO_MANY_ANCHORS" })]);
+  });
+
+  it("names its chain from the registry, shows the receipt's labels as asserted, and fails a development chain called otherwise (CHAIN_RELABELLED)", async () => {
+    const r = receiptOf(w);
+    Object.assign(anchor(r, 0), { chainName: "Ethereum", development: false });
+    const v = await run(r, w.chains);
+    expect(failedCodes(v)).toEqual(["CHAIN_RELABELLED"]);
+    expect(v.checks.find((c) => c.id === "anchors[0].asserted")).toMatchObject({ status: "not-checked", detail: expect.stringMatching(/^asserted by the receipt, not checked: chainName "Ethereum", development false/) });
+    expect(v.checks.find((c) => c.id === "anchors[0].chain")?.title).toBe("Root is anchored on anvil / Hardhat (development chain) (chain 31337)");
+    expect(v.warnings.map((x) => x.code)).toContain("DEVELOPMENT_CHAIN");
   });
 });
