@@ -15,7 +15,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { AnchorError, InputError, PriorProofError, ProofError } from "./errors.ts";
-import { type ChainReader, type ChainTransactionReceipt, DEFAULT_RPC_TIMEOUT_MS } from "./anchor.ts";
+import { cachedChainReader, type ChainReader, type ChainTransactionReceipt, DEFAULT_RPC_TIMEOUT_MS } from "./anchor.ts";
 import { ANCHORED_EVENT_TOPIC, verifyEvmInclusion } from "./evm-inclusion.ts";
 import { claimSha256, encodeLeaf } from "./leaf.ts";
 import { hashLeaf, verifyInclusion } from "./merkle.ts";
@@ -529,12 +529,24 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
   const trusted = new Set([...(options.trustedCodeHashes ?? [])].map((h) => h.toLowerCase()));
   const deployments = options.deployments ?? [];
   const checkpoints = [...(options.checkpoints ?? [])].map((c) => ({ chainId: c.chainId, number: BigInt(c.number), hash: c.hash.toLowerCase() }));
-  const evmInclusion = options.evmInclusion ?? (verifyEvmInclusion as unknown as EvmInclusionVerifier);
+  const evmInclusion: EvmInclusionVerifier = options.evmInclusion ?? verifyEvmInclusion;
   const budget = { left: options.rpcBudget ?? VERIFY_LIMITS.rpcBudget };
   const timeoutMs = options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
   const witnesses: Witness[] = [];
   const remaining: OutsideFact[] = [];
   const serviceTimes = [receipt.service.receivedAt];
+
+  // One bounded reader per chain for this verification: calls share the budget and each times out;
+  // answers that cannot change are reused, so anchors repeating one root cost no more calls.
+  const bounded = new Map<number, ChainReader>();
+  const boundedFor = (chainId: number, reader: ChainReader): ChainReader => {
+    let r = bounded.get(chainId);
+    if (!r) {
+      r = cachedChainReader(boundedReader(reader, budget, timeoutMs));
+      bounded.set(chainId, r);
+    }
+    return r;
+  };
 
   for (const [i, anchor] of receipt.anchors.entries()) {
     const at = `anchors[${i}]`;
@@ -587,7 +599,7 @@ export async function verifyReceipt(doc: unknown, options: VerifyOptions = {}): 
           continue;
         }
         try {
-          const f = await verifyEvmAnchorOnChain(anchor, leafHash, boundedReader(reader, budget, timeoutMs), {
+          const f = await verifyEvmAnchorOnChain(anchor, leafHash, boundedFor(anchor.chainId, reader), {
             chain: info, trustedCodeHashes: trusted, contractView: options.contractView ?? true, ...(options.minConfirmations !== undefined ? { minConfirmations: options.minConfirmations } : {}),
           });
           const operator = findOperatorDeployment(deployments, anchor.chainId, anchor.contract);

@@ -325,6 +325,18 @@ describe("receipts edited field by field", () => {
     }, 60_000);
   }
 
+  it("verifies 16 copies of one anchor (the maximum) on POST /v1/verify within its RPC budget, in well under 2 s", async () => {
+    const r = clone(genuine) as Receipt;
+    (r as unknown as { anchors: unknown[] }).anchors = Array.from({ length: 16 }, () => r.anchors[0]);
+    const t0 = performance.now();
+    const http = await postVerify(r, genuineFile);
+    const ms = performance.now() - t0;
+    expect(http.body.verified, JSON.stringify(failedCodes(http.body as Verdict))).toBe(true);
+    expect(http.body.witnesses).toHaveLength(16);
+    expect(ms).toBeLessThan(2_000);
+    console.log(`POST /v1/verify, 16 anchors of one root: ${ms.toFixed(0)} ms`);
+  });
+
   it("refuses duplicate member names (last-wins titles) with DUPLICATE_KEY: SDK parser, CLI exit 2, POST /v1/verify 400", async () => {
     const text = JSON.stringify(genuine).replace('"version":"priorproof-receipt/1"', '"version":"priorproof-receipt/1","id":"01SHOWN","id":"01VERIFIED"');
     expect(() => parseStrictJson(text)).toThrow(/duplicate member "id"/);
