@@ -443,3 +443,13 @@ describe("verifyOnServer, lookupDigest, getCertificate, getContent", () => {
     expect(await new Response(stream).text()).toBe("stored bytes");
   });
 });
+
+describe("strict answers", () => {
+  it("refuses a service answer with a member name twice (a receipt whose reader and verifier would see two ids)", async () => {
+    handler = async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"version":"priorproof-receipt/1","id":"01SHOWN","id":"01VERIFIED"}');
+    };
+    await expect(createClient({ baseUrl: base }).getReceipt("01SHOWN")).rejects.toMatchObject({ code: "INVALID_RESPONSE", message: expect.stringMatching(/a member name twice/) });
+  });
+});
