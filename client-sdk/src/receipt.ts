@@ -8,9 +8,10 @@
  */
 import { fromHex, isHex32 } from "./bytes.ts";
 import { InputError } from "./errors.ts";
+import { parseStrictJson } from "./trust/ijson.ts";
+import { parseUtcTime } from "./trust/time.ts";
 import type { EvmInclusion } from "./evm-inclusion.ts";
 import { ASSET_KINDS, type Claim, LEAF_ENCODING, LEAF_ENCODING_V2 } from "./leaf.ts";
-import { parseUtcTime } from "./trust/time.ts";
 
 export const RECEIPT_VERSION = "priorproof-receipt/1";
 export const RECEIPT_VERSION_2 = "priorproof-receipt/2";
@@ -150,7 +151,6 @@ export const MAX_CMS_SIGNATURE_BASE64 = 131_072;
 
 type Problems = string[];
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 function obj(v: unknown): v is Record<string, unknown> {
@@ -174,8 +174,24 @@ function uint(p: Problems, o: Record<string, unknown>, key: string, at: string, 
 function iso(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false): void {
   const v = o[key];
   if (v === undefined && optional) return;
-  if (typeof v !== "string" || !ISO.test(v) || Number.isNaN(Date.parse(v))) p.push(`${at}.${key}: expected a UTC ISO-8601 time`);
+  if (typeof v !== "string") {
+    p.push(`${at}.${key}: expected a UTC ISO-8601 time`);
+    return;
+  }
+  // Strict RFC 3339: `2026-11-31T00:00:05Z` is an impossible date, not 1 December.
+  try {
+    parseUtcTime(v);
+  } catch {
+    p.push(`${at}.${key}: expected a UTC ISO-8601 time (a real date)`);
+  }
 }
+/** Version 1 is closed: a member its schema does not name is an error, never ignored. */
+function known(p: Problems, o: Record<string, unknown>, at: string, keys: readonly string[]): void {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) p.push(`${at}.${k}: unknown field`);
+}
+const MAX_CHAIN_ID = 2 ** 53 - 1;
+/** Anchors per receipt (docs/receipt.schema.json `maxItems`): a bound on a verifier's work. */
+export const MAX_ANCHORS = 16;
 function bool(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false): void {
   const v = o[key];
   if (v === undefined && optional) return;
@@ -237,7 +253,13 @@ function checkProof(p: Problems, v: unknown, at: string): void {
   uint(p, v, "index", at);
   if (!Array.isArray(v.path) || v.path.length > 64) p.push(`${at}.path: expected an array of at most 64 nodes`);
   else v.path.forEach((n, i) => isHex32(n) || p.push(`${at}.path[${i}]: expected 32 bytes of lower-case 0x hex`));
+  known(p, v, at, ["root", "treeSize", "index", "path"]);
 }
+
+const EVM_ANCHOR_FIELDS = [
+  "type", "proof", "chainId", "chainName", "development", "contract", "deployTxHash", "deployBlock", "txHash",
+  "blockNumber", "blockHash", "blockTime", "confirmations", "requiredConfirmations", "explorerUrl", "inclusion",
+] as const;
 
 function checkAnchor(p: Problems, a: unknown, at: string): void {
   if (!obj(a)) {
@@ -247,6 +269,7 @@ function checkAnchor(p: Problems, a: unknown, at: string): void {
   checkProof(p, a.proof, `${at}.proof`);
   if (a.type === "evm") {
     uint(p, a, "chainId", at, false, 1);
+    if (typeof a.chainId === "number" && a.chainId > MAX_CHAIN_ID) p.push(`${at}.chainId: out of range`);
     str(p, a, "chainName", at);
     bool(p, a, "development", at);
     if (typeof a.contract !== "string" || !ADDRESS.test(a.contract)) p.push(`${at}.contract: expected a 20-byte 0x address`);
@@ -260,6 +283,7 @@ function checkAnchor(p: Problems, a: unknown, at: string): void {
     uint(p, a, "requiredConfirmations", at);
     str(p, a, "explorerUrl", at, true);
     if (a.inclusion !== undefined) checkInclusion(p, a.inclusion, `${at}.inclusion`);
+    known(p, a, at, EVM_ANCHOR_FIELDS);
   } else if (a.type === "rfc3161") {
     str(p, a, "tsaUrl", at, true);
     if (typeof a.token !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(a.token)) p.push(`${at}.token: expected base64`);
@@ -267,8 +291,12 @@ function checkAnchor(p: Problems, a: unknown, at: string): void {
     str(p, a, "serial", at);
     str(p, a, "policy", at);
     if (!obj(a.tsa)) p.push(`${at}.tsa: expected an object`);
-    else for (const k of ["subject", "issuer", "serial", "sha256Fingerprint"]) str(p, a.tsa, k, `${at}.tsa`);
+    else {
+      for (const k of ["subject", "issuer", "serial", "sha256Fingerprint"]) str(p, a.tsa, k, `${at}.tsa`);
+      known(p, a.tsa, `${at}.tsa`, ["subject", "issuer", "serial", "sha256Fingerprint"]);
+    }
     bool(p, a, "qualified", at);
+    known(p, a, at, ["type", "proof", "tsaUrl", "token", "genTime", "serial", "policy", "tsa", "qualified"]);
   } else {
     p.push(`${at}.type: expected "evm" or "rfc3161"`);
   }
@@ -323,6 +351,7 @@ export function receiptProblems(doc: unknown): string[] {
     str(p, s, "cid", "subject", true, 200);
     str(p, s, "cidProfile", "subject", true, 100);
     bool(p, s, "encrypted", "subject", true);
+    known(p, s, "subject", ["sha256", "sha3_256", "size", "name", "mediaType", "cid", "cidProfile", "encrypted"]);
   }
   if (doc.claim !== undefined) checkClaim(p, doc.claim);
   if (!obj(doc.leaf)) p.push("leaf: expected an object");
@@ -331,6 +360,7 @@ export function receiptProblems(doc: unknown): string[] {
     if (doc.leaf.claimSha256 !== null) hex32(p, doc.leaf, "claimSha256", "leaf");
     if (typeof doc.leaf.salt !== "string" || !/^0x[0-9a-f]{32}$/.test(doc.leaf.salt)) p.push("leaf.salt: expected 16 bytes of lower-case 0x hex");
     hex32(p, doc.leaf, "hash", "leaf");
+    known(p, doc.leaf, "leaf", ["encoding", "claimSha256", "salt", "hash"]);
   }
   if (!obj(doc.service)) p.push("service: expected an object");
   else {
@@ -339,10 +369,13 @@ export function receiptProblems(doc: unknown): string[] {
     iso(p, doc.service, "receivedAt", "service");
     str(p, doc.service, "requestId", "service", true, 200);
     str(p, doc.service, "software", "service", false, 200);
+    known(p, doc.service, "service", ["operator", "url", "receivedAt", "requestId", "software"]);
   }
   if (!Array.isArray(doc.anchors) || doc.anchors.length === 0) p.push("anchors: expected at least one anchor");
+  else if (doc.anchors.length > MAX_ANCHORS) p.push(`anchors: expected at most ${MAX_ANCHORS} anchors`);
   else doc.anchors.forEach((a, i) => checkAnchor(p, a, `anchors[${i}]`));
   iso(p, doc, "issuedAt", "receipt");
+  known(p, doc, "receipt", ["version", "id", "subject", "claim", "leaf", "service", "anchors", "issuedAt"]);
   return p;
 }
 
@@ -479,6 +512,18 @@ function receiptV2Problems(doc: Record<string, unknown>): string[] {
   });
   utc(p, doc, "issuedAt", "receipt");
   return [...new Set(p)];
+}
+
+/**
+ * Reads a receipt from its JSON text strictly (I-JSON: a duplicate member name is `DUPLICATE_KEY`, see
+ * trust/ijson.ts) and narrows it with {@link parseReceipt}. Every reader of receipt files should use it:
+ * `JSON.parse` keeps the last of two equal names, so a person and a verifier could read different titles.
+ *
+ * @example
+ * const receipt = parseReceiptJson(await readFile("receipt.json", "utf8"));
+ */
+export function parseReceiptJson(text: string): Receipt {
+  return parseReceipt(parseStrictJson(text));
 }
 
 /** The proof of a receipt anchor in the Merkle module's terms. */

@@ -13,8 +13,8 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  ANCHORED_EVENT_TOPIC, EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, EVM_INCLUSION_LIMITS, EvmInclusionError, KNOWN_ANCHOR_CODE_HASHES, MerkleTree, decodeBlockHeader,
-  fromHex, getLeafHash, isKnownAnchorCode, toHex, verifyEvmInclusion, verifyReceipt,
+  ANCHORED_EVENT_TOPIC, EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, EVM_INCLUSION_LIMITS, EvmInclusionError, KNOWN_ANCHOR_BUILDS, KNOWN_ANCHOR_CODE_HASHES, MerkleTree,
+  decodeBlockHeader, fromHex, getLeafHash, isKnownAnchorCode, timeBound, toHex, verifyEvmInclusion, verifyReceipt,
   receiptProblems, type EvmAnchor, type EvmInclusion, type EvmInclusionClaim, type EvmInclusionV2, type Hex, type Receipt,
 } from "../../client-sdk/src/index.ts";
 import {
@@ -713,22 +713,41 @@ describe("verifyReceipt", () => {
       expect(v.verified).toBe(false);
       expect(v.remaining).toEqual([
         expect.objectContaining({ scope: "block-hash", blockHash: anchor.blockHash, blockNumber: 99, rpc: { method: "eth_getBlockByNumber", params: ["0x63", false] }, explorerUrl: "https://sepolia.etherscan.io/block/99" }),
+        // evm-receipt-proof/1 carries no account proof: the contract's code is left too.
+        expect.objectContaining({ scope: "contract-code", rpc: { method: "eth_getCode", params: [CONTRACT, "0x63"] } }),
       ]);
     });
 
-    it("is verified, with nothing remaining, when the block hash is a pinned checkpoint", async () => {
+    it("with the block pinned by a checkpoint of its chain, leaves only the contract's code (proof/1 has no account proof)", async () => {
       const { receipt, digest, anchor } = await world();
-      const v = await verifyReceipt(receipt, { sha256: digest, checkpoints: [`0x${"00".repeat(32)}`, anchor.blockHash.toUpperCase().replace("0X", "0x")] });
+      const v = await verifyReceipt(receipt, { sha256: digest, checkpoints: [{ chainId: 11155111, number: 98, hash: `0x${"00".repeat(32)}` }, { chainId: 11155111, number: 99, hash: anchor.blockHash.toUpperCase().replace("0X", "0x") }] });
+      expect(v.verified).toBe(false);
+      expect(v.remaining).toEqual([expect.objectContaining({ scope: "contract-code" })]);
+      expect(v.checks.find((c) => c.id === "anchors[0].chain")).toMatchObject({ status: "not-checked" });
+      expect(v.checks.find((c) => c.id === "anchors[0].chain")?.detail).toMatch(/contract identity is not checked offline/);
+    });
+
+    it("is verified with nothing remaining when the block is pinned and the offline verifier proves a released build's code", async () => {
+      const { receipt, digest, anchor } = await world();
+      const withCode = async (inc: unknown, a: EvmAnchor) => ({ ...(await verifyEvmInclusion(inc, a)), codeHash: KNOWN_ANCHOR_BUILDS[0]!.codeHash });
+      const v = await verifyReceipt(receipt, { sha256: digest, evmInclusion: withCode, checkpoints: [{ chainId: 11155111, number: 99, hash: anchor.blockHash }] });
       expect(v.verified).toBe(true);
       expect(v.remaining).toEqual([]);
-      expect(v.existedNoLaterThan).toBe(anchor.blockTime);
-      expect(v.checks.find((c) => c.id === "anchors[0].chain")).toMatchObject({ status: "passed" });
+      expect(v.existedNoLaterThan).toBe(timeBound(anchor.blockTime, 24, [receipt.service.receivedAt]));
+      expect(v.witnesses).toEqual([expect.objectContaining({ via: "offline-checkpoint", time: anchor.blockTime.replace(".000Z", "Z"), codeCheckedAt: "account-proof", deployment: "other" })]);
+    });
+
+    it("fails CHECKPOINT_CHAIN_MISMATCH when the block hash is pinned for another chain", async () => {
+      const { receipt, digest, anchor } = await world();
+      const v = await verifyReceipt(receipt, { sha256: digest, checkpoints: [{ chainId: 31337, number: 99, hash: anchor.blockHash }] });
+      expect(v.verified).toBe(false);
+      expect(v.checks.find((c) => c.id === "anchors[0].chain")).toMatchObject({ status: "failed", code: "CHECKPOINT_CHAIN_MISMATCH" });
     });
 
     it("is not verified by a checkpoint when the offline proof fails, and says why", async () => {
       const { receipt, digest, anchor } = await world();
       const bad = { ...receipt, anchors: [{ ...anchor, inclusion: { ...anchor.inclusion!, receipt: flipByte(anchor.inclusion!.receipt, 3, 1) } }] };
-      const v = await verifyReceipt(bad, { sha256: digest, checkpoints: [anchor.blockHash] });
+      const v = await verifyReceipt(bad, { sha256: digest, checkpoints: [{ chainId: 11155111, number: 99, hash: anchor.blockHash }] });
       expect(v.verified).toBe(false);
       expect(v.checks.find((c) => c.id === "anchors[0].inclusion")).toMatchObject({ status: "failed", code: "RECEIPT_MISMATCH" });
       expect(v.remaining).toEqual([expect.objectContaining({ scope: "anchor" })]);
@@ -737,7 +756,7 @@ describe("verifyReceipt", () => {
     it("is not verified by a checkpoint alone when the receipt carries no inclusion section", async () => {
       const { receipt, digest, anchor } = await world();
       const { inclusion: _, ...bare } = anchor;
-      const v = await verifyReceipt({ ...receipt, anchors: [bare] }, { sha256: digest, checkpoints: [anchor.blockHash] });
+      const v = await verifyReceipt({ ...receipt, anchors: [bare] }, { sha256: digest, checkpoints: [{ chainId: 11155111, number: 99, hash: anchor.blockHash }] });
       expect(v.verified).toBe(false);
       expect(v.checks.some((c) => c.id === "anchors[0].inclusion")).toBe(false);
       expect(v.remaining).toEqual([expect.objectContaining({ scope: "anchor" })]);
