@@ -399,19 +399,10 @@ export function parseReceipt(doc: unknown): Receipt {
 function unknownFields(p: Problems, o: Record<string, unknown>, allowed: readonly string[], at: string): void {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) p.push(`${at}${at ? "." : ""}${k}: unknown field`);
 }
-/** RFC 3339 UTC, strictly (no rolled-over dates). */
+/** RFC 3339 UTC, strictly (no rolled-over dates): the same rule and message as version 1. */
 function utc(p: Problems, o: Record<string, unknown>, key: string, at: string, optional = false): void {
-  const v = o[key];
-  if (v === undefined && optional) return;
-  let ok = typeof v === "string" && v.length <= 40;
-  if (ok) {
-    try {
-      parseUtcTime(v as string);
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok) p.push(`${at}.${key}: expected an RFC 3339 UTC time`);
+  if (typeof o[key] === "string" && (o[key] as string).length > 40) p.push(`${at}.${key}: expected a UTC ISO-8601 time`);
+  else iso(p, o, key, at, optional);
 }
 function hex32OrNull(p: Problems, o: Record<string, unknown>, key: string, at: string): void {
   if (!(key in o)) p.push(`${at}.${key}: expected 32 bytes of lower-case 0x hex or null`);
