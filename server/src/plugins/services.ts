@@ -2,7 +2,7 @@ import fp from "fastify-plugin";
 import { createInclusionCapture } from "../chain/inclusion.ts";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
-import { createEventBus, type EventBus } from "../services/events.ts";
+import { createEventHub, type EventHub } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
@@ -16,7 +16,8 @@ import { readFileSync } from "node:fs";
 
 declare module "fastify" {
   interface FastifyInstance {
-    events: EventBus;
+    /** The tenants' event outboxes, followed by GET /v1/events (and read by the webhook worker). */
+    events: EventHub;
     ingest: Ingest;
     batcher: Batcher;
     anchorers: Map<number, Anchorer>;
@@ -47,7 +48,7 @@ export default fp(
   async (app) => {
     const { config, store, ipfs } = app;
     const chainIds = [...app.chains.keys()];
-    const events = createEventBus();
+    const events = createEventHub({ store, retentionMs: config.events.retentionMs });
     const leases = new Map<string, Lease>();
     const { pinningService, cluster, origins } = config.replication;
     const replicators: Replicator[] = [
@@ -91,7 +92,7 @@ export default fp(
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
       const chainId = chain.config.chainId;
-      anchorers.set(chainId, createAnchorer({ store, chain, events, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      anchorers.set(chainId, createAnchorer({ store, chain, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -141,6 +142,7 @@ export default fp(
       await pinner.stop();
       // Released last, after this process's writes stopped: another process takes over at once.
       for (const l of leases.values()) await l.stop();
+      events.close();
     });
   },
   { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },
