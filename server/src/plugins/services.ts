@@ -11,6 +11,7 @@ import { createPinner, type Pinner } from "../services/pinner.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
+import { createWebhookWorker, type WebhookWorker } from "../services/webhooks.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
 
@@ -30,6 +31,8 @@ declare module "fastify" {
     timestamper: Timestamper | undefined;
     /** Replication of stored content to remote pinners; undefined when none is configured. */
     replication: ReplicationWorker | undefined;
+    /** Delivers webhooks from the outbox (the holder of the `webhooks` lease) and prunes the outbox. */
+    webhooks: WebhookWorker;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
   }
@@ -57,7 +60,7 @@ export default fp(
     ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
     if (config.workers) {
-      const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
+      const names = [...chainIds.map(anchorerLease), "webhooks", ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
       for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
     }
     const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
@@ -113,7 +116,27 @@ export default fp(
         })
       : undefined;
 
+    let lastPrune = 0;
+    const webhooks = createWebhookWorker({
+      store,
+      allowPrivate: config.events.webhookAllowPrivate,
+      timeoutMs: config.events.webhookTimeoutMs,
+      retryForMs: config.events.webhookRetryForMs,
+      backoffMs: config.events.webhookBackoffMs,
+      intervalMs: config.events.webhookIntervalMs,
+      log: app.log,
+      // Outbox retention: the webhooks leader prunes every ten minutes.
+      onRound: async () => {
+        if (Date.now() - lastPrune < 600_000) return;
+        lastPrune = Date.now();
+        const pruned = await events.prune();
+        if (pruned > 0) app.log.info({ pruned }, "events outbox pruned");
+      },
+      ...(config.workers ? { fence: () => leases.get("webhooks")?.fence() } : {}),
+    });
+
     app.decorate("events", events);
+    app.decorate("webhooks", webhooks);
     app.decorate("replication", replication);
     app.decorate("timestamper", timestamper);
     app.decorate("tsaTrustAnchors", tsaTrustAnchors);
@@ -131,6 +154,7 @@ export default fp(
         for (const a of anchorers.values()) a.start();
         timestamper?.start();
         replication?.start();
+        webhooks.start();
         pinner.start();
       });
     }
@@ -139,6 +163,7 @@ export default fp(
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();
       await replication?.stop();
+      await webhooks.stop();
       await pinner.stop();
       // Released last, after this process's writes stopped: another process takes over at once.
       for (const l of leases.values()) await l.stop();
