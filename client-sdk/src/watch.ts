@@ -5,12 +5,13 @@
  *
  * Everything it has to do is on disk, under `DIR/.priorproof/`, before it is done:
  * - `state.json` — the last version seen of each file (size, mtime, SHA-256, entry id);
- * - `queue/<job>.json` — one file per version still to stamp or whose receipt is not saved yet. A job
- *   is written (and synced) before its state changes, before it is sent, and it records its entry id as
- *   soon as the service acknowledged it. On start, jobs are folded back into the state, and a job that
- *   was being sent when the agent stopped is looked up on the service (same digest, same title, same
- *   previous version) before it is sent again, so an agent killed at any instant stamps each version
- *   exactly once. Every request carries an `Idempotency-Key` (the job's batch key) as well.
+ * - `queue.jsonl` — the journal of the versions still to stamp or whose receipt is not saved yet: a
+ *   version is journaled (and synced) before the state changes, before it is sent, and its entry id as
+ *   soon as the service acknowledged it (one write and one fsync per step of a round, however many
+ *   files). On start the journal is replayed over the state, and a version that was being sent when the
+ *   agent stopped is looked up on the service (same digest, same title, same previous version) before it
+ *   is sent again, so an agent killed at any instant stamps each version exactly once. Every request
+ *   carries an `Idempotency-Key` (its batch key, kept in the journal) as well.
  * - `receipts/<path>/<sha256 prefix>.receipt.json` — the receipts, mirroring the tree.
  *
  * A file is stable when its size and modification time stayed the same for `settleMs` (a file being
@@ -20,7 +21,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type FSWatcher, openAsBlob, watch as fsWatch } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, rename } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { createClient, type Entry, type PriorProofClient } from "./client.ts";
@@ -29,7 +30,7 @@ import { sha256File } from "./hash-node.ts";
 import type { AssetKind, Claim } from "./leaf.ts";
 
 /** Always ignored: the agent's own folder, and temporaries of common editors and systems. */
-export const WATCH_DEFAULT_IGNORES = [".priorproof/", ".git/", ".DS_Store", "Thumbs.db", "desktop.ini", "*.tmp", "*.swp", "~$*", ".~lock.*#", "*.crdownload", "*.part"];
+export const WATCH_DEFAULT_IGNORES = [".priorproof/", ".priorproofignore", ".git/", ".DS_Store", "Thumbs.db", "desktop.ini", "*.tmp", "*.swp", "~$*", ".~lock.*#", "*.crdownload", "*.part"];
 
 /**
  * Options of {@link watch}.
@@ -99,6 +100,32 @@ interface Job {
   stampedSha256?: string;
 }
 
+/** One line of the queue journal (`.priorproof/queue.jsonl`). */
+type JournalRecord =
+  | { readonly op: "job"; readonly job: Job }
+  | { readonly op: "sent"; readonly ids: readonly string[]; readonly batchKey: string; readonly sentAt: string }
+  | { readonly op: "stamped"; readonly id: string; readonly entryId: string; readonly sha256: string }
+  | { readonly op: "done"; readonly ids: readonly string[] };
+
+function applyRecord(jobs: Map<string, Job>, r: JournalRecord): void {
+  if (r.op === "job") jobs.set(r.job.id, { ...r.job });
+  else if (r.op === "sent") {
+    for (const id of r.ids) {
+      const j = jobs.get(id);
+      if (j) {
+        j.batchKey = r.batchKey;
+        j.sentAt = r.sentAt;
+      }
+    }
+  } else if (r.op === "stamped") {
+    const j = jobs.get(r.id);
+    if (j) {
+      j.entryId = r.entryId;
+      j.stampedSha256 = r.sha256;
+    }
+  } else for (const id of r.ids) jobs.delete(id);
+}
+
 const STATE_VERSION = "priorproof-watch-state/1";
 
 /** Writes a file atomically: temporary file, fsync, rename. */
@@ -139,7 +166,7 @@ export function watch(dir: string, options: WatchOptions): AsyncIterable<WatchRe
 async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<WatchResult> {
   const root = dir;
   const home = join(root, ".priorproof");
-  const queueDir = join(home, "queue");
+  const journalPath = join(home, "queue.jsonl");
   const statePath = join(home, "state.json");
   const settleMs = options.settleMs ?? 2_000;
   const scanMs = options.scanMs ?? 1_000;
@@ -152,7 +179,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
     throw new InputError("FILE_UNREADABLE", `cannot read ${root}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   });
   if (!rootStat.isDirectory()) throw new InputError("NOT_A_DIRECTORY", `not a directory: ${root}`);
-  await mkdir(queueDir, { recursive: true });
+  await mkdir(home, { recursive: true });
 
   /** A client whose requests carry `Idempotency-Key: key` (the service ignores headers it does not know). */
   const clientWithKey = (key: string): PriorProofClient => {
@@ -167,7 +194,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
   };
   const client = options.client ?? createClient({ baseUrl: options.baseUrl!, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
 
-  // State: the state file, then every job on disk folded over it (a job may be newer than the state).
+  // State: the state file, then the journal of jobs replayed over it (a job may be newer than the state).
   const files = new Map<string, FileState>();
   try {
     const raw = JSON.parse(await readFile(statePath, "utf8")) as { version?: string; files?: Record<string, FileState> };
@@ -176,13 +203,20 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new InputError("STATE_UNREADABLE", `cannot read ${statePath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const jobs = new Map<string, Job>();
-  for (const name of (await readdir(queueDir)).filter((n) => n.endsWith(".json")).sort()) {
+  let journalText = "";
+  try {
+    journalText = await readFile(journalPath, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new InputError("STATE_UNREADABLE", `cannot read ${journalPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  for (const line of journalText.split("\n")) {
+    let rec: JournalRecord;
     try {
-      const job = JSON.parse(await readFile(join(queueDir, name), "utf8")) as Job;
-      jobs.set(job.id, job);
+      rec = JSON.parse(line) as JournalRecord;
     } catch {
-      await rm(join(queueDir, name), { force: true }); // a job file cut short by a crash: its version is seen again by the scan
+      continue; // the last line, cut short by a crash: its version is seen again by the scan
     }
+    applyRecord(jobs, rec);
   }
   for (const job of [...jobs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
     const known = files.get(job.path);
@@ -190,14 +224,35 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
       files.set(job.path, { size: job.size, mtimeMs: job.mtimeMs, sha256: job.sha256, entryId: job.entryId ?? known?.entryId ?? null });
     }
   }
-  let stateDirty = false;
+  let stateDirty = true;
   const saveState = async () => {
     if (!stateDirty) return;
     stateDirty = false;
     await writeAtomic(statePath, JSON.stringify({ version: STATE_VERSION, files: Object.fromEntries(files) }));
   };
-  const saveJob = (job: Job) => writeAtomic(join(queueDir, `${job.createdAt.replace(/[:.]/g, "-")}-${job.id}.json`), JSON.stringify(job));
-  const dropJob = (job: Job) => rm(join(queueDir, `${job.createdAt.replace(/[:.]/g, "-")}-${job.id}.json`), { force: true });
+  // The journal is rewritten with the open jobs only (a torn last line goes with it), then appended to:
+  // one write and one fsync per step of a round, whatever the number of files.
+  let journalLines = 0;
+  const compact = async () => {
+    const pending = [...jobs.values()];
+    await writeAtomic(journalPath, pending.map((job) => JSON.stringify({ op: "job", job }) + "\n").join(""));
+    journalLines = pending.length;
+  };
+  await saveState();
+  await compact();
+  const journal = async (records: readonly JournalRecord[]) => {
+    if (records.length === 0) return;
+    const fh = await open(journalPath, "a", 0o600);
+    try {
+      await fh.write(records.map((r) => JSON.stringify(r) + "\n").join(""));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    for (const r of records) applyRecord(jobs, r);
+    journalLines += records.length;
+    if (jobs.size === 0 || journalLines > 50_000) await compact();
+  };
 
   // Ignore rules: defaults, then the folder's .priorproofignore (re-read when it changes).
   let rules: Ignore = ignore().add(WATCH_DEFAULT_IGNORES);
@@ -251,32 +306,41 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
   const seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
 
   const enqueueStable = async (stableOnly: Map<string, { size: number; mtimeMs: number }>) => {
-    for (const [rel, s] of stableOnly) {
-      if (signal?.aborted) return;
-      const known = files.get(rel);
-      if (known && known.size === s.size && known.mtimeMs === s.mtimeMs) continue;
-      let digest: string;
-      try {
-        digest = "0x" + Buffer.from((await sha256File(join(root, rel))).sha256).toString("hex");
-      } catch {
-        continue; // vanished or unreadable: seen again on the next scan if it comes back
+    const fresh: Job[] = [];
+    const list = [...stableOnly];
+    let next = 0;
+    // Hashed a few at a time; a thousand small files cost a thousand reads, not a thousand fsyncs.
+    const lane = async () => {
+      while (next < list.length && !signal?.aborted) {
+        const [rel, s] = list[next++]!;
+        const known = files.get(rel);
+        if (known && known.size === s.size && known.mtimeMs === s.mtimeMs) continue;
+        let digest: string;
+        try {
+          digest = "0x" + Buffer.from((await sha256File(join(root, rel))).sha256).toString("hex");
+        } catch {
+          continue; // vanished or unreadable: seen again on the next scan if it comes back
+        }
+        const after = await lstat(join(root, rel)).catch(() => undefined);
+        if (!after || after.size !== s.size || after.mtimeMs !== s.mtimeMs) {
+          seen.delete(rel); // written to while it was hashed: wait until it settles again
+          continue;
+        }
+        if (known && known.sha256 === digest) {
+          files.set(rel, { ...known, size: s.size, mtimeMs: s.mtimeMs }); // touched, not changed
+          stateDirty = true;
+          continue;
+        }
+        fresh.push({ id: randomUUID(), path: rel, sha256: digest, size: s.size, mtimeMs: s.mtimeMs, previous: known?.sha256 ?? null, createdAt: new Date().toISOString() });
       }
-      const after = await lstat(join(root, rel)).catch(() => undefined);
-      if (!after || after.size !== s.size || after.mtimeMs !== s.mtimeMs) {
-        seen.delete(rel); // written to while it was hashed: wait until it settles again
-        continue;
-      }
-      if (known && known.sha256 === digest) {
-        files.set(rel, { ...known, size: s.size, mtimeMs: s.mtimeMs }); // touched, not changed
-        stateDirty = true;
-        continue;
-      }
-      const job: Job = { id: randomUUID(), path: rel, sha256: digest, size: s.size, mtimeMs: s.mtimeMs, previous: known?.sha256 ?? null, createdAt: new Date().toISOString() };
-      await saveJob(job); // the job first: a crash before the state is saved is folded back on start
-      jobs.set(job.id, job);
-      files.set(rel, { size: s.size, mtimeMs: s.mtimeMs, sha256: digest, entryId: null });
+    };
+    await Promise.all(Array.from({ length: Math.min(4, list.length) }, lane));
+    // The jobs first (synced): a crash before the state is saved is replayed on start.
+    await journal(fresh.map((job) => ({ op: "job", job })));
+    for (const job of fresh) {
+      files.set(job.path, { size: job.size, mtimeMs: job.mtimeMs, sha256: job.sha256, entryId: null });
       stateDirty = true;
-      emit({ type: "queued", path: rel, sha256: digest, previous: job.previous });
+      emit({ type: "queued", path: job.path, sha256: job.sha256, previous: job.previous });
     }
     await saveState();
   };
@@ -288,16 +352,17 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
     ...(job.previous ? { previous: job.previous } : {}),
   });
 
-  const recordStamped = async (job: Job, entry: Entry, recovered: boolean) => {
-    job.entryId = entry.id;
-    job.stampedSha256 = entry.sha256;
-    await saveJob(job);
-    const f = files.get(job.path);
-    if (f && f.sha256 === job.sha256) {
-      files.set(job.path, { ...f, entryId: entry.id });
-      stateDirty = true;
+  /** Journals the service's answers for these jobs (one fsync), then reports them. */
+  const recordStamped = async (stamped: readonly { job: Job; entry: Entry; recovered: boolean }[]) => {
+    await journal(stamped.map(({ job, entry }) => ({ op: "stamped", id: job.id, entryId: entry.id, sha256: entry.sha256 })));
+    for (const { job, entry, recovered } of stamped) {
+      const f = files.get(job.path);
+      if (f && f.sha256 === job.sha256) {
+        files.set(job.path, { ...f, entryId: entry.id });
+        stateDirty = true;
+      }
+      emit({ type: "stamped", path: job.path, sha256: job.sha256, entryId: entry.id, previous: job.previous, ...(recovered ? { recovered: true } : {}) });
     }
-    emit({ type: "stamped", path: job.path, sha256: job.sha256, entryId: entry.id, previous: job.previous, ...(recovered ? { recovered: true } : {}) });
   };
 
   /** A job that was being sent when the agent stopped: did the service record it? */
@@ -318,17 +383,19 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
   const send = async () => {
     const waiting = [...jobs.values()].filter((j) => !j.entryId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     // Interrupted sends first: look each up before sending it again.
+    const recovered: { job: Job; entry: Entry; recovered: boolean }[] = [];
     for (const job of waiting.filter((j) => j.sentAt)) {
+      if (signal?.aborted) return;
       const found = await recover(job);
-      if (found) await recordStamped(job, found, true);
+      if (found) recovered.push({ job, entry: found, recovered: true });
     }
-    const unsent = waiting.filter((j) => !j.entryId);
+    await recordStamped(recovered);
+    const unsent = waiting.filter((j) => !jobs.get(j.id)?.entryId);
     if (options.upload) {
       for (const job of unsent) {
         if (signal?.aborted) return;
-        job.batchKey ??= randomUUID();
-        job.sentAt = new Date().toISOString();
-        await saveJob(job);
+        const key = job.batchKey ?? randomUUID();
+        await journal([{ op: "sent", ids: [job.id], batchKey: key, sentAt: new Date().toISOString() }]);
         let data: Blob;
         try {
           data = await openAsBlob(join(root, job.path));
@@ -336,89 +403,101 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
           await fail(job, new InputError("FILE_UNREADABLE", `cannot read ${job.path}: ${e instanceof Error ? e.message : String(e)}`));
           continue;
         }
-        const [entry] = await clientWithKey(job.batchKey).submitFiles([{ name: job.path.split("/").pop()!, data }], { claim: claimOf(job), ...(signal ? { signal } : {}) });
-        await recordStamped(job, entry!, false);
-      }
-    } else {
-      // Jobs interrupted in one batch are sent again together, in the same order, with the same key.
-      const groups = new Map<string, Job[]>();
-      const fresh: Job[] = [];
-      for (const j of unsent) {
-        if (j.batchKey) {
-          const g = groups.get(j.batchKey);
-          if (g) g.push(j);
-          else groups.set(j.batchKey, [j]);
-        } else fresh.push(j);
-      }
-      for (let i = 0; i < fresh.length; i += batchSize) {
-        const key = randomUUID();
-        const batch = fresh.slice(i, i + batchSize);
-        const sentAt = new Date().toISOString();
-        for (const j of batch) {
-          j.batchKey = key;
-          j.sentAt = sentAt;
-        }
-        await Promise.all(batch.map(saveJob));
-        groups.set(key, batch);
-      }
-      for (const [key, batch] of groups) {
-        if (signal?.aborted) return;
-        let entries: Entry[];
         try {
-          entries = await clientWithKey(key).submitStamps(batch.map((j) => ({ sha256: j.sha256, claim: claimOf(j) })), signal ? { signal } : {});
+          const [entry] = await clientWithKey(key).submitFiles([{ name: job.path.split("/").pop()!, data }], { claim: claimOf(job), ...(signal ? { signal } : {}) });
+          await recordStamped([{ job, entry: entry!, recovered: false }]);
         } catch (e) {
-          if (retryable(e) || batch.length === 1) {
-            if (!retryable(e)) await fail(batch[0]!, e);
-            else throw e;
-            continue;
-          }
-          // The batch was refused: send each alone so that one bad item fails alone.
-          for (const j of batch) {
-            try {
-              const [entry] = await clientWithKey(randomUUID()).submitStamps([{ sha256: j.sha256, claim: claimOf(j) }], signal ? { signal } : {});
-              await recordStamped(j, entry!, false);
-            } catch (e2) {
-              if (retryable(e2)) throw e2;
-              await fail(j, e2);
-            }
-          }
+          if (retryable(e)) throw e;
+          await fail(job, e);
+        }
+      }
+      return;
+    }
+    // Jobs interrupted in one batch are sent again together, in the same order, with the same key.
+    const groups = new Map<string, Job[]>();
+    const fresh: Job[] = [];
+    for (const j of unsent) {
+      if (j.batchKey) {
+        const g = groups.get(j.batchKey);
+        if (g) g.push(j);
+        else groups.set(j.batchKey, [j]);
+      } else fresh.push(j);
+    }
+    const sentAt = new Date().toISOString();
+    const marks: JournalRecord[] = [];
+    for (let i = 0; i < fresh.length; i += batchSize) {
+      const key = randomUUID();
+      const batch = fresh.slice(i, i + batchSize);
+      marks.push({ op: "sent", ids: batch.map((j) => j.id), batchKey: key, sentAt });
+      groups.set(key, batch);
+    }
+    await journal(marks);
+    for (const [key, batch] of groups) {
+      if (signal?.aborted) return;
+      let entries: Entry[];
+      try {
+        entries = await clientWithKey(key).submitStamps(batch.map((j) => ({ sha256: j.sha256, claim: claimOf(j) })), signal ? { signal } : {});
+      } catch (e) {
+        if (retryable(e)) throw e;
+        if (batch.length === 1) {
+          await fail(batch[0]!, e);
           continue;
         }
-        for (let k = 0; k < batch.length; k++) await recordStamped(batch[k]!, entries[k]!, false);
+        // The batch was refused: send each alone so that one bad item fails alone.
+        for (const j of batch) {
+          try {
+            const [entry] = await clientWithKey(randomUUID()).submitStamps([{ sha256: j.sha256, claim: claimOf(j) }], signal ? { signal } : {});
+            await recordStamped([{ job: j, entry: entry!, recovered: false }]);
+          } catch (e2) {
+            if (retryable(e2)) throw e2;
+            await fail(j, e2);
+          }
+        }
+        continue;
       }
+      await recordStamped(batch.map((job, k) => ({ job, entry: entries[k]!, recovered: false })));
     }
     await saveState();
   };
 
   const fail = async (job: Job, e: unknown) => {
     const err = e instanceof PriorProofError ? e : new PriorProofError("UNEXPECTED", String(e));
-    jobs.delete(job.id);
     await writeAtomic(join(home, "failed", `${job.id}.json`), JSON.stringify({ ...job, error: { code: err.code, message: err.message } }));
-    await dropJob(job);
+    await journal([{ op: "done", ids: [job.id] }]);
     emit({ type: "failed", path: job.path, sha256: job.sha256, code: err.code, message: err.message });
   };
 
-  /** Saves the receipts that are ready; resolves how many are still awaited. */
+  /** Saves the receipts that are ready (a few requests at a time); resolves how many are still awaited. */
   const fetchReceipts = async (): Promise<number> => {
+    const list = [...jobs.values()].filter((j) => j.entryId);
     let waiting = 0;
-    for (const job of [...jobs.values()].filter((j) => j.entryId)) {
-      if (signal?.aborted) break;
-      let receipt: unknown;
-      try {
-        receipt = await client.getReceipt(job.entryId!, signal ? { signal } : {});
-      } catch (e) {
-        if (e instanceof ServiceError && e.code === "RECEIPT_PENDING") {
-          waiting++;
-          continue;
+    let next = 0;
+    const saved: { job: Job; receiptPath: string }[] = [];
+    const lane = async () => {
+      while (next < list.length && !signal?.aborted) {
+        const job = list[next++]!;
+        let receipt: unknown;
+        try {
+          receipt = await client.getReceipt(job.entryId!, signal ? { signal } : {});
+        } catch (e) {
+          if (e instanceof ServiceError && e.code === "RECEIPT_PENDING") {
+            waiting++;
+            continue;
+          }
+          throw e;
         }
-        throw e;
+        const digest = (job.stampedSha256 ?? job.sha256).slice(2, 18);
+        const receiptPath = join(home, "receipts", ...job.path.split("/"), `${digest}.receipt.json`);
+        await writeAtomic(receiptPath, JSON.stringify(receipt, null, 2) + "\n");
+        saved.push({ job, receiptPath });
       }
-      const digest = (job.stampedSha256 ?? job.sha256).slice(2, 18);
-      const receiptPath = join(home, "receipts", ...job.path.split("/"), `${digest}.receipt.json`);
-      await writeAtomic(receiptPath, JSON.stringify(receipt, null, 2) + "\n");
-      jobs.delete(job.id);
-      await dropJob(job);
-      emit({ type: "receipt", path: job.path, sha256: job.sha256, entryId: job.entryId!, receiptPath });
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(8, list.length) }, lane));
+    } finally {
+      // Receipts written are on disk (synced): their jobs are done, even if another request failed.
+      await journal([{ op: "done", ids: saved.map((s) => s.job.id) }].filter((r) => r.ids.length > 0) as JournalRecord[]);
+      for (const { job, receiptPath } of saved) emit({ type: "receipt", path: job.path, sha256: job.sha256, entryId: job.entryId!, receiptPath });
     }
     return waiting;
   };
