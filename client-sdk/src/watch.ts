@@ -21,8 +21,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { type FSWatcher, openAsBlob, watch as fsWatch } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, rename } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { lstat, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { createClient, type Entry, type PriorProofClient } from "./client.ts";
 import { InputError, PriorProofError, ServiceError } from "./errors.ts";
@@ -144,6 +145,53 @@ async function writeAtomic(path: string, data: string): Promise<void> {
 
 const toPosix = (p: string) => p.split(sep).join("/");
 
+/** How long another machine's agent counts as alive after its last heartbeat (it beats every 5 s). */
+const LOCK_STALE_MS = 30_000;
+/** Lock files held by agents of this process. */
+const heldLocks = new Set<string>();
+
+/**
+ * One agent per folder (a studio may point several machines at one shared drive): `agent.lock` names
+ * the host and process and is touched every 5 s. A lock of a dead process on this host, or one not
+ * touched for 30 s, is taken over; otherwise the folder is refused with `WATCH_LOCKED`.
+ */
+async function takeLock(path: string): Promise<{ release(): Promise<void> }> {
+  const me = { host: hostname(), pid: process.pid };
+  if (heldLocks.has(path)) throw new InputError("WATCH_LOCKED", `another agent of this process watches this folder (${path})`);
+  try {
+    const held = JSON.parse(await readFile(path, "utf8")) as { host?: string; pid?: number; beatAt?: number };
+    const alive = held.host === me.host
+      ? held.pid !== me.pid && isAlive(held.pid ?? 0)
+      : Date.now() - (held.beatAt ?? 0) < LOCK_STALE_MS;
+    if (alive) throw new InputError("WATCH_LOCKED", `another agent watches this folder (${held.host} pid ${held.pid}); stop it first`);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    // no lock, or an unreadable one: take it
+  }
+  const beat = () => writeAtomic(path, JSON.stringify({ ...me, beatAt: Date.now() }));
+  heldLocks.add(path);
+  await beat();
+  const timer = setInterval(() => void beat().catch(() => undefined), 5_000);
+  timer.unref();
+  return {
+    async release() {
+      clearInterval(timer);
+      heldLocks.delete(path);
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 function retryable(e: unknown): boolean {
   if (!(e instanceof ServiceError)) return !(e instanceof InputError);
   if (e.status === undefined) return true; // network error, aborted connection
@@ -164,7 +212,7 @@ export function watch(dir: string, options: WatchOptions): AsyncIterable<WatchRe
 }
 
 async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<WatchResult> {
-  const root = dir;
+  const root = resolve(dir);
   const home = join(root, ".priorproof");
   const journalPath = join(home, "queue.jsonl");
   const statePath = join(home, "state.json");
@@ -180,6 +228,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
   });
   if (!rootStat.isDirectory()) throw new InputError("NOT_A_DIRECTORY", `not a directory: ${root}`);
   await mkdir(home, { recursive: true });
+  const lock = await takeLock(join(home, "agent.lock"));
 
   /** A client whose requests carry `Idempotency-Key: key` (the service ignores headers it does not know). */
   const clientWithKey = (key: string): PriorProofClient => {
@@ -616,5 +665,6 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
     watcher?.close();
     await running.catch(() => undefined);
     await saveState().catch(() => undefined);
+    await lock.release();
   }
 }

@@ -99,4 +99,19 @@ describe("watch() after a restart", () => {
     expect(next.filter((r) => r.type === "stamped").map((r) => r.type === "stamped" && r.path)).toEqual(["draft.psd"]);
     expect(next.filter((r) => r.type === "queued")).toEqual([]);
   });
+
+  it("refuses a second agent on the same folder while the first runs (WATCH_LOCKED), and lets one start after it stopped", async () => {
+    const dir = join(work, "locked");
+    mkdirSync(dir);
+    const controller = new AbortController();
+    const first = watch(dir, { baseUrl: base, apiKey: t.keys.acme!, settleMs: 100, signal: controller.signal })[Symbol.asyncIterator]();
+    expect((await first.next()).value).toMatchObject({ type: "idle" });
+    const second = watch(dir, { baseUrl: base, apiKey: t.keys.acme!, once: true })[Symbol.asyncIterator]();
+    await expect(second.next()).rejects.toMatchObject({ code: "WATCH_LOCKED" });
+    controller.abort();
+    while (!(await first.next()).done);
+    const third: WatchResult[] = [];
+    for await (const r of watch(dir, { baseUrl: base, apiKey: t.keys.acme!, once: true, settleMs: 100 })) third.push(r);
+    expect(third.at(-1)).toMatchObject({ type: "idle", queued: 0 });
+  });
 });
