@@ -66,6 +66,8 @@ export interface WatchOptions {
   readonly retryMs?: number;
   /** How often pending receipts are asked for (default 2,000 ms). */
   readonly receiptPollMs?: number;
+  /** A request unanswered this long counts as the service being down (default 60,000 ms; uploads: an hour). */
+  readonly requestTimeoutMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -221,7 +223,11 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
   const batchSize = Math.min(options.batchSize ?? 200, 1_000);
   const retryBase = options.retryMs ?? 1_000;
   const receiptPollMs = options.receiptPollMs ?? 2_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+  const uploadTimeoutMs = Math.max(requestTimeoutMs, 3_600_000);
   const signal = options.signal;
+  /** The caller's signal, or a timeout: a service that accepts the connection and never answers is an outage too. */
+  const bounded = (ms: number): AbortSignal => (signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms));
   if (!options.client && !options.baseUrl) throw new InputError("INVALID_ARGUMENT", "watch needs a service: baseUrl or client");
   const rootStat = await lstat(root).catch((e: unknown) => {
     throw new InputError("FILE_UNREADABLE", `cannot read ${root}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -419,7 +425,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
     const since = Date.parse(job.createdAt) - 5 * 60_000;
     let after: number | undefined;
     for (let page = 0; page < 20; page++) {
-      const res = await client.findEntries({ sha256: job.sha256, limit: 100, ...(after !== undefined ? { after } : {}) }, signal ? { signal } : {});
+      const res = await client.findEntries({ sha256: job.sha256, limit: 100, ...(after !== undefined ? { after } : {}) }, { signal: bounded(requestTimeoutMs) });
       const hit = res.entries.find((e) => e.claim?.title === job.path && (e.claim?.previous ?? null) === job.previous && Date.parse(e.receivedAt) >= since);
       if (hit) return hit;
       if (res.next === null) return undefined;
@@ -453,7 +459,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
           continue;
         }
         try {
-          const [entry] = await clientWithKey(key).submitFiles([{ name: job.path.split("/").pop()!, data }], { claim: claimOf(job), ...(signal ? { signal } : {}) });
+          const [entry] = await clientWithKey(key).submitFiles([{ name: job.path.split("/").pop()!, data }], { claim: claimOf(job), signal: bounded(uploadTimeoutMs) });
           await recordStamped([{ job, entry: entry!, recovered: false }]);
         } catch (e) {
           if (retryable(e)) throw e;
@@ -485,7 +491,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
       if (signal?.aborted) return;
       let entries: Entry[];
       try {
-        entries = await clientWithKey(key).submitStamps(batch.map((j) => ({ sha256: j.sha256, claim: claimOf(j) })), signal ? { signal } : {});
+        entries = await clientWithKey(key).submitStamps(batch.map((j) => ({ sha256: j.sha256, claim: claimOf(j) })), { signal: bounded(requestTimeoutMs) });
       } catch (e) {
         if (retryable(e)) throw e;
         if (batch.length === 1) {
@@ -495,7 +501,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
         // The batch was refused: send each alone so that one bad item fails alone.
         for (const j of batch) {
           try {
-            const [entry] = await clientWithKey(randomUUID()).submitStamps([{ sha256: j.sha256, claim: claimOf(j) }], signal ? { signal } : {});
+            const [entry] = await clientWithKey(randomUUID()).submitStamps([{ sha256: j.sha256, claim: claimOf(j) }], { signal: bounded(requestTimeoutMs) });
             await recordStamped([{ job: j, entry: entry!, recovered: false }]);
           } catch (e2) {
             if (retryable(e2)) throw e2;
@@ -527,7 +533,7 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
         const job = list[next++]!;
         let receipt: unknown;
         try {
-          receipt = await client.getReceipt(job.entryId!, signal ? { signal } : {});
+          receipt = await client.getReceipt(job.entryId!, { signal: bounded(requestTimeoutMs) });
         } catch (e) {
           if (e instanceof ServiceError && e.code === "RECEIPT_PENDING") {
             waiting++;

@@ -5,6 +5,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,5 +115,24 @@ describe("watch() after a restart", () => {
     const third: WatchResult[] = [];
     for await (const r of watch(dir, { baseUrl: base, apiKey: t.keys.acme!, once: true, settleMs: 100 })) third.push(r);
     expect(third.at(-1)).toMatchObject({ type: "idle", queued: 0 });
+  });
+
+  it("treats a service that accepts the connection and never answers as down (request timeout), keeping the queue", async () => {
+    const dir = join(work, "hung");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "model.step"), "step");
+    const hung = createServer(() => undefined); // reads the request, never answers
+    await new Promise<void>((r) => hung.listen(0, "127.0.0.1", r));
+    try {
+      const results: WatchResult[] = [];
+      const started = Date.now();
+      for await (const r of watch(dir, { baseUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, apiKey: "pp_x", once: true, settleMs: 100, requestTimeoutMs: 500 })) results.push(r);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(results.find((r) => r.type === "retrying")).toMatchObject({ queued: 1 });
+      expect(readFileSync(join(dir, ".priorproof", "queue.jsonl"), "utf8")).toContain('"path":"model.step"');
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((r) => hung.close(r));
+    }
   });
 });
