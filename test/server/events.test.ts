@@ -124,6 +124,17 @@ describe.each(TEST_BACKENDS)("GET /v1/events (%s store)", (backend) => {
     expect(back.events.filter((e) => e.data.entryId === a).map((e) => e.data.status)).toEqual(["batched", "anchored", "confirmed"]);
   });
 
+  it("says stream.reset and follows from now when Last-Event-ID is beyond the tenant's last event", async () => {
+    const s = subscribe(base, t.keys.rival!, { lastEventId: "999999" });
+    await s.ready;
+    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.rival}` }, payload: { items: [{ sha256: "0x" + "f6".repeat(32) }] } });
+    const id = res.json().entries[0].id;
+    await until(() => s.events.some((e) => e.data.entryId === id));
+    s.close();
+    expect(s.events[0]).toMatchObject({ event: "stream.reset", data: { after: 999999 } });
+    expect(s.events.find((e) => e.data.entryId === id)).toMatchObject({ event: "entry.status", data: { status: "pending" } });
+  });
+
   it("narrows to one entry with ?entry=", async () => {
     const x = await stamp("acme", "0x" + "d4".repeat(32));
     // From the tenant's first event on, narrowed to x: x's own history and nothing else.

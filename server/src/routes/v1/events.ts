@@ -31,7 +31,7 @@ const events: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const header = request.headers["last-event-id"];
-      const after = header !== undefined ? Number(header) : request.query.after;
+      let after = header !== undefined ? Number(header) : request.query.after;
       const only = request.query.entry;
       const abort = new AbortController();
       const res = reply.raw;
@@ -60,6 +60,10 @@ const events: FastifyPluginAsync = async (app) => {
           const last = await app.store.lastEventSeq(request.tenantId);
           if (after < last && (first === undefined || first > after + 1)) {
             res.write(`event: stream.gap\ndata: ${JSON.stringify({ after, firstAvailable: first ?? last + 1 })}\n\n`);
+          } else if (after > last) {
+            // An id this tenant never issued (another service, a restored database): start from now, and say so.
+            res.write(`event: stream.reset\ndata: ${JSON.stringify({ after, last })}\n\n`);
+            after = last;
           }
         }
         for await (const e of app.events.follow(request.tenantId, after, abort.signal)) {
