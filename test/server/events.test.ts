@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anchorAll, buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
 import { createTenantKey } from "../../server/src/services/keys.ts";
+import { createClient } from "../../client-sdk/src/index.ts";
 
 interface Received {
   readonly id: string | undefined;
@@ -133,6 +134,21 @@ describe.each(TEST_BACKENDS)("GET /v1/events (%s store)", (backend) => {
     s.close();
     expect(s.events[0]).toMatchObject({ event: "stream.reset", data: { after: 999999 } });
     expect(s.events.find((e) => e.data.entryId === id)).toMatchObject({ event: "entry.status", data: { status: "pending" } });
+  });
+
+  it("resumes through the SDK: getEventStream({ after }) yields every event after that number, each with its seq", async () => {
+    const pp = createClient({ baseUrl: base, apiKey: t.keys.acme! });
+    const from = await t.app.store.lastEventSeq((await t.app.store.getTenantByName("acme"))!.id);
+    const id = await stamp("acme", "0x" + "e7".repeat(32));
+    await anchorAll(t);
+    const controller = new AbortController();
+    const got: { seq?: number; entryId: string; status: string }[] = [];
+    for await (const e of await pp.getEventStream({ after: from, signal: controller.signal })) {
+      got.push(e);
+      if (e.entryId === id && e.status === "confirmed") controller.abort();
+    }
+    expect(got.map((e) => e.seq)).toEqual(got.map((_, i) => from + 1 + i));
+    expect(got.filter((e) => e.entryId === id).map((e) => e.status)).toEqual(["pending", "batched", "anchored", "confirmed"]);
   });
 
   it("narrows to one entry with ?entry=", async () => {
