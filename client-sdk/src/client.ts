@@ -197,6 +197,8 @@ export interface EntryEvent {
   readonly at: string;
   /** An earlier anchor of the entry was undone by a reorganisation. */
   readonly superseded?: boolean;
+  /** The tenant's event number (the SSE id): pass the last one seen as `after` to resume without a gap. */
+  readonly seq?: number;
 }
 
 /**
@@ -263,7 +265,7 @@ export interface PriorProofClient {
   /** Resolves with the entry once it reaches `status` (Server-Sent Events, polling as fallback). */
   waitForAnchor(id: string, options?: WaitOptions): Promise<Entry>;
   /** GET /v1/events: the tenant's status changes (or one entry's) until `signal` fires or the service closes. */
-  getEventStream(options?: { entry?: string; signal?: AbortSignal }): Promise<AsyncIterable<EntryEvent>>;
+  getEventStream(options?: { entry?: string; after?: number; signal?: AbortSignal }): Promise<AsyncIterable<EntryEvent>>;
   /** POST /v1/verify: the service's verdict on a receipt (the SDK's `verifyReceipt` needs no service). */
   verifyOnServer(receipt: unknown, sha256?: DigestInput, options?: { signal?: AbortSignal }): Promise<Verdict>;
   /** GET /v1/verify?sha256=: public lookup — is this digest anchored at the service, and when. */
@@ -522,9 +524,11 @@ export function createClient(options: ClientOptions): PriorProofClient {
     return asEntry(await json("GET", where, { signal: opts.signal }), where);
   }
 
-  async function getEventStream(opts: { entry?: string; signal?: AbortSignal } = {}): Promise<AsyncIterable<EntryEvent>> {
+  async function getEventStream(opts: { entry?: string; after?: number; signal?: AbortSignal } = {}): Promise<AsyncIterable<EntryEvent>> {
     const where = `/v1/events${opts.entry !== undefined ? `?entry=${path(opts.entry, "entry id")}` : ""}`;
-    const res = await request("GET", where, { accept: "text/event-stream", signal: opts.signal });
+    // Resume after the last event seen (the service sends every later one: nothing is missed).
+    const headers: Record<string, string> = opts.after !== undefined && Number.isSafeInteger(opts.after) && opts.after >= 0 ? { "last-event-id": String(opts.after) } : {};
+    const res = await request("GET", where, { accept: "text/event-stream", signal: opts.signal, headers });
     if (!res.body || !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
       await res.body?.cancel().catch(() => undefined);
       throw new ServiceError("INVALID_RESPONSE", `GET ${where} is not an event stream`, { status: res.status });

@@ -2,3 +2,4 @@
 export * from "./index.ts";
 export * from "./hash-node.ts";
 export * from "./signature/node.ts";
+export * from "./watch.ts";

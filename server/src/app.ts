@@ -29,6 +29,7 @@ import eventsRoutes from "./routes/v1/events.ts";
 import evidenceRoutes from "./routes/v1/evidence.ts";
 import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
+import webhooksRoutes from "./routes/v1/webhooks.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
 import { hashApiKey } from "./services/keys.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
@@ -238,6 +239,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(certificatesRoutes);
       await v1.register(eventsRoutes);
       await v1.register(verifyRoutes);
+      await v1.register(webhooksRoutes);
     },
     { prefix: "/v1" },
   );

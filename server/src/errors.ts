@@ -33,6 +33,13 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** An API key (or the whole node) has as many open event streams as it may. */
+  TOO_MANY_STREAMS: 429,
+  /** A webhook target resolves to a private, loopback, link-local, multicast or unspecified address. */
+  WEBHOOK_TARGET_FORBIDDEN: 400,
+  INVALID_WEBHOOK_URL: 400,
+  WEBHOOK_NOT_FOUND: 404,
+  DELIVERY_NOT_FOUND: 404,
   REQUEST_HEADER_TOO_LARGE: 431,
   INTERNAL: 500,
   IPFS_UNAVAILABLE: 503,

@@ -46,6 +46,7 @@ commands:
   certificate <id> -o PDF   download the certificate (PDF)
   lookup <file|digest>      is this file (or digest) anchored at the service?
   statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
+  watch <dir>               stamp every new or changed file under a folder, linking versions
 
 ${SERVICE}
 output:   one human line per result; --json prints one JSON document on stdout instead.
@@ -74,6 +75,25 @@ The claim (--title, --kind, --author, --claimant, --previous, --note) is committ
 ${SERVICE}
 
 ${EXIT_TABLE.replace(/\n  1 [^\n]*/, "")}`,
+
+  watch: `usage: priorproof watch <dir> [--upload] [--kind K] [--author A] [--settle SECONDS] [--interval SECONDS]
+                       [--once [--wait]] [--json]
+
+Stamps every new or changed file under <dir> once it has been stable (size and modification time
+unchanged) for --settle seconds (default 2), hash-only unless --upload is given. Each new version of a
+file is linked to the previous one (claim.previous); claim.title is the file's path under <dir>.
+Runs until interrupted; --once stamps what changed since the last run and exits (--wait: after saving
+every receipt). Everything is kept under <dir>/.priorproof/: the queue (nothing is lost when the agent,
+the service or the network stops), the state, and the receipts, mirroring the tree:
+  <dir>/.priorproof/receipts/<path>/<first 16 hex digits of the SHA-256>.receipt.json
+Ignore patterns: <dir>/.priorproofignore (gitignore syntax). On a terminal a status line is drawn;
+--json prints one JSON object per line (queued, stamped, receipt, retrying, failed, idle).
+  --kind        one of ${ASSET_KINDS.join(", ")}
+  --interval    seconds between full scans (default 1; file notifications trigger one sooner)
+
+${SERVICE}
+
+exit codes: 0 done (or interrupted) · 2 usage error · 3 a file failed, or --once could not reach the service (queue kept)`,
 
   status: `usage: priorproof status <id> [--json]
 

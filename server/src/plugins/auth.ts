@@ -9,6 +9,8 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     tenantId: string;
+    /** The id of the API key that authenticated the request (open event streams close when it is revoked). */
+    apiKeyId: string;
   }
 }
 
@@ -19,6 +21,7 @@ declare module "fastify" {
 export default fp(
   async (app) => {
     app.decorateRequest("tenantId", "");
+    app.decorateRequest("apiKeyId", "");
     app.decorate("authenticate", async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -26,6 +29,7 @@ export default fp(
       const key = await app.store.findApiKey(hashApiKey(match[1]));
       if (!key) throw new AppError("UNAUTHORIZED", "unknown or revoked API key");
       request.tenantId = key.tenantId;
+      request.apiKeyId = key.id;
     });
   },
   { name: "auth", dependencies: ["store"] },

@@ -2,7 +2,7 @@ import fp from "fastify-plugin";
 import { createInclusionCapture } from "../chain/inclusion.ts";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
-import { createEventBus, type EventBus } from "../services/events.ts";
+import { createEventHub, type EventHub } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
@@ -12,12 +12,14 @@ import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
 import { createSignatureCheck } from "../services/signatures.ts";
+import { createWebhookWorker, type WebhookWorker } from "../services/webhooks.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
 
 declare module "fastify" {
   interface FastifyInstance {
-    events: EventBus;
+    /** The tenants' event outboxes, followed by GET /v1/events (and read by the webhook worker). */
+    events: EventHub;
     ingest: Ingest;
     batcher: Batcher;
     anchorers: Map<number, Anchorer>;
@@ -30,6 +32,8 @@ declare module "fastify" {
     timestamper: Timestamper | undefined;
     /** Replication of stored content to remote pinners; undefined when none is configured. */
     replication: ReplicationWorker | undefined;
+    /** Delivers webhooks from the outbox (the holder of the `webhooks` lease) and prunes the outbox. */
+    webhooks: WebhookWorker;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
     /** DER CA certificates for claimant signatures (SIGNER_CA_FILE); empty when not configured. */
@@ -50,7 +54,7 @@ export default fp(
   async (app) => {
     const { config, store, ipfs } = app;
     const chainIds = [...app.chains.keys()];
-    const events = createEventBus();
+    const events = createEventHub({ store, retentionMs: config.events.retentionMs });
     const leases = new Map<string, Lease>();
     const { pinningService, cluster, origins } = config.replication;
     const replicators: Replicator[] = [
@@ -59,7 +63,7 @@ export default fp(
     ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
     if (config.workers) {
-      const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
+      const names = [...chainIds.map(anchorerLease), "webhooks", ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
       for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
     }
     const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
@@ -96,7 +100,7 @@ export default fp(
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
       const chainId = chain.config.chainId;
-      anchorers.set(chainId, createAnchorer({ store, chain, events, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      anchorers.set(chainId, createAnchorer({ store, chain, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -117,7 +121,27 @@ export default fp(
         })
       : undefined;
 
+    let lastPrune = 0;
+    const webhooks = createWebhookWorker({
+      store,
+      allowPrivate: config.events.webhookAllowPrivate,
+      timeoutMs: config.events.webhookTimeoutMs,
+      retryForMs: config.events.webhookRetryForMs,
+      backoffMs: config.events.webhookBackoffMs,
+      intervalMs: config.events.webhookIntervalMs,
+      log: app.log,
+      // Outbox retention: the webhooks leader prunes every ten minutes.
+      onRound: async () => {
+        if (Date.now() - lastPrune < 600_000) return;
+        lastPrune = Date.now();
+        const pruned = await events.prune();
+        if (pruned > 0) app.log.info({ pruned }, "events outbox pruned");
+      },
+      ...(config.workers ? { fence: () => leases.get("webhooks")?.fence() } : {}),
+    });
+
     app.decorate("events", events);
+    app.decorate("webhooks", webhooks);
     app.decorate("replication", replication);
     app.decorate("timestamper", timestamper);
     app.decorate("tsaTrustAnchors", tsaTrustAnchors);
@@ -136,6 +160,7 @@ export default fp(
         for (const a of anchorers.values()) a.start();
         timestamper?.start();
         replication?.start();
+        webhooks.start();
         pinner.start();
       });
     }
@@ -144,9 +169,11 @@ export default fp(
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();
       await replication?.stop();
+      await webhooks.stop();
       await pinner.stop();
       // Released last, after this process's writes stopped: another process takes over at once.
       for (const l of leases.values()) await l.stop();
+      events.close();
     });
   },
   { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },

@@ -137,6 +137,62 @@ CREATE INDEX replicas_due ON replicas (next_attempt_at) WHERE status <> 'pinned'
 `,
   },
   {
+    version: 5,
+    name: "events outbox (ordered per tenant) and webhooks (endpoints, deliveries)",
+    // The outbox is written in the same transaction as the change it records. Each tenant's events are
+    // numbered 1, 2, 3… by a counter row that the writing transaction holds locked until it commits, so
+    // a reader that saw event n has seen every event below n (no gaps from transactions still open).
+    sql: `
+CREATE TABLE event_counters (
+  tenant_id TEXT PRIMARY KEY,
+  last_seq BIGINT NOT NULL
+);
+CREATE TABLE event_outbox (
+  tenant_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  entry_id TEXT,
+  data TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+);
+CREATE INDEX event_outbox_created ON event_outbox (created_ms);
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  description TEXT,
+  event_types TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  previous_secret TEXT,
+  previous_secret_until_ms BIGINT,
+  cursor_seq BIGINT NOT NULL,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant_id);
+CREATE TABLE webhook_deliveries (
+  id {{serial}},
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+  tenant_id TEXT NOT NULL,
+  event_seq BIGINT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms BIGINT NOT NULL,
+  last_error TEXT,
+  last_status INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  delivered_at TEXT
+);
+CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries (endpoint_id, event_seq);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms) WHERE status = 'pending';
+`,
+  },
+  {
     // Reserved number 7 (docs/design/format-v2.md). Rows written before it are priorproof-leaf/1.
     version: 7,
     name: "leaf version and claimant signature of entries; tenant settings (requireSignedClaims)",

@@ -19,13 +19,18 @@ export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
  * least advanced of their batches (built/sending/sent count as batched). One parameter: the batch id.
  */
 export const ENTRY_STATUS_FROM_BATCHES = `
-UPDATE entries SET status = CASE
-  WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = entries.seq) THEN 'pending'
+UPDATE entries SET status = ${entryStatusOf("entries")}
+WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+
+/** The status an entry row (`alias`) has by its queue rows and batches (see ENTRY_STATUS_FROM_BATCHES). */
+export function entryStatusOf(alias: string): string {
+  return `CASE
+  WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = ${alias}.seq) THEN 'pending'
   ELSE (SELECT CASE MIN(CASE b.status WHEN 'confirmed' THEN 3 WHEN 'anchored' THEN 2 ELSE 1 END)
           WHEN 3 THEN 'confirmed' WHEN 2 THEN 'anchored' ELSE 'batched' END
-        FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = entries.seq)
-END
-WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+        FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = ${alias}.seq)
+END`;
+}
 
 /**
  * Whether a batch moving from `from` to `to` can change its entries' status: built, sending and sent
