@@ -14,6 +14,8 @@ import type { Socket } from "node:net";
 import type { Config } from "./config.ts";
 import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import authPlugin from "./plugins/auth.ts";
+import budgetsPlugin from "./plugins/budgets.ts";
+import exposurePlugin from "./plugins/exposure.ts";
 import chainPlugin from "./plugins/chain.ts";
 import configPlugin from "./plugins/config.ts";
 import ipfsPlugin from "./plugins/ipfs.ts";
@@ -30,7 +32,8 @@ import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
 import { hashApiKey } from "./services/keys.ts";
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
+import { jsonContainersExceed, jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
+import { configSecrets, createRedactor } from "./services/redact.ts";
 
 /** Fastify and plugin error codes mapped to the service's stable codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -102,8 +105,13 @@ export interface BuildOptions {
  * await app.listen({ host: app.config.host, port: app.config.port });
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Every log line goes out with the configuration's secrets redacted (RPC keys echoed by library errors).
+  const redactLine = createRedactor(configSecrets(config));
+  const hooks = { streamWrite: redactLine };
+  const logger = options.logger === undefined ? { level: config.logLevel, hooks }
+    : options.logger !== null && typeof options.logger === "object" ? { ...options.logger, hooks } : options.logger;
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger,
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
     requestTimeout: 0, // uploads of gigabytes may take long; slow-loris is bounded by the timeouts below
@@ -131,7 +139,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // body recurses, and a 50,000-deep JSON bomb must be a 400, not a stack overflow.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: config.jsonBodyLimitBytes }, (request, body, done) => {
+    // Shape before parsing: millions of empty arrays would block the event loop in the parser.
+    if (jsonContainersExceed(body as string, config.jsonMaxContainers)) return done(new AppError("JSON_TOO_COMPLEX", `the JSON body holds more than ${config.jsonMaxContainers} arrays and objects`));
     parseJson(request, body as string, (error, value) => {
       if (error) return done(error);
       if (jsonDepthExceeds(value)) return done(new AppError("VALIDATION_FAILED", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
@@ -161,6 +171,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       code = "INTERNAL";
     }
     const status = code === "INTERNAL" ? 500 : ERROR_STATUS[code];
+    if (request.raw.destroyed || reply.raw.destroyed || (error as { code?: string }).code === "ECONNRESET" || (error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE") {
+      // The client went away (aborted upload or download): nothing to answer, and not a fault of ours.
+      request.log.info({ code: (error as { code?: string }).code ?? code, message: error.message }, "client aborted the request");
+      if (!reply.sent && !reply.raw.destroyed) void reply.code(400).send({ error: { code: "CLIENT_ABORTED", message: "the client closed the request" } });
+      return;
+    }
     if (status >= 500) {
       request.log.error({ err: error }, "request failed");
       message = code === "INTERNAL" ? "internal error" : message;
@@ -172,6 +188,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` } });
   });
+
+  // Secrets redacted from every answer, and owner-only files: registered first, so that it covers every route.
+  await app.register(configPlugin, { config });
+  await app.register(exposurePlugin);
 
   // Security headers on every answer: nosniff, no framing, no referrer, and a CSP that allows nothing
   // (JSON needs nothing); the verify page and the API docs set their own CSP.
@@ -186,7 +206,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Applied below as a root hook, so that it runs before the routes' own onRequest hooks (auth):
     // as a per-route hook it came after them, and requests refused with 401 were never counted.
     global: false,
-    max: config.rateLimitPerMinute,
+    // Per key for authenticated requests, per IP (a tighter budget) for everything else.
+    max: (_request, key) => (key.startsWith("key:") ? config.rateLimitPerMinute : config.rateLimitAnonymousPerMinute),
     timeWindow: 60_000,
     // Per API key, by the key's id: a request with a made-up key counts against its IP instead, so
     // rotating bogus keys does not buy a fresh budget for guessing.
@@ -208,11 +229,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
 
-  await app.register(configPlugin, { config });
   await app.register(storePlugin);
   await app.register(chainPlugin);
   await app.register(ipfsPlugin);
   await app.register(authPlugin);
+  await app.register(budgetsPlugin);
   await app.register(servicesPlugin);
 
   await app.register(healthRoutes);

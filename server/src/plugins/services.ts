@@ -2,6 +2,7 @@ import fp from "fastify-plugin";
 import { createInclusionCapture } from "../chain/inclusion.ts";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
+import { createAnchorBudget } from "../services/anchor-budget.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
@@ -69,10 +70,17 @@ export default fp(
       onError: (e) => app.log.error({ err: e }, "batch close failed"),
       ...(config.workers ? { fence: fenceOf } : {}),
     });
+    // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
+    const importAndRecord = async (source: AsyncIterable<Uint8Array>, o: { maxBytes: number }) => {
+      const imported = await ipfs.importFile(source, { maxBytes: o.maxBytes });
+      await store.recordDagBlocks(imported.cid, imported.blocks);
+      return imported;
+    };
     const ingest = createIngest({
       store,
       chainIds,
-      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      importFile: importAndRecord,
+      hashPool: app.hashPool,
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
       onEntries: (n) => batcher.notify(n),
@@ -81,7 +89,7 @@ export default fp(
     });
     const pinner = createPinner({
       store,
-      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      importFile: importAndRecord,
       spoolDir: config.spoolDir,
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
@@ -91,7 +99,12 @@ export default fp(
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
       const chainId = chain.config.chainId;
-      anchorers.set(chainId, createAnchorer({ store, chain, events, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      const settings = config.chains.find((c) => c.chainId === chainId);
+      const budget = createAnchorBudget({
+        chainId, maxTxPerHour: settings?.maxTxPerHour ?? 0, maxGasPriceWei: settings?.maxGasPriceWei ?? 0n,
+        onLimit: (e) => app.log.warn({ ...e, event: "anchor.budget_reached" }, "anchoring budget reached: batches wait until it allows"),
+      });
+      anchorers.set(chainId, createAnchorer({ store, chain, events, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, budget, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -143,5 +156,5 @@ export default fp(
       for (const l of leases.values()) await l.stop();
     });
   },
-  { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },
+  { name: "services", dependencies: ["config", "store", "chain", "ipfs", "budgets"] },
 );

@@ -24,3 +24,28 @@ export function jsonDepthExceeds(value: unknown, max = MAX_JSON_DEPTH): boolean 
   }
   return false;
 }
+
+/**
+ * Whether the JSON text `text` opens more than `max` arrays and objects, counted on the raw text
+ * (brackets inside strings skipped) before it is parsed: a body of millions of empty arrays is
+ * refused in one linear scan instead of blocking the event loop in the parser and in validation.
+ *
+ * @example
+ * jsonContainersExceed("[[],[],[]]", 3); // true (4 containers)
+ */
+export function jsonContainersExceed(text: string, max: number): boolean {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if ((c === 0x5b || c === 0x7b) && ++count > max) {
+      return true;
+    }
+  }
+  return false;
+}

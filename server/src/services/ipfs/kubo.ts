@@ -16,6 +16,7 @@ import { exportCar, hasContent } from "./content.ts";
 import { ContentNotFoundError, IpfsError } from "./errors.ts";
 import { getImportProfile } from "./profiles.ts";
 import { createHashingTap } from "./tap.ts";
+import { listDagMultihashes } from "./dag-blocks.ts";
 import type { IpfsBackend } from "./backend.ts";
 import type { ReadableBlockstore, ReadOptions } from "./blocks.ts";
 import type { ImportProfile, ImportProfileName } from "./profiles.ts";
@@ -85,7 +86,9 @@ export function createKuboIpfs(options: KuboIpfsOptions): KuboIpfs {
       const { sha256, size } = tap.result();
       const cid = parseCid(added.cid);
       checkProfileCid(cid, profile);
-      return { cid: cid.toString(), sha256, size };
+      // The daemon wrote the blocks: walk the new DAG (its inner nodes; raw leaves are not read) for their multihashes.
+      const dagBlocks = await listDagMultihashes((c) => getBlock(blocks, c, { signal: importOptions.signal }), cid);
+      return { cid: cid.toString(), sha256, size, blocks: dagBlocks };
     },
 
     async *cat(cid, readOptions = {}) {
