@@ -32,7 +32,7 @@ import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
 import { hashApiKey } from "./services/keys.ts";
-import { jsonContainersExceed, jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
+import { jsonDepthExceeds, jsonTextShape, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
 import { configSecrets, createRedactor } from "./services/redact.ts";
 
 /** Fastify and plugin error codes mapped to the service's stable codes. */
@@ -141,7 +141,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: config.jsonBodyLimitBytes }, (request, body, done) => {
     // Shape before parsing: millions of empty arrays would block the event loop in the parser.
-    if (jsonContainersExceed(body as string, config.jsonMaxContainers)) return done(new AppError("JSON_TOO_COMPLEX", `the JSON body holds more than ${config.jsonMaxContainers} arrays and objects`));
+    const shape = jsonTextShape(body as string, config.jsonMaxContainers);
+    if (shape === "depth") return done(new AppError("VALIDATION_FAILED", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
+    if (shape === "containers") return done(new AppError("JSON_TOO_COMPLEX", `the JSON body holds more than ${config.jsonMaxContainers} arrays and objects`));
     parseJson(request, body as string, (error, value) => {
       if (error) return done(error);
       if (jsonDepthExceeds(value)) return done(new AppError("VALIDATION_FAILED", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
@@ -171,9 +173,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       code = "INTERNAL";
     }
     const status = code === "INTERNAL" ? 500 : ERROR_STATUS[code];
-    if (request.raw.destroyed || reply.raw.destroyed || (error as { code?: string }).code === "ECONNRESET" || (error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE") {
+    const errno = (error as { code?: string }).code;
+    if ((request.raw as { aborted?: boolean }).aborted === true || request.raw.socket?.destroyed === true || errno === "ECONNRESET" || errno === "ERR_STREAM_PREMATURE_CLOSE") {
       // The client went away (aborted upload or download): nothing to answer, and not a fault of ours.
-      request.log.info({ code: (error as { code?: string }).code ?? code, message: error.message }, "client aborted the request");
+      request.log.info({ code: errno ?? code, message: error.message }, "client aborted the request");
       if (!reply.sent && !reply.raw.destroyed) void reply.code(400).send({ error: { code: "CLIENT_ABORTED", message: "the client closed the request" } });
       return;
     }

@@ -3,6 +3,7 @@ import { createInclusionCapture } from "../chain/inclusion.ts";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createAnchorBudget } from "../services/anchor-budget.ts";
+import { listDagMultihashes } from "../services/ipfs/index.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
@@ -73,7 +74,7 @@ export default fp(
     // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
     const importAndRecord = async (source: AsyncIterable<Uint8Array>, o: { maxBytes: number }) => {
       const imported = await ipfs.importFile(source, { maxBytes: o.maxBytes });
-      await store.recordDagBlocks(imported.cid, imported.blocks);
+      await store.recordDagBlocks(imported.cid, imported.blocks ?? (await listDagMultihashes((c) => ipfs.block(c), imported.cid)));
       return imported;
     };
     const ingest = createIngest({

@@ -37,8 +37,12 @@ export interface ImportedFile {
   sha256: Uint8Array;
   /** File size in bytes. */
   size: bigint;
-  /** Multihash keys (hex, see `multihashKey`) of every block of the DAG, the root included. */
-  blocks: string[];
+  /**
+   * Multihash keys (hex, see `multihashKey`) of every block of the DAG, the root included, when the
+   * importer wrote them itself (embedded); absent when a daemon did (Kubo: walk the DAG with
+   * `listDagMultihashes`).
+   */
+  blocks?: string[];
 }
 
 /**

@@ -16,7 +16,6 @@ import { exportCar, hasContent } from "./content.ts";
 import { ContentNotFoundError, IpfsError } from "./errors.ts";
 import { getImportProfile } from "./profiles.ts";
 import { createHashingTap } from "./tap.ts";
-import { listDagMultihashes } from "./dag-blocks.ts";
 import type { IpfsBackend } from "./backend.ts";
 import type { ReadableBlockstore, ReadOptions } from "./blocks.ts";
 import type { ImportProfile, ImportProfileName } from "./profiles.ts";
@@ -86,9 +85,8 @@ export function createKuboIpfs(options: KuboIpfsOptions): KuboIpfs {
       const { sha256, size } = tap.result();
       const cid = parseCid(added.cid);
       checkProfileCid(cid, profile);
-      // The daemon wrote the blocks: walk the new DAG (its inner nodes; raw leaves are not read) for their multihashes.
-      const dagBlocks = await listDagMultihashes((c) => getBlock(blocks, c, { signal: importOptions.signal }), cid);
-      return { cid: cid.toString(), sha256, size, blocks: dagBlocks };
+      // The daemon wrote the blocks, so their list is not known here (see listDagMultihashes).
+      return { cid: cid.toString(), sha256, size };
     },
 
     async *cat(cid, readOptions = {}) {
