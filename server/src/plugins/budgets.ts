@@ -99,9 +99,12 @@ export default fp(
           request.keyRevoked = true;
           // Answer now and close the connection once the answer is out: the rest of the body is not read,
           // and the handler's import fails on the closed stream, so nothing of the upload is recorded.
-          reply.raw.once("finish", () => request.raw.socket?.destroy());
+          // Destroying the request (not only its socket) ends the multipart parse with an error, so the
+          // upload's file stream fails and its hash session and spool file are released.
+          const cut = () => request.raw.destroy(new Error("the API key was revoked during the upload"));
+          reply.raw.once("finish", cut);
           if (!reply.sent) void reply.code(401).header("connection", "close").send({ error: { code: "UNAUTHORIZED", message: "the API key was revoked" } });
-          else request.raw.socket?.destroy();
+          else cut();
         }, () => undefined).finally(() => {
           checking = false;
         });
