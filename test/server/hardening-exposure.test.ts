@@ -186,3 +186,44 @@ describe("explorer links (EXPLORER_URL)", () => {
     expect(() => loadConfig({ ...base, CHAIN_DEVELOPMENT: "true", EXPLORER_URL: "javascript:alert(1)" })).toThrow(ConfigError);
   });
 });
+
+describe("client aborts", () => {
+  it("are logged at info, never as internal errors (uploads and downloads cut by the client)", async () => {
+    const { connect } = await import("node:net");
+    const base = new URL(await app.listen({ host: "127.0.0.1", port: 0 }));
+    const big = randomBytes(3 * 1024 * 1024);
+    const up = await app.inject({
+      method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=B" },
+      payload: Buffer.concat([Buffer.from(`--B\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`), big, Buffer.from("\r\n--B--\r\n")]),
+    });
+    expect(up.statusCode).toBe(202);
+    const cid = up.json().entries[0].cid as string;
+    const from = logs.length;
+    // An upload cut after its first bytes.
+    await new Promise<void>((resolve) => {
+      const s = connect(Number(base.port), base.hostname, () => {
+        s.write(`POST /v1/evidence HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 9999999\r\n\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="b.bin"\r\n\r\n`);
+        s.write(Buffer.alloc(100_000, 1), () => setTimeout(() => {
+          s.destroy();
+          resolve();
+        }, 200));
+      });
+    });
+    // A download cut after its first bytes.
+    await new Promise<void>((resolve) => {
+      const s = connect(Number(base.port), base.hostname, () => s.write(`GET /ipfs/${cid} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n\r\n`));
+      s.once("data", () => {
+        s.destroy();
+        resolve();
+      });
+    });
+    const deadline = Date.now() + 10_000;
+    while (!logs.slice(from).join("").includes("client aborted the request") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = logs.slice(from).map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.some((l) => l.level === 30 && l.msg === "client aborted the request")).toBe(true);
+    expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
+    const metrics = await app.inject({ method: "GET", url: "/metrics", headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(metrics.body).toMatch(/^priorproof_uploads_open 0$/m);
+  }, 60_000);
+});
