@@ -8,6 +8,9 @@ import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startService, type RunningService } from "../helpers/service.ts";
+import { createTenantKey } from "../../server/src/services/keys.ts";
+import { openStore } from "../../server/src/store/index.ts";
+import { join } from "node:path";
 
 const TOKEN = "budget-metrics-token";
 const STALLED = 60;
@@ -76,5 +79,48 @@ describe("upload hashing on the service process", () => {
     for (const s of sockets) s.destroy();
     await waitUntil("the stalled uploads to be released", async () => (await metric("priorproof_uploads_open")) === 0 && (await metric("priorproof_hash_sessions")) === 0);
     expect(procStatus(pid).threads).toBeLessThanOrEqual(before.threads);
+  }, 180_000);
+});
+
+describe("downloads on the service process", () => {
+  it("holds 60 slow readers of a 30 MB file to MAX_DOWNLOADS_TOTAL open streams and bounded memory, and cuts them when they stall", async () => {
+    const pid = service.process.pid!;
+    const file = new Uint8Array(30 * 1024 * 1024).map((_, i) => (i * 31) & 0xff);
+    const form = new FormData();
+    form.append("file", new Blob([file]), "30mb.bin");
+    const up = await fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}` }, body: form });
+    expect(up.status).toBe(202);
+    const cid = ((await up.json()) as { entries: { cid: string }[] }).entries[0]!.cid;
+    // Eight keys of the same tenant (MAX_DOWNLOADS_PER_KEY is 8 each): enough to reach the process's budget of 32.
+    const store = await openStore({ sqlitePath: join(service.dataDir, "priorproof.db") });
+    const keys: string[] = [];
+    try {
+      for (let i = 0; i < 8; i++) keys.push((await createTenantKey(store, "acme", `reader ${i}`)).key);
+    } finally {
+      await store.close();
+    }
+    const before = procStatus(pid);
+    const url = new URL(service.url);
+    const statuses: string[] = [];
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 60; i++) {
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(`GET /ipfs/${cid} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${keys[i % 8]}\r\n\r\n`));
+      socket.once("data", (d: Buffer) => {
+        statuses.push(d.subarray(0, 12).toString("latin1"));
+        socket.pause(); // a slow reader: takes its first bytes, then nothing
+      });
+      socket.on("error", () => undefined);
+      sockets.push(socket);
+    }
+    await waitUntil("every reader answered", async () => statuses.length === 60);
+    expect(await metric("priorproof_downloads_open")).toBe(32);
+    const during = procStatus(pid);
+    console.log(`60 slow readers of 30 MB: ${statuses.filter((s) => s.endsWith("200")).length} served, RSS ${Math.round(before.rssKb / 1024)} MB → ${Math.round(during.rssKb / 1024)} MB`);
+    expect(statuses.filter((s) => s.endsWith("200"))).toHaveLength(32);
+    expect(statuses.filter((s) => s.endsWith("503"))).toHaveLength(28);
+    expect(during.rssKb - before.rssKb).toBeLessThan(150 * 1024);
+    // They stall: the service cuts them and the budget comes back, without the clients doing anything.
+    await waitUntil("the stalled readers cut", async () => (await metric("priorproof_downloads_open")) === 0);
+    for (const s of sockets) s.destroy();
   }, 180_000);
 });

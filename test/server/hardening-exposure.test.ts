@@ -139,6 +139,18 @@ describe("/metrics and /readyz", () => {
   });
 });
 
+describe("cache headers", () => {
+  it("marks every answer to a request with a key private, no-store (entries, receipts, errors)", async () => {
+    const auth = { authorization: `Bearer ${healthy.keys.acme}` };
+    const entries = await healthy.app.inject({ method: "GET", url: "/v1/entries", headers: auth });
+    const id = entries.json().entries[0].id as string;
+    for (const url of ["/v1/entries", `/v1/entries/${id}`, `/v1/entries/${id}/receipt`, "/v1/entries/nope"]) {
+      const res = await healthy.app.inject({ method: "GET", url, headers: auth });
+      expect({ url, cache: res.headers["cache-control"] }).toEqual({ url, cache: "private, no-store" });
+    }
+  });
+});
+
 describe("files under the data directory", () => {
   it("are owner-only (0600, directories 0700) although the process started with umask 022", async () => {
     process.umask(0o022);

@@ -1,5 +1,7 @@
 /**
  * What the service exposes, and how its files are created:
+ *   - an answer to a request with credentials is `Cache-Control: private, no-store` unless its route
+ *     says otherwise;
  *   - every response body (JSON, HTML, scripts) has the configuration's secrets redacted
  *     (services/redact.ts) — the log lines are redacted by the logger's own hook (app.ts);
  *   - files and directories are created owner-only (0600/0700) whatever the umask: the process umask
@@ -44,7 +46,9 @@ export default fp(
     ownerOnly(config.dataDir);
     const redact = createRedactor(configSecrets(config));
     app.decorate("redact", redact);
-    app.addHook("onSend", async (_request, reply, payload) => {
+    app.addHook("onSend", async (request, reply, payload) => {
+      // An answer to a request with credentials is that tenant's: never kept by a shared cache.
+      if (request.headers.authorization !== undefined && !reply.hasHeader("cache-control")) reply.header("cache-control", "private, no-store");
       if (typeof payload === "string") return payload.length <= SCAN_LIMIT ? redact(payload) : payload;
       if (Buffer.isBuffer(payload) && payload.length <= SCAN_LIMIT && TEXTUAL.test(String(reply.getHeader("content-type") ?? ""))) {
         const text = payload.toString("utf8");

@@ -54,7 +54,8 @@ const ipfs: FastifyPluginAsync = async (app) => {
         reply.header("x-content-type-options", "nosniff");
         reply.header("cache-control", PRIVATE_CACHE);
         reply.header("vary", "Authorization");
-        return reply.send(app.budgets.guardDownload(reply, app.ipfs.cat(key), release));
+        // No read-ahead: a slow reader then holds one block (≤ 1 MiB), so MAX_DOWNLOADS_TOTAL bounds memory.
+        return reply.send(app.budgets.guardDownload(reply, app.ipfs.cat(key, { readAhead: 1 }), release));
       } catch (e) {
         release();
         if (e instanceof AppError) throw e;
