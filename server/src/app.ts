@@ -8,7 +8,7 @@ import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Config } from "./config.ts";
@@ -221,7 +221,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
   });
-  app.addHook("onRequest", app.rateLimit());
+  // Probes are exempt (an orchestrator polls them from one address): /healthz does no I/O, and /readyz
+  // runs its checks at most once a second whoever asks (routes/health.ts).
+  // (The plugin's hook is an async (request, reply) function, whatever its declared type.)
+  const limit = app.rateLimit() as unknown as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  app.addHook("onRequest", async function (request, reply) {
+    const path = request.url.split("?")[0];
+    if (request.method === "GET" && (path === "/healthz" || path === "/readyz")) return;
+    await limit.call(this, request, reply);
+  });
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",

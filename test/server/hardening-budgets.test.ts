@@ -236,9 +236,10 @@ describe("default rate limits", () => {
     await t?.close();
   });
 
-  it("limits anonymous requests to 120 a minute per IP and a key to 600 a minute", async () => {
+  it("limits anonymous requests to 120 a minute per IP and a key to 600 a minute (probes exempt)", async () => {
     const anonymous = [];
-    for (let i = 0; i < 121; i++) anonymous.push((await t.app.inject({ method: "GET", url: "/healthz" })).statusCode);
+    const lookup = `/v1/verify?sha256=${"ab".repeat(32)}`;
+    for (let i = 0; i < 121; i++) anonymous.push((await t.app.inject({ method: "GET", url: lookup })).statusCode);
     expect(anonymous.filter((s) => s === 200)).toHaveLength(120);
     expect(anonymous.at(-1)).toBe(429);
     const keyed = [];
@@ -247,6 +248,8 @@ describe("default rate limits", () => {
     const limited = await t.app.inject({ method: "GET", url: "/v1/entries?limit=1", headers: { authorization: `Bearer ${t.keys.acme}` } });
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.code).toBe("RATE_LIMITED");
+    // Liveness and readiness probes are not limited (readiness checks run at most once a second).
+    for (let i = 0; i < 200; i++) expect((await t.app.inject({ method: "GET", url: i % 2 ? "/healthz" : "/readyz" })).statusCode).toBe(200);
   }, 120_000);
 });
 

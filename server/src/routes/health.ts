@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { CID } from "multiformats/cid";
 import { AppError } from "../errors.ts";
 
+const READY_CACHE_MS = 1_000;
 const EMPTY_RAW = CID.parse("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
 
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
@@ -40,7 +41,16 @@ function hasToken(request: FastifyRequest, token: string): boolean {
 const health: FastifyPluginAsync = async (app) => {
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
 
+  // One run of the checks serves every request within READY_CACHE_MS: an anonymous flood of /readyz
+  // costs the RPC provider (and the store) at most one call a second.
+  let last: { at: number; result: Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }> } | undefined;
   app.get("/readyz", { schema: { summary: "Store, chains and IPFS reachable", tags: ["operations"] } }, async (_request, reply) => {
+    if (!last || Date.now() - last.at >= READY_CACHE_MS) last = { at: Date.now(), result: runChecks() };
+    const { ok, checks } = await last.result;
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
+  });
+
+  async function runChecks() {
     const checks: Record<string, { ok: boolean; detail: string }> = {};
     try {
       await within(2000, app.store.ping());
@@ -66,9 +76,8 @@ const health: FastifyPluginAsync = async (app) => {
     } catch (e) {
       checks.ipfs = { ok: false, detail: `ipfs unreachable: ${reason(e)}` };
     }
-    const ok = Object.values(checks).every((c) => c.ok);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
-  });
+    return { ok: Object.values(checks).every((c) => c.ok), checks };
+  }
 
   app.get("/metrics", { schema: { summary: "Prometheus metrics (Authorization: Bearer METRICS_TOKEN)", tags: ["operations"] } }, async (request, reply) => {
     const token = app.config.metricsToken;
