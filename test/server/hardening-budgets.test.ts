@@ -227,6 +227,25 @@ describe("stamp quota, claim and JSON limits", () => {
   });
 });
 
+describe("the daily stamp quota on PostgreSQL", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ DAILY_STAMP_QUOTA: "2" }, "postgres");
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("counts the tenant's entries of the UTC day in the shared database", async () => {
+    const stamp = () => t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: randomBytes(32).toString("hex") }] } });
+    expect((await stamp()).statusCode).toBe(202);
+    expect((await stamp()).statusCode).toBe(202);
+    const third = await stamp();
+    expect(third.statusCode).toBe(429);
+    expect(third.json().error).toMatchObject({ code: "QUOTA_EXCEEDED", details: { quota: 2, used: 2 } });
+  });
+});
+
 describe("default rate limits", () => {
   let t: TestApp;
   beforeAll(async () => {

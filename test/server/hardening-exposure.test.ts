@@ -239,3 +239,24 @@ describe("client aborts", () => {
     expect(metrics.body).toMatch(/^priorproof_uploads_open 0$/m);
   }, 60_000);
 });
+
+describe("configSecrets and createRedactor", () => {
+  it("redacts an RPC URL's key in its path or query, its user info, the anchorer key and tokens, but not what PUBLIC_RPC_URL publishes", async () => {
+    const { configSecrets, createRedactor } = await import("../../server/src/services/redact.ts");
+    const config = loadConfig({
+      RPC_URL: "https://eth-sepolia.g.alchemy.com/v2/abcDEF123456", CHAIN_ID: "11155111", PUBLIC_RPC_URL: "https://rpc.sepolia.org/public",
+      ANCHORER_PRIVATE_KEY: "0x" + "1f".repeat(32), PINNING_SERVICE_URL: "https://api.pinata.cloud/psa", PINNING_SERVICE_TOKEN: "pinata-token-xyz",
+      DATABASE_URL: "postgres://pp:dbpassword9@db.internal/pp", METRICS_TOKEN: "metrics-token-1",
+    });
+    const redact = createRedactor(configSecrets(config));
+    const text = [
+      'server response 500 (info={ "requestUrl": "https://eth-sepolia.g.alchemy.com/v2/abcDEF123456" })',
+      "key abcDEF123456 and %61 abcDEF123456", "0x" + "1f".repeat(32), "pinata-token-xyz", "dbpassword9", "metrics-token-1",
+      "https://someone:hunter22@example.org/x", "public: https://rpc.sepolia.org/public",
+    ].join("\n");
+    const out = redact(text);
+    for (const secret of ["abcDEF123456", "1f".repeat(32), "pinata-token-xyz", "dbpassword9", "metrics-token-1", "hunter22"]) expect(out).not.toContain(secret);
+    expect(out).toContain("https://rpc.sepolia.org/public");
+    expect(out).toContain("[redacted]");
+  });
+});

@@ -26,7 +26,11 @@ const TEXTUAL = /^(application\/(json|javascript|problem\+json)|text\/)/i;
 
 function ownerOnly(dataDir: string): void {
   // The process's own files: 0600, directories 0700 (the umask applies to what libraries create too).
-  process.umask(0o077);
+  try {
+    process.umask(0o077);
+  } catch {
+    // In a worker thread the umask cannot be set (it is the process's); the modes below still apply.
+  }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
   for (const name of readdirSync(dataDir)) {
