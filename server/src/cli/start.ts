@@ -90,7 +90,13 @@ async function main(): Promise<void> {
 
 if (import.meta.main) {
   main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
+    let redact = (text: string) => text;
+    try {
+      redact = createRedactor(configSecrets(loadConfig(process.env)));
+    } catch {
+      // the configuration itself is what failed: its message names no secret
+    }
+    console.error(redact(e instanceof Error ? e.message : String(e)));
     process.exit(1);
   });
 }
