@@ -127,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Node checks the headers timeout on this interval (its default, 30 s, would double a short timeout).
     http: { connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))) },
     genReqId: () => crypto.randomUUID(),
+    trustProxy: (config.trustProxy ?? false) as FastifyServerOptions["trustProxy"],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
   });
   app.server.headersTimeout = config.headersTimeoutMs;

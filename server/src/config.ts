@@ -80,6 +80,11 @@ export interface Config {
   readonly jsonBodyLimitBytes: number;
   /** Most arrays and objects in one JSON request body (refused before it is parsed). */
   readonly jsonMaxContainers: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (per-IP rate limits): `true`,
+   * a hop count, or comma-separated addresses/CIDRs. Unset: the socket's peer address.
+   */
+  readonly trustProxy?: boolean | number | string;
   /** Bearer token of GET /metrics; unset: /metrics is not served. */
   readonly metricsToken?: string;
   /** A connection silent this long (no byte either way) is closed; 0 disables. */
@@ -274,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jsonBodyLimitBytes: int(env, "JSON_BODY_LIMIT_BYTES", 1024 * 1024, 1024),
     jsonMaxContainers: int(env, "JSON_MAX_CONTAINERS", 50_000, 10),
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    ...(env.TRUST_PROXY ? { trustProxy: env.TRUST_PROXY === "true" ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY } : {}),
     socketIdleTimeoutMs: int(env, "SOCKET_IDLE_TIMEOUT_MS", 60_000, 0),
     headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 30_000, 100),
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),

@@ -336,3 +336,19 @@ describe("createHashPool", () => {
     }
   });
 });
+
+describe("TRUST_PROXY", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ TRUST_PROXY: "127.0.0.1", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "2" });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("gives each client behind the trusted proxy its own anonymous budget", async () => {
+    const lookup = (client: string) => t.app.inject({ method: "GET", url: `/v1/verify?sha256=${"cd".repeat(32)}`, remoteAddress: "127.0.0.1", headers: { "x-forwarded-for": client } });
+    expect([(await lookup("203.0.113.1")).statusCode, (await lookup("203.0.113.1")).statusCode, (await lookup("203.0.113.1")).statusCode]).toEqual([200, 200, 429]);
+    expect((await lookup("203.0.113.2")).statusCode).toBe(200);
+  });
+});
