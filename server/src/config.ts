@@ -22,6 +22,10 @@ export interface ChainSettings {
   readonly anchorerKeystorePassword?: string;
   /** Directory of deployment records (`<chainId>.json`). */
   readonly deploymentsDir: string;
+  /** Anchor transactions (replacements included) sent per rolling hour at most; 0: no limit. */
+  readonly maxTxPerHour?: number;
+  /** Highest max fee per gas an anchor transaction may pay, in wei; 0 or absent: no ceiling. */
+  readonly maxGasPriceWei?: bigint;
 }
 
 export interface Config {
@@ -54,7 +58,35 @@ export interface Config {
   readonly nodeId: string;
   /** How long a lease (e.g. `anchorer:<chainId>`) lasts unless renewed; renewed every third of it. */
   readonly leaseTtlMs: number;
+  /** Requests a minute per API key. */
   readonly rateLimitPerMinute: number;
+  /** Requests a minute per client IP for requests without a valid API key (public and anonymous routes). */
+  readonly rateLimitAnonymousPerMinute: number;
+  /** Uploads (POST /v1/evidence) open at once per API key, and in the whole process. */
+  readonly maxUploadsPerKey: number;
+  readonly maxUploadsTotal: number;
+  /** Threads hashing uploads (one fixed pool shared by every upload). */
+  readonly hashThreads: number;
+  /** Downloads (GET /ipfs/:cid) open at once per API key, and in the whole process. */
+  readonly maxDownloadsPerKey: number;
+  readonly maxDownloadsTotal: number;
+  /** A download whose client takes nothing for this long is disconnected. */
+  readonly downloadStallTimeoutMs: number;
+  /** How often an upload in flight re-checks that its API key is not revoked. */
+  readonly revocationCheckMs: number;
+  /** Entries a tenant may create per UTC day (0: no quota). */
+  readonly dailyStampQuota: number;
+  /** Largest JSON request body, in bytes. */
+  readonly jsonBodyLimitBytes: number;
+  /** Most arrays and objects in one JSON request body (refused before it is parsed). */
+  readonly jsonMaxContainers: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (per-IP rate limits): `true`,
+   * a hop count, or comma-separated addresses/CIDRs. Unset: the socket's peer address.
+   */
+  readonly trustProxy?: boolean | number | string;
+  /** Bearer token of GET /metrics; unset: /metrics is not served. */
+  readonly metricsToken?: string;
   /** A connection silent this long (no byte either way) is closed; 0 disables. */
   readonly socketIdleTimeoutMs: number;
   /** The request line and headers must arrive within this long (slow-loris headers), else 408. */
@@ -166,11 +198,12 @@ function parseChains(env: Record<string, string | undefined>, dataDir: string): 
         chainId: o.chainId,
         development: o.development === true,
         confirmations: typeof o.confirmations === "number" ? o.confirmations : 12,
-        ...(typeof o.explorerUrl === "string" ? { explorerUrl: o.explorerUrl } : {}),
+        ...(typeof o.explorerUrl === "string" ? { explorerUrl: explorerUrl(o.explorerUrl, o.development === true, `CHAINS[${i}].explorerUrl`) } : {}),
         ...(typeof o.publicRpcUrl === "string" ? { publicRpcUrl: o.publicRpcUrl } : {}),
         ...(typeof o.anchorerKey === "string" ? { anchorerKey: o.anchorerKey } : {}),
         ...(typeof o.anchorerKeystore === "string" ? { anchorerKeystore: o.anchorerKeystore, anchorerKeystorePassword: String(o.anchorerKeystorePassword ?? "") } : {}),
         deploymentsDir: typeof o.deploymentsDir === "string" ? o.deploymentsDir : resolve("deployments"),
+        ...anchorBudget(env, o.development === true, o.maxTxPerHour, o.maxGasPriceGwei),
       };
     });
   }
@@ -183,12 +216,43 @@ function parseChains(env: Record<string, string | undefined>, dataDir: string): 
     chainId,
     development: env.CHAIN_DEVELOPMENT === "true",
     confirmations: int(env, "CONFIRMATIONS", 12, 1),
-    ...(env.EXPLORER_URL ? { explorerUrl: env.EXPLORER_URL } : {}),
+    ...(env.EXPLORER_URL ? { explorerUrl: explorerUrl(env.EXPLORER_URL, env.CHAIN_DEVELOPMENT === "true", "EXPLORER_URL") } : {}),
     ...(env.PUBLIC_RPC_URL ? { publicRpcUrl: env.PUBLIC_RPC_URL } : {}),
     ...(env.ANCHORER_PRIVATE_KEY ? { anchorerKey: env.ANCHORER_PRIVATE_KEY } : {}),
     ...(env.ANCHORER_KEYSTORE ? { anchorerKeystore: env.ANCHORER_KEYSTORE, anchorerKeystorePassword: env.ANCHORER_KEYSTORE_PASSWORD ?? "" } : {}),
     deploymentsDir: resolve(env.DEPLOYMENTS_DIR ?? "deployments"),
+    ...anchorBudget(env, env.CHAIN_DEVELOPMENT === "true"),
   }];
+}
+
+/**
+ * A block explorer's base URL becomes links in receipts, certificates and pages: only https: (http:
+ * for a development chain), never javascript:, data: or any other scheme.
+ */
+function explorerUrl(raw: string, development: boolean, key: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${key} must be an https URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "https:" && !(development && url.protocol === "http:")) {
+    throw new ConfigError(`${key} must be an https URL${development ? " (or http for a development chain)" : ""}, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+/**
+ * A chain's anchoring budget: ANCHOR_MAX_TX_PER_HOUR (default 60) and ANCHOR_MAX_GAS_PRICE_GWEI
+ * (default 500), or a CHAINS entry's `maxTxPerHour` / `maxGasPriceGwei`. Development chains cost
+ * nothing, so they have no budget unless one is set explicitly.
+ */
+function anchorBudget(env: Record<string, string | undefined>, development: boolean, txPerHour?: unknown, gasGwei?: unknown): { maxTxPerHour: number; maxGasPriceWei: bigint } {
+  const explicitTx = typeof txPerHour === "number" ? txPerHour : env.ANCHOR_MAX_TX_PER_HOUR ? int(env, "ANCHOR_MAX_TX_PER_HOUR", 60, 0) : undefined;
+  const explicitGwei = typeof gasGwei === "number" ? gasGwei : env.ANCHOR_MAX_GAS_PRICE_GWEI ? Number(env.ANCHOR_MAX_GAS_PRICE_GWEI) : undefined;
+  if (explicitGwei !== undefined && !(Number.isFinite(explicitGwei) && explicitGwei >= 0)) throw new ConfigError(`ANCHOR_MAX_GAS_PRICE_GWEI must be a number ≥ 0, got ${JSON.stringify(env.ANCHOR_MAX_GAS_PRICE_GWEI)}`);
+  const gwei = explicitGwei ?? (development ? 0 : 500);
+  return { maxTxPerHour: explicitTx ?? (development ? 0 : 60), maxGasPriceWei: BigInt(Math.round(gwei * 1e9)) };
 }
 
 /**
@@ -224,7 +288,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workers: env.WORKERS !== "false",
     nodeId: env.NODE_ID || `${hostname()}:${process.pid}`,
     leaseTtlMs: int(env, "LEASE_TTL_MS", 5_000, 300),
-    rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 6_000_000, 1),
+    rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 600, 1),
+    // Anonymous clients never get more than a key does.
+    rateLimitAnonymousPerMinute: int(env, "RATE_LIMIT_ANONYMOUS_PER_MINUTE", Math.min(120, int(env, "RATE_LIMIT_PER_MINUTE", 600, 1)), 1),
+    maxUploadsPerKey: int(env, "MAX_UPLOADS_PER_KEY", 4, 1),
+    maxUploadsTotal: int(env, "MAX_UPLOADS_TOTAL", 16, 1),
+    hashThreads: int(env, "HASH_THREADS", 2, 1),
+    maxDownloadsPerKey: int(env, "MAX_DOWNLOADS_PER_KEY", 8, 1),
+    maxDownloadsTotal: int(env, "MAX_DOWNLOADS_TOTAL", 32, 1),
+    downloadStallTimeoutMs: int(env, "DOWNLOAD_STALL_TIMEOUT_MS", 30_000, 100),
+    revocationCheckMs: int(env, "REVOCATION_CHECK_MS", 500, 50),
+    dailyStampQuota: int(env, "DAILY_STAMP_QUOTA", 10_000, 0),
+    jsonBodyLimitBytes: int(env, "JSON_BODY_LIMIT_BYTES", 1024 * 1024, 1024),
+    jsonMaxContainers: int(env, "JSON_MAX_CONTAINERS", 50_000, 10),
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    ...(env.TRUST_PROXY ? { trustProxy: env.TRUST_PROXY === "true" ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY } : {}),
     socketIdleTimeoutMs: int(env, "SOCKET_IDLE_TIMEOUT_MS", 60_000, 0),
     headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 30_000, 100),
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),

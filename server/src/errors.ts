@@ -31,6 +31,10 @@ export const ERROR_STATUS = {
   RECEIPT_PENDING: 409,
   FILE_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
+  /** A JSON body with more arrays and objects than JSON_MAX_CONTAINERS (refused before parsing). */
+  JSON_TOO_COMPLEX: 413,
+  /** A claim (or one of its fields, aiProcess included) over its documented byte limit. */
+  CLAIM_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   /** An API key (or the whole node) has as many open event streams as it may. */
@@ -40,11 +44,20 @@ export const ERROR_STATUS = {
   INVALID_WEBHOOK_URL: 400,
   WEBHOOK_NOT_FOUND: 404,
   DELIVERY_NOT_FOUND: 404,
+  /** The API key has the most uploads (or downloads) open at once that it may. */
+  TOO_MANY_UPLOADS: 429,
+  TOO_MANY_DOWNLOADS: 429,
+  /** The tenant's daily stamp quota (DAILY_STAMP_QUOTA) is used up. */
+  QUOTA_EXCEEDED: 429,
+  /** The process has the most uploads or downloads open at once that it may, across all keys. */
+  SERVER_BUSY: 503,
   REQUEST_HEADER_TOO_LARGE: 431,
   INTERNAL: 500,
   IPFS_UNAVAILABLE: 503,
   NOT_READY: 503,
   REQUEST_TIMEOUT: 408,
+  /** The client closed the request before it was answered (logged at info; rarely seen by anyone). */
+  CLIENT_ABORTED: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -76,7 +76,9 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
   const files: { id: string; sha256: string; cid: string; expectedCid?: string; size: number }[] = [];
 
   beforeAll(async () => {
-    service = await startService();
+    // One key reads back 1,000+ receipts in well under a minute here: above the default 600 requests a
+    // minute per key, so this bulk client's operator raises the limit (as docs/configuration.md says).
+    service = await startService({ env: { RATE_LIMIT_PER_MINUTE: "100000" } });
   });
   afterAll(async () => {
     await service?.stop();

@@ -3,6 +3,8 @@ import { createInclusionCapture } from "../chain/inclusion.ts";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventHub, type EventHub } from "../services/events.ts";
+import { createAnchorBudget } from "../services/anchor-budget.ts";
+import { listDagMultihashes } from "../services/ipfs/index.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
@@ -77,10 +79,17 @@ export default fp(
       ...(config.workers ? { fence: fenceOf } : {}),
     });
     const signerTrustAnchors = config.signerCaFile ? certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
+    // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
+    const importAndRecord = async (source: AsyncIterable<Uint8Array>, o: { maxBytes: number }) => {
+      const imported = await ipfs.importFile(source, { maxBytes: o.maxBytes });
+      await store.recordDagBlocks(imported.cid, imported.blocks ?? (await listDagMultihashes((c) => ipfs.block(c), imported.cid)));
+      return imported;
+    };
     const ingest = createIngest({
       store,
       chainIds,
-      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      importFile: importAndRecord,
+      hashPool: app.hashPool,
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
       onEntries: (n) => batcher.notify(n),
@@ -90,7 +99,7 @@ export default fp(
     });
     const pinner = createPinner({
       store,
-      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      importFile: importAndRecord,
       spoolDir: config.spoolDir,
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
@@ -100,7 +109,12 @@ export default fp(
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
       const chainId = chain.config.chainId;
-      anchorers.set(chainId, createAnchorer({ store, chain, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      const settings = config.chains.find((c) => c.chainId === chainId);
+      const budget = createAnchorBudget({
+        chainId, maxTxPerHour: settings?.maxTxPerHour ?? 0, maxGasPriceWei: settings?.maxGasPriceWei ?? 0n,
+        onLimit: (e) => app.log.warn({ ...e, event: "anchor.budget_reached" }, "anchoring budget reached: batches wait until it allows"),
+      });
+      anchorers.set(chainId, createAnchorer({ store, chain, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, budget, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -176,5 +190,5 @@ export default fp(
       events.close();
     });
   },
-  { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },
+  { name: "services", dependencies: ["config", "store", "chain", "ipfs", "budgets"] },
 );

@@ -16,6 +16,7 @@
  */
 import type { ChainClient } from "../chain/client.ts";
 import { FencedWriteError, type BatchPatch, type BatchRecord, type BatchStatus, type Fence, type Store } from "../store/types.ts";
+import type { AnchorBudget } from "./anchor-budget.ts";
 
 export interface AnchorerDeps {
   readonly store: Store;
@@ -37,6 +38,8 @@ export interface AnchorerDeps {
    * unless it returns a fence, and passes it with every batch write. Without it, ticks always run.
    */
   readonly fence?: () => Fence | undefined;
+  /** The chain's anchoring budget (services/anchor-budget.ts): a refused transaction is not sent; its batch waits. */
+  readonly budget?: AnchorBudget;
 }
 
 export interface Anchorer {
@@ -101,6 +104,10 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
 
   const send = async (batch: BatchRecord, feeBump = 1, nonce?: number): Promise<void> => {
     const signed = await chain.signAnchor(batch.root, batch.treeSize, nonce ?? (await takeNonce()), feeBump);
+    if (deps.budget && !deps.budget.allow(signed.maxFeePerGas)) {
+      if (nonce === undefined) nextNonce = undefined; // the nonce taken was not used: read it again next time
+      return;
+    }
     const stored = await update(batch.id, batch.status, {
       status: "sending", txHash: signed.txHash, nonce: signed.nonce, rawTx: signed.rawTx, sentAt: new Date().toISOString(),
       attempts: batch.attempts + 1,

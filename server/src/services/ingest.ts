@@ -12,7 +12,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { createThreadedHash } from "./hash-worker.ts";
+import { defaultHashPool, type HashPool } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
 import {
   canonicalJson, claimProblems, claimSha256, encodeLeafV2, fromHex, hashLeaf, signatureProblems, signatureSha256, toHex,
@@ -21,6 +21,7 @@ import {
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
 import type { SignatureCheck } from "./signatures.ts";
+import { assertClaimWithinLimits } from "./claim-limits.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
 
 /** What the IPFS layer returns for an imported file. */
@@ -82,6 +83,8 @@ export interface IngestDeps {
   readonly spoolDir?: string;
   /** Checks a stamp item's claimant signature on arrival (services/signatures.ts); without it, structure only. */
   readonly checkSignature?: SignatureCheck;
+  /** The fixed pool of threads hashing uploads (default: the process's two-thread pool). */
+  readonly hashPool?: HashPool;
 }
 
 /** A spool file being written; every failure to spool is logged and turns spooling off, never the upload. */
@@ -182,6 +185,7 @@ export function prepareClaim(claim: unknown): { canonical: string | null; digest
   if (claim === undefined || claim === null) return { canonical: null, digest: null, previous: null };
   // Multipart claims arrive here without the JSON body parser's nesting limit; validation recurses.
   if (jsonDepthExceeds(claim)) throw new AppError("INVALID_CLAIM", `invalid claim: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  assertClaimWithinLimits(claim);
   const problems = claimProblems(claim);
   if (problems.length > 0) throw new AppError("INVALID_CLAIM", `invalid claim: ${problems.join("; ")}`, { problems });
   const digest = claimSha256(claim as Claim);
@@ -258,7 +262,7 @@ export function createIngest(deps: IngestDeps): Ingest {
 
     async importUpload(stream, meta) {
       // SHA3-256 runs on a worker thread beside this one (it is the slowest of the hashes).
-      const sha3 = createThreadedHash("sha3-256");
+      const sha3 = (deps.hashPool ?? defaultHashPool()).hash("sha3-256");
       const sha256 = createHash("sha256");
       const spool = deps.importFile && deps.spoolDir ? await openSpool(deps.spoolDir, deps.warn) : undefined;
       let size = 0;

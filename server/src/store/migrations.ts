@@ -137,6 +137,21 @@ CREATE INDEX replicas_due ON replicas (next_attempt_at) WHERE status <> 'pinned'
 `,
   },
   {
+    version: 4,
+    name: "hardening: the block multihashes of every stored DAG (ownership by content hash); entries by tenant and day (stamp quota)",
+    sql: `
+-- A stored block is served only to a tenant owning an entry whose DAG contains it: the multihash
+-- (hex of its bytes, code and length included) of every block of each stored root, recorded at import.
+CREATE TABLE dag_blocks (
+  root_cid TEXT NOT NULL,
+  multihash TEXT NOT NULL,
+  PRIMARY KEY (root_cid, multihash)
+);
+CREATE INDEX dag_blocks_multihash ON dag_blocks (multihash);
+CREATE INDEX entries_tenant_received ON entries (tenant_id, received_at);
+`,
+  },
+  {
     version: 5,
     name: "events outbox (ordered per tenant) and webhooks (endpoints, deliveries)",
     // The outbox is written in the same transaction as the change it records. Each tenant's events are

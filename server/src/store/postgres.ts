@@ -413,6 +413,19 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async isEntryCid(cid) {
       return (await one("SELECT 1 AS found FROM entries WHERE cid = $1 LIMIT 1", [cid])) !== undefined;
     },
+    async recordDagBlocks(rootCid, multihashes) {
+      await all("INSERT INTO dag_blocks (root_cid, multihash) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", [rootCid, [...multihashes]]);
+    },
+    async ownsBlock(tenantId, multihash) {
+      return (await one("SELECT 1 AS found FROM dag_blocks b JOIN entries e ON e.cid = b.root_cid WHERE b.multihash = $1 AND e.tenant_id = $2 LIMIT 1", [multihash, tenantId])) !== undefined;
+    },
+    async listCidsWithoutBlocks(limit) {
+      return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
+    },
+    async countEntriesSince(tenantId, since) {
+      const r = await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
+      return Number(r?.n ?? 0);
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (await all("SELECT * FROM entries WHERE sha256 = $1 AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT $2", [sha256, limit])).map(toEntry);
     },

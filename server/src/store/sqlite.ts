@@ -209,6 +209,22 @@ export function openSqliteStore(path: string): Store {
     async isEntryCid(cid) {
       return q("SELECT 1 AS found FROM entries WHERE cid = ? LIMIT 1").get(cid) !== undefined;
     },
+    async recordDagBlocks(rootCid, multihashes) {
+      tx(() => {
+        const st = q("INSERT INTO dag_blocks (root_cid, multihash) VALUES (?, ?) ON CONFLICT DO NOTHING");
+        for (const mh of multihashes) st.run(rootCid, mh);
+      });
+    },
+    async ownsBlock(tenantId, multihash) {
+      return q("SELECT 1 AS found FROM dag_blocks b JOIN entries e ON e.cid = b.root_cid WHERE b.multihash = ? AND e.tenant_id = ? LIMIT 1").get(multihash, tenantId) !== undefined;
+    },
+    async listCidsWithoutBlocks(limit) {
+      return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
+    },
+    async countEntriesSince(tenantId, since) {
+      const r = q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since) as Row;
+      return Number(r.n);
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (q("SELECT * FROM entries WHERE sha256 = ? AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT ?").all(sha256, limit) as Row[]).map(toEntry);
     },

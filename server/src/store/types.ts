@@ -175,6 +175,17 @@ export interface Store {
   findEntriesByCid(tenantId: string, cid: string): Promise<boolean>;
   /** Whether any tenant has an entry whose stored content has this root CID. */
   isEntryCid(cid: string): Promise<boolean>;
+  /**
+   * Records the block multihashes (lower-case hex of the multihash bytes) of the DAG stored under
+   * `rootCid` (the root itself included). Idempotent. Resolves once durable.
+   */
+  recordDagBlocks(rootCid: string, multihashes: readonly string[]): Promise<void>;
+  /** Whether the tenant has an entry whose stored DAG contains a block with this multihash (hex). */
+  ownsBlock(tenantId: string, multihash: string): Promise<boolean>;
+  /** Root CIDs of stored entries with no recorded DAG blocks (stored before migration 4), for backfill. */
+  listCidsWithoutBlocks(limit: number): Promise<string[]>;
+  /** Entries the tenant created since `since` (ISO-8601), for the daily stamp quota. */
+  countEntriesSince(tenantId: string, since: string): Promise<number>;
   /** Entries of any tenant with this digest that are anchored or confirmed (public verification). */
   findAnchoredBySha256(sha256: string, limit: number): Promise<EntryRecord[]>;
   countPending(chainId: number): Promise<number>;
