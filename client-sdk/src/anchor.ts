@@ -180,7 +180,10 @@ function guardedSender(inner: JsonRpcSender, timeoutMs: number): JsonRpcSender {
         const info = (cause as { info?: { error?: { message?: string } }; error?: { message?: string } }) ?? {};
         const rpcMessage = info.error?.message ?? info.info?.error?.message;
         if (rpcMessage) throw new AnchorError("RPC_ERROR", `${method} failed on the node: ${redactUrls(rpcMessage)}`, { cause });
-        throw new AnchorError("CHAIN_UNREACHABLE", `chain lookup failed (${method}): ${redactUrls(cause instanceof Error ? cause.message : String(cause))}`, { cause });
+        // Only error codes (ECONNREFUSED, NETWORK_ERROR …): messages name the host, and the URL may carry a key.
+        const c = cause as { code?: unknown; cause?: { code?: unknown }; error?: { code?: unknown } } | undefined;
+        const codes = [c?.cause?.code, c?.error?.code, c?.code].filter((x): x is string => typeof x === "string");
+        throw new AnchorError("CHAIN_UNREACHABLE", `chain lookup failed (${method}): ${codes.join(", ") || "network error"}`, { cause });
       } finally {
         clearTimeout(timer);
       }

@@ -447,3 +447,44 @@ describe("the verify page (Debian Chromium)", () => {
     await page.close();
   }, 60_000);
 });
+
+describe("the public endpoint's own bounds (a second app whose chain RPC is down)", () => {
+  let down: FastifyInstance;
+  const secret = "k3y-0f-the-operator";
+  beforeAll(async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    down = await buildApp(
+      loadConfig({
+        DATA_DIR: join(dir, "down-data"), RPC_URL: `http://127.0.0.1:${port}/${secret}`, CHAIN_ID: "31337", CHAIN_DEVELOPMENT: "true", CONFIRMATIONS: "1",
+        ANCHORER_PRIVATE_KEY: devWallet(1).privateKey, DEPLOYMENTS_DIR: join(dir, "deployments"), WORKERS: "false", LOG_LEVEL: "silent",
+      }),
+      { logger: false },
+    );
+    await down.ready();
+  }, 60_000);
+  afterAll(async () => {
+    await down?.close();
+  });
+
+  it("answers a verdict with the chain check failed and never echoes the RPC URL or its key", async () => {
+    const res = await down.inject({ method: "POST", url: "/v1/verify", payload: { receipt: genuine, sha256: toHex(sha256(genuineFile)) } });
+    expect(res.statusCode).toBe(200);
+    const v = res.json() as Verdict;
+    expect(v.verified).toBe(false);
+    expect(failedCodes(v)).toEqual([expect.stringMatching(/^(CHAIN_UNREACHABLE|RPC_ERROR|RPC_TIMEOUT)$/)]);
+    expect(res.body).not.toContain(secret);
+    expect(res.body).not.toContain("127.0.0.1:");
+  }, 30_000);
+
+  it("has its own rate limit per client address (429 RATE_LIMITED past 60 a minute)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await down.inject({ method: "POST", url: "/v1/verify", payload: { receipt: {} }, remoteAddress: "198.51.100.7" })).statusCode);
+    expect(statuses.slice(0, 59).every((s) => s === 200)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    // Another address is not affected.
+    expect((await down.inject({ method: "POST", url: "/v1/verify", payload: { receipt: {} }, remoteAddress: "198.51.100.8" })).statusCode).toBe(200);
+  }, 60_000);
+});

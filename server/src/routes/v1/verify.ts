@@ -56,7 +56,16 @@ const verify: FastifyPluginAsync = async (app) => {
     // Claimant signatures against the operator's signer CAs (SIGNER_CA_FILE), judged at the anchor time.
     ...(app.signerTrustAnchors.length > 0 ? { signature: createClaimSignatureVerifier({ trustAnchors: app.signerTrustAnchors }) } : {}),
   });
-  const routeLimit = { rateLimit: { max: VERIFY_ENDPOINT_LIMITS.perMinute, timeWindow: 60_000, groupId: "verify", keyGenerator: (request: { ip: string }) => `verify:${request.ip}` } };
+  // Its own limit, on top of the service-wide one (which counts every route together): verification is
+  // public and costs chain calls, so one address gets at most `perMinute` of them (fixed window).
+  const windows = new Map<string, { start: number; count: number }>();
+  const verifyLimit = async (request: { ip: string }) => {
+    const now = Date.now();
+    if (windows.size > 10_000) for (const [k, w] of windows) if (now - w.start >= 60_000) windows.delete(k);
+    const w = windows.get(request.ip);
+    if (!w || now - w.start >= 60_000) windows.set(request.ip, { start: now, count: 1 });
+    else if (++w.count > VERIFY_ENDPOINT_LIMITS.perMinute) throw new AppError("RATE_LIMITED", `verification is limited to ${VERIFY_ENDPOINT_LIMITS.perMinute} requests a minute per address`);
+  };
 
   app.get<{ Querystring: { sha256: string } }>(
     "/verify",
@@ -107,7 +116,7 @@ const verify: FastifyPluginAsync = async (app) => {
         response: { 200: VERDICT_JSON_SCHEMA, ...errorResponses },
       },
       bodyLimit: VERIFY_ENDPOINT_LIMITS.bodyBytes,
-      config: routeLimit,
+      onRequest: verifyLimit,
     },
     async (request) => {
       const { receipt, sha256 } = request.body;
@@ -120,7 +129,7 @@ const verify: FastifyPluginAsync = async (app) => {
     "/verify/file",
     {
       schema: { summary: "Verify a receipt against an uploaded file (multipart: receipt, file); the file is hashed and discarded", tags: ["verify"], consumes: ["multipart/form-data"], response: { 200: VERDICT_JSON_SCHEMA, ...errorResponses } },
-      config: routeLimit,
+      onRequest: verifyLimit,
     },
     async (request) => {
       if (!request.isMultipart()) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send multipart/form-data with a receipt field and a file part");
