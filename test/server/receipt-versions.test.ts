@@ -85,6 +85,16 @@ describe.each(TEST_BACKENDS)("receipt versions over the %s store", (backend) => 
     expect(ok.statusCode).toBe(202);
   });
 
+  it("refuses more than 100 signed items in one request (each costs a bounded chain search) with 400 INVALID_SIGNATURE", async () => {
+    const signature = await signClaim({ sha256: toHex(randomBytes(32)) }, { format: "eip712/1", signer: Wallet.createRandom(), chainId: 1 });
+    const items = Array.from({ length: 101 }, () => ({ sha256: toHex(randomBytes(32)), signature }));
+    const before = await t.app.store.stats();
+    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth("acme"), payload: { items } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: "INVALID_SIGNATURE", details: { code: "TOO_MANY_SIGNATURES" } });
+    expect(await t.app.store.stats()).toEqual(before);
+  });
+
   it.each([
     ["an unknown format", { format: "pgp/1", signedAt: "2026-11-30T08:00:00Z" }],
     ["a cms value that is not base64", { format: "cms/1", signedAt: "2026-11-30T08:00:00Z", cms: "not base64!" }],
