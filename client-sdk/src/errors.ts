@@ -35,6 +35,7 @@ export class AnchorError extends PriorProofError {}
  * - `SIGNER_UNTRUSTED`: no path from the certificate to a trust anchor the verifier chose.
  * - `SIGNER_EXPIRED` / `SIGNER_NOT_YET_VALID`: a certificate of the path is not valid at the given time.
  * - `SIGNER_KEY_USAGE`: a key usage, extended key usage or CA constraint forbids the use made of the key.
+ * - `SIGNER_REVOKED`: a CRL carried with the signature (and signed by the issuer) revoked the signer before the time judged at.
  */
 export type PkiErrorCode =
   | "CERT_MALFORMED"
@@ -45,7 +46,8 @@ export type PkiErrorCode =
   | "SIGNER_UNTRUSTED"
   | "SIGNER_EXPIRED"
   | "SIGNER_NOT_YET_VALID"
-  | "SIGNER_KEY_USAGE";
+  | "SIGNER_KEY_USAGE"
+  | "SIGNER_REVOKED";
 
 /** A certificate, algorithm or certification path that cannot be accepted. */
 export class PkiError extends PriorProofError {

@@ -11,7 +11,9 @@ import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../client-sdk/src/bytes.ts";
 import { type Claim, canonicalJson, claimSha256, encodeLeaf, encodeLeafV2, LEAF_V2_LENGTH, signatureSha256 } from "../../client-sdk/src/leaf.ts";
 import { hashLeaf } from "../../client-sdk/src/merkle.ts";
-import { type ClaimSignature, parseReceipt, type ReceiptV2, receiptProblems } from "../../client-sdk/src/receipt.ts";
+import { type ClaimSignature, type Eip712ClaimSignature, parseReceipt, type ReceiptV2, receiptProblems } from "../../client-sdk/src/receipt.ts";
+import { buildStatement, eip712Domain, eip712Message, EIP712_TYPES, verifyEip712Statement } from "../../client-sdk/src/signature/index.ts";
+import { TypedDataEncoder, Wallet } from "ethers";
 import { verifyDigest, verifyLeaf, verifyReceipt } from "../../client-sdk/src/verify.ts";
 
 interface Vector {
@@ -24,7 +26,11 @@ interface Vector {
   leafData: string;
   leafHash: string;
 }
-const { vectors } = JSON.parse(readFileSync(new URL("../../docs/vectors/leaf-v2.json", import.meta.url), "utf8")) as { vectors: Vector[] };
+const file = JSON.parse(readFileSync(new URL("../../docs/vectors/leaf-v2.json", import.meta.url), "utf8")) as {
+  vectors: Vector[];
+  signatures: { eip712: { facts: { sha256: string; sha3_256: string; claim: Claim; signedAt: string }; statementJcs: string; eip712Digest: string; signature: Eip712ClaimSignature; signatureJcs: string } };
+};
+const { vectors } = file;
 const schema = JSON.parse(readFileSync(new URL("../../docs/receipt.schema.json", import.meta.url), "utf8")) as object;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
 
@@ -92,6 +98,19 @@ describe("priorproof-leaf/2 vectors (docs/vectors/leaf-v2.json)", () => {
     expect(codeOf(() => encodeLeafV2({ ...base, sha3_256: new Uint8Array(31) }))).toBe("INVALID_LENGTH");
     expect(codeOf(() => encodeLeafV2({ ...base, signatureSha256: new Uint8Array(33) }))).toBe("INVALID_LENGTH");
     expect(codeOf(() => encodeLeafV2({ ...base, salt: new Uint8Array(15) }))).toBe("INVALID_LENGTH");
+  });
+});
+
+describe("the eip712/1 signed-statement vector", () => {
+  const v = file.signatures.eip712;
+  it("rebuilds the statement JCS, the EIP-712 digest and the signature, and verifies it", async () => {
+    expect(buildStatement(v.facts)).toBe(v.statementJcs);
+    expect(TypedDataEncoder.hash(eip712Domain(v.signature.chainId), EIP712_TYPES, eip712Message(v.facts))).toBe(v.eip712Digest);
+    expect(canonicalJson(v.signature)).toBe(v.signatureJcs);
+    expect(verifyEip712Statement(v.signature, v.facts)).toEqual({ account: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", chainId: 11155111, pinned: false });
+    // The SDK's signing path gives the same deterministic value.
+    const wallet = new Wallet("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+    expect((await wallet.signTypedData(eip712Domain(v.signature.chainId), EIP712_TYPES, eip712Message(v.facts))).toLowerCase()).toBe(v.signature.value);
   });
 });
 

@@ -218,7 +218,7 @@ async function revocationOf(sd: pkijs.SignedData, signer: ParsedCertificate, iss
       }
       const revoked = (item.revokedCertificates ?? []).find((r) => r.userCertificate.isEqual(signer.cert.serialNumber));
       if (revoked && revoked.revocationDate.value.getTime() <= at.getTime()) {
-        throw new PkiError("SIGNER_UNTRUSTED", `signer certificate was revoked at ${revoked.revocationDate.value.toISOString()} (CRL of ${formatName(item.issuer)}), before ${at.toISOString()}`);
+        throw new PkiError("SIGNER_REVOKED", `signer certificate was revoked at ${revoked.revocationDate.value.toISOString()} (CRL of ${formatName(item.issuer)}), before ${at.toISOString()}`);
       }
       found.push(`CRL of ${formatName(item.issuer)} issued ${item.thisUpdate.value.toISOString()}${item.nextUpdate ? `, next update ${item.nextUpdate.value.toISOString()}` : ""}: signer ${revoked ? `revoked later, at ${revoked.revocationDate.value.toISOString()}` : "not revoked"}`);
     } else if (item instanceof pkijs.OtherRevocationInfoFormat && item.otherRevInfoFormat === OID_OCSP_RESPONSE_REVINFO) {

@@ -20,7 +20,7 @@ import {
 } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
-import type { SignatureCheck } from "./signatures.ts";
+import { MAX_SIGNED_ITEMS_PER_REQUEST, type SignatureCheck } from "./signatures.ts";
 import { assertClaimWithinLimits } from "./claim-limits.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
 
@@ -244,6 +244,10 @@ export function createIngest(deps: IngestDeps): Ingest {
         const sha3_256 = item.sha3_256 === undefined ? null : normalizeDigest(item.sha3_256);
         return { sha256, sha3_256, claim: prepareClaim(item.claim), signature: prepareSignature(item.signature) };
       });
+      const signed = items.filter((item) => item.signature !== undefined).length;
+      if (signed > MAX_SIGNED_ITEMS_PER_REQUEST) {
+        throw new AppError("INVALID_SIGNATURE", `at most ${MAX_SIGNED_ITEMS_PER_REQUEST} signed items per request, got ${signed}`, { code: "TOO_MANY_SIGNATURES" });
+      }
       if (deps.checkSignature) {
         for (const [i, item] of items.entries()) {
           const p = prepared[i]!;

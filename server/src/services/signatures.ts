@@ -12,6 +12,11 @@ import {
 } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
 
+/** Signed items one request may carry: each signature costs a chain search (bounded, but not free). */
+export const MAX_SIGNED_ITEMS_PER_REQUEST = 100;
+/** Certificate signature checks per arriving signature: a legitimate chain needs one per certificate. */
+const ARRIVAL_PATH_LIMITS = { maxSignatureChecks: 24 } as const;
+
 export interface SignatureCheckDeps {
   /** DER CA certificates signer chains must reach (SIGNER_CA_FILE); empty: math and binding only. */
   readonly trustAnchors: readonly Uint8Array[];
@@ -29,7 +34,7 @@ export function createSignatureCheck(deps: SignatureCheckDeps): SignatureCheck {
       if (signature.format === "eip712/1") {
         verifyEip712Statement(signature, facts);
       } else if (deps.trustAnchors.length > 0) {
-        await verifyCmsSignature(signature.cms, statementBytes(facts), { trustAnchors: deps.trustAnchors, at: now() });
+        await verifyCmsSignature(signature.cms, statementBytes(facts), { trustAnchors: deps.trustAnchors, at: now(), limits: ARRIVAL_PATH_LIMITS });
       } else {
         await checkCmsSignatureMath(signature.cms, statementBytes(facts));
       }

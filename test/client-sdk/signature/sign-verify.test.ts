@@ -266,3 +266,48 @@ describe("eip712/1", () => {
     expect(await codeOf(verifyClaimSignature(receipt, NOW(), { trustedAccounts: [Wallet.createRandom().address] }))).toBe("SIGNER_UNTRUSTED");
   });
 });
+
+describe("revocation captured at signing (CRL in the SignedData)", () => {
+  /** An `openssl ca` directory for an intermediate: issues the signer, revokes it if asked, writes a CRL. */
+  async function crlFor(name: string, revoke: boolean): Promise<{ signer: Issued; crlDer: Uint8Array; chain: SignerChain }> {
+    const chain = chains["ec-p256"];
+    const dir = join(f.dir, `crl-${name}`);
+    await run("mkdir", ["-p", dir]);
+    await writeFile(join(dir, "index.txt"), "");
+    await writeFile(join(dir, "serial"), "1000\n");
+    await writeFile(join(dir, "crlnumber"), "01\n");
+    const cnf = join(dir, "ca.cnf");
+    await writeFile(cnf, ["[ca]", "default_ca = d", "[d]", `database = ${dir}/index.txt`, `new_certs_dir = ${dir}`, `serial = ${dir}/serial`, `crlnumber = ${dir}/crlnumber`,
+      "default_md = sha256", "default_crl_days = 30", "policy = p", "unique_subject = no", "preserve = yes", "[p]", "commonName = supplied", "organizationName = optional", "[sec]", EXT.signer].join("\n"));
+    const key = join(dir, "signer.key");
+    await run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+    await run("openssl", ["req", "-new", "-key", key, "-subj", `/O=PriorProof Test/CN=${name}`, "-out", join(dir, "signer.csr"), "-config", cnf]).catch(async () =>
+      run("openssl", ["req", "-new", "-key", key, "-subj", `/O=PriorProof Test/CN=${name}`, "-out", join(dir, "signer.csr")]));
+    const certPath = join(dir, "signer.pem");
+    await run("openssl", ["ca", "-batch", "-notext", "-config", cnf, "-cert", chain.intermediate.certPath, "-keyfile", chain.intermediate.keyPath, "-in", join(dir, "signer.csr"), "-out", certPath, "-days", "365", "-extensions", "sec"]);
+    if (revoke) await run("openssl", ["ca", "-config", cnf, "-cert", chain.intermediate.certPath, "-keyfile", chain.intermediate.keyPath, "-revoke", certPath]);
+    const crl = join(dir, "crl.der");
+    await run("openssl", ["ca", "-gencrl", "-config", cnf, "-cert", chain.intermediate.certPath, "-keyfile", chain.intermediate.keyPath, "-out", join(dir, "crl.pem")]);
+    await run("openssl", ["crl", "-in", join(dir, "crl.pem"), "-outform", "DER", "-out", crl]);
+    const certPem = await readFile(certPath, "utf8");
+    const signer: Issued = { name, keyPath: key, keyPem: await readFile(key, "utf8"), certPath, certPem, certDer: pemToDer(certPem) };
+    return { signer, crlDer: new Uint8Array(await readFile(crl)), chain };
+  }
+
+  it("reports a CRL that does not list the signer, with its time (and openssl accepts the SignedData carrying it)", async () => {
+    const { signer, crlDer, chain } = await crlFor("crl-good", false);
+    const key = nodeSigningKey(signer.keyPem);
+    const signature = await signClaim(claimInput, { format: "cms/1", key, certificates: [signer.certDer, chain.intermediate.certDer], crls: [crlDer] });
+    const identity = await verifyClaimSignature(receiptOf(signature), NOW(), { trustAnchors: [chain.root.certDer] });
+    if (identity.kind !== "x509") throw new Error("x509 expected");
+    expect(identity.revocation.checked).toBe(true);
+    expect(identity.revocation.detail).toMatch(/^CRL of CN=ec-p256-int,O=PriorProof Test issued \d{4}-\d\d-\d\dT.*: signer not revoked$/);
+    expect(await opensslVerify(receiptOf(signature), chain.root.certPem)).toContain("Verification successful");
+  }, 60_000);
+
+  it("fails SIGNER_REVOKED when the carried CRL lists the signer as revoked before the anchor time", async () => {
+    const { signer, crlDer, chain } = await crlFor("crl-revoked", true);
+    const signature = await signClaim(claimInput, { format: "cms/1", key: nodeSigningKey(signer.keyPem), certificates: [signer.certDer, chain.intermediate.certDer], crls: [crlDer] });
+    expect(await codeOf(verifyClaimSignature(receiptOf(signature), new Date(Date.now() + 60_000), { trustAnchors: [chain.root.certDer] }))).toBe("SIGNER_REVOKED");
+  }, 60_000);
+});
