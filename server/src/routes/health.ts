@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { CID } from "multiformats/cid";
+import { configurationWarnings } from "../services/certificates/service.ts";
 
 const EMPTY_RAW = CID.parse("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
 
@@ -45,7 +46,9 @@ const health: FastifyPluginAsync = async (app) => {
       checks.ipfs = { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }
     const ok = Object.values(checks).every((c) => c.ok);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
+    // Missing OPERATOR / PUBLIC_URL do not make the instance unready, but its certificates are development-only.
+    const warnings = configurationWarnings(app.config).map(({ code, variable, message }) => ({ code, variable, message }));
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks, warnings });
   });
 
   app.get("/metrics", { schema: { summary: "Prometheus metrics", tags: ["operations"] } }, async (_request, reply) => {

@@ -229,6 +229,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const r = await one("SELECT * FROM tenants WHERE name = $1", [name]);
       return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
     },
+    async getTenant(id) {
+      const r = await one("SELECT * FROM tenants WHERE id = $1", [id]);
+      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+    },
     async addApiKey(tenantId, keyHash, label) {
       const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };
       await pool.query("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)", [k.id, tenantId, keyHash, label, k.createdAt]);

@@ -117,6 +117,10 @@ export function openSqliteStore(path: string): Store {
       const r = q("SELECT * FROM tenants WHERE name = ?").get(name) as Row | undefined;
       return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
     },
+    async getTenant(id) {
+      const r = q("SELECT * FROM tenants WHERE id = ?").get(id) as Row | undefined;
+      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+    },
     async addApiKey(tenantId, keyHash, label) {
       const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };
       q("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?)").run(k.id, tenantId, keyHash, label, k.createdAt);

@@ -143,6 +143,8 @@ export interface Store {
 
   createTenant(name: string): Promise<Tenant>;
   getTenantByName(name: string): Promise<Tenant | undefined>;
+  /** The tenant with this id (the certificate names the submitting account). */
+  getTenant(id: string): Promise<Tenant | undefined>;
   addApiKey(tenantId: string, keyHash: string, label: string | null): Promise<ApiKeyRecord>;
   /** The key with this hash, if it exists and is not revoked. */
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
