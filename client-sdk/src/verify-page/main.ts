@@ -8,6 +8,7 @@ import { cachedChainReader, createChainReader } from "../anchor.ts";
 import { fromHex, toHex } from "../bytes.ts";
 import { sha256Blob } from "../hash.ts";
 import { parseReceipt } from "../receipt.ts";
+import { isPdfFile, receiptForDigest, receiptsFromCertificate } from "./certificate.ts";
 import { verifyReceipt, type Verdict } from "../verify.ts";
 
 interface PageConfig {
@@ -24,6 +25,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let file: File | undefined;
 let fileDigest: Uint8Array | undefined;
 let receiptDoc: unknown;
+/** Receipts extracted from a dropped certificate PDF (several for a lineage or portfolio document). */
+let pdfReceipts: unknown[] | undefined;
 
 function text(el: HTMLElement, value: string): void {
   el.textContent = value;
@@ -87,6 +90,17 @@ function updateButton(): void {
 
 async function takeFiles(list: FileList | File[]): Promise<void> {
   for (const f of Array.from(list)) {
+    if (isPdfFile(f) && !receiptDoc) {
+      try {
+        pdfReceipts = await receiptsFromCertificate(f);
+        receiptDoc = pdfReceipts[0];
+        text($("receiptInfo"), `${f.name} (certificate: ${pdfReceipts.length} embedded receipt${pdfReceipts.length > 1 ? "s" : ""})`);
+        suggestRpc(receiptDoc);
+        continue;
+      } catch {
+        // no embedded receipt: the PDF is the evidence file itself
+      }
+    }
     if (f.name.toLowerCase().endsWith(".json") && f.size < 5_000_000) {
       try {
         const doc = JSON.parse(await f.text()) as { version?: unknown };
@@ -127,6 +141,7 @@ function suggestRpc(doc: unknown): void {
 
 async function runVerify(): Promise<void> {
   if (!fileDigest || receiptDoc === undefined) return;
+  if (pdfReceipts) receiptDoc = receiptForDigest(pdfReceipts, fileDigest);
   const button = $("verify") as HTMLButtonElement;
   button.disabled = true;
   try {
