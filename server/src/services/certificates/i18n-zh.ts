@@ -25,7 +25,9 @@ export const ZH_ALLOWED_LATIN = [
   "priorproof", "verify", "--rpc", "--offline", "--checkpoint", "receipt.json", "token.tsr", "docs/verify-by-hand.md",
   "eth_getTransactionReceipt", "eth_getBlockByHash", "eth_call", "verifyInclusion", "getAnchor",
   "bytes32", "uint256", "uint64", "bool", "leafHash", "index", "treeSize", "path", "root", "included", "anchoredAt",
-  "timestamp", "blockNumber", "x", "receipt-", "json",
+  "timestamp", "blockNumber", "OPERATOR", "PUBLIC_URL", "UTF-8", "GMT",
+  // Member names of the certificate-number recipe (canonical JSON, printed verbatim).
+  "entry", "sha256", "leaf", "anchors", "type", "evm", "rfc3161", "chainId", "txHash", "serial",
 ] as const;
 
 const ref = (n: number) => `第${chineseNumber(n)}部分`;
@@ -56,7 +58,9 @@ export const ZH_CN: Strings = {
     identity: "证书编号所标识的对象",
   },
   kinds: { design: "外观设计", trademark: "商标", "ai-image": "AI 生成图像", source: "源代码", other: "其他" },
-  chainLabel: (name, chainId, development) => `${name} —— 链编号 ${chainId}${development ? " —— 开发测试链，不具有证据效力" : ""}`,
+  chainLabel: (name, chainId, development) => `${name === `链 ${chainId} ` ? `链 ${chainId}` : `${name} —— 链编号 ${chainId}`}${development ? " —— 开发测试链，不具有证据效力" : ""}`,
+  unnamedChain: (chainId) => `链 ${chainId} `,
+  operatorUnset: "未配置（本实例未设置 OPERATOR）",
   witnessEvm: (block, chain) => `${chain}第 ${block} 号区块`,
   witnessTsa: (tsa) => `时间戳机构 ${tsa} 的 RFC 3161 时间戳`,
   bytes: "字节",

@@ -43,6 +43,10 @@ export interface Strings {
   readonly heads: Record<SectionKey, string>;
   readonly kinds: Record<AssetKind, string>;
   readonly chainLabel: (name: string, chainId: number, development: boolean) => string;
+  /** The name of a chain configured without one (`chain <id>`). */
+  readonly unnamedChain: (chainId: number) => string;
+  /** Printed in place of the placeholder operator of an instance without OPERATOR. */
+  readonly operatorUnset: string;
   readonly witnessEvm: (block: number, chain: string) => string;
   readonly witnessTsa: (tsa: string) => string;
   readonly bytes: string;
@@ -117,7 +121,9 @@ export const EN: Strings = {
     identity: "What the certificate number identifies",
   },
   kinds: { design: "design", trademark: "trademark", "ai-image": "AI-generated image", source: "source code", other: "other" },
-  chainLabel: (name, chainId, development) => `${name} — chain id ${chainId}${development ? " — development chain, no evidential value" : ""}`,
+  chainLabel: (name, chainId, development) => `${name === `chain ${chainId}` ? name : `${name} — chain id ${chainId}`}${development ? " — development chain, no evidential value" : ""}`,
+  unnamedChain: (chainId) => `chain ${chainId}`,
+  operatorUnset: "not configured (OPERATOR is unset on this instance)",
   witnessEvm: (block, chain) => `block ${block} of ${chain}`,
   witnessTsa: (tsa) => `the RFC 3161 time stamp of ${tsa}`,
   bytes: "bytes",

@@ -16,7 +16,7 @@ import { anchorBound, certificateId, combinedId, DEFAULT_BLOCK_TOLERANCE_SECONDS
 import { A4, BLUE, GREY, groupHex, MARGIN, RED, type Block, Writer } from "./layout.ts";
 import type { Jurisdiction } from "./packs.ts";
 import { makeArchival, type Attachment } from "./pdfa.ts";
-import { buildSections, evmAnchors, tsaAnchors, type LineageVersion } from "./sections.ts";
+import { buildSections, chainNameOf, evmAnchors, operatorOf, tsaAnchors, type LineageVersion } from "./sections.ts";
 
 export type { CertificateLanguage } from "./i18n.ts";
 export { JURISDICTIONS, type Jurisdiction } from "./packs.ts";
@@ -113,7 +113,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   title(w, t.title, development, t, input.unconfigured ?? []);
   // The headline states the earliest conservative bound among the witnesses.
   const witnesses = [
-    ...evm.map((a) => ({ bound: anchorBound(a, receipt, tolerance), label: t.witnessEvm(a.blockNumber, printable(a.chainName, 100).text) })),
+    ...evm.map((a) => ({ bound: anchorBound(a, receipt, tolerance), label: t.witnessEvm(a.blockNumber, chainNameOf(t, a)) })),
     ...tsas.map((a) => ({ bound: anchorBound(a, receipt), label: t.witnessTsa(printable(a.tsa.subject, 100).text) })),
   ].sort((a, b) => a.bound.localeCompare(b.bound));
   const best = witnesses[0]!;
@@ -142,7 +142,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
     description: `RFC 3161 time-stamp token from ${printable(a.tsa.subject, 200).text}`, relationship: "Supplement",
   }));
   return save(w, {
-    title: `${t.title} ${id}`, author: printable(receipt.service.operator, 300).text, subject: `SHA-256 ${receipt.subject.sha256}`,
+    title: `${t.title} ${id}`, author: operatorOf(t, receipt, input.unconfigured), subject: `SHA-256 ${receipt.subject.sha256}`,
     keywords: ["PriorProof", "timestamp", "evidence", receipt.subject.sha256, ...evm.map((a) => a.txHash)], input, id,
   }, attachments);
 }
@@ -227,11 +227,11 @@ export async function renderPortfolio(input: PortfolioInput): Promise<Uint8Array
   w.text(t.portfolioIntro(printable(input.tenant, 200).text, input.rows.length, printable(input.filter, 200).text));
   const rows = input.rows.map((r, i) => {
     const anchors = r.receipt
-      ? r.receipt.anchors.map((a) => (a.type === "evm" ? `${printable(a.chainName, 60).text} #${a.blockNumber} ≤ ${plainTime(anchorBound(a, r.receipt!, tolerance))}` : `RFC 3161 ≤ ${plainTime(anchorBound(a, r.receipt!))}`)).join("\n")
+      ? r.receipt.anchors.map((a) => (a.type === "evm" ? `${chainNameOf(t, a)} #${a.blockNumber}: ${plainTime(anchorBound(a, r.receipt!, tolerance))}` : `RFC 3161: ${plainTime(anchorBound(a, r.receipt!))}`)).join("\n")
       : "—";
     return [String(i + 1), `${r.entryId}${r.name ? `\n${printable(r.name, 120).text}` : ""}`, r.sha256, r.status, anchors];
   });
-  const table: Block = { kind: "table", head: ["#", t.l.entry, t.l.sha256, t.l.status, t.l.anchorsCol], rows, widths: [0.05, 0.22, 0.3, 0.1, 0.33] };
+  const table: Block = { kind: "table", head: ["#", t.l.entry, t.l.sha256, t.l.status, `${t.l.anchorsCol} (${t.l.bound})`], rows, widths: [0.05, 0.35, 0.25, 0.1, 0.25] };
   w.section(t.sectionTitle(1, t.portfolioTitle), [table]);
   stamp(w, t, id, t.portfolioTitle, undefined, development);
   return save(w, {

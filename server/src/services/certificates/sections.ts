@@ -32,11 +32,23 @@ export interface SectionInput {
   readonly toleranceSeconds: number;
   /** Every version of the work, oldest first (this entry marked `current`); empty or absent: none known. */
   readonly lineage?: readonly LineageVersion[];
+  /** Configuration variables unset on this instance (OPERATOR: the placeholder operator is not printed). */
+  readonly unconfigured?: readonly string[];
 }
 
 /** The signature of a receipt/2 (docs/design/format-v2.md, "Signed claims"), read without trusting it. */
 interface PrintedSignature {
   format?: unknown; signedAt?: unknown; signer?: unknown; chainId?: unknown; value?: unknown; cms?: unknown;
+}
+
+/** A chain's printed name: configured without a name (`chain <id>`), it is said in the certificate's language. */
+export function chainNameOf(t: Strings, a: Pick<EvmAnchor, "chainName" | "chainId">): string {
+  return a.chainName === `chain ${a.chainId}` ? t.unnamedChain(a.chainId) : printable(a.chainName, 100).text;
+}
+
+/** The operator as printed: the configured name, or "not configured" (never the placeholder text). */
+export function operatorOf(t: Strings, receipt: Receipt, unconfigured: readonly string[] | undefined): string {
+  return unconfigured?.includes("OPERATOR") ? t.operatorUnset : printable(receipt.service.operator, 300).text;
 }
 
 export const evmAnchors = (r: Receipt) => r.anchors.filter((a): a is EvmAnchor => a.type === "evm");
@@ -148,7 +160,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
     service: () => [
       ...field(t.l.submittedBy, printable(input.submittedBy, 200).text),
       { kind: "para", text: t.l.submittedByNote, style: "small" },
-      ...field(t.l.operator, printable(receipt.service.operator, 300).text),
+      ...field(t.l.operator, operatorOf(t, receipt, input.unconfigured)),
       ...field(t.l.received, receipt.service.receivedAt),
       ...field(t.l.requestId, receipt.service.requestId),
       ...field(t.l.software, receipt.service.software),
@@ -157,7 +169,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
     ],
     anchors: () => evm.flatMap((a, i) => [
       ...(i > 0 ? [{ kind: "rule" } as const] : []),
-      ...field(t.l.chain, t.chainLabel(printable(a.chainName, 100).text, a.chainId, a.development)),
+      ...field(t.l.chain, t.chainLabel(chainNameOf(t, a), a.chainId, a.development)),
       ...field(t.l.bound, `${plainTime(anchorBound(a, receipt, input.toleranceSeconds))} UTC`),
       ...field(t.l.blockTime, a.blockTime),
       ...field(t.l.localTime, localTime(a.blockTime, input.organisationTimeZone, input.language)),
@@ -195,7 +207,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...field(t.l.leafHash, receipt.leaf.hash, "hex"),
       ];
       // One tree per chain's batch; an RFC 3161 token stamps the same root as its chain's batch.
-      const proofs = evm.length > 0 ? evm.map((a) => ({ label: printable(a.chainName, 100).text, proof: a.proof })) : tsas.map((a) => ({ label: printable(a.tsa.subject, 100).text, proof: a.proof }));
+      const proofs = evm.length > 0 ? evm.map((a) => ({ label: chainNameOf(t, a), proof: a.proof })) : tsas.map((a) => ({ label: printable(a.tsa.subject, 100).text, proof: a.proof }));
       return [...head, ...proofs.flatMap((p) => [{ kind: "para", text: t.l.proofOf(p.label), style: "strong" } as const, ...proofBlocks(t, p.proof)])];
     },
     lineage: () => [{
@@ -209,7 +221,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
       { kind: "para", text: t.statements.notProves(ref) },
       { kind: "para", text: t.statements.submitted(printable(input.submittedBy, 200).text, ref) },
       { kind: "para", text: t.statements.practice(ref) },
-      { kind: "para", text: t.statements.operatorLine(printable(receipt.service.operator, 300).text) },
+      { kind: "para", text: t.statements.operatorLine(operatorOf(t, receipt, input.unconfigured)) },
       { kind: "para", text: t.statements.neutrality },
       { kind: "rule" }, { kind: "rule" }, { kind: "rule" },
     ],
