@@ -178,7 +178,7 @@ export class Writer {
       case "table":
         return 14 + Math.min(3, b.rows.length) * 12;
       case "rule":
-        return 18;
+        return 22;
       case "gap":
         return b.height;
     }
@@ -221,10 +221,11 @@ export class Writer {
         this.table(b.head, b.rows, b.widths);
         return;
       case "rule":
-        this.need(18);
-        this.y -= 12;
-        this.page.drawLine({ start: { x: MARGIN, y: this.y }, end: { x: MARGIN + this.width, y: this.y }, thickness: 0.5, color: GREY });
+        // Drawn below the previous baseline's descenders, with room above the next line's ascenders.
+        this.need(24);
         this.y -= 6;
+        this.page.drawLine({ start: { x: MARGIN, y: this.y }, end: { x: MARGIN + this.width, y: this.y }, thickness: 0.5, color: GREY });
+        this.y -= 16;
         return;
       case "gap":
         this.y -= b.height;
