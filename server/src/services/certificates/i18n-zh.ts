@@ -21,7 +21,7 @@ export function chineseNumber(n: number): string {
 export const ZH_ALLOWED_LATIN = [
   "SHA-256", "SHA3-256", "SHA256", "IPFS", "CID", "RFC", "UTC", "PDF", "PDF/A-3", "JSON", "RPC", "ETSI", "EN", "OID", "AI", "EVM",
   "PriorProof", "EvidenceAnchor", "Anchored", "eIDAS", "SF/T", "U.S.C.", "Linux", "macOS", "Windows",
-  "sha256sum", "certutil", "-hashfile", "openssl", "ts", "-verify", "-digest", "-in", "-CAfile", "pdfdetach", "-saveall",
+  "sha256sum", "certutil", "-hashfile", "openssl", "ts", "-verify", "-digest", "-in", "-CAfile", "pdfdetach", "-saveall", "pkcs7", "-inform", "DER", "-print_certs", "-out", "tsa.pem", "-token_in", "-untrusted",
   "priorproof", "verify", "--rpc", "--offline", "--checkpoint", "receipt.json", "token.tsr", "docs/verify-by-hand.md",
   "eth_getTransactionReceipt", "eth_getBlockByHash", "eth_call", "verifyInclusion", "getAnchor",
   "bytes32", "uint256", "uint64", "bool", "leafHash", "index", "treeSize", "path", "root", "included", "anchoredAt",
@@ -104,7 +104,7 @@ export const ZH_CN: Strings = {
   ],
   offlineStep: (a) =>
     `无网络时：执行 priorproof verify 文件 receipt.json --offline，核验 receipt.json 中的区块头与收据证明；唯一需查询的事实是链 ${a.chainId} 第 ${a.block} 号区块的哈希为 ${a.hash}（任一区块浏览器或 RPC 节点；确认后可用 --checkpoint ${a.hash}）。`,
-  tsaStep: "RFC 3161 时间戳：用 pdfdetach -saveall 从本 PDF 附件中取出 token.tsr，执行 openssl ts -verify -digest 〈去掉 0x 的根〉 -in token.tsr -CAfile 〈时间戳机构 CA 证书〉。",
+  tsaStep: "RFC 3161 时间戳：用 pdfdetach -saveall 从本 PDF 附件中取出 token.tsr，用 openssl pkcs7 -inform DER -in token.tsr -print_certs -out tsa.pem 取出其中的时间戳机构证书，再执行 openssl ts -verify -digest 〈去掉 0x 的根〉 -token_in -in token.tsr -CAfile 〈独立取得的时间戳机构根证书〉 -untrusted tsa.pem。",
   manual: "全部命令，连同确切的 RPC 调用及其字节布局，载于开源 PriorProof 代码库中的专家手册 docs/verify-by-hand.md。",
   attachments: "本 PDF 的附件（PDF/A-3 关联文件）：receipt.json（可机器核验的回执，关系为“来源”），以及（如有）RFC 3161 时间戳令牌。",
   identity: (a) => [

@@ -167,7 +167,7 @@ export const EN: Strings = {
   ],
   offlineStep: (a) =>
     `With no network: priorproof verify FILE receipt.json --offline checks the block header and receipt proof in receipt.json; the one fact left to look up is that block ${a.block} of chain ${a.chainId} has hash ${a.hash} (any explorer or RPC node; or --checkpoint ${a.hash} once confirmed).`,
-  tsaStep: "RFC 3161 token: extract token.tsr from this PDF's attachments (pdfdetach -saveall) and run: openssl ts -verify -digest <root hex without 0x> -in token.tsr -CAfile <TSA CA certificate>.",
+  tsaStep: "RFC 3161 token: extract token.tsr from this PDF's attachments (pdfdetach -saveall), take the TSA's certificates out of it (openssl pkcs7 -inform DER -in token.tsr -print_certs -out tsa.pem) and run: openssl ts -verify -digest <root hex without 0x> -token_in -in token.tsr -CAfile <the TSA's root certificate, obtained independently> -untrusted tsa.pem.",
   manual: "Every command, with the exact JSON-RPC calls and their byte layout, is in the expert's manual docs/verify-by-hand.md of the open-source PriorProof repository.",
   attachments: "Attached to this PDF (PDF/A-3 associated files): receipt.json (the machine-verifiable receipt, relationship Source) and, when present, the RFC 3161 token(s).",
   identity: (a) => [
