@@ -15,6 +15,7 @@ import { InputError, PriorProofError, ServiceError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
 import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
+import { mediaTypeOf } from "./media-type.ts";
 import { certificatesFromPem, createTimestampVerifier } from "../tsa.ts";
 import { type VerifyOptions, verifyReceipt } from "../verify.ts";
 import { EXIT } from "./help.ts";
@@ -108,6 +109,18 @@ async function digestOf(io: Io, target: string, what: string): Promise<`0x${stri
   return toHex(await hashFile(io, target));
 }
 
+/** `--ai-process FILE.json`: the AI process record (tool, model, prompt, seed, licence…), a JSON object. */
+async function readAiProcess(path: string): Promise<NonNullable<Claim["aiProcess"]>> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8"));
+  } catch (e) {
+    throw new UsageError(`--ai-process ${path}: not a readable JSON file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
+  return doc as NonNullable<Claim["aiProcess"]>;
+}
+
 async function stamp(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -121,11 +134,13 @@ async function stamp(args: string[], io: Io): Promise<number> {
       claimant: { type: "string" },
       previous: { type: "string" },
       note: { type: "string" },
+      "ai-process": { type: "string" },
       wait: { type: "boolean" },
       timeout: { type: "string" },
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
+  const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
   if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const wait = timeoutMs(values.timeout);
   const pp = clientFor(values, io);
@@ -136,6 +151,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     ...(values.claimant !== undefined ? { claimant: values.claimant } : {}),
     ...(values.previous !== undefined ? { previous: await digestOf(io, values.previous, "--previous") } : {}),
     ...(values.note !== undefined ? { note: values.note } : {}),
+    ...(aiProcess ? { aiProcess } : {}),
   };
   const withClaim = Object.keys(claim).length > 0 ? { claim } : {};
 
@@ -147,7 +163,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
       const size = await regularFile(p);
       const hash = createHash("sha256");
       hashes.push(hash);
-      files.push({ name: basename(p), size, data: readHashing(p, hash) });
+      files.push({ name: basename(p), size, mediaType: await mediaTypeOf(p), data: readHashing(p, hash) });
     }
     const bar = progressBar(io, positionals.length === 1 ? `uploading ${basename(positionals[0] as string)}` : `uploading ${positionals.length} files`);
     try {

@@ -55,14 +55,18 @@ ${EXIT_TABLE}
 Run priorproof <command> --help for a command's options.`,
 
   stamp: `usage: priorproof stamp <files…> [--upload] [--title T] [--kind K] [--author A] [--claimant C]
-                        [--previous DIGEST|FILE] [--note N] [--wait] [--timeout SECONDS] [--json]
+                        [--previous DIGEST|FILE] [--note N] [--ai-process FILE.json] [--wait] [--timeout SECONDS] [--json]
 
 Hashes each file on this machine (SHA-256) and stamps the digest: the file never leaves it unless
 --upload is given (then it is streamed to the service, which stores it in IPFS; the digest the service
-records is checked against the one computed here while sending).
-The claim (--title, --kind, --author, --claimant, --previous, --note) is committed with every file.
+records is checked against the one computed here while sending; the media type sent is read from the
+file's leading bytes or its extension).
+The claim (--title, --kind, --author, --claimant, --previous, --note, --ai-process) is committed with
+every file.
   --kind        one of ${ASSET_KINDS.join(", ")}
   --previous    the earlier version of the work: its SHA-256, or the file itself
+  --ai-process  a JSON object recording how an AI-assisted image was made (tool, model, prompt, seed,
+                licence of the tool, iterations…); printed as a table on the certificate
   --wait        wait until every entry is anchored (events from the service; --timeout, default 600 s)
 
 ${SERVICE}
