@@ -194,6 +194,23 @@ describe("Simplified Chinese", () => {
 });
 
 describe("rendering", () => {
+  it("renders on a worker thread: /healthz answers while a certificate is being rendered", async () => {
+    const order: string[] = [];
+    // A language and jurisdiction not rendered before: not in the cache.
+    const cert = t.app.inject({ method: "GET", url: `/v1/entries/${ids[1]}/certificate.pdf?lang=zh-CN&jurisdiction=eu`, headers: auth() }).then((r) => {
+      order.push("certificate");
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = t.app.certificates.renders;
+    const health = await t.app.inject({ method: "GET", url: "/healthz" });
+    order.push("healthz");
+    expect(health.statusCode).toBe(200);
+    expect((await cert).statusCode).toBe(200);
+    expect(before, "the render had started when /healthz was asked").toBeGreaterThan(0);
+    expect(order).toEqual(["healthz", "certificate"]);
+  });
+
   it("renders once per content: a second download is served from the cache", async () => {
     const url = `/v1/entries/${ids[1]}/certificate.pdf?jurisdiction=us`;
     await pdf(url);

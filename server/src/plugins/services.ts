@@ -124,12 +124,14 @@ export default fp(
     app.decorate("anchorers", anchorers);
     app.decorate("leases", leases);
     app.decorate("receipts", receipts);
-    app.decorate("certificates", createCertificates({
+    const certificates = createCertificates({
       store, receipts, operatorConfigured: config.operatorConfigured, listenUrl: `http://${config.host}:${config.port}`,
       defaultJurisdiction: config.certificateJurisdiction, software: SOFTWARE,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       ...(config.organisationTimeZone ? { organisationTimeZone: config.organisationTimeZone } : {}),
-    }));
+    });
+    app.decorate("certificates", certificates);
+    app.addHook("onClose", () => certificates.close());
     app.decorate("pinner", pinner);
 
     // An unconfigured instance says so at start (and in /readyz): its certificates are for development only.

@@ -2,8 +2,9 @@
  * Certificates as the service issues them: who may have which document, what an unconfigured instance
  * may print, and a cache of rendered documents keyed by their content (the receipt without its
  * issuance time, confirmations capped at finality, language, legal text, links), so repeated downloads
- * render once. Rendering is bounded by the input: every user field is cut to a printed maximum
- * (sections.ts), and at most `maxConcurrent` documents render at once.
+ * render once. Rendering runs on a worker thread (render-worker.ts), bounded by the input: every user
+ * field is cut to a printed maximum (sections.ts), and at most `maxConcurrent` documents are queued
+ * on the worker at once.
  */
 import { createHash } from "node:crypto";
 import { canonicalJson, type JsonValue, type Receipt } from "@priorproof/client-sdk";
@@ -14,6 +15,7 @@ import type { CertificateLanguage } from "./i18n.ts";
 import { anchorBound } from "./identity.ts";
 import type { Jurisdiction } from "./packs.ts";
 import type { LineageVersion } from "./sections.ts";
+import { createRenderWorker, type RenderWorker } from "./render-worker.ts";
 
 export interface CertificateServiceDeps {
   readonly store: Store;
@@ -25,6 +27,8 @@ export interface CertificateServiceDeps {
   readonly defaultJurisdiction: Jurisdiction;
   readonly organisationTimeZone?: string;
   readonly software: string;
+  /** Renders on a worker thread (default: one started on first use). */
+  readonly renderer?: RenderWorker;
   /** Bytes of rendered PDFs kept (default 64 MiB). */
   readonly cacheBytes?: number;
   readonly maxConcurrent?: number;
@@ -41,6 +45,8 @@ export interface Certificates {
   portfolio(tenantId: string, o: DocumentOptions & { status?: string; kind?: string; limit: number }): Promise<Uint8Array>;
   /** Renders done since start (a cache hit renders nothing). */
   readonly renders: number;
+  /** Ends the render thread. */
+  close(): Promise<void>;
 }
 
 export interface ConfigurationWarning {
@@ -78,6 +84,7 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
   const waiting: (() => void)[] = [];
   const limit = deps.maxConcurrent ?? 2;
   const capacity = deps.cacheBytes ?? 64 * 1024 * 1024;
+  const renderer = deps.renderer ?? createRenderWorker();
 
   const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -163,6 +170,7 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
     get renders() {
       return renders;
     },
+    close: () => renderer.close(),
 
     async entry(tenantId, entryId, o) {
       const entry = await ownEntry(tenantId, entryId);
@@ -180,13 +188,13 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       }
       const verifyUrl = `${origin}/verify#sha256=${receipt.subject.sha256}`;
       const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null };
-      return memo(key, async () => {
-        const { renderCertificate } = await import("./index.ts");
-        return renderCertificate({
+      return memo(key, () => renderer.render({
+        kind: "entry",
+        input: {
           receipt, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software, lineage,
           ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
-        });
-      });
+        },
+      }));
     },
 
     async lineage(tenantId, entryId, o) {
@@ -202,13 +210,13 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       const submittedBy = await tenantName(tenantId);
       const verifyUrl = `${origin}/verify#sha256=${entry.sha256}`;
       const key = { kind: "lineage", receipts: receipts.map(stable), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, tz: deps.organisationTimeZone ?? null };
-      return memo(key, async () => {
-        const { renderLineage } = await import("./index.ts");
-        return renderLineage({
+      return memo(key, () => renderer.render({
+        kind: "lineage",
+        input: {
           receipts, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software,
           ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
-        });
-      });
+        },
+      }));
     },
 
     async portfolio(tenantId, o) {
@@ -235,10 +243,7 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
         entryId: entry.id, sha256: entry.sha256, status: entry.status, receivedAt: entry.receivedAt, ...(entry.name ? { name: entry.name } : {}), ...(receipt ? { receipt } : {}),
       }));
       const key = { kind: "portfolio", rows: list.map((r) => ({ ...r, receipt: r.receipt ? stable(r.receipt) : null })), language: o.language, tenant, filter, unset };
-      return memo(key, async () => {
-        const { renderPortfolio } = await import("./index.ts");
-        return renderPortfolio({ rows: list, language: o.language, tenant, filter, unconfigured: unset, generatedAt: new Date(), software: deps.software });
-      });
+      return memo(key, () => renderer.render({ kind: "portfolio", input: { rows: list, language: o.language, tenant, filter, unconfigured: unset, generatedAt: new Date(), software: deps.software } }));
     },
   };
 }
