@@ -161,6 +161,18 @@ describe("jurisdiction packs", () => {
     }
   }
 
+  it("takes the account's default from PUT /v1/certificate-settings, for that account only", async () => {
+    const set = await t.app.inject({ method: "PUT", url: "/v1/certificate-settings", headers: auth(), payload: { jurisdiction: "us" } });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toEqual({ jurisdiction: "us", effective: "us" });
+    expect((await t.app.inject({ method: "GET", url: "/v1/certificate-settings", headers: { authorization: `Bearer ${t.keys.rival}` } })).json()).toEqual({ jurisdiction: null, effective: "eu" });
+    expect(flat(text(await pdf(`/v1/entries/${ids[0]}/certificate.pdf`)))).toContain(flat("For courts of the United States"));
+    expect(flat(text(await pdf(`/v1/entries/${ids[0]}/certificate.pdf?jurisdiction=cn`)))).toContain(flat("For courts of the People's Republic of China"));
+    expect((await t.app.inject({ method: "PUT", url: "/v1/certificate-settings", headers: auth(), payload: { jurisdiction: "fr" } })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: "PUT", url: "/v1/certificate-settings", headers: auth(), payload: { jurisdiction: null } })).json()).toEqual({ jurisdiction: null, effective: "eu" });
+    expect(flat(text(await pdf(`/v1/entries/${ids[0]}/certificate.pdf`)))).toContain(flat("For courts of the European Union (eIDAS)"));
+  });
+
   it("answers 400 for an unknown jurisdiction", async () => {
     const res = await t.app.inject({ method: "GET", url: `/v1/entries/${ids[0]}/certificate.pdf?jurisdiction=xx`, headers: auth() });
     expect(res.statusCode).toBe(400);

@@ -136,6 +136,14 @@ CREATE TABLE replicas (
 CREATE INDEX replicas_due ON replicas (next_attempt_at) WHERE status <> 'pinned';
 `,
   },
+  {
+    // Version 8 is reserved for certificates (docs/design/format-v2.md); 4–7 belong to other changes.
+    version: 8,
+    name: "tenant's default certificate jurisdiction",
+    sql: `
+ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
+`,
+  },
 ];
 
 /** SQL of a migration in a dialect. */

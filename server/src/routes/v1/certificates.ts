@@ -54,6 +54,23 @@ const certificates: FastifyPluginAsync = async (app) => {
     },
   );
 
+  const settingsSchema = {
+    type: "object",
+    properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] }, effective: { type: "string" } },
+  } as const;
+  app.get("/certificate-settings", {
+    ...common,
+    schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: settingsSchema, ...errorResponses } },
+  }, async (request) => app.certificates.getSettings(request.tenantId));
+  app.put<{ Body: { jurisdiction: Jurisdiction | null } }>("/certificate-settings", {
+    ...common,
+    schema: {
+      summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)", tags: ["entries"], security: [{ bearer: [] }],
+      body: { type: "object", required: ["jurisdiction"], additionalProperties: false, properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } } },
+      response: { 200: settingsSchema, ...errorResponses },
+    },
+  }, async (request) => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }));
+
   app.get<{ Querystring: { lang: CertificateLanguage; status?: string; kind?: string; limit: number } }>(
     "/portfolio.pdf",
     {

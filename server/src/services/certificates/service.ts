@@ -43,6 +43,9 @@ export interface Certificates {
   entry(tenantId: string, entryId: string, o: DocumentOptions): Promise<Uint8Array>;
   lineage(tenantId: string, entryId: string, o: DocumentOptions): Promise<Uint8Array>;
   portfolio(tenantId: string, o: DocumentOptions & { status?: string; kind?: string; limit: number }): Promise<Uint8Array>;
+  /** The tenant's default jurisdiction (null: the instance default applies) and the one in effect. */
+  getSettings(tenantId: string): Promise<{ jurisdiction: Jurisdiction | null; effective: Jurisdiction }>;
+  setSettings(tenantId: string, s: { jurisdiction: Jurisdiction | null }): Promise<{ jurisdiction: Jurisdiction | null; effective: Jurisdiction }>;
   /** Renders done since start (a cache hit renders nothing). */
   readonly renders: number;
   /** Ends the render thread. */
@@ -133,6 +136,12 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
     return entry;
   };
   const tenantName = async (tenantId: string) => (await deps.store.getTenant(tenantId))?.name ?? tenantId;
+  /** The request's choice, else the tenant's setting, else the instance default. */
+  const jurisdictionOf = async (tenantId: string, asked: Jurisdiction | undefined): Promise<Jurisdiction> => {
+    if (asked) return asked;
+    const own = (await deps.store.getTenant(tenantId))?.certificateJurisdiction;
+    return own === "cn" || own === "us" || own === "eu" ? own : deps.defaultJurisdiction;
+  };
   const unconfigured = () => configurationWarnings(deps).map((w) => w.variable);
 
   /** Refuses a placeholder operator or a link that is not PUBLIC_URL on a document about a real chain. */
@@ -172,11 +181,21 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
     },
     close: () => renderer.close(),
 
+    async getSettings(tenantId) {
+      const own = (await deps.store.getTenant(tenantId))?.certificateJurisdiction;
+      const jurisdiction = own === "cn" || own === "us" || own === "eu" ? own : null;
+      return { jurisdiction, effective: jurisdiction ?? deps.defaultJurisdiction };
+    },
+    async setSettings(tenantId, s) {
+      await deps.store.setCertificateJurisdiction(tenantId, s.jurisdiction);
+      return { jurisdiction: s.jurisdiction, effective: s.jurisdiction ?? deps.defaultJurisdiction };
+    },
+
     async entry(tenantId, entryId, o) {
       const entry = await ownEntry(tenantId, entryId);
       const receipt = await deps.receipts.getReceipt(entry);
       const { origin, unconfigured: unset } = context([receipt]);
-      const jurisdiction = o.jurisdiction ?? deps.defaultJurisdiction;
+      const jurisdiction = await jurisdictionOf(tenantId, o.jurisdiction);
       const submittedBy = await tenantName(tenantId);
       const lineage: LineageVersion[] = [];
       if (entry.previous || (await deps.store.findEntries(tenantId, { previous: entry.sha256, limit: 1 })).length > 0) {
@@ -206,7 +225,7 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       }
       if (receipts.length === 0) await deps.receipts.getReceipt(entry); // throws RECEIPT_PENDING
       const { origin, unconfigured: unset } = context(receipts);
-      const jurisdiction = o.jurisdiction ?? deps.defaultJurisdiction;
+      const jurisdiction = await jurisdictionOf(tenantId, o.jurisdiction);
       const submittedBy = await tenantName(tenantId);
       const verifyUrl = `${origin}/verify#sha256=${entry.sha256}`;
       const key = { kind: "lineage", receipts: receipts.map(stable), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, tz: deps.organisationTimeZone ?? null };
