@@ -55,6 +55,10 @@ export function groupHex(hex: string): string {
 // CJK ideographs and punctuation break anywhere; Latin words, numbers and hex stay whole.
 const TOKENS = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|\s+/gu;
 
+// Closing punctuation never starts a line (Chinese line-breaking rule): it stays at the end of the
+// previous line, even if that runs a few points into the margin.
+const NO_LINE_START = new Set([..."，。、；：！？）】」』〉》”’…—,.;:!?)"]);
+
 export class Writer {
   readonly doc: PDFDocument;
   readonly font: PDFFont;
@@ -123,7 +127,7 @@ export class Writer {
       let lineW = 0;
       for (const tok of paragraph.match(TOKENS) ?? []) {
         const tw = this.widthOf(tok, f, size);
-        if (lineW + tw <= w) {
+        if (lineW + tw <= w || (NO_LINE_START.has(tok) && line.trim() !== "")) {
           line += tok;
           lineW += tw;
           continue;
