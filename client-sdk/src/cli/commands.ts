@@ -320,11 +320,15 @@ async function verify(args: string[], io: Io): Promise<number> {
 }
 
 async function certificate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } } });
   const id = oneId(positionals, "certificate");
   if (values.output === undefined) throw new UsageError("certificate needs -o FILE");
   if (values.lang !== undefined && values.lang !== "en" && values.lang !== "zh-CN") throw new UsageError("--lang is en or zh-CN");
-  const pdf = await clientFor(values, io).getCertificate(id, values.lang ? { lang: values.lang } : {});
+  if (values.jurisdiction !== undefined && !["cn", "us", "eu"].includes(values.jurisdiction)) throw new UsageError("--jurisdiction is cn, us or eu");
+  const pdf = await clientFor(values, io).getCertificate(id, {
+    ...(values.lang ? { lang: values.lang as "en" | "zh-CN" } : {}),
+    ...(values.jurisdiction ? { jurisdiction: values.jurisdiction as "cn" | "us" | "eu" } : {}),
+  });
   await writeFile(values.output, pdf);
   if (values.json) io.out(JSON.stringify({ id, written: values.output, bytes: pdf.length }));
   else io.out(`certificate of ${id} written to ${values.output} (${pdf.length} bytes)`);

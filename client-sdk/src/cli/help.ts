@@ -88,7 +88,8 @@ on stdout. Before the entry is anchored the service answers RECEIPT_PENDING: add
 
 ${SERVICE}
 
-exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND,
+  CERTIFICATE_NEEDS_OPERATOR, CERTIFICATE_NEEDS_PUBLIC_URL …)`,
 
   verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--offline]
                          [--checkpoint BLOCKHASH]… [--checkpoints FILE] [--json]
@@ -116,13 +117,16 @@ Exit 0 only when the file matches and an independent witness confirmed the ancho
 exit codes: 0 verified · 1 not verified (a check failed, or an outside fact remains unconfirmed)
             2 usage or I/O error (unreadable file or receipt, RPC unreachable)`,
 
-  certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--json]
+  certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--jurisdiction cn|us|eu] [--json]
 
-Downloads the PDF certificate of an anchored entry (the receipt is attached inside).
+Downloads the PDF certificate (PDF/A-3b) of an anchored entry (the receipt is attached inside).
+  --jurisdiction  the legal text: cn (PRC), us (FRE 902(13)/(14) with the § 1746 declaration), eu
+                  (eIDAS Art. 41); default the account's setting, then the service's
 
 ${SERVICE}
 
-exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND,
+  CERTIFICATE_NEEDS_OPERATOR, CERTIFICATE_NEEDS_PUBLIC_URL …)`,
 
   lookup: `usage: priorproof lookup <file|digest> [--json]
 
