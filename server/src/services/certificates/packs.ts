@@ -2,7 +2,8 @@
  * Jurisdiction packs: the legal text of a certificate, chosen by `?jurisdiction=` (or the configured
  * default), independent of the language it is printed in. Each pack says which rules the document is
  * written for and where in it each question those rules ask is answered (by cross-reference, so the
- * numbers always match the sections present). Only the US pack carries the 28 U.S.C. § 1746 declaration.
+ * numbers always match the sections present). Every pack ends in a signature block for the person who
+ * verified the document; only the US pack's is the 28 U.S.C. § 1746 declaration.
  */
 import type { CertificateLanguage, Ref } from "./i18n.ts";
 
@@ -23,6 +24,18 @@ export interface Pack {
   readonly declaration?: { readonly text: string; readonly lines: readonly string[] };
 }
 
+/** A signature block for the person who checked the certificate (no oath formula: that is the US pack's). */
+const CHECKED: Record<CertificateLanguage, { readonly text: string; readonly lines: readonly string[] }> = {
+  en: {
+    text: "Statement of the person who verified this certificate: I followed the verification steps of this document with public tools on the file I examined; its SHA-256 digest is the one stated, and that digest is anchored as stated.",
+    lines: ["Name and qualification: ______________________   Date: ____________", "Signature: ______________________"],
+  },
+  "zh-CN": {
+    text: "核验人声明：本人已使用公开工具，按本证书的核验步骤对所检查文件进行核验；其 SHA-256 摘要与所载一致，且该摘要如所载已上链存证。",
+    lines: ["姓名及资质：______________________   日期：____________", "签名：______________________"],
+  },
+};
+
 const CN: Record<CertificateLanguage, (f: PackFacts) => Pack> = {
   en: (f) => ({
     title: "For courts of the People's Republic of China",
@@ -35,6 +48,7 @@ const CN: Record<CertificateLanguage, (f: PackFacts) => Pack> = {
       "Ministry of Justice industry standard SF/T 0076-2020 (technical specification for electronic data preservation): this document records the items it expects of a preservation record — the digest algorithm and value, the time source and its evidence, the storage location of the data, the preserving party and the verification method.",
       ...(f.development ? ["This document was issued on a development chain and has no evidential value before any court."] : []),
     ],
+    declaration: CHECKED.en,
   }),
   "zh-CN": (f) => ({
     title: "适用于中华人民共和国法院",
@@ -47,6 +61,7 @@ const CN: Record<CertificateLanguage, (f: PackFacts) => Pack> = {
       "司法部司法行政行业标准 SF/T 0076-2020《电子数据存证技术规范》：本证书载明存证记录应有的各项内容 —— 摘要算法与摘要值、时间来源及其证据、数据存储位置、存证方与核验方法。",
       ...(f.development ? ["本证书出具于开发测试链，在任何法院均不具有证据效力。"] : []),
     ],
+    declaration: CHECKED["zh-CN"],
   }),
 };
 
@@ -93,6 +108,7 @@ const EU: Record<CertificateLanguage, (f: PackFacts) => Pack> = {
           ? `This certificate carries an RFC 3161 token from an authority not stated to be qualified (${f.ref("tsa")}): an independent second witness, weighed freely like the anchor.`
           : "This certificate carries no RFC 3161 token: the presumption of Art. 41(2) does not apply; the anchor is weighed freely.",
     ],
+    declaration: CHECKED.en,
   }),
   "zh-CN": (f) => ({
     title: "适用于欧洲联盟法院（eIDAS 条例）",
@@ -105,6 +121,7 @@ const EU: Record<CertificateLanguage, (f: PackFacts) => Pack> = {
           ? `本证书附有未声明为合格的时间戳机构出具的 RFC 3161 时间戳（见${f.ref("tsa")}）：作为独立的第二见证，与区块链存证一样由法院自由评价。`
           : "本证书未附 RFC 3161 时间戳：第四十一条第二款的推定不适用；区块链存证由法院自由评价。",
     ],
+    declaration: CHECKED["zh-CN"],
   }),
 };
 

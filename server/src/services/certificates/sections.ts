@@ -182,7 +182,10 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
       ...field(t.l.depth, `${Math.min(a.confirmations, a.requiredConfirmations)}${a.confirmations >= a.requiredConfirmations ? "+" : ""} (${a.confirmations >= a.requiredConfirmations ? t.l.final : t.l.notFinal}; ${a.requiredConfirmations} ${t.l.required})`),
       ...(a.explorerUrl && /^https?:\/\//.test(a.explorerUrl) ? field(t.l.explorer, `${a.explorerUrl.replace(/\/$/, "")}/tx/${a.txHash}`, "mono") : []),
       ...(a.inclusion
-        ? [...field(t.l.offline, t.l.offlineValue), ...field(t.l.lookup, t.l.lookupValue(a.blockNumber, a.chainId, a.blockHash))]
+        ? [
+            ...field(t.l.offline, t.l.offlineValue), ...field(t.l.lookup, t.l.lookupValue(a.blockNumber, a.chainId, a.blockHash)),
+            ...(a.explorerUrl && /^https?:\/\//.test(a.explorerUrl) ? field(t.l.explorerBlock, `${a.explorerUrl.replace(/\/$/, "")}/block/${a.blockNumber}`, "mono") : []),
+          ]
         : []),
     ]),
     tsa: () => tsas.flatMap((a, i) => [
