@@ -185,5 +185,5 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     expect(missing.code).toBe(3);
     expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: "ENTRY_NOT_FOUND", status: 404 } });
     expect((await cli(["verify", "--help"])).stdout).toMatch(/Exit 0 only when/);
-  }, 30_000);
+  }, 90_000); // seven CLI processes: 17 s alone at load 17 on 2 cores, over 30 s beside other suites
 });
