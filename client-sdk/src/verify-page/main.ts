@@ -106,6 +106,7 @@ async function takeFiles(list: FileList | File[]): Promise<void> {
         const doc = JSON.parse(await f.text()) as { version?: unknown };
         if (typeof doc === "object" && doc !== null && doc.version === "priorproof-receipt/1") {
           receiptDoc = doc;
+          pdfReceipts = undefined;
           text($("receiptInfo"), `${f.name}`);
           suggestRpc(doc);
           continue;
