@@ -271,7 +271,7 @@ export interface PriorProofClient {
   /** GET /v1/verify?sha256=: public lookup — is this digest anchored at the service, and when. */
   lookupDigest(sha256: DigestInput, options?: { signal?: AbortSignal }): Promise<DigestLookup>;
   /** GET /v1/entries/:id/certificate.pdf: the PDF certificate (receipt attached); `RECEIPT_PENDING` before anchoring. */
-  getCertificate(id: string, options?: { lang?: "en" | "zh-CN"; signal?: AbortSignal }): Promise<Uint8Array>;
+  getCertificate(id: string, options?: { lang?: "en" | "zh-CN"; jurisdiction?: "cn" | "us" | "eu"; signal?: AbortSignal }): Promise<Uint8Array>;
   /** GET /ipfs/:cid: the stored bytes of one of the tenant's uploads, as a stream. */
   getContent(cid: string, options?: { signal?: AbortSignal }): Promise<ReadableStream<Uint8Array>>;
 }
@@ -774,7 +774,8 @@ export function createClient(options: ClientOptions): PriorProofClient {
     },
 
     async getCertificate(id, opts = {}) {
-      const where = `/v1/entries/${path(id, "entry id")}/certificate.pdf${opts.lang ? `?lang=${encodeURIComponent(opts.lang)}` : ""}`;
+      const query = new URLSearchParams({ ...(opts.lang ? { lang: opts.lang } : {}), ...(opts.jurisdiction ? { jurisdiction: opts.jurisdiction } : {}) }).toString();
+      const where = `/v1/entries/${path(id, "entry id")}/certificate.pdf${query ? `?${query}` : ""}`;
       const res = await request("GET", where, { accept: "application/pdf", signal: opts.signal });
       let bytes: Uint8Array;
       try {

@@ -12,6 +12,7 @@ export * from "./hash.ts";
 export * from "./anchor.ts";
 export * from "./evm-inclusion.ts";
 export * from "./verify.ts";
+export * from "./certificate-pdf.ts";
 export * from "./tsa.ts";
 export {
   buildCertificationPath, type CertificateFacts, type CertificationPath, DEFAULT_PATH_LIMITS, describeCertificate, type ParsedCertificate,

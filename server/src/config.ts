@@ -50,7 +50,11 @@ export interface Config {
   /** How often the pin retry worker imports spooled uploads into IPFS. */
   readonly pinRetryIntervalMs: number;
   readonly operator: string;
+  /** Whether OPERATOR was set (else `operator` is a placeholder, refused on non-development certificates). */
+  readonly operatorConfigured: boolean;
   readonly publicUrl?: string;
+  /** Default legal text of certificates (`cn`, `us` or `eu`; CERTIFICATE_JURISDICTION). */
+  readonly certificateJurisdiction: "cn" | "us" | "eu";
   readonly logLevel: string;
   /** Run the batcher and the anchorer in this process (the one holding each chain's lease, when several do). */
   readonly workers: boolean;
@@ -225,6 +229,12 @@ function parseChains(env: Record<string, string | undefined>, dataDir: string): 
   }];
 }
 
+function jurisdiction(raw: string | undefined): "cn" | "us" | "eu" {
+  if (raw === undefined || raw === "") return "eu";
+  if (raw !== "cn" && raw !== "us" && raw !== "eu") throw new ConfigError(`CERTIFICATE_JURISDICTION must be cn, us or eu, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 /**
  * A block explorer's base URL becomes links in receipts, certificates and pages: only https: (http:
  * for a development chain), never javascript:, data: or any other scheme.
@@ -283,7 +293,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     spoolDir: resolve(dataDir, "spool"),
     pinRetryIntervalMs: int(env, "PIN_RETRY_INTERVAL_MS", 30_000, 100),
     operator: env.OPERATOR ?? "PriorProof self-hosted instance (operator not configured: set OPERATOR)",
+    operatorConfigured: Boolean(env.OPERATOR),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, "") } : {}),
+    certificateJurisdiction: jurisdiction(env.CERTIFICATE_JURISDICTION),
     logLevel: env.LOG_LEVEL ?? "info",
     workers: env.WORKERS !== "false",
     nodeId: env.NODE_ID || `${hostname()}:${process.pid}`,

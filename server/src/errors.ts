@@ -29,6 +29,12 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
   RECEIPT_PENDING: 409,
+  /** A certificate for a non-development chain needs OPERATOR set (no placeholder operator is printed). */
+  CERTIFICATE_NEEDS_OPERATOR: 409,
+  /** A certificate for a non-development chain needs PUBLIC_URL set (its link and QR code come only from it). */
+  CERTIFICATE_NEEDS_PUBLIC_URL: 409,
+  /** A portfolio report is limited in entries; narrow the filter. */
+  PORTFOLIO_TOO_LARGE: 413,
   FILE_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
   /** A JSON body with more arrays and objects than JSON_MAX_CONTAINERS (refused before parsing). */

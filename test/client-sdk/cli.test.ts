@@ -303,6 +303,40 @@ describe("priorproof stamp", () => {
     expect(lied.err).toMatch(/service error DIGEST_MISMATCH: the service recorded sha-256 0x0{64} for .*housing-draft\.step, but the bytes sent hash to 0x/);
   });
 
+  it("sends each upload's real media type (leading bytes first, then the extension)", async () => {
+    const png = join(dir, "logo.bin");
+    writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]));
+    const dxf = join(dir, "hinge.dxf");
+    writeFileSync(dxf, "0\nSECTION\n");
+    let types: string[] = [];
+    handler = async (req, res) => {
+      const form = await new Response(new Uint8Array(await bodyOf(req)), { headers: { "content-type": req.headers["content-type"] ?? "" } }).formData();
+      const files = form.getAll("file") as File[];
+      types = files.map((f) => f.type);
+      json(res, 202, { entries: await Promise.all(files.map(async (f, i) => entry(`m${i}`, sha256Of(new Uint8Array(await f.arrayBuffer())), { name: f.name }))) });
+    };
+    const r = await cli(["stamp", png, dxf, draft, "--upload"]);
+    expect(r.code, r.err).toBe(0);
+    expect(types).toEqual(["image/png", "image/vnd.dxf", "model/step"]);
+  });
+
+  it("commits an AI process record read with --ai-process FILE.json, and refuses one that is not a JSON object", async () => {
+    const ai = join(dir, "ai.json");
+    writeFileSync(ai, JSON.stringify({ tool: "ImageStudio 5", model: "diffusion-xl-2", prompt: "a brass lamp", seed: 42, licence: "commercial" }));
+    let body: { items: { claim?: unknown }[] } | undefined;
+    handler = async (req, res) => {
+      body = JSON.parse((await bodyOf(req)).toString());
+      json(res, 202, { entries: body!.items.map((_, i) => entry(`a${i}`, sha256Of(readFileSync(draft)))) });
+    };
+    const r = await cli(["stamp", draft, "--kind", "ai-image", "--ai-process", ai]);
+    expect(r.code, r.err).toBe(0);
+    expect(body?.items[0]?.claim).toEqual({ kind: "ai-image", aiProcess: { tool: "ImageStudio 5", model: "diffusion-xl-2", prompt: "a brass lamp", seed: 42, licence: "commercial" } });
+    writeFileSync(ai, "[1, 2]");
+    const bad = await cli(["stamp", draft, "--ai-process", ai]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--ai-process .*expected a JSON object/);
+  });
+
   it("waits with --wait until the entry is anchored", async () => {
     const D = sha256Of(readFileSync(draft));
     let gets = 0;

@@ -67,20 +67,21 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
     expect(text).toContain(String(anchor.blockNumber));
     expect(flat).toContain(normalise(anchor.blockTime));
     for (const phrase of [
-      "existed, and was held by the party that submitted it, no later than",
+      "existed no later than",
+      'It was submitted to this service by the account "acme"',
       "DEVELOPMENT CHAIN — NO EVIDENTIAL VALUE",
-      "NOT the evidence of time",
+      "not the evidence of time",
       "What this does not prove",
       "sha256sum FILE",
       "certutil -hashfile FILE SHA256",
-      "verifyInclusion(leafHash, index, treeSize, path, root)",
+      "verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 root)",
       "priorproof verify FILE receipt.json --rpc",
     ]) expect(flat, phrase).toContain(normalise(phrase));
     expect(text).toMatch(/Asia\/Shanghai/);
     expect(text).toMatch(/Power bank housing, rev\. 3/);
     expect(text).toMatch(/housing-rev3\.dwg/);
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync("pdfinfo", [pdf], { encoding: "utf8" }))![1]);
-    for (let p = 1; p <= pages; p++) expect(flat, `page ${p} carries its number and the certificate id`).toMatch(new RegExp(`Certificate[0-9A-F]{16}—page${p}/${pages}`));
+    for (let p = 1; p <= pages; p++) expect(flat, `page ${p} carries its number and the certificate id`).toMatch(new RegExp(`Certificate[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}—page${p}/${pages}`));
   });
 
   it("embeds every font", async () => {

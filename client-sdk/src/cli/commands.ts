@@ -15,6 +15,7 @@ import { InputError, PriorProofError, ServiceError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
 import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
+import { mediaTypeOf } from "./media-type.ts";
 import { certificatesFromPem, createTimestampVerifier } from "../tsa.ts";
 import { type Checkpoint, type VerifyOptions, verifyReceipt } from "../verify.ts";
 import { parseReceipt } from "../receipt.ts";
@@ -114,6 +115,18 @@ async function digestOf(io: Io, target: string, what: string): Promise<`0x${stri
   return toHex(await hashFile(io, target));
 }
 
+/** `--ai-process FILE.json`: the AI process record (tool, model, prompt, seed, licence…), a JSON object. */
+async function readAiProcess(path: string): Promise<NonNullable<Claim["aiProcess"]>> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8"));
+  } catch (e) {
+    throw new UsageError(`--ai-process ${path}: not a readable JSON file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
+  return doc as NonNullable<Claim["aiProcess"]>;
+}
+
 async function stamp(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -127,6 +140,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
       claimant: { type: "string" },
       previous: { type: "string" },
       note: { type: "string" },
+      "ai-process": { type: "string" },
       wait: { type: "boolean" },
       timeout: { type: "string" },
       "sign-key": { type: "string" },
@@ -137,6 +151,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
   const signer = await claimSignerOf(values, io);
   if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
+  const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
   if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const wait = timeoutMs(values.timeout);
   const pp = clientFor(values, io);
@@ -147,6 +162,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     ...(values.claimant !== undefined ? { claimant: values.claimant } : {}),
     ...(values.previous !== undefined ? { previous: await digestOf(io, values.previous, "--previous") } : {}),
     ...(values.note !== undefined ? { note: values.note } : {}),
+    ...(aiProcess ? { aiProcess } : {}),
   };
   const withClaim = Object.keys(claim).length > 0 ? { claim } : {};
 
@@ -158,7 +174,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
       const size = await regularFile(p);
       const hash = createHash("sha256");
       hashes.push(hash);
-      files.push({ name: basename(p), size, data: readHashing(p, hash) });
+      files.push({ name: basename(p), size, mediaType: await mediaTypeOf(p), data: readHashing(p, hash) });
     }
     const bar = progressBar(io, positionals.length === 1 ? `uploading ${basename(positionals[0] as string)}` : `uploading ${positionals.length} files`);
     try {
@@ -458,11 +474,15 @@ async function sha3File(path: string): Promise<Uint8Array> {
 }
 
 async function certificate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } } });
   const id = oneId(positionals, "certificate");
   if (values.output === undefined) throw new UsageError("certificate needs -o FILE");
   if (values.lang !== undefined && values.lang !== "en" && values.lang !== "zh-CN") throw new UsageError("--lang is en or zh-CN");
-  const pdf = await clientFor(values, io).getCertificate(id, values.lang ? { lang: values.lang } : {});
+  if (values.jurisdiction !== undefined && !["cn", "us", "eu"].includes(values.jurisdiction)) throw new UsageError("--jurisdiction is cn, us or eu");
+  const pdf = await clientFor(values, io).getCertificate(id, {
+    ...(values.lang ? { lang: values.lang as "en" | "zh-CN" } : {}),
+    ...(values.jurisdiction ? { jurisdiction: values.jurisdiction as "cn" | "us" | "eu" } : {}),
+  });
   await writeFile(values.output, pdf);
   if (values.json) io.out(JSON.stringify({ id, written: values.output, bytes: pdf.length }));
   else io.out(`certificate of ${id} written to ${values.output} (${pdf.length} bytes)`);

@@ -57,15 +57,19 @@ ${EXIT_TABLE}
 Run priorproof <command> --help for a command's options.`,
 
   stamp: `usage: priorproof stamp <files…> [--upload] [--title T] [--kind K] [--author A] [--claimant C]
-                        [--previous DIGEST|FILE] [--note N] [--wait] [--timeout SECONDS] [--json]
+                        [--previous DIGEST|FILE] [--note N] [--ai-process FILE.json] [--wait] [--timeout SECONDS] [--json]
                         [--sign-key KEY.pem --sign-cert CHAIN.pem | --sign-p12 FILE.p12]
 
 Hashes each file on this machine (SHA-256) and stamps the digest: the file never leaves it unless
 --upload is given (then it is streamed to the service, which stores it in IPFS; the digest the service
-records is checked against the one computed here while sending).
-The claim (--title, --kind, --author, --claimant, --previous, --note) is committed with every file.
+records is checked against the one computed here while sending; the media type sent is read from the
+file's leading bytes or its extension).
+The claim (--title, --kind, --author, --claimant, --previous, --note, --ai-process) is committed with
+every file.
   --kind        one of ${ASSET_KINDS.join(", ")}
   --previous    the earlier version of the work: its SHA-256, or the file itself
+  --ai-process  a JSON object recording how an AI-assisted image was made (tool, model, prompt, seed,
+                licence of the tool, iterations…); printed as a table on the certificate
   --wait        wait until every entry is anchored (events from the service; --timeout, default 600 s)
   --sign-key    sign the statement {sha256, sha3_256, claim, signedAt} here with this PEM private key
                 (ECDSA P-256/P-384, Ed25519, RSA → RSA-PSS); --sign-cert is the signer's PEM certificate and
@@ -110,7 +114,8 @@ on stdout. Before the entry is anchored the service answers RECEIPT_PENDING: add
 
 ${SERVICE}
 
-exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND,
+  CERTIFICATE_NEEDS_OPERATOR, CERTIFICATE_NEEDS_PUBLIC_URL …)`,
 
   verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--rpc-timeout S] [--tsa-ca PEM]
                          [--signer-ca PEM] [--offline] [--checkpoint CHAIN:NUMBER:HASH]… [--checkpoints FILE]
@@ -148,13 +153,16 @@ Exit 0 only when the file matches and an independent witness confirmed the ancho
 exit codes: 0 verified (possibly "not final": see WARN) · 1 not verified (a check failed, or a fact remains)
             2 bad input or I/O error (unreadable or non-I-JSON receipt, bad option, RPC unreachable or timed out)`,
 
-  certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--json]
+  certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--jurisdiction cn|us|eu] [--json]
 
-Downloads the PDF certificate of an anchored entry (the receipt is attached inside).
+Downloads the PDF certificate (PDF/A-3b) of an anchored entry (the receipt is attached inside).
+  --jurisdiction  the legal text: cn (PRC), us (FRE 902(13)/(14) with the § 1746 declaration), eu
+                  (eIDAS Art. 41); default the account's setting, then the service's
 
 ${SERVICE}
 
-exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND,
+  CERTIFICATE_NEEDS_OPERATOR, CERTIFICATE_NEEDS_PUBLIC_URL …)`,
 
   statement: `usage: priorproof statement <receipt.json> [-o statement.json]
 

@@ -9,6 +9,7 @@ import { fromHex, toHex } from "../bytes.ts";
 import { sha256Blob } from "../hash.ts";
 import { parseReceipt } from "../receipt.ts";
 import { parseStrictJson } from "../trust/ijson.ts";
+import { isPdfFile, receiptForDigest, receiptsFromCertificate } from "./certificate.ts";
 import { verifyReceipt, type Verdict, type Witness } from "../verify.ts";
 
 interface PageConfig {
@@ -25,6 +26,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let file: File | undefined;
 let fileDigest: Uint8Array | undefined;
 let receiptDoc: unknown;
+/** Receipts extracted from a dropped certificate PDF (several for a lineage or portfolio document). */
+let pdfReceipts: unknown[] | undefined;
 
 function text(el: HTMLElement, value: string): void {
   el.textContent = value;
@@ -136,6 +139,7 @@ async function takeReceipt(f: File): Promise<boolean> {
   const version = typeof doc === "object" && doc !== null ? (doc as { version?: unknown }).version : undefined;
   if (typeof version !== "string" || !version.startsWith("priorproof-receipt/")) return false;
   receiptDoc = doc;
+  pdfReceipts = undefined; // a JSON receipt dropped after a certificate replaces the certificate's receipts
   text($("receiptInfo"), `${f.name}`);
   suggestRpc(doc);
   return true;
@@ -148,6 +152,17 @@ function updateButton(): void {
 
 async function takeFiles(list: FileList | File[]): Promise<void> {
   for (const f of Array.from(list)) {
+    if (isPdfFile(f) && !receiptDoc) {
+      try {
+        pdfReceipts = await receiptsFromCertificate(f);
+        receiptDoc = pdfReceipts[0];
+        text($("receiptInfo"), `${f.name} (certificate: ${pdfReceipts.length} embedded receipt${pdfReceipts.length > 1 ? "s" : ""})`);
+        suggestRpc(receiptDoc);
+        continue;
+      } catch {
+        // no embedded receipt: the PDF is the evidence file itself
+      }
+    }
     if (f.name.toLowerCase().endsWith(".json") && f.size < 5_000_000) {
       const taken = await takeReceipt(f);
       if (taken) continue;
@@ -179,6 +194,7 @@ function suggestRpc(doc: unknown): void {
 
 async function runVerify(): Promise<void> {
   if (!fileDigest || receiptDoc === undefined) return;
+  if (pdfReceipts) receiptDoc = receiptForDigest(pdfReceipts, fileDigest);
   const button = $("verify") as HTMLButtonElement;
   button.disabled = true;
   try {

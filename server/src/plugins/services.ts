@@ -10,6 +10,7 @@ import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
 import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
 import { createPinner, type Pinner } from "../services/pinner.ts";
+import { configurationWarnings, createCertificates, type Certificates } from "../services/certificates/service.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
@@ -28,6 +29,8 @@ declare module "fastify" {
     /** Leader leases this process competes for (`anchorer:<chainId>`, `timestamper`); empty without workers. */
     leases: Map<string, Lease>;
     receipts: Receipts;
+    /** Certificates, lineage documents and portfolio reports (rendered once per content). */
+    certificates: Certificates;
     /** Imports uploads spooled while IPFS was unavailable (runs with the workers). */
     pinner: Pinner;
     /** Present when TSA_URL is configured. */
@@ -165,8 +168,20 @@ export default fp(
     app.decorate("anchorers", anchorers);
     app.decorate("leases", leases);
     app.decorate("receipts", receipts);
+    const certificates = createCertificates({
+      store, receipts, operatorConfigured: config.operatorConfigured, listenUrl: `http://${config.host}:${config.port}`,
+      defaultJurisdiction: config.certificateJurisdiction, software: SOFTWARE,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      ...(config.organisationTimeZone ? { organisationTimeZone: config.organisationTimeZone } : {}),
+    });
+    app.decorate("certificates", certificates);
+    app.addHook("onClose", () => certificates.close());
     app.decorate("pinner", pinner);
 
+    // An unconfigured instance says so at start (and in /readyz): its certificates are for development only.
+    app.addHook("onReady", async () => {
+      for (const w of configurationWarnings(config)) app.log.warn({ code: w.code, variable: w.variable }, w.message);
+    });
     if (config.workers) {
       app.addHook("onReady", async () => {
         for (const l of leases.values()) l.start();

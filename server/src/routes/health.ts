@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { CID } from "multiformats/cid";
 import { AppError } from "../errors.ts";
+import { configurationWarnings } from "../services/certificates/service.ts";
 
 const READY_CACHE_MS = 1_000;
 const EMPTY_RAW = CID.parse("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
@@ -47,7 +48,9 @@ const health: FastifyPluginAsync = async (app) => {
   app.get("/readyz", { schema: { summary: "Store, chains and IPFS reachable", tags: ["operations"] } }, async (_request, reply) => {
     if (!last || Date.now() - last.at >= READY_CACHE_MS) last = { at: Date.now(), result: runChecks() };
     const { ok, checks } = await last.result;
-    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
+    // Missing OPERATOR / PUBLIC_URL do not make the instance unready, but its certificates are development-only.
+    const warnings = configurationWarnings(app.config).map(({ code, variable, message }) => ({ code, variable, message }));
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks, warnings });
   });
 
   async function runChecks() {

@@ -221,6 +221,14 @@ CREATE TABLE tenant_settings (
 );
 `,
   },
+  {
+    // Version 8 is reserved for certificates (docs/design/format-v2.md); 4–7 belong to other changes.
+    version: 8,
+    name: "tenant's default certificate jurisdiction",
+    sql: `
+ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
+`,
+  },
 ];
 
 /** SQL of a migration in a dialect. */

@@ -25,7 +25,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, tenantOf, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   EVENTS_CHANNEL, MAX_DELIVERY_ID, OUTBOX_SQL, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, numbered, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload,
@@ -353,7 +353,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async getTenantByName(name) {
       const r = await one("SELECT * FROM tenants WHERE name = $1", [name]);
-      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+      return r ? tenantOf(r) : undefined;
+    },
+    async getTenant(id) {
+      const r = await one("SELECT * FROM tenants WHERE id = $1", [id]);
+      return r ? tenantOf(r) : undefined;
+    },
+    async setCertificateJurisdiction(tenantId, jurisdiction) {
+      await pool.query("UPDATE tenants SET certificate_jurisdiction = $1 WHERE id = $2", [jurisdiction, tenantId]);
     },
     async addApiKey(tenantId, keyHash, label) {
       const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };

@@ -2,9 +2,14 @@
  * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
  * parameters are `?` here and are renumbered for PostgreSQL).
  */
-import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, NewEntry, ReplicaRecord } from "./types.ts";
+import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, NewEntry, ReplicaRecord, Tenant } from "./types.ts";
 
 type Row = Readonly<Record<string, unknown>>;
+
+/** A tenants row. */
+export function tenantOf(r: Row): Tenant {
+  return { id: String(r.id), name: String(r.name), createdAt: String(r.created_at), certificateJurisdiction: r.certificate_jurisdiction == null ? null : String(r.certificate_jurisdiction) };
+}
 
 
 /** Batch fields that `updateBatch` may change, and their columns. */

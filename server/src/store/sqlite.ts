@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, tenantOf, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   INSERT_EVENT, MAX_DELIVERY_ID, OUTBOX_SQL as O, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload as webhookBody,
@@ -150,7 +150,14 @@ export function openSqliteStore(path: string): Store {
     },
     async getTenantByName(name) {
       const r = q("SELECT * FROM tenants WHERE name = ?").get(name) as Row | undefined;
-      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+      return r ? tenantOf(r) : undefined;
+    },
+    async getTenant(id) {
+      const r = q("SELECT * FROM tenants WHERE id = ?").get(id) as Row | undefined;
+      return r ? tenantOf(r) : undefined;
+    },
+    async setCertificateJurisdiction(tenantId, jurisdiction) {
+      q("UPDATE tenants SET certificate_jurisdiction = ? WHERE id = ?").run(jurisdiction, tenantId);
     },
     async addApiKey(tenantId, keyHash, label) {
       const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };

@@ -13,6 +13,8 @@ export interface Tenant {
   readonly id: string;
   readonly name: string;
   readonly createdAt: string;
+  /** Legal text of the tenant's certificates when a request names none (`cn`, `us`, `eu`); null: the instance default. */
+  readonly certificateJurisdiction?: string | null;
 }
 
 export interface ApiKeyRecord {
@@ -155,6 +157,10 @@ export interface Store {
 
   createTenant(name: string): Promise<Tenant>;
   getTenantByName(name: string): Promise<Tenant | undefined>;
+  /** The tenant with this id (the certificate names the submitting account). */
+  getTenant(id: string): Promise<Tenant | undefined>;
+  /** Sets (or with null clears) the tenant's default certificate jurisdiction. */
+  setCertificateJurisdiction(tenantId: string, jurisdiction: string | null): Promise<void>;
   addApiKey(tenantId: string, keyHash: string, label: string | null): Promise<ApiKeyRecord>;
   /** The key with this hash, if it exists and is not revoked. */
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;

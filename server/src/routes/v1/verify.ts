@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import { createHash } from "node:crypto";
+import { inflateSync } from "node:zlib";
 import {
-  cachedChainReader, createChainReader, createClaimSignatureVerifier, fromHex, type OperatorDeployment, PriorProofError, parseStrictJson, VERDICT_JSON_SCHEMA, verifyReceipt, type ChainReader, type VerifyOptions,
+  cachedChainReader, createChainReader, createClaimSignatureVerifier, extractReceipts, fromHex, isPdf, MAX_CERTIFICATE_PDF_BYTES, type OperatorDeployment,
+  PriorProofError, parseStrictJson, toHex, VERDICT_JSON_SCHEMA, verifyReceipt, type ChainReader, type VerifyOptions,
 } from "@priorproof/client-sdk";
 import { createTimestampVerifier } from "@priorproof/client-sdk/tsa";
 import { AppError } from "../../errors.ts";
@@ -25,6 +27,38 @@ function strictJson(text: string): unknown {
     if (e instanceof PriorProofError && e.code === "DUPLICATE_KEY") throw new AppError("DUPLICATE_KEY", `the body is not I-JSON: ${message}`);
     if (message.startsWith("nesting deeper")) throw new AppError("VALIDATION_FAILED", `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
     throw new AppError("INVALID_JSON", message);
+  }
+}
+
+async function boundedBuffer(stream: AsyncIterable<unknown> & { truncated?: boolean }, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new AppError("PAYLOAD_TOO_LARGE", `the receipt or certificate exceeds ${max} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (stream.truncated) throw new AppError("FILE_TOO_LARGE", "the receipt or certificate exceeds the upload limit");
+  return Buffer.concat(chunks);
+}
+
+/** The receipt(s) in a JSON receipt or in a certificate PDF (its embedded receipt.json). */
+async function receiptsFromDocument(bytes: Buffer): Promise<unknown[]> {
+  if (isPdf(bytes)) {
+    try {
+      return await extractReceipts(new Uint8Array(bytes), (b) => new Uint8Array(inflateSync(b, { maxOutputLength: 8 * 1024 * 1024 })));
+    } catch (e) {
+      if (e instanceof PriorProofError) throw new AppError("INVALID_RECEIPT", `certificate pdf: ${e.message}`, { code: e.code });
+      throw e;
+    }
+  }
+  // Strict I-JSON (a member twice is DUPLICATE_KEY), bounded depth.
+  try {
+    return [parseStrictJson(bytes.toString("utf8"), { maxDepth: MAX_JSON_DEPTH })];
+  } catch (e) {
+    if (e instanceof PriorProofError && e.code === "DUPLICATE_KEY") throw new AppError("DUPLICATE_KEY", `the receipt is not I-JSON: ${e.message}`);
+    if (e instanceof Error && e.message.startsWith("nesting deeper")) throw new AppError("INVALID_RECEIPT", `the receipt nests deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new AppError("INVALID_RECEIPT", "the receipt is neither JSON nor a certificate PDF");
   }
 }
 
@@ -124,20 +158,23 @@ const verify: FastifyPluginAsync = async (app) => {
     },
   );
 
-  // The same with the file itself (multipart: `receipt` field, `file` part), hashed as it streams.
+  // The same with the file itself (multipart: `receipt` as a field or a file part — the JSON receipt or a
+  // certificate PDF carrying it — or `certificate` (PDF), and the `file` part), hashed as it streams.
   app.post(
     "/verify/file",
     {
-      schema: { summary: "Verify a receipt against an uploaded file (multipart: receipt, file); the file is hashed and discarded", tags: ["verify"], consumes: ["multipart/form-data"], response: { 200: VERDICT_JSON_SCHEMA, ...errorResponses } },
+      schema: { summary: "Verify a receipt or a certificate PDF against an uploaded file (multipart: receipt or certificate, file); the file is hashed and discarded", tags: ["verify"], consumes: ["multipart/form-data"], response: { 200: VERDICT_JSON_SCHEMA, ...errorResponses } },
       onRequest: verifyLimit,
     },
     async (request) => {
-      if (!request.isMultipart()) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send multipart/form-data with a receipt field and a file part");
-      let receipt: unknown;
+      if (!request.isMultipart()) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send multipart/form-data with a receipt (or certificate) part and a file part");
+      let candidates: unknown[] | undefined;
       let digest: Uint8Array | undefined;
       let digest3: Uint8Array | undefined;
       for await (const part of request.parts()) {
-        if (part.type === "file") {
+        if (part.type === "file" && (part.fieldname === "receipt" || part.fieldname === "certificate")) {
+          candidates = await receiptsFromDocument(await boundedBuffer(part.file, MAX_CERTIFICATE_PDF_BYTES));
+        } else if (part.type === "file") {
           // Both families in one pass: the receipt's subject.sha3_256 is then checked, not only shown.
           const h = createHash("sha256");
           const h3 = createHash("sha3-256");
@@ -149,16 +186,14 @@ const verify: FastifyPluginAsync = async (app) => {
           digest = new Uint8Array(h.digest());
           digest3 = new Uint8Array(h3.digest());
         } else if (part.fieldname === "receipt") {
-          try {
-            receipt = parseStrictJson(String(part.value), { maxDepth: MAX_JSON_DEPTH });
-          } catch (e) {
-            if (e instanceof PriorProofError && e.code === "DUPLICATE_KEY") throw new AppError("DUPLICATE_KEY", `the receipt field is not I-JSON: ${e.message}`);
-            if (e instanceof Error && e.message.startsWith("nesting deeper")) throw new AppError("INVALID_RECEIPT", `the receipt nests deeper than ${MAX_JSON_DEPTH} levels`);
-            throw new AppError("INVALID_RECEIPT", "the receipt field is not JSON");
-          }
+          candidates = await receiptsFromDocument(Buffer.from(String(part.value)));
         }
       }
-      if (receipt === undefined) throw new AppError("INVALID_RECEIPT", "no receipt field");
+      if (candidates === undefined) throw new AppError("INVALID_RECEIPT", "no receipt: send a receipt field, or a receipt or certificate file part");
+      // A lineage or portfolio PDF carries several receipts: the one for the file's digest is verified.
+      const hex = digest ? toHex(digest) : undefined;
+      const receipt = candidates.length === 1 ? candidates[0] : candidates.find((r) => (r as { subject?: { sha256?: unknown } }).subject?.sha256 === hex);
+      if (receipt === undefined) throw new AppError("INVALID_RECEIPT", `the certificate carries ${candidates.length} receipts and none is for ${hex ? "this file" : "an unnamed file: send the file too"}`);
       return verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), ...(digest3 ? { sha3_256: digest3 } : {}), ...witnesses() });
     },
   );
