@@ -136,22 +136,47 @@ function bool(p: Problems, o: Record<string, unknown>, key: string, at: string, 
 
 const BYTES_HEX = /^0x([0-9a-f]{2})+$/;
 
-/** `evm-receipt-proof/1` (the format tag is repeated here so that this module imports no trie code). */
+/**
+ * `evm-receipt-proof/1` or `/2` (docs/receipt.md; the tags and the bounds of evm-inclusion.ts's
+ * `EVM_INCLUSION_LIMITS` are repeated here so that this module imports no trie code): each format with
+ * exactly its fields, hex of at most the sizes the verifier accepts.
+ */
 function checkInclusion(p: Problems, v: unknown, at: string): void {
   if (!obj(v)) {
     p.push(`${at}: expected an object`);
     return;
   }
-  if (v.format !== "evm-receipt-proof/1") p.push(`${at}.format: expected "evm-receipt-proof/1"`);
-  for (const key of ["header", "receipt"]) {
-    if (typeof v[key] !== "string" || !BYTES_HEX.test(v[key] as string)) p.push(`${at}.${key}: expected lower-case 0x hex`);
-  }
+  const v2 = v.format === "evm-receipt-proof/2";
+  if (v.format !== "evm-receipt-proof/1" && !v2) p.push(`${at}.format: expected "evm-receipt-proof/1" or "evm-receipt-proof/2"`);
+  const bytes = (x: unknown, path: string, max: number) => {
+    if (typeof x !== "string" || x.length > 2 + 2 * max || !BYTES_HEX.test(x)) p.push(`${path}: expected lower-case 0x hex of at most ${max} bytes`);
+  };
+  const nodes = (o: Record<string, unknown>, key: string, path: string, max: number) => {
+    const list = o[key];
+    if (!Array.isArray(list) || list.length === 0 || list.length > 64) p.push(`${path}.${key}: expected 1 to 64 trie nodes`);
+    else list.forEach((n, i) => bytes(n, `${path}.${key}[${i}]`, max));
+  };
+  bytes(v.header, `${at}.header`, 8_192);
   uint(p, v, "txIndex", at);
-  if (!Array.isArray(v.proof) || v.proof.length === 0 || v.proof.length > 64) p.push(`${at}.proof: expected 1 to 64 trie nodes`);
-  else v.proof.forEach((n, i) => {
-    if (typeof n !== "string" || !BYTES_HEX.test(n)) p.push(`${at}.proof[${i}]: expected lower-case 0x hex`);
-  });
-  for (const k of Object.keys(v)) if (!["format", "header", "txIndex", "receipt", "proof"].includes(k)) p.push(`${at}.${k}: unknown field`);
+  bytes(v.receipt, `${at}.receipt`, 4_096);
+  nodes(v, "proof", at, 5_120);
+  const keys = ["format", "header", "txIndex", "receipt", "proof"];
+  if (v2) {
+    keys.push("tx", "txProof", "account");
+    bytes(v.tx, `${at}.tx`, 4_096);
+    nodes(v, "txProof", at, 5_120);
+    const a = v.account;
+    if (!obj(a)) p.push(`${at}.account: expected an object`);
+    else {
+      if (typeof a.nonce !== "string" || !/^0x(0|[1-9a-f][0-9a-f]{0,15})$/.test(a.nonce)) p.push(`${at}.account.nonce: expected a 0x hex quantity of at most 8 bytes`);
+      if (typeof a.balance !== "string" || !/^0x(0|[1-9a-f][0-9a-f]{0,63})$/.test(a.balance)) p.push(`${at}.account.balance: expected a 0x hex quantity of at most 32 bytes`);
+      hex32(p, a, "storageRoot", `${at}.account`);
+      hex32(p, a, "codeHash", `${at}.account`);
+      nodes(a, "proof", `${at}.account`, 1_024);
+      for (const k of Object.keys(a)) if (!["nonce", "balance", "storageRoot", "codeHash", "proof"].includes(k)) p.push(`${at}.account.${k}: unknown field`);
+    }
+  }
+  for (const k of Object.keys(v)) if (!keys.includes(k)) p.push(`${at}.${k}: unknown field`);
 }
 
 function checkProof(p: Problems, v: unknown, at: string): void {

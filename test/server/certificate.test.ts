@@ -109,7 +109,7 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
   it("prints the block hash as the one fact to look up when the receipt carries the offline proof", async () => {
     const receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${entryId}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json();
     const anchor = receipt.anchors[0];
-    expect(anchor.inclusion).toMatchObject({ format: "evm-receipt-proof/1" });
+    expect(anchor.inclusion).toMatchObject({ format: "evm-receipt-proof/2" });
     const flat = normalise(execFileSync("pdftotext", ["-layout", await certificate("en"), "-"], { encoding: "utf8" }));
     expect(flat).toContain(normalise(`The one fact to look up block ${anchor.blockNumber} of chain 31337 has hash`));
     expect(flat).toContain(normalise(`priorproof verify FILE receipt.json --offline`));
