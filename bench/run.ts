@@ -97,6 +97,31 @@ const hasCurl = (() => {
   }
 })();
 
+/** A bare Fastify + @fastify/multipart endpoint in its own process that only streams the upload to `out`. */
+async function startBareMultipart(out: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--input-type=module", "-e", `
+    import Fastify from "fastify";
+    import multipart from "@fastify/multipart";
+    import { createWriteStream } from "node:fs";
+    import { pipeline } from "node:stream/promises";
+    const app = Fastify();
+    await app.register(multipart, { limits: { fileSize: 8 * 2 ** 30 } });
+    app.post("/", async (req) => {
+      const file = await req.file();
+      await pipeline(file.file, createWriteStream(${JSON.stringify(out)}));
+      return { ok: true };
+    });
+    await app.listen({ host: "127.0.0.1", port: ${port} });
+    console.log("listening");
+  `], { cwd: "server", stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
+    child.once("exit", (code) => reject(new Error(`bare multipart server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => void child.kill() };
+}
+
 async function ingestSection(): Promise<void> {
   console.log("\n[ingest] a generated file streamed to POST /v1/evidence (SHA-256 + SHA3-256 + IPFS import + store)");
   for (const mib of QUICK ? [100, 256] : [100, 1024]) {
@@ -126,6 +151,24 @@ async function ingestSection(): Promise<void> {
       const upS = (performance.now() - t) / 1000;
       const peak = vmHwm(service.process.pid!);
       const mb = (mib * 1.048576);
+      // Second baseline, same file, same client: bare Fastify + @fastify/multipart in its own process,
+      // writing the upload to disk and nothing else (what the transport alone costs).
+      const bare = await startBareMultipart(join(tmp, `bare-${mib}.bin`));
+      try {
+        t = performance.now();
+        if (hasCurl) execFileSync("curl", ["-sS", "-F", `file=@${path};filename=upload-${mib}.bin`, `${bare.url}/`]);
+        else {
+          const form = new FormData();
+          form.append("file", await openAsBlob(path), `upload-${mib}.bin`);
+          await (await fetch(`${bare.url}/`, { method: "POST", body: form })).text();
+        }
+        const bareS = (performance.now() - t) / 1000;
+        raw[`ingest_${mib}_bare_multipart`] = { seconds: bareS, peakRss: vmHwm(bare.pid) };
+        add({ figure: `upload ingest ${mib} MiB vs transport`, value: mb / upS, unit: "MB/s", baseline: "bare Fastify + multipart to disk", baselineValue: mb / bareS, ratio: bareS / upS, target: "≥ 0.8×", met: bareS / upS >= 0.8, note: `bare peak RSS ${Math.round(vmHwm(bare.pid) / 1e6)} MB` });
+      } finally {
+        bare.stop();
+        rmSync(join(tmp, `bare-${mib}.bin`), { force: true });
+      }
       raw[`ingest_${mib}`] = { seconds: upS, sha256sumSeconds: sumS, peakRss: peak, idleRss: idle };
       add({ figure: `upload ingest ${mib} MiB`, value: mb / upS, unit: "MB/s", baseline: "sha256sum", baselineValue: mb / sumS, ratio: sumS / upS, target: "≥ 0.5×", met: sumS / upS >= 0.5, note: `sent by ${hasCurl ? "curl" : "fetch"}` });
       add({ figure: `server peak RSS, ${mib} MiB upload`, value: peak / 1e6, unit: "MB", target: "< 150 MB", met: peak < 150e6, note: `idle after start ${Math.round(idle / 1e6)} MB` });
