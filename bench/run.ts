@@ -5,7 +5,7 @@
  *
  *   npm run bench                 full run (a few minutes)
  *   npm run bench -- --quick      smaller sizes
- *   npm run bench -- --only gas   one section: stamping, ingest, repeated, gas, verify, latency, scaling
+ *   npm run bench -- --only gas   one section: stamping, ingest, repeated, bundle, gas, verify, latency, scaling
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +25,7 @@ import { treeHead } from "../server/src/services/batcher.ts";
 import { openSqliteStore } from "../server/src/store/sqlite.ts";
 import { api, devWallet, startService, type RunningService } from "../test/helpers/service.ts";
 import { stampPortfolio } from "../test/helpers/portfolio.ts";
+import { buildBrowserBundle, bundleSizes } from "../client-sdk/scripts/build-browser.ts";
 import { verifyBatch, verifyReceiptBatch } from "../client-sdk/src/verify-batch.ts";
 
 const args = process.argv.slice(2);
@@ -384,6 +385,15 @@ async function scalingSection(): Promise<void> {
   await store.close();
 }
 
+/** The browser SDK's sizes: the core a page loads, and each chunk loaded on demand (not a timing). */
+async function bundleSection(): Promise<void> {
+  console.log("\n[bundle] browser SDK, minified and gzipped (level 9)");
+  const { core, lazy } = bundleSizes(await buildBrowserBundle(join(tmp, "bundle", "priorproof.js")));
+  raw.bundle = { core, lazy };
+  add({ figure: "browser SDK core (hashing, stamping, Merkle and receipt verification), gzipped", value: core.gzipped / 1024, unit: "KB", target: "≤ 120 KB", met: core.gzipped <= 120 * 1024, note: `${Math.round(core.minified / 1024)} KB minified` });
+  for (const l of lazy) add({ figure: `browser SDK chunk on demand: ${l.name}, gzipped`, value: l.gzipped / 1024, unit: "KB", note: `${Math.round(l.minified / 1024)} KB minified` });
+}
+
 const started = Date.now();
 console.log(`PriorProof benchmarks${QUICK ? " (quick)" : ""} — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
 try {
@@ -398,6 +408,7 @@ try {
   if (section("verify")) await verifySection();
   if (section("ingest")) await ingestSection();
   if (section("ingest") || section("repeated")) await repeatedContentSection();
+  if (section("bundle")) await bundleSection();
   if (section("gas")) await gasSection();
   if (section("latency")) await latencySection();
   if (section("scaling")) await scalingSection();
