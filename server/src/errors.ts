@@ -22,6 +22,11 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
   RECEIPT_PENDING: 409,
+  /** A request with the same Idempotency-Key is still being processed. */
+  IDEMPOTENCY_KEY_IN_USE: 409,
+  /** The Idempotency-Key was used before with a different request. */
+  IDEMPOTENCY_KEY_REUSED: 422,
+  INVALID_IDEMPOTENCY_KEY: 400,
   FILE_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -3,6 +3,8 @@ import { createInclusionCapture } from "../chain/inclusion.ts";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
+import { createFaultPoints, type FaultPoint } from "../services/faults.ts";
+import { createIdempotency, type Idempotency } from "../services/idempotency.ts";
 import { createIngest, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
@@ -29,6 +31,10 @@ declare module "fastify" {
     timestamper: Timestamper | undefined;
     /** Replication of stored content to remote pinners; undefined when none is configured. */
     replication: ReplicationWorker | undefined;
+    /** Idempotency-Keys of stamp and upload requests (kept IDEMPOTENCY_KEY_TTL_MS, swept hourly). */
+    idempotency: Idempotency;
+    /** Fault points for the crash and failover suites (no-ops unless TEST_FAULT_DIR is set). */
+    faultPoint: FaultPoint;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
   }
@@ -112,6 +118,10 @@ export default fp(
         })
       : undefined;
 
+    const faultPoint = createFaultPoints(config.testFaultDir);
+    const idempotency = createIdempotency({ store, retentionMs: config.idempotencyKeyTtlMs, log: app.log });
+    app.decorate("idempotency", idempotency);
+    app.decorate("faultPoint", faultPoint);
     app.decorate("events", events);
     app.decorate("replication", replication);
     app.decorate("timestamper", timestamper);
@@ -125,6 +135,7 @@ export default fp(
 
     if (config.workers) {
       app.addHook("onReady", async () => {
+        idempotency.start();
         for (const l of leases.values()) l.start();
         batcher.start();
         for (const a of anchorers.values()) a.start();
@@ -134,6 +145,7 @@ export default fp(
       });
     }
     app.addHook("onClose", async () => {
+      idempotency.stop();
       await batcher.stop();
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();

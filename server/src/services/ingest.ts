@@ -17,7 +17,7 @@ import { uuidv7 } from "./ids.ts";
 import { canonicalJson, claimProblems, claimSha256, encodeLeaf, fromHex, hashLeaf, toHex, type Claim } from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
-import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
+import type { EntryRecord, NewEntry, NewIdempotencyKey, Store } from "../store/types.ts";
 
 /** What the IPFS layer returns for an imported file. */
 export interface ImportedFile {
@@ -49,10 +49,11 @@ export interface UploadedFile {
 }
 
 export interface Ingest {
-  stamp(tenantId: string, items: readonly StampItem[], requestId: string | null): Promise<EntryRecord[]>;
+  /** With `idempotency`, the key is recorded in the entries' own transaction (services/idempotency.ts). */
+  stamp(tenantId: string, items: readonly StampItem[], requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
   /** Hashes and imports one file stream; nothing is recorded until `recordUploads`. */
   importUpload(stream: AsyncIterable<Uint8Array>, meta: { name: string | null; mediaType: string | null }): Promise<UploadedFile>;
-  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null): Promise<EntryRecord[]>;
+  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
   /** Deletes the spool files of uploads that will not be recorded (the request failed after they were read). */
   discardUploads(files: readonly UploadedFile[]): Promise<void>;
 }
@@ -192,14 +193,14 @@ function salts(count: number): Uint8Array[] {
 
 export function createIngest(deps: IngestDeps): Ingest {
   const now = () => new Date().toISOString();
-  const insert = async (entries: NewEntry[]) => {
-    const records = await deps.store.insertEntries(entries, deps.chainIds);
+  const insert = async (entries: NewEntry[], idempotency?: NewIdempotencyKey) => {
+    const records = await deps.store.insertEntries(entries, deps.chainIds, idempotency);
     deps.onEntries?.(records.length);
     return records;
   };
 
   return {
-    async stamp(tenantId, items, requestId) {
+    async stamp(tenantId, items, requestId, idempotency) {
       const receivedAt = now();
       const pool = salts(items.length);
       const entries = items.map((item, i): NewEntry => {
@@ -211,7 +212,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           ...leafOf(sha256, claim.digest, pool[i]!), receivedAt, requestId,
         };
       });
-      return insert(entries);
+      return insert(entries, idempotency);
     },
 
     async importUpload(stream, meta) {
@@ -291,7 +292,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       };
     },
 
-    async recordUploads(tenantId, files, claim, requestId) {
+    async recordUploads(tenantId, files, claim, requestId, idempotency) {
       const receivedAt = now();
       const c = prepareClaim(claim);
       const pool = salts(files.length);
@@ -301,7 +302,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
         claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, c.digest, pool[i]!), receivedAt, requestId,
       }));
-      return insert(entries);
+      return insert(entries, idempotency);
     },
 
     async discardUploads(files) {

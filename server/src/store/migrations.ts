@@ -136,6 +136,23 @@ CREATE TABLE replicas (
 CREATE INDEX replicas_due ON replicas (next_attempt_at) WHERE status <> 'pinned';
 `,
   },
+  {
+    version: 6,
+    name: "idempotency keys of stamp and upload requests (the key and its entries commit together)",
+    sql: `
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  idem_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  entry_ids TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, idem_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_ms);
+`,
+  },
 ];
 
 /** SQL of a migration in a dialect. */

@@ -25,9 +25,9 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
-  FencedWriteError,
+  FencedWriteError, IdempotencyKeyTakenError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
   type Fence, type NewEntry, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
@@ -134,6 +134,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   const insertCall = async (c: PoolClient, call: QueuedInsert): Promise<EntryRecord[]> => {
     const es = call.entries;
+    const k = call.idempotency;
+    if (k) {
+      // A concurrent insert of the same key (another node) makes this wait for its commit, then conflict.
+      const now = Date.now();
+      const done = await c.query(
+        `INSERT INTO idempotency_keys (tenant_id, idem_key, fingerprint, status, entry_ids, created_at, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, idem_key) DO NOTHING`,
+        [k.tenantId, k.key, k.fingerprint, k.status, JSON.stringify(es.map((e) => e.id)), new Date(now).toISOString(), now],
+      );
+      if (done.rowCount === 0) throw new IdempotencyKeyTakenError(k.key);
+    }
     if (es.length === 0) return [];
     const col = <T>(f: (e: NewEntry) => T) => es.map(f);
     const inserted = await c.query(
@@ -246,15 +257,27 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return (r.rowCount ?? 0) > 0;
     },
 
-    insertEntries(entries, chainIds) {
+    insertEntries(entries, chainIds, idempotency) {
       return new Promise((resolve, reject) => {
-        queue.push({ entries, chainIds, resolve, reject });
+        queue.push({ entries, chainIds, ...(idempotency ? { idempotency } : {}), resolve, reject });
         schedule();
       });
     },
     async getEntry(id) {
       const r = await one("SELECT * FROM entries WHERE id = $1", [id]);
       return r ? toEntry(r) : undefined;
+    },
+    async getIdempotencyKey(tenantId, key) {
+      const r = await one("SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2", [tenantId, key]);
+      return r ? toIdempotency(r) : undefined;
+    },
+    async getEntriesByIds(ids) {
+      if (ids.length === 0) return [];
+      const byId = new Map((await all("SELECT * FROM entries WHERE id = ANY($1::text[])", [[...ids]])).map((r) => [String(r.id), toEntry(r)]));
+      return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    },
+    async sweepIdempotencyKeys(beforeMs) {
+      return (await pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1", [beforeMs])).rowCount ?? 0;
     },
     async findEntries(tenantId, query) {
       const where = ["tenant_id = $1", "seq > $2"];

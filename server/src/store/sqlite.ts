@@ -10,9 +10,9 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
-  FencedWriteError,
+  FencedWriteError, IdempotencyKeyTakenError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
   type Fence, type NewEntry, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
@@ -76,6 +76,7 @@ export function openSqliteStore(path: string): Store {
         for (const call of calls) {
           db.exec("SAVEPOINT call");
           try {
+            if (call.idempotency) insertKey(call);
             const records = call.entries.map((e) => insertOne(e, call.chainIds));
             db.exec("RELEASE call");
             results.push({ call, records });
@@ -91,6 +92,14 @@ export function openSqliteStore(path: string): Store {
       return;
     }
     for (const r of results) (r.records ? r.call.resolve(r.records) : r.call.reject(r.error));
+  };
+  const insertKey = (call: QueuedInsert) => {
+    const k = call.idempotency!;
+    const now = Date.now();
+    const done = q(`INSERT INTO idempotency_keys (tenant_id, idem_key, fingerprint, status, entry_ids, created_at, created_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, idem_key) DO NOTHING`)
+      .run(k.tenantId, k.key, k.fingerprint, k.status, JSON.stringify(call.entries.map((e) => e.id)), new Date(now).toISOString(), now);
+    if (done.changes === 0) throw new IdempotencyKeyTakenError(k.key);
   };
   const insertOne = (e: NewEntry, chainIds: readonly number[]): EntryRecord => {
     const status: EntryStatus = "pending";
@@ -133,9 +142,9 @@ export function openSqliteStore(path: string): Store {
       return q("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), keyId).changes > 0;
     },
 
-    insertEntries(entries, chainIds) {
+    insertEntries(entries, chainIds, idempotency) {
       return new Promise((resolve, reject) => {
-        queue.push({ entries, chainIds, resolve, reject });
+        queue.push({ entries, chainIds, ...(idempotency ? { idempotency } : {}), resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -145,6 +154,20 @@ export function openSqliteStore(path: string): Store {
     async getEntry(id) {
       const r = q("SELECT * FROM entries WHERE id = ?").get(id) as Row | undefined;
       return r ? toEntry(r) : undefined;
+    },
+    async getIdempotencyKey(tenantId, key) {
+      const r = q("SELECT * FROM idempotency_keys WHERE tenant_id = ? AND idem_key = ?").get(tenantId, key) as Row | undefined;
+      return r ? toIdempotency(r) : undefined;
+    },
+    async getEntriesByIds(ids) {
+      const get = q("SELECT * FROM entries WHERE id = ?");
+      return ids.flatMap((id) => {
+        const r = get.get(id) as Row | undefined;
+        return r ? [toEntry(r)] : [];
+      });
+    },
+    async sweepIdempotencyKeys(beforeMs) {
+      return Number(q("DELETE FROM idempotency_keys WHERE created_ms < ?").run(beforeMs).changes);
     },
     async findEntries(tenantId, query) {
       const where = ["tenant_id = ?", "seq > ?"];

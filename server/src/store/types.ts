@@ -138,6 +138,35 @@ export class FencedWriteError extends Error {
   }
 }
 
+/**
+ * An `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header) recorded in the same transaction as
+ * the entries its request created, so that a retry finds either both or neither.
+ */
+export interface IdempotencyRecord {
+  readonly tenantId: string;
+  readonly key: string;
+  /** SHA-256 (0x hex) of the canonical request: a retry must send the same request. */
+  readonly fingerprint: string;
+  /** HTTP status of the original response. */
+  readonly status: number;
+  /** Ids of the entries the request created, in response order. */
+  readonly entryIds: readonly string[];
+  readonly createdAt: string;
+}
+
+/** What `insertEntries` records with its entries (their ids are the entries' ids). */
+export type NewIdempotencyKey = Omit<IdempotencyRecord, "entryIds" | "createdAt">;
+
+/** `insertEntries` refused: the tenant's key was recorded meanwhile (by a concurrent request); nothing was written. */
+export class IdempotencyKeyTakenError extends Error {
+  readonly key: string;
+  constructor(key: string) {
+    super(`idempotency key ${JSON.stringify(key)} is already recorded`);
+    this.name = "IdempotencyKeyTakenError";
+    this.key = key;
+  }
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
 
@@ -151,9 +180,17 @@ export interface Store {
 
   /**
    * Inserts entries atomically (all or none) and queues each for batching on every chain in
-   * `chainIds`. Resolves once durable.
+   * `chainIds`. Resolves once durable. With `idempotency`, the key is recorded in the same transaction
+   * (a crash never keeps one without the other); rejects with {@link IdempotencyKeyTakenError} (and
+   * writes nothing) when the tenant already has that key.
    */
-  insertEntries(entries: readonly NewEntry[], chainIds: readonly number[]): Promise<EntryRecord[]>;
+  insertEntries(entries: readonly NewEntry[], chainIds: readonly number[], idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
+  /** The tenant's recorded idempotency key (see `insertEntries`), if any. */
+  getIdempotencyKey(tenantId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Entries by id, in the order asked (ids not found are left out). */
+  getEntriesByIds(ids: readonly string[]): Promise<EntryRecord[]>;
+  /** Forgets idempotency keys recorded before `beforeMs` (epoch ms); resolves how many. */
+  sweepIdempotencyKeys(beforeMs: number): Promise<number>;
   getEntry(id: string): Promise<EntryRecord | undefined>;
   findEntries(tenantId: string, query: { sha256?: string; previous?: string; limit: number; afterSeq?: number }): Promise<EntryRecord[]>;
   /** Whether the tenant has an entry whose stored content has this CID. */
