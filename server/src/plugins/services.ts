@@ -61,6 +61,7 @@ export default fp(
       ...(cluster ? [createClusterReplicator(cluster)] : []),
     ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
+    const faultPoint = createFaultPoints(config.testFaultDir);
     if (config.workers) {
       const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
       for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
@@ -74,6 +75,8 @@ export default fp(
       onBatch: (b) => app.log.info({ batch: b.id, chainId: b.chainId, size: b.treeSize, root: b.root }, "batch closed"),
       onError: (e) => app.log.error({ err: e }, "batch close failed"),
       ...(config.workers ? { fence: fenceOf } : {}),
+      faultPoint,
+      log: app.log,
     });
     const ingest = createIngest({
       store,
@@ -97,7 +100,7 @@ export default fp(
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
       const chainId = chain.config.chainId;
-      anchorers.set(chainId, createAnchorer({ store, chain, events, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      anchorers.set(chainId, createAnchorer({ store, chain, events, faultPoint, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -108,17 +111,16 @@ export default fp(
           store,
           tsa: createTsaClient({ url: config.tsaUrl, timeoutMs: 15_000, retry: { attempts: 3, baseDelayMs: 500 }, trustAnchors: tsaTrustAnchors }),
           log: app.log,
-          ...(config.workers ? { active: () => leases.get("timestamper")?.fence() !== undefined } : {}),
+          ...(config.workers ? { fence: () => leases.get("timestamper")?.fence() } : {}),
         })
       : undefined;
     const replication = replicators.length > 0
       ? createReplicationWorker({
           store, replicators, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
-          ...(config.workers ? { active: () => leases.get("replicator")?.fence() !== undefined } : {}),
+          ...(config.workers ? { fence: () => leases.get("replicator")?.fence() } : {}),
         })
       : undefined;
 
-    const faultPoint = createFaultPoints(config.testFaultDir);
     const idempotency = createIdempotency({ store, retentionMs: config.idempotencyKeyTtlMs, log: app.log });
     app.decorate("idempotency", idempotency);
     app.decorate("faultPoint", faultPoint);

@@ -39,6 +39,8 @@ export interface AnchorerDeps {
    * unless it returns a fence, and passes it with every batch write. Without it, ticks always run.
    */
   readonly fence?: () => Fence | undefined;
+  /** Test fault points (services/faults.ts): `before-broadcast`. */
+  readonly faultPoint?: (point: string) => void;
 }
 
 export interface Anchorer {
@@ -65,6 +67,25 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
   let fence: Fence | undefined;
   let lastToken: number | undefined;
   const update = (id: number, expected: BatchStatus, patch: BatchPatch) => store.updateBatch(id, expected, patch, fence);
+  /**
+   * Where each root of this tick's unfinished batches stands on chain, looked up for all of them at once
+   * when the tick starts (a new leader inherits many batches: one round trip, not one per batch).
+   */
+  let onChain = new Map<string, Promise<Awaited<ReturnType<ChainClient["findAnchored"]>>>>();
+  const findAnchored = (root: string) => {
+    const known = onChain.get(root);
+    if (known) {
+      onChain.delete(root); // used once: a later look in the same tick (after a send) asks the chain again
+      return known;
+    }
+    return chain.findAnchored(root);
+  };
+  /** A transaction is broadcast only while the lease is held (a stored one may be re-sent by the next leader). */
+  const mayBroadcast = (batch: BatchRecord): boolean => {
+    if (!deps.fence || deps.fence()) return true;
+    deps.log?.warn({ chainId, batch: batch.id, lease: fence?.name, token: fence?.token }, "anchorer lease expired before the broadcast: broadcast refused, standing down");
+    return false;
+  };
 
   const publish = async (batch: BatchRecord, status: "batched" | "anchored" | "confirmed", superseded = false) => {
     if (!deps.events) return;
@@ -95,7 +116,7 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
 
   /** The root is on chain (by our transaction or an earlier one): record where. */
   const adopt = async (batch: BatchRecord): Promise<boolean> => {
-    const mined = await chain.findAnchored(batch.root);
+    const mined = await findAnchored(batch.root);
     if (!mined) return false;
     // Captured with the anchoring itself, so that the first receipt already carries it; on failure the
     // anchored state is recorded anyway and the capture is retried while the batch is anchored.
@@ -118,6 +139,8 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       attempts: batch.attempts + 1,
     });
     if (!stored) return;
+    deps.faultPoint?.("before-broadcast");
+    if (!mayBroadcast(batch)) return;
     await chain.broadcast(signed.rawTx);
     await update(batch.id, "sending", { status: "sent" });
     deps.log?.info({ batch: batch.id, chainId, txHash: signed.txHash, nonce: signed.nonce, size: batch.treeSize }, "anchor transaction sent");
@@ -141,6 +164,7 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     }
     if (await adopt(batch)) return;
     let pricedOut = false;
+    if (!mayBroadcast(batch)) return;
     try {
       await chain.broadcast(batch.rawTx);
       if (batch.status === "sending") await update(batch.id, "sending", { status: "sent" });
@@ -224,6 +248,14 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     // Stored transactions first (they may only need re-broadcasting), then new ones, then confirmations.
     const order = { sending: 0, sent: 1, built: 2, anchored: 3, confirmed: 4 } as const;
     batches.sort((a, b) => order[a.status] - order[b.status] || a.id - b.id);
+    // Every root not known to be mined is looked up at once; errors surface where a batch uses its answer.
+    onChain = new Map();
+    for (const b of batches) {
+      if (b.status === "anchored") continue;
+      const p = chain.findAnchored(b.root);
+      p.catch(() => undefined);
+      onChain.set(b.root, p);
+    }
     for (const batch of batches) {
       if (deps.fence && !deps.fence()) return; // lease lost meanwhile (a write would be refused anyway)
       try {

@@ -92,7 +92,7 @@ export function createLease(deps: LeaseDeps): Lease {
   return {
     name,
     fence() {
-      return held() ? { name, token: token! } : undefined;
+      return held() ? { name, token: token!, ttlMs } : undefined;
     },
     renew,
     start() {

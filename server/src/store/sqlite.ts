@@ -14,7 +14,7 @@ import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, 
 import {
   FencedWriteError, IdempotencyKeyTakenError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
-  type Fence, type NewEntry, type Store, type Tenant, type TimestampTokenRecord,
+  type Fence, type NewEntry, type ReplicaRecord, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
 
 type Row = { [column: string]: SQLInputValue };
@@ -258,7 +258,14 @@ export function openSqliteStore(path: string): Store {
       return (q("SELECT e.tenant_id AS tenant_id, e.id AS id FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = ?").all(batchId) as Row[]).map((r) => ({ tenantId: String(r.tenant_id), id: String(r.id) }));
     },
 
-    async addTimestampToken(t) {
+    async addTimestampToken(t, fence) {
+      if (fence) {
+        tx(() => {
+          checkFence(fence);
+          q("INSERT OR IGNORE INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(t.batchId, t.tsaUrl, t.token, t.genTime, t.serial, t.info, t.createdAt);
+        });
+        return;
+      }
       q("INSERT OR IGNORE INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(t.batchId, t.tsaUrl, t.token, t.genTime, t.serial, t.info, t.createdAt);
     },
     async getTimestampTokens(batchId) {
@@ -309,12 +316,12 @@ export function openSqliteStore(path: string): Store {
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = ?)
         GROUP BY cid ORDER BY MIN(seq) LIMIT ?`).all(target, limit) as Row[]).map((r) => String(r.cid));
     },
-    async putReplica(r) {
-      q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
-          attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
-        .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+    async putReplica(r, fence) {
+      if (fence) return tx(() => {
+        checkFence(fence);
+        putReplica(r);
+      });
+      putReplica(r);
     },
     async listDueReplicas(nowMs, limit) {
       return (q("SELECT * FROM replicas WHERE status <> 'pinned' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?").all(nowMs, limit) as Row[]).map(toReplica);
@@ -327,6 +334,13 @@ export function openSqliteStore(path: string): Store {
       db.close();
     },
   };
+  function putReplica(r: ReplicaRecord): void {
+      q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
+          attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
+        .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+  }
   return store;
 }
 

@@ -113,15 +113,19 @@ export interface TimestampTokenRecord {
 
 /**
  * A fencing token of a lease, passed with a write that only the lease holder may make. The store
- * checks it inside the write's own transaction (in PostgreSQL under a share lock on the lease row, so
- * that a takeover waits for the write or the write sees the takeover) and refuses the write with
- * {@link FencedWriteError} when the lease has since been taken by another holder.
+ * checks it inside the write's own transaction and refuses the write with {@link FencedWriteError}
+ * when the lease has since been taken by another holder. In PostgreSQL the check locks nothing (a
+ * takeover never waits for the holder): it is the transaction's last statement, requires the lease to
+ * stay valid for a guard time on the database's clock, and an idle-in-transaction timeout shorter
+ * than that guard aborts the transaction if its holder stalls before COMMIT (see postgres.ts).
  */
 export interface Fence {
   /** The lease name, e.g. `anchorer:31337`. */
   readonly name: string;
   /** The token `acquireLease` resolved for this holder. */
   readonly token: number;
+  /** The lease's TTL (sets the guard and the timeouts of fenced transactions; default 5,000 ms). */
+  readonly ttlMs?: number;
 }
 
 /** A fenced write was refused: the writer's lease token is no longer the lease's current token. */
@@ -129,8 +133,8 @@ export class FencedWriteError extends Error {
   readonly lease: string;
   readonly token: number;
   readonly current: number | null;
-  constructor(fence: Fence, current: number | null) {
-    super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "none"}); write refused`);
+  constructor(fence: Fence, current: number | null, options?: { cause?: unknown }) {
+    super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "unknown"}); write refused`, options);
     this.name = "FencedWriteError";
     this.lease = fence.name;
     this.token = fence.token;
@@ -230,7 +234,8 @@ export interface Store {
   /** Tenants whose entries are in the batch, with those entries' ids (for status events). */
   getBatchEntryIds(batchId: number): Promise<{ tenantId: string; id: string }[]>;
 
-  addTimestampToken(t: TimestampTokenRecord): Promise<void>;
+  /** With `fence`, refused with {@link FencedWriteError} unless the fence's token is current (see Fence). */
+  addTimestampToken(t: TimestampTokenRecord, fence?: Fence): Promise<void>;
   getTimestampTokens(batchId: number): Promise<TimestampTokenRecord[]>;
   /** Batches with no token yet, oldest first. */
   listBatchesWithoutToken(limit: number): Promise<BatchRecord[]>;
@@ -254,7 +259,7 @@ export interface Store {
    */
   listUnreplicatedCids(target: string, limit: number): Promise<string[]>;
   /** Creates or replaces the replica row of (cid, target). */
-  putReplica(replica: ReplicaRecord): Promise<void>;
+  putReplica(replica: ReplicaRecord, fence?: Fence): Promise<void>;
   /** Replica rows not yet pinned whose next attempt is due at `nowMs` (epoch ms), soonest first. */
   listDueReplicas(nowMs: number, limit: number): Promise<ReplicaRecord[]>;
   /** Every replica row of a CID. */
