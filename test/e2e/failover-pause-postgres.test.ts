@@ -57,6 +57,8 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
     sql = new pg.Pool({ connectionString: db.url, max: 2 });
   });
   afterAll(async () => {
+    // Each process's log, for a failure's post-mortem.
+    for (const n of nodes) writeFileSync(join(faultDir, `${n.id}.log`), n.output.join(""));
     for (const n of nodes) {
       try {
         process.kill(n.pid, "SIGCONT");
@@ -150,6 +152,8 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
         }
         await sleep(50);
       }
+      const firstBatch = (await sql.query("SELECT MIN(created_at) AS at FROM batches WHERE created_at > $1", [frozenIso])).rows[0] as { at: string | null };
+      const firstBatchS = firstBatch.at ? (Date.parse(firstBatch.at) - Date.parse(frozenIso)) / 1000 : Number.NaN;
       // Let the new leader write for a while under its token, then wake the frozen one.
       await sleep(1_000);
       expect(isStopped(frozen.pid)).toBe(true);
@@ -158,7 +162,7 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
       await sleep(3_000);
       const refused = frozen.output.slice(seenLines.get(frozen.id)).join("").split("\n").filter((l) => REFUSED.test(l)).length;
       episodes.push({ point, node: frozen.id, takeoverS, nextTxS, refused });
-      console.log(`pause at ${point}: froze ${frozen.id}; takeover=${takeoverS.toFixed(2)}s next-anchor-tx=${nextTxS.toFixed(2)}s late-writes-refused=${refused}`);
+      console.log(`pause at ${point}: froze ${frozen.id}; takeover=${takeoverS.toFixed(2)}s first-batch=${firstBatchS.toFixed(2)}s next-anchor-tx=${nextTxS.toFixed(2)}s late-writes-refused=${refused} (logs: ${faultDir})`);
     }
 
     await sleep(2_000);

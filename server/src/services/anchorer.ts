@@ -53,6 +53,9 @@ export interface Anchorer {
   readonly lastError: string | undefined;
 }
 
+/** Batches in flight (or awaiting confirmations) handled at once in a tick. */
+const CONCURRENT_CHECKS = 4;
+
 export function createAnchorer(deps: AnchorerDeps): Anchorer {
   const { store, chain } = deps;
   const chainId = chain.config.chainId;
@@ -256,25 +259,51 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       p.catch(() => undefined);
       onChain.set(b.root, p);
     }
-    for (const batch of batches) {
-      if (deps.fence && !deps.fence()) return; // lease lost meanwhile (a write would be refused anyway)
+    // Handles one batch; resolves false when this process must stand down (its lease is gone).
+    const handle = async (batch: BatchRecord): Promise<boolean> => {
+      if (deps.fence && !deps.fence()) return false; // lease lost meanwhile (a write would be refused anyway)
       try {
         if (batch.status === "built") await handleBuilt(batch);
         else if (batch.status === "sending" || batch.status === "sent") await handleSent(batch);
         else await handleAnchored(batch, head);
+        return true;
       } catch (e) {
         if (e instanceof FencedWriteError) {
           // Another process took the lease over: stand down; it reconciles from the stored state.
           nextNonce = undefined;
           lastToken = undefined;
           deps.log?.warn({ chainId, batch: batch.id, lease: e.lease, token: e.token, current: e.current }, "anchorer lease lost: write refused, standing down");
-          return;
+          return false;
         }
         const message = e instanceof Error ? e.message : String(e);
         await update(batch.id, batch.status, { lastError: message.slice(0, 500) }).catch(() => false);
         throw e;
       }
-    }
+    };
+    // Batches in flight are independent of one another (each keeps its own nonce), and so are mined ones
+    // awaiting confirmations: a few of each are handled at once, so that a new leader that inherits many
+    // does not look at them one by one. New transactions are signed one at a time, in batch order.
+    const together = async (group: BatchRecord[]): Promise<boolean> => {
+      let standDown = false;
+      let failure: { error: unknown } | undefined;
+      let next = 0;
+      const lane = async () => {
+        while (!standDown && !failure && next < group.length) {
+          const batch = group[next++]!;
+          try {
+            if (!(await handle(batch))) standDown = true;
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENT_CHECKS, group.length) }, lane));
+      if (failure) throw failure.error;
+      return !standDown;
+    };
+    if (!(await together(batches.filter((b) => b.status === "sending" || b.status === "sent")))) return;
+    for (const batch of batches.filter((b) => b.status === "built")) if (!(await handle(batch))) return;
+    if (!(await together(batches.filter((b) => b.status === "anchored")))) return;
     healthy = true;
     lastError = undefined;
   };
