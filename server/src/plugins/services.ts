@@ -5,9 +5,11 @@ import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventBus, type EventBus } from "../services/events.ts";
 import { createFaultPoints, type FaultPoint } from "../services/faults.ts";
 import { createIdempotency, type Idempotency } from "../services/idempotency.ts";
-import { createIngest, type Ingest } from "../services/ingest.ts";
+import { createIngest, recoverSpool, type Ingest } from "../services/ingest.ts";
+import { sweepUnreachableBlocks } from "../services/ipfs/gc.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
+import type { EmbeddedIpfs } from "../services/ipfs/embedded.ts";
 import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
 import { createPinner, type Pinner } from "../services/pinner.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
@@ -134,6 +136,29 @@ export default fp(
     app.decorate("leases", leases);
     app.decorate("receipts", receipts);
     app.decorate("pinner", pinner);
+
+    // Recovery, before this process takes requests or runs workers: what a crash left of uploads that
+    // never became entries (spool files, imported blocks) is removed; spooled uploads of pending entries
+    // stay for the pin retry worker.
+    app.addHook("onReady", async () => {
+      const started = performance.now();
+      const spool = await recoverSpool({ store, spoolDir: config.spoolDir });
+      const blocks = ipfs.kind === "embedded" && "blockstore" in ipfs
+        ? await sweepUnreachableBlocks({ blockstore: (ipfs as EmbeddedIpfs).blockstore, roots: liveRoots() })
+        : undefined;
+      if (spool.removed > 0 || (blocks && blocks.removed > 0)) {
+        app.log.warn({ spoolRemoved: spool.removed, spoolKept: spool.kept, blocksRemoved: blocks?.removed, bytesRemoved: blocks?.bytesRemoved, ms: Math.round(performance.now() - started) }, "recovery removed what interrupted uploads left");
+      }
+      if (blocks && blocks.missing > 0) app.log.warn({ missing: blocks.missing }, "recovery: blocks of stored content are missing from the blockstore");
+    });
+    async function* liveRoots(): AsyncGenerator<string> {
+      for (let after = 0; ;) {
+        const page = await store.listEntryCids(after, 1_000);
+        for (const r of page) yield r.cid;
+        if (page.length < 1_000) return;
+        after = page[page.length - 1]!.seq;
+      }
+    }
 
     if (config.workers) {
       app.addHook("onReady", async () => {

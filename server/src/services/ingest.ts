@@ -10,7 +10,7 @@
  * retry worker (services/pinner.ts) to import once IPFS is back.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { createThreadedHash } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
@@ -156,6 +156,42 @@ async function openSpool(dir: string, warn: IngestDeps["warn"]): Promise<Spool |
     },
     discard,
   };
+}
+
+/** Spool files are named `<uuid>.upload` (see openSpool). */
+const SPOOL_FILE = /^[0-9a-f-]{36}\.upload$/;
+
+/**
+ * Recovery at start, before this process takes uploads: a spool file no pending entry names is what
+ * a crash left of an upload that never became an entry (or whose entry was pinned meanwhile), and is
+ * removed; a file a pending entry names is kept for the pin retry worker, which imports it. Resolves
+ * the counts.
+ */
+export async function recoverSpool(deps: { store: Store; spoolDir: string }): Promise<{ kept: number; removed: number }> {
+  let names: string[];
+  try {
+    names = (await readdir(deps.spoolDir)).filter((n) => SPOOL_FILE.test(n));
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return { kept: 0, removed: 0 };
+    throw e;
+  }
+  if (names.length === 0) return { kept: 0, removed: 0 };
+  const live = new Set<string>();
+  for (let after = 0; ;) {
+    const page = await deps.store.listPinPending(1_000, after);
+    for (const e of page) if (e.pinSpool) live.add(e.pinSpool);
+    if (page.length < 1_000) break;
+    after = page[page.length - 1]!.seq;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (live.has(name)) continue;
+    await unlink(join(deps.spoolDir, name)).catch((e: unknown) => {
+      if ((e as { code?: string }).code !== "ENOENT") throw e;
+    });
+    removed++;
+  }
+  return { kept: names.length - removed, removed };
 }
 
 /** The entry's pin error after a failed import (the detail goes to the log, not to the tenant). */
