@@ -229,6 +229,8 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
     const batchesNotOnce = batches.filter((b) => events.get(b.root.toLowerCase()) !== 1).length;
     const doubly = dupRoots + dupEntries + anchoredTwice;
     const refusedTotal = episodes.reduce((a, e) => a + e.refused, 0);
+    // One change of hands per pause, none without a fault (renewals never queue behind the leader's work).
+    const finalToken = Number((await holder()).fencing_token);
     const worstTakeover = Math.max(...episodes.map((e) => e.takeoverS));
     const worstTx = Math.max(...episodes.map((e) => e.nextTxS));
 
@@ -240,6 +242,7 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
     expect(duplicated).toBe(0);
     expect(doubly).toBe(0);
     expect(batchesNotOnce).toBe(0);
+    expect(finalToken, "the lease changed hands once per pause, never without a fault").toBe(1 + episodes.length);
     for (const e of episodes) {
       expect(e.takeoverS, `${e.point}: takeover within the TTL plus one renewal round`).toBeLessThanOrEqual((LEASE_TTL_MS + RENEW_MS + 250) / 1000);
       expect(e.nextTxS, `${e.point}: next anchor transaction within the TTL + 2 s`).toBeLessThanOrEqual((LEASE_TTL_MS + 2_000) / 1000);
