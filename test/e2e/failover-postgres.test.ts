@@ -90,7 +90,7 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
     const workers = [0, 1, 2].map(worker);
 
     // Wait until the pipeline runs (a batch confirmed), then kill whoever holds the lease.
-    const ready = Date.now() + 20_000;
+    const ready = Date.now() + 60_000; // room for a loaded machine
     while ((await sql.query("SELECT 1 FROM batches WHERE status = 'confirmed' LIMIT 1")).rowCount === 0) {
       if (Date.now() > ready) throw new Error("no batch confirmed before the failover");
       await sleep(200);
@@ -126,6 +126,7 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
       await sleep(50);
     }
 
+    console.log(`failover: takeover ${takeover.toFixed(2)} s, next anchor transaction ${failover.toFixed(2)} s after the kill`);
     await sleep(3_000); // load continues under the new leader
     stop = true;
     await Promise.all(workers);
@@ -203,5 +204,5 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
     expect(failover, "kill to the next anchor transaction within LEASE_TTL_MS + 2 s").toBeLessThanOrEqual((LEASE_TTL_MS + 2_000) / 1000);
     expect(batchesNotOnce).toBe(0);
     expect(events.size).toBe(batches.length);
-  }, 90_000);
+  }, 180_000);
 });

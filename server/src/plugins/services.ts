@@ -66,7 +66,13 @@ export default fp(
     const faultPoint = createFaultPoints(config.testFaultDir);
     if (config.workers) {
       const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
-      for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
+      // A new anchorer leader closes and anchors at once instead of waiting for its next interval.
+      const onAcquired = (name: string) => () => {
+        if (!name.startsWith("anchorer:")) return;
+        const anchorer = anchorers.get(Number(name.slice("anchorer:".length)));
+        batcher.closeBatches().then(() => anchorer?.tick()).catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "first pass after taking the lease failed"));
+      };
+      for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log, onAcquired: onAcquired(name) }));
     }
     const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
     const batcher = createBatcher({

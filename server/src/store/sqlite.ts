@@ -63,6 +63,14 @@ export function openSqliteStore(path: string): Store {
     if (current !== fence.token) throw new FencedWriteError(fence, current);
   };
 
+  const upsertReplica = (r: ReplicaRecord): void => {
+    q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
+        attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
+      .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+  };
+
   // Group commit of inserts.
   let queue: QueuedInsert[] = [];
   let scheduled = false;
@@ -322,9 +330,9 @@ export function openSqliteStore(path: string): Store {
     async putReplica(r, fence) {
       if (fence) return tx(() => {
         checkFence(fence);
-        putReplica(r);
+        upsertReplica(r);
       });
-      putReplica(r);
+      upsertReplica(r);
     },
     async listDueReplicas(nowMs, limit) {
       return (q("SELECT * FROM replicas WHERE status <> 'pinned' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?").all(nowMs, limit) as Row[]).map(toReplica);
@@ -337,13 +345,6 @@ export function openSqliteStore(path: string): Store {
       db.close();
     },
   };
-  function putReplica(r: ReplicaRecord): void {
-      q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
-          attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
-        .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
-  }
   return store;
 }
 
