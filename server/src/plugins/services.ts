@@ -146,10 +146,16 @@ export default fp(
     // Recovery, before this process takes requests or runs workers: what a crash left of uploads that
     // never became entries (spool files, imported blocks) is removed; spooled uploads of pending entries
     // stay for the pin retry worker.
+    let spooledAtStart = 0;
     app.addHook("onReady", async () => {
       const started = performance.now();
       const spool = await recoverSpool({ store, spoolDir: config.spoolDir });
-      const blocks = ipfs.kind === "embedded" && "blockstore" in ipfs
+      spooledAtStart = spool.kept;
+      // A database without any stored content next to a blockstore that has some is a misconfiguration
+      // (a fresh DATABASE_URL, a restore gone wrong), not a crash: never sweep then.
+      const anyRoot = (await store.listEntryCids(0, 1)).length > 0;
+      if (!anyRoot && ipfs.kind === "embedded") app.log.warn("recovery: no stored entry has content; the blockstore is left as it is");
+      const blocks = ipfs.kind === "embedded" && "blockstore" in ipfs && anyRoot
         ? await sweepUnreachableBlocks({ blockstore: (ipfs as EmbeddedIpfs).blockstore, roots: liveRoots() })
         : undefined;
       if (spool.removed > 0 || (blocks && blocks.removed > 0)) {
@@ -175,6 +181,8 @@ export default fp(
         timestamper?.start();
         replication?.start();
         pinner.start();
+        // Spooled uploads found at start are imported now rather than after a first interval.
+        if (spooledAtStart > 0) void pinner.tick().catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "pin retry at start failed"));
       });
     }
     app.addHook("onClose", async () => {

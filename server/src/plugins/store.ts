@@ -15,6 +15,8 @@ export default fp(
     const store = await openStore(app.config, {
       onError: (e) => app.log.warn({ err: e }, "idle database connection failed (replaced)"),
       faultPoint: createFaultPoints(app.config.testFaultDir),
+      // A renewal that cannot finish within a third of the lease is abandoned (the next one is due).
+      leaseStatementTimeoutMs: Math.max(100, Math.min(1_000, Math.floor(app.config.leaseTtlMs / 3))),
     });
     app.decorate("store", store);
     app.addHook("onClose", async () => {
