@@ -358,10 +358,12 @@ async function scaleoutSection(): Promise<void> {
       const ok = results.reduce((a, r) => a + r.requests.total - r.non2xx, 0);
       const digestsPerS = (ok * 100) / seconds;
       const p99 = Math.max(...results.map((r) => r.latency.p99));
+      // Leadership must not move without a fault, even under full load: the anchorer lease's token stays 1.
+      const leaseChanges = Number((await sql.query("SELECT COALESCE(MAX(fencing_token), 1) AS t FROM leases WHERE name LIKE 'anchorer:%'")).rows[0].t) - 1;
       const top = [...waits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${(v / samples).toFixed(1)}`).join(", ");
-      raw[`scaleout${n}`] = { digestsPerS, p99, commitsPerS: commits / seconds, serverCpuS: serverCpu, dbCpuS: dbCpu, seconds, waits: Object.fromEntries(waits), samples };
+      raw[`scaleout${n}`] = { digestsPerS, p99, leaseChanges, commitsPerS: commits / seconds, serverCpuS: serverCpu, dbCpuS: dbCpu, seconds, waits: Object.fromEntries(waits), samples };
       add({ figure: `stamps on PostgreSQL, ${n} server process${n > 1 ? "es" : ""}, 100 digests/request`, value: digestsPerS, unit: "digests/s",
-        note: `p99 ${p99} ms; ${Math.round(commits / seconds)} commits/s; CPU s per s: servers ${(serverCpu / seconds).toFixed(2)}, database ${(dbCpu / seconds).toFixed(2)}; active sessions by wait: ${top || "none"}` });
+        note: `p99 ${p99} ms; ${Math.round(commits / seconds)} commits/s; anchorer lease changes ${leaseChanges}; CPU s per s: servers ${(serverCpu / seconds).toFixed(2)}, database ${(dbCpu / seconds).toFixed(2)}; active sessions by wait: ${top || "none"}` });
     } finally {
       await sql.end();
       await service.stop();
