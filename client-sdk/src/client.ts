@@ -19,8 +19,9 @@
 import { toHex } from "./bytes.ts";
 import { InputError, PriorProofError, ServiceError } from "./errors.ts";
 import type { Claim } from "./leaf.ts";
-import { type Receipt, receiptProblems } from "./receipt.ts";
-import type { Verdict } from "./verify.ts";
+import { type ClaimSignature, type Receipt, receiptProblems } from "./receipt.ts";
+import { parseStrictJson } from "./trust/ijson.ts";
+import { parseVerdict, type Verdict } from "./verify.ts";
 
 /**
  * Where an entry is on its way to the chain, in order.
@@ -116,7 +117,11 @@ export type DigestInput = string | Uint8Array;
  */
 export interface StampItem {
   readonly sha256: DigestInput;
+  /** SHA3-256 of the file, committed in the leaf when given (a second hash family). */
+  readonly sha3_256?: DigestInput;
   readonly claim?: Claim;
+  /** The claimant's signature over the statement (`signClaim`), committed in the leaf. */
+  readonly signature?: ClaimSignature;
 }
 
 /**
@@ -529,12 +534,19 @@ export function createClient(options: ClientOptions): PriorProofClient {
 
   async function json(method: string, where: string, call?: Call): Promise<Record<string, unknown>> {
     const res = await request(method, where, call);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (cause) {
+      throw transportError(cause, call?.signal, `${method} ${where}`);
+    }
+    // Strict I-JSON: a receipt (or any answer) with a member name twice is refused, never read "last wins".
     let body: unknown;
     try {
-      body = await res.json();
+      body = parseStrictJson(text);
     } catch (cause) {
-      if (cause instanceof SyntaxError) throw new ServiceError("INVALID_RESPONSE", `${method} ${where} did not answer JSON`, { status: res.status, cause });
-      throw transportError(cause, call?.signal, `${method} ${where}`);
+      const dup = cause instanceof PriorProofError && cause.code === "DUPLICATE_KEY";
+      throw new ServiceError("INVALID_RESPONSE", `${method} ${where} did not answer ${dup ? "I-JSON (a member name twice)" : "JSON"}`, { status: res.status, cause });
     }
     if (!isObject(body)) throw new ServiceError("INVALID_RESPONSE", `${method} ${where} answered ${Array.isArray(body) ? "an array" : typeof body}, not an object`, { status: res.status });
     return body;
@@ -594,7 +606,14 @@ export function createClient(options: ClientOptions): PriorProofClient {
   return {
     async submitStamps(items, opts = {}) {
       if (!Array.isArray(items) || items.length === 0) throw new InputError("INVALID_ARGUMENT", "submitStamps needs at least one item");
-      const body = { items: items.map((it, i) => ({ sha256: digestHex(it.sha256, `items[${i}].sha256`), ...(it.claim ? { claim: it.claim } : {}) })) };
+      const body = {
+        items: items.map((it, i) => ({
+          sha256: digestHex(it.sha256, `items[${i}].sha256`),
+          ...(it.sha3_256 !== undefined ? { sha3_256: digestHex(it.sha3_256, `items[${i}].sha3_256`) } : {}),
+          ...(it.claim ? { claim: it.claim } : {}),
+          ...(it.signature ? { signature: it.signature } : {}),
+        })),
+      };
       const headers = idempotencyHeader(opts.idempotencyKey);
       return withRetries(async () => asEntries(await json("POST", "/v1/stamps", { json: body, headers, signal: opts.signal }), "POST /v1/stamps", items.length), opts.signal);
     },
@@ -791,10 +810,11 @@ export function createClient(options: ClientOptions): PriorProofClient {
 
     async verifyOnServer(receipt, sha256, opts = {}) {
       const body = await json("POST", "/v1/verify", { json: sha256 !== undefined ? { receipt, sha256: digestHex(sha256, "sha256") } : { receipt }, signal: opts.signal });
-      if (typeof body.verified !== "boolean" || !Array.isArray(body.checks) || !Array.isArray(body.warnings ?? [])) {
-        throw new ServiceError("INVALID_RESPONSE", "POST /v1/verify did not answer a verdict");
+      try {
+        return parseVerdict(body);
+      } catch (cause) {
+        throw new ServiceError("INVALID_RESPONSE", `POST /v1/verify did not answer a verdict (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
       }
-      return { warnings: [], ...body } as unknown as Verdict;
     },
 
     async lookupDigest(sha256, opts = {}) {

@@ -22,6 +22,7 @@ import storePlugin from "./plugins/store.ts";
 import healthRoutes from "./routes/health.ts";
 import ipfsRoutes from "./routes/ipfs.ts";
 import verifyPageRoutes from "./routes/verify-page.ts";
+import wellKnownRoutes from "./routes/well-known.ts";
 import certificatesRoutes from "./routes/v1/certificates.ts";
 import entriesRoutes from "./routes/v1/entries.ts";
 import eventsRoutes from "./routes/v1/events.ts";
@@ -222,6 +223,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes);
   await app.register(ipfsRoutes);
   await app.register(verifyPageRoutes);
+  await app.register(wellKnownRoutes);
   await app.register(
     async (v1) => {
       await v1.register(multipart, {

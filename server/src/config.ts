@@ -77,6 +77,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly tsaUrl?: string;
   readonly tsaCaFile?: string;
+  /** PEM CA certificates claimant signatures must chain to on arrival (optional; without: math and binding only). */
+  readonly signerCaFile?: string;
   readonly organisationTimeZone?: string;
   /** Remote pinners that receive a replica of every stored file (empty: no replication). */
   readonly replication: ReplicationSettings;
@@ -226,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
     ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),
+    ...(env.SIGNER_CA_FILE ? { signerCaFile: env.SIGNER_CA_FILE } : {}),
     ...(env.ORGANISATION_TIME_ZONE ? { organisationTimeZone: env.ORGANISATION_TIME_ZONE } : {}),
     replication: parseReplication(env),
   };

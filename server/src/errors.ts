@@ -9,7 +9,14 @@ export const ERROR_STATUS = {
   MALFORMED_REQUEST: 400,
   INVALID_DIGEST: 400,
   INVALID_CLAIM: 400,
+  /** A claimant signature that is malformed, does not verify, or is not bound to the stamped digest/claim. */
+  INVALID_SIGNATURE: 400,
+  /** The tenant requires signed claims (requireSignedClaims) and the item carries no signature. */
+  SIGNATURE_REQUIRED: 400,
   INVALID_RECEIPT: 400,
+  /** A JSON body that is not I-JSON (RFC 7493): a member name twice in one object. */
+  DUPLICATE_KEY: 400,
+  INVALID_JSON: 400,
   INVALID_MULTIPART: 400,
   NO_FILES: 400,
   TOO_MANY_FILES: 400,

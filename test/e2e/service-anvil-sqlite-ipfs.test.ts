@@ -133,7 +133,7 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
         expect(r.status).toBe(200);
         const verdict = await verifyReceipt(r.body, { sha256: fromHex(d.sha256, 32), chains: { [String(service.chainId)]: reader } });
         expect(verdict.verified, JSON.stringify(verdict.checks.filter((c) => c.status !== "passed"))).toBe(true);
-        expect(verdict.warnings.join(" ")).toMatch(/development chain/);
+        expect(verdict.warnings.map((w) => `${w.code}: ${w.message}`).join(" ")).toMatch(/DEVELOPMENT_CHAIN: .*development chain/);
       }
     } finally {
       rpc.destroy();

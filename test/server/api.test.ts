@@ -156,7 +156,8 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
       expect(validate(receipt), JSON.stringify(validate.errors)).toBe(true);
       expect(receiptProblems(receipt)).toEqual([]);
       const broken = [
-        { ...receipt, version: "priorproof-receipt/2" },
+        { ...receipt, version: "priorproof-receipt/3" },
+        { ...receipt, version: "priorproof-receipt/1" },
         { ...receipt, subject: { ...receipt.subject, sha256: receipt.subject.sha256.toUpperCase() } },
         { ...receipt, anchors: [] },
         { ...receipt, anchors: [{ ...receipt.anchors[0], blockTime: "yesterday" }] },

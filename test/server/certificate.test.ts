@@ -103,13 +103,14 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
     // The attached receipt also carries the offline proof: with no reader at all, the block hash is the one fact left.
     const offline = await verifyReceipt(receipt, { sha256: fromHex(sha256, 32) });
     expect(offline.checks.find((c) => c.id === "anchors[0].inclusion")?.status).toBe("passed");
-    expect(offline.remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash: receipt.anchors[0].blockHash })]);
+    // evm-receipt-proof/1 carries no account proof, so the contract's code is left too (issue 14).
+    expect(offline.remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash: receipt.anchors[0].blockHash }), expect.objectContaining({ scope: "contract-code" })]);
   });
 
   it("prints the block hash as the one fact to look up when the receipt carries the offline proof", async () => {
     const receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${entryId}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json();
     const anchor = receipt.anchors[0];
-    expect(anchor.inclusion).toMatchObject({ format: "evm-receipt-proof/1" });
+    expect(anchor.inclusion).toMatchObject({ format: "evm-receipt-proof/2" });
     const flat = normalise(execFileSync("pdftotext", ["-layout", await certificate("en"), "-"], { encoding: "utf8" }));
     expect(flat).toContain(normalise(`The one fact to look up block ${anchor.blockNumber} of chain 31337 has hash`));
     expect(flat).toContain(normalise(`priorproof verify FILE receipt.json --offline`));

@@ -45,6 +45,7 @@ commands:
   verify <file> <receipt>   verify a file against its receipt, without the service
   certificate <id> -o PDF   download the certificate (PDF)
   lookup <file|digest>      is this file (or digest) anchored at the service?
+  statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
 
 ${SERVICE}
 output:   one human line per result; --json prints one JSON document on stdout instead.
@@ -56,6 +57,7 @@ Run priorproof <command> --help for a command's options.`,
 
   stamp: `usage: priorproof stamp <files…> [--upload] [--title T] [--kind K] [--author A] [--claimant C]
                         [--previous DIGEST|FILE] [--note N] [--wait] [--timeout SECONDS] [--json]
+                        [--sign-key KEY.pem --sign-cert CHAIN.pem | --sign-p12 FILE.p12]
 
 Hashes each file on this machine (SHA-256) and stamps the digest: the file never leaves it unless
 --upload is given (then it is streamed to the service, which stores it in IPFS; the digest the service
@@ -64,6 +66,10 @@ The claim (--title, --kind, --author, --claimant, --previous, --note) is committ
   --kind        one of ${ASSET_KINDS.join(", ")}
   --previous    the earlier version of the work: its SHA-256, or the file itself
   --wait        wait until every entry is anchored (events from the service; --timeout, default 600 s)
+  --sign-key    sign the statement {sha256, sha3_256, claim, signedAt} here with this PEM private key
+                (ECDSA P-256/P-384, Ed25519, RSA → RSA-PSS); --sign-cert is the signer's PEM certificate and
+                chain. The CMS signature is committed in the leaf; the key never leaves this machine.
+  --sign-p12    the same from a PKCS#12 file; password from PRIORPROOF_P12_PASSWORD, else asked for
 
 ${SERVICE}
 
@@ -86,31 +92,41 @@ ${SERVICE}
 
 exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
 
-  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--offline]
-                         [--checkpoint BLOCKHASH]… [--checkpoints FILE] [--json]
+  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--rpc-timeout S] [--tsa-ca PEM]
+                         [--signer-ca PEM] [--offline] [--checkpoint CHAIN:NUMBER:HASH]… [--checkpoints FILE]
+                         [--trust-code-hash HASH]… [--deployments FILE]… [--min-confirmations N] [--json]
 
-Verifies a file against its receipt without the PriorProof service. Every check is listed as PASS,
-FAIL (with its code) or SKIP (with why it could not be checked).
-  --rpc URL        a JSON-RPC node of the receipt's chain (any provider, or your own); repeat for several
-                   chains. The anchor is then confirmed on chain: contract, root, tree size, block number,
-                   hash and time, and the contract's own verifyInclusion view.
-  --tsa-ca PEM     trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
-  --offline        no network at all (not even --rpc)
-  --checkpoint H   a block hash you already trust to be canonical on the receipt's chain (read from two
-                   explorers, your own node, a newspaper…); repeat for several
-  --checkpoints F  a file of such block hashes, one per line (# starts a comment)
+Verifies a file against its receipt without the PriorProof service, trusting nothing the receipt
+asserts. Every check is listed as PASS, FAIL (with its code) or SKIP (with why); FACT lines are what
+this verifier derived (time, block, chain, contract identity, deployment, finality); WARN lines carry a
+code (NOT_FINAL, DEVELOPMENT_CHAIN …). The receipt's chain name, development flag, explorer URL and
+confirmations are printed only as "asserted by the receipt, not checked".
+  --rpc URL          a JSON-RPC node of the receipt's chain (any provider, or your own); repeat for several
+                     chains. Time and inclusion come from eth_getTransactionReceipt(txHash) (success, the
+                     contract's Anchored(root, treeSize) log) and the block by hash, which must be the
+                     canonical block at its number; the contract's code must hash to a released
+                     EvidenceAnchor build. The contract's views are a cross-check only.
+  --rpc-timeout S    seconds before one RPC call is given up (default 15): RPC_TIMEOUT, never a hang
+  --tsa-ca PEM       trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
+  --signer-ca PEM    CA certificates you trust for the claimant's signature (never taken from the receipt);
+                     the signer's certificates are judged at the anchor's proven time
+  --offline          no network at all (not even --rpc)
+  --checkpoint C:N:H block N of chain C has hash H — a hash YOU read (two explorers, your own node); never
+                     one copied from the receipt. Repeat for several
+  --checkpoints F    a file of such checkpoints, one per line (# starts a comment)
+  --trust-code-hash H  also accept contract code whose keccak-256 is H (a build you compiled yourself)
+  --deployments F    the operator's published deployments (deployments/<chainId>.json, the service's
+                     /.well-known/priorproof.json, or an array): the verdict says "operator" or "other"
+  --min-confirmations N  finality policy instead of the chain registry's rule
 
-Offline, the file's digest, the claim, the leaf and the Merkle proof are checked. When the receipt
-carries a block header and receipt-trie proof (anchors[].inclusion), that is checked too: the header
-hashes to the block hash, its receipt trie holds the anchor transaction, and that transaction logged
-Anchored(root, treeSize) from the contract at the header's time. One outside fact then remains — that
-the block hash is canonical on the chain — and the output says how to confirm it: --rpc, the explorer
-link, or --checkpoint. With the hash pinned by --checkpoint, verification is complete with no network.
-Exit 0 only when the file matches and an independent witness confirmed the anchor: the chain through
---rpc, the offline proof of a block whose hash is a checkpoint, or a TSA token checked with --tsa-ca.
+Offline, the file's digests, the claim, the leaf and the Merkle proof are checked, and an offline block
+proof (anchors[].inclusion) when the receipt carries one. What remains — that the block is canonical,
+and the contract's code when the proof has no account proof — is listed as TODO with the ways to settle
+it (your --rpc, the explorers of this verifier's registry, a --checkpoint you read yourself).
+Exit 0 only when the file matches and an independent witness confirmed the anchor.
 
-exit codes: 0 verified · 1 not verified (a check failed, or an outside fact remains unconfirmed)
-            2 usage or I/O error (unreadable file or receipt, RPC unreachable)`,
+exit codes: 0 verified (possibly "not final": see WARN) · 1 not verified (a check failed, or a fact remains)
+            2 bad input or I/O error (unreadable or non-I-JSON receipt, bad option, RPC unreachable or timed out)`,
 
   certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--json]
 
@@ -119,6 +135,14 @@ Downloads the PDF certificate of an anchored entry (the receipt is attached insi
 ${SERVICE}
 
 exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+
+  statement: `usage: priorproof statement <receipt.json> [-o statement.json]
+
+Prints the statement a signed receipt's claimant signature covers: the RFC 8785 canonical JSON of
+{sha256, sha3_256, claim, signedAt} rebuilt from the receipt. -o writes exactly the signed bytes (no
+newline), for: openssl cms -verify -binary -inform DER -in signature.der -content statement.json -CAfile CA.pem
+
+exit codes: 0 printed · 2 usage or I/O error (no signature, unreadable receipt)`,
 
   lookup: `usage: priorproof lookup <file|digest> [--json]
 

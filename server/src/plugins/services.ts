@@ -15,6 +15,7 @@ import { createPinner, type Pinner } from "../services/pinner.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
+import { createSignatureCheck } from "../services/signatures.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
 
@@ -39,6 +40,8 @@ declare module "fastify" {
     faultPoint: FaultPoint;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
+    /** DER CA certificates for claimant signatures (SIGNER_CA_FILE); empty when not configured. */
+    signerTrustAnchors: Uint8Array[];
   }
 }
 
@@ -86,6 +89,7 @@ export default fp(
       faultPoint,
       log: app.log,
     });
+    const signerTrustAnchors = config.signerCaFile ? certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
     const ingest = createIngest({
       store,
       chainIds,
@@ -95,6 +99,7 @@ export default fp(
       onEntries: (n) => batcher.notify(n),
       warn: (message, error) => app.log.warn({ err: error }, message),
       spoolDir: config.spoolDir,
+      checkSignature: createSignatureCheck({ trustAnchors: signerTrustAnchors }),
     });
     const pinner = createPinner({
       store,
@@ -136,6 +141,7 @@ export default fp(
     app.decorate("replication", replication);
     app.decorate("timestamper", timestamper);
     app.decorate("tsaTrustAnchors", tsaTrustAnchors);
+    app.decorate("signerTrustAnchors", signerTrustAnchors);
     app.decorate("ingest", ingest);
     app.decorate("batcher", batcher);
     app.decorate("anchorers", anchorers);

@@ -153,6 +153,20 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_ms);
 `,
   },
+  {
+    // Reserved number 7 (docs/design/format-v2.md). Rows written before it are priorproof-leaf/1.
+    version: 7,
+    name: "leaf version and claimant signature of entries; tenant settings (requireSignedClaims)",
+    sql: `
+ALTER TABLE entries ADD COLUMN leaf_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE entries ADD COLUMN signature TEXT;
+CREATE TABLE tenant_settings (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  require_signed_claims INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
 ];
 
 /** SQL of a migration in a dialect. */

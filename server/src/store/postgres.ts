@@ -207,14 +207,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const col = <T>(f: (e: NewEntry) => T) => es.map(f);
     const inserted = await c.query(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool)
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool,
+         leaf_version, signature)
        SELECT id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id, pin_attempts, pin_error, pin_spool
+         claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id, pin_attempts, pin_error, pin_spool,
+         leaf_version, signature
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
          $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-         $18::integer[], $19::text[], $20::text[])
+         $18::integer[], $19::text[], $20::text[], $21::integer[], $22::text[])
          WITH ORDINALITY AS u(id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-           claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, pin_attempts, pin_error, pin_spool, ord)
+           claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, pin_attempts, pin_error, pin_spool,
+           leaf_version, signature, ord)
        ORDER BY ord
        RETURNING seq, id`,
       [
@@ -222,11 +225,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         col((e) => e.mediaType), col((e) => e.cid), col((e) => e.cidProfile), col((e) => e.pinStatus), col((e) => e.claim),
         col((e) => e.claimSha256), col((e) => e.previous), col((e) => e.leafSalt), col((e) => e.leafHash), col((e) => e.receivedAt),
         col((e) => e.requestId), col((e) => e.pinAttempts ?? 0), col((e) => e.pinError ?? null), col((e) => e.pinSpool ?? null),
+        col((e) => e.leafVersion ?? 1), col((e) => e.signature ?? null),
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
     const records = es.map((e): EntryRecord => ({
       ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
+      leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
     }));
     if (call.chainIds.length > 0) {
       await c.query(
@@ -313,6 +318,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async revokeApiKey(keyId) {
       const r = await pool.query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [new Date().toISOString(), keyId]);
       return (r.rowCount ?? 0) > 0;
+    },
+    async getTenantSettings(tenantId) {
+      const r = await one("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+    },
+    async setTenantSettings(tenantId, settings) {
+      await pool.query(
+        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`,
+        [tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString()],
+      );
     },
 
     insertEntries(entries, chainIds, idempotency) {

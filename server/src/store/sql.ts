@@ -61,6 +61,7 @@ export function toEntry(r: Row): EntryRecord {
     leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus,
     receivedAt: String(r.received_at), requestId: str(r.request_id),
     pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
+    leafVersion: Number(r.leaf_version ?? 1) === 2 ? 2 : 1, signature: str(r.signature),
   };
 }
 

@@ -113,13 +113,15 @@ export function openSqliteStore(path: string): Store {
     const status: EntryStatus = "pending";
     const info = q(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool,
+         leaf_version, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(e.id, e.tenantId, e.sha256, e.sha3_256, e.size, e.name, e.mediaType, e.cid, e.cidProfile, e.pinStatus, e.claim,
-      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null);
+      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null,
+      e.leafVersion ?? 1, e.signature ?? null);
     const seq = Number(info.lastInsertRowid);
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
-    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null };
+    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null };
   };
 
   const store: Store = {
@@ -148,6 +150,15 @@ export function openSqliteStore(path: string): Store {
     },
     async revokeApiKey(keyId) {
       return q("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), keyId).changes > 0;
+    },
+    async getTenantSettings(tenantId) {
+      const r = q("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+    },
+    async setTenantSettings(tenantId, settings) {
+      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`)
+        .run(tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString());
     },
 
     insertEntries(entries, chainIds, idempotency) {

@@ -54,6 +54,10 @@ export interface NewEntry {
   readonly leafHash: string;
   readonly receivedAt: string;
   readonly requestId: string | null;
+  /** Leaf encoding version: 2 (priorproof-leaf/2, what ingest writes) or 1 (rows written before it; the default). */
+  readonly leafVersion?: 1 | 2;
+  /** Canonical JSON (RFC 8785) of the claimant signature object committed in a leaf/2, or null. */
+  readonly signature?: string | null;
 }
 
 export interface EntryRecord extends NewEntry {
@@ -62,6 +66,14 @@ export interface EntryRecord extends NewEntry {
   readonly pinAttempts: number;
   readonly pinError: string | null;
   readonly pinSpool: string | null;
+  readonly leafVersion: 1 | 2;
+  readonly signature: string | null;
+}
+
+/** Per-tenant settings (defaults when never set). */
+export interface TenantSettings {
+  /** Unsigned stamps and uploads are refused with 400 SIGNATURE_REQUIRED. */
+  readonly requireSignedClaims: boolean;
 }
 
 /** The outcome of one pin retry of a spooled upload. */
@@ -181,6 +193,9 @@ export interface Store {
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   revokeApiKey(keyId: string): Promise<boolean>;
+  /** The tenant's settings (defaults when never set). */
+  getTenantSettings(tenantId: string): Promise<TenantSettings>;
+  setTenantSettings(tenantId: string, settings: TenantSettings): Promise<void>;
 
   /**
    * Inserts entries atomically (all or none) and queues each for batching on every chain in

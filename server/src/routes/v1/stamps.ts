@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { Claim } from "@priorproof/client-sdk";
+import type { Claim, ClaimSignature } from "@priorproof/client-sdk";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
 import { fingerprintOf } from "../../services/idempotency.ts";
@@ -10,7 +10,7 @@ import { normalizeDigest } from "../../services/ingest.ts";
  * retry of the same request answers the entries of the first (services/idempotency.ts).
  */
 const stamps: FastifyPluginAsync = async (app) => {
-  app.post<{ Body: { items: { sha256: string; claim?: Claim }[] } }>(
+  app.post<{ Body: { items: { sha256: string; sha3_256?: string; claim?: Claim; signature?: ClaimSignature }[] } }>(
     "/stamps",
     {
       onRequest: app.authenticate,
@@ -32,7 +32,13 @@ const stamps: FastifyPluginAsync = async (app) => {
                 type: "object",
                 required: ["sha256"],
                 additionalProperties: false,
-                properties: { sha256: { $ref: "DigestInput#" }, claim: { $ref: "Claim#" } },
+                properties: {
+                  sha256: { $ref: "DigestInput#" },
+                  sha3_256: { $ref: "DigestInput#" },
+                  claim: { $ref: "Claim#" },
+                  // Checked by the service (structure, signature math, statement binding): 400 INVALID_SIGNATURE.
+                  signature: { type: "object", maxProperties: 8 },
+                },
               },
             },
           },
@@ -46,7 +52,12 @@ const stamps: FastifyPluginAsync = async (app) => {
       try {
         // The canonical request: digests normalized, so that a retry spelling them otherwise still matches.
         const fingerprint = request.headers["idempotency-key"] === undefined ? ""
-          : fingerprintOf({ request: "POST /v1/stamps", items: items.map((i) => ({ sha256: normalizeDigest(i.sha256), ...(i.claim !== undefined ? { claim: i.claim } : {}) })) });
+          : fingerprintOf({ request: "POST /v1/stamps", items: items.map((i) => ({
+            sha256: normalizeDigest(i.sha256),
+            ...(i.sha3_256 !== undefined ? { sha3_256: i.sha3_256.toLowerCase().replace(/^0x/, "") } : {}),
+            ...(i.claim !== undefined ? { claim: i.claim } : {}),
+            ...(i.signature !== undefined ? { signature: i.signature } : {}),
+          })) });
         const result = await idempotent.complete(fingerprint, (key) => app.ingest.stamp(request.tenantId, items, request.id, key));
         app.faultPoint("after-commit");
         if (result.replayed) void reply.header("idempotent-replayed", "true");
