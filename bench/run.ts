@@ -5,7 +5,8 @@
  *
  *   npm run bench                 full run (a few minutes)
  *   npm run bench -- --quick      smaller sizes
- *   npm run bench -- --only gas   one section: stamping, ingest, repeated, bundle, gas, verify, latency, scaling
+ *   npm run bench -- --only gas   one section: stamping, ingest, repeated, bundle, gas, verify, latency, scaling, scaleout
+ *                                 (scaleout: 1 vs 3 server processes on one PostgreSQL, with where time goes)
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,10 +24,12 @@ import { freePort, startDevChain } from "../server/src/chain/devchain.ts";
 import { createIngest } from "../server/src/services/ingest.ts";
 import { treeHead } from "../server/src/services/batcher.ts";
 import { openSqliteStore } from "../server/src/store/sqlite.ts";
+import pg from "pg";
 import { api, devWallet, startService, type RunningService } from "../test/helpers/service.ts";
 import { stampPortfolio } from "../test/helpers/portfolio.ts";
 import { buildBrowserBundle, bundleSizes } from "../client-sdk/scripts/build-browser.ts";
 import { verifyBatch, verifyReceiptBatch } from "../client-sdk/src/verify-batch.ts";
+import { createTestDatabase } from "../test/helpers/postgres.ts";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -394,6 +397,86 @@ async function bundleSection(): Promise<void> {
   for (const l of lazy) add({ figure: `browser SDK chunk on demand: ${l.name}, gzipped`, value: l.gzipped / 1024, unit: "KB", note: `${Math.round(l.minified / 1024)} KB minified` });
 }
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Scale-out on one PostgreSQL: hash-only stamping (100 fresh random digests per request, 48 connections
+ * spread over the nodes) against 1 and then 3 server processes, each with its own fresh database. While
+ * it runs, pg_stat_activity is sampled every 100 ms (what the database sessions wait on) and the CPU time
+ * of the server processes and of the database's backends is read from /proc.
+ */
+async function scaleoutSection(): Promise<void> {
+  console.log("\n[scale-out] 1 vs 3 server processes on one PostgreSQL (stamps of 100 fresh digests, 48 connections)");
+  for (const n of [1, 3]) {
+    const db = await createTestDatabase();
+    const service = await startService({ databaseUrl: db.url, tenants: ["acme"], env: { BATCH_INTERVAL_MS: "1000", LOG_LEVEL: "error", NODE_ID: "node-1" } });
+    const sql = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const urls = [service.url];
+      const pids = [service.process.pid!];
+      for (let i = 2; i <= n; i++) {
+        const node = await service.startNode({ NODE_ID: `node-${i}` });
+        urls.push(node.url);
+        pids.push(node.process.pid!);
+      }
+      const waits = new Map<string, number>();
+      let samples = 0;
+      const backendCpu = new Map<number, number>();
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const rows = (await sql.query("SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows as { pid: number; state: string; wait_event_type: string | null; wait_event: string | null }[];
+          samples++;
+          for (const r of rows) {
+            if (!backendCpu.has(r.pid)) backendCpu.set(r.pid, cpuSeconds(r.pid));
+            if (r.state === "idle") continue;
+            const key = r.wait_event ? `${r.wait_event_type}:${r.wait_event}` : `${r.state} (on CPU)`;
+            waits.set(key, (waits.get(key) ?? 0) + 1);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const serverCpu0 = pids.map(cpuSeconds);
+      const commits0 = Number((await sql.query("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).rows[0].xact_commit);
+      const body = () => JSON.stringify({ items: Array.from({ length: 100 }, () => ({ sha256: randomBytes(32).toString("hex") })) });
+      const started = performance.now();
+      const results = await Promise.all(urls.map((url) => autocannon({
+        url: `${url}/v1/stamps`, method: "POST", connections: Math.round(48 / n), duration: DURATION,
+        headers: { "content-type": "application/json", authorization: `Bearer ${service.keys.acme}` },
+        requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+      })));
+      const seconds = (performance.now() - started) / 1000;
+      sampling = false;
+      await sampler;
+      const commits = Number((await sql.query("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).rows[0].xact_commit) - commits0;
+      const serverCpu = pids.reduce((a, pid, i) => a + cpuSeconds(pid) - serverCpu0[i]!, 0);
+      let dbCpu = 0;
+      for (const [pid, at] of backendCpu) dbCpu += Math.max(0, cpuSeconds(pid) - at);
+      const ok = results.reduce((a, r) => a + r.requests.total - r.non2xx, 0);
+      const digestsPerS = (ok * 100) / seconds;
+      const p99 = Math.max(...results.map((r) => r.latency.p99));
+      // Leadership must not move without a fault, even under full load: the anchorer lease's token stays 1.
+      const leaseChanges = Number((await sql.query("SELECT COALESCE(MAX(fencing_token), 1) AS t FROM leases WHERE name LIKE 'anchorer:%'")).rows[0].t) - 1;
+      const top = [...waits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${(v / samples).toFixed(1)}`).join(", ");
+      raw[`scaleout${n}`] = { digestsPerS, p99, leaseChanges, commitsPerS: commits / seconds, serverCpuS: serverCpu, dbCpuS: dbCpu, seconds, waits: Object.fromEntries(waits), samples };
+      add({ figure: `stamps on PostgreSQL, ${n} server process${n > 1 ? "es" : ""}, 100 digests/request`, value: digestsPerS, unit: "digests/s",
+        note: `p99 ${p99} ms; ${Math.round(commits / seconds)} commits/s; anchorer lease changes ${leaseChanges}; CPU s per s: servers ${(serverCpu / seconds).toFixed(2)}, database ${(dbCpu / seconds).toFixed(2)}; active sessions by wait: ${top || "none"}` });
+    } finally {
+      await sql.end();
+      await service.stop();
+      await db.drop();
+    }
+  }
+}
+
 const started = Date.now();
 console.log(`PriorProof benchmarks${QUICK ? " (quick)" : ""} — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
 try {
@@ -412,6 +495,7 @@ try {
   if (section("gas")) await gasSection();
   if (section("latency")) await latencySection();
   if (section("scaling")) await scalingSection();
+  if (section("scaleout")) await scaleoutSection();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
