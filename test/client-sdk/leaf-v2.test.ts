@@ -195,6 +195,6 @@ describe("the receipt/2 schema and parser agree", () => {
 
   it("rejects an impossible date the schema pattern cannot see (the parser is stricter)", () => {
     const doc = { ...good, signature: { ...good.signature, signedAt: "2026-11-31T08:00:00Z" } };
-    expect(receiptProblems(doc)).toEqual(["signature.signedAt: expected an RFC 3339 UTC time"]);
+    expect(receiptProblems(doc)).toEqual(["signature.signedAt: expected a UTC ISO-8601 time (a real date)"]);
   });
 });

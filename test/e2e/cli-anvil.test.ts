@@ -78,7 +78,7 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     expect({ ...printed, issuedAt: kept.issuedAt, anchors: printed.anchors.map((a: object, i: number) => ({ ...a, confirmations: kept.anchors[i].confirmations })) }).toEqual(kept);
   }, 30_000);
 
-  it("verifies offline: the header and receipt proof pass with no network, the block hash and the contract's code are named as left, and it is NOT verified (exit 1)", async () => {
+  it("verifies offline: the header, receipt, transaction and account proofs pass with no network, the block hash is the one fact named as left, and it is NOT verified (exit 1)", async () => {
     const offline = await cli(["verify", draft, receiptPath, "--offline"], { PRIORPROOF_URL: "http://127.0.0.1:9" });
     expect(offline.code, "no witness checked: not verified").toBe(1);
     expect(offline.stdout).toMatch(/^PASS {2}Receipt follows priorproof-receipt\/2/m);
@@ -86,29 +86,30 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     expect(offline.stdout).toMatch(/^PASS {2}Digest and claim make the leaf/m);
     expect(offline.stdout).toMatch(/^PASS {2}Leaf is in the batch/m);
     expect(offline.stdout).toMatch(/^PASS {2}Block header and receipt proof \(offline\): header of block \d+ hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/m);
-    expect(offline.stdout).toMatch(/^SKIP {2}Root is anchored .*: not checked — the offline proof holds; left to confirm: block \d+ of chain 31337 has hash 0x[0-9a-f]{64}, and the contract's code/m);
+    // evm-receipt-proof/2 carries the contract's account proof: its code is proven offline, only the block hash is left.
+    expect(offline.stdout).toMatch(/^SKIP {2}Root is anchored .*: not checked — the offline proof holds; left to confirm: block \d+ of chain 31337 has hash 0x[0-9a-f]{64}$/m);
     expect(offline.stdout).toMatch(/^TODO {2}one fact left: block (\d+) of chain 31337 \(anvil \/ Hardhat \(development chain\)\) has hash 0x[0-9a-f]{64} — read block \1's hash yourself \(--rpc URL of chain 31337: eth_getBlockByNumber 0x[0-9a-f]+ .*--checkpoint 31337:\1:<hash you read>\. Never copy the hash from the receipt/m);
     expect(offline.stdout).not.toMatch(/--checkpoint (31337:\d+:)?0x[0-9a-f]{64}/);
-    expect(offline.stdout).toMatch(/^NOT VERIFIED YET: proven offline except — block \d+ of chain 31337 .* has hash 0x[0-9a-f]{64}; the code of 0x[0-9a-f]{40} on chain 31337 .* is a released EvidenceAnchor build \(see TODO\)$/m);
+    expect(offline.stdout).toMatch(/^NOT VERIFIED YET: proven offline except — block \d+ of chain 31337 .* has hash 0x[0-9a-f]{64} \(see TODO\)$/m);
     const json = await cli(["verify", draft, receiptPath, "--offline", "--json"]);
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({ verified: false, offline: true, sha256: sha256Of(draft) });
     expect(doc.checks.find((c: { id: string }) => c.id === "anchors[0].chain")).toMatchObject({ status: "not-checked" });
     expect(doc.checks.find((c: { id: string }) => c.id === "anchors[0].inclusion")).toMatchObject({ status: "passed" });
-    expect(doc.remaining).toEqual([expect.objectContaining({ scope: "block-hash", chainId: 31337 }), expect.objectContaining({ scope: "contract-code", chainId: 31337 })]);
-    expect(doc.hints).toHaveLength(2);
+    expect(doc.remaining).toEqual([expect.objectContaining({ scope: "block-hash", chainId: 31337 })]);
+    expect(doc.hints).toHaveLength(1);
   }, 30_000);
 
-  it("with the block hash pinned by --checkpoint CHAIN:NUMBER:HASH offline, leaves only the contract's code (proof/1 has no account proof, exit 1)", async () => {
+  it("with the block hash pinned by --checkpoint CHAIN:NUMBER:HASH offline, verifies with no network: the account proof shows a released EvidenceAnchor build (exit 0)", async () => {
     const anchor = JSON.parse(readFileSync(receiptPath, "utf8")).anchors[0];
     // The hash a user would read from two explorers; here, from the node itself.
     const onChain = (await (await fetch(service.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${anchor.blockNumber.toString(16)}`, false] }) })).json()).result.hash;
     expect(onChain).toBe(anchor.blockHash);
     const r = await cli(["verify", draft, receiptPath, "--offline", "--checkpoint", `31337:${anchor.blockNumber}:${onChain}`], { PRIORPROOF_URL: "http://127.0.0.1:9" });
-    expect(r.code, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/^SKIP {2}Root is anchored .*: not checked — block \d+ is pinned by your checkpoint and the header proves the Anchored log, but contract identity is not checked offline/m);
-    expect(r.stdout).toMatch(/^TODO {2}contract identity not checked offline/m);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^PASS {2}Root is anchored .*: block \d+ \(0x[0-9a-f]{64}\) is pinned by your checkpoint for chain 31337; its header proves the Anchored log at .* and code EvidenceAnchor/m);
+    expect(r.stdout).toMatch(/^VERIFIED: /m);
   }, 30_000);
 
   it("verifies the file with an RPC URL (exit 0) and prints the time", async () => {

@@ -47,7 +47,8 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
   beforeAll(async () => {
     db = await createTestDatabase();
     faultDir = mkdtempSync(join("/tmp", "pp-faults-"));
-    const env = { BATCH_INTERVAL_MS: "500", ANCHOR_TICK_MS: "250", LEASE_TTL_MS: String(LEASE_TTL_MS), TEST_FAULT_DIR: faultDir, LOG_LEVEL: "warn" };
+    // One key drives the whole load and reads every receipt back: the per-key rate limit is raised.
+    const env = { BATCH_INTERVAL_MS: "500", ANCHOR_TICK_MS: "250", LEASE_TTL_MS: String(LEASE_TTL_MS), TEST_FAULT_DIR: faultDir, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "1000000" };
     service = await startService({ databaseUrl: db.url, env: { ...env, NODE_ID: "node-1" } });
     nodes.push({ id: "node-1", url: service.url, pid: service.process.pid!, output: service.output });
     for (const id of ["node-2", "node-3"]) {

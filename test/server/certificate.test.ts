@@ -104,8 +104,9 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
     // The attached receipt also carries the offline proof: with no reader at all, the block hash is the one fact left.
     const offline = await verifyReceipt(receipt, { sha256: fromHex(sha256, 32) });
     expect(offline.checks.find((c) => c.id === "anchors[0].inclusion")?.status).toBe("passed");
-    // evm-receipt-proof/1 carries no account proof, so the contract's code is left too (issue 14).
-    expect(offline.remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash: receipt.anchors[0].blockHash }), expect.objectContaining({ scope: "contract-code" })]);
+    // evm-receipt-proof/2 carries the contract's account proof, so its code is proven offline: only the block hash is left.
+    expect(receipt.anchors[0].inclusion.format).toBe("evm-receipt-proof/2");
+    expect(offline.remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash: receipt.anchors[0].blockHash })]);
   });
 
   it("prints the block hash as the one fact to look up when the receipt carries the offline proof", async () => {

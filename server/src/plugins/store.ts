@@ -17,6 +17,8 @@ export default fp(
       faultPoint: createFaultPoints(app.config.testFaultDir),
       // A renewal that cannot finish within a third of the lease is abandoned (the next one is due).
       leaseStatementTimeoutMs: Math.max(100, Math.min(1_000, Math.floor(app.config.leaseTtlMs / 3))),
+      // A node frozen inside any transaction holds its locks no longer than a lease lasts.
+      idleInTransactionTimeoutMs: Math.max(1_000, app.config.leaseTtlMs),
     });
     app.decorate("store", store);
     app.addHook("onClose", async () => {

@@ -57,6 +57,13 @@ export interface PostgresStoreOptions {
   readonly leaseStatementTimeoutMs?: number;
   /** Test fault point reached inside each fenced transaction, after its fence check, before COMMIT. */
   readonly faultPoint?: (point: string) => void;
+  /**
+   * `idle_in_transaction_session_timeout` of every pooled connection (default: none). A node frozen in
+   * the middle of any transaction (SIGSTOP, a VM stall) would otherwise keep its row locks — a tenant's
+   * event counter, a batch row — and stop every other node's writes for as long as it is frozen; with
+   * this the server ends that transaction, and the node finds out on waking. Set it to the lease TTL.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
 }
 
 const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
@@ -194,6 +201,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     max: poolSize,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     application_name: "priorproof",
+    ...(options.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs } : {}),
     // Runs before a new connection is handed out; if it fails, so does the connection.
     onConnect: async (client) => {
       await client.query("SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'");
