@@ -16,3 +16,4 @@ export * from "./tsa.ts";
 export * from "./client.ts";
 export * from "./trust/time.ts";
 export * from "./trust/builds.ts";
+export * from "./capture.ts";
