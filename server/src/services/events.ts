@@ -18,9 +18,32 @@ export interface EntryEvent {
   readonly superseded?: boolean;
 }
 
+/**
+ * A web capture ended (services/capture): `capture.completed` (stamped), `capture.changed` (stamped,
+ * and the page differs from the previous capture of the URL), `capture.failed` (nothing stamped).
+ */
+export interface CaptureEvent {
+  readonly type: "capture.completed" | "capture.changed" | "capture.failed";
+  readonly captureId: string;
+  readonly url: string;
+  /** The entry stamping the manifest, null when the capture failed. */
+  readonly entryId: string | null;
+  readonly scheduleId: string | null;
+  /** complete | timeout | truncated | failed */
+  readonly status: string;
+  readonly manifestSha256: string | null;
+  readonly previousSha256: string | null;
+  /** What changed against the previous capture (`dom`, `screenshot`). */
+  readonly changed?: readonly string[];
+  readonly errorCode?: string;
+  readonly at: string;
+}
+
+export type ServiceEvent = EntryEvent | CaptureEvent;
+
 export interface EventBus {
-  publish(tenantId: string, event: EntryEvent): void;
-  subscribe(tenantId: string, listener: (event: EntryEvent) => void): () => void;
+  publish(tenantId: string, event: ServiceEvent): void;
+  subscribe(tenantId: string, listener: (event: ServiceEvent) => void): () => void;
 }
 
 export function createEventBus(): EventBus {

@@ -1,3 +1,5 @@
+import { CAPTURE_MIGRATION_SQL } from "./captures.ts";
+
 /**
  * Versioned schema migrations. Each backend applies the same versions in order, in one transaction
  * each, and records them in `schema_migrations`; the SQL differs only where the dialects do
@@ -135,6 +137,11 @@ CREATE TABLE replicas (
 );
 CREATE INDEX replicas_due ON replicas (next_attempt_at) WHERE status <> 'pinned';
 `,
+  },
+  {
+    version: 10,
+    name: "web captures: the capture queue, outcomes and lineage, per-tenant schedules",
+    sql: CAPTURE_MIGRATION_SQL,
   },
 ];
 

@@ -24,6 +24,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
+import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
 import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
@@ -219,6 +220,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   const store: Store = {
     kind: "postgres",
+    captures: createCaptureStore(postgresRunner(pool)),
 
     async createTenant(name) {
       const t: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };

@@ -5,6 +5,7 @@
  * Every method that writes resolves only after the write is durable (committed and synced), because
  * the service acknowledges only what is durable.
  */
+import type { CaptureStore } from "./captures.ts";
 
 export type EntryStatus = "pending" | "batched" | "anchored" | "confirmed";
 export type BatchStatus = "built" | "sending" | "sent" | "anchored" | "confirmed";
@@ -140,6 +141,8 @@ export class FencedWriteError extends Error {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** Web captures: queue, outcomes, schedules (store/captures.ts). */
+  readonly captures: CaptureStore;
 
   createTenant(name: string): Promise<Tenant>;
   getTenantByName(name: string): Promise<Tenant | undefined>;

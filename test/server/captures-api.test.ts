@@ -1,0 +1,183 @@
+/**
+ * POST/GET /v1/captures and /v1/capture-schedules over the real app (anvil, SQLite, embedded IPFS),
+ * real Chromium (/usr/bin/chromium) and a local HTTPS site with a test CA (CAPTURE_TRUST_SPKI), with
+ * CAPTURE_ALLOW_PRIVATE=true for that loopback site — except the suite that checks the refusal.
+ */
+import { createHash } from "node:crypto";
+import { PNG } from "pngjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChainReader, verifyCapture } from "../../client-sdk/src/index.ts";
+import type { ServiceEvent } from "../../server/src/services/events.ts";
+import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
+import { makeTestPki, startHttpsSite, type HttpsSite } from "../helpers/https-site.ts";
+
+const DAY = 86_400_000;
+const pageV1 = `<!doctype html><title>Acme shop</title><h1>ACME® widgets</h1><p>Price 10</p>`;
+const pageV2 = `<!doctype html><title>Acme shop</title><h1>ACME® widgets</h1><p>Price 12 — new colours</p>`;
+
+describe("captures API", () => {
+  let t: TestApp;
+  let site: HttpsSite;
+  const auth = (tenant = "acme") => ({ authorization: `Bearer ${t.keys[tenant]}` });
+
+  beforeAll(async () => {
+    site = await startHttpsSite({ "/shop": { body: pageV1 }, "/logo.png": { type: "image/png", body: new Uint8Array(PNG.sync.write(new PNG({ width: 4, height: 4 }))) } });
+    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000" });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await site?.close();
+  });
+
+  describe("when a tenant captures a page", () => {
+    let id: string;
+    let capture: Record<string, unknown>;
+    beforeAll(async () => {
+      const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/shop`, options: { settleMs: 200 } } });
+      expect(res.statusCode).toBe(202);
+      expect(res.json().capture.status).toBe("queued");
+      id = res.json().capture.id;
+      expect(res.headers.location).toBe(`/v1/captures/${id}`);
+      const ran = await t.app.captures.runOnce();
+      expect(ran?.id).toBe(id);
+      capture = (await t.app.inject({ method: "GET", url: `/v1/captures/${id}`, headers: auth() })).json().capture;
+    }, 120_000);
+
+    it("stamps the manifest as one entry claimed as a web capture of the URL, parts stored in IPFS", async () => {
+      expect(capture).toMatchObject({ status: "complete", change: "first", finalUrl: `${site.url}/shop`, error: null, previousSha256: null });
+      const entry = (await t.app.inject({ method: "GET", url: `/v1/entries/${capture.entryId}`, headers: auth() })).json();
+      expect(entry.sha256).toBe(capture.manifestSha256);
+      expect(entry.claim).toEqual({ title: `web capture of ${site.url}/shop`, kind: "other" });
+      expect(entry.cid).toBe(capture.manifestCid);
+      const parts = capture.parts as { name: string; cid: string | null }[];
+      expect(parts.map((p) => p.name).sort()).toEqual(["dom.html", "network.json", "page.mhtml", "screenshot.png", "tls-chain.pem"]);
+      expect(parts.every((p) => typeof p.cid === "string")).toBe(true);
+    });
+
+    it("serves the manifest and the parts; the capture verifies against its receipt, and a changed byte fails naming the part", async () => {
+      const manifest = (await t.app.inject({ method: "GET", url: `/v1/captures/${id}/manifest`, headers: auth() })).rawPayload;
+      expect("0x" + createHash("sha256").update(manifest).digest("hex")).toBe(capture.manifestSha256);
+      const files = new Map<string, Uint8Array>();
+      for (const p of capture.parts as { name: string }[]) {
+        const res = await t.app.inject({ method: "GET", url: `/v1/captures/${id}/parts/${p.name}`, headers: auth() });
+        expect(res.statusCode).toBe(200);
+        expect(res.headers["content-type"]).toBe("application/octet-stream");
+        files.set(p.name, new Uint8Array(res.rawPayload));
+      }
+      await anchorAll(t);
+      const receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${capture.entryId}/receipt`, headers: auth() })).json();
+      const receiptOptions = { chains: { "31337": createChainReader(t.chain.rpcUrl) } };
+      const ok = await verifyCapture({ manifest, readPart: async (n) => files.get(n), receipt, receiptOptions });
+      expect(ok.checks.filter((c) => c.status !== "passed")).toEqual([]);
+      expect(ok.verified).toBe(true);
+      const bad = new Map(files);
+      const shot = new Uint8Array(files.get("screenshot.png")!);
+      shot[shot.length - 20]! ^= 0x80;
+      bad.set("screenshot.png", shot);
+      const v = await verifyCapture({ manifest, readPart: async (n) => bad.get(n), receipt, receiptOptions });
+      expect(v.verified).toBe(false);
+      expect(v.failedParts).toEqual(["screenshot.png"]);
+      const tampered = new Uint8Array(manifest);
+      tampered[tampered.indexOf(0x22, 40) + 1]! ^= 0x01; // a byte inside a string of the manifest
+      const m = await verifyCapture({ manifest: tampered, readPart: async (n) => files.get(n), receipt, receiptOptions });
+      expect(m.verified).toBe(false);
+    }, 120_000);
+
+    it("gives the certificate facts with the screenshot scaled to print", async () => {
+      const res = await t.app.inject({ method: "GET", url: `/v1/captures/${id}/facts`, headers: auth() });
+      expect(res.statusCode).toBe(200);
+      const { facts } = res.json();
+      expect(facts).toMatchObject({ url: `${site.url}/shop`, finalUrl: `${site.url}/shop`, manifestSha256: capture.manifestSha256, tls: { subject: "capture-test.localhost", issuer: "PriorProof Capture Test CA" } });
+      const png = PNG.sync.read(Buffer.from(facts.screenshot.png, "base64"));
+      expect(png.width).toBeLessThanOrEqual(600);
+      expect(facts.parts).toHaveLength(5);
+      expect(facts.statements[0]).toMatch(/does not show who controls the site/);
+    });
+
+    it("keeps captures private to their tenant", async () => {
+      expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}`, headers: auth("rival") })).json().error.code).toBe("CAPTURE_NOT_FOUND");
+      expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}/parts/screenshot.png`, headers: auth("rival") })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: "GET", url: `/v1/captures?url=${encodeURIComponent(`${site.url}/shop`)}`, headers: auth("rival") })).json().captures).toEqual([]);
+      expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}` })).statusCode).toBe(401);
+    });
+  });
+
+  describe("when a scheduled capture runs twice with a change in between", () => {
+    it("records two linked entries and a change event", async () => {
+      site.set("/brand", { body: pageV1 });
+      const url = `${site.url}/brand`;
+      const events: ServiceEvent[] = [];
+      const unsubscribe = t.app.events.subscribe((await t.app.store.getTenantByName("acme"))!.id, (e) => events.push(e));
+      try {
+        const created = await t.app.inject({ method: "POST", url: "/v1/capture-schedules", headers: auth(), payload: { url, every: "daily", options: { settleMs: 200 } } });
+        expect(created.statusCode).toBe(201);
+        expect((await t.app.inject({ method: "POST", url: "/v1/capture-schedules", headers: auth(), payload: { url, every: "weekly" } })).json().error.code).toBe("CAPTURE_SCHEDULE_EXISTS");
+        expect(await t.app.captures.runDueSchedules()).toBe(1);
+        expect(await t.app.captures.runDueSchedules()).toBe(0); // not due again until tomorrow
+        const first = await t.app.captures.runOnce();
+        expect(first).toMatchObject({ status: "complete", change: "first" });
+        site.set("/brand", { body: pageV2 });
+        expect(await t.app.captures.runDueSchedules(Date.now() + DAY + 1_000)).toBe(1);
+        const second = await t.app.captures.runOnce();
+        expect(second).toMatchObject({ status: "complete", change: "changed", previousId: first!.id, previousSha256: first!.manifestSha256 });
+        expect(second!.changed).toContain("dom");
+
+        const e1 = (await t.app.inject({ method: "GET", url: `/v1/entries/${first!.entryId}`, headers: auth() })).json();
+        const e2 = (await t.app.inject({ method: "GET", url: `/v1/entries/${second!.entryId}`, headers: auth() })).json();
+        expect(e2.claim.previous).toBe(e1.sha256);
+        expect(JSON.parse(second!.manifest!).previous).toBe(first!.manifestSha256);
+
+        const history = (await t.app.inject({ method: "GET", url: `/v1/captures?url=${encodeURIComponent(url)}`, headers: auth() })).json().captures;
+        expect(history.map((c: { id: string }) => c.id)).toEqual([second!.id, first!.id]);
+        expect(history[0].scheduleId).toBe(created.json().schedule.id);
+
+        const changed = events.filter((e) => e.type === "capture.changed");
+        expect(changed).toHaveLength(1);
+        expect(changed[0]).toMatchObject({ captureId: second!.id, entryId: second!.entryId, previousSha256: first!.manifestSha256 });
+        expect(events.filter((e) => e.type === "capture.completed").map((e) => (e as { captureId: string }).captureId)).toEqual([first!.id, second!.id]);
+      } finally {
+        unsubscribe();
+      }
+    }, 180_000);
+
+    it("reports a failed capture with its code and a failure event", async () => {
+      site.set("/gone", (req, res) => res.socket?.destroy());
+      const events: ServiceEvent[] = [];
+      const unsubscribe = t.app.events.subscribe((await t.app.store.getTenantByName("acme"))!.id, (e) => events.push(e));
+      try {
+        const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/gone` } });
+        const ran = await t.app.captures.runOnce();
+        expect(ran).toMatchObject({ id: res.json().capture.id, status: "failed", errorCode: "CAPTURE_NAVIGATION_FAILED", entryId: null });
+        expect(events.map((e) => e.type)).toEqual(["capture.failed"]);
+      } finally {
+        unsubscribe();
+      }
+    }, 120_000);
+  });
+
+  it("validates requests at the edge", async () => {
+    const post = (payload: unknown) => t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: payload as object });
+    expect((await post({ url: "ftp://example.com/" })).json().error.code).toBe("VALIDATION_FAILED");
+    expect((await post({ url: "not a url" })).json().error.code).toBe("VALIDATION_FAILED");
+    expect((await post({ url: `${site.url}/`, options: { timeBudgetMs: 10_000_000 } })).json().error.code).toBe("VALIDATION_FAILED");
+    expect((await post({ url: `${site.url}/`, extra: 1 })).json().error.code).toBe("VALIDATION_FAILED");
+  });
+});
+
+describe("captures API without CAPTURE_ALLOW_PRIVATE", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("refuses loopback, private and link-local targets", async () => {
+    for (const url of ["https://127.0.0.1:8443/", "http://localhost/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://192.168.1.1/"]) {
+      const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { url } });
+      expect([url, res.statusCode, res.json().error.code]).toEqual([url, 400, "CAPTURE_TARGET_PRIVATE"]);
+    }
+    expect(await t.app.store.captures.countQueued()).toBe(0);
+  });
+});
