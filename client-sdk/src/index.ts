@@ -17,3 +17,4 @@ export * from "./client.ts";
 export * from "./trust/time.ts";
 export * from "./trust/builds.ts";
 export * from "./capture.ts";
+export * from "./capture-client.ts";

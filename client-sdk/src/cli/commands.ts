@@ -17,6 +17,7 @@ import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
 import { certificatesFromPem, createTimestampVerifier } from "../tsa.ts";
 import { type VerifyOptions, verifyReceipt } from "../verify.ts";
+import { capture, verifyCaptureCommand } from "./capture.ts";
 import { EXIT } from "./help.ts";
 import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
@@ -333,4 +334,4 @@ async function lookup(args: string[], io: Io): Promise<number> {
  * @example
  * await COMMANDS.lookup!(["draft.psd"], io) // 0 when anchored
  */
-export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup };
+export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, capture, "verify-capture": verifyCaptureCommand };
