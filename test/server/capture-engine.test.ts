@@ -32,7 +32,7 @@ const SLOW_JS = "document.body.setAttribute('data-slow', 'loaded');";
 const PAGE = `<!doctype html><html><head><title>Acme Widgets</title>
 <style>body{margin:0;background:#00ff00} img{display:block;width:200px;height:150px}</style></head>
 <body><h1 id="h">Acme</h1><img src="/red.png"><img src="/blue.png"><script src="/slow.js"></script>
-<script>setTimeout(() => { const p = document.createElement("p"); p.id = "late"; p.textContent = "Added by script after load"; document.body.appendChild(p); }, 150);</script>
+<script>setTimeout(() => { const p = document.createElement("p"); p.id = "late"; p.textContent = ["Added", "by", "script", "after", "load"].join(" "); document.body.appendChild(p); }, 150);</script>
 </body></html>`;
 
 /** The MHTML's text with quoted-printable soft line breaks and escapes undone. */
@@ -102,10 +102,12 @@ describe("captureWebPage", () => {
 
     it("keeps the script-added text in the MHTML and the DOM, and the slow script's effect", () => {
       const mhtml = mhtmlText(result.parts.find((p) => p.name === "page.mhtml")!.bytes);
-      expect(mhtml).toContain("Added by script after load");
+      // The sentence is joined by the script at run time: it is not in the page's source.
+      expect(PAGE).not.toContain("Added by script after load");
+      expect(mhtml).toContain('<p id="late">Added by script after load</p>');
       const dom = new TextDecoder().decode(result.parts.find((p) => p.name === "dom.html")!.bytes);
       expect(dom).toContain('data-slow="loaded"');
-      expect(dom).toContain("Added by script after load");
+      expect(dom).toContain('<p id="late">Added by script after load</p>');
     });
 
     it("lists every response with the digest of the bytes the server sent", () => {
@@ -163,11 +165,44 @@ describe("captureWebPage", () => {
 
   it("ends a page that never finishes loading at the time budget, with outcome timeout and what was captured", async () => {
     const t0 = Date.now();
-    const r = await captureWebPage(request("/never", { timeBudgetMs: 3_000 }), engine());
-    expect(Date.now() - t0).toBeLessThan(30_000);
+    const r = await captureWebPage(request("/never", { timeBudgetMs: 4_000 }), engine());
+    expect(Date.now() - t0).toBeLessThan(45_000);
     expect(r.manifest.outcome.status).toBe("timeout");
-    expect(r.manifest.outcome.notes.join(" ")).toMatch(/did not finish loading within the 3000 ms time budget/);
-    expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain("Still loading");
+    expect(r.manifest.outcome.notes.join(" ")).toMatch(/did not finish loading within the 4000 ms time budget/);
+    expect(r.manifest.page).toMatchObject({ finalUrl: `${site.url}/never`, title: "Never" });
+expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain("Still loading");
+  }, 60_000);
+
+  it("fails, stamping nothing, when no document arrives within the time budget", async () => {
+    site.set("/silent", () => undefined); // accepts the request, never answers
+    await expect(captureWebPage(request("/silent", { timeBudgetMs: 2_000 }), engine())).rejects.toMatchObject({ code: "CAPTURE_NO_DOCUMENT" });
+  }, 60_000);
+
+  it("cuts a page at the size budget, with outcome truncated and what arrived", async () => {
+    // A script is read to its end (an image that fails to decode may be cancelled early).
+    site.set("/big.js", { type: "text/javascript", body: `/*${"x".repeat(4_000_000)}*/` });
+    site.set("/heavy", { body: `<!doctype html><title>Heavy</title><h1>Heavy page</h1><script src="/big.js"></script>` });
+    const r = await captureWebPage(request("/heavy", { sizeBudgetBytes: 200_000 }), engine());
+    expect(r.manifest.outcome.status).toBe("truncated");
+    expect(r.manifest.outcome.notes.join(" ")).toMatch(/exceeded the 200000-byte size budget/);
+    const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
+    expect(log.receivedBytes).toBeLessThan(4_000_000);
+    expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain("Heavy page");
+  }, 60_000);
+
+  it("runs no JavaScript when asked not to", async () => {
+    const r = await captureWebPage(request("/final", { javascript: false, settleMs: 400 }), engine());
+    expect(r.manifest.request.javascript).toBe(false);
+    const dom = new TextDecoder().decode(r.parts.find((p) => p.name === "dom.html")!.bytes);
+    expect(dom).toContain('<h1 id="h">Acme</h1>');
+    // The script's text is in the page source; the element it would add, and the slow script's attribute, are not.
+    expect(dom).not.toContain('<p id="late">');
+    expect(dom).not.toContain('data-slow="loaded"');
+  }, 60_000);
+
+  it("refuses a URL that is a download", async () => {
+    site.set("/file.zip", { type: "application/zip", body: new Uint8Array(1000), headers: { "content-disposition": 'attachment; filename="file.zip"' } });
+    await expect(captureWebPage(request("/file.zip"), engine())).rejects.toMatchObject({ code: "CAPTURE_DOWNLOAD_REFUSED" });
   }, 60_000);
 
   it("refuses a loopback target unless private targets are allowed", async () => {
@@ -188,6 +223,14 @@ describe("captureWebPage", () => {
       expect(log.responses.map((x: { url: string }) => new URL(x.url).pathname)).toContain("/blue.png");
       expect(log.responses.some((x: { url: string }) => x.url.includes("127.0.0.2"))).toBe(false);
       expect(log.failed.some((x: { url: string }) => x.url.includes("127.0.0.2"))).toBe(true);
+    }, 60_000);
+
+    it("refuses a WebSocket to a private address (WebSockets go through the guard proxy too)", async () => {
+      const port = new URL(site.url).port;
+      site.set("/ws", { body: `<!doctype html><title>WS</title><script>try { new WebSocket("wss://127.0.0.2:${port}/socket"); } catch {}</script>` });
+      const r = await captureWebPage(request("/ws"), narrowed());
+      const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
+      expect(log.connections.filter((c: { refused: string | null }) => c.refused?.startsWith("CAPTURE_TARGET_PRIVATE")).map((c: { host: string }) => c.host)).toEqual(["127.0.0.2"]);
     }, 60_000);
 
     it("refuses a redirect hop to a private address", async () => {

@@ -111,9 +111,9 @@ export interface CaptureStore {
   /** Schedules due at `nowMs`, soonest first. */
   dueSchedules(nowMs: number, limit: number): Promise<CaptureScheduleRecord[]>;
   /**
-   * Moves a due schedule to its next run and queues its capture, in one transaction when the driver
-   * allows (compare-and-set on `nextRunAt`, so two nodes never queue the same run twice). Resolves the
-   * capture, or undefined when another node already took this run.
+   * Moves a due schedule to its next run (compare-and-set on `nextRunAt`, so two nodes never queue the
+   * same run twice), then queues its capture. Resolves the capture, or undefined when another node
+   * already took this run. A crash between the two statements loses that one run; the next is kept.
    */
   runSchedule(s: CaptureScheduleRecord, nextRunAt: number): Promise<CaptureRecord | undefined>;
 }

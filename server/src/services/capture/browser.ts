@@ -154,7 +154,8 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
   }
 
   const started = Date.now();
-  const deadline = started + req.timeBudgetMs;
+  // The time budget counts from navigation: launching the browser is the service's time, not the page's.
+  let deadline = started + req.timeBudgetMs;
   const notes: string[] = [];
   let proxy: GuardProxy | undefined;
   let browser: Browser | undefined;
@@ -223,6 +224,7 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
 
     let outcome: "complete" | "timeout" | "truncated" = "complete";
     let main: Response | null = null;
+    deadline = Date.now() + req.timeBudgetMs;
     try {
       main = await page.goto(req.url, { waitUntil: "load", timeout: Math.max(1, deadline - Date.now()) });
     } catch (e) {
@@ -245,6 +247,9 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
       const settle = Math.min(req.settleMs, deadline - Date.now());
       if (settle > 0) await page.waitForTimeout(settle);
       if (proxy.exceeded()) outcome = "truncated";
+    }
+    if (outcome !== "complete" && page.url() === "about:blank") {
+      throw new CaptureFailedError(outcome === "timeout" ? "CAPTURE_NO_DOCUMENT" : "CAPTURE_TRUNCATED_NO_DOCUMENT", `no document arrived from ${req.url} within the ${outcome === "timeout" ? `${req.timeBudgetMs} ms time budget` : `${req.sizeBudgetBytes}-byte size budget`}`);
     }
     if (outcome === "timeout") notes.push(`the page did not finish loading within the ${req.timeBudgetMs} ms time budget: captured as it stood then`);
     if (outcome === "truncated") notes.push(`the page exceeded the ${req.sizeBudgetBytes}-byte size budget: connections were cut and the page captured as it stood then`);
