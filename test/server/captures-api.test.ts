@@ -155,6 +155,26 @@ describe("captures API", () => {
     }, 120_000);
   });
 
+  it("runs queued captures one at a time in its worker, oldest first", async () => {
+    const ids: string[] = [];
+    for (const path of ["/shop", "/brand"]) {
+      ids.push((await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}${path}`, options: { settleMs: 100 } } })).json().capture.id);
+    }
+    t.app.captures.start();
+    try {
+      const deadline = Date.now() + 120_000;
+      while ((await t.app.store.captures.countQueued()) > 0 || (await Promise.all(ids.map((id) => t.app.store.captures.get(id)))).some((c) => c?.status === "running")) {
+        if (Date.now() > deadline) throw new Error("the worker did not finish the queue");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await t.app.captures.stop();
+    }
+    const [a, b] = await Promise.all(ids.map((id) => t.app.store.captures.get(id)));
+    expect([a!.status, b!.status]).toEqual(["complete", "complete"]);
+    expect(Date.parse(b!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a!.finishedAt!));
+  }, 180_000);
+
   it("validates requests at the edge", async () => {
     const post = (payload: unknown) => t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: payload as object });
     expect((await post({ url: "ftp://example.com/" })).json().error.code).toBe("VALIDATION_FAILED");
