@@ -85,12 +85,16 @@ export interface CaptureSettings {
   readonly maxSizeBudgetBytes: number;
   /** How often an idle capture worker looks for queued captures and due schedules. */
   readonly pollMs: number;
+  /** Run a capture worker in this process (CAPTURE_WORKER; default: WORKERS). */
+  readonly worker: boolean;
 }
 
 function parseCapture(env: Record<string, string | undefined>): CaptureSettings {
   const trustSpki = (env.CAPTURE_TRUST_SPKI ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   for (const h of trustSpki) if (!/^[A-Za-z0-9+/]{43}=$/.test(h)) throw new ConfigError(`CAPTURE_TRUST_SPKI must list base64 SHA-256 hashes, got ${JSON.stringify(h)}`);
-  if (env.CAPTURE_ALLOW_PRIVATE !== undefined && !["true", "false", ""].includes(env.CAPTURE_ALLOW_PRIVATE)) throw new ConfigError("CAPTURE_ALLOW_PRIVATE must be true or false");
+  for (const key of ["CAPTURE_ALLOW_PRIVATE", "CAPTURE_WORKER"]) {
+    if (env[key] !== undefined && !["true", "false", ""].includes(env[key])) throw new ConfigError(`${key} must be true or false`);
+  }
   const settings = {
     chromiumPath: env.CAPTURE_CHROMIUM_PATH || "/usr/bin/chromium",
     allowPrivate: env.CAPTURE_ALLOW_PRIVATE === "true",
@@ -100,6 +104,7 @@ function parseCapture(env: Record<string, string | undefined>): CaptureSettings 
     defaultSizeBudgetBytes: int(env, "CAPTURE_SIZE_BUDGET_BYTES", 50 * 1024 * 1024, 1_024),
     maxSizeBudgetBytes: int(env, "CAPTURE_MAX_SIZE_BUDGET_BYTES", 200 * 1024 * 1024, 1_024),
     pollMs: int(env, "CAPTURE_POLL_MS", 2_000, 10),
+    worker: env.CAPTURE_WORKER === undefined || env.CAPTURE_WORKER === "" ? env.WORKERS !== "false" : env.CAPTURE_WORKER === "true",
   };
   if (settings.defaultTimeBudgetMs > settings.maxTimeBudgetMs) throw new ConfigError("CAPTURE_TIME_BUDGET_MS must be ≤ CAPTURE_MAX_TIME_BUDGET_MS");
   if (settings.defaultSizeBudgetBytes > settings.maxSizeBudgetBytes) throw new ConfigError("CAPTURE_SIZE_BUDGET_BYTES must be ≤ CAPTURE_MAX_SIZE_BUDGET_BYTES");

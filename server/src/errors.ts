@@ -36,6 +36,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** The tenant already has the most captures waiting that the queue accepts from one tenant. */
+  CAPTURE_QUEUE_FULL: 429,
   REQUEST_HEADER_TOO_LARGE: 431,
   INTERNAL: 500,
   IPFS_UNAVAILABLE: 503,

@@ -8,6 +8,7 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader, verifyCapture } from "../../client-sdk/src/index.ts";
 import type { ServiceEvent } from "../../server/src/services/events.ts";
+import { loadConfig } from "../../server/src/config.ts";
 import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
 import { makeTestPki, startHttpsSite, type HttpsSite } from "../helpers/https-site.ts";
 
@@ -175,12 +176,36 @@ describe("captures API", () => {
     expect(Date.parse(b!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a!.finishedAt!));
   }, 180_000);
 
+  it("refuses more than 100 waiting captures of one tenant", async () => {
+    const tenantId = (await t.app.store.getTenantByName("acme"))!.id;
+    const options = { javascript: true, viewport: { width: 800, height: 600 }, timeBudgetMs: 30_000, sizeBudgetBytes: 1_000_000, settleMs: 0 };
+    const waiting = await t.app.store.captures.countQueued(tenantId);
+    for (let i = waiting; i < 100; i++) await t.app.store.captures.enqueue({ tenantId, url: `${site.url}/q${i}`, options });
+    const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/shop` } });
+    expect([res.statusCode, res.json().error.code]).toEqual([429, "CAPTURE_QUEUE_FULL"]);
+    // Another tenant's queue is its own.
+    expect((await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth("rival"), payload: { url: `${site.url}/shop` } })).statusCode).toBe(202);
+  });
+
   it("validates requests at the edge", async () => {
     const post = (payload: unknown) => t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: payload as object });
     expect((await post({ url: "ftp://example.com/" })).json().error.code).toBe("VALIDATION_FAILED");
     expect((await post({ url: "not a url" })).json().error.code).toBe("VALIDATION_FAILED");
     expect((await post({ url: `${site.url}/`, options: { timeBudgetMs: 10_000_000 } })).json().error.code).toBe("VALIDATION_FAILED");
     expect((await post({ url: `${site.url}/`, extra: 1 })).json().error.code).toBe("VALIDATION_FAILED");
+  });
+});
+
+describe("loadConfig for captures", () => {
+  it("reads the CAPTURE_* settings and refuses bad ones", () => {
+    const base = { DATA_DIR: "/tmp/pp-config-test" };
+    expect(loadConfig(base).capture).toMatchObject({ chromiumPath: "/usr/bin/chromium", allowPrivate: false, trustSpki: [], worker: true, defaultTimeBudgetMs: 60_000 });
+    expect(loadConfig({ ...base, WORKERS: "false" }).capture.worker).toBe(false);
+    expect(loadConfig({ ...base, WORKERS: "false", CAPTURE_WORKER: "true" }).capture.worker).toBe(true);
+    expect(loadConfig({ ...base, CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki }).capture).toMatchObject({ allowPrivate: true, trustSpki: [makeTestPki().spki] });
+    expect(() => loadConfig({ ...base, CAPTURE_ALLOW_PRIVATE: "yes" })).toThrow(/CAPTURE_ALLOW_PRIVATE must be true or false/);
+    expect(() => loadConfig({ ...base, CAPTURE_TRUST_SPKI: "not-a-hash" })).toThrow(/CAPTURE_TRUST_SPKI/);
+    expect(() => loadConfig({ ...base, CAPTURE_TIME_BUDGET_MS: "400000" })).toThrow(/CAPTURE_TIME_BUDGET_MS must be ≤/);
   });
 });
 

@@ -10,8 +10,9 @@ declare module "fastify" {
 }
 
 /**
- * The web capture service over the store, ingest, IPFS and events. With `workers` on, this process
- * runs one capture worker (one capture at a time; several processes share the durable queue).
+ * The web capture service over the store, ingest, IPFS and events. With CAPTURE_WORKER on (default:
+ * WORKERS), this process runs one capture worker (one capture at a time; several processes share the
+ * durable queue).
  */
 export default fp(
   async (app) => {
@@ -35,7 +36,7 @@ export default fp(
       log: app.log,
     });
     app.decorate("captures", captures);
-    if (config.workers) app.addHook("onReady", async () => captures.start());
+    if (c.worker) app.addHook("onReady", async () => captures.start());
     app.addHook("onClose", async () => captures.stop());
   },
   { name: "captures", dependencies: ["config", "store", "ipfs", "services"] },

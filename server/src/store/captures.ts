@@ -102,7 +102,8 @@ export interface CaptureStore {
   finish(id: string, worker: string, patch: CaptureOutcomePatch): Promise<boolean>;
   /** The latest stamped capture (complete, timeout or truncated) of the tenant's URL, other than `exceptId`. */
   latestStamped(tenantId: string, url: string, exceptId: string): Promise<CaptureRecord | undefined>;
-  countQueued(): Promise<number>;
+  /** Queued captures, of every tenant or of one. */
+  countQueued(tenantId?: string): Promise<number>;
 
   addSchedule(s: { tenantId: string; url: string; options: CaptureOptions; every: ScheduleEvery; nextRunAt: number }): Promise<CaptureScheduleRecord>;
   listSchedules(tenantId: string): Promise<CaptureScheduleRecord[]>;
@@ -211,8 +212,11 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
       );
       return r ? toCapture(r) : undefined;
     },
-    async countQueued() {
-      return Number((await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued'", []))?.n ?? 0);
+    async countQueued(tenantId) {
+      const r = tenantId === undefined
+        ? await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued'", [])
+        : await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued' AND tenant_id = ?", [tenantId]);
+      return Number(r?.n ?? 0);
     },
 
     async addSchedule(s) {

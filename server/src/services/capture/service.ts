@@ -75,6 +75,8 @@ const DAY_MS = 86_400_000;
 const EVERY_MS: Record<ScheduleEvery, number> = { daily: DAY_MS, weekly: 7 * DAY_MS };
 /** Grace beyond the time budget before a running capture's claim expires (snapshot, IPFS, stamping). */
 const LEASE_GRACE_MS = 120_000;
+/** Captures one tenant may have waiting at once: a flood of requests cannot starve the others. */
+export const MAX_QUEUED_PER_TENANT = 100;
 /** Claims of one capture before it is given up (each claim after the first means a worker died running it). */
 const MAX_ATTEMPTS = 3;
 
@@ -210,6 +212,7 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
     async submit(tenantId, url, options) {
       const opts = normalize(options);
       const target = await checkTarget(url);
+      if ((await store.countQueued(tenantId)) >= MAX_QUEUED_PER_TENANT) throw new AppError("CAPTURE_QUEUE_FULL", `${MAX_QUEUED_PER_TENANT} captures of this tenant are already waiting`);
       const c = await store.enqueue({ tenantId, url: target, options: opts });
       wake?.();
       return c;
