@@ -169,7 +169,10 @@ describe("captureWebPage", () => {
     expect(Date.now() - t0).toBeLessThan(45_000);
     expect(r.manifest.outcome.status).toBe("timeout");
     expect(r.manifest.outcome.notes.join(" ")).toMatch(/did not finish loading within the 4000 ms time budget/);
-    expect(r.manifest.page).toMatchObject({ finalUrl: `${site.url}/never`, title: "Never" });
+    expect(r.manifest.page).toMatchObject({ finalUrl: `${site.url}/never`, title: "Never", httpStatus: 200 });
+    expect(r.manifest.connection.tls?.subjectName).toBe("capture-test.localhost");
+    const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
+    expect(log.failed.concat(log.responses).some((x: { url: string }) => x.url.endsWith("/hang.png"))).toBe(true);
 expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain("Still loading");
   }, 60_000);
 

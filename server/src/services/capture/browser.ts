@@ -198,8 +198,11 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
         return null;
       }
     };
+    // The main document's last response: goto() gives none when the budget ends before `load`.
+    let lastDocument: Response | null = null;
     page.on("response", (response: Response) => {
       const request = response.request();
+      if (request.isNavigationRequest() && response.frame() === page.mainFrame()) lastDocument = response;
       const entry: LogEntry = {
         url: response.url(), method: request.method(), resourceType: request.resourceType(), status: response.status(), statusText: response.statusText(),
         headers: [], bodySize: null, bodySha256: null, bodyNote: null, connectedTo: connectedTo(response.url()),
@@ -248,6 +251,7 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
       if (settle > 0) await page.waitForTimeout(settle);
       if (proxy.exceeded()) outcome = "truncated";
     }
+    main ??= lastDocument;
     if (outcome !== "complete" && page.url() === "about:blank") {
       throw new CaptureFailedError(outcome === "timeout" ? "CAPTURE_NO_DOCUMENT" : "CAPTURE_TRUNCATED_NO_DOCUMENT", `no document arrived from ${req.url} within the ${outcome === "timeout" ? `${req.timeBudgetMs} ms time budget` : `${req.sizeBudgetBytes}-byte size budget`}`);
     }
@@ -292,6 +296,7 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
       if (ders.length === 0) notes.push("the browser did not give the TLS certificate chain");
     }
     await within(left(), Promise.all(bodies));
+    for (const e of log) if (e.bodySha256 === null && e.bodyNote === null) e.bodyNote = "body not received before the snapshot";
 
     const redirects: CaptureRedirect[] = [];
     for (let r = main?.request().redirectedFrom() ?? null; r; r = r.redirectedFrom()) {
