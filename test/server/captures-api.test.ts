@@ -187,6 +187,13 @@ describe("captures API", () => {
     expect((await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth("rival"), payload: { url: `${site.url}/shop` } })).statusCode).toBe(202);
   });
 
+  it("documents the capture routes in the OpenAPI document", async () => {
+    const doc = (await t.app.inject({ method: "GET", url: "/docs/json" })).json();
+    for (const path of ["/v1/captures", "/v1/captures/{id}", "/v1/captures/{id}/manifest", "/v1/captures/{id}/parts/{name}", "/v1/captures/{id}/facts", "/v1/capture-schedules", "/v1/capture-schedules/{id}"]) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+  });
+
   it("validates requests at the edge", async () => {
     const post = (payload: unknown) => t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: payload as object });
     expect((await post({ url: "ftp://example.com/" })).json().error.code).toBe("VALIDATION_FAILED");
