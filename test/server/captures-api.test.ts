@@ -93,6 +93,10 @@ describe("captures API", () => {
       expect(png.width).toBeLessThanOrEqual(600);
       expect(facts.parts).toHaveLength(5);
       expect(facts.statements[0]).toMatch(/does not show who controls the site/);
+      // The certificate service finds the same facts from the entry it certifies.
+      const tenantId = (await t.app.store.getTenantByName("acme"))!.id;
+      expect((await t.app.captures.getFacts(tenantId, { entryId: capture.entryId as string }))?.manifestSha256).toBe(capture.manifestSha256);
+      expect(await t.app.captures.getFacts((await t.app.store.getTenantByName("rival"))!.id, { entryId: capture.entryId as string })).toBeUndefined();
     });
 
     it("keeps captures private to their tenant", async () => {

@@ -94,6 +94,8 @@ export interface CaptureStore {
   /** Inserts a queued capture; resolves once durable. */
   enqueue(c: { tenantId: string; url: string; options: CaptureOptions; scheduleId?: string | null }): Promise<CaptureRecord>;
   get(id: string): Promise<CaptureRecord | undefined>;
+  /** The capture whose manifest the entry stamps. */
+  getByEntry(entryId: string): Promise<CaptureRecord | undefined>;
   /** The tenant's captures, newest first (optionally of one URL), `before` a capture id for paging. */
   list(tenantId: string, query: { url?: string; limit: number; beforeCreatedAt?: string }): Promise<CaptureRecord[]>;
   /** Claims the oldest queued capture (or one whose running lease expired) for `worker`. */
@@ -168,6 +170,10 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
     },
     async get(id) {
       const r = await one("SELECT * FROM captures WHERE id = ?", [id]);
+      return r ? toCapture(r) : undefined;
+    },
+    async getByEntry(entryId) {
+      const r = await one("SELECT * FROM captures WHERE entry_id = ?", [entryId]);
       return r ? toCapture(r) : undefined;
     },
     async list(tenantId, query) {
@@ -284,6 +290,7 @@ CREATE TABLE captures (
 CREATE INDEX captures_queue ON captures (status, created_at);
 CREATE INDEX captures_tenant_url ON captures (tenant_id, url, created_at);
 CREATE INDEX captures_tenant_created ON captures (tenant_id, created_at);
+CREATE INDEX captures_entry ON captures (entry_id) WHERE entry_id IS NOT NULL;
 CREATE TABLE capture_schedules (
   id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL REFERENCES tenants(id),

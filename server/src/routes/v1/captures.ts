@@ -3,7 +3,6 @@ import { Readable } from "node:stream";
 import { AppError } from "../../errors.ts";
 import { errorResponses } from "../../schemas/common.ts";
 import type { CaptureOptionsInput } from "../../services/capture/service.ts";
-import { getCaptureFacts } from "../../services/capture/facts.ts";
 import type { CaptureRecord, CaptureScheduleRecord, ScheduleEvery } from "../../store/captures.ts";
 
 const OPTIONS_SCHEMA = {
@@ -189,15 +188,7 @@ const captures: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const c = await app.captures.get(request.tenantId, request.params.id);
-      let screenshot: Uint8Array | null = null;
-      if (c.parts.some((p) => p.name === "screenshot.png" && p.cid)) {
-        const { body } = await app.captures.readPart(request.tenantId, c.id, "screenshot.png");
-        const chunks: Uint8Array[] = [];
-        for await (const chunk of body) chunks.push(chunk);
-        screenshot = Buffer.concat(chunks);
-      }
-      const facts = getCaptureFacts(c, screenshot);
+      const facts = (await app.captures.getFacts(request.tenantId, { captureId: request.params.id }))!;
       return { facts: { ...facts, screenshot: facts.screenshot ? { ...facts.screenshot, png: Buffer.from(facts.screenshot.png).toString("base64") } : null } };
     },
   );

@@ -12,6 +12,7 @@ import type { Store } from "../../store/types.ts";
 import type { EventBus } from "../events.ts";
 import type { FileImporter, Ingest } from "../ingest.ts";
 import { captureWebPage, CaptureFailedError, type CaptureEngineOptions, type CaptureResult } from "./browser.ts";
+import { getCaptureFacts, type CaptureFacts } from "./facts.ts";
 import { checkHost, systemResolver, TargetRefusedError, type Resolver } from "./net-guard.ts";
 
 /** Defaults and ceilings of capture options (from the configuration). */
@@ -56,6 +57,11 @@ export interface CaptureService {
   /** The tenant's capture, or CAPTURE_NOT_FOUND. */
   get(tenantId: string, id: string): Promise<CaptureRecord>;
   list(tenantId: string, query: { url?: string; limit: number; beforeCreatedAt?: string }): Promise<CaptureRecord[]>;
+  /**
+   * What a certificate states about the tenant's capture (screenshot scaled): by capture id, or by the
+   * id of the entry that stamps its manifest (undefined when that entry is not a capture).
+   */
+  getFacts(tenantId: string, ref: { captureId: string } | { entryId: string }): Promise<CaptureFacts | undefined>;
   /** The bytes of one part of the tenant's capture, from IPFS. */
   readPart(tenantId: string, id: string, name: string): Promise<{ part: StoredPart; body: AsyncIterable<Uint8Array> }>;
   /** Claims and runs one queued capture; resolves it when one ran, undefined when the queue was empty. */
@@ -223,6 +229,25 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
       return c;
     },
     list: (tenantId, query) => store.list(tenantId, query),
+    async getFacts(tenantId, ref) {
+      let c: CaptureRecord | undefined;
+      if ("captureId" in ref) c = await service.get(tenantId, ref.captureId);
+      else {
+        c = await store.getByEntry(ref.entryId);
+        if (!c || c.tenantId !== tenantId) return undefined;
+      }
+      let screenshot: Uint8Array | null = null;
+      if (c.parts.some((p) => p.name === "screenshot.png" && p.cid) && deps.catFile) {
+        const chunks: Uint8Array[] = [];
+        try {
+          for await (const chunk of deps.catFile(c.parts.find((p) => p.name === "screenshot.png")!.cid!)) chunks.push(chunk);
+          screenshot = Buffer.concat(chunks);
+        } catch (error) {
+          deps.log?.warn({ err: error, capture: c.id }, "the capture's screenshot could not be read from IPFS; facts without it");
+        }
+      }
+      return getCaptureFacts(c, screenshot);
+    },
     async readPart(tenantId, id, name) {
       const c = await service.get(tenantId, id);
       const part = c.parts.find((p) => p.name === name);
