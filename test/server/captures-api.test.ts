@@ -99,6 +99,17 @@ describe("captures API", () => {
       expect(await t.app.captures.getFacts((await t.app.store.getTenantByName("rival"))!.id, { entryId: capture.entryId as string })).toBeUndefined();
     });
 
+    it("serves the parts by CID to their tenant only, not even as a raw block to another", async () => {
+      const dom = (capture.parts as { name: string; cid: string }[]).find((p) => p.name === "dom.html")!;
+      const own = await t.app.inject({ method: "GET", url: `/ipfs/${dom.cid}`, headers: auth() });
+      expect(own.statusCode).toBe(200);
+      expect("0x" + createHash("sha256").update(own.rawPayload).digest("hex")).toBe((capture.parts as { name: string; sha256: string }[]).find((p) => p.name === "dom.html")!.sha256);
+      for (const format of ["", "?format=raw", "?format=car"]) {
+        const res = await t.app.inject({ method: "GET", url: `/ipfs/${dom.cid}${format}`, headers: auth("rival") });
+        expect([format, res.statusCode, res.json().error.code]).toEqual([format, 404, "CONTENT_NOT_FOUND"]);
+      }
+    });
+
     it("keeps captures private to their tenant", async () => {
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}`, headers: auth("rival") })).json().error.code).toBe("CAPTURE_NOT_FOUND");
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}/parts/screenshot.png`, headers: auth("rival") })).statusCode).toBe(404);

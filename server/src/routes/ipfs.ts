@@ -40,8 +40,9 @@ const ipfs: FastifyPluginAsync = async (app) => {
       const wantsRaw = request.query.format === "raw" || (!request.query.format && accept.includes("application/vnd.ipld.raw"));
       const wantsCar = request.query.format === "car" || (!request.query.format && accept.includes("application/vnd.ipld.car"));
       const anyOf = async (f: (form: string) => Promise<boolean>) => (await Promise.all(forms.map(f))).some(Boolean);
-      const owned = await anyOf((form) => app.store.findEntriesByCid(request.tenantId, form));
-      if (!owned && (!wantsRaw || (await anyOf((form) => app.store.isEntryCid(form))))) throw new AppError("CONTENT_NOT_FOUND", `no content ${cid} for this tenant`);
+      // The tenant's own content: an entry's file, or a part of one of its web captures.
+      const owned = await anyOf(async (form) => (await app.store.findEntriesByCid(request.tenantId, form)) || (await app.store.captures.ownsPartCid(request.tenantId, form)));
+      if (!owned && (!wantsRaw || (await anyOf(async (form) => (await app.store.isEntryCid(form)) || (await app.store.captures.isPartCid(form)))))) throw new AppError("CONTENT_NOT_FOUND", `no content ${cid} for this tenant`);
       try {
         if (wantsRaw || wantsCar) {
           const res = await serveTrustlessGateway(app.ipfs, cid, wantsRaw ? "raw" : "car", accept);

@@ -104,6 +104,10 @@ export interface CaptureStore {
   finish(id: string, worker: string, patch: CaptureOutcomePatch): Promise<boolean>;
   /** The latest stamped capture (complete, timeout or truncated) of the tenant's URL, other than `exceptId`. */
   latestStamped(tenantId: string, url: string, exceptId: string): Promise<CaptureRecord | undefined>;
+  /** Whether the tenant has a capture with a stored part of this CID (the IPFS route serves it then). */
+  ownsPartCid(tenantId: string, cid: string): Promise<boolean>;
+  /** Whether any capture has a stored part of this CID (never served to another tenant, not even as a raw block). */
+  isPartCid(cid: string): Promise<boolean>;
   /** Queued captures, of every tenant or of one. */
   countQueued(tenantId?: string): Promise<number>;
 
@@ -200,6 +204,14 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
       return rows[0] ? toCapture(rows[0]) : undefined;
     },
     async finish(id, worker, p) {
+      // Part CIDs are registered first: a CID of a tenant's capture is never, even after a crash here,
+      // a CID "of no entry", which the IPFS route would serve to anyone as a raw block.
+      const owner = await one("SELECT tenant_id FROM captures WHERE id = ? AND worker = ? AND status = 'running'", [id, worker]);
+      if (!owner) return false;
+      for (const part of p.parts) {
+        if (part.cid === null) continue;
+        await sql.run("INSERT INTO capture_parts (capture_id, name, tenant_id, cid) VALUES (?, ?, ?, ?) ON CONFLICT (capture_id, name) DO NOTHING", [id, part.name, String(owner.tenant_id), part.cid]);
+      }
       const changed = await sql.run(
         `UPDATE captures SET status = ?, change_kind = ?, changed_parts = ?, error_code = ?, error_message = ?, manifest = ?, manifest_sha256 = ?,
            manifest_cid = ?, entry_id = ?, previous_id = ?, previous_sha256 = ?, parts = ?, dom_sha256 = ?, screenshot_sha256 = ?, final_url = ?,
@@ -217,6 +229,12 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
         [tenantId, url, exceptId],
       );
       return r ? toCapture(r) : undefined;
+    },
+    async ownsPartCid(tenantId, cid) {
+      return (await one("SELECT 1 AS found FROM capture_parts WHERE tenant_id = ? AND cid = ? LIMIT 1", [tenantId, cid])) !== undefined;
+    },
+    async isPartCid(cid) {
+      return (await one("SELECT 1 AS found FROM capture_parts WHERE cid = ? LIMIT 1", [cid])) !== undefined;
     },
     async countQueued(tenantId) {
       const r = tenantId === undefined
@@ -302,6 +320,14 @@ CREATE TABLE capture_schedules (
   UNIQUE (tenant_id, url)
 );
 CREATE INDEX capture_schedules_due ON capture_schedules (next_run_at);
+CREATE TABLE capture_parts (
+  capture_id TEXT NOT NULL REFERENCES captures(id),
+  name TEXT NOT NULL,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  cid TEXT NOT NULL,
+  PRIMARY KEY (capture_id, name)
+);
+CREATE INDEX capture_parts_cid ON capture_parts (cid, tenant_id);
 `;
 
 /** The runner over a node:sqlite database. */
