@@ -3,6 +3,7 @@
  * (anvil, SQLite, embedded IPFS, its capture worker with real Chromium /usr/bin/chromium) capturing a
  * local HTTPS site with a test CA.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,4 +117,9 @@ describe("priorproof capture / verify-capture", () => {
       await tnoPrivate.close();
     }
   }, 120_000);
+});
+
+it("leaves no Chromium process behind", () => {
+  const children = execFileSync("ps", ["-eo", "ppid=,comm="], { encoding: "utf8" }).split("\n").filter((l) => l.trim().startsWith(`${process.pid} `) && /chrom/i.test(l));
+  expect(children).toEqual([]);
 });

@@ -9,21 +9,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader, verifyCapture } from "../../client-sdk/src/index.ts";
 import type { ServiceEvent } from "../../server/src/services/events.ts";
 import { loadConfig } from "../../server/src/config.ts";
-import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
+import { execFileSync } from "node:child_process";
+import { anchorAll, buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
 import { makeTestPki, startHttpsSite, type HttpsSite } from "../helpers/https-site.ts";
 
 const DAY = 86_400_000;
 const pageV1 = `<!doctype html><title>Acme shop</title><h1>ACME® widgets</h1><p>Price 10</p>`;
 const pageV2 = `<!doctype html><title>Acme shop</title><h1>ACME® widgets</h1><p>Price 12 — new colours</p>`;
 
-describe("captures API", () => {
+describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
   let t: TestApp;
   let site: HttpsSite;
   const auth = (tenant = "acme") => ({ authorization: `Bearer ${t.keys[tenant]}` });
 
   beforeAll(async () => {
     site = await startHttpsSite({ "/shop": { body: pageV1 }, "/logo.png": { type: "image/png", body: new Uint8Array(PNG.sync.write(new PNG({ width: 4, height: 4 }))) } });
-    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000" });
+    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000" }, backend);
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -247,4 +248,9 @@ describe("captures API without CAPTURE_ALLOW_PRIVATE", () => {
     }
     expect(await t.app.store.captures.countQueued()).toBe(0);
   });
+});
+
+it("leaves no Chromium process behind", () => {
+  const children = execFileSync("ps", ["-eo", "ppid=,comm="], { encoding: "utf8" }).split("\n").filter((l) => l.trim().startsWith(`${process.pid} `) && /chrom/i.test(l));
+  expect(children).toEqual([]);
 });
