@@ -87,6 +87,8 @@ export interface CaptureSettings {
   readonly pollMs: number;
   /** Run a capture worker in this process (CAPTURE_WORKER; default: WORKERS). */
   readonly worker: boolean;
+  /** How the host keeps its clock, as the operator states it (CAPTURE_CLOCK_SOURCE), recorded in each manifest. */
+  readonly clockSource: string;
 }
 
 function parseCapture(env: Record<string, string | undefined>): CaptureSettings {
@@ -105,6 +107,7 @@ function parseCapture(env: Record<string, string | undefined>): CaptureSettings 
     maxSizeBudgetBytes: int(env, "CAPTURE_MAX_SIZE_BUDGET_BYTES", 200 * 1024 * 1024, 1_024),
     pollMs: int(env, "CAPTURE_POLL_MS", 2_000, 10),
     worker: env.CAPTURE_WORKER === undefined || env.CAPTURE_WORKER === "" ? env.WORKERS !== "false" : env.CAPTURE_WORKER === "true",
+    clockSource: (env.CAPTURE_CLOCK_SOURCE ?? "").trim().slice(0, 500) || "not stated by the operator (CAPTURE_CLOCK_SOURCE)",
   };
   if (settings.defaultTimeBudgetMs > settings.maxTimeBudgetMs) throw new ConfigError("CAPTURE_TIME_BUDGET_MS must be ≤ CAPTURE_MAX_TIME_BUDGET_MS");
   if (settings.defaultSizeBudgetBytes > settings.maxSizeBudgetBytes) throw new ConfigError("CAPTURE_SIZE_BUDGET_BYTES must be ≤ CAPTURE_MAX_SIZE_BUDGET_BYTES");

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureWebPage, CaptureFailedError, type CaptureRequest } from "../../server/src/services/capture/browser.ts";
 import { isBlockedAddress } from "../../server/src/services/capture/net-guard.ts";
 import { verifyCapture, parseCaptureManifest } from "../../client-sdk/src/capture.ts";
+import { serveStatic } from "../helpers/browser.ts";
 import { startHttpsSite, type HttpsSite } from "../helpers/https-site.ts";
 
 const sha = (b: Uint8Array | string) => "0x" + createHash("sha256").update(b).digest("hex");
@@ -191,6 +192,21 @@ expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain
     const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
     expect(log.receivedBytes).toBeLessThan(4_000_000);
     expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain("Heavy page");
+  }, 60_000);
+
+  it("captures a plain-HTTP page through the proxy's forwarding path, with no TLS part", async () => {
+    const html = "<!doctype html><title>Plain</title><h1>Plain HTTP page</h1>";
+    const plain = await serveStatic({ html });
+    try {
+      const r = await captureWebPage({ ...request("/"), url: `${plain.url}/` }, engine());
+      expect(r.manifest.outcome.status).toBe("complete");
+      expect(r.manifest.connection.tls).toBeNull();
+      expect(r.parts.map((p) => p.name)).not.toContain("tls-chain.pem");
+      const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
+      expect(log.responses.find((x: { url: string }) => x.url === `${plain.url}/`)?.bodySha256).toBe(sha(html));
+    } finally {
+      await plain.close();
+    }
   }, 60_000);
 
   it("runs no JavaScript when asked not to", async () => {

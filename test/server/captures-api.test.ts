@@ -24,7 +24,7 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
 
   beforeAll(async () => {
     site = await startHttpsSite({ "/shop": { body: pageV1 }, "/logo.png": { type: "image/png", body: new Uint8Array(PNG.sync.write(new PNG({ width: 4, height: 4 }))) } });
-    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000" }, backend);
+    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000", CAPTURE_CLOCK_SOURCE: "chrony (test)" }, backend);
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -51,6 +51,7 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       expect(entry.sha256).toBe(capture.manifestSha256);
       expect(entry.claim).toEqual({ title: `web capture of ${site.url}/shop`, kind: "other" });
       expect(entry.cid).toBe(capture.manifestCid);
+      expect(JSON.parse((await t.app.store.captures.get(id))!.manifest!).environment.clock).toMatch(/kept by: chrony \(test\) \(not the evidence of time/);
       const parts = capture.parts as { name: string; cid: string | null }[];
       expect(parts.map((p) => p.name).sort()).toEqual(["dom.html", "network.json", "page.mhtml", "screenshot.png", "tls-chain.pem"]);
       expect(parts.every((p) => typeof p.cid === "string")).toBe(true);

@@ -29,6 +29,7 @@ export default fp(
         allowPrivate: c.allowPrivate,
         extraArgs: c.trustSpki.length > 0 ? [`--ignore-certificate-errors-spki-list=${c.trustSpki.join(",")}`] : [],
         software: SOFTWARE,
+        clockSource: c.clockSource,
       },
       limits: c,
       nodeId: config.nodeId,

@@ -40,6 +40,8 @@ export interface CaptureEngineOptions {
   readonly isBlocked?: (ip: string) => boolean;
   /** `priorproof-server/x.y.z`, recorded in the manifest. */
   readonly software: string;
+  /** How the host keeps its clock, as the operator states it (e.g. "chrony, NTS to ptbtime1.ptb.de"). */
+  readonly clockSource?: string;
   /** Grace period for the snapshot after the load phase ended (default 20 s). */
   readonly snapshotGraceMs?: number;
 }
@@ -341,7 +343,7 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
         viewport: { ...req.viewport },
         startedAt: iso(started),
         finishedAt: iso(finished),
-        clock: "the capturing host's system clock (not the evidence of time: the anchors of the manifest's receipt are)",
+        clock: `the capturing host's system clock, kept by: ${opts.clockSource ?? "not stated"} (not the evidence of time: the anchors of the manifest's receipt are)`,
         serverDate,
         software: opts.software,
       },
