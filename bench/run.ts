@@ -5,7 +5,7 @@
  *
  *   npm run bench                 full run (a few minutes)
  *   npm run bench -- --quick      smaller sizes
- *   npm run bench -- --only gas   one section: stamping, ingest, gas, verify, latency, scaling
+ *   npm run bench -- --only gas   one section: stamping, ingest, repeated, gas, verify, latency, scaling
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -58,18 +58,27 @@ async function stampSection(service: RunningService): Promise<void> {
     bare.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
     bare.once("exit", (code) => reject(new Error(`bare Fastify exited with ${code}`)));
   });
-  const run = async (url: string, body: string, headers: Record<string, string>) =>
-    autocannon({ url, method: "POST", connections: 50, duration: DURATION, headers: { "content-type": "application/json", ...headers }, body });
-  const bareR = await run(`http://127.0.0.1:${barePort}/`, "{}", {});
+  // Every request carries fresh random digests (built per request by autocannon's setupRequest), as a
+  // real workload does: a constant digest would always hit the same index pages.
+  const run = async (url: string, body: () => string, headers: Record<string, string>) =>
+    autocannon({
+      url,
+      connections: 50,
+      duration: DURATION,
+      requests: [{ method: "POST", headers: { "content-type": "application/json", ...headers }, setupRequest: (req) => ({ ...req, body: body() }) }],
+    });
+  const digests = (n: number) => JSON.stringify({ items: Array.from({ length: n }, () => ({ sha256: randomBytes(32).toString("hex") })) });
+  // The baseline gets a body of the same size built the same way, so both sides pay for the generation.
+  const bareR = await run(`http://127.0.0.1:${barePort}/`, () => digests(1), {});
   bare.kill();
   const auth = { authorization: `Bearer ${service.keys.acme}` };
-  const one = await run(`${service.url}/v1/stamps`, JSON.stringify({ items: [{ sha256: "ab".repeat(32) }] }), auth);
-  const hundred = await run(`${service.url}/v1/stamps`, JSON.stringify({ items: Array.from({ length: 100 }, (_, i) => ({ sha256: i.toString(16).padStart(64, "0") })) }), auth);
+  const one = await run(`${service.url}/v1/stamps`, () => digests(1), auth);
+  const hundred = await run(`${service.url}/v1/stamps`, () => digests(100), auth);
   raw.stamping = { bare: bareR.requests, one: { requests: one.requests, latency: one.latency, non2xx: one.non2xx }, hundred: { requests: hundred.requests, latency: hundred.latency, non2xx: hundred.non2xx } };
   add({ figure: "stamps, 1 digest/request", value: one.requests.average, unit: "req/s", baseline: "bare Fastify", baselineValue: bareR.requests.average, ratio: one.requests.average / bareR.requests.average, target: "≥ 0.5×", met: one.requests.average / bareR.requests.average >= 0.5, note: `p99 ${one.latency.p99} ms` });
   add({ figure: "stamps, 1 digest/request, p99 latency", value: one.latency.p99, unit: "ms" });
-  const digests = hundred.requests.average * 100;
-  add({ figure: "stamps, 100 digests/request", value: digests, unit: "digests/s", target: "≥ 50,000/s", met: digests >= 50_000, note: `p99 ${hundred.latency.p99} ms` });
+  const perSecond = hundred.requests.average * 100;
+  add({ figure: "stamps, 100 digests/request", value: perSecond, unit: "digests/s", target: "≥ 100,000/s", met: perSecond >= 100_000, note: `p99 ${hundred.latency.p99} ms; fresh random digests per request` });
 }
 
 function vmHwm(pid: number): number {
@@ -122,6 +131,29 @@ async function ingestSection(): Promise<void> {
     } finally {
       await service.stop();
     }
+  }
+}
+
+/** Repeated content (zeros) against random bytes of the same size, both through POST /v1/evidence. */
+async function repeatedContentSection(): Promise<void> {
+  console.log("\n[ingest] 45.9 MB of zeros vs 45.9 MB of random bytes (repeated blocks are written once)");
+  const size = 45_900_000;
+  const service = await startService({ tenants: ["acme"] });
+  try {
+    const upload = async (name: string, bytes: Uint8Array<ArrayBuffer>) => {
+      const form = new FormData();
+      form.append("file", new Blob([bytes]), name);
+      const t = performance.now();
+      const res = await fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}` }, body: form });
+      if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+      return (performance.now() - t) / 1000;
+    };
+    const random = await upload("random.bin", new Uint8Array(randomBytes(size).buffer.slice(0, size)));
+    const zeros = await upload("zeros.bin", new Uint8Array(size));
+    raw.repeatedContent = { randomSeconds: random, zerosSeconds: zeros };
+    add({ figure: "upload 45.9 MB of zeros", value: zeros, unit: "s", baseline: "45.9 MB random", baselineValue: random, ratio: random / zeros, target: "≥ 0.5× (no pathology)", met: random / zeros >= 0.5 });
+  } finally {
+    await service.stop();
   }
 }
 
@@ -302,6 +334,7 @@ try {
     }
   }
   if (section("ingest")) await ingestSection();
+  if (section("ingest") || section("repeated")) await repeatedContentSection();
   if (section("gas")) await gasSection();
   if (section("latency")) await latencySection();
   if (section("scaling")) await scalingSection();

@@ -19,8 +19,9 @@
 import { toHex } from "./bytes.ts";
 import { InputError, PriorProofError, ServiceError } from "./errors.ts";
 import type { Claim } from "./leaf.ts";
-import { type Receipt, receiptProblems } from "./receipt.ts";
-import type { Verdict } from "./verify.ts";
+import { type ClaimSignature, type Receipt, receiptProblems } from "./receipt.ts";
+import { parseStrictJson } from "./trust/ijson.ts";
+import { parseVerdict, type Verdict } from "./verify.ts";
 
 /**
  * Where an entry is on its way to the chain, in order.
@@ -116,7 +117,11 @@ export type DigestInput = string | Uint8Array;
  */
 export interface StampItem {
   readonly sha256: DigestInput;
+  /** SHA3-256 of the file, committed in the leaf when given (a second hash family). */
+  readonly sha3_256?: DigestInput;
   readonly claim?: Claim;
+  /** The claimant's signature over the statement (`signClaim`), committed in the leaf. */
+  readonly signature?: ClaimSignature;
 }
 
 /**
@@ -192,6 +197,8 @@ export interface EntryEvent {
   readonly at: string;
   /** An earlier anchor of the entry was undone by a reorganisation. */
   readonly superseded?: boolean;
+  /** The tenant's event number (the SSE id): pass the last one seen as `after` to resume without a gap. */
+  readonly seq?: number;
 }
 
 /**
@@ -258,13 +265,13 @@ export interface PriorProofClient {
   /** Resolves with the entry once it reaches `status` (Server-Sent Events, polling as fallback). */
   waitForAnchor(id: string, options?: WaitOptions): Promise<Entry>;
   /** GET /v1/events: the tenant's status changes (or one entry's) until `signal` fires or the service closes. */
-  getEventStream(options?: { entry?: string; signal?: AbortSignal }): Promise<AsyncIterable<EntryEvent>>;
+  getEventStream(options?: { entry?: string; after?: number; signal?: AbortSignal }): Promise<AsyncIterable<EntryEvent>>;
   /** POST /v1/verify: the service's verdict on a receipt (the SDK's `verifyReceipt` needs no service). */
   verifyOnServer(receipt: unknown, sha256?: DigestInput, options?: { signal?: AbortSignal }): Promise<Verdict>;
   /** GET /v1/verify?sha256=: public lookup — is this digest anchored at the service, and when. */
   lookupDigest(sha256: DigestInput, options?: { signal?: AbortSignal }): Promise<DigestLookup>;
   /** GET /v1/entries/:id/certificate.pdf: the PDF certificate (receipt attached); `RECEIPT_PENDING` before anchoring. */
-  getCertificate(id: string, options?: { lang?: "en" | "zh-CN"; signal?: AbortSignal }): Promise<Uint8Array>;
+  getCertificate(id: string, options?: { lang?: "en" | "zh-CN"; jurisdiction?: "cn" | "us" | "eu"; signal?: AbortSignal }): Promise<Uint8Array>;
   /** GET /ipfs/:cid: the stored bytes of one of the tenant's uploads, as a stream. */
   getContent(cid: string, options?: { signal?: AbortSignal }): Promise<ReadableStream<Uint8Array>>;
 }
@@ -478,12 +485,19 @@ export function createClient(options: ClientOptions): PriorProofClient {
 
   async function json(method: string, where: string, call?: Call): Promise<Record<string, unknown>> {
     const res = await request(method, where, call);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (cause) {
+      throw transportError(cause, call?.signal, `${method} ${where}`);
+    }
+    // Strict I-JSON: a receipt (or any answer) with a member name twice is refused, never read "last wins".
     let body: unknown;
     try {
-      body = await res.json();
+      body = parseStrictJson(text);
     } catch (cause) {
-      if (cause instanceof SyntaxError) throw new ServiceError("INVALID_RESPONSE", `${method} ${where} did not answer JSON`, { status: res.status, cause });
-      throw transportError(cause, call?.signal, `${method} ${where}`);
+      const dup = cause instanceof PriorProofError && cause.code === "DUPLICATE_KEY";
+      throw new ServiceError("INVALID_RESPONSE", `${method} ${where} did not answer ${dup ? "I-JSON (a member name twice)" : "JSON"}`, { status: res.status, cause });
     }
     if (!isObject(body)) throw new ServiceError("INVALID_RESPONSE", `${method} ${where} answered ${Array.isArray(body) ? "an array" : typeof body}, not an object`, { status: res.status });
     return body;
@@ -510,9 +524,11 @@ export function createClient(options: ClientOptions): PriorProofClient {
     return asEntry(await json("GET", where, { signal: opts.signal }), where);
   }
 
-  async function getEventStream(opts: { entry?: string; signal?: AbortSignal } = {}): Promise<AsyncIterable<EntryEvent>> {
+  async function getEventStream(opts: { entry?: string; after?: number; signal?: AbortSignal } = {}): Promise<AsyncIterable<EntryEvent>> {
     const where = `/v1/events${opts.entry !== undefined ? `?entry=${path(opts.entry, "entry id")}` : ""}`;
-    const res = await request("GET", where, { accept: "text/event-stream", signal: opts.signal });
+    // Resume after the last event seen (the service sends every later one: nothing is missed).
+    const headers: Record<string, string> = opts.after !== undefined && Number.isSafeInteger(opts.after) && opts.after >= 0 ? { "last-event-id": String(opts.after) } : {};
+    const res = await request("GET", where, { accept: "text/event-stream", signal: opts.signal, headers });
     if (!res.body || !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
       await res.body?.cancel().catch(() => undefined);
       throw new ServiceError("INVALID_RESPONSE", `GET ${where} is not an event stream`, { status: res.status });
@@ -543,7 +559,14 @@ export function createClient(options: ClientOptions): PriorProofClient {
   return {
     async submitStamps(items, opts = {}) {
       if (!Array.isArray(items) || items.length === 0) throw new InputError("INVALID_ARGUMENT", "submitStamps needs at least one item");
-      const body = { items: items.map((it, i) => ({ sha256: digestHex(it.sha256, `items[${i}].sha256`), ...(it.claim ? { claim: it.claim } : {}) })) };
+      const body = {
+        items: items.map((it, i) => ({
+          sha256: digestHex(it.sha256, `items[${i}].sha256`),
+          ...(it.sha3_256 !== undefined ? { sha3_256: digestHex(it.sha3_256, `items[${i}].sha3_256`) } : {}),
+          ...(it.claim ? { claim: it.claim } : {}),
+          ...(it.signature ? { signature: it.signature } : {}),
+        })),
+      };
       return asEntries(await json("POST", "/v1/stamps", { json: body, signal: opts.signal }), "POST /v1/stamps", items.length);
     },
 
@@ -735,10 +758,11 @@ export function createClient(options: ClientOptions): PriorProofClient {
 
     async verifyOnServer(receipt, sha256, opts = {}) {
       const body = await json("POST", "/v1/verify", { json: sha256 !== undefined ? { receipt, sha256: digestHex(sha256, "sha256") } : { receipt }, signal: opts.signal });
-      if (typeof body.verified !== "boolean" || !Array.isArray(body.checks) || !Array.isArray(body.warnings ?? [])) {
-        throw new ServiceError("INVALID_RESPONSE", "POST /v1/verify did not answer a verdict");
+      try {
+        return parseVerdict(body);
+      } catch (cause) {
+        throw new ServiceError("INVALID_RESPONSE", `POST /v1/verify did not answer a verdict (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
       }
-      return { warnings: [], ...body } as unknown as Verdict;
     },
 
     async lookupDigest(sha256, opts = {}) {
@@ -750,7 +774,8 @@ export function createClient(options: ClientOptions): PriorProofClient {
     },
 
     async getCertificate(id, opts = {}) {
-      const where = `/v1/entries/${path(id, "entry id")}/certificate.pdf${opts.lang ? `?lang=${encodeURIComponent(opts.lang)}` : ""}`;
+      const query = new URLSearchParams({ ...(opts.lang ? { lang: opts.lang } : {}), ...(opts.jurisdiction ? { jurisdiction: opts.jurisdiction } : {}) }).toString();
+      const where = `/v1/entries/${path(id, "entry id")}/certificate.pdf${query ? `?${query}` : ""}`;
       const res = await request("GET", where, { accept: "application/pdf", signal: opts.signal });
       let bytes: Uint8Array;
       try {

@@ -24,6 +24,51 @@ export class ProofError extends PriorProofError {}
 /** A chain anchor that does not match what the chain says (or could not be read). */
 export class AnchorError extends PriorProofError {}
 
+/**
+ * Codes of the PKI family (client-sdk/src/pki/): certificate parsing, signature algorithms and
+ * certification path building, shared by RFC 3161 token checks and claimant signatures.
+ * - `CERT_MALFORMED`: a certificate is not a well-formed DER X.509 certificate.
+ * - `ALGORITHM_UNSUPPORTED`: a signature or key algorithm outside ECDSA P-256/P-384/P-521, Ed25519, RSA (PKCS#1 v1.5, PSS) with SHA-2.
+ * - `CERT_BAG_TOO_LARGE`: more certificates offered for path building than the limit (64).
+ * - `CHAIN_LOOP`: the only issuer candidates led back into the path (certificates signing each other).
+ * - `CHAIN_TOO_LONG`: the only paths found were longer than the depth limit (6), or the search budget ran out.
+ * - `SIGNER_UNTRUSTED`: no path from the certificate to a trust anchor the verifier chose.
+ * - `SIGNER_EXPIRED` / `SIGNER_NOT_YET_VALID`: a certificate of the path is not valid at the given time.
+ * - `SIGNER_KEY_USAGE`: a key usage, extended key usage or CA constraint forbids the use made of the key.
+ * - `SIGNER_REVOKED`: a CRL carried with the signature (and signed by the issuer) revoked the signer before the time judged at.
+ */
+export type PkiErrorCode =
+  | "CERT_MALFORMED"
+  | "ALGORITHM_UNSUPPORTED"
+  | "CERT_BAG_TOO_LARGE"
+  | "CHAIN_LOOP"
+  | "CHAIN_TOO_LONG"
+  | "SIGNER_UNTRUSTED"
+  | "SIGNER_EXPIRED"
+  | "SIGNER_NOT_YET_VALID"
+  | "SIGNER_KEY_USAGE"
+  | "SIGNER_REVOKED";
+
+/** A certificate, algorithm or certification path that cannot be accepted. */
+export class PkiError extends PriorProofError {
+  declare readonly code: PkiErrorCode;
+  constructor(code: PkiErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * Codes of claimant signatures (client-sdk/src/signature/), besides the PKI codes of the signer's chain:
+ * - `SIGNATURE_INVALID`: the signature does not verify over the statement rebuilt from the receipt
+ *   (tampered claim, digest or signedAt; another key), or the CMS structure is not the one specified.
+ * - `EIP712_DOMAIN_MISMATCH`: an EIP-712 signature made for another domain name, version or chain id.
+ * - `SIGNATURE_UNSUPPORTED`: a signature format this verifier does not know.
+ */
+export type SignatureErrorCode = "SIGNATURE_INVALID" | "EIP712_DOMAIN_MISMATCH" | "SIGNATURE_UNSUPPORTED" | "INVALID_ARGUMENT";
+
+/** A claimant signature that cannot be accepted. */
+export class SignatureError extends PriorProofError {}
+
 /** A REST call to a PriorProof service that failed; `status` is the HTTP status when there is one. */
 export class ServiceError extends PriorProofError {
   readonly status: number | undefined;

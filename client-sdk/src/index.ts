@@ -12,9 +12,18 @@ export * from "./hash.ts";
 export * from "./anchor.ts";
 export * from "./evm-inclusion.ts";
 export * from "./verify.ts";
+export * from "./certificate-pdf.ts";
 export * from "./tsa.ts";
+export {
+  buildCertificationPath, type CertificateFacts, type CertificationPath, DEFAULT_PATH_LIMITS, describeCertificate, type ParsedCertificate,
+  parseCertificate, PathBuildingError, type PathLimits, type PathOptions, type PathStats,
+} from "./pki/index.ts";
+export * from "./signature/index.ts";
 export * from "./client.ts";
 export * from "./trust/time.ts";
 export * from "./trust/builds.ts";
 export * from "./capture.ts";
 export * from "./capture-client.ts";
+export * from "./trust/chains.ts";
+export * from "./trust/deployments.ts";
+export * from "./trust/ijson.ts";

@@ -7,6 +7,10 @@
  *   leaf data  = 0x01 ‖ SHA-256(file) [32] ‖ claimSha256 [32, all zero when there is no claim] ‖ salt [16]
  *   claimSha256 = SHA-256(UTF-8 of the RFC 8785 (JCS) canonical JSON of the claim)
  *   leaf hash  = SHA-256(0x00 ‖ leaf data)  (RFC 9162 §2.1.1, see merkle.ts)
+ * priorproof-leaf/2 (docs/design/format-v2.md, docs/receipt.md):
+ *   leaf data  = 0x02 ‖ SHA-256(file) [32] ‖ SHA3-256(file) [32, zero when unknown] ‖ claimSha256 [32, zero
+ *                without a claim] ‖ signatureSha256 [32, zero without a signature] ‖ salt [16]   (145 bytes)
+ *   signatureSha256 = SHA-256(UTF-8 of the JCS canonical JSON of the signature object)
  * The salt is random per entry: the same file stamped twice gives two different leaves (so every batch
  * root is new, and a published leaf or root says nothing about which files are in the batch).
  */
@@ -18,6 +22,11 @@ import { hashLeaf } from "./merkle.ts";
 export const LEAF_ENCODING = "priorproof-leaf/1";
 /** First byte of priorproof-leaf/1 leaf data. */
 export const LEAF_VERSION_BYTE = 0x01;
+export const LEAF_ENCODING_V2 = "priorproof-leaf/2";
+/** First byte of priorproof-leaf/2 leaf data. */
+export const LEAF_V2_VERSION_BYTE = 0x02;
+/** Bytes of priorproof-leaf/2 leaf data. */
+export const LEAF_V2_LENGTH = 145;
 /** Bytes of the per-entry random salt. */
 export const LEAF_SALT_LENGTH = 16;
 
@@ -107,4 +116,48 @@ export function encodeLeaf(sha256OfFile: Uint8Array, claimDigest: Uint8Array | u
  */
 export function getLeafHash(sha256OfFile: Uint8Array, claim: Claim | null | undefined, salt: Uint8Array): Uint8Array {
   return hashLeaf(encodeLeaf(sha256OfFile, claimSha256(claim), salt));
+}
+
+/** The parts of a priorproof-leaf/2 leaf; absent digests are encoded as 32 zero bytes. */
+export interface LeafV2Parts {
+  readonly sha256: Uint8Array;
+  readonly sha3_256?: Uint8Array | undefined;
+  readonly claimSha256?: Uint8Array | undefined;
+  readonly signatureSha256?: Uint8Array | undefined;
+  readonly salt: Uint8Array;
+}
+
+/**
+ * SHA-256 of the signature object's canonical JSON (RFC 8785), as priorproof-leaf/2 commits it.
+ *
+ * @example
+ * signatureSha256({ format: "eip712/1", signedAt: "2026-11-30T08:00:00Z", signer: "0x…", chainId: 1, value: "0x…" })
+ */
+export function signatureSha256(signature: { readonly format: string } | undefined | null): Uint8Array | undefined {
+  if (!signature) return undefined;
+  return sha256(new TextEncoder().encode(canonicalJson(signature)));
+}
+
+/**
+ * Encodes priorproof-leaf/2 leaf data (145 bytes).
+ *
+ * @example
+ * encodeLeafV2({ sha256: fileDigest, sha3_256: fileSha3, claimSha256: claimSha256(claim), salt }) // 145 bytes
+ */
+export function encodeLeafV2(parts: LeafV2Parts): Uint8Array {
+  const word = (v: Uint8Array | undefined, what: string): Uint8Array => {
+    if (v === undefined) return new Uint8Array(32);
+    if (v.length !== 32) throw new InputError("INVALID_LENGTH", `${what} has ${v.length} bytes, not 32`);
+    return v;
+  };
+  if (parts.sha256?.length !== 32) throw new InputError("INVALID_LENGTH", `file digest has ${parts.sha256?.length} bytes, not 32`);
+  if (parts.salt?.length !== LEAF_SALT_LENGTH) throw new InputError("INVALID_LENGTH", `leaf salt has ${parts.salt?.length} bytes, not ${LEAF_SALT_LENGTH}`);
+  return concatBytes(
+    Uint8Array.of(LEAF_V2_VERSION_BYTE),
+    parts.sha256,
+    word(parts.sha3_256, "sha3-256 digest"),
+    word(parts.claimSha256, "claim digest"),
+    word(parts.signatureSha256, "signature digest"),
+    parts.salt,
+  );
 }

@@ -8,13 +8,15 @@ import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Config } from "./config.ts";
 import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import authPlugin from "./plugins/auth.ts";
 import capturesPlugin from "./plugins/captures.ts";
+import budgetsPlugin from "./plugins/budgets.ts";
+import exposurePlugin from "./plugins/exposure.ts";
 import chainPlugin from "./plugins/chain.ts";
 import configPlugin from "./plugins/config.ts";
 import ipfsPlugin from "./plugins/ipfs.ts";
@@ -24,15 +26,18 @@ import healthRoutes from "./routes/health.ts";
 import ipfsRoutes from "./routes/ipfs.ts";
 import verifyPageRoutes from "./routes/verify-page.ts";
 import capturesRoutes from "./routes/v1/captures.ts";
+import wellKnownRoutes from "./routes/well-known.ts";
 import certificatesRoutes from "./routes/v1/certificates.ts";
 import entriesRoutes from "./routes/v1/entries.ts";
 import eventsRoutes from "./routes/v1/events.ts";
 import evidenceRoutes from "./routes/v1/evidence.ts";
 import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
+import webhooksRoutes from "./routes/v1/webhooks.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
 import { hashApiKey } from "./services/keys.ts";
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
+import { jsonDepthExceeds, jsonTextShape, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
+import { configSecrets, createRedactor } from "./services/redact.ts";
 
 /** Fastify and plugin error codes mapped to the service's stable codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -104,8 +109,13 @@ export interface BuildOptions {
  * await app.listen({ host: app.config.host, port: app.config.port });
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Every log line goes out with the configuration's secrets redacted (RPC keys echoed by library errors).
+  const redactLine = createRedactor(configSecrets(config));
+  const hooks = { streamWrite: redactLine };
+  const logger = options.logger === undefined ? { level: config.logLevel, hooks }
+    : options.logger !== null && typeof options.logger === "object" ? { ...options.logger, hooks } : options.logger;
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger,
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
     requestTimeout: 0, // uploads of gigabytes may take long; slow-loris is bounded by the timeouts below
@@ -121,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Node checks the headers timeout on this interval (its default, 30 s, would double a short timeout).
     http: { connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))) },
     genReqId: () => crypto.randomUUID(),
+    trustProxy: (config.trustProxy ?? false) as FastifyServerOptions["trustProxy"],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
   });
   app.server.headersTimeout = config.headersTimeoutMs;
@@ -133,7 +144,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // body recurses, and a 50,000-deep JSON bomb must be a 400, not a stack overflow.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: config.jsonBodyLimitBytes }, (request, body, done) => {
+    // Shape before parsing: millions of empty arrays would block the event loop in the parser.
+    const shape = jsonTextShape(body as string, config.jsonMaxContainers);
+    if (shape === "depth") return done(new AppError("VALIDATION_FAILED", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
+    if (shape === "containers") return done(new AppError("JSON_TOO_COMPLEX", `the JSON body holds more than ${config.jsonMaxContainers} arrays and objects`));
     parseJson(request, body as string, (error, value) => {
       if (error) return done(error);
       if (jsonDepthExceeds(value)) return done(new AppError("VALIDATION_FAILED", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
@@ -163,6 +178,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       code = "INTERNAL";
     }
     const status = code === "INTERNAL" ? 500 : ERROR_STATUS[code];
+    const errno = (error as { code?: string }).code;
+    if ((request.raw as { aborted?: boolean }).aborted === true || request.raw.socket?.destroyed === true || errno === "ECONNRESET" || errno === "ERR_STREAM_PREMATURE_CLOSE") {
+      // The client went away (aborted upload or download): nothing to answer, and not a fault of ours.
+      request.log.info({ code: errno ?? code, message: error.message }, "client aborted the request");
+      if (!reply.sent && !reply.raw.destroyed) void reply.code(400).send({ error: { code: "CLIENT_ABORTED", message: "the client closed the request" } });
+      return;
+    }
     if (status >= 500) {
       request.log.error({ err: error }, "request failed");
       message = code === "INTERNAL" ? "internal error" : message;
@@ -174,6 +196,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` } });
   });
+
+  // Secrets redacted from every answer, and owner-only files: registered first, so that it covers every route.
+  await app.register(configPlugin, { config });
+  await app.register(exposurePlugin);
 
   // Security headers on every answer: nosniff, no framing, no referrer, and a CSP that allows nothing
   // (JSON needs nothing); the verify page and the API docs set their own CSP.
@@ -188,7 +214,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Applied below as a root hook, so that it runs before the routes' own onRequest hooks (auth):
     // as a per-route hook it came after them, and requests refused with 401 were never counted.
     global: false,
-    max: config.rateLimitPerMinute,
+    // Per key for authenticated requests, per IP (a tighter budget) for everything else.
+    max: (_request, key) => (key.startsWith("key:") ? config.rateLimitPerMinute : config.rateLimitAnonymousPerMinute),
     timeWindow: 60_000,
     // Per API key, by the key's id: a request with a made-up key counts against its IP instead, so
     // rotating bogus keys does not buy a fresh budget for guessing.
@@ -199,7 +226,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
   });
-  app.addHook("onRequest", app.rateLimit());
+  // Probes are exempt (an orchestrator polls them from one address): /healthz does no I/O, and /readyz
+  // runs its checks at most once a second whoever asks (routes/health.ts).
+  // (The plugin's hook is an async (request, reply) function, whatever its declared type.)
+  const limit = app.rateLimit() as unknown as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  app.addHook("onRequest", async function (request, reply) {
+    const path = request.url.split("?")[0];
+    if (request.method === "GET" && (path === "/healthz" || path === "/readyz")) return;
+    await limit.call(this, request, reply);
+  });
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",
@@ -210,17 +245,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
 
-  await app.register(configPlugin, { config });
   await app.register(storePlugin);
   await app.register(chainPlugin);
   await app.register(ipfsPlugin);
   await app.register(authPlugin);
+  await app.register(budgetsPlugin);
   await app.register(servicesPlugin);
   await app.register(capturesPlugin);
 
   await app.register(healthRoutes);
   await app.register(ipfsRoutes);
   await app.register(verifyPageRoutes);
+  await app.register(wellKnownRoutes);
   await app.register(
     async (v1) => {
       await v1.register(multipart, {
@@ -240,6 +276,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(eventsRoutes);
       await v1.register(verifyRoutes);
       await v1.register(capturesRoutes);
+      await v1.register(webhooksRoutes);
     },
     { prefix: "/v1" },
   );

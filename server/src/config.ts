@@ -22,6 +22,10 @@ export interface ChainSettings {
   readonly anchorerKeystorePassword?: string;
   /** Directory of deployment records (`<chainId>.json`). */
   readonly deploymentsDir: string;
+  /** Anchor transactions (replacements included) sent per rolling hour at most; 0: no limit. */
+  readonly maxTxPerHour?: number;
+  /** Highest max fee per gas an anchor transaction may pay, in wei; 0 or absent: no ceiling. */
+  readonly maxGasPriceWei?: bigint;
 }
 
 export interface Config {
@@ -46,7 +50,11 @@ export interface Config {
   /** How often the pin retry worker imports spooled uploads into IPFS. */
   readonly pinRetryIntervalMs: number;
   readonly operator: string;
+  /** Whether OPERATOR was set (else `operator` is a placeholder, refused on non-development certificates). */
+  readonly operatorConfigured: boolean;
   readonly publicUrl?: string;
+  /** Default legal text of certificates (`cn`, `us` or `eu`; CERTIFICATE_JURISDICTION). */
+  readonly certificateJurisdiction: "cn" | "us" | "eu";
   readonly logLevel: string;
   /** Run the batcher and the anchorer in this process (the one holding each chain's lease, when several do). */
   readonly workers: boolean;
@@ -54,7 +62,35 @@ export interface Config {
   readonly nodeId: string;
   /** How long a lease (e.g. `anchorer:<chainId>`) lasts unless renewed; renewed every third of it. */
   readonly leaseTtlMs: number;
+  /** Requests a minute per API key. */
   readonly rateLimitPerMinute: number;
+  /** Requests a minute per client IP for requests without a valid API key (public and anonymous routes). */
+  readonly rateLimitAnonymousPerMinute: number;
+  /** Uploads (POST /v1/evidence) open at once per API key, and in the whole process. */
+  readonly maxUploadsPerKey: number;
+  readonly maxUploadsTotal: number;
+  /** Threads hashing uploads (one fixed pool shared by every upload). */
+  readonly hashThreads: number;
+  /** Downloads (GET /ipfs/:cid) open at once per API key, and in the whole process. */
+  readonly maxDownloadsPerKey: number;
+  readonly maxDownloadsTotal: number;
+  /** A download whose client takes nothing for this long is disconnected. */
+  readonly downloadStallTimeoutMs: number;
+  /** How often an upload in flight re-checks that its API key is not revoked. */
+  readonly revocationCheckMs: number;
+  /** Entries a tenant may create per UTC day (0: no quota). */
+  readonly dailyStampQuota: number;
+  /** Largest JSON request body, in bytes. */
+  readonly jsonBodyLimitBytes: number;
+  /** Most arrays and objects in one JSON request body (refused before it is parsed). */
+  readonly jsonMaxContainers: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (per-IP rate limits): `true`,
+   * a hop count, or comma-separated addresses/CIDRs. Unset: the socket's peer address.
+   */
+  readonly trustProxy?: boolean | number | string;
+  /** Bearer token of GET /metrics; unset: /metrics is not served. */
+  readonly metricsToken?: string;
   /** A connection silent this long (no byte either way) is closed; 0 disables. */
   readonly socketIdleTimeoutMs: number;
   /** The request line and headers must arrive within this long (slow-loris headers), else 408. */
@@ -62,11 +98,34 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly tsaUrl?: string;
   readonly tsaCaFile?: string;
+  /** PEM CA certificates claimant signatures must chain to on arrival (optional; without: math and binding only). */
+  readonly signerCaFile?: string;
   readonly organisationTimeZone?: string;
   /** Remote pinners that receive a replica of every stored file (empty: no replication). */
   readonly replication: ReplicationSettings;
   /** Web captures (docs/capture.md). */
   readonly capture: CaptureSettings;
+  /** Events (GET /v1/events, webhooks): stream budgets, outbox retention, webhook delivery. */
+  readonly events: EventSettings;
+}
+
+export interface EventSettings {
+  /** Open `/v1/events` streams per API key on one node. */
+  readonly streamsPerKey: number;
+  /** Open `/v1/events` streams on one node, all keys together. */
+  readonly streamsMax: number;
+  /** How long outbox events are kept for `Last-Event-ID` resume. */
+  readonly retentionMs: number;
+  /** Webhook targets may resolve to private, loopback and link-local addresses (WEBHOOK_ALLOW_PRIVATE=true). */
+  readonly webhookAllowPrivate: boolean;
+  /** Time allowed for one delivery (connect, send, answer). */
+  readonly webhookTimeoutMs: number;
+  /** How long a delivery is retried (exponential backoff) before it is marked failed. */
+  readonly webhookRetryForMs: number;
+  /** First retry delay; doubles per attempt (capped at an hour). */
+  readonly webhookBackoffMs: number;
+  /** How often the delivery worker looks for new events and due retries. */
+  readonly webhookIntervalMs: number;
 }
 
 export interface CaptureSettings {
@@ -190,11 +249,12 @@ function parseChains(env: Record<string, string | undefined>, dataDir: string): 
         chainId: o.chainId,
         development: o.development === true,
         confirmations: typeof o.confirmations === "number" ? o.confirmations : 12,
-        ...(typeof o.explorerUrl === "string" ? { explorerUrl: o.explorerUrl } : {}),
+        ...(typeof o.explorerUrl === "string" ? { explorerUrl: explorerUrl(o.explorerUrl, o.development === true, `CHAINS[${i}].explorerUrl`) } : {}),
         ...(typeof o.publicRpcUrl === "string" ? { publicRpcUrl: o.publicRpcUrl } : {}),
         ...(typeof o.anchorerKey === "string" ? { anchorerKey: o.anchorerKey } : {}),
         ...(typeof o.anchorerKeystore === "string" ? { anchorerKeystore: o.anchorerKeystore, anchorerKeystorePassword: String(o.anchorerKeystorePassword ?? "") } : {}),
         deploymentsDir: typeof o.deploymentsDir === "string" ? o.deploymentsDir : resolve("deployments"),
+        ...anchorBudget(env, o.development === true, o.maxTxPerHour, o.maxGasPriceGwei),
       };
     });
   }
@@ -207,12 +267,49 @@ function parseChains(env: Record<string, string | undefined>, dataDir: string): 
     chainId,
     development: env.CHAIN_DEVELOPMENT === "true",
     confirmations: int(env, "CONFIRMATIONS", 12, 1),
-    ...(env.EXPLORER_URL ? { explorerUrl: env.EXPLORER_URL } : {}),
+    ...(env.EXPLORER_URL ? { explorerUrl: explorerUrl(env.EXPLORER_URL, env.CHAIN_DEVELOPMENT === "true", "EXPLORER_URL") } : {}),
     ...(env.PUBLIC_RPC_URL ? { publicRpcUrl: env.PUBLIC_RPC_URL } : {}),
     ...(env.ANCHORER_PRIVATE_KEY ? { anchorerKey: env.ANCHORER_PRIVATE_KEY } : {}),
     ...(env.ANCHORER_KEYSTORE ? { anchorerKeystore: env.ANCHORER_KEYSTORE, anchorerKeystorePassword: env.ANCHORER_KEYSTORE_PASSWORD ?? "" } : {}),
     deploymentsDir: resolve(env.DEPLOYMENTS_DIR ?? "deployments"),
+    ...anchorBudget(env, env.CHAIN_DEVELOPMENT === "true"),
   }];
+}
+
+function jurisdiction(raw: string | undefined): "cn" | "us" | "eu" {
+  if (raw === undefined || raw === "") return "eu";
+  if (raw !== "cn" && raw !== "us" && raw !== "eu") throw new ConfigError(`CERTIFICATE_JURISDICTION must be cn, us or eu, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/**
+ * A block explorer's base URL becomes links in receipts, certificates and pages: only https: (http:
+ * for a development chain), never javascript:, data: or any other scheme.
+ */
+function explorerUrl(raw: string, development: boolean, key: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${key} must be an https URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "https:" && !(development && url.protocol === "http:")) {
+    throw new ConfigError(`${key} must be an https URL${development ? " (or http for a development chain)" : ""}, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+/**
+ * A chain's anchoring budget: ANCHOR_MAX_TX_PER_HOUR (default 60) and ANCHOR_MAX_GAS_PRICE_GWEI
+ * (default 500), or a CHAINS entry's `maxTxPerHour` / `maxGasPriceGwei`. Development chains cost
+ * nothing, so they have no budget unless one is set explicitly.
+ */
+function anchorBudget(env: Record<string, string | undefined>, development: boolean, txPerHour?: unknown, gasGwei?: unknown): { maxTxPerHour: number; maxGasPriceWei: bigint } {
+  const explicitTx = typeof txPerHour === "number" ? txPerHour : env.ANCHOR_MAX_TX_PER_HOUR ? int(env, "ANCHOR_MAX_TX_PER_HOUR", 60, 0) : undefined;
+  const explicitGwei = typeof gasGwei === "number" ? gasGwei : env.ANCHOR_MAX_GAS_PRICE_GWEI ? Number(env.ANCHOR_MAX_GAS_PRICE_GWEI) : undefined;
+  if (explicitGwei !== undefined && !(Number.isFinite(explicitGwei) && explicitGwei >= 0)) throw new ConfigError(`ANCHOR_MAX_GAS_PRICE_GWEI must be a number ≥ 0, got ${JSON.stringify(env.ANCHOR_MAX_GAS_PRICE_GWEI)}`);
+  const gwei = explicitGwei ?? (development ? 0 : 500);
+  return { maxTxPerHour: explicitTx ?? (development ? 0 : 60), maxGasPriceWei: BigInt(Math.round(gwei * 1e9)) };
 }
 
 /**
@@ -243,19 +340,46 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     spoolDir: resolve(dataDir, "spool"),
     pinRetryIntervalMs: int(env, "PIN_RETRY_INTERVAL_MS", 30_000, 100),
     operator: env.OPERATOR ?? "PriorProof self-hosted instance (operator not configured: set OPERATOR)",
+    operatorConfigured: Boolean(env.OPERATOR),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, "") } : {}),
+    certificateJurisdiction: jurisdiction(env.CERTIFICATE_JURISDICTION),
     logLevel: env.LOG_LEVEL ?? "info",
     workers: env.WORKERS !== "false",
     nodeId: env.NODE_ID || `${hostname()}:${process.pid}`,
     leaseTtlMs: int(env, "LEASE_TTL_MS", 5_000, 300),
-    rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 6_000_000, 1),
+    rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 600, 1),
+    // Anonymous clients never get more than a key does.
+    rateLimitAnonymousPerMinute: int(env, "RATE_LIMIT_ANONYMOUS_PER_MINUTE", Math.min(120, int(env, "RATE_LIMIT_PER_MINUTE", 600, 1)), 1),
+    maxUploadsPerKey: int(env, "MAX_UPLOADS_PER_KEY", 4, 1),
+    maxUploadsTotal: int(env, "MAX_UPLOADS_TOTAL", 16, 1),
+    hashThreads: int(env, "HASH_THREADS", 2, 1),
+    maxDownloadsPerKey: int(env, "MAX_DOWNLOADS_PER_KEY", 8, 1),
+    maxDownloadsTotal: int(env, "MAX_DOWNLOADS_TOTAL", 32, 1),
+    downloadStallTimeoutMs: int(env, "DOWNLOAD_STALL_TIMEOUT_MS", 30_000, 100),
+    revocationCheckMs: int(env, "REVOCATION_CHECK_MS", 500, 50),
+    dailyStampQuota: int(env, "DAILY_STAMP_QUOTA", 10_000, 0),
+    jsonBodyLimitBytes: int(env, "JSON_BODY_LIMIT_BYTES", 1024 * 1024, 1024),
+    jsonMaxContainers: int(env, "JSON_MAX_CONTAINERS", 50_000, 10),
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    ...(env.TRUST_PROXY ? { trustProxy: env.TRUST_PROXY === "true" ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY } : {}),
     socketIdleTimeoutMs: int(env, "SOCKET_IDLE_TIMEOUT_MS", 60_000, 0),
     headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 30_000, 100),
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
     ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),
+    ...(env.SIGNER_CA_FILE ? { signerCaFile: env.SIGNER_CA_FILE } : {}),
     ...(env.ORGANISATION_TIME_ZONE ? { organisationTimeZone: env.ORGANISATION_TIME_ZONE } : {}),
     replication: parseReplication(env),
     capture: parseCapture(env),
+    events: {
+      streamsPerKey: int(env, "EVENT_STREAMS_PER_KEY", 8, 1),
+      streamsMax: int(env, "EVENT_STREAMS_MAX", 500, 1),
+      retentionMs: int(env, "EVENTS_RETENTION_HOURS", 168, 1) * 3_600_000,
+      webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE === "true",
+      webhookTimeoutMs: int(env, "WEBHOOK_TIMEOUT_MS", 10_000, 100),
+      webhookRetryForMs: int(env, "WEBHOOK_RETRY_HOURS", 72, 1) * 3_600_000,
+      webhookBackoffMs: int(env, "WEBHOOK_BACKOFF_MS", 5_000, 10),
+      webhookIntervalMs: int(env, "WEBHOOK_INTERVAL_MS", 1_000, 20),
+    },
   };
 }

@@ -9,7 +9,14 @@ export const ERROR_STATUS = {
   MALFORMED_REQUEST: 400,
   INVALID_DIGEST: 400,
   INVALID_CLAIM: 400,
+  /** A claimant signature that is malformed, does not verify, or is not bound to the stamped digest/claim. */
+  INVALID_SIGNATURE: 400,
+  /** The tenant requires signed claims (requireSignedClaims) and the item carries no signature. */
+  SIGNATURE_REQUIRED: 400,
   INVALID_RECEIPT: 400,
+  /** A JSON body that is not I-JSON (RFC 7493): a member name twice in one object. */
+  DUPLICATE_KEY: 400,
+  INVALID_JSON: 400,
   INVALID_MULTIPART: 400,
   NO_FILES: 400,
   TOO_MANY_FILES: 400,
@@ -32,17 +39,43 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
   RECEIPT_PENDING: 409,
+  /** A certificate for a non-development chain needs OPERATOR set (no placeholder operator is printed). */
+  CERTIFICATE_NEEDS_OPERATOR: 409,
+  /** A certificate for a non-development chain needs PUBLIC_URL set (its link and QR code come only from it). */
+  CERTIFICATE_NEEDS_PUBLIC_URL: 409,
+  /** A portfolio report is limited in entries; narrow the filter. */
+  PORTFOLIO_TOO_LARGE: 413,
   FILE_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
+  /** A JSON body with more arrays and objects than JSON_MAX_CONTAINERS (refused before parsing). */
+  JSON_TOO_COMPLEX: 413,
+  /** A claim (or one of its fields, aiProcess included) over its documented byte limit. */
+  CLAIM_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   /** The tenant already has the most captures waiting that the queue accepts from one tenant. */
   CAPTURE_QUEUE_FULL: 429,
+  /** An API key (or the whole node) has as many open event streams as it may. */
+  TOO_MANY_STREAMS: 429,
+  /** A webhook target resolves to a private, loopback, link-local, multicast or unspecified address. */
+  WEBHOOK_TARGET_FORBIDDEN: 400,
+  INVALID_WEBHOOK_URL: 400,
+  WEBHOOK_NOT_FOUND: 404,
+  DELIVERY_NOT_FOUND: 404,
+  /** The API key has the most uploads (or downloads) open at once that it may. */
+  TOO_MANY_UPLOADS: 429,
+  TOO_MANY_DOWNLOADS: 429,
+  /** The tenant's daily stamp quota (DAILY_STAMP_QUOTA) is used up. */
+  QUOTA_EXCEEDED: 429,
+  /** The process has the most uploads or downloads open at once that it may, across all keys. */
+  SERVER_BUSY: 503,
   REQUEST_HEADER_TOO_LARGE: 431,
   INTERNAL: 500,
   IPFS_UNAVAILABLE: 503,
   NOT_READY: 503,
   REQUEST_TIMEOUT: 408,
+  /** The client closed the request before it was answered (logged at info; rarely seen by anyone). */
+  CLIENT_ABORTED: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

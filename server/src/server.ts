@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { buildApp, type BuildOptions } from "./app.ts";
 import { loadConfig, type Config } from "./config.ts";
+import { configSecrets, createRedactor } from "./services/redact.ts";
 
 /**
  * Builds and starts the service; resolves the listening app and its base URL.
@@ -45,7 +46,14 @@ if (import.meta.main) {
     console.error("no chain configured: set RPC_URL + CHAIN_ID + ANCHORER_PRIVATE_KEY (or CHAINS), or use npm start for the embedded dev chain");
     process.exit(2);
   }
-  const { app, url } = await startServer(config);
-  app.log.info({ url }, "PriorProof listening");
-  closeOnSignals(() => app.close());
+  try {
+    const { app, url } = await startServer(config);
+    app.log.info({ url }, "PriorProof listening");
+    closeOnSignals(() => app.close());
+  } catch (e) {
+    // A start failure (an RPC refusing, a bad keystore) may echo the configuration's secrets.
+    const redact = createRedactor(configSecrets(config));
+    console.error(redact(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+    process.exit(1);
+  }
 }

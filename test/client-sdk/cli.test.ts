@@ -161,34 +161,40 @@ describe("priorproof verify --offline with a block header and receipt proof in t
     writeFileSync(withProof, JSON.stringify({ ...receipt, anchors: [{ ...a, blockHash, explorerUrl: "https://explorer.example", inclusion: b.inclusion }] }, null, 2));
   });
 
-  it("checks the proof with no network and names the one fact left and how to confirm it (exit 1)", async () => {
+  it("checks the proof with no network and names what is left and how to confirm it, never with the receipt's own values (exit 1)", async () => {
     const r = await cli(["verify", draft, withProof, "--offline"], { env: { PRIORPROOF_URL: "http://127.0.0.1:1" } });
     expect(r.code, r.err).toBe(1);
     const lines = r.out.trimEnd().split("\n");
     expect(lines).toContainEqual(expect.stringMatching(/^PASS {2}Block header and receipt proof \(offline\): header of block 42 hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/));
     expect(lines).toContain(
-      `TODO  one fact left: block 42 of chain 31337 (anvil) has hash ${blockHash} — check it with --rpc URL of chain 31337 (eth_getBlockByNumber 0x2a), at https://explorer.example/block/42, or pin it with --checkpoint ${blockHash}`,
+      `TODO  one fact left: block 42 of chain 31337 (anvil / Hardhat (development chain)) has hash ${blockHash} — read block 42's hash yourself (--rpc URL of chain 31337: eth_getBlockByNumber 0x2a (the verifier's registry lists no explorer for this chain)) and pin what you read: --checkpoint 31337:42:<hash you read>. Never copy the hash from the receipt: whoever wrote the receipt chose it`,
     );
-    expect(lines.at(-1)).toBe(`NOT VERIFIED YET: proven offline except one outside fact — block 42 of chain 31337 (anvil) has hash ${blockHash} (see TODO)`);
+    expect(lines).toContainEqual(expect.stringMatching(/^TODO {2}contract identity not checked offline: .* give --rpc URL of chain 31337 \(eth_getCode 0x1{40} 0x2a;/));
+    // The receipt's explorer URL and block hash are never offered as something to follow or pin.
+    const todo = lines.filter((l) => l.startsWith("TODO")).join("\n");
+    expect(todo).not.toContain("explorer.example");
+    expect(r.out).not.toContain(`--checkpoint ${blockHash}`);
+    expect(lines).toContainEqual(expect.stringMatching(/^SKIP {2}What the receipt says about .*: not checked — asserted by the receipt, not checked: .*explorerUrl "https:\/\/explorer\.example"/));
+    expect(lines.at(-1)).toMatch(/^NOT VERIFIED YET: proven offline except — block 42 of chain 31337 .* has hash 0x[0-9a-f]{64}; the code of 0x1{40} on chain 31337 .* is a released EvidenceAnchor build \(see TODO\)$/);
   });
 
-  it("is verified with no network when the block hash is given with --checkpoint or in a --checkpoints file (exit 0)", async () => {
-    const r = await cli(["verify", draft, withProof, "--offline", "--checkpoint", blockHash]);
-    expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/^PASS {2}Root is anchored on anvil \(chain 31337\): block hash 0x[0-9a-f]{64} is a pinned checkpoint/m);
-    expect(r.out.trimEnd().split("\n").at(-1)).toBe(`VERIFIED: ${draft} existed no later than 2026-11-25T08:00:05Z (see the warnings above)`);
+  it("with a checkpoint of the block's chain, leaves only the contract's code (proof/1 has no account proof), from --checkpoint or a --checkpoints file (exit 1)", async () => {
+    const r = await cli(["verify", draft, withProof, "--offline", "--checkpoint", `31337:42:${blockHash}`, "--json"]);
+    expect(r.code, r.out).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ verified: false, remaining: [expect.objectContaining({ scope: "contract-code" })], offline: true });
     const file = join(dir, "checkpoints.txt");
-    writeFileSync(file, `# block 42 of chain 31337, read from two explorers\n${blockHash}\n\n0x${"00".repeat(32)}  # another\n`);
+    writeFileSync(file, `# block 42 of chain 31337, read from two explorers\n31337:42:${blockHash}\n\n31337:41:0x${"00".repeat(32)}  # another\n`);
     const j = await cli(["verify", draft, withProof, "--offline", "--checkpoints", file, "--json"]);
-    expect(j.code).toBe(0);
-    expect(JSON.parse(j.out)).toMatchObject({ verified: true, remaining: [], offline: true });
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.out).remaining).toEqual([expect.objectContaining({ scope: "contract-code" })]);
   });
 
-  it("is not verified by a checkpoint of another block, and a malformed checkpoint is a usage error", async () => {
-    const other = await cli(["verify", draft, withProof, "--offline", "--checkpoint", `0x${"33".repeat(32)}`, "--json"]);
+  it("fails a checkpoint that pins the block to another hash (CHECKPOINT_MISMATCH); a bare or malformed checkpoint is a usage error", async () => {
+    const other = await cli(["verify", draft, withProof, "--offline", "--checkpoint", `31337:42:0x${"33".repeat(32)}`, "--json"]);
     expect(other.code).toBe(1);
-    expect(JSON.parse(other.out).remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash })]);
-    expect(await cli(["verify", draft, withProof, "--checkpoint", "0x1234"])).toMatchObject({ code: 2, err: expect.stringMatching(/--checkpoint must be a block hash/) });
+    expect(JSON.parse(other.out).checks).toContainEqual(expect.objectContaining({ id: "anchors[0].chain", status: "failed", code: "CHECKPOINT_MISMATCH" }));
+    expect(await cli(["verify", draft, withProof, "--checkpoint", blockHash])).toMatchObject({ code: 2, err: expect.stringMatching(/a checkpoint is CHAINID:NUMBER:BLOCKHASH/) });
+    expect(await cli(["verify", draft, withProof, "--checkpoint", "31337:42:0x1234"])).toMatchObject({ code: 2, err: expect.stringMatching(/a checkpoint is CHAINID:NUMBER:BLOCKHASH/) });
   });
 });
 
@@ -201,10 +207,11 @@ describe("priorproof verify (offline, no service)", () => {
       "PASS  Receipt follows priorproof-receipt/1: receipt e1",
       `PASS  The file is the one stamped: sha-256 ${receipt.subject.sha256}`,
       expect.stringMatching(/^PASS {2}Digest and claim make the leaf: leaf 0x[0-9a-f]{64} \(priorproof-leaf\/1\)$/),
-      expect.stringMatching(/^PASS {2}Leaf is in the batch anchored on anvil \(chain 31337\): index 1 of 3, root 0x/),
-      `SKIP  Root is anchored on anvil (chain 31337): not checked — no RPC for chain 31337: confirm block 42 has hash 0x${"33".repeat(32)}`,
-      "WARN  anchors[0]: chain 31337 (anvil) is a development chain — no evidential value",
-      `TODO  chain not checked (--offline): give --rpc URL of chain 31337 (anvil), or confirm in an explorer that block 42 of chain 31337 has hash 0x${"33".repeat(32)} and that transaction 0x${"22".repeat(32)} anchored root ${receipt.anchors[0]?.proof.root} (https://explorer.example/tx/0x22)`,
+      expect.stringMatching(/^PASS {2}Leaf is in the batch anchored on anvil \/ Hardhat \(development chain\) \(chain 31337\): index 1 of 3, root 0x/),
+      `SKIP  What the receipt says about anvil / Hardhat (development chain) (chain 31337): not checked — asserted by the receipt, not checked: chainName "anvil", development true, confirmations 1, requiredConfirmations 2, explorerUrl "https://explorer.example/tx/0x22"`,
+      "SKIP  Root is anchored on anvil / Hardhat (development chain) (chain 31337): not checked — no RPC for chain 31337 and no offline proof: the transaction, its block and the contract's code are left to confirm",
+      "WARN  DEVELOPMENT_CHAIN: chain 31337 (anvil / Hardhat (development chain)) is a development chain in the verifier's registry: anyone can mine any block on it — no evidential value",
+      "TODO  chain not checked (--offline): give --rpc URL of chain 31337 (anvil / Hardhat (development chain))",
       "NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor (see TODO)",
     ]);
   });
@@ -214,7 +221,7 @@ describe("priorproof verify (offline, no service)", () => {
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
     expect(doc).toMatchObject({ file: draft, receiptFile, sha256: receipt.subject.sha256, offline: false, verified: false });
-    expect(doc.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toEqual(["schema:passed", "digest:passed", "leaf:passed", "anchors[0].proof:passed", "anchors[0].chain:not-checked"]);
+    expect(doc.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toEqual(["schema:passed", "digest:passed", "leaf:passed", "anchors[0].proof:passed", "anchors[0].asserted:not-checked", "anchors[0].chain:not-checked"]);
     expect(doc.hints).toEqual([expect.stringMatching(/^chain not checked: give --rpc URL of chain 31337/)]);
     expect(doc.receipt).toBeUndefined();
   });
@@ -243,7 +250,9 @@ describe("priorproof verify (offline, no service)", () => {
     await new Promise((r) => closed.close(r));
     const r = await cli(["verify", draft, receiptFile, "--rpc", `http://127.0.0.1:${port}`]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/RPC_UNREACHABLE: cannot reach --rpc http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.err).toMatch(/RPC_UNREACHABLE: --rpc #1: chain lookup failed \(eth_chainId\): ECONNREFUSED/);
+    // The URL may carry an API key: it is never echoed.
+    expect(r.err).not.toContain(`127.0.0.1:${port}`);
   });
 });
 
@@ -292,6 +301,40 @@ describe("priorproof stamp", () => {
     const lied = await cli(["stamp", draft, "--upload"]);
     expect(lied.code).toBe(3);
     expect(lied.err).toMatch(/service error DIGEST_MISMATCH: the service recorded sha-256 0x0{64} for .*housing-draft\.step, but the bytes sent hash to 0x/);
+  });
+
+  it("sends each upload's real media type (leading bytes first, then the extension)", async () => {
+    const png = join(dir, "logo.bin");
+    writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]));
+    const dxf = join(dir, "hinge.dxf");
+    writeFileSync(dxf, "0\nSECTION\n");
+    let types: string[] = [];
+    handler = async (req, res) => {
+      const form = await new Response(new Uint8Array(await bodyOf(req)), { headers: { "content-type": req.headers["content-type"] ?? "" } }).formData();
+      const files = form.getAll("file") as File[];
+      types = files.map((f) => f.type);
+      json(res, 202, { entries: await Promise.all(files.map(async (f, i) => entry(`m${i}`, sha256Of(new Uint8Array(await f.arrayBuffer())), { name: f.name }))) });
+    };
+    const r = await cli(["stamp", png, dxf, draft, "--upload"]);
+    expect(r.code, r.err).toBe(0);
+    expect(types).toEqual(["image/png", "image/vnd.dxf", "model/step"]);
+  });
+
+  it("commits an AI process record read with --ai-process FILE.json, and refuses one that is not a JSON object", async () => {
+    const ai = join(dir, "ai.json");
+    writeFileSync(ai, JSON.stringify({ tool: "ImageStudio 5", model: "diffusion-xl-2", prompt: "a brass lamp", seed: 42, licence: "commercial" }));
+    let body: { items: { claim?: unknown }[] } | undefined;
+    handler = async (req, res) => {
+      body = JSON.parse((await bodyOf(req)).toString());
+      json(res, 202, { entries: body!.items.map((_, i) => entry(`a${i}`, sha256Of(readFileSync(draft)))) });
+    };
+    const r = await cli(["stamp", draft, "--kind", "ai-image", "--ai-process", ai]);
+    expect(r.code, r.err).toBe(0);
+    expect(body?.items[0]?.claim).toEqual({ kind: "ai-image", aiProcess: { tool: "ImageStudio 5", model: "diffusion-xl-2", prompt: "a brass lamp", seed: 42, licence: "commercial" } });
+    writeFileSync(ai, "[1, 2]");
+    const bad = await cli(["stamp", draft, "--ai-process", ai]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--ai-process .*expected a JSON object/);
   });
 
   it("waits with --wait until the entry is anchored", async () => {

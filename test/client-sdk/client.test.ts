@@ -399,7 +399,7 @@ describe("verifyOnServer, lookupDigest, getCertificate, getContent", () => {
     let body: unknown;
     handler = async (req, res) => {
       body = JSON.parse((await bodyOf(req)).toString());
-      json(res, 200, { verified: false, checks: [{ id: "schema", title: "t", status: "failed", code: "INVALID_RECEIPT", detail: "d" }], warnings: [] });
+      json(res, 200, { verified: false, checks: [{ id: "schema", title: "t", status: "failed", code: "INVALID_RECEIPT", detail: "d" }], witnesses: [], warnings: [], remaining: [] });
     };
     const v = await createClient({ baseUrl: base }).verifyOnServer({ version: "x" }, new Uint8Array(32).fill(0xab));
     expect(body).toEqual({ receipt: { version: "x" }, sha256: D1 });
@@ -441,5 +441,15 @@ describe("verifyOnServer, lookupDigest, getCertificate, getContent", () => {
     };
     const stream = await createClient({ baseUrl: base, apiKey: "k" }).getContent("bafkreitest");
     expect(await new Response(stream).text()).toBe("stored bytes");
+  });
+});
+
+describe("strict answers", () => {
+  it("refuses a service answer with a member name twice (a receipt whose reader and verifier would see two ids)", async () => {
+    handler = async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"version":"priorproof-receipt/1","id":"01SHOWN","id":"01VERIFIED"}');
+    };
+    await expect(createClient({ baseUrl: base }).getReceipt("01SHOWN")).rejects.toMatchObject({ code: "INVALID_RESPONSE", message: expect.stringMatching(/a member name twice/) });
   });
 });

@@ -131,7 +131,7 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
   }, 60_000);
 
   describe("when a reorganisation removes the anchoring block", () => {
-    it("puts the entries back to batched and re-anchors them (same nonce); the receipt issued before fails with ROOT_NOT_ANCHORED, then BLOCK_NUMBER_MISMATCH, the new one verifies", async () => {
+    it("puts the entries back to batched and re-anchors them (same nonce); the receipt issued before fails with TX_NOT_FOUND (its transaction is in no block), the new one verifies", async () => {
       await pauseMining();
       const items = await stamp(service, 3);
       const first = await onePoolTx("the anchor transaction");
@@ -145,7 +145,7 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
       await rpc(rpcUrl(), "anvil_reorg", [1, []]); // the block is replaced by an empty one at the same height
       const gone = await verifyAgainstChain(rpcUrl(), old, items[0]!.sha256);
       expect(gone.verified).toBe(false);
-      expect(anchorCode(gone)).toBe("ROOT_NOT_ANCHORED");
+      expect(anchorCode(gone)).toBe("TX_NOT_FOUND");
 
       await waitForStatus(service, items.map((e) => e.id), "batched", 20_000);
       expect(await api(service, "acme", "GET", `/v1/entries/${items[0]!.id}/receipt`)).toMatchObject({ status: 409, body: { error: { code: "RECEIPT_PENDING" } } });
@@ -162,7 +162,7 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
       expect(now.verified, JSON.stringify(failedChecks(now))).toBe(true);
       const stale = await verifyAgainstChain(rpcUrl(), old, items[0]!.sha256);
       expect(stale.verified).toBe(false);
-      expect(anchorCode(stale)).toBe("BLOCK_NUMBER_MISMATCH");
+      expect(anchorCode(stale)).toBe("TX_NOT_FOUND");
       all.push(...items);
     }, 60_000);
 

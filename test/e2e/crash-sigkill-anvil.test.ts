@@ -188,7 +188,8 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
 
   beforeAll(async () => {
     service = await startService({
-      env: { LOG_LEVEL: "info", BATCH_INTERVAL_MS: "300", BATCH_MAX_SIZE: FULL ? "1000" : "200", ANCHOR_TICK_MS: "200", LEASE_TTL_MS: "600" },
+      // RATE_LIMIT_PER_MINUTE: one key drives the whole load and reads everything back (above the default 600 a minute).
+      env: { LOG_LEVEL: "info", BATCH_INTERVAL_MS: "300", BATCH_MAX_SIZE: FULL ? "1000" : "200", ANCHOR_TICK_MS: "200", LEASE_TTL_MS: "600", RATE_LIMIT_PER_MINUTE: "100000" },
     });
     // From now on the server reaches anvil through the relay (the first start deployed and checked the chain directly).
     relay = await startRelay(service.rpcUrl);

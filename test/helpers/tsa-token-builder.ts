@@ -27,6 +27,8 @@ export interface BuildTokenOptions {
   /** Which certificates the SignedData carries (default signer and CA). */
   readonly certificates?: "signer+ca" | "signer" | "none";
   readonly imprintAlgorithm?: string;
+  /** More certificates for the SignedData to carry (e.g. a loop of CA certificates). */
+  readonly extraCertificates?: readonly Uint8Array[];
 }
 
 function sortDer(values: asn1js.BaseBlock[]): asn1js.BaseBlock[] {
@@ -102,7 +104,9 @@ export async function buildToken(o: BuildTokenOptions): Promise<Uint8Array> {
         signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sortedAttrs }),
       }),
     ],
-    ...(certs === "none" ? {} : { certificates: certs === "signer" ? [signerCert] : [signerCert, caCert] }),
+    ...(certs === "none" ? {} : {
+      certificates: [...(certs === "signer" ? [signerCert] : [signerCert, caCert]), ...(o.extraCertificates ?? []).map((d) => pkijs.Certificate.fromBER(new Uint8Array(d)))],
+    }),
   });
   await sd.sign(await importKey(o.pki), 0, "SHA-256");
   const ci = new pkijs.ContentInfo({ contentType: OID_SIGNED_DATA, content: sd.toSchema(true) });

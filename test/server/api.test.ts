@@ -10,7 +10,7 @@ const D2 = "0x" + "22".repeat(32);
 describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp({}, backend);
+    t = await buildTestApp({ METRICS_TOKEN: "metrics-test-token" }, backend);
   });
   afterAll(async () => {
     await t?.close();
@@ -156,7 +156,8 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
       expect(validate(receipt), JSON.stringify(validate.errors)).toBe(true);
       expect(receiptProblems(receipt)).toEqual([]);
       const broken = [
-        { ...receipt, version: "priorproof-receipt/2" },
+        { ...receipt, version: "priorproof-receipt/3" },
+        { ...receipt, version: "priorproof-receipt/1" },
         { ...receipt, subject: { ...receipt.subject, sha256: receipt.subject.sha256.toUpperCase() } },
         { ...receipt, anchors: [] },
         { ...receipt, anchors: [{ ...receipt.anchors[0], blockTime: "yesterday" }] },
@@ -189,8 +190,8 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
       expect(Object.keys(res.json().checks).sort()).toEqual(["chain:31337", "ipfs", "store"]);
     });
 
-    it("exposes Prometheus metrics and the OpenAPI document", async () => {
-      const metrics = await t.app.inject({ method: "GET", url: "/metrics" });
+    it("exposes Prometheus metrics (with METRICS_TOKEN) and the OpenAPI document", async () => {
+      const metrics = await t.app.inject({ method: "GET", url: "/metrics", headers: { authorization: "Bearer metrics-test-token" } });
       expect(metrics.body).toMatch(/priorproof_entries\{status="confirmed"\} \d+/);
       for (const gauge of ["process_resident_memory_bytes", "nodejs_heap_used_bytes", "nodejs_heap_total_bytes", "nodejs_external_memory_bytes", "nodejs_array_buffers_bytes"]) {
         expect(Number(new RegExp(`^${gauge} (\\d+)$`, "m").exec(metrics.body)?.[1])).toBeGreaterThan(0);

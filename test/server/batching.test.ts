@@ -61,7 +61,7 @@ describe("the offline block-header proof of an anchored batch", () => {
     await held.tick();
     batch = await batchOf(id);
     expect(batch.status).toBe("confirmed");
-    expect(JSON.parse(batch.inclusion!)).toMatchObject({ format: "evm-receipt-proof/1" });
+    expect(JSON.parse(batch.inclusion!)).toMatchObject({ format: "evm-receipt-proof/2" });
 
     failing = true;
     const impatient = createAnchorer({ store: t.app.store, chain, captureInclusion: capture, inclusionGraceMs: 0 });

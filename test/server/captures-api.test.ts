@@ -3,28 +3,88 @@
  * real Chromium (/usr/bin/chromium) and a local HTTPS site with a test CA (CAPTURE_TRUST_SPKI), with
  * CAPTURE_ALLOW_PRIVATE=true for that loopback site — except the suite that checks the refusal.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { CarReader } from "@ipld/car";
+import { base36 } from "multiformats/bases/base36";
+import { base58btc } from "multiformats/bases/base58";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader, verifyCapture } from "../../client-sdk/src/index.ts";
-import type { ServiceEvent } from "../../server/src/services/events.ts";
 import { loadConfig } from "../../server/src/config.ts";
 import { execFileSync } from "node:child_process";
 import { anchorAll, buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
 import { makeTestPki, startHttpsSite, type HttpsSite } from "../helpers/https-site.ts";
 
 const DAY = 86_400_000;
+
+const CODECS = { raw: 0x55, "dag-pb": 0x70, "dag-cbor": 0x71, "dag-json": 0x0129, "libp2p-key": 0x72, "git-raw": 0x78 } as const;
+
+/** Every spelling of a multihash: each codec, CIDv1 in base32/base36/base58btc, and CIDv0. */
+function spellings(mh: CID["multihash"]): { text: string; cid: CID; base?: typeof base36 | typeof base58btc }[] {
+  const out: { text: string; cid: CID; base?: typeof base36 | typeof base58btc }[] = [];
+  for (const code of Object.values(CODECS)) {
+    const v1 = CID.createV1(code, mh);
+    out.push({ text: v1.toString(), cid: v1 }, { text: v1.toString(base36), cid: v1, base: base36 }, { text: v1.toString(base58btc), cid: v1, base: base58btc });
+  }
+  const v0 = CID.createV0(mh as never);
+  out.push({ text: v0.toString(), cid: v0 });
+  return out;
+}
+
+interface StreamEvent {
+  readonly id: number;
+  readonly event: string;
+  readonly data: Record<string, unknown> & { seq: number };
+}
+
+/**
+ * The tenant's events after `after`, read from GET /v1/events (Server-Sent Events from the outbox,
+ * resumed with Last-Event-ID) until `enough` holds for them; throws when they do not come in time.
+ */
+async function streamEvents(base: string, key: string, after: number, enough: (events: StreamEvent[]) => boolean, ms = 30_000): Promise<StreamEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  const events: StreamEvent[] = [];
+  try {
+    const res = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${key}`, "last-event-id": String(after) }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    let buffer = "";
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += Buffer.from(chunk).toString("utf8");
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const id = /^id: (.*)$/m.exec(block)?.[1];
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (id && event && data) events.push({ id: Number(id), event, data: JSON.parse(data) });
+      }
+      if (enough(events)) return events;
+    }
+  } catch (e) {
+    if (!controller.signal.aborted) throw e;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  throw new Error(`the expected events did not arrive in ${ms} ms; got ${JSON.stringify(events.map((e) => e.event))}`);
+}
 const pageV1 = `<!doctype html><title>Acme shop</title><h1>ACME® widgets</h1><p>Price 10</p>`;
 const pageV2 = `<!doctype html><title>Acme shop</title><h1>ACME® widgets</h1><p>Price 12 — new colours</p>`;
 
 describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
   let t: TestApp;
+  let base: string;
   let site: HttpsSite;
   const auth = (tenant = "acme") => ({ authorization: `Bearer ${t.keys[tenant]}` });
 
   beforeAll(async () => {
     site = await startHttpsSite({ "/shop": { body: pageV1 }, "/logo.png": { type: "image/png", body: new Uint8Array(PNG.sync.write(new PNG({ width: 4, height: 4 }))) } });
-    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000", CAPTURE_CLOCK_SOURCE: "chrony (test)" }, backend);
+    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000", CAPTURE_CLOCK_SOURCE: "chrony (test)", RATE_LIMIT_PER_MINUTE: "1000000" }, backend);
+    base = await t.app.listen({ host: "127.0.0.1", port: 0 });
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -112,6 +172,49 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       }
     });
 
+    it("owns the parts by multihash: the tenant reads every block under any codec, another tenant gets the 404 of content nobody stored", async () => {
+      const get = (tenant: string, path: string) => t.app.inject({ method: "GET", url: path, headers: auth(tenant) });
+      const comparable = (res: Awaited<ReturnType<typeof get>>, cid: string) => ({
+        status: res.statusCode,
+        body: res.body.replaceAll(cid, "<cid>"),
+        headers: Object.fromEntries(Object.entries(res.headers).filter(([k]) => !["date", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"].includes(k))),
+      });
+      // A page whose DOM exceeds one 1 MiB chunk: a part stored as a dag-pb root over raw leaves.
+      site.set("/big", { body: `<!doctype html><title>Catalogue</title><h1>Catalogue</h1><div hidden>${randomBytes(700_000).toString("hex")}</div>` });
+      const queued = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/big`, options: { settleMs: 100 } } });
+      expect(queued.statusCode).toBe(202);
+      const big = await t.app.captures.runOnce();
+      expect(big).toMatchObject({ id: queued.json().capture.id, status: "complete" });
+      let blocks = 0;
+      const multiBlockParts: string[] = [];
+      for (const part of [...(capture.parts as { name: string; cid: string }[]), ...big!.parts.map((p) => ({ name: `big/${p.name}`, cid: p.cid! }))]) {
+        const root = CID.parse(part.cid);
+        const car = await get("acme", `/ipfs/${root}?format=car`);
+        expect([part.name, car.statusCode]).toEqual([part.name, 200]);
+        const cids: CID[] = [];
+        for await (const block of (await CarReader.fromBytes(car.rawPayload)).blocks()) cids.push(block.cid);
+        expect(cids.map(String)).toContain(root.toString());
+        if (cids.length > 1) multiBlockParts.push(part.name);
+        for (const block of cids) {
+          blocks++;
+          // The owner: the block by its own CID, and the same bytes named by the raw codec.
+          for (const cid of [block, CID.createV1(CODECS.raw, block.multihash)]) expect([part.name, String(cid), (await get("acme", `/ipfs/${cid}?format=raw`)).statusCode]).toEqual([part.name, String(cid), 200]);
+          // Another tenant: every spelling, every way of asking, answered like a CID nobody stored.
+          for (const s of spellings(block.multihash)) {
+            const absent = s.cid.version === 0 ? CID.createV0(await sha256.digest(randomBytes(32))) : CID.createV1(s.cid.code, await sha256.digest(randomBytes(32)));
+            const absentText = s.base ? absent.toString(s.base) : absent.toString();
+            for (const query of ["", "?format=raw", "?format=car"]) {
+              const theirs = await get("rival", `/ipfs/${s.text}${query}`);
+              expect([part.name, s.text, query, theirs.statusCode, theirs.json().error.code]).toEqual([part.name, s.text, query, 404, "CONTENT_NOT_FOUND"]);
+              expect(comparable(theirs, s.cid.toString())).toEqual(comparable(await get("rival", `/ipfs/${absentText}${query}`), absent.toString()));
+            }
+          }
+        }
+      }
+      expect(multiBlockParts).toContain("big/dom.html");
+      expect(blocks).toBeGreaterThanOrEqual(10 + 2);
+    }, 180_000);
+
     it("keeps captures private to their tenant", async () => {
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}`, headers: auth("rival") })).json().error.code).toBe("CAPTURE_NOT_FOUND");
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}/parts/screenshot.png`, headers: auth("rival") })).statusCode).toBe(404);
@@ -121,12 +224,11 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
   });
 
   describe("when a scheduled capture runs twice with a change in between", () => {
-    it("records two linked entries and a change event", async () => {
+    it("records two linked entries and a change event in the tenant's outbox, delivered by GET /v1/events", async () => {
       site.set("/brand", { body: pageV1 });
       const url = `${site.url}/brand`;
-      const events: ServiceEvent[] = [];
-      const unsubscribe = t.app.events.subscribe((await t.app.store.getTenantByName("acme"))!.id, (e) => events.push(e));
-      try {
+      const after = await t.app.store.lastEventSeq((await t.app.store.getTenantByName("acme"))!.id);
+      {
         const created = await t.app.inject({ method: "POST", url: "/v1/capture-schedules", headers: auth(), payload: { url, every: "daily", options: { settleMs: 200 } } });
         expect(created.statusCode).toBe(201);
         expect((await t.app.inject({ method: "POST", url: "/v1/capture-schedules", headers: auth(), payload: { url, every: "weekly" } })).json().error.code).toBe("CAPTURE_SCHEDULE_EXISTS");
@@ -149,27 +251,30 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
         expect(history.map((c: { id: string }) => c.id)).toEqual([second!.id, first!.id]);
         expect(history[0].scheduleId).toBe(created.json().schedule.id);
 
-        const changed = events.filter((e) => e.type === "capture.changed");
+        const captureEvents = (list: StreamEvent[]) => list.filter((e) => e.event.startsWith("capture."));
+        const events = captureEvents(await streamEvents(base, t.keys.acme!, after, (list) => captureEvents(list).length >= 3));
+        expect(events.map((e) => e.event)).toEqual(["capture.completed", "capture.completed", "capture.changed"]);
+        // Outbox events: numbered in the tenant's order, the SSE id is the event's seq.
+        expect(events.every((e) => e.id === e.data.seq && e.id > after)).toBe(true);
+        expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+        const changed = events.filter((e) => e.event === "capture.changed");
         expect(changed).toHaveLength(1);
-        expect(changed[0]).toMatchObject({ captureId: second!.id, entryId: second!.entryId, previousSha256: first!.manifestSha256 });
-        expect(events.filter((e) => e.type === "capture.completed").map((e) => (e as { captureId: string }).captureId)).toEqual([first!.id, second!.id]);
-      } finally {
-        unsubscribe();
+        expect(changed[0]!.data).toMatchObject({ type: "capture.changed", captureId: second!.id, entryId: second!.entryId, previousSha256: first!.manifestSha256, changed: second!.changed });
+        expect(events.filter((e) => e.event === "capture.completed").map((e) => e.data.captureId)).toEqual([first!.id, second!.id]);
+        // Another tenant's outbox has none of them.
+        expect((await t.app.store.readEvents((await t.app.store.getTenantByName("rival"))!.id, 0, 1_000)).filter((e) => e.type.startsWith("capture."))).toEqual([]);
       }
     }, 180_000);
 
     it("reports a failed capture with its code and a failure event", async () => {
       site.set("/gone", (req, res) => res.socket?.destroy());
-      const events: ServiceEvent[] = [];
-      const unsubscribe = t.app.events.subscribe((await t.app.store.getTenantByName("acme"))!.id, (e) => events.push(e));
-      try {
-        const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/gone` } });
-        const ran = await t.app.captures.runOnce();
-        expect(ran).toMatchObject({ id: res.json().capture.id, status: "failed", errorCode: "CAPTURE_NAVIGATION_FAILED", entryId: null });
-        expect(events.map((e) => e.type)).toEqual(["capture.failed"]);
-      } finally {
-        unsubscribe();
-      }
+      const after = await t.app.store.lastEventSeq((await t.app.store.getTenantByName("acme"))!.id);
+      const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/gone` } });
+      const ran = await t.app.captures.runOnce();
+      expect(ran).toMatchObject({ id: res.json().capture.id, status: "failed", errorCode: "CAPTURE_NAVIGATION_FAILED", entryId: null });
+      const events = (await streamEvents(base, t.keys.acme!, after, (list) => list.some((e) => e.event.startsWith("capture.")))).filter((e) => e.event.startsWith("capture."));
+      expect(events.map((e) => e.event)).toEqual(["capture.failed"]);
+      expect(events[0]!.data).toMatchObject({ type: "capture.failed", captureId: ran!.id, entryId: null, errorCode: "CAPTURE_NAVIGATION_FAILED", status: "failed" });
     }, 120_000);
   });
 

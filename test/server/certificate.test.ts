@@ -67,20 +67,21 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
     expect(text).toContain(String(anchor.blockNumber));
     expect(flat).toContain(normalise(anchor.blockTime));
     for (const phrase of [
-      "existed, and was held by the party that submitted it, no later than",
+      "existed no later than",
+      'It was submitted to this service by the account "acme"',
       "DEVELOPMENT CHAIN — NO EVIDENTIAL VALUE",
-      "NOT the evidence of time",
+      "not the evidence of time",
       "What this does not prove",
       "sha256sum FILE",
       "certutil -hashfile FILE SHA256",
-      "verifyInclusion(leafHash, index, treeSize, path, root)",
+      "verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 root)",
       "priorproof verify FILE receipt.json --rpc",
     ]) expect(flat, phrase).toContain(normalise(phrase));
     expect(text).toMatch(/Asia\/Shanghai/);
     expect(text).toMatch(/Power bank housing, rev\. 3/);
     expect(text).toMatch(/housing-rev3\.dwg/);
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync("pdfinfo", [pdf], { encoding: "utf8" }))![1]);
-    for (let p = 1; p <= pages; p++) expect(flat, `page ${p} carries its number and the certificate id`).toMatch(new RegExp(`Certificate[0-9A-F]{16}—page${p}/${pages}`));
+    for (let p = 1; p <= pages; p++) expect(flat, `page ${p} carries its number and the certificate id`).toMatch(new RegExp(`Certificate[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}—page${p}/${pages}`));
   });
 
   it("embeds every font", async () => {
@@ -103,13 +104,14 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
     // The attached receipt also carries the offline proof: with no reader at all, the block hash is the one fact left.
     const offline = await verifyReceipt(receipt, { sha256: fromHex(sha256, 32) });
     expect(offline.checks.find((c) => c.id === "anchors[0].inclusion")?.status).toBe("passed");
-    expect(offline.remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash: receipt.anchors[0].blockHash })]);
+    // evm-receipt-proof/1 carries no account proof, so the contract's code is left too (issue 14).
+    expect(offline.remaining).toEqual([expect.objectContaining({ scope: "block-hash", blockHash: receipt.anchors[0].blockHash }), expect.objectContaining({ scope: "contract-code" })]);
   });
 
   it("prints the block hash as the one fact to look up when the receipt carries the offline proof", async () => {
     const receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${entryId}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json();
     const anchor = receipt.anchors[0];
-    expect(anchor.inclusion).toMatchObject({ format: "evm-receipt-proof/1" });
+    expect(anchor.inclusion).toMatchObject({ format: "evm-receipt-proof/2" });
     const flat = normalise(execFileSync("pdftotext", ["-layout", await certificate("en"), "-"], { encoding: "utf8" }));
     expect(flat).toContain(normalise(`The one fact to look up block ${anchor.blockNumber} of chain 31337 has hash`));
     expect(flat).toContain(normalise(`priorproof verify FILE receipt.json --offline`));

@@ -162,7 +162,7 @@ const CORPUS: readonly Case[] = [
   { name: "a receipt field nested 20,000 arrays deep in a verify upload", request: upload(mp([fieldPart("receipt", deep(20_000)), filePart("file", "abc")]), `multipart/form-data; boundary=${B}`, "/v1/verify/file"), status: 400, code: "INVALID_RECEIPT" },
   { name: "500,000 items", request: stamp(`{"items":[${Array.from({ length: 500_000 }, () => "1").join(",")}]}`), status: 400, code: "VALIDATION_FAILED" },
   { name: "1,001 valid items", request: stamp(json({ items: Array.from({ length: 1001 }, () => ({ sha256: D })) })), status: 400, code: "VALIDATION_FAILED" },
-  { name: "a 3 MB string as a digest", request: stamp(json({ items: [{ sha256: "a".repeat(3_000_000) }] })), status: 400, code: "VALIDATION_FAILED" },
+  { name: "a 3 MB string as a digest (over JSON_BODY_LIMIT_BYTES, refused before parsing)", request: stamp(json({ items: [{ sha256: "a".repeat(3_000_000) }] })), status: 413, code: "PAYLOAD_TOO_LARGE" },
   { name: "a body over the 16 MiB limit (announced)", request: stamp("{}", { "content-length": String(17 * 1024 * 1024) }), status: 413, code: "PAYLOAD_TOO_LARGE" },
   { name: "a chunked body over the 16 MiB limit", request: Buffer.concat([Buffer.from(`POST /v1/stamps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer KEY\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`), ...Array.from({ length: 17 }, () => Buffer.from(`100000\r\n${"a".repeat(0x100000)}\r\n`)), Buffer.from("0\r\n\r\n")]), status: 413, code: "PAYLOAD_TOO_LARGE" },
   // --- schema: digests, fields, claims ---

@@ -64,6 +64,17 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
     await close?.();
   });
 
+
+  it("reads a tenant by id and keeps its certificate jurisdiction (migration 8)", async () => {
+    const t = await store.createTenant(`juris-${randomUUID().slice(0, 8)}`);
+    expect(await store.getTenant(t.id)).toMatchObject({ id: t.id, name: t.name, certificateJurisdiction: null });
+    await store.setCertificateJurisdiction(t.id, "cn");
+    expect((await store.getTenant(t.id))?.certificateJurisdiction).toBe("cn");
+    expect((await store.getTenantByName(t.name))?.certificateJurisdiction).toBe("cn");
+    await store.setCertificateJurisdiction(t.id, null);
+    expect((await store.getTenant(t.id))?.certificateJurisdiction).toBeNull();
+    expect(await store.getTenant(randomUUID())).toBeUndefined();
+  });
   it("inserts each call all or none: a failing call grouped with others fails alone", async () => {
     const existing = (await insert(1, [101]))[0]!;
     const good1 = [entry(), entry()];

@@ -7,13 +7,12 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cachedChainReader, createChainReader, type ChainReader } from "../anchor.ts";
-import { isHex32 } from "../bytes.ts";
 import { CAPTURE_PART_NAME, MAX_MANIFEST_BYTES, verifyCapture, type CapturePartReader } from "../capture.ts";
 import { createCaptureClient, type Capture } from "../capture-client.ts";
 import { createClient } from "../client.ts";
 import { InputError, ServiceError } from "../errors.ts";
 // commands.ts imports this module too; UsageError is only used when a command runs, after both loaded.
-import { UsageError } from "./commands.ts";
+import { parseCheckpoint, UsageError } from "./commands.ts";
 import { EXIT } from "./help.ts";
 import type { Io } from "./render.ts";
 import { openZip } from "./zip.ts";
@@ -92,7 +91,7 @@ export async function capture(args: string[], io: Io): Promise<number> {
   return c.status === "failed" ? EXIT.NOT_VERIFIED : EXIT.OK;
 }
 
-/** `priorproof verify-capture DIR|ZIP [--receipt FILE] [--rpc URL]… [--checkpoint H]… [--offline]` */
+/** `priorproof verify-capture DIR|ZIP [--receipt FILE] [--rpc URL]… [--checkpoint CHAIN:NUMBER:HASH]… [--offline]` */
 export async function verifyCaptureCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -106,8 +105,8 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
   const source = positionals[0] as string;
   const rpcUrls = values.rpc ?? [];
   if (values.offline && rpcUrls.length > 0) throw new UsageError("--offline uses no network at all: drop --rpc, or drop --offline");
-  const checkpoints = values.checkpoint ?? [];
-  for (const h of checkpoints) if (!isHex32(h.toLowerCase())) throw new UsageError(`--checkpoint must be a block hash (0x and 64 hex digits), not ${JSON.stringify(h)}`);
+  // CHAINID:NUMBER:BLOCKHASH, as priorproof verify takes it: a pinned hash is bound to its chain.
+  const checkpoints = (values.checkpoint ?? []).map(parseCheckpoint);
 
   let info;
   try {

@@ -8,15 +8,22 @@ import { createReadStream } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { cachedChainReader, createChainReader, type ChainReader } from "../anchor.ts";
+import { cachedChainReader, createChainReader, DEFAULT_RPC_TIMEOUT_MS, type ChainReader } from "../anchor.ts";
 import { isHex32, toHex } from "../bytes.ts";
 import { createClient, type Entry, type PriorProofClient, type UploadFile } from "../client.ts";
 import { InputError, PriorProofError, ServiceError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
 import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
+import { mediaTypeOf } from "./media-type.ts";
 import { certificatesFromPem, createTimestampVerifier } from "../tsa.ts";
-import { type VerifyOptions, verifyReceipt } from "../verify.ts";
+import { type Checkpoint, type VerifyOptions, verifyReceipt } from "../verify.ts";
+import { parseReceipt } from "../receipt.ts";
+import { buildStatement, type ClaimSigner, createClaimSignatureVerifier, signClaim, statementOfReceipt } from "../signature/index.ts";
+import { pemClaimSigner, pkcs12ClaimSigner } from "../signature/node.ts";
+import { type OperatorDeployment, parseDeployments } from "../trust/deployments.ts";
+import { parseStrictJson } from "../trust/ijson.ts";
+import { watch as watchFolder, type WatchResult } from "../watch.ts";
 import { capture, verifyCaptureCommand } from "./capture.ts";
 import { EXIT } from "./help.ts";
 import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
@@ -109,6 +116,18 @@ async function digestOf(io: Io, target: string, what: string): Promise<`0x${stri
   return toHex(await hashFile(io, target));
 }
 
+/** `--ai-process FILE.json`: the AI process record (tool, model, prompt, seed, licence…), a JSON object. */
+async function readAiProcess(path: string): Promise<NonNullable<Claim["aiProcess"]>> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8"));
+  } catch (e) {
+    throw new UsageError(`--ai-process ${path}: not a readable JSON file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
+  return doc as NonNullable<Claim["aiProcess"]>;
+}
+
 async function stamp(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -122,11 +141,18 @@ async function stamp(args: string[], io: Io): Promise<number> {
       claimant: { type: "string" },
       previous: { type: "string" },
       note: { type: "string" },
+      "ai-process": { type: "string" },
       wait: { type: "boolean" },
       timeout: { type: "string" },
+      "sign-key": { type: "string" },
+      "sign-cert": { type: "string" },
+      "sign-p12": { type: "string" },
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
+  const signer = await claimSignerOf(values, io);
+  if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
+  const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
   if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const wait = timeoutMs(values.timeout);
   const pp = clientFor(values, io);
@@ -137,6 +163,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     ...(values.claimant !== undefined ? { claimant: values.claimant } : {}),
     ...(values.previous !== undefined ? { previous: await digestOf(io, values.previous, "--previous") } : {}),
     ...(values.note !== undefined ? { note: values.note } : {}),
+    ...(aiProcess ? { aiProcess } : {}),
   };
   const withClaim = Object.keys(claim).length > 0 ? { claim } : {};
 
@@ -148,7 +175,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
       const size = await regularFile(p);
       const hash = createHash("sha256");
       hashes.push(hash);
-      files.push({ name: basename(p), size, data: readHashing(p, hash) });
+      files.push({ name: basename(p), size, mediaType: await mediaTypeOf(p), data: readHashing(p, hash) });
     }
     const bar = progressBar(io, positionals.length === 1 ? `uploading ${basename(positionals[0] as string)}` : `uploading ${positionals.length} files`);
     try {
@@ -163,7 +190,16 @@ async function stamp(args: string[], io: Io): Promise<number> {
     }
   } else {
     const items = [];
-    for (const p of positionals) items.push({ sha256: await hashFile(io, p), ...withClaim });
+    for (const p of positionals) {
+      if (!signer) {
+        items.push({ sha256: await hashFile(io, p), ...withClaim });
+        continue;
+      }
+      // Signed: SHA3-256 as well (committed in the leaf and in the signed statement), then sign here.
+      const { sha256, sha3_256 } = await sha256File(p, { alsoSha3: true });
+      const signature = await signClaim({ sha256, ...(sha3_256 ? { sha3_256 } : {}), ...withClaim }, signer);
+      items.push({ sha256, ...(sha3_256 ? { sha3_256 } : {}), ...withClaim, signature });
+    }
     entries = await pp.submitStamps(items);
   }
 
@@ -181,6 +217,73 @@ async function stamp(args: string[], io: Io): Promise<number> {
   }
   if (values.json) io.out(JSON.stringify({ entries }, null, 2));
   else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${describeEntry(e)}`);
+  return EXIT.OK;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw new InputError("FILE_UNREADABLE", `cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** Reads a passphrase from the terminal without echo. */
+async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) throw new UsageError("no PKCS#12 password: set PRIORPROOF_P12_PASSWORD (stdin is not a terminal to ask on)");
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let answer = "";
+  try {
+    for await (const chunk of stdin) {
+      for (const ch of String(chunk)) {
+        if (ch === "\r" || ch === "\n") return answer;
+        if (ch === "\u0003") throw new UsageError("cancelled");
+        if (ch === "\u007f") answer = answer.slice(0, -1);
+        else answer += ch;
+      }
+    }
+    return answer;
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write("\n");
+  }
+}
+
+/** The claim signer of `stamp` from --sign-key/--sign-cert or --sign-p12, or undefined. */
+async function claimSignerOf(values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined }, io: Io): Promise<ClaimSigner | undefined> {
+  const key = values["sign-key"];
+  const cert = values["sign-cert"];
+  const p12 = values["sign-p12"];
+  if (p12 !== undefined && (key !== undefined || cert !== undefined)) throw new UsageError("give either --sign-p12 or --sign-key with --sign-cert, not both");
+  if (p12 !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(p12);
+    } catch (e) {
+      throw new InputError("FILE_UNREADABLE", `cannot read --sign-p12 ${p12}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const password = io.env.PRIORPROOF_P12_PASSWORD ?? (await promptHidden(`password of ${basename(p12)}: `));
+    return pkcs12ClaimSigner(bytes, password);
+  }
+  if (key === undefined && cert === undefined) return undefined;
+  if (key === undefined || cert === undefined) throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
+  return pemClaimSigner(await readText(key, "--sign-key"), await readText(cert, "--sign-cert"));
+}
+
+async function statement(args: string[], io: Io): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { output: { type: "string", short: "o" } } });
+  if (positionals.length !== 1) throw new UsageError("statement needs a receipt file");
+  const receipt = parseReceipt(JSON.parse(await readText(positionals[0] as string, "the receipt")));
+  const signature = receipt.version === "priorproof-receipt/2" ? receipt.signature : undefined;
+  if (!signature) throw new InputError("NO_SIGNATURE", "the receipt carries no claimant signature");
+  const text = buildStatement(statementOfReceipt(receipt, signature.signedAt));
+  // -o writes exactly the signed bytes (no newline), for `openssl cms -verify -content`.
+  if (values.output !== undefined) await writeFile(values.output, text);
+  else io.out(text);
   return EXIT.OK;
 }
 
@@ -214,15 +317,48 @@ async function receipt(args: string[], io: Io): Promise<number> {
   return EXIT.OK;
 }
 
-/** A checkpoints file: one block hash per line; `#` starts a comment (e.g. where the hash was read). */
-async function readCheckpoints(path: string): Promise<string[]> {
+/**
+ * One checkpoint as the CLI takes it: `CHAINID:NUMBER:BLOCKHASH` (e.g. `31337:12:0x5e…`), bound to its
+ * chain so that a hash pinned for one chain never confirms a receipt relabelled as another.
+ *
+ * @example
+ * parseCheckpoint("11155111:7012345:0xab…") // { chainId: 11155111, number: 7012345n, hash: "0xab…" }
+ */
+export function parseCheckpoint(text: string): Checkpoint {
+  const m = /^(\d{1,16}):(\d{1,20}):(0x[0-9a-fA-F]{64})$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1 || !Number.isSafeInteger(Number(m[1]))) {
+    throw new UsageError(`a checkpoint is CHAINID:NUMBER:BLOCKHASH (e.g. 11155111:7012345:0x…64 hex digits), not ${JSON.stringify(text.slice(0, 100))}`);
+  }
+  return { chainId: Number(m[1]), number: BigInt(m[2] as string), hash: (m[3] as string).toLowerCase() };
+}
+
+/** A checkpoints file: one `CHAINID:NUMBER:BLOCKHASH` per line; `#` starts a comment (e.g. where the hash was read). */
+async function readCheckpoints(path: string): Promise<Checkpoint[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
     throw new InputError("FILE_UNREADABLE", `cannot read --checkpoints ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "");
+  return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "").map(parseCheckpoint);
+}
+
+/** An operator deployment list (deployments/<chainId>.json, a /.well-known/priorproof.json, or an array). */
+async function readDeploymentsFile(path: string): Promise<OperatorDeployment[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new InputError("FILE_UNREADABLE", `cannot read --deployments ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return parseDeployments(parseStrictJson(text), path);
+}
+
+function secondsOption(value: string | undefined, name: string, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3_600) throw new UsageError(`${name} must be a number of seconds (0 < s ≤ 3600), not ${JSON.stringify(value)}`);
+  return seconds * 1000;
 }
 
 async function verify(args: string[], io: Io): Promise<number> {
@@ -232,10 +368,15 @@ async function verify(args: string[], io: Io): Promise<number> {
     options: {
       ...SERVICE_OPTIONS,
       rpc: { type: "string", multiple: true },
+      "rpc-timeout": { type: "string" },
       "tsa-ca": { type: "string" },
+      "signer-ca": { type: "string" },
       offline: { type: "boolean" },
       checkpoint: { type: "string", multiple: true },
       checkpoints: { type: "string" },
+      "trust-code-hash": { type: "string", multiple: true },
+      deployments: { type: "string", multiple: true },
+      "min-confirmations": { type: "string" },
     },
   });
   if (positionals.length !== 2) throw new UsageError("verify needs a file and its receipt");
@@ -243,6 +384,7 @@ async function verify(args: string[], io: Io): Promise<number> {
   const rpcUrls = values.rpc ?? [];
   const offline = values.offline ?? false;
   if (offline && rpcUrls.length > 0) throw new UsageError("--offline uses no network at all: drop --rpc, or drop --offline");
+  const rpcTimeoutMs = secondsOption(values["rpc-timeout"], "--rpc-timeout", DEFAULT_RPC_TIMEOUT_MS);
 
   let text: string;
   try {
@@ -250,16 +392,32 @@ async function verify(args: string[], io: Io): Promise<number> {
   } catch (e) {
     throw new InputError("FILE_UNREADABLE", `cannot read the receipt ${receiptPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InputError("INVALID_JSON", `the receipt ${receiptPath} is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  const checkpoints = [...(values.checkpoint ?? [])];
+  // Strict I-JSON: a receipt with a member name twice is refused (DUPLICATE_KEY), never "last wins".
+  const doc = parseStrictJson(text);
+  const checkpoints = (values.checkpoint ?? []).map(parseCheckpoint);
   if (values.checkpoints !== undefined) checkpoints.push(...(await readCheckpoints(values.checkpoints)));
-  for (const h of checkpoints) if (!isHex32(h.toLowerCase())) throw new UsageError(`--checkpoint must be a block hash (0x and 64 hex digits), not ${JSON.stringify(h)}`);
-  const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { sha256: await hashFile(io, file), checkpoints };
+  const trustedCodeHashes = (values["trust-code-hash"] ?? []).map((h) => {
+    if (!isHex32(h.toLowerCase())) throw new UsageError(`--trust-code-hash must be a keccak-256 code hash (0x and 64 hex digits), not ${JSON.stringify(h)}`);
+    return h.toLowerCase();
+  });
+  const deployments: OperatorDeployment[] = [];
+  for (const f of values.deployments ?? []) deployments.push(...(await readDeploymentsFile(f)));
+  let minConfirmations: number | undefined;
+  if (values["min-confirmations"] !== undefined) {
+    minConfirmations = Number(values["min-confirmations"]);
+    if (!Number.isSafeInteger(minConfirmations) || minConfirmations < 1) throw new UsageError("--min-confirmations must be a positive integer");
+  }
+  const sha256 = await hashFile(io, file);
+  const sha3 = await sha3File(file);
+  const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = {
+    sha256, sha3_256: sha3, checkpoints, trustedCodeHashes, deployments, rpcTimeoutMs, ...(minConfirmations !== undefined ? { minConfirmations } : {}),
+  };
+  const signerCa = values["signer-ca"];
+  if (signerCa !== undefined) {
+    const anchors = certificatesFromPem(await readText(signerCa, "--signer-ca"));
+    if (anchors.length === 0) throw new UsageError(`--signer-ca ${signerCa} holds no PEM certificate`);
+    options.signature = createClaimSignatureVerifier({ trustAnchors: anchors });
+  }
   const tsaCa = values["tsa-ca"];
   if (tsaCa !== undefined) {
     let pem: string;
@@ -274,14 +432,16 @@ async function verify(args: string[], io: Io): Promise<number> {
   const chains: Record<string, ChainReader> = {};
   const owned: { destroy(): void }[] = [];
   try {
-    for (const url of rpcUrls) {
-      const reader = createChainReader(url);
+    for (const [n, url] of rpcUrls.entries()) {
+      const reader = createChainReader(url, { timeoutMs: rpcTimeoutMs });
       owned.push(reader);
       let chainId: bigint;
       try {
         chainId = await reader.getChainId();
       } catch (e) {
-        throw new InputError("RPC_UNREACHABLE", `cannot reach --rpc ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        // The URL may carry an API key: name the option by position, never echo it.
+        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "RPC_UNREACHABLE";
+        throw new InputError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       chains[String(chainId)] = cachedChainReader(reader);
     }
@@ -290,26 +450,40 @@ async function verify(args: string[], io: Io): Promise<number> {
     const hints = verdictHints(verdict, { offline, rpcChains: Object.keys(chains) });
     if (values.json) {
       const { receipt: _receipt, ...rest } = verdict;
-      io.out(JSON.stringify({ file, receiptFile: receiptPath, sha256: toHex(options.sha256 as Uint8Array), offline, ...rest, hints }, null, 2));
+      io.out(JSON.stringify({ file, receiptFile: receiptPath, sha256: toHex(sha256), offline, ...rest, hints }, null, 2));
     } else {
       printVerdict(io, file, verdict, hints);
     }
     if (verdict.verified) return EXIT.OK;
     // An RPC that failed mid-way says nothing about the receipt: an I/O error, not a verdict.
     const failed = verdict.checks.filter((c) => c.status === "failed");
-    if (failed.length > 0 && failed.every((c) => c.code === "CHAIN_UNREACHABLE")) return EXIT.USAGE;
+    if (failed.length > 0 && failed.every((c) => IO_CODES.has(c.code ?? ""))) return EXIT.USAGE;
     return EXIT.NOT_VERIFIED;
   } finally {
     for (const r of owned) r.destroy();
   }
 }
 
+/** Failures that are the verifier's I/O, not the receipt's fault (exit 2). */
+const IO_CODES = new Set(["CHAIN_UNREACHABLE", "RPC_TIMEOUT", "RPC_ERROR", "RPC_BUDGET_EXCEEDED"]);
+
+/** SHA3-256 of a file, streamed (the receipt's `subject.sha3_256` is compared with it). */
+async function sha3File(path: string): Promise<Uint8Array> {
+  const h = createHash("sha3-256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return new Uint8Array(h.digest());
+}
+
 async function certificate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } } });
   const id = oneId(positionals, "certificate");
   if (values.output === undefined) throw new UsageError("certificate needs -o FILE");
   if (values.lang !== undefined && values.lang !== "en" && values.lang !== "zh-CN") throw new UsageError("--lang is en or zh-CN");
-  const pdf = await clientFor(values, io).getCertificate(id, values.lang ? { lang: values.lang } : {});
+  if (values.jurisdiction !== undefined && !["cn", "us", "eu"].includes(values.jurisdiction)) throw new UsageError("--jurisdiction is cn, us or eu");
+  const pdf = await clientFor(values, io).getCertificate(id, {
+    ...(values.lang ? { lang: values.lang as "en" | "zh-CN" } : {}),
+    ...(values.jurisdiction ? { jurisdiction: values.jurisdiction as "cn" | "us" | "eu" } : {}),
+  });
   await writeFile(values.output, pdf);
   if (values.json) io.out(JSON.stringify({ id, written: values.output, bytes: pdf.length }));
   else io.out(`certificate of ${id} written to ${values.output} (${pdf.length} bytes)`);
@@ -334,4 +508,75 @@ async function lookup(args: string[], io: Io): Promise<number> {
  * @example
  * await COMMANDS.lookup!(["draft.psd"], io) // 0 when anchored
  */
-export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, capture, "verify-capture": verifyCaptureCommand };
+/** One human line of a watch result. */
+function describeWatch(r: WatchResult): string | undefined {
+  switch (r.type) {
+    case "queued": return `queued    ${r.path} ${r.sha256.slice(0, 14)}…${r.previous ? ` (after ${r.previous.slice(0, 10)}…)` : ""}`;
+    case "stamped": return `stamped   ${r.path} → ${r.entryId}${r.recovered ? " (found on the service after a restart)" : ""}`;
+    case "receipt": return `receipt   ${r.path} → ${r.receiptPath}`;
+    case "failed": return `failed    ${r.path}: ${r.code}: ${r.message}`;
+    case "retrying": return `offline   ${r.code}: ${r.message} — ${r.queued} queued, retrying in ${Math.round(r.retryInMs / 1000)} s`;
+    case "idle": return undefined;
+  }
+}
+
+async function watchCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...SERVICE_OPTIONS, upload: { type: "boolean" }, once: { type: "boolean" }, wait: { type: "boolean" }, kind: { type: "string" },
+      author: { type: "string" }, settle: { type: "string" }, interval: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("watch needs one directory");
+  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
+  const seconds = (v: string | undefined, name: string, fallback: number) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number of seconds, not ${JSON.stringify(v)}`);
+    return n * 1000;
+  };
+  const baseUrl = values.server ?? io.env.PRIORPROOF_URL;
+  if (!baseUrl) throw new UsageError("no service: give --server URL or set PRIORPROOF_URL");
+  const apiKey = values.key ?? io.env.PRIORPROOF_API_KEY;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const counts = { queued: 0, stamped: 0, receipts: 0, failed: 0 };
+  let offline = "";
+  const status = (): string => `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
+  let failed = false;
+  let lastRetry: WatchResult | undefined;
+  try {
+    for await (const r of watchFolder(positionals[0]!, {
+      baseUrl, ...(apiKey ? { apiKey } : {}), ...(io.fetch ? { fetch: io.fetch } : {}),
+      upload: values.upload === true, once: values.once === true, waitForReceipts: values.wait === true,
+      ...(values.kind ? { kind: values.kind as AssetKind } : {}), ...(values.author ? { author: values.author } : {}),
+      settleMs: seconds(values.settle, "--settle", 2), scanMs: seconds(values.interval, "--interval", 1),
+      signal: controller.signal,
+    })) {
+      if (r.type === "queued") counts.queued++;
+      if (r.type === "stamped") counts.queued--, counts.stamped++, offline = "";
+      if (r.type === "receipt") counts.receipts++;
+      if (r.type === "failed") counts.failed++, counts.queued--, (failed = true);
+      if (r.type === "retrying") offline = ` · offline, retrying in ${Math.round(r.retryInMs / 1000)} s`, (lastRetry = r);
+      if (values.json) io.out(JSON.stringify(r));
+      else if (io.isTTY) io.progress(`\r\x1b[K${status()}`);
+      else {
+        const line = describeWatch(r);
+        if (line) io.out(line);
+      }
+    }
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    if (io.isTTY && !values.json) io.progress(`\r\x1b[K${status()}\n`);
+  }
+  // A one-shot run that could not reach the service kept its queue for the next run.
+  if (values.once && lastRetry && counts.queued > 0) return EXIT.SERVICE;
+  return failed ? EXIT.SERVICE : EXIT.OK;
+}
+
+export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand };

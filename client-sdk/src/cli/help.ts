@@ -47,6 +47,8 @@ commands:
   lookup <file|digest>      is this file (or digest) anchored at the service?
   capture <url> [-o DIR]    capture a web page (screenshot, MHTML, network log, TLS chain) and stamp it
   verify-capture <dir|zip>  verify a capture's parts against its manifest, and the manifest's receipt
+  statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
+  watch <dir>               stamp every new or changed file under a folder, linking versions
 
 ${SERVICE}
 output:   one human line per result; --json prints one JSON document on stdout instead.
@@ -57,19 +59,47 @@ ${EXIT_TABLE}
 Run priorproof <command> --help for a command's options.`,
 
   stamp: `usage: priorproof stamp <files…> [--upload] [--title T] [--kind K] [--author A] [--claimant C]
-                        [--previous DIGEST|FILE] [--note N] [--wait] [--timeout SECONDS] [--json]
+                        [--previous DIGEST|FILE] [--note N] [--ai-process FILE.json] [--wait] [--timeout SECONDS] [--json]
+                        [--sign-key KEY.pem --sign-cert CHAIN.pem | --sign-p12 FILE.p12]
 
 Hashes each file on this machine (SHA-256) and stamps the digest: the file never leaves it unless
 --upload is given (then it is streamed to the service, which stores it in IPFS; the digest the service
-records is checked against the one computed here while sending).
-The claim (--title, --kind, --author, --claimant, --previous, --note) is committed with every file.
+records is checked against the one computed here while sending; the media type sent is read from the
+file's leading bytes or its extension).
+The claim (--title, --kind, --author, --claimant, --previous, --note, --ai-process) is committed with
+every file.
   --kind        one of ${ASSET_KINDS.join(", ")}
   --previous    the earlier version of the work: its SHA-256, or the file itself
+  --ai-process  a JSON object recording how an AI-assisted image was made (tool, model, prompt, seed,
+                licence of the tool, iterations…); printed as a table on the certificate
   --wait        wait until every entry is anchored (events from the service; --timeout, default 600 s)
+  --sign-key    sign the statement {sha256, sha3_256, claim, signedAt} here with this PEM private key
+                (ECDSA P-256/P-384, Ed25519, RSA → RSA-PSS); --sign-cert is the signer's PEM certificate and
+                chain. The CMS signature is committed in the leaf; the key never leaves this machine.
+  --sign-p12    the same from a PKCS#12 file; password from PRIORPROOF_P12_PASSWORD, else asked for
 
 ${SERVICE}
 
 ${EXIT_TABLE.replace(/\n  1 [^\n]*/, "")}`,
+
+  watch: `usage: priorproof watch <dir> [--upload] [--kind K] [--author A] [--settle SECONDS] [--interval SECONDS]
+                       [--once [--wait]] [--json]
+
+Stamps every new or changed file under <dir> once it has been stable (size and modification time
+unchanged) for --settle seconds (default 2), hash-only unless --upload is given. Each new version of a
+file is linked to the previous one (claim.previous); claim.title is the file's path under <dir>.
+Runs until interrupted; --once stamps what changed since the last run and exits (--wait: after saving
+every receipt). Everything is kept under <dir>/.priorproof/: the queue (nothing is lost when the agent,
+the service or the network stops), the state, and the receipts, mirroring the tree:
+  <dir>/.priorproof/receipts/<path>/<first 16 hex digits of the SHA-256>.receipt.json
+Ignore patterns: <dir>/.priorproofignore (gitignore syntax). On a terminal a status line is drawn;
+--json prints one JSON object per line (queued, stamped, receipt, retrying, failed, idle).
+  --kind        one of ${ASSET_KINDS.join(", ")}
+  --interval    seconds between full scans (default 1; file notifications trigger one sooner)
+
+${SERVICE}
+
+exit codes: 0 done (or interrupted) · 2 usage error · 3 a file failed, or --once could not reach the service (queue kept)`,
 
   status: `usage: priorproof status <id> [--json]
 
@@ -86,41 +116,63 @@ on stdout. Before the entry is anchored the service answers RECEIPT_PENDING: add
 
 ${SERVICE}
 
-exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND,
+  CERTIFICATE_NEEDS_OPERATOR, CERTIFICATE_NEEDS_PUBLIC_URL …)`,
 
-  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--tsa-ca PEM] [--offline]
-                         [--checkpoint BLOCKHASH]… [--checkpoints FILE] [--json]
+  verify: `usage: priorproof verify <file> <receipt.json> [--rpc URL]… [--rpc-timeout S] [--tsa-ca PEM]
+                         [--signer-ca PEM] [--offline] [--checkpoint CHAIN:NUMBER:HASH]… [--checkpoints FILE]
+                         [--trust-code-hash HASH]… [--deployments FILE]… [--min-confirmations N] [--json]
 
-Verifies a file against its receipt without the PriorProof service. Every check is listed as PASS,
-FAIL (with its code) or SKIP (with why it could not be checked).
-  --rpc URL        a JSON-RPC node of the receipt's chain (any provider, or your own); repeat for several
-                   chains. The anchor is then confirmed on chain: contract, root, tree size, block number,
-                   hash and time, and the contract's own verifyInclusion view.
-  --tsa-ca PEM     trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
-  --offline        no network at all (not even --rpc)
-  --checkpoint H   a block hash you already trust to be canonical on the receipt's chain (read from two
-                   explorers, your own node, a newspaper…); repeat for several
-  --checkpoints F  a file of such block hashes, one per line (# starts a comment)
+Verifies a file against its receipt without the PriorProof service, trusting nothing the receipt
+asserts. Every check is listed as PASS, FAIL (with its code) or SKIP (with why); FACT lines are what
+this verifier derived (time, block, chain, contract identity, deployment, finality); WARN lines carry a
+code (NOT_FINAL, DEVELOPMENT_CHAIN …). The receipt's chain name, development flag, explorer URL and
+confirmations are printed only as "asserted by the receipt, not checked".
+  --rpc URL          a JSON-RPC node of the receipt's chain (any provider, or your own); repeat for several
+                     chains. Time and inclusion come from eth_getTransactionReceipt(txHash) (success, the
+                     contract's Anchored(root, treeSize) log) and the block by hash, which must be the
+                     canonical block at its number; the contract's code must hash to a released
+                     EvidenceAnchor build. The contract's views are a cross-check only.
+  --rpc-timeout S    seconds before one RPC call is given up (default 15): RPC_TIMEOUT, never a hang
+  --tsa-ca PEM       trust anchors for the RFC 3161 time-stamp tokens a receipt may carry
+  --signer-ca PEM    CA certificates you trust for the claimant's signature (never taken from the receipt);
+                     the signer's certificates are judged at the anchor's proven time
+  --offline          no network at all (not even --rpc)
+  --checkpoint C:N:H block N of chain C has hash H — a hash YOU read (two explorers, your own node); never
+                     one copied from the receipt. Repeat for several
+  --checkpoints F    a file of such checkpoints, one per line (# starts a comment)
+  --trust-code-hash H  also accept contract code whose keccak-256 is H (a build you compiled yourself)
+  --deployments F    the operator's published deployments (deployments/<chainId>.json, the service's
+                     /.well-known/priorproof.json, or an array): the verdict says "operator" or "other"
+  --min-confirmations N  finality policy instead of the chain registry's rule
 
-Offline, the file's digest, the claim, the leaf and the Merkle proof are checked. When the receipt
-carries a block header and receipt-trie proof (anchors[].inclusion), that is checked too: the header
-hashes to the block hash, its receipt trie holds the anchor transaction, and that transaction logged
-Anchored(root, treeSize) from the contract at the header's time. One outside fact then remains — that
-the block hash is canonical on the chain — and the output says how to confirm it: --rpc, the explorer
-link, or --checkpoint. With the hash pinned by --checkpoint, verification is complete with no network.
-Exit 0 only when the file matches and an independent witness confirmed the anchor: the chain through
---rpc, the offline proof of a block whose hash is a checkpoint, or a TSA token checked with --tsa-ca.
+Offline, the file's digests, the claim, the leaf and the Merkle proof are checked, and an offline block
+proof (anchors[].inclusion) when the receipt carries one. What remains — that the block is canonical,
+and the contract's code when the proof has no account proof — is listed as TODO with the ways to settle
+it (your --rpc, the explorers of this verifier's registry, a --checkpoint you read yourself).
+Exit 0 only when the file matches and an independent witness confirmed the anchor.
 
-exit codes: 0 verified · 1 not verified (a check failed, or an outside fact remains unconfirmed)
-            2 usage or I/O error (unreadable file or receipt, RPC unreachable)`,
+exit codes: 0 verified (possibly "not final": see WARN) · 1 not verified (a check failed, or a fact remains)
+            2 bad input or I/O error (unreadable or non-I-JSON receipt, bad option, RPC unreachable or timed out)`,
 
-  certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--json]
+  certificate: `usage: priorproof certificate <id> -o certificate.pdf [--lang en|zh-CN] [--jurisdiction cn|us|eu] [--json]
 
-Downloads the PDF certificate of an anchored entry (the receipt is attached inside).
+Downloads the PDF certificate (PDF/A-3b) of an anchored entry (the receipt is attached inside).
+  --jurisdiction  the legal text: cn (PRC), us (FRE 902(13)/(14) with the § 1746 declaration), eu
+                  (eIDAS Art. 41); default the account's setting, then the service's
 
 ${SERVICE}
 
-exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND …)`,
+exit codes: 0 written · 2 usage or I/O error · 3 service error (RECEIPT_PENDING, ENTRY_NOT_FOUND,
+  CERTIFICATE_NEEDS_OPERATOR, CERTIFICATE_NEEDS_PUBLIC_URL …)`,
+
+  statement: `usage: priorproof statement <receipt.json> [-o statement.json]
+
+Prints the statement a signed receipt's claimant signature covers: the RFC 8785 canonical JSON of
+{sha256, sha3_256, claim, signedAt} rebuilt from the receipt. -o writes exactly the signed bytes (no
+newline), for: openssl cms -verify -binary -inform DER -in signature.der -content statement.json -CAfile CA.pem
+
+exit codes: 0 printed · 2 usage or I/O error (no signature, unreadable receipt)`,
 
   lookup: `usage: priorproof lookup <file|digest> [--json]
 
@@ -146,13 +198,13 @@ ${SERVICE}
 
 exit codes: 0 queued or captured · 1 the capture failed · 2 usage error · 3 service error (CAPTURE_TARGET_PRIVATE …)`,
 
-  "verify-capture": `usage: priorproof verify-capture <dir|zip> [--receipt FILE] [--rpc URL]… [--checkpoint BLOCKHASH]…
+  "verify-capture": `usage: priorproof verify-capture <dir|zip> [--receipt FILE] [--rpc URL]… [--checkpoint CHAIN:NUMBER:HASH]…
                                  [--offline] [--json]
 
 Checks a capture bundle without the service: manifest.json follows priorproof-capture/1 in its
 canonical encoding, every part it lists has its size and SHA-256 (a changed byte fails, naming the
 part), and the receipt (receipt.json in the bundle, or --receipt) stamps the manifest's SHA-256 and is
-confirmed on its chain (--rpc) or by a pinned block hash (--checkpoint), as priorproof verify does.
+confirmed on its chain (--rpc) or by a block hash you read yourself (--checkpoint), as priorproof verify does.
 
 exit codes: 0 verified · 1 not verified (a part differs, or the receipt was not confirmed) · 2 usage or I/O error`,
 };

@@ -3,7 +3,7 @@
  * and what is left to confirm.
  */
 import type { DigestAnchor, Entry } from "../client.ts";
-import type { Verdict } from "../verify.ts";
+import type { Verdict, Witness } from "../verify.ts";
 
 /**
  * Where the CLI writes, and what it knows of its terminal. Injected so that tests run commands in
@@ -96,11 +96,13 @@ export function describeLookupAnchor(digest: string, a: DigestAnchor): string {
 }
 
 /**
- * What a verdict leaves to confirm, as instructions: one line per witness that was not checked.
+ * What a verdict leaves to confirm, as instructions: one line per fact left. Every way offered comes
+ * from the verifier (its chain registry's explorers, an RPC call); a value taken from the receipt is
+ * never suggested as something to pin or trust.
  *
  * @example
  * verdictHints(verdict, { offline: true, rpcChains: [] })
- * // ["chain not checked (--offline): give --rpc URL of chain 31337 (anvil), or confirm in an explorer that block 12 of chain 31337 has hash 0x…"]
+ * // ["one fact left: block 12 of chain 11155111 … — read block 12's hash yourself (--rpc …, or https://sepolia.etherscan.io/block/12) and pin what you read: --checkpoint 11155111:12:<hash you read>; never copy it from the receipt"]
  */
 export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains: readonly string[] }): string[] {
   const hints: string[] = [];
@@ -109,37 +111,49 @@ export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains:
     const check = (suffix: string) => v.checks.find((c) => c.id === `anchors[${i}].${suffix}`);
     if (a.type === "evm") {
       if (check("chain")?.status !== "not-checked") continue;
-      const fact = v.remaining.find((f) => f.anchor === i);
-      if (fact?.scope === "block-hash") {
-        // The header and receipt proof passed offline: only the block hash is left to look up.
-        hints.push(
-          `one fact left: ${fact.statement} — check it with --rpc URL of chain ${a.chainId} (${fact.rpc.method} ${fact.rpc.params[0]}), ${fact.explorerUrl ? `at ${fact.explorerUrl}` : "in any explorer of the chain"}, or pin it with --checkpoint ${a.blockHash}`,
-        );
-        continue;
+      for (const fact of v.remaining.filter((f) => f.anchor === i)) {
+        const where = fact.explorerUrl ? `, or ${fact.explorerUrl}` : " (the verifier's registry lists no explorer for this chain)";
+        if (fact.scope === "block-hash") {
+          hints.push(
+            `one fact left: ${fact.statement} — read block ${fact.blockNumber}'s hash yourself (--rpc URL of chain ${fact.chainId}: ${fact.rpc.method} ${fact.rpc.params[0]}${where}) and pin what you read: --checkpoint ${fact.chainId}:${fact.blockNumber}:<hash you read>. Never copy the hash from the receipt: whoever wrote the receipt chose it`,
+          );
+        } else if (fact.scope === "contract-code") {
+          hints.push(`contract identity not checked offline: ${fact.statement} — give --rpc URL of chain ${fact.chainId} (${fact.rpc.method} ${fact.rpc.params.join(" ")}; its keccak-256 must be a released build)`);
+        } else {
+          const why = context.offline
+            ? " (--offline)"
+            : context.rpcChains.length > 0
+              ? ` (the --rpc given serve chain ${context.rpcChains.join(", ")}, not ${fact.chainId})`
+              : "";
+          hints.push(`chain not checked${why}: give --rpc URL of chain ${fact.chainId} (${fact.chainName})${fact.explorerUrl ? `, or look the transaction up in the registry's explorer (${fact.explorerUrl.replace(/\/block\/\d+$/, "")})` : ""}`);
+        }
       }
-      const why = context.offline
-        ? " (--offline)"
-        : context.rpcChains.length > 0
-          ? ` (the --rpc given serve chain ${context.rpcChains.join(", ")}, not ${a.chainId})`
-          : "";
-      hints.push(
-        `chain not checked${why}: give --rpc URL of chain ${a.chainId} (${a.chainName}), or confirm in an explorer that block ${a.blockNumber} of chain ${a.chainId} has hash ${a.blockHash} and that transaction ${a.txHash} anchored root ${a.proof.root}${a.explorerUrl ? ` (${a.explorerUrl})` : ""}`,
-      );
     } else if (check("tsa")?.status === "not-checked") {
-      hints.push(`time-stamp token not checked: give --tsa-ca PEM with the trust anchor of ${a.tsa.issuer}`);
+      hints.push("time-stamp token not checked: give --tsa-ca PEM with the TSA trust anchors YOU trust (the receipt's TSA name is its own assertion)");
     }
   }
   return hints;
 }
 
+/** One line of derived facts about a witness. */
+export function describeWitness(w: Witness): string {
+  if (w.type === "rfc3161") {
+    return `anchors[${w.anchor}]: RFC 3161 token by ${w.tsaSubject ?? "a TSA (name not reported by the token verifier)"}${w.tsaIssuer ? `, issued by ${w.tsaIssuer}` : ""}${w.qualified !== undefined ? `, qualified: ${w.qualified ? "yes" : "no"}` : ""}; genTime ${w.time}; existed no later than ${w.existedNoLaterThan}`;
+  }
+  const code = w.codeCheckedAt === "anchor-block" ? "at the anchoring block" : w.codeCheckedAt === "latest" ? "at the head (node keeps no history)" : "by account proof";
+  const final = w.final === undefined ? "" : `; ${w.confirmations} confirmations, ${w.final ? "final" : "NOT FINAL"}`;
+  return `anchors[${w.anchor}]: ${w.chainName} (chain ${w.chainId}${w.development ? ", development chain" : ""}) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build} (code checked ${code}); deployment: ${w.deployment === "operator" ? `operator (${w.deploymentSource})` : "other — not in the operator deployments you gave"}${final}; existed no later than ${w.existedNoLaterThan}`;
+}
+
 /**
- * Prints every check, the warnings, what is left to confirm (TODO), and one closing line.
+ * Prints every check, the derived witness facts, the warnings (with their codes), what is left to
+ * confirm (TODO), and one closing line.
  *
  * @example
  * printVerdict(io, "draft.psd", verdict, hints)
  * // PASS  The file is the one stamped: sha-256 0x…
- * // SKIP  Root is anchored on Sepolia (chain 11155111): not checked — no RPC for chain 11155111: …
- * // TODO  chain not checked: give --rpc URL of chain 11155111 (Sepolia), or confirm in an explorer …
+ * // SKIP  Root is anchored on Sepolia (chain 11155111): not checked — no RPC for chain 11155111 …
+ * // TODO  chain not checked: give --rpc URL of chain 11155111 …
  * // NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor (see TODO)
  */
 export function printVerdict(io: Io, file: string, v: Verdict, hints: readonly string[]): void {
@@ -148,15 +162,17 @@ export function printVerdict(io: Io, file: string, v: Verdict, hints: readonly s
     else if (c.status === "failed") io.out(`FAIL  ${c.title}: ${c.code ?? "FAILED"}: ${c.detail}`);
     else io.out(`SKIP  ${c.title}: not checked — ${c.detail}`);
   }
-  for (const w of v.warnings) io.out(`WARN  ${w}`);
+  for (const w of v.witnesses) io.out(`FACT  ${describeWitness(w)}`);
+  for (const w of v.warnings) io.out(`WARN  ${w.code}: ${w.message}`);
   if (v.verified) {
-    io.out(`VERIFIED: ${file} existed no later than ${v.existedNoLaterThan}${v.warnings.length > 0 ? " (see the warnings above)" : ""}`);
+    const notFinal = v.warnings.some((w) => w.code === "NOT_FINAL");
+    io.out(`VERIFIED${notFinal ? " (NOT FINAL)" : ""}: ${file} existed no later than ${v.existedNoLaterThan}${v.warnings.length > 0 ? " (see the warnings above)" : ""}`);
     return;
   }
   for (const h of hints) io.out(`TODO  ${h}`);
   const failed = v.checks.find((c) => c.status === "failed");
-  const blockHashOnly = v.remaining.length > 0 && v.remaining.every((f) => f.scope === "block-hash");
+  const provenOffline = v.remaining.length > 0 && v.remaining.every((f) => f.scope !== "anchor");
   if (failed) io.out(`NOT VERIFIED: ${failed.title}: ${failed.code ?? "FAILED"}`);
-  else if (blockHashOnly) io.out(`NOT VERIFIED YET: proven offline except one outside fact — ${v.remaining.map((f) => f.statement).join("; ")} (see TODO)`);
+  else if (provenOffline) io.out(`NOT VERIFIED YET: proven offline except — ${v.remaining.map((f) => f.statement).join("; ")} (see TODO)`);
   else io.out(`NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor${hints.length > 0 ? " (see TODO)" : ""}`);
 }

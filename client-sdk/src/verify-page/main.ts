@@ -8,7 +8,9 @@ import { cachedChainReader, createChainReader } from "../anchor.ts";
 import { fromHex, toHex } from "../bytes.ts";
 import { sha256Blob } from "../hash.ts";
 import { parseReceipt } from "../receipt.ts";
-import { verifyReceipt, type Verdict } from "../verify.ts";
+import { parseStrictJson } from "../trust/ijson.ts";
+import { isPdfFile, receiptForDigest, receiptsFromCertificate } from "./certificate.ts";
+import { verifyReceipt, type Verdict, type Witness } from "../verify.ts";
 
 interface PageConfig {
   /** RPC URLs by chain id that the serving instance suggests. */
@@ -24,6 +26,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let file: File | undefined;
 let fileDigest: Uint8Array | undefined;
 let receiptDoc: unknown;
+/** Receipts extracted from a dropped certificate PDF (several for a lineage or portfolio document). */
+let pdfReceipts: unknown[] | undefined;
 
 function text(el: HTMLElement, value: string): void {
   el.textContent = value;
@@ -63,21 +67,82 @@ function renderChecks(verdict: Verdict): void {
     body.append(tr);
   }
   const warnings = $("warnings");
-  warnings.replaceChildren(...verdict.warnings.map((w) => Object.assign(document.createElement("div"), { className: "warn", textContent: `⚠ ${w}` })));
+  warnings.replaceChildren(...renderWitnesses(verdict.witnesses), ...renderWarnings(verdict));
   // What the offline proof leaves to confirm (the block hash): how to settle it, by explorer or by RPC.
   for (const fact of verdict.remaining) {
     const todo = document.createElement("div");
     todo.className = "warn";
     todo.dataset.remaining = fact.blockHash;
+    todo.dataset.scope = fact.scope;
     todo.append(`☐ One fact left: ${fact.statement.replace(/\.$/, "")}. Confirm it: `);
-    if (fact.explorerUrl) {
+    // The link is the verifier's registry's explorer (https; http only for a development chain), never the receipt's.
+    if (fact.explorerUrl && isSafeLink(fact.explorerUrl)) {
       const link = Object.assign(document.createElement("a"), { href: fact.explorerUrl, textContent: "look it up in the explorer", rel: "noopener noreferrer", target: "_blank" });
       todo.append(link, " — or ");
     }
-    todo.append(`enter an RPC URL of chain ${fact.chainId} above (it asks ${fact.rpc.method}(${fact.rpc.params[0]}) and compares the hash).`);
+    todo.append(`enter an RPC URL of chain ${fact.chainId} above (it asks ${fact.rpc.method}(${fact.rpc.params.join(", ")})).`);
     warnings.append(todo);
   }
   $("checksPanel").hidden = false;
+}
+
+/** Links only to https pages (http for a local development explorer). */
+function isSafeLink(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || (u.protocol === "http:" && (u.hostname === "localhost" || u.hostname === "127.0.0.1"));
+  } catch {
+    return false;
+  }
+}
+
+/** What the verifier derived for each witness: chain, block, time, contract identity, deployment, finality, TSA. */
+function renderWitnesses(witnesses: readonly Witness[]): HTMLElement[] {
+  return witnesses.map((w) => {
+    const div = document.createElement("div");
+    div.className = "fact";
+    div.dataset.witness = String(w.anchor);
+    if (w.deployment) div.dataset.deployment = w.deployment;
+    div.textContent = w.type === "rfc3161"
+      ? `✔ RFC 3161 token by ${w.tsaSubject ?? "a TSA (name not reported by the token verifier)"}${w.qualified !== undefined ? `, qualified: ${w.qualified ? "yes" : "no"}` : ""}, genTime ${w.time}`
+      : `✔ ${w.chainName} (chain ${w.chainId}) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build}; deployment: ${w.deployment === "operator" ? "this operator's" : "other (not in the operator list this page holds)"}${w.final === undefined ? "" : w.final ? "; final" : "; NOT FINAL"}`;
+    return div;
+  });
+}
+
+/** Warnings with their codes (NOT_FINAL, DEVELOPMENT_CHAIN …). */
+function renderWarnings(verdict: Verdict): HTMLElement[] {
+  return verdict.warnings.map((w) => {
+    const div = Object.assign(document.createElement("div"), { className: "warn", textContent: `⚠ ${w.code}: ${w.message}` });
+    div.dataset.warning = w.code;
+    return div;
+  });
+}
+
+/**
+ * Takes a dropped .json file as the receipt when it is one. Read strictly (I-JSON): a receipt with a
+ * member name twice is refused with DUPLICATE_KEY, not silently read "last wins".
+ */
+async function takeReceipt(f: File): Promise<boolean> {
+  const raw = await f.text();
+  let doc: unknown;
+  try {
+    doc = parseStrictJson(raw);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "DUPLICATE_KEY" && /"version"\s*:\s*"priorproof-receipt\//.test(raw)) {
+      showVerdict(false, "NOT VERIFIED", `the receipt ${f.name} is refused: ${code}: ${(e as Error).message}`);
+      return true;
+    }
+    return false; // not JSON: treat it as the evidence file
+  }
+  const version = typeof doc === "object" && doc !== null ? (doc as { version?: unknown }).version : undefined;
+  if (typeof version !== "string" || !version.startsWith("priorproof-receipt/")) return false;
+  receiptDoc = doc;
+  pdfReceipts = undefined; // a JSON receipt dropped after a certificate replaces the certificate's receipts
+  text($("receiptInfo"), `${f.name}`);
+  suggestRpc(doc);
+  return true;
 }
 
 function updateButton(): void {
@@ -87,18 +152,20 @@ function updateButton(): void {
 
 async function takeFiles(list: FileList | File[]): Promise<void> {
   for (const f of Array.from(list)) {
-    if (f.name.toLowerCase().endsWith(".json") && f.size < 5_000_000) {
+    if (isPdfFile(f) && !receiptDoc) {
       try {
-        const doc = JSON.parse(await f.text()) as { version?: unknown };
-        if (typeof doc === "object" && doc !== null && doc.version === "priorproof-receipt/1") {
-          receiptDoc = doc;
-          text($("receiptInfo"), `${f.name}`);
-          suggestRpc(doc);
-          continue;
-        }
+        pdfReceipts = await receiptsFromCertificate(f);
+        receiptDoc = pdfReceipts[0];
+        text($("receiptInfo"), `${f.name} (certificate: ${pdfReceipts.length} embedded receipt${pdfReceipts.length > 1 ? "s" : ""})`);
+        suggestRpc(receiptDoc);
+        continue;
       } catch {
-        // not a receipt: treat it as the evidence file
+        // no embedded receipt: the PDF is the evidence file itself
       }
+    }
+    if (f.name.toLowerCase().endsWith(".json") && f.size < 5_000_000) {
+      const taken = await takeReceipt(f);
+      if (taken) continue;
     }
     file = f;
     fileDigest = undefined;
@@ -127,6 +194,7 @@ function suggestRpc(doc: unknown): void {
 
 async function runVerify(): Promise<void> {
   if (!fileDigest || receiptDoc === undefined) return;
+  if (pdfReceipts) receiptDoc = receiptForDigest(pdfReceipts, fileDigest);
   const button = $("verify") as HTMLButtonElement;
   button.disabled = true;
   try {
@@ -141,18 +209,22 @@ async function runVerify(): Promise<void> {
       } catch {
         // invalid receipt: the verdict says why
       }
-      if (chainId) chains[chainId] = cachedChainReader(createChainReader(rpcUrl));
+      if (chainId) chains[chainId] = cachedChainReader(createChainReader(rpcUrl, { timeoutMs: 15_000 }));
     }
     const verdict = await verifyReceipt(receiptDoc, { sha256: fileDigest, chains });
     renderChecks(verdict);
     if (verdict.verified) {
-      const caveat = verdict.warnings.length > 0 ? ` Caution: ${verdict.warnings.join("; ")}.` : "";
-      showVerdict(true, "VERIFIED", `${file?.name ?? "The file"} existed no later than ${verdict.existedNoLaterThan?.replace("T", " ").replace("Z", " UTC")}.${caveat}`);
+      const caveat = verdict.warnings.length > 0 ? ` Caution: ${verdict.warnings.map((w) => `${w.code}: ${w.message}`).join("; ")}.` : "";
+      const notFinal = verdict.warnings.some((w) => w.code === "NOT_FINAL");
+      const utc = (t: string | undefined) => t?.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
+      const first = [...verdict.witnesses].sort((a, b) => a.existedNoLaterThan.localeCompare(b.existedNoLaterThan))[0];
+      const by = first ? ` — witnessed by ${first.type === "evm" ? `block ${first.blockNumber} of ${first.chainName}, mined ${utc(first.time)}` : `an RFC 3161 token of ${utc(first.time)}`}` : "";
+      showVerdict(true, notFinal ? "VERIFIED — NOT FINAL" : "VERIFIED", `${file?.name ?? "The file"} existed no later than ${utc(verdict.existedNoLaterThan)}${by}.${caveat}`);
     } else {
       const failed = verdict.checks.find((c) => c.status === "failed");
       const left = verdict.remaining[0];
-      const reason = failed ? `${failed.title}: ${failed.detail}`
-        : left ? `the receipt's block-header proof holds; one fact is left to confirm: ${left.statement}`
+      const reason = failed ? `${failed.title}: ${failed.code ?? "FAILED"}: ${failed.detail}`
+        : left ? `${left.scope === "anchor" ? "nothing confirmed the anchor" : "the receipt's block-header proof holds"}; left to confirm: ${verdict.remaining.map((f) => f.statement).join("; ")}`
           : verdict.checks.find((c) => c.status === "not-checked" && c.id.endsWith(".chain"))?.detail ?? "no independent witness was checked";
       showVerdict(false, "NOT VERIFIED", reason);
     }

@@ -26,6 +26,8 @@ export interface DevChainOptions {
   /** Seconds between state dumps, so a killed chain loses at most this much (default 1). */
   readonly stateInterval?: number;
   readonly hardfork?: string;
+  /** Unix seconds of the genesis block (anvil --timestamp), e.g. to have blocks of an old date in tests. */
+  readonly genesisTimestamp?: number;
   readonly mnemonic?: string;
   /** Receives anvil's output lines (absent: discarded). */
   readonly log?: (line: string) => void;
@@ -108,6 +110,7 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
   ];
   if (options.blockTime) args.push("--block-time", String(options.blockTime));
   if (options.hardfork) args.push("--hardfork", options.hardfork);
+  if (options.genesisTimestamp !== undefined) args.push("--timestamp", String(options.genesisTimestamp));
 
   const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];

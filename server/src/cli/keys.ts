@@ -1,13 +1,15 @@
 /**
  * `npm run keys -- create --tenant acme [--label "design team"]` prints a new API key (shown once).
  * `npm run keys -- list --tenant acme`, `npm run keys -- revoke <key-id>`.
+ * `npm run keys -- require-signed-claims --tenant acme on|off`: refuse (400 SIGNATURE_REQUIRED) the
+ * tenant's stamps that carry no claimant signature.
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { openStore } from "../store/index.ts";
 import { createTenantKey } from "../services/keys.ts";
 
-const USAGE = "usage: npm run keys -- create --tenant NAME [--label TEXT] | list --tenant NAME | revoke KEY_ID";
+const USAGE = "usage: npm run keys -- create --tenant NAME [--label TEXT] | list --tenant NAME | revoke KEY_ID | require-signed-claims --tenant NAME on|off";
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { tenant: { type: "string" }, label: { type: "string" }, json: { type: "boolean" } } });
@@ -24,6 +26,13 @@ async function main(): Promise<number> {
       const tenant = await store.getTenantByName(values.tenant);
       if (!tenant) throw new Error(`no tenant ${values.tenant}`);
       for (const k of await store.listApiKeys(tenant.id)) console.log(`${k.id}  ${k.createdAt}  ${k.revokedAt ? `revoked ${k.revokedAt}` : "active"}  ${k.label ?? ""}`);
+      return 0;
+    }
+    if (command === "require-signed-claims" && values.tenant && (arg === "on" || arg === "off")) {
+      const tenant = await store.getTenantByName(values.tenant);
+      if (!tenant) throw new Error(`no tenant ${values.tenant}`);
+      await store.setTenantSettings(tenant.id, { ...(await store.getTenantSettings(tenant.id)), requireSignedClaims: arg === "on" });
+      console.log(`tenant ${tenant.name}: signed claims ${arg === "on" ? "required" : "not required"}`);
       return 0;
     }
     if (command === "revoke" && arg) {

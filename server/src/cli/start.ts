@@ -2,7 +2,9 @@
  * `npm start`: the service on embedded defaults, nothing else to install. Under DATA_DIR (./data):
  * a persistent anvil chain (chain/), the contract deployed once and reused (deployments/), SQLite
  * (priorproof.db), the IPFS blockstore (ipfs/), and a development API key (dev-api-key.txt).
- * With RPC_URL/CHAINS set, it serves those chains instead of starting anvil.
+ * With RPC_URL/CHAINS set, it serves those chains instead of starting anvil, and creates no development
+ * tenant and prints no key (create keys with `npm run keys`). Files are created owner-only (umask 077),
+ * and the chains' RPC URLs are printed without their credentials.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +15,7 @@ import { loadConfig, type ChainSettings, type Config } from "../config.ts";
 import { startServer, closeOnSignals } from "../server.ts";
 import { openStore } from "../store/index.ts";
 import { createTenantKey } from "../services/keys.ts";
+import { configSecrets, createRedactor } from "../services/redact.ts";
 
 function devWallet(index: number): HDNodeWallet {
   return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
@@ -56,6 +59,7 @@ export async function devApiKey(config: Config): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  process.umask(0o077);
   let config = loadConfig(process.env);
   let devChain: DevChain | undefined;
   if (config.chains.length === 0) {
@@ -63,7 +67,9 @@ async function main(): Promise<void> {
     devChain = started.chain;
     config = { ...config, chains: [started.settings] };
   }
-  const key = config.databaseUrl ? undefined : await devApiKey(config);
+  // A development tenant and key only on the embedded development chain: never next to a real chain.
+  const key = config.databaseUrl || !devChain ? undefined : await devApiKey(config);
+  const redact = createRedactor(configSecrets(config));
   const { app, url } = await startServer(config);
   const lines = [
     "",
@@ -71,7 +77,7 @@ async function main(): Promise<void> {
     `  API docs:        ${url}/docs`,
     `  Verify page:     ${url}/verify`,
     `  Data directory:  ${config.dataDir}`,
-    ...config.chains.map((c) => `  Chain:           ${c.name} (id ${c.chainId}) at ${c.rpcUrl}${c.development ? " — development chain, no evidential value" : ""}`),
+    ...config.chains.map((c) => `  Chain:           ${c.name} (id ${c.chainId}) at ${redact(c.rpcUrl)}${c.development ? " — development chain, no evidential value" : ""}`),
     ...(key ? [`  Dev API key:     ${key}`, `  Try:             curl -H "authorization: Bearer ${key}" -H "content-type: application/json" -d '{"items":[{"sha256":"${"ab".repeat(32)}"}]}' ${url}/v1/stamps`] : []),
     "",
   ];
@@ -84,7 +90,13 @@ async function main(): Promise<void> {
 
 if (import.meta.main) {
   main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
+    let redact = (text: string) => text;
+    try {
+      redact = createRedactor(configSecrets(loadConfig(process.env)));
+    } catch {
+      // the configuration itself is what failed: its message names no secret
+    }
+    console.error(redact(e instanceof Error ? e.message : String(e)));
     process.exit(1);
   });
 }

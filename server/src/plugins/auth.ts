@@ -9,6 +9,11 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     tenantId: string;
+    /** Id and hash of the request's API key (empty when not authenticated). */
+    apiKeyId: string;
+    apiKeyHash: string;
+    /** Set when the key was revoked while the request was in flight (plugins/budgets.ts). */
+    keyRevoked: boolean;
   }
 }
 
@@ -19,13 +24,19 @@ declare module "fastify" {
 export default fp(
   async (app) => {
     app.decorateRequest("tenantId", "");
+    app.decorateRequest("apiKeyId", "");
+    app.decorateRequest("apiKeyHash", "");
+    app.decorateRequest("keyRevoked", false);
     app.decorate("authenticate", async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
       if (!match?.[1]) throw new AppError("UNAUTHORIZED", "an API key is required: Authorization: Bearer <key>");
-      const key = await app.store.findApiKey(hashApiKey(match[1]));
+      const keyHash = hashApiKey(match[1]);
+      const key = await app.store.findApiKey(keyHash);
       if (!key) throw new AppError("UNAUTHORIZED", "unknown or revoked API key");
       request.tenantId = key.tenantId;
+      request.apiKeyId = key.id;
+      request.apiKeyHash = keyHash;
     });
   },
   { name: "auth", dependencies: ["store"] },

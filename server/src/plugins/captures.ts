@@ -10,7 +10,7 @@ declare module "fastify" {
 }
 
 /**
- * The web capture service over the store, ingest, IPFS and events. With CAPTURE_WORKER on (default:
+ * The web capture service over the store (queue, outbox events), ingest and IPFS. With CAPTURE_WORKER on (default:
  * WORKERS), this process runs one capture worker (one capture at a time; several processes share the
  * durable queue).
  */
@@ -21,9 +21,9 @@ export default fp(
     const captures = createCaptureService({
       store: app.store,
       ingest: app.ingest,
-      importFile: (source, o) => app.ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      // Parts are imported like uploads, their DAG blocks recorded: /ipfs/:cid serves them to their tenant by multihash.
+      importFile: app.importAndRecord,
       catFile: (cid) => app.ipfs.cat(cid),
-      events: app.events,
       engine: {
         executablePath: c.chromiumPath,
         allowPrivate: c.allowPrivate,

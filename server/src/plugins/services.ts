@@ -2,35 +2,49 @@ import fp from "fastify-plugin";
 import { createInclusionCapture } from "../chain/inclusion.ts";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
-import { createEventBus, type EventBus } from "../services/events.ts";
-import { createIngest, type Ingest } from "../services/ingest.ts";
+import { createEventHub, type EventHub } from "../services/events.ts";
+import { createAnchorBudget } from "../services/anchor-budget.ts";
+import { listDagMultihashes } from "../services/ipfs/index.ts";
+import { createIngest, type FileImporter, type Ingest } from "../services/ingest.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
 import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
 import { createPinner, type Pinner } from "../services/pinner.ts";
+import { configurationWarnings, createCertificates, type Certificates } from "../services/certificates/service.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
 import { createTsaClient } from "../services/tsa.ts";
+import { createSignatureCheck } from "../services/signatures.ts";
+import { createWebhookWorker, type WebhookWorker } from "../services/webhooks.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
 
 declare module "fastify" {
   interface FastifyInstance {
-    events: EventBus;
+    /** The tenants' event outboxes, followed by GET /v1/events (and read by the webhook worker). */
+    events: EventHub;
     ingest: Ingest;
     batcher: Batcher;
     anchorers: Map<number, Anchorer>;
     /** Leader leases this process competes for (`anchorer:<chainId>`, `timestamper`); empty without workers. */
     leases: Map<string, Lease>;
     receipts: Receipts;
+    /** Certificates, lineage documents and portfolio reports (rendered once per content). */
+    certificates: Certificates;
     /** Imports uploads spooled while IPFS was unavailable (runs with the workers). */
     pinner: Pinner;
     /** Present when TSA_URL is configured. */
     timestamper: Timestamper | undefined;
     /** Replication of stored content to remote pinners; undefined when none is configured. */
     replication: ReplicationWorker | undefined;
+    /** Delivers webhooks from the outbox (the holder of the `webhooks` lease) and prunes the outbox. */
+    webhooks: WebhookWorker;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
+    /** DER CA certificates for claimant signatures (SIGNER_CA_FILE); empty when not configured. */
+    signerTrustAnchors: Uint8Array[];
+    /** Imports into IPFS and records the DAG's block multihashes (ownership by content hash); web capture parts go through it. */
+    importAndRecord: FileImporter;
   }
 }
 
@@ -47,7 +61,7 @@ export default fp(
   async (app) => {
     const { config, store, ipfs } = app;
     const chainIds = [...app.chains.keys()];
-    const events = createEventBus();
+    const events = createEventHub({ store, retentionMs: config.events.retentionMs });
     const leases = new Map<string, Lease>();
     const { pinningService, cluster, origins } = config.replication;
     const replicators: Replicator[] = [
@@ -56,7 +70,7 @@ export default fp(
     ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
     if (config.workers) {
-      const names = [...chainIds.map(anchorerLease), ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
+      const names = [...chainIds.map(anchorerLease), "webhooks", ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
       for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
     }
     const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
@@ -69,19 +83,28 @@ export default fp(
       onError: (e) => app.log.error({ err: e }, "batch close failed"),
       ...(config.workers ? { fence: fenceOf } : {}),
     });
+    const signerTrustAnchors = config.signerCaFile ? certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
+    // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
+    const importAndRecord: FileImporter = async (source, o) => {
+      const imported = await ipfs.importFile(source, { maxBytes: o.maxBytes });
+      await store.recordDagBlocks(imported.cid, imported.blocks ?? (await listDagMultihashes((c) => ipfs.block(c), imported.cid)));
+      return imported;
+    };
     const ingest = createIngest({
       store,
       chainIds,
-      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      importFile: importAndRecord,
+      hashPool: app.hashPool,
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
       onEntries: (n) => batcher.notify(n),
       warn: (message, error) => app.log.warn({ err: error }, message),
       spoolDir: config.spoolDir,
+      checkSignature: createSignatureCheck({ trustAnchors: signerTrustAnchors }),
     });
     const pinner = createPinner({
       store,
-      importFile: (source, o) => ipfs.importFile(source, { maxBytes: o.maxBytes }),
+      importFile: importAndRecord,
       spoolDir: config.spoolDir,
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
@@ -91,7 +114,12 @@ export default fp(
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
       const chainId = chain.config.chainId;
-      anchorers.set(chainId, createAnchorer({ store, chain, events, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      const settings = config.chains.find((c) => c.chainId === chainId);
+      const budget = createAnchorBudget({
+        chainId, maxTxPerHour: settings?.maxTxPerHour ?? 0, maxGasPriceWei: settings?.maxGasPriceWei ?? 0n,
+        onLimit: (e) => app.log.warn({ ...e, event: "anchor.budget_reached" }, "anchoring budget reached: batches wait until it allows"),
+      });
+      anchorers.set(chainId, createAnchorer({ store, chain, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, budget, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -112,17 +140,51 @@ export default fp(
         })
       : undefined;
 
+    let lastPrune = 0;
+    const webhooks = createWebhookWorker({
+      store,
+      allowPrivate: config.events.webhookAllowPrivate,
+      timeoutMs: config.events.webhookTimeoutMs,
+      retryForMs: config.events.webhookRetryForMs,
+      backoffMs: config.events.webhookBackoffMs,
+      intervalMs: config.events.webhookIntervalMs,
+      log: app.log,
+      // Outbox retention: the webhooks leader prunes every ten minutes.
+      onRound: async () => {
+        if (Date.now() - lastPrune < 600_000) return;
+        lastPrune = Date.now();
+        const pruned = await events.prune();
+        if (pruned > 0) app.log.info({ pruned }, "events outbox pruned");
+      },
+      ...(config.workers ? { fence: () => leases.get("webhooks")?.fence() } : {}),
+    });
+
     app.decorate("events", events);
+    app.decorate("webhooks", webhooks);
     app.decorate("replication", replication);
     app.decorate("timestamper", timestamper);
     app.decorate("tsaTrustAnchors", tsaTrustAnchors);
+    app.decorate("signerTrustAnchors", signerTrustAnchors);
     app.decorate("ingest", ingest);
+    app.decorate("importAndRecord", importAndRecord);
     app.decorate("batcher", batcher);
     app.decorate("anchorers", anchorers);
     app.decorate("leases", leases);
     app.decorate("receipts", receipts);
+    const certificates = createCertificates({
+      store, receipts, operatorConfigured: config.operatorConfigured, listenUrl: `http://${config.host}:${config.port}`,
+      defaultJurisdiction: config.certificateJurisdiction, software: SOFTWARE,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      ...(config.organisationTimeZone ? { organisationTimeZone: config.organisationTimeZone } : {}),
+    });
+    app.decorate("certificates", certificates);
+    app.addHook("onClose", () => certificates.close());
     app.decorate("pinner", pinner);
 
+    // An unconfigured instance says so at start (and in /readyz): its certificates are for development only.
+    app.addHook("onReady", async () => {
+      for (const w of configurationWarnings(config)) app.log.warn({ code: w.code, variable: w.variable }, w.message);
+    });
     if (config.workers) {
       app.addHook("onReady", async () => {
         for (const l of leases.values()) l.start();
@@ -130,6 +192,7 @@ export default fp(
         for (const a of anchorers.values()) a.start();
         timestamper?.start();
         replication?.start();
+        webhooks.start();
         pinner.start();
       });
     }
@@ -138,10 +201,12 @@ export default fp(
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();
       await replication?.stop();
+      await webhooks.stop();
       await pinner.stop();
       // Released last, after this process's writes stopped: another process takes over at once.
       for (const l of leases.values()) await l.stop();
+      events.close();
     });
   },
-  { name: "services", dependencies: ["config", "store", "chain", "ipfs"] },
+  { name: "services", dependencies: ["config", "store", "chain", "ipfs", "budgets"] },
 );

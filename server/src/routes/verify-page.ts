@@ -22,7 +22,8 @@ const verifyPage: FastifyPluginAsync = async (app) => {
   let served: Promise<string> | undefined;
   let offline: Promise<string> | undefined;
   const rpc: Record<string, string> = {};
-  for (const [id, chain] of app.chains) rpc[String(id)] = chain.config.publicRpcUrl ?? chain.config.rpcUrl;
+  // Only PUBLIC_RPC_URL reaches the page: RPC_URL is the service's own node (it may carry a key).
+  for (const [id, chain] of app.chains) if (chain.config.publicRpcUrl) rpc[String(id)] = chain.config.publicRpcUrl;
 
   app.get("/verify", { schema: { summary: "Public verification page (HTML)", tags: ["verify"] } }, async (_request, reply) => {
     served ??= buildVerifyPageHtml({ rpc, lookupUrl: "/v1/verify", version: SOFTWARE });

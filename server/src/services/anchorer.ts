@@ -16,12 +16,11 @@
  */
 import type { ChainClient } from "../chain/client.ts";
 import { FencedWriteError, type BatchPatch, type BatchRecord, type BatchStatus, type Fence, type Store } from "../store/types.ts";
-import type { EventBus } from "./events.ts";
+import type { AnchorBudget } from "./anchor-budget.ts";
 
 export interface AnchorerDeps {
   readonly store: Store;
   readonly chain: ChainClient;
-  readonly events?: EventBus;
   readonly tickMs?: number;
   /** Replace a transaction still pending after this long with one paying higher fees. */
   readonly replaceAfterMs?: number;
@@ -39,6 +38,8 @@ export interface AnchorerDeps {
    * unless it returns a fence, and passes it with every batch write. Without it, ticks always run.
    */
   readonly fence?: () => Fence | undefined;
+  /** The chain's anchoring budget (services/anchor-budget.ts): a refused transaction is not sent; its batch waits. */
+  readonly budget?: AnchorBudget;
 }
 
 export interface Anchorer {
@@ -66,14 +67,7 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
   let lastToken: number | undefined;
   const update = (id: number, expected: BatchStatus, patch: BatchPatch) => store.updateBatch(id, expected, patch, fence);
 
-  const publish = async (batch: BatchRecord, status: "batched" | "anchored" | "confirmed", superseded = false) => {
-    if (!deps.events) return;
-    const at = new Date().toISOString();
-    for (const e of await store.getBatchEntryIds(batch.id)) {
-      const event = { type: "entry.status" as const, entryId: e.id, status, batchId: batch.id, chainId, txHash: batch.txHash, blockNumber: batch.blockNumber, at };
-      deps.events.publish(e.tenantId, superseded ? { ...event, superseded } : event);
-    }
-  };
+  // Entry status events are appended to the outbox by the store, in the transaction of each batch write.
 
   const takeNonce = async (): Promise<number> => {
     const pending = await chain.pendingNonce();
@@ -104,15 +98,16 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       status: "anchored", txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash,
       blockTime: mined.blockTime, anchoredAt: new Date().toISOString(), lastError: null, ...(inclusion ? { inclusion } : {}),
     });
-    if (ok) {
-      deps.log?.info({ batch: batch.id, chainId, txHash: mined.txHash, block: mined.blockNumber }, "batch anchored");
-      await publish({ ...batch, txHash: mined.txHash, blockNumber: mined.blockNumber }, "anchored");
-    }
+    if (ok) deps.log?.info({ batch: batch.id, chainId, txHash: mined.txHash, block: mined.blockNumber }, "batch anchored");
     return true;
   };
 
   const send = async (batch: BatchRecord, feeBump = 1, nonce?: number): Promise<void> => {
     const signed = await chain.signAnchor(batch.root, batch.treeSize, nonce ?? (await takeNonce()), feeBump);
+    if (deps.budget && !deps.budget.allow(signed.maxFeePerGas)) {
+      if (nonce === undefined) nextNonce = undefined; // the nonce taken was not used: read it again next time
+      return;
+    }
     const stored = await update(batch.id, batch.status, {
       status: "sending", txHash: signed.txHash, nonce: signed.nonce, rawTx: signed.rawTx, sentAt: new Date().toISOString(),
       attempts: batch.attempts + 1,
@@ -174,7 +169,6 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
         await update(batch.id, "anchored", { txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, blockTime: mined.blockTime, inclusion: null });
       } else {
         await update(batch.id, "anchored", { status: "built", txHash: null, rawTx: null, nonce: null, blockNumber: null, blockHash: null, blockTime: null, anchoredAt: null, inclusion: null, lastError: `block ${batch.blockNumber} reorganised away` });
-        await publish(batch, "batched", true);
       }
       deps.log?.warn({ batch: batch.id, block: batch.blockNumber, was: batch.blockHash, now: mined?.blockHash }, "anchor block reorganised");
       return;
@@ -192,7 +186,6 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       }
       if (await update(batch.id, "anchored", { status: "confirmed", confirmedAt: new Date().toISOString() })) {
         deps.log?.info({ batch: batch.id, chainId, block: batch.blockNumber, confirmations: head - batch.blockNumber + 1 }, "batch confirmed");
-        await publish(batch, "confirmed");
       }
     }
   };

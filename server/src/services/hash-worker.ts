@@ -1,86 +1,172 @@
 /**
- * A hash computed on a worker thread, so that the second digest of an upload (SHA3-256, ~460 MB/s)
- * runs beside the SHA-256 and the IPFS import on the request thread instead of after them. Chunks are
- * copied to the worker; at most `maxInFlight` bytes wait there, so memory stays flat however large the
- * file.
+ * Hashes computed on worker threads, so that the second digest of an upload (SHA3-256, ~460 MB/s)
+ * runs beside the SHA-256 and the IPFS import on the request thread instead of after them.
+ *
+ * The threads are a fixed pool shared by every upload (HASH_THREADS, default 2): an upload opens a
+ * hash session on the least loaded thread, and however many uploads are open — stalled ones
+ * included — the process runs that many threads and no more. Chunks are copied to the worker; at
+ * most `maxInFlight` bytes of one session wait there, so memory stays flat however large the file.
  */
 import { Worker } from "node:worker_threads";
 
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
+const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
-const h = createHash(workerData.algorithm);
+const sessions = new Map();
 parentPort.on("message", (m) => {
-  if (m === null) { parentPort.postMessage({ digest: h.digest("hex") }); return; }
-  h.update(m);
-  parentPort.postMessage({ done: m.byteLength });
+  if (m.op === "open") { sessions.set(m.id, createHash(m.algorithm)); return; }
+  const h = sessions.get(m.id);
+  if (m.op === "abort") { sessions.delete(m.id); return; }
+  if (!h) return;
+  if (m.op === "update") { h.update(m.chunk); parentPort.postMessage({ id: m.id, done: m.chunk.byteLength }); return; }
+  if (m.op === "digest") { sessions.delete(m.id); parentPort.postMessage({ id: m.id, digest: h.digest("hex") }); }
 });
 `;
 
 export interface ThreadedHash {
-  /** Queues a chunk; resolves at once unless too many bytes are waiting on the worker. */
+  /** Queues a chunk; resolves at once unless too many bytes of this session are waiting on the worker. */
   update(chunk: Uint8Array): Promise<void>;
-  /** The hex digest; the worker exits. */
+  /** The hex digest; the session ends. */
   digest(): Promise<string>;
-  /** Stops the worker without a digest (the upload failed). */
+  /** Ends the session without a digest (the upload failed). */
   abort(): void;
 }
 
+export interface HashPool {
+  /** Opens a hash session with `algorithm` (any node:crypto hash name) on one of the pool's threads. */
+  hash(algorithm: string, maxInFlight?: number): ThreadedHash;
+  /** Threads of the pool (fixed). */
+  readonly threads: number;
+  /** Open sessions (uploads being hashed). */
+  readonly sessions: number;
+  /** Stops the threads; open sessions fail. */
+  close(): Promise<void>;
+}
+
+interface Session {
+  inFlight: number;
+  maxInFlight: number;
+  waiting: (() => void) | undefined;
+  finished: ((hex: string) => void) | undefined;
+  failed: ((e: unknown) => void) | undefined;
+  error: unknown;
+}
+
+interface Thread {
+  worker: Worker;
+  sessions: Map<number, Session>;
+}
+
 /**
- * Starts a worker hashing with `algorithm` (any node:crypto hash name).
+ * Starts a fixed pool of `threads` hashing workers (unref'd: they do not keep the process alive).
  *
  * @example
- * const sha3 = createThreadedHash("sha3-256");
+ * const pool = createHashPool(2);
+ * const sha3 = pool.hash("sha3-256");
  * for await (const chunk of file) await sha3.update(chunk);
  * const hex = await sha3.digest();
  */
-export function createThreadedHash(algorithm: string, maxInFlight = 4 * 1024 * 1024): ThreadedHash {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithm } });
-  worker.unref();
-  let inFlight = 0;
-  let waiting: (() => void) | undefined;
-  let finished: ((hex: string) => void) | undefined;
-  let failed: ((e: unknown) => void) | undefined;
-  let error: unknown;
-  worker.on("message", (m: { done?: number; digest?: string }) => {
-    if (m.done !== undefined) {
-      inFlight -= m.done;
-      if (waiting && inFlight <= maxInFlight / 2) {
-        const w = waiting;
-        waiting = undefined;
-        w();
-      }
-    } else if (m.digest !== undefined) {
-      finished?.(m.digest);
-      void worker.terminate();
+export function createHashPool(threads: number): HashPool {
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`a hash pool needs at least one thread, got ${threads}`);
+  let nextId = 1;
+  let closed = false;
+  const pool: Thread[] = [];
+  const fail = (thread: Thread, e: unknown) => {
+    for (const s of thread.sessions.values()) {
+      s.error = e;
+      s.failed?.(e);
+      s.waiting?.();
     }
-  });
-  worker.on("error", (e) => {
-    error = e;
-    failed?.(e);
-    waiting?.();
-  });
+    thread.sessions.clear();
+  };
+  const start = (): Thread => {
+    const thread: Thread = { worker: new Worker(WORKER_SOURCE, { eval: true }), sessions: new Map() };
+    thread.worker.unref();
+    thread.worker.on("message", (m: { id: number; done?: number; digest?: string }) => {
+      const s = thread.sessions.get(m.id);
+      if (!s) return;
+      if (m.done !== undefined) {
+        s.inFlight -= m.done;
+        if (s.waiting && s.inFlight <= s.maxInFlight / 2) {
+          const w = s.waiting;
+          s.waiting = undefined;
+          w();
+        }
+      } else if (m.digest !== undefined) {
+        thread.sessions.delete(m.id);
+        s.finished?.(m.digest);
+      }
+    });
+    thread.worker.on("error", (e) => fail(thread, e));
+    thread.worker.on("exit", () => {
+      fail(thread, new Error("the hash worker exited"));
+      // A thread that died is replaced, so the pool keeps its size.
+      const i = pool.indexOf(thread);
+      if (i >= 0 && !closed) pool[i] = start();
+    });
+    return thread;
+  };
+  for (let i = 0; i < threads; i++) pool.push(start());
+
   return {
-    async update(chunk) {
-      if (error) throw error;
-      inFlight += chunk.byteLength;
-      // Copy just the view and hand the copy over: cloning a view would copy its whole buffer (often a
-      // pool far larger than the chunk), and transferring the caller's buffer would detach it.
-      const copy = new Uint8Array(chunk);
-      worker.postMessage(copy, [copy.buffer]);
-      if (inFlight > maxInFlight) await new Promise<void>((r) => (waiting = r));
-      if (error) throw error;
+    threads,
+    get sessions() {
+      return pool.reduce((n, t) => n + t.sessions.size, 0);
     },
-    digest() {
-      return new Promise<string>((resolve, reject) => {
-        if (error) return reject(error);
-        finished = resolve;
-        failed = reject;
-        worker.postMessage(null);
-      });
+    hash(algorithm, maxInFlight = 4 * 1024 * 1024) {
+      if (closed) throw new Error("the hash pool is closed");
+      const thread = pool.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
+      const id = nextId++;
+      const s: Session = { inFlight: 0, maxInFlight, waiting: undefined, finished: undefined, failed: undefined, error: undefined };
+      thread.sessions.set(id, s);
+      thread.worker.postMessage({ op: "open", id, algorithm });
+      return {
+        async update(chunk) {
+          if (s.error) throw s.error;
+          s.inFlight += chunk.byteLength;
+          // Copy just the view and hand the copy over: cloning a view would copy its whole buffer (often a
+          // pool far larger than the chunk), and transferring the caller's buffer would detach it.
+          const copy = new Uint8Array(chunk);
+          thread.worker.postMessage({ op: "update", id, chunk: copy }, [copy.buffer]);
+          if (s.inFlight > s.maxInFlight) await new Promise<void>((r) => (s.waiting = r));
+          if (s.error) throw s.error;
+        },
+        digest() {
+          return new Promise<string>((resolve, reject) => {
+            if (s.error) return reject(s.error);
+            s.finished = resolve;
+            s.failed = reject;
+            thread.worker.postMessage({ op: "digest", id });
+          });
+        },
+        abort() {
+          if (!thread.sessions.delete(id)) return;
+          thread.worker.postMessage({ op: "abort", id });
+          s.waiting?.();
+        },
+      };
     },
-    abort() {
-      void worker.terminate();
+    async close() {
+      closed = true;
+      await Promise.all(pool.map((t) => t.worker.terminate()));
     },
   };
+}
+
+let shared: HashPool | undefined;
+
+/** The process's default pool (two threads), started on first use, for callers given no pool. */
+export function defaultHashPool(): HashPool {
+  shared ??= createHashPool(2);
+  return shared;
+}
+
+/**
+ * A hash session on the default pool.
+ *
+ * @example
+ * const sha3 = createThreadedHash("sha3-256");
+ */
+export function createThreadedHash(algorithm: string, maxInFlight = 4 * 1024 * 1024): ThreadedHash {
+  return defaultHashPool().hash(algorithm, maxInFlight);
 }

@@ -12,11 +12,16 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { createThreadedHash } from "./hash-worker.ts";
+import { defaultHashPool, type HashPool } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
-import { canonicalJson, claimProblems, claimSha256, encodeLeaf, fromHex, hashLeaf, toHex, type Claim } from "@priorproof/client-sdk";
+import {
+  canonicalJson, claimProblems, claimSha256, encodeLeafV2, fromHex, hashLeaf, signatureProblems, signatureSha256, toHex,
+  type Claim, type ClaimSignature,
+} from "@priorproof/client-sdk";
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
+import { MAX_SIGNED_ITEMS_PER_REQUEST, type SignatureCheck } from "./signatures.ts";
+import { assertClaimWithinLimits } from "./claim-limits.ts";
 import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
 
 /** What the IPFS layer returns for an imported file. */
@@ -31,7 +36,11 @@ export type FileImporter = (source: AsyncIterable<Uint8Array>, options: { maxByt
 
 export interface StampItem {
   readonly sha256: string;
+  /** SHA3-256 the client computed; committed in the leaf (the service never saw the bytes). */
+  readonly sha3_256?: string;
   readonly claim?: Claim;
+  /** The claimant's signature over the statement (cms/1 or eip712/1), committed in the leaf. */
+  readonly signature?: ClaimSignature;
 }
 
 export interface UploadedFile {
@@ -72,6 +81,10 @@ export interface IngestDeps {
    * (pin status `pending`) when the import fails. Without it, a failed import loses the content.
    */
   readonly spoolDir?: string;
+  /** Checks a stamp item's claimant signature on arrival (services/signatures.ts); without it, structure only. */
+  readonly checkSignature?: SignatureCheck;
+  /** The fixed pool of threads hashing uploads (default: the process's two-thread pool). */
+  readonly hashPool?: HashPool;
 }
 
 /** A spool file being written; every failure to spool is logged and turns spooling off, never the upload. */
@@ -172,6 +185,7 @@ export function prepareClaim(claim: unknown): { canonical: string | null; digest
   if (claim === undefined || claim === null) return { canonical: null, digest: null, previous: null };
   // Multipart claims arrive here without the JSON body parser's nesting limit; validation recurses.
   if (jsonDepthExceeds(claim)) throw new AppError("INVALID_CLAIM", `invalid claim: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  assertClaimWithinLimits(claim);
   const problems = claimProblems(claim);
   if (problems.length > 0) throw new AppError("INVALID_CLAIM", `invalid claim: ${problems.join("; ")}`, { problems });
   const digest = claimSha256(claim as Claim);
@@ -179,9 +193,29 @@ export function prepareClaim(claim: unknown): { canonical: string | null; digest
   return { canonical: canonicalJson(claim), digest: toHex(digest), previous: (claim as Claim).previous ?? null };
 }
 
-/** The leaf hash of a digest, a claim digest and a random salt (priorproof-leaf/1). */
-function leafOf(sha256: string, claimDigest: string | null, salt: Uint8Array): { leafSalt: string; leafHash: string } {
-  return { leafSalt: toHex(salt), leafHash: toHex(hashLeaf(encodeLeaf(fromHex(sha256, 32), claimDigest ? fromHex(claimDigest, 32) : undefined, salt))) };
+/** Validates a claimant signature's structure, returning its canonical JSON and digest (the math is checked elsewhere). */
+export function prepareSignature(signature: unknown): { canonical: string | null; digest: string | null } {
+  if (signature === undefined || signature === null) return { canonical: null, digest: null };
+  const problems = signatureProblems(signature);
+  if (problems.length > 0) throw new AppError("INVALID_SIGNATURE", `invalid signature: ${problems.join("; ")}`, { problems });
+  return { canonical: canonicalJson(signature), digest: toHex(signatureSha256(signature as ClaimSignature) as Uint8Array) };
+}
+
+/**
+ * The priorproof-leaf/2 leaf of an entry: its digests (SHA3-256 committed when known), the claim and
+ * signature digests, and a random salt.
+ */
+function leafOf(
+  sha256: string, sha3_256: string | null, claimDigest: string | null, signatureDigest: string | null, salt: Uint8Array,
+): { leafVersion: 2; leafSalt: string; leafHash: string } {
+  const data = encodeLeafV2({
+    sha256: fromHex(sha256, 32),
+    sha3_256: sha3_256 ? fromHex(sha3_256, 32) : undefined,
+    claimSha256: claimDigest ? fromHex(claimDigest, 32) : undefined,
+    signatureSha256: signatureDigest ? fromHex(signatureDigest, 32) : undefined,
+    salt,
+  });
+  return { leafVersion: 2, leafSalt: toHex(salt), leafHash: toHex(hashLeaf(data)) };
 }
 
 /** `count` random 16-byte salts from one call to the CSPRNG (a call per entry costs more than the hashing). */
@@ -202,13 +236,29 @@ export function createIngest(deps: IngestDeps): Ingest {
     async stamp(tenantId, items, requestId) {
       const receivedAt = now();
       const pool = salts(items.length);
-      const entries = items.map((item, i): NewEntry => {
+      if (items.some((item) => item.signature === undefined) && (await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
+        throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: every item needs a signature (see docs/receipt.md, Signed claims)");
+      }
+      const prepared = items.map((item) => {
         const sha256 = normalizeDigest(item.sha256);
-        const claim = prepareClaim(item.claim);
+        const sha3_256 = item.sha3_256 === undefined ? null : normalizeDigest(item.sha3_256);
+        return { sha256, sha3_256, claim: prepareClaim(item.claim), signature: prepareSignature(item.signature) };
+      });
+      const signed = items.filter((item) => item.signature !== undefined).length;
+      if (signed > MAX_SIGNED_ITEMS_PER_REQUEST) {
+        throw new AppError("INVALID_SIGNATURE", `at most ${MAX_SIGNED_ITEMS_PER_REQUEST} signed items per request, got ${signed}`, { code: "TOO_MANY_SIGNATURES" });
+      }
+      if (deps.checkSignature) {
+        for (const [i, item] of items.entries()) {
+          const p = prepared[i]!;
+          if (item.signature) await deps.checkSignature(item.signature, { sha256: p.sha256, sha3_256: p.sha3_256, claim: item.claim });
+        }
+      }
+      const entries = prepared.map(({ sha256, sha3_256, claim, signature }, i): NewEntry => {
         return {
-          id: uuidv7(), tenantId, sha256, sha3_256: null, size: null, name: null, mediaType: null, cid: null,
+          id: uuidv7(), tenantId, sha256, sha3_256, size: null, name: null, mediaType: null, cid: null,
           cidProfile: null, pinStatus: "none", claim: claim.canonical, claimSha256: claim.digest, previous: claim.previous,
-          ...leafOf(sha256, claim.digest, pool[i]!), receivedAt, requestId,
+          signature: signature.canonical, ...leafOf(sha256, sha3_256, claim.digest, signature.digest, pool[i]!), receivedAt, requestId,
         };
       });
       return insert(entries);
@@ -216,7 +266,7 @@ export function createIngest(deps: IngestDeps): Ingest {
 
     async importUpload(stream, meta) {
       // SHA3-256 runs on a worker thread beside this one (it is the slowest of the hashes).
-      const sha3 = createThreadedHash("sha3-256");
+      const sha3 = (deps.hashPool ?? defaultHashPool()).hash("sha3-256");
       const sha256 = createHash("sha256");
       const spool = deps.importFile && deps.spoolDir ? await openSpool(deps.spoolDir, deps.warn) : undefined;
       let size = 0;
@@ -292,6 +342,9 @@ export function createIngest(deps: IngestDeps): Ingest {
     },
 
     async recordUploads(tenantId, files, claim, requestId) {
+      if ((await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
+        throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: hash the file, sign the statement and stamp the digest with its signature (uploads carry no signature)");
+      }
       const receivedAt = now();
       const c = prepareClaim(claim);
       const pool = salts(files.length);
@@ -299,7 +352,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         id: uuidv7(), tenantId, sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType,
         cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, pinAttempts: deps.importFile ? 1 : 0,
         pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
-        claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, c.digest, pool[i]!), receivedAt, requestId,
+        claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, f.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
       }));
       return insert(entries);
     },

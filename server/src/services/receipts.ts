@@ -1,11 +1,12 @@
 /**
- * Receipts: the self-contained priorproof-receipt/1 document of an entry, assembled from the entry,
+ * Receipts: the self-contained receipt document of an entry — priorproof-receipt/2 for entries with a
+ * priorproof-leaf/2 leaf (everything ingested now), priorproof-receipt/1 for older leaf/1 rows — assembled from the entry,
  * the batches that anchored it (one per chain) with the inclusion proof rebuilt from the batch leaves,
  * and the RFC 3161 tokens of those batches.
  */
 import {
-  LEAF_ENCODING, MerkleTree, RECEIPT_VERSION, fromHex, toHex,
-  type Anchor, type Claim, type EvmAnchor, type EvmInclusion, type Hex, type Receipt, type Rfc3161Anchor,
+  LEAF_ENCODING, LEAF_ENCODING_V2, MerkleTree, RECEIPT_VERSION, RECEIPT_VERSION_2, fromHex, signatureSha256, toHex,
+  type Anchor, type Claim, type ClaimSignature, type EvmAnchor, type EvmInclusion, type Hex, type Receipt, type Rfc3161Anchor,
 } from "@priorproof/client-sdk";
 import type { ChainClient } from "../chain/client.ts";
 import { AppError } from "../errors.ts";
@@ -99,22 +100,49 @@ export function createReceipts(deps: ReceiptsDeps): Receipts {
         ...(entry.mediaType ? { mediaType: entry.mediaType } : {}),
         ...(entry.cid ? { cid: entry.cid, cidProfile: entry.cidProfile ?? "unixfs-v1-2025" } : {}),
       };
-      const receipt: Receipt = {
-        version: RECEIPT_VERSION,
-        id: entry.id,
-        subject,
-        ...(entry.claim ? { claim: JSON.parse(entry.claim) as Claim } : {}),
-        leaf: { encoding: LEAF_ENCODING, claimSha256: (entry.claimSha256 as Hex | null) ?? null, salt: entry.leafSalt as Hex, hash: entry.leafHash as Hex },
-        service: {
-          operator: deps.operator,
-          ...(deps.publicUrl ? { url: deps.publicUrl } : {}),
-          receivedAt: entry.receivedAt,
-          ...(entry.requestId ? { requestId: entry.requestId } : {}),
-          software: deps.software,
-        },
-        anchors,
-        issuedAt: new Date().toISOString(),
+      const claim = entry.claim ? { claim: JSON.parse(entry.claim) as Claim } : {};
+      const service = {
+        operator: deps.operator,
+        ...(deps.publicUrl ? { url: deps.publicUrl } : {}),
+        receivedAt: entry.receivedAt,
+        ...(entry.requestId ? { requestId: entry.requestId } : {}),
+        software: deps.software,
       };
+      const issuedAt = new Date().toISOString();
+      const claimDigest = (entry.claimSha256 as Hex | null) ?? null;
+      let receipt: Receipt;
+      if (entry.leafVersion === 2) {
+        const signature = entry.signature ? (JSON.parse(entry.signature) as ClaimSignature) : undefined;
+        receipt = {
+          version: RECEIPT_VERSION_2,
+          id: entry.id,
+          subject,
+          ...claim,
+          leaf: {
+            encoding: LEAF_ENCODING_V2,
+            sha3_256: (entry.sha3_256 as Hex | null) ?? null,
+            claimSha256: claimDigest,
+            signatureSha256: signature ? toHex(signatureSha256(signature) as Uint8Array) : null,
+            salt: entry.leafSalt as Hex,
+            hash: entry.leafHash as Hex,
+          },
+          ...(signature ? { signature } : {}),
+          service,
+          anchors,
+          issuedAt,
+        };
+      } else {
+        receipt = {
+          version: RECEIPT_VERSION,
+          id: entry.id,
+          subject,
+          ...claim,
+          leaf: { encoding: LEAF_ENCODING, claimSha256: claimDigest, salt: entry.leafSalt as Hex, hash: entry.leafHash as Hex },
+          service,
+          anchors,
+          issuedAt,
+        };
+      }
       return receipt;
     },
   };

@@ -106,8 +106,6 @@ export interface CaptureStore {
   latestStamped(tenantId: string, url: string, exceptId: string): Promise<CaptureRecord | undefined>;
   /** Whether the tenant has a capture with a stored part of this CID (the IPFS route serves it then). */
   ownsPartCid(tenantId: string, cid: string): Promise<boolean>;
-  /** Whether any capture has a stored part of this CID (never served to another tenant, not even as a raw block). */
-  isPartCid(cid: string): Promise<boolean>;
   /** Queued captures, of every tenant or of one. */
   countQueued(tenantId?: string): Promise<number>;
 
@@ -204,8 +202,8 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
       return rows[0] ? toCapture(rows[0]) : undefined;
     },
     async finish(id, worker, p) {
-      // Part CIDs are registered first: a CID of a tenant's capture is never, even after a crash here,
-      // a CID "of no entry", which the IPFS route would serve to anyone as a raw block.
+      // Part CIDs are registered first (their DAG blocks were recorded at import): once the capture is
+      // finished its tenant can read every stored part through /ipfs/:cid (services/content-access.ts).
       const owner = await one("SELECT tenant_id FROM captures WHERE id = ? AND worker = ? AND status = 'running'", [id, worker]);
       if (!owner) return false;
       for (const part of p.parts) {
@@ -232,9 +230,6 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
     },
     async ownsPartCid(tenantId, cid) {
       return (await one("SELECT 1 AS found FROM capture_parts WHERE tenant_id = ? AND cid = ? LIMIT 1", [tenantId, cid])) !== undefined;
-    },
-    async isPartCid(cid) {
-      return (await one("SELECT 1 AS found FROM capture_parts WHERE cid = ? LIMIT 1", [cid])) !== undefined;
     },
     async countQueued(tenantId) {
       const r = tenantId === undefined

@@ -139,6 +139,99 @@ CREATE INDEX replicas_due ON replicas (next_attempt_at) WHERE status <> 'pinned'
 `,
   },
   {
+    version: 4,
+    name: "hardening: the block multihashes of every stored DAG (ownership by content hash); entries by tenant and day (stamp quota)",
+    sql: `
+-- A stored block is served only to a tenant owning an entry whose DAG contains it: the multihash
+-- (hex of its bytes, code and length included) of every block of each stored root, recorded at import.
+CREATE TABLE dag_blocks (
+  root_cid TEXT NOT NULL,
+  multihash TEXT NOT NULL,
+  PRIMARY KEY (root_cid, multihash)
+);
+CREATE INDEX dag_blocks_multihash ON dag_blocks (multihash);
+CREATE INDEX entries_tenant_received ON entries (tenant_id, received_at);
+`,
+  },
+  {
+    version: 5,
+    name: "events outbox (ordered per tenant) and webhooks (endpoints, deliveries)",
+    // The outbox is written in the same transaction as the change it records. Each tenant's events are
+    // numbered 1, 2, 3… by a counter row that the writing transaction holds locked until it commits, so
+    // a reader that saw event n has seen every event below n (no gaps from transactions still open).
+    sql: `
+CREATE TABLE event_counters (
+  tenant_id TEXT PRIMARY KEY,
+  last_seq BIGINT NOT NULL
+);
+CREATE TABLE event_outbox (
+  tenant_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  entry_id TEXT,
+  data TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+);
+CREATE INDEX event_outbox_created ON event_outbox (created_ms);
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  description TEXT,
+  event_types TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  previous_secret TEXT,
+  previous_secret_until_ms BIGINT,
+  cursor_seq BIGINT NOT NULL,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant_id);
+CREATE TABLE webhook_deliveries (
+  id {{serial}},
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+  tenant_id TEXT NOT NULL,
+  event_seq BIGINT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms BIGINT NOT NULL,
+  last_error TEXT,
+  last_status INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  delivered_at TEXT
+);
+CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries (endpoint_id, event_seq);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms) WHERE status = 'pending';
+`,
+  },
+  {
+    // Reserved number 7 (docs/design/format-v2.md). Rows written before it are priorproof-leaf/1.
+    version: 7,
+    name: "leaf version and claimant signature of entries; tenant settings (requireSignedClaims)",
+    sql: `
+ALTER TABLE entries ADD COLUMN leaf_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE entries ADD COLUMN signature TEXT;
+CREATE TABLE tenant_settings (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  require_signed_claims INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
+  {
+    // Version 8 is reserved for certificates (docs/design/format-v2.md); 4–7 belong to other changes.
+    version: 8,
+    name: "tenant's default certificate jurisdiction",
+    sql: `
+ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
+`,
+  },
+  {
     version: 10,
     name: "web captures: the capture queue, outcomes and lineage, per-tenant schedules",
     sql: CAPTURE_MIGRATION_SQL,

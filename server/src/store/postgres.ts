@@ -26,11 +26,15 @@ import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import {
+  EVENTS_CHANNEL, MAX_DELIVERY_ID, OUTBOX_SQL, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, numbered, replicaTargetHost, statusEvents,
+  toDelivery, toOutboxEvent, toWebhook, webhookPayload,
+} from "./outbox-sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
-  type Fence, type NewEntry, type Store, type Tenant, type TimestampTokenRecord,
+  type Fence, type NewEntry, type NewOutboxEvent, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
 
 type Row = Record<string, unknown>;
@@ -46,6 +50,38 @@ export interface PostgresStoreOptions {
 }
 
 const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
+const STATUS_CHANGES_SQL = numbered(STATUS_CHANGES_OF_BATCH);
+const RESERVE_SQL = numbered(RESERVE_EVENT_SEQ);
+const OWNS_BLOCK_SQL = numbered(OWNS_BLOCK);
+/** The outbox and webhook statements, numbered for PostgreSQL. */
+const O = Object.fromEntries(Object.entries(OUTBOX_SQL).map(([k, v]) => [k, numbered(v)])) as { [K in keyof typeof OUTBOX_SQL]: string };
+
+/**
+ * Inside a write transaction: appends events to their tenants' outboxes. The tenant's counter row is
+ * locked until the transaction ends (see outbox-sql.ts), and the NOTIFY is delivered only on commit.
+ */
+async function appendEvents(c: PoolClient, events: readonly NewOutboxEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const now = new Date();
+  for (const [tenantId, list] of byTenant(events)) {
+    const last = Number(((await c.query(RESERVE_SQL, [tenantId, list.length])).rows[0] as Row).last_seq);
+    const first = last - list.length + 1;
+    await c.query(
+      `INSERT INTO event_outbox (tenant_id, seq, type, entry_id, data, created_at, created_ms)
+       SELECT $1, $2::bigint + ord - 1, type, entry_id, data, $3, $4 FROM unnest($5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(type, entry_id, data, ord)`,
+      [tenantId, first, now.toISOString(), now.getTime(), list.map((e) => e.type), list.map((e) => e.entryId), list.map((e) => JSON.stringify(e.data))],
+    );
+    await c.query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, `${tenantId}:${last}`]);
+  }
+}
+
+/** Events of entry rows (`tenant_id`, `id`) with the same data. */
+function entryEvents(rows: readonly Row[], data: (r: Row) => Record<string, unknown>): NewOutboxEvent[] {
+  return rows.map((r) => {
+    const d = data(r);
+    return { tenantId: String(r.tenant_id), type: String(d.type), entryId: String(r.id), data: { ...d, entryId: String(r.id) } };
+  });
+}
 /** Key of the advisory lock held while migrating (any constant shared by all nodes). */
 const MIGRATION_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('priorproof:schema_migrations'))";
 /** Milliseconds since the epoch on the database's clock. */
@@ -139,14 +175,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const col = <T>(f: (e: NewEntry) => T) => es.map(f);
     const inserted = await c.query(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool)
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool,
+         leaf_version, signature)
        SELECT id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id, pin_attempts, pin_error, pin_spool
+         claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id, pin_attempts, pin_error, pin_spool,
+         leaf_version, signature
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
          $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-         $18::integer[], $19::text[], $20::text[])
+         $18::integer[], $19::text[], $20::text[], $21::integer[], $22::text[])
          WITH ORDINALITY AS u(id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-           claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, pin_attempts, pin_error, pin_spool, ord)
+           claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, pin_attempts, pin_error, pin_spool,
+           leaf_version, signature, ord)
        ORDER BY ord
        RETURNING seq, id`,
       [
@@ -154,11 +193,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         col((e) => e.mediaType), col((e) => e.cid), col((e) => e.cidProfile), col((e) => e.pinStatus), col((e) => e.claim),
         col((e) => e.claimSha256), col((e) => e.previous), col((e) => e.leafSalt), col((e) => e.leafHash), col((e) => e.receivedAt),
         col((e) => e.requestId), col((e) => e.pinAttempts ?? 0), col((e) => e.pinError ?? null), col((e) => e.pinSpool ?? null),
+        col((e) => e.leafVersion ?? 1), col((e) => e.signature ?? null),
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
     const records = es.map((e): EntryRecord => ({
       ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
+      leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
     }));
     if (call.chainIds.length > 0) {
       await c.query(
@@ -179,10 +220,18 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const results: { call: QueuedInsert; records?: EntryRecord[]; error?: unknown }[] = [];
     try {
       await tx(async (c) => {
+        // The tenants' event counters first, in one order: a closer that also appends events for these
+        // tenants waits for this commit instead of deadlocking with it.
+        const tenants = [...new Set(calls.flatMap((call) => call.entries.map((e) => e.tenantId)))].sort();
+        await c.query(
+          "INSERT INTO event_counters (tenant_id, last_seq) SELECT t, 0 FROM unnest($1::text[]) AS t ORDER BY t ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_counters.last_seq",
+          [tenants],
+        );
         for (const call of calls) {
           await c.query("SAVEPOINT call");
           try {
             const records = await insertCall(c, call);
+            await appendEvents(c, records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
             await c.query("RELEASE SAVEPOINT call");
             results.push({ call, records });
           } catch (error) {
@@ -218,6 +267,84 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     });
   };
 
+  // LISTEN on a dedicated connection (not a pooled one: a pooled connection is handed to other queries),
+  // opened on the first subscription and re-opened after a failure. After a reconnect every listener
+  // hears `undefined` (notifications may have been missed meanwhile) and reads its outbox again.
+  const eventListeners = new Set<(tenantId: string | undefined, seq: number) => void>();
+  let listener: pg.Client | undefined;
+  let listening: Promise<void> | undefined;
+  let closing = false;
+  let retry: NodeJS.Timeout | undefined;
+  const emit = (tenantId: string | undefined, seq: number) => {
+    for (const l of eventListeners) {
+      try {
+        l(tenantId, seq);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  };
+  const connectListener = async (reconnect: boolean): Promise<void> => {
+    const client = new pg.Client({ connectionString: url, application_name: "priorproof-listen" });
+    client.on("notification", (n) => {
+      if (n.channel !== EVENTS_CHANNEL || !n.payload) return;
+      const at = n.payload.lastIndexOf(":");
+      emit(n.payload.slice(0, at), Number(n.payload.slice(at + 1)));
+    });
+    const lost = (e?: Error) => {
+      if (listener !== client) return;
+      listener = undefined;
+      if (e) options.onError?.(e);
+      client.end().catch(() => undefined);
+      if (!closing && eventListeners.size > 0) scheduleListen();
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+    listener = client;
+    if (reconnect) emit(undefined, 0);
+  };
+  const scheduleListen = () => {
+    if (retry || closing) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      listening = connectListener(true).catch((e: unknown) => {
+        options.onError?.(e instanceof Error ? e : new Error(String(e)));
+        scheduleListen();
+      }).finally(() => {
+        listening = undefined;
+      });
+    }, 500);
+    retry.unref?.();
+  };
+  const listen = (l: (tenantId: string | undefined, seq: number) => void): (() => void) => {
+    eventListeners.add(l);
+    if (!listener && !listening && !closing) {
+      listening = connectListener(false).catch((e: unknown) => {
+        options.onError?.(e instanceof Error ? e : new Error(String(e)));
+        scheduleListen();
+      }).finally(() => {
+        listening = undefined;
+      });
+    }
+    return () => eventListeners.delete(l);
+  };
+  const stopListening = async () => {
+    closing = true;
+    if (retry) clearTimeout(retry);
+    await listening?.catch(() => undefined);
+    const l = listener;
+    listener = undefined;
+    eventListeners.clear();
+    await l?.end().catch(() => undefined);
+  };
+
   const store: Store = {
     kind: "postgres",
     captures: createCaptureStore(postgresRunner(pool)),
@@ -229,7 +356,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async getTenantByName(name) {
       const r = await one("SELECT * FROM tenants WHERE name = $1", [name]);
-      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+      return r ? tenantOf(r) : undefined;
+    },
+    async getTenant(id) {
+      const r = await one("SELECT * FROM tenants WHERE id = $1", [id]);
+      return r ? tenantOf(r) : undefined;
+    },
+    async setCertificateJurisdiction(tenantId, jurisdiction) {
+      await pool.query("UPDATE tenants SET certificate_jurisdiction = $1 WHERE id = $2", [jurisdiction, tenantId]);
     },
     async addApiKey(tenantId, keyHash, label) {
       const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };
@@ -246,6 +380,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async revokeApiKey(keyId) {
       const r = await pool.query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [new Date().toISOString(), keyId]);
       return (r.rowCount ?? 0) > 0;
+    },
+    async getTenantSettings(tenantId) {
+      const r = await one("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+    },
+    async setTenantSettings(tenantId, settings) {
+      await pool.query(
+        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`,
+        [tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString()],
+      );
     },
 
     insertEntries(entries, chainIds) {
@@ -278,6 +423,19 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async isEntryCid(cid) {
       return (await one("SELECT 1 AS found FROM entries WHERE cid = $1 LIMIT 1", [cid])) !== undefined;
     },
+    async recordDagBlocks(rootCid, multihashes) {
+      await all("INSERT INTO dag_blocks (root_cid, multihash) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", [rootCid, [...multihashes]]);
+    },
+    async ownsBlock(tenantId, multihash) {
+      return (await one(OWNS_BLOCK_SQL, [multihash, tenantId, tenantId])) !== undefined;
+    },
+    async listCidsWithoutBlocks(limit) {
+      return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
+    },
+    async countEntriesSince(tenantId, since) {
+      const r = await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
+      return Number(r?.n ?? 0);
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (await all("SELECT * FROM entries WHERE sha256 = $1 AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT $2", [sha256, limit])).map(toEntry);
     },
@@ -285,10 +443,18 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return (await all("SELECT * FROM entries WHERE pin_status = 'pending' AND seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit])).map(toEntry);
     },
     async recordPinAttempt(id, outcome) {
-      const r = outcome.pinned
-        ? await pool.query("UPDATE entries SET pin_status = 'pinned', cid = $1, cid_profile = $2, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.cid, outcome.cidProfile, id])
-        : await pool.query("UPDATE entries SET pin_status = $1, pin_error = $2, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.final ? "failed" : "pending", outcome.error, id]);
-      return (r.rowCount ?? 0) > 0;
+      return tx(async (c) => {
+        const r = outcome.pinned
+          ? await c.query("UPDATE entries SET pin_status = 'pinned', cid = $1, cid_profile = $2, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.cid, outcome.cidProfile, id])
+          : await c.query("UPDATE entries SET pin_status = $1, pin_error = $2, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.final ? "failed" : "pending", outcome.error, id]);
+        const changed = (r.rowCount ?? 0) > 0;
+        if (changed && (outcome.pinned || outcome.final)) {
+          const at = new Date().toISOString();
+          const rows = (await c.query(O.pinState, [id])).rows as Row[];
+          await appendEvents(c, entryEvents(rows, (e) => ({ type: "entry.pin", pinStatus: String(e.pin_status), cid: e.cid ?? null, error: e.pin_error ?? null, attempts: Number(e.pin_attempts), at })));
+        }
+        return changed;
+      });
     },
     async countPending(chainId) {
       return Number((await one("SELECT COUNT(*) AS n FROM pending_entries WHERE chain_id = $1", [chainId]))!.n);
@@ -318,8 +484,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         );
         const dequeued = await c.query("DELETE FROM pending_entries WHERE chain_id = $1 AND entry_seq = ANY($2::bigint[])", [chainId, seqs]);
         if (dequeued.rowCount !== seqs.length) throw new Error(`closeBatch: dequeued ${dequeued.rowCount} of ${seqs.length} entries`);
+        const changes = (await c.query(STATUS_CHANGES_SQL, [batchId])).rows as Row[];
         await c.query(ENTRY_STATUS_SQL, [batchId]);
-        return toBatch(batch);
+        const record = toBatch(batch);
+        await appendEvents(c, statusEvents(changes, record, record.createdAt));
+        return record;
       });
     },
     async getBatch(id) {
@@ -341,7 +510,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         await checkFence(c, fence);
         const r = await c.query(`UPDATE batches SET ${sets.join(", ")} WHERE id = $${keys.length + 1} AND status = $${keys.length + 2}`, [...values, id, expected]);
         const changed = (r.rowCount ?? 0) > 0;
-        if (changed && changesEntryStatus(expected, patch.status)) await c.query(ENTRY_STATUS_SQL, [id]);
+        if (changed && changesEntryStatus(expected, patch.status)) {
+          const changes = (await c.query(STATUS_CHANGES_SQL, [id])).rows as Row[];
+          await c.query(ENTRY_STATUS_SQL, [id]);
+          const batch = toBatch((await c.query("SELECT * FROM batches WHERE id = $1", [id])).rows[0] as Row);
+          await appendEvents(c, statusEvents(changes, batch, new Date().toISOString()));
+        }
         return changed;
       });
     },
@@ -354,10 +528,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
 
     async addTimestampToken(t) {
-      await pool.query(
-        "INSERT INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        [t.batchId, t.tsaUrl, Buffer.from(t.token), t.genTime, t.serial, t.info, t.createdAt],
-      );
+      await tx(async (c) => {
+        const added = await c.query(
+          "INSERT INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+          [t.batchId, t.tsaUrl, Buffer.from(t.token), t.genTime, t.serial, t.info, t.createdAt],
+        );
+        if ((added.rowCount ?? 0) > 0) {
+          const rows = (await c.query(O.entriesOfBatch, [t.batchId])).rows as Row[];
+          await appendEvents(c, entryEvents(rows, () => ({ type: "entry.timestamp", batchId: t.batchId, genTime: t.genTime, serial: t.serial, at: t.createdAt })));
+        }
+      });
     },
     async getTimestampTokens(batchId) {
       return (await all("SELECT * FROM timestamp_tokens WHERE batch_id = $1 ORDER BY created_at", [batchId])).map((r): TimestampTokenRecord => ({
@@ -405,11 +585,18 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         GROUP BY cid ORDER BY MIN(seq) LIMIT $2`, [target, limit])).map((r) => String(r.cid));
     },
     async putReplica(r) {
-      await pool.query(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
-          attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
-        [r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt]);
+      await tx(async (c) => {
+        const before = (await c.query(`${O.replicaStatus} FOR UPDATE`, [r.cid, r.target])).rows[0] as Row | undefined;
+        await c.query(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+          ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
+            attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
+          [r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt]);
+        if (before?.status !== r.status) {
+          const rows = (await c.query(O.entriesOfCid, [r.cid])).rows as Row[];
+          await appendEvents(c, entryEvents(rows, () => ({ type: "entry.replica", cid: r.cid, target: replicaTargetHost(r.target), kind: r.kind, status: r.status, at: r.updatedAt })));
+        }
+      });
     },
     async listDueReplicas(nowMs, limit) {
       return (await all("SELECT * FROM replicas WHERE status <> 'pinned' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2", [nowMs, limit])).map(toReplica);
@@ -417,9 +604,98 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async listReplicas(cid) {
       return (await all("SELECT * FROM replicas WHERE cid = $1 ORDER BY target", [cid])).map(toReplica);
     },
+
+    async readEvents(tenantId, afterSeq, limit) {
+      return (await all(O.readEvents, [tenantId, afterSeq, limit])).map(toOutboxEvent);
+    },
+    async appendEvent(event) {
+      await tx((c) => appendEvents(c, [event]));
+    },
+    async lastEventSeq(tenantId) {
+      const r = await one(O.lastEventSeq, [tenantId]);
+      return r ? Number(r.last_seq) : 0;
+    },
+    async firstEventSeq(tenantId) {
+      const r = await one(O.firstEventSeq, [tenantId]);
+      return r?.seq === null || r?.seq === undefined ? undefined : Number(r.seq);
+    },
+    onEvents(listener) {
+      return listen(listener);
+    },
+    async pruneEvents(beforeMs) {
+      return (await pool.query(O.pruneEvents, [beforeMs])).rowCount ?? 0;
+    },
+    async revokedApiKeys(ids) {
+      if (ids.length === 0) return [];
+      const live = new Set((await all("SELECT id FROM api_keys WHERE revoked_at IS NULL AND id = ANY($1::text[])", [[...ids]])).map((r) => String(r.id)));
+      return ids.filter((id) => !live.has(id));
+    },
+
+    async createWebhook(e) {
+      await pool.query(O.insertWebhook, [e.id, e.tenantId, e.url, e.description, JSON.stringify(e.eventTypes), e.secret, e.tenantId, new Date().toISOString()]);
+      return toWebhook((await one(O.webhookById, [e.id]))!);
+    },
+    async listWebhooks(tenantId) {
+      return (await all(O.webhooks, [tenantId])).map(toWebhook);
+    },
+    async listAllWebhooks() {
+      return (await all(O.allWebhooks)).map(toWebhook);
+    },
+    async getWebhook(tenantId, id) {
+      const r = await one(O.webhook, [tenantId, id]);
+      return r ? toWebhook(r) : undefined;
+    },
+    async deleteWebhook(tenantId, id) {
+      return tx(async (c) => {
+        const now = new Date().toISOString();
+        const deleted = ((await c.query(O.deleteWebhook, [now, tenantId, id])).rowCount ?? 0) > 0;
+        if (deleted) await c.query(O.dropDeliveries, [now, id]);
+        return deleted;
+      });
+    },
+    async rotateWebhookSecret(tenantId, id, secret, previousUntilMs) {
+      await pool.query(O.rotate, [previousUntilMs, secret, tenantId, id]);
+      const r = await one(O.webhook, [tenantId, id]);
+      return r ? toWebhook(r) : undefined;
+    },
+    async enqueueWebhookDeliveries(endpointId, limit, accept, nowMs, fence) {
+      return tx(async (c) => {
+        await checkFence(c, fence);
+        const w = (await c.query(`${O.webhookById} FOR UPDATE`, [endpointId])).rows[0] as Row | undefined;
+        if (!w) return 0;
+        const endpoint = toWebhook(w);
+        const events = ((await c.query(O.readEvents, [endpoint.tenantId, endpoint.cursorSeq, limit])).rows as Row[]).map(toOutboxEvent);
+        if (events.length === 0) return 0;
+        const at = new Date(nowMs).toISOString();
+        for (const e of events) if (accept(e)) await c.query(O.insertDelivery, [endpointId, e.tenantId, e.seq, e.type, webhookPayload(e), nowMs, at, at]);
+        const last = events.at(-1)!.seq;
+        await c.query(O.advanceCursor, [last, endpointId, last]);
+        return events.length;
+      });
+    },
+    async listDueDeliveries(nowMs, limit) {
+      return (await all(O.dueDeliveries, [nowMs, limit])).map(toDelivery);
+    },
+    async recordDeliveryAttempt(id, outcome, fence) {
+      await tx(async (c) => {
+        await checkFence(c, fence);
+        const at = new Date().toISOString();
+        if (outcome.delivered) await c.query(O.delivered, [outcome.httpStatus, at, at, id]);
+        else await c.query(O.failedAttempt, [outcome.nextAttemptMs === null ? "failed" : "pending", outcome.httpStatus, outcome.error.slice(0, 500), outcome.nextAttemptMs ?? 0, at, id]);
+      });
+    },
+    async listDeliveries(tenantId, endpointId, limit, beforeId) {
+      return (await all(O.deliveries, [tenantId, endpointId, beforeId ?? MAX_DELIVERY_ID, limit])).map(toDelivery);
+    },
+    async redeliver(tenantId, endpointId, deliveryId, nowMs) {
+      const r = await pool.query(O.redeliver, [nowMs, new Date(nowMs).toISOString(), tenantId, endpointId, deliveryId]);
+      if ((r.rowCount ?? 0) === 0) return undefined;
+      return toDelivery((await one(O.delivery, [deliveryId]))!);
+    },
     async close() {
       if (queue.length > 0) startFlush();
       while (flushes.size > 0) await Promise.all([...flushes]);
+      await stopListening();
       await pool.end();
     },
   };

@@ -2,10 +2,24 @@
  * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
  * parameters are `?` here and are renumbered for PostgreSQL).
  */
-import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, NewEntry, ReplicaRecord } from "./types.ts";
+import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, NewEntry, ReplicaRecord, Tenant } from "./types.ts";
 
 type Row = Readonly<Record<string, unknown>>;
 
+/** A tenants row. */
+export function tenantOf(r: Row): Tenant {
+  return { id: String(r.id), name: String(r.name), createdAt: String(r.created_at), certificateJurisdiction: r.certificate_jurisdiction == null ? null : String(r.certificate_jurisdiction) };
+}
+
+
+/**
+ * Whether a tenant owns a stored block (parameters: multihash hex, tenant id, tenant id): a recorded
+ * block (dag_blocks, migration 4) of the DAG under the root CID of one of the tenant's entries, or of
+ * one of the parts of its web captures (capture_parts, migration 10).
+ */
+export const OWNS_BLOCK = `SELECT 1 AS found FROM dag_blocks b WHERE b.multihash = ? AND (
+  EXISTS (SELECT 1 FROM entries e WHERE e.cid = b.root_cid AND e.tenant_id = ?)
+  OR EXISTS (SELECT 1 FROM capture_parts p WHERE p.cid = b.root_cid AND p.tenant_id = ?)) LIMIT 1`;
 
 /** Batch fields that `updateBatch` may change, and their columns. */
 export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
@@ -19,13 +33,18 @@ export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
  * least advanced of their batches (built/sending/sent count as batched). One parameter: the batch id.
  */
 export const ENTRY_STATUS_FROM_BATCHES = `
-UPDATE entries SET status = CASE
-  WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = entries.seq) THEN 'pending'
+UPDATE entries SET status = ${entryStatusOf("entries")}
+WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+
+/** The status an entry row (`alias`) has by its queue rows and batches (see ENTRY_STATUS_FROM_BATCHES). */
+export function entryStatusOf(alias: string): string {
+  return `CASE
+  WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = ${alias}.seq) THEN 'pending'
   ELSE (SELECT CASE MIN(CASE b.status WHEN 'confirmed' THEN 3 WHEN 'anchored' THEN 2 ELSE 1 END)
           WHEN 3 THEN 'confirmed' WHEN 2 THEN 'anchored' ELSE 'batched' END
-        FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = entries.seq)
-END
-WHERE seq IN (SELECT entry_seq FROM batch_entries WHERE batch_id = ?)`;
+        FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = ${alias}.seq)
+END`;
+}
 
 /**
  * Whether a batch moving from `from` to `to` can change its entries' status: built, sending and sent
@@ -61,6 +80,7 @@ export function toEntry(r: Row): EntryRecord {
     leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus,
     receivedAt: String(r.received_at), requestId: str(r.request_id),
     pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
+    leafVersion: Number(r.leaf_version ?? 1) === 2 ? 2 : 1, signature: str(r.signature),
   };
 }
 

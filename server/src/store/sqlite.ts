@@ -11,11 +11,15 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import {
+  INSERT_EVENT, MAX_DELIVERY_ID, OUTBOX_SQL as O, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, replicaTargetHost, statusEvents,
+  toDelivery, toOutboxEvent, toWebhook, webhookPayload as webhookBody,
+} from "./outbox-sql.ts";
 import {
   FencedWriteError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
-  type Fence, type NewEntry, type Store, type Tenant, type TimestampTokenRecord,
+  type Fence, type NewEntry, type NewOutboxEvent, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
 
 type Row = { [column: string]: SQLInputValue };
@@ -44,17 +48,45 @@ export function openSqliteStore(path: string): Store {
     }
     return st;
   };
+  // Events outbox: listeners hear of events once their transaction committed (single node, in-process).
+  const eventListeners = new Set<(tenantId: string | undefined, seq: number) => void>();
+  let committedEvents: [string, number][] = [];
   const tx = <T>(f: () => T): T => {
     db.exec("BEGIN IMMEDIATE");
     try {
       const out = f();
       db.exec("COMMIT");
+      const notes = committedEvents;
+      committedEvents = [];
+      for (const [tenantId, seq] of notes) {
+        for (const l of eventListeners) {
+          try {
+            l(tenantId, seq);
+          } catch {
+            // a listener's failure is its own; the transaction is committed
+          }
+        }
+      }
       return out;
     } catch (e) {
+      committedEvents = [];
       db.exec("ROLLBACK");
       throw e;
     }
   };
+  /** Inside a write transaction: appends events to their tenants' outboxes (numbers reserved per tenant). */
+  const appendEvents = (events: readonly NewOutboxEvent[]) => {
+    if (events.length === 0) return;
+    const now = new Date();
+    for (const [tenantId, list] of byTenant(events)) {
+      const last = Number((q(RESERVE_EVENT_SEQ).get(tenantId, list.length) as Row).last_seq);
+      let seq = last - list.length;
+      for (const e of list) q(INSERT_EVENT).run(tenantId, ++seq, e.type, e.entryId, JSON.stringify(e.data), now.toISOString(), now.getTime());
+      committedEvents.push([tenantId, last]);
+    }
+  };
+  const entryEvents = (rows: readonly Row[], data: (r: Row) => Record<string, unknown>): NewOutboxEvent[] =>
+    rows.map((r) => ({ tenantId: String(r.tenant_id), type: String(data(r).type), entryId: String(r.id), data: { ...data(r), entryId: String(r.id) } }));
 
   /** Inside a write transaction: refuses the write unless `fence` holds the lease's current token. */
   const checkFence = (fence: Fence | undefined) => {
@@ -78,6 +110,7 @@ export function openSqliteStore(path: string): Store {
           db.exec("SAVEPOINT call");
           try {
             const records = call.entries.map((e) => insertOne(e, call.chainIds));
+            appendEvents(records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
             db.exec("RELEASE call");
             results.push({ call, records });
           } catch (error) {
@@ -97,13 +130,15 @@ export function openSqliteStore(path: string): Store {
     const status: EntryStatus = "pending";
     const info = q(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
-         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool,
+         leaf_version, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(e.id, e.tenantId, e.sha256, e.sha3_256, e.size, e.name, e.mediaType, e.cid, e.cidProfile, e.pinStatus, e.claim,
-      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null);
+      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null,
+      e.leafVersion ?? 1, e.signature ?? null);
     const seq = Number(info.lastInsertRowid);
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
-    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null };
+    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null };
   };
 
   const store: Store = {
@@ -117,7 +152,14 @@ export function openSqliteStore(path: string): Store {
     },
     async getTenantByName(name) {
       const r = q("SELECT * FROM tenants WHERE name = ?").get(name) as Row | undefined;
-      return r ? { id: String(r.id), name: String(r.name), createdAt: String(r.created_at) } : undefined;
+      return r ? tenantOf(r) : undefined;
+    },
+    async getTenant(id) {
+      const r = q("SELECT * FROM tenants WHERE id = ?").get(id) as Row | undefined;
+      return r ? tenantOf(r) : undefined;
+    },
+    async setCertificateJurisdiction(tenantId, jurisdiction) {
+      q("UPDATE tenants SET certificate_jurisdiction = ? WHERE id = ?").run(jurisdiction, tenantId);
     },
     async addApiKey(tenantId, keyHash, label) {
       const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };
@@ -133,6 +175,15 @@ export function openSqliteStore(path: string): Store {
     },
     async revokeApiKey(keyId) {
       return q("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), keyId).changes > 0;
+    },
+    async getTenantSettings(tenantId) {
+      const r = q("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+    },
+    async setTenantSettings(tenantId, settings) {
+      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`)
+        .run(tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString());
     },
 
     insertEntries(entries, chainIds) {
@@ -167,6 +218,22 @@ export function openSqliteStore(path: string): Store {
     async isEntryCid(cid) {
       return q("SELECT 1 AS found FROM entries WHERE cid = ? LIMIT 1").get(cid) !== undefined;
     },
+    async recordDagBlocks(rootCid, multihashes) {
+      tx(() => {
+        const st = q("INSERT INTO dag_blocks (root_cid, multihash) VALUES (?, ?) ON CONFLICT DO NOTHING");
+        for (const mh of multihashes) st.run(rootCid, mh);
+      });
+    },
+    async ownsBlock(tenantId, multihash) {
+      return q(OWNS_BLOCK).get(multihash, tenantId, tenantId) !== undefined;
+    },
+    async listCidsWithoutBlocks(limit) {
+      return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
+    },
+    async countEntriesSince(tenantId, since) {
+      const r = q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since) as Row;
+      return Number(r.n);
+    },
     async findAnchoredBySha256(sha256, limit) {
       return (q("SELECT * FROM entries WHERE sha256 = ? AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT ?").all(sha256, limit) as Row[]).map(toEntry);
     },
@@ -174,10 +241,16 @@ export function openSqliteStore(path: string): Store {
       return (q("SELECT * FROM entries WHERE pin_status = 'pending' AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map(toEntry);
     },
     async recordPinAttempt(id, outcome) {
-      const changed = outcome.pinned
-        ? q("UPDATE entries SET pin_status = 'pinned', cid = ?, cid_profile = ?, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.cid, outcome.cidProfile, id)
-        : q("UPDATE entries SET pin_status = ?, pin_error = ?, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.final ? "failed" : "pending", outcome.error, id);
-      return changed.changes > 0;
+      return tx(() => {
+        const changed = outcome.pinned
+          ? q("UPDATE entries SET pin_status = 'pinned', cid = ?, cid_profile = ?, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.cid, outcome.cidProfile, id)
+          : q("UPDATE entries SET pin_status = ?, pin_error = ?, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.final ? "failed" : "pending", outcome.error, id);
+        if (changed.changes > 0 && (outcome.pinned || outcome.final)) {
+          const at = new Date().toISOString();
+          appendEvents(entryEvents([q(O.pinState).get(id) as Row], (r) => ({ type: "entry.pin", pinStatus: String(r.pin_status), cid: r.cid ?? null, error: r.pin_error ?? null, attempts: Number(r.pin_attempts), at })));
+        }
+        return changed.changes > 0;
+      });
     },
     async countPending(chainId) {
       return Number((q("SELECT COUNT(*) AS n FROM pending_entries WHERE chain_id = ?").get(chainId) as Row).n);
@@ -202,8 +275,11 @@ export function openSqliteStore(path: string): Store {
           insert.run(batchId, i, r.seq as number);
           dequeue.run(chainId, r.seq as number);
         });
+        const changes = q(STATUS_CHANGES_OF_BATCH).all(batchId) as Row[];
         q(ENTRY_STATUS_FROM_BATCHES).run(batchId);
-        return toBatch(q("SELECT * FROM batches WHERE id = ?").get(batchId) as Row);
+        const batch = toBatch(q("SELECT * FROM batches WHERE id = ?").get(batchId) as Row);
+        appendEvents(statusEvents(changes, batch, createdAt));
+        return batch;
       });
     },
     async getBatch(id) {
@@ -225,7 +301,11 @@ export function openSqliteStore(path: string): Store {
         const sets = keys.map((k) => `${BATCH_COLUMNS[k]} = ?`);
         const values = keys.map((k) => (patch[k] ?? null) as SQLInputValue);
         const changed = q(`UPDATE batches SET ${sets.join(", ")} WHERE id = ? AND status = ?`).run(...values, id, expected).changes > 0;
-        if (changed && changesEntryStatus(expected, patch.status)) q(ENTRY_STATUS_FROM_BATCHES).run(id);
+        if (changed && changesEntryStatus(expected, patch.status)) {
+          const changes = q(STATUS_CHANGES_OF_BATCH).all(id) as Row[];
+          q(ENTRY_STATUS_FROM_BATCHES).run(id);
+          appendEvents(statusEvents(changes, toBatch(q("SELECT * FROM batches WHERE id = ?").get(id) as Row), new Date().toISOString()));
+        }
         return changed;
       });
     },
@@ -238,7 +318,12 @@ export function openSqliteStore(path: string): Store {
     },
 
     async addTimestampToken(t) {
-      q("INSERT OR IGNORE INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(t.batchId, t.tsaUrl, t.token, t.genTime, t.serial, t.info, t.createdAt);
+      tx(() => {
+        const added = q("INSERT OR IGNORE INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(t.batchId, t.tsaUrl, t.token, t.genTime, t.serial, t.info, t.createdAt);
+        if (added.changes > 0) {
+          appendEvents(entryEvents(q(O.entriesOfBatch).all(t.batchId) as Row[], () => ({ type: "entry.timestamp", batchId: t.batchId, genTime: t.genTime, serial: t.serial, at: t.createdAt })));
+        }
+      });
     },
     async getTimestampTokens(batchId) {
       return (q("SELECT * FROM timestamp_tokens WHERE batch_id = ? ORDER BY created_at").all(batchId) as Row[]).map((r) => ({
@@ -289,11 +374,17 @@ export function openSqliteStore(path: string): Store {
         GROUP BY cid ORDER BY MIN(seq) LIMIT ?`).all(target, limit) as Row[]).map((r) => String(r.cid));
     },
     async putReplica(r) {
-      q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
-          attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
-        .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+      tx(() => {
+        const before = q(O.replicaStatus).get(r.cid, r.target) as Row | undefined;
+        q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
+            attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
+          .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+        if (before?.status !== r.status) {
+          appendEvents(entryEvents(q(O.entriesOfCid).all(r.cid) as Row[], () => ({ type: "entry.replica", cid: r.cid, target: replicaTargetHost(r.target), kind: r.kind, status: r.status, at: r.updatedAt })));
+        }
+      });
     },
     async listDueReplicas(nowMs, limit) {
       return (q("SELECT * FROM replicas WHERE status <> 'pinned' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?").all(nowMs, limit) as Row[]).map(toReplica);
@@ -301,8 +392,97 @@ export function openSqliteStore(path: string): Store {
     async listReplicas(cid) {
       return (q("SELECT * FROM replicas WHERE cid = ? ORDER BY target").all(cid) as Row[]).map(toReplica);
     },
+
+    async readEvents(tenantId, afterSeq, limit) {
+      return (q(O.readEvents).all(tenantId, afterSeq, limit) as Row[]).map(toOutboxEvent);
+    },
+    async appendEvent(event) {
+      tx(() => appendEvents([event]));
+    },
+    async lastEventSeq(tenantId) {
+      const r = q(O.lastEventSeq).get(tenantId) as Row | undefined;
+      return r ? Number(r.last_seq) : 0;
+    },
+    async firstEventSeq(tenantId) {
+      const r = q(O.firstEventSeq).get(tenantId) as Row | undefined;
+      return r?.seq === null || r?.seq === undefined ? undefined : Number(r.seq);
+    },
+    onEvents(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    async pruneEvents(beforeMs) {
+      return Number(q(O.pruneEvents).run(beforeMs).changes);
+    },
+    async revokedApiKeys(ids) {
+      if (ids.length === 0) return [];
+      const live = new Set((q(`SELECT id FROM api_keys WHERE revoked_at IS NULL AND id IN (${ids.map(() => "?").join(", ")})`).all(...ids) as Row[]).map((r) => String(r.id)));
+      return ids.filter((id) => !live.has(id));
+    },
+
+    async createWebhook(e) {
+      const createdAt = new Date().toISOString();
+      q(O.insertWebhook).run(e.id, e.tenantId, e.url, e.description, JSON.stringify(e.eventTypes), e.secret, e.tenantId, createdAt);
+      return toWebhook(q(O.webhookById).get(e.id) as Row);
+    },
+    async listWebhooks(tenantId) {
+      return (q(O.webhooks).all(tenantId) as Row[]).map(toWebhook);
+    },
+    async listAllWebhooks() {
+      return (q(O.allWebhooks).all() as Row[]).map(toWebhook);
+    },
+    async getWebhook(tenantId, id) {
+      const r = q(O.webhook).get(tenantId, id) as Row | undefined;
+      return r ? toWebhook(r) : undefined;
+    },
+    async deleteWebhook(tenantId, id) {
+      return tx(() => {
+        const now = new Date().toISOString();
+        const deleted = q(O.deleteWebhook).run(now, tenantId, id).changes > 0;
+        if (deleted) q(O.dropDeliveries).run(now, id);
+        return deleted;
+      });
+    },
+    async rotateWebhookSecret(tenantId, id, secret, previousUntilMs) {
+      q(O.rotate).run(previousUntilMs, secret, tenantId, id);
+      const r = q(O.webhook).get(tenantId, id) as Row | undefined;
+      return r ? toWebhook(r) : undefined;
+    },
+    async enqueueWebhookDeliveries(endpointId, limit, accept, nowMs, fence) {
+      return tx(() => {
+        checkFence(fence);
+        const w = q(O.webhookById).get(endpointId) as Row | undefined;
+        if (!w) return 0;
+        const endpoint = toWebhook(w);
+        const events = (q(O.readEvents).all(endpoint.tenantId, endpoint.cursorSeq, limit) as Row[]).map(toOutboxEvent);
+        if (events.length === 0) return 0;
+        const at = new Date(nowMs).toISOString();
+        for (const e of events) if (accept(e)) q(O.insertDelivery).run(endpointId, e.tenantId, e.seq, e.type, webhookBody(e), nowMs, at, at);
+        q(O.advanceCursor).run(events.at(-1)!.seq, endpointId, events.at(-1)!.seq);
+        return events.length;
+      });
+    },
+    async listDueDeliveries(nowMs, limit) {
+      return (q(O.dueDeliveries).all(nowMs, limit) as Row[]).map(toDelivery);
+    },
+    async recordDeliveryAttempt(id, outcome, fence) {
+      tx(() => {
+        checkFence(fence);
+        const at = new Date().toISOString();
+        if (outcome.delivered) q(O.delivered).run(outcome.httpStatus, at, at, id);
+        else q(O.failedAttempt).run(outcome.nextAttemptMs === null ? "failed" : "pending", outcome.httpStatus, outcome.error.slice(0, 500), outcome.nextAttemptMs ?? 0, at, id);
+      });
+    },
+    async listDeliveries(tenantId, endpointId, limit, beforeId) {
+      return (q(O.deliveries).all(tenantId, endpointId, beforeId ?? MAX_DELIVERY_ID, limit) as Row[]).map(toDelivery);
+    },
+    async redeliver(tenantId, endpointId, deliveryId, nowMs) {
+      if (q(O.redeliver).run(nowMs, new Date(nowMs).toISOString(), tenantId, endpointId, deliveryId).changes === 0) return undefined;
+      return toDelivery(q(O.delivery).get(deliveryId) as Row);
+    },
     async close() {
       if (queue.length > 0) flush();
+      eventListeners.clear();
       db.close();
     },
   };

@@ -14,6 +14,8 @@ export interface Tenant {
   readonly id: string;
   readonly name: string;
   readonly createdAt: string;
+  /** Legal text of the tenant's certificates when a request names none (`cn`, `us`, `eu`); null: the instance default. */
+  readonly certificateJurisdiction?: string | null;
 }
 
 export interface ApiKeyRecord {
@@ -55,6 +57,10 @@ export interface NewEntry {
   readonly leafHash: string;
   readonly receivedAt: string;
   readonly requestId: string | null;
+  /** Leaf encoding version: 2 (priorproof-leaf/2, what ingest writes) or 1 (rows written before it; the default). */
+  readonly leafVersion?: 1 | 2;
+  /** Canonical JSON (RFC 8785) of the claimant signature object committed in a leaf/2, or null. */
+  readonly signature?: string | null;
 }
 
 export interface EntryRecord extends NewEntry {
@@ -63,6 +69,14 @@ export interface EntryRecord extends NewEntry {
   readonly pinAttempts: number;
   readonly pinError: string | null;
   readonly pinSpool: string | null;
+  readonly leafVersion: 1 | 2;
+  readonly signature: string | null;
+}
+
+/** Per-tenant settings (defaults when never set). */
+export interface TenantSettings {
+  /** Unsigned stamps and uploads are refused with 400 SIGNATURE_REQUIRED. */
+  readonly requireSignedClaims: boolean;
 }
 
 /** The outcome of one pin retry of a spooled upload. */
@@ -146,11 +160,18 @@ export interface Store {
 
   createTenant(name: string): Promise<Tenant>;
   getTenantByName(name: string): Promise<Tenant | undefined>;
+  /** The tenant with this id (the certificate names the submitting account). */
+  getTenant(id: string): Promise<Tenant | undefined>;
+  /** Sets (or with null clears) the tenant's default certificate jurisdiction. */
+  setCertificateJurisdiction(tenantId: string, jurisdiction: string | null): Promise<void>;
   addApiKey(tenantId: string, keyHash: string, label: string | null): Promise<ApiKeyRecord>;
   /** The key with this hash, if it exists and is not revoked. */
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   revokeApiKey(keyId: string): Promise<boolean>;
+  /** The tenant's settings (defaults when never set). */
+  getTenantSettings(tenantId: string): Promise<TenantSettings>;
+  setTenantSettings(tenantId: string, settings: TenantSettings): Promise<void>;
 
   /**
    * Inserts entries atomically (all or none) and queues each for batching on every chain in
@@ -163,6 +184,17 @@ export interface Store {
   findEntriesByCid(tenantId: string, cid: string): Promise<boolean>;
   /** Whether any tenant has an entry whose stored content has this root CID. */
   isEntryCid(cid: string): Promise<boolean>;
+  /**
+   * Records the block multihashes (lower-case hex of the multihash bytes) of the DAG stored under
+   * `rootCid` (the root itself included). Idempotent. Resolves once durable.
+   */
+  recordDagBlocks(rootCid: string, multihashes: readonly string[]): Promise<void>;
+  /** Whether the tenant has an entry whose stored DAG contains a block with this multihash (hex). */
+  ownsBlock(tenantId: string, multihash: string): Promise<boolean>;
+  /** Root CIDs of stored entries with no recorded DAG blocks (stored before migration 4), for backfill. */
+  listCidsWithoutBlocks(limit: number): Promise<string[]>;
+  /** Entries the tenant created since `since` (ISO-8601), for the daily stamp quota. */
+  countEntriesSince(tenantId: string, since: string): Promise<number>;
   /** Entries of any tenant with this digest that are anchored or confirmed (public verification). */
   findAnchoredBySha256(sha256: string, limit: number): Promise<EntryRecord[]>;
   countPending(chainId: number): Promise<number>;
@@ -225,8 +257,121 @@ export interface Store {
   listDueReplicas(nowMs: number, limit: number): Promise<ReplicaRecord[]>;
   /** Every replica row of a CID. */
   listReplicas(cid: string): Promise<ReplicaRecord[]>;
+
+  /**
+   * Events outbox (see services/events.ts). The tenant's events after `afterSeq`, in order. Every
+   * status change is appended in the transaction that makes it.
+   */
+  readEvents(tenantId: string, afterSeq: number, limit: number): Promise<OutboxEvent[]>;
+  /**
+   * Appends one event to its tenant's outbox in a transaction of its own, numbered after the tenant's
+   * last one like every other event (outbox-sql.ts), for changes made outside this store's
+   * transactions (web captures). Resolves once durable; subscribers are woken after the commit.
+   */
+  appendEvent(event: NewOutboxEvent): Promise<void>;
+  /** The tenant's last event number (0 before its first event). */
+  lastEventSeq(tenantId: string): Promise<number>;
+  /** The tenant's oldest retained event number, or undefined when none is retained. */
+  firstEventSeq(tenantId: string): Promise<number | undefined>;
+  /**
+   * Calls `listener` after events were committed (by this process, or with PostgreSQL by any node:
+   * LISTEN/NOTIFY). `tenantId` undefined: notifications may have been missed (the listening connection
+   * was re-established), so every reader should look again.
+   */
+  onEvents(listener: (tenantId: string | undefined, seq: number) => void): () => void;
+  /** Deletes events created before `beforeMs` (epoch ms); resolves how many. */
+  pruneEvents(beforeMs: number): Promise<number>;
+  /** Of these API key ids, those that are revoked (or gone). */
+  revokedApiKeys(ids: readonly string[]): Promise<string[]>;
+
+  /** Webhook endpoints of a tenant (see services/webhooks.ts). */
+  createWebhook(endpoint: NewWebhookEndpoint): Promise<WebhookEndpointRecord>;
+  listWebhooks(tenantId: string): Promise<WebhookEndpointRecord[]>;
+  /** Every live endpoint (the delivery worker's round). */
+  listAllWebhooks(): Promise<WebhookEndpointRecord[]>;
+  getWebhook(tenantId: string, id: string): Promise<WebhookEndpointRecord | undefined>;
+  /** Marks the endpoint deleted and drops its pending deliveries; resolves whether it existed. */
+  deleteWebhook(tenantId: string, id: string): Promise<boolean>;
+  /** Replaces the secret; the old one stays valid (signatures carry both) until `previousUntilMs`. */
+  rotateWebhookSecret(tenantId: string, id: string, secret: string, previousUntilMs: number): Promise<WebhookEndpointRecord | undefined>;
+  /**
+   * In one transaction: reads the endpoint's tenant events after its cursor (up to `limit`), records a
+   * pending delivery for each that `accept` takes, and advances the cursor. Resolves how many events
+   * were read. With `fence`, refused unless the fence holds.
+   */
+  enqueueWebhookDeliveries(endpointId: string, limit: number, accept: (event: OutboxEvent) => boolean, nowMs: number, fence?: Fence): Promise<number>;
+  /** Pending deliveries due at `nowMs`, soonest first. */
+  listDueDeliveries(nowMs: number, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /** Records one delivery attempt's outcome; with `fence`, refused unless the fence holds. */
+  recordDeliveryAttempt(id: number, outcome: DeliveryOutcome, fence?: Fence): Promise<void>;
+  listDeliveries(tenantId: string, endpointId: string, limit: number, beforeId?: number): Promise<WebhookDeliveryRecord[]>;
+  /** Sets a delivery of the tenant pending again, due now; resolves the delivery, or undefined. */
+  redeliver(tenantId: string, endpointId: string, deliveryId: number, nowMs: number): Promise<WebhookDeliveryRecord | undefined>;
   close(): Promise<void>;
 }
+
+/** One event of a tenant's outbox. `seq` orders the tenant's events (1, 2, 3…, no gaps when committed). */
+export interface OutboxEvent {
+  readonly tenantId: string;
+  readonly seq: number;
+  /** `entry.status`, `entry.pin`, `entry.replica`, `entry.timestamp`, `capture.completed`, `capture.changed`, `capture.failed`. */
+  readonly type: string;
+  readonly entryId: string | null;
+  /** The event object (JSON). */
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+}
+
+/** An event to append to the outbox in a store transaction. */
+export interface NewOutboxEvent {
+  readonly tenantId: string;
+  readonly type: string;
+  readonly entryId: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface NewWebhookEndpoint {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly url: string;
+  readonly description: string | null;
+  /** Event filters (`entry.status`, `entry.status.confirmed`, `*`). */
+  readonly eventTypes: readonly string[];
+  /** `whsec_<base64>`. */
+  readonly secret: string;
+}
+
+export interface WebhookEndpointRecord extends NewWebhookEndpoint {
+  readonly previousSecret: string | null;
+  readonly previousSecretUntilMs: number | null;
+  /** The last outbox event of the tenant turned into deliveries (or skipped by the filters). */
+  readonly cursorSeq: number;
+  readonly createdAt: string;
+}
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface WebhookDeliveryRecord {
+  readonly id: number;
+  readonly endpointId: string;
+  readonly tenantId: string;
+  readonly eventSeq: number;
+  readonly eventType: string;
+  /** The JSON body sent (the same bytes on every attempt). */
+  readonly payload: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly nextAttemptMs: number;
+  readonly lastError: string | null;
+  readonly lastStatus: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly deliveredAt: string | null;
+}
+
+export type DeliveryOutcome =
+  | { readonly delivered: true; readonly httpStatus: number }
+  | { readonly delivered: false; readonly httpStatus: number | null; readonly error: string; readonly nextAttemptMs: number | null };
 
 /**
  * Where a copy of stored content stands at one remote pinner (an IPFS Pinning Service or IPFS

@@ -120,6 +120,8 @@ describe("catFile", () => {
       const victim = (Links[1] as { Hash: CID }).Hash;
       const tampered = await collectBytes(blockstore.get(victim));
       tampered[0] = (tampered[0] ?? 0) ^ 0xff;
+      // Replace the block's bytes on disk (a plain put of a stored key is skipped: dedupe.ts).
+      await blockstore.delete(victim);
       await blockstore.put(victim, tampered); // the store itself does not check hashes
       const error = await rejectionOf(collectBytes(catFile(blockstore, cid)));
       expect(isIpfsError(error, "BLOCK_HASH_MISMATCH")).toBe(true);

@@ -118,7 +118,7 @@ describe("serveTrustlessGateway", () => {
       expect(response.headers).toMatchObject({
         "content-type": RAW,
         "content-length": String(body.byteLength),
-        "cache-control": "public, max-age=29030400, immutable",
+        "cache-control": "private, no-store",
         "x-content-type-options": "nosniff",
         etag: `"${cid}.raw"`,
       });

@@ -1,43 +1,99 @@
 import type { FastifyPluginAsync } from "fastify";
-import { AppError } from "../../errors.ts";
-import { SOFTWARE } from "../../plugins/services.ts";
 import { errorResponses } from "../../schemas/common.ts";
-import type { CertificateLanguage } from "../../services/certificates.ts";
+import type { CertificateLanguage } from "../../services/certificates/i18n.ts";
+import { JURISDICTIONS, type Jurisdiction } from "../../services/certificates/packs.ts";
 
-/** GET /v1/entries/:id/certificate.pdf — the court certificate of an anchored entry (the tenant's own). */
+type DocQuery = { lang: CertificateLanguage; jurisdiction?: Jurisdiction };
+const docQuery = {
+  lang: { type: "string", enum: ["en", "zh-CN"], default: "en" },
+  jurisdiction: { type: "string", enum: [...JURISDICTIONS], description: "legal text: cn (PRC), us (FRE 902(13)/(14)), eu (eIDAS); default CERTIFICATE_JURISDICTION" },
+} as const;
+const pdfHeaders = (name: string) => ({ "content-type": "application/pdf", "content-disposition": `attachment; filename="${name}"`, "cache-control": "private, no-store" });
+
+/**
+ * The tenant's own documents: an entry's certificate, the lineage document of its work's versions, and
+ * the portfolio report of all its entries. 409 RECEIPT_PENDING before anchoring; 409
+ * CERTIFICATE_NEEDS_OPERATOR / CERTIFICATE_NEEDS_PUBLIC_URL for a non-development chain on an
+ * unconfigured instance.
+ */
 const certificates: FastifyPluginAsync = async (app) => {
-  app.get<{ Params: { id: string }; Querystring: { lang: CertificateLanguage } }>(
+  const common = { onRequest: app.authenticate } as const;
+  const idParams = { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } as const;
+
+  app.get<{ Params: { id: string }; Querystring: DocQuery }>(
     "/entries/:id/certificate.pdf",
     {
-      onRequest: app.authenticate,
+      ...common,
       schema: {
-        summary: "The PDF certificate (receipt attached); 409 RECEIPT_PENDING before the entry is anchored",
-        tags: ["entries"],
-        security: [{ bearer: [] }],
-        params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } },
-        querystring: { type: "object", additionalProperties: false, properties: { lang: { type: "string", enum: ["en", "zh-CN"], default: "en" } } },
+        summary: "The PDF/A-3 certificate of an anchored entry (receipt attached)",
+        tags: ["entries"], security: [{ bearer: [] }], params: idParams,
+        querystring: { type: "object", additionalProperties: false, properties: docQuery }, response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      const { lang, jurisdiction } = request.query;
+      const pdf = await app.certificates.entry(request.tenantId, request.params.id, { language: lang, ...(jurisdiction ? { jurisdiction } : {}) });
+      return reply.headers(pdfHeaders(`priorproof-${request.params.id}.pdf`)).send(Buffer.from(pdf));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: DocQuery }>(
+    "/entries/:id/lineage.pdf",
+    {
+      ...common,
+      schema: {
+        summary: "One document for every version of the entry's work (linked by claim.previous), each with its proof and receipt",
+        tags: ["entries"], security: [{ bearer: [] }], params: idParams,
+        querystring: { type: "object", additionalProperties: false, properties: docQuery }, response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      const { lang, jurisdiction } = request.query;
+      const pdf = await app.certificates.lineage(request.tenantId, request.params.id, { language: lang, ...(jurisdiction ? { jurisdiction } : {}) });
+      return reply.headers(pdfHeaders(`priorproof-lineage-${request.params.id}.pdf`)).send(Buffer.from(pdf));
+    },
+  );
+
+  const settingsSchema = {
+    type: "object",
+    properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] }, effective: { type: "string" } },
+  } as const;
+  app.get("/certificate-settings", {
+    ...common,
+    schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: settingsSchema, ...errorResponses } },
+  }, async (request) => app.certificates.getSettings(request.tenantId));
+  app.put<{ Body: { jurisdiction: Jurisdiction | null } }>("/certificate-settings", {
+    ...common,
+    schema: {
+      summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)", tags: ["entries"], security: [{ bearer: [] }],
+      body: { type: "object", required: ["jurisdiction"], additionalProperties: false, properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } } },
+      response: { 200: settingsSchema, ...errorResponses },
+    },
+  }, async (request) => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }));
+
+  app.get<{ Querystring: { lang: CertificateLanguage; status?: string; kind?: string; limit: number } }>(
+    "/portfolio.pdf",
+    {
+      ...common,
+      schema: {
+        summary: "Portfolio report: every entry of the account (or those matching status/kind) with statuses and anchors; receipts attached",
+        tags: ["entries"], security: [{ bearer: [] }],
+        querystring: {
+          type: "object", additionalProperties: false,
+          properties: {
+            lang: docQuery.lang,
+            status: { type: "string", enum: ["pending", "batched", "anchored", "confirmed"] },
+            kind: { type: "string", enum: ["design", "trademark", "ai-image", "source", "other"] },
+            limit: { type: "integer", minimum: 1, maximum: 500, default: 500 },
+          },
+        },
         response: errorResponses,
       },
     },
     async (request, reply) => {
-      const entry = await app.store.getEntry(request.params.id);
-      if (!entry || entry.tenantId !== request.tenantId) throw new AppError("ENTRY_NOT_FOUND", `no entry ${request.params.id}`);
-      const receipt = await app.receipts.getReceipt(entry);
-      const origin = app.config.publicUrl ?? `${request.protocol}://${request.host}`;
-      // Loaded on first use: pdf-lib, fontkit and the QR encoder take ~20 MB that an idle server need not hold.
-      const { renderCertificate } = await import("../../services/certificates.ts");
-      const pdf = await renderCertificate({
-        receipt,
-        language: request.query.lang,
-        verifyUrl: `${origin}/verify#sha256=${receipt.subject.sha256}`,
-        generatedAt: new Date(),
-        software: SOFTWARE,
-        ...(app.config.organisationTimeZone ? { organisationTimeZone: app.config.organisationTimeZone } : {}),
-      });
-      return reply
-        .type("application/pdf")
-        .header("content-disposition", `attachment; filename="priorproof-${entry.id}.pdf"`)
-        .send(Buffer.from(pdf));
+      const { lang, status, kind, limit } = request.query;
+      const pdf = await app.certificates.portfolio(request.tenantId, { language: lang, limit, ...(status ? { status } : {}), ...(kind ? { kind } : {}) });
+      return reply.headers(pdfHeaders("priorproof-portfolio.pdf")).send(Buffer.from(pdf));
     },
   );
 };

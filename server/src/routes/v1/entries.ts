@@ -62,7 +62,7 @@ const entries: FastifyPluginAsync = async (app) => {
     "/entries/:id/receipt",
     {
       schema: {
-        summary: "The self-contained receipt (priorproof-receipt/1) once anchored; 409 RECEIPT_PENDING before",
+        summary: "The self-contained receipt (priorproof-receipt/2; /1 for entries stored before format 2) once anchored; 409 RECEIPT_PENDING before",
         tags: ["entries"],
         security: [{ bearer: [] }],
         params: idParams,

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { Claim } from "@priorproof/client-sdk";
+import type { Claim, ClaimSignature } from "@priorproof/client-sdk";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
 
 /** POST /v1/stamps — hash-only stamping: the file stays with its owner. */
 const stamps: FastifyPluginAsync = async (app) => {
-  app.post<{ Body: { items: { sha256: string; claim?: Claim }[] } }>(
+  app.post<{ Body: { items: { sha256: string; sha3_256?: string; claim?: Claim; signature?: ClaimSignature }[] } }>(
     "/stamps",
     {
       onRequest: app.authenticate,
@@ -26,7 +26,13 @@ const stamps: FastifyPluginAsync = async (app) => {
                 type: "object",
                 required: ["sha256"],
                 additionalProperties: false,
-                properties: { sha256: { $ref: "DigestInput#" }, claim: { $ref: "Claim#" } },
+                properties: {
+                  sha256: { $ref: "DigestInput#" },
+                  sha3_256: { $ref: "DigestInput#" },
+                  claim: { $ref: "Claim#" },
+                  // Checked by the service (structure, signature math, statement binding): 400 INVALID_SIGNATURE.
+                  signature: { type: "object", maxProperties: 8 },
+                },
               },
             },
           },

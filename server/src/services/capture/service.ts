@@ -1,15 +1,15 @@
 /**
  * The capture service: accepts capture requests into the durable queue, runs them one at a time per
  * worker (claim → capture → store the parts in IPFS → stamp the manifest through ingest → record →
- * publish an event), links each capture to the previous one of the same URL (lineage: the manifest's
- * `previous` and the claim's `previous` are the previous manifest's SHA-256), and queues scheduled
+ * append an event to the tenant's outbox), links each capture to the previous one of the same URL
+ * (lineage: the manifest's `previous` and the claim's `previous` are the previous manifest's SHA-256), and queues scheduled
  * captures when they are due. Never imports Fastify: routes, tests and the CLI call it directly.
  */
 import type { Claim } from "@priorproof/client-sdk";
 import { AppError } from "../../errors.ts";
 import type { CaptureOptions, CaptureRecord, CaptureScheduleRecord, ScheduleEvery, StoredPart } from "../../store/captures.ts";
 import type { Store } from "../../store/types.ts";
-import type { EventBus } from "../events.ts";
+import type { CaptureEvent } from "../events.ts";
 import type { FileImporter, Ingest } from "../ingest.ts";
 import { captureWebPage, CaptureFailedError, type CaptureEngineOptions, type CaptureResult } from "./browser.ts";
 import { getCaptureFacts, type CaptureFacts } from "./facts.ts";
@@ -39,7 +39,6 @@ export interface CaptureServiceDeps {
   readonly importFile?: FileImporter;
   /** Reads stored content by CID (the IPFS backend's `cat`). */
   readonly catFile?: (cid: string) => AsyncIterable<Uint8Array>;
-  readonly events: EventBus;
   readonly engine: CaptureEngineOptions;
   readonly limits: CaptureLimits;
   /** This process's name, for queue claims. */
@@ -140,12 +139,14 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
     return url.href;
   };
 
-  const event = (c: CaptureRecord, type: "capture.completed" | "capture.changed" | "capture.failed") => {
-    deps.events.publish(c.tenantId, {
+  /** Appends the capture's outcome to the tenant's outbox (GET /v1/events, webhooks); durable when it resolves. */
+  const event = async (c: CaptureRecord, type: CaptureEvent["type"]) => {
+    const data: CaptureEvent = {
       type, captureId: c.id, url: c.url, entryId: c.entryId, scheduleId: c.scheduleId, status: c.status, manifestSha256: c.manifestSha256,
       previousSha256: c.previousSha256, ...(type === "capture.changed" ? { changed: c.changed } : {}), ...(c.errorCode ? { errorCode: c.errorCode } : {}),
       at: c.finishedAt ?? new Date().toISOString(),
-    });
+    };
+    await deps.store.appendEvent({ tenantId: c.tenantId, type, entryId: c.entryId, data: { ...data } });
   };
 
   const storeParts = async (result: CaptureResult): Promise<StoredPart[]> => {
@@ -179,9 +180,10 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
       const code = e instanceof CaptureFailedError ? e.code : "CAPTURE_BROWSER_FAILED";
       const message = e instanceof Error ? e.message : String(e);
       deps.log?.warn({ capture: c.id, url: c.url, code, err: e }, "capture failed");
-      await store.finish(c.id, deps.nodeId, { ...base, status: "failed", errorCode: code, errorMessage: message.slice(0, 2_000), finishedAt: new Date().toISOString() });
+      const held = await store.finish(c.id, deps.nodeId, { ...base, status: "failed", errorCode: code, errorMessage: message.slice(0, 2_000), finishedAt: new Date().toISOString() });
       const failed = (await store.get(c.id))!;
-      event(failed, "capture.failed");
+      // A worker that lost its claim records nothing: the capture's outcome (and event) is the new holder's.
+      if (held) await event(failed, "capture.failed");
       return failed;
     }
     const parts = await storeParts(result);
@@ -201,7 +203,7 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
       if (previous.domSha256 !== result.domSha256) changed.push("dom");
       if (previous.screenshotSha256 !== result.screenshotSha256) changed.push("screenshot");
     }
-    await store.finish(c.id, deps.nodeId, {
+    const held = await store.finish(c.id, deps.nodeId, {
       ...base, status: result.manifest.outcome.status, change: previous ? (changed.length > 0 ? "changed" : "unchanged") : "first", changed,
       errorCode: null, errorMessage: null, manifest: new TextDecoder().decode(result.manifestBytes), manifestSha256: result.manifestSha256,
       manifestCid: upload.cid, entryId, parts, domSha256: result.domSha256, screenshotSha256: result.screenshotSha256, finalUrl: result.manifest.page.finalUrl,
@@ -209,8 +211,10 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
     });
     const done = (await store.get(c.id))!;
     deps.log?.info({ capture: c.id, url: c.url, status: done.status, change: done.change, entry: entryId }, "capture stamped");
-    event(done, "capture.completed");
-    if (done.change === "changed") event(done, "capture.changed");
+    if (held) {
+      await event(done, "capture.completed");
+      if (done.change === "changed") await event(done, "capture.changed");
+    }
     return done;
   };
 
@@ -260,13 +264,13 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
       if (!c) return undefined;
       if (c.attempts > MAX_ATTEMPTS) {
         // Claimed again and again: its workers died while running it (a page that crashes the host?).
-        await store.finish(c.id, deps.nodeId, {
+        const held = await store.finish(c.id, deps.nodeId, {
           change: null, changed: [], manifest: null, manifestSha256: null, manifestCid: null, entryId: null, previousId: null, previousSha256: null,
           parts: [], domSha256: null, screenshotSha256: null, finalUrl: null, status: "failed", errorCode: "CAPTURE_ABANDONED",
           errorMessage: `the capture was started ${MAX_ATTEMPTS} times and never finished`, finishedAt: new Date().toISOString(),
         });
         const failed = (await store.get(c.id))!;
-        event(failed, "capture.failed");
+        if (held) await event(failed, "capture.failed");
         return failed;
       }
       return run(c);

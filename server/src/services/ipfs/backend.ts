@@ -5,6 +5,7 @@
  * switching backends does not change any CID or digest the service reports.
  */
 import type { ReadOptions } from "./blocks.ts";
+import type { ReadFileOptions } from "./unixfs-file.ts";
 import type { ImportedFile } from "./import.ts";
 import type { ImportProfile } from "./profiles.ts";
 import type { CID } from "multiformats/cid";
@@ -33,7 +34,7 @@ export interface IpfsBackend {
   /** Imports a file in one pass: CID, SHA-256 and size from a single read of `source`. */
   importFile(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: BackendImportOptions): Promise<ImportedFile>;
   /** The bytes of the UnixFS file at `cid`. Errors surface on the first `next()` at the latest. */
-  cat(cid: CID | string, options?: ReadOptions): AsyncIterable<Uint8Array>;
+  cat(cid: CID | string, options?: ReadFileOptions): AsyncIterable<Uint8Array>;
   /** The DAG at `cid` as a CARv1 stream; a missing root fails the first `next()`. */
   car(cid: CID | string, options?: ReadOptions): AsyncIterable<Uint8Array>;
   /** One raw block, verified against `cid`. */

@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { FsBlockstore } from "blockstore-fs";
 import type { Blockstore } from "interface-blockstore";
+import { dedupeWrites } from "./dedupe.ts";
 
 /** The block store interface every function of this layer reads and writes through. */
 export type IpfsBlockstore = Blockstore;
@@ -27,5 +28,6 @@ export async function openFsBlockstore(dir: string): Promise<OpenBlockstore> {
   // open() creates the directory and its parents (mkdir -p) when it is missing.
   const store = new FsBlockstore(resolve(dir), { createIfMissing: true });
   await store.open();
-  return store;
+  // Each block is written once: repeated content no longer races steno's per-file temp name (dedupe.ts).
+  return dedupeWrites(store);
 }

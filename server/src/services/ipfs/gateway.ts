@@ -45,8 +45,9 @@ export async function serveTrustlessGateway(
   const key = parseCid(cid);
   const chosen = selectTrustlessFormat(format, accept);
   const common = {
-    // Content addressed: the bytes behind a CID never change.
-    "cache-control": "public, max-age=29030400, immutable",
+    // The bytes behind a CID never change, but who may read them does: stored content is a tenant's,
+    // so no shared cache may keep it (a browser's private cache neither, since keys can be revoked).
+    "cache-control": "private, no-store",
     "x-content-type-options": "nosniff",
     vary: "Accept",
   };

@@ -7,6 +7,7 @@ import { importer } from "ipfs-unixfs-importer";
 import { IpfsError } from "./errors.ts";
 import { getImportProfile, toImporterOptions } from "./profiles.ts";
 import { createHashingTap } from "./tap.ts";
+import { multihashKey } from "./dag-blocks.ts";
 import type { ImportProfile, ImportProfileName } from "./profiles.ts";
 import type { Blockstore } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
@@ -36,6 +37,12 @@ export interface ImportedFile {
   sha256: Uint8Array;
   /** File size in bytes. */
   size: bigint;
+  /**
+   * Multihash keys (hex, see `multihashKey`) of every block of the DAG, the root included, when the
+   * importer wrote them itself (embedded); absent when a daemon did (Kubo: walk the DAG with
+   * `listDagMultihashes`).
+   */
+  blocks?: string[];
 }
 
 /**
@@ -57,10 +64,19 @@ export async function importFile(
     signal: options.signal,
   });
   let root: CID | undefined;
-  for await (const entry of importer([{ content: tap.stream }], options.blockstore, toImporterOptions(profile))) {
+  // Every block written is recorded by multihash: what the tenant who stored this file owns.
+  const blocks = new Set<string>();
+  const sink: BlockSink = {
+    put: (cid, bytes, putOptions) => {
+      blocks.add(multihashKey(cid));
+      return options.blockstore.put(cid, bytes, putOptions);
+    },
+  };
+  for await (const entry of importer([{ content: tap.stream }], sink, toImporterOptions(profile))) {
     root = entry.cid;
   }
   const { sha256, size } = tap.result();
   if (root === undefined) throw new IpfsError("INVALID_INPUT", "the importer produced no root");
-  return { cid: root.toString(), sha256, size };
+  blocks.add(multihashKey(root));
+  return { cid: root.toString(), sha256, size, blocks: [...blocks] };
 }

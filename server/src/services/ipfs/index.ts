@@ -7,6 +7,7 @@ export type { BackendImportOptions, HasOptions, IpfsBackend } from "./backend.ts
 export { openFsBlockstore } from "./blockstore.ts";
 export type { IpfsBlockstore, OpenBlockstore } from "./blockstore.ts";
 export { parseCid, verifyBlock } from "./cid.ts";
+export { listDagMultihashes, multihashKey } from "./dag-blocks.ts";
 export { CAR_CONTENT_TYPE, catFile, exportCar, getBlock, hasContent } from "./content.ts";
 export type { ReadableBlockstore, ReadFileOptions, ReadOptions } from "./content.ts";
 export { createEmbeddedIpfs } from "./embedded.ts";

@@ -85,6 +85,7 @@ export function createKuboIpfs(options: KuboIpfsOptions): KuboIpfs {
       const { sha256, size } = tap.result();
       const cid = parseCid(added.cid);
       checkProfileCid(cid, profile);
+      // The daemon wrote the blocks, so their list is not known here (see listDagMultihashes).
       return { cid: cid.toString(), sha256, size };
     },
 

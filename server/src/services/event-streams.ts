@@ -1,0 +1,105 @@
+/**
+ * Budgets and revocation of open event streams (GET /v1/events). A stream holds a socket and a
+ * subscription for as long as the client wants, so each API key may hold `perKey` of them and the node
+ * `max` in total; one more is refused (429 TOO_MANY_STREAMS). While streams are open, the keys that
+ * opened them are checked against the store every `checkMs`: a revoked key's streams are closed at
+ * once (within `checkMs` plus one query), whichever node or CLI revoked it.
+ */
+import type { Store } from "../store/types.ts";
+
+export interface StreamRegistryDeps {
+  readonly store: Store;
+  readonly perKey: number;
+  readonly max: number;
+  /** Revocation check interval (default 250 ms). */
+  readonly checkMs?: number;
+  readonly log?: { warn(obj: object, msg: string): void };
+}
+
+export type StreamRefusal = "key" | "node";
+
+export interface StreamRegistry {
+  /**
+   * Registers a stream of `keyId` whose `close` ends it; resolves a release function, or the budget
+   * that refused it.
+   */
+  open(keyId: string, close: () => void): { readonly release: () => void } | { readonly refused: StreamRefusal };
+  /** Open streams (all keys) and per key. */
+  counts(): { readonly total: number; readonly keys: number };
+  /** One revocation check now (also what the timer runs); resolves how many streams it closed. */
+  checkRevoked(): Promise<number>;
+  /** Closes every stream and stops the checks. */
+  closeAll(): void;
+}
+
+/**
+ * @example
+ * const streams = createStreamRegistry({ store, perKey: 8, max: 500 });
+ * const slot = streams.open(request.apiKeyId, end);
+ * if ("refused" in slot) throw new AppError("TOO_MANY_STREAMS", "…");
+ */
+export function createStreamRegistry(deps: StreamRegistryDeps): StreamRegistry {
+  const byKey = new Map<string, Set<() => void>>();
+  let total = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let checking: Promise<number> | undefined;
+
+  const check = async (): Promise<number> => {
+    const keys = [...byKey.keys()];
+    if (keys.length === 0) return 0;
+    let closed = 0;
+    for (const keyId of await deps.store.revokedApiKeys(keys)) {
+      for (const close of [...(byKey.get(keyId) ?? [])]) {
+        close();
+        closed++;
+      }
+    }
+    return closed;
+  };
+  const checkRevoked = (): Promise<number> => {
+    checking ??= check().finally(() => {
+      checking = undefined;
+    });
+    return checking;
+  };
+  const schedule = () => {
+    if (timer || total === 0) return;
+    timer = setInterval(() => {
+      checkRevoked().catch((e: unknown) => deps.log?.warn({ err: e instanceof Error ? e.message : String(e) }, "event streams: revocation check failed"));
+    }, deps.checkMs ?? 250);
+    timer.unref?.();
+  };
+
+  return {
+    open(keyId, close) {
+      if (total >= deps.max) return { refused: "node" };
+      let set = byKey.get(keyId);
+      if ((set?.size ?? 0) >= deps.perKey) return { refused: "key" };
+      if (!set) byKey.set(keyId, (set = new Set()));
+      set.add(close);
+      total++;
+      schedule();
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          set.delete(close);
+          if (set.size === 0) byKey.delete(keyId);
+          total--;
+          if (total === 0 && timer) {
+            clearInterval(timer);
+            timer = undefined;
+          }
+        },
+      };
+    },
+    counts: () => ({ total, keys: byKey.size }),
+    checkRevoked,
+    closeAll() {
+      for (const set of [...byKey.values()]) for (const close of [...set]) close();
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
