@@ -158,6 +158,8 @@ export interface SubmitFilesOptions {
    * reported at the start and the end only).
    */
   readonly stream?: boolean;
+  /** See {@link SubmitOptions.idempotencyKey}. */
+  readonly idempotencyKey?: string;
 }
 
 /**
@@ -243,6 +245,24 @@ export interface ClientOptions {
   readonly apiKey?: string;
   /** A `fetch` to use instead of the global one (tests, proxies, retries). */
   readonly fetch?: typeof fetch;
+  /**
+   * Retries of stamps and uploads after a network error (connection refused or reset), a 502/503/504,
+   * or a 409 IDEMPOTENCY_KEY_IN_USE, with exponential backoff and jitter. Safe: every stamp and upload
+   * carries an Idempotency-Key, so a retry of a request the service already stored answers the same
+   * entries. Uploads are retried only when every file is a Blob (a stream cannot be read twice).
+   * Default `{ retries: 4, baseDelayMs: 250, maxDelayMs: 5000 }`; `false` never retries.
+   */
+  readonly retry?: false | { readonly retries?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
+}
+
+/** Options of a stamp or upload request: the Idempotency-Key (default: a random UUID per call). */
+export interface SubmitOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Sent as `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): repeat a call with the same
+   * key and the same items (even from another process, within 24 h) to get the same entries back.
+   */
+  readonly idempotencyKey?: string;
 }
 
 /**
@@ -253,7 +273,7 @@ export interface ClientOptions {
  */
 export interface PriorProofClient {
   /** POST /v1/stamps: stamps 1 to 1,000 digests (hash-only: the files stay where they are). */
-  submitStamps(items: readonly StampItem[], options?: { signal?: AbortSignal }): Promise<Entry[]>;
+  submitStamps(items: readonly StampItem[], options?: SubmitOptions): Promise<Entry[]>;
   /** POST /v1/evidence: uploads files as a streamed multipart body, reporting the bytes sent. */
   submitFiles(files: readonly UploadFile[], options?: SubmitFilesOptions): Promise<Entry[]>;
   /** GET /v1/entries/:id */
@@ -429,6 +449,37 @@ export function createClient(options: ClientOptions): PriorProofClient {
   const base = url.href.replace(/\/+$/, "");
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const retry = options.retry === false ? { retries: 0, baseDelayMs: 0, maxDelayMs: 0 } : { retries: 4, baseDelayMs: 250, maxDelayMs: 5_000, ...options.retry };
+
+  /** Whether a failed stamp or upload may be sent again with its key (it may or may not have been stored). */
+  const retryable = (e: unknown): boolean =>
+    e instanceof ServiceError && (e.code === "NETWORK_ERROR" || e.code === "IDEMPOTENCY_KEY_IN_USE" || e.status === 502 || e.status === 503 || e.status === 504);
+
+  /** Runs `send` until it succeeds, fails for good, or the retries are spent (exponential backoff, full jitter). */
+  async function withRetries<T>(send: () => Promise<T>, signal: AbortSignal | undefined, canRetry = true): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (e) {
+        if (!canRetry || attempt >= retry.retries || !retryable(e) || signal?.aborted) throw e;
+        const delay = Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, delay);
+          signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(new ServiceError("ABORTED", "request aborted", { cause: signal.reason }));
+          }, { once: true });
+        });
+      }
+    }
+  }
+
+  /** The Idempotency-Key header of one stamp or upload call (an RFC 8941 sf-string). */
+  function idempotencyHeader(key: string | undefined): Record<string, string> {
+    const k = key ?? crypto.randomUUID();
+    if (!/^[\x20-\x7e]{1,255}$/.test(k)) throw new InputError("INVALID_ARGUMENT", "an idempotency key is 1 to 255 printable ASCII characters");
+    return { "idempotency-key": `"${k.replace(/(["\\])/g, "\\$1")}"` };
+  }
 
   interface Call {
     json?: unknown;
@@ -567,7 +618,8 @@ export function createClient(options: ClientOptions): PriorProofClient {
           ...(it.signature ? { signature: it.signature } : {}),
         })),
       };
-      return asEntries(await json("POST", "/v1/stamps", { json: body, signal: opts.signal }), "POST /v1/stamps", items.length);
+      const headers = idempotencyHeader(opts.idempotencyKey);
+      return withRetries(async () => asEntries(await json("POST", "/v1/stamps", { json: body, headers, signal: opts.signal }), "POST /v1/stamps", items.length), opts.signal);
     },
 
     async submitFiles(files, opts = {}) {
@@ -586,72 +638,76 @@ export function createClient(options: ClientOptions): PriorProofClient {
       const end = enc.encode(`--${boundary}--\r\n`);
       const sizes = files.map((f) => f.size ?? (f.data instanceof Blob ? f.data.size : undefined));
       const total = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
-      const headers = { "content-type": `multipart/form-data; boundary=${boundary}` };
-      opts.onProgress?.(0, total);
+      const headers = { "content-type": `multipart/form-data; boundary=${boundary}`, ...idempotencyHeader(opts.idempotencyKey) };
+      // Only Blobs can be read again for a retry.
+      const rereadable = files.every((f) => f.data instanceof Blob);
+      return withRetries(async () => {
+        opts.onProgress?.(0, total);
 
-      const streaming = opts.stream ?? canStreamRequests();
-      let body: BodyInit;
-      let sourceError: unknown;
-      if (streaming) {
-        let sent = 0;
-        async function* parts(): AsyncGenerator<Uint8Array> {
-          if (claimPart) yield claimPart;
+        const streaming = opts.stream ?? canStreamRequests();
+        let body: BodyInit;
+        let sourceError: unknown;
+        if (streaming) {
+          let sent = 0;
+          async function* parts(): AsyncGenerator<Uint8Array> {
+            if (claimPart) yield claimPart;
+            for (const f of files) {
+              yield head(f);
+              for await (const chunk of chunksOf(f.data, f.name)) {
+                if (chunk.length === 0) continue;
+                yield chunk;
+                // Counted when handed to the connection: fetch pulls the next chunk once this one is taken.
+                sent += chunk.length;
+                opts.onProgress?.(sent, total);
+              }
+              yield crlf;
+            }
+            yield end;
+          }
+          const it = parts();
+          body = new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              try {
+                const next = await it.next();
+                if (next.done) controller.close();
+                else controller.enqueue(next.value);
+              } catch (e) {
+                sourceError = e;
+                controller.error(e);
+              }
+            },
+            async cancel() {
+              await it.return(undefined);
+            },
+          });
+        } else {
+          const blobParts: BlobPart[] = [];
+          if (claimPart) blobParts.push(claimPart);
           for (const f of files) {
-            yield head(f);
-            for await (const chunk of chunksOf(f.data, f.name)) {
-              if (chunk.length === 0) continue;
-              yield chunk;
-              // Counted when handed to the connection: fetch pulls the next chunk once this one is taken.
-              sent += chunk.length;
-              opts.onProgress?.(sent, total);
+            blobParts.push(head(f));
+            if (f.data instanceof Blob) blobParts.push(f.data);
+            else {
+              const chunks: Uint8Array[] = [];
+              for await (const chunk of chunksOf(f.data, f.name)) chunks.push(chunk);
+              blobParts.push(new Blob(chunks as BlobPart[]));
             }
-            yield crlf;
+            blobParts.push(crlf);
           }
-          yield end;
+          blobParts.push(end);
+          body = new Blob(blobParts);
         }
-        const it = parts();
-        body = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            try {
-              const next = await it.next();
-              if (next.done) controller.close();
-              else controller.enqueue(next.value);
-            } catch (e) {
-              sourceError = e;
-              controller.error(e);
-            }
-          },
-          async cancel() {
-            await it.return(undefined);
-          },
-        });
-      } else {
-        const blobParts: BlobPart[] = [];
-        if (claimPart) blobParts.push(claimPart);
-        for (const f of files) {
-          blobParts.push(head(f));
-          if (f.data instanceof Blob) blobParts.push(f.data);
-          else {
-            const chunks: Uint8Array[] = [];
-            for await (const chunk of chunksOf(f.data, f.name)) chunks.push(chunk);
-            blobParts.push(new Blob(chunks as BlobPart[]));
-          }
-          blobParts.push(crlf);
+        let answer: Record<string, unknown>;
+        try {
+          answer = await json("POST", "/v1/evidence", { body, headers, signal: opts.signal });
+        } catch (e) {
+          // A file that could not be read fails the upload: report that, not the connection it broke.
+          if (sourceError !== undefined) throw sourceError instanceof PriorProofError ? sourceError : new InputError("FILE_UNREADABLE", `cannot read an upload: ${describeCause(sourceError)}`, { cause: sourceError });
+          throw e;
         }
-        blobParts.push(end);
-        body = new Blob(blobParts);
-      }
-      let answer: Record<string, unknown>;
-      try {
-        answer = await json("POST", "/v1/evidence", { body, headers, signal: opts.signal });
-      } catch (e) {
-        // A file that could not be read fails the upload: report that, not the connection it broke.
-        if (sourceError !== undefined) throw sourceError instanceof PriorProofError ? sourceError : new InputError("FILE_UNREADABLE", `cannot read an upload: ${describeCause(sourceError)}`, { cause: sourceError });
-        throw e;
-      }
-      const entries = asEntries(answer, "POST /v1/evidence", files.length);
-      if (total !== undefined && !streaming) opts.onProgress?.(total, total);
-      return entries;
+        const entries = asEntries(answer, "POST /v1/evidence", files.length);
+        if (total !== undefined && !streaming) opts.onProgress?.(total, total);
+        return entries;
+      }, opts.signal, rereadable);
     },
 
     getEntry,

@@ -22,6 +22,7 @@
 import { RLP } from "@ethereumjs/rlp";
 import { verifyMerkleProof } from "@ethereumjs/mpt";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { ANCHORED_EVENT_TOPIC } from "./anchor-event.ts";
 import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { PriorProofError } from "./errors.ts";
 import type { EvmAnchor, Hex, ReceiptProof } from "./receipt.ts";
@@ -157,8 +158,7 @@ export class EvmInclusionError extends PriorProofError {
   }
 }
 
-/** keccak256("Anchored(bytes32,uint64,address)"), topic 0 of the contract's event (IEvidenceAnchor.sol). */
-export const ANCHORED_EVENT_TOPIC: Hex = toHex(keccak_256(new TextEncoder().encode("Anchored(bytes32,uint64,address)")));
+export { ANCHORED_EVENT_TOPIC } from "./anchor-event.ts";
 
 /** keccak256 of empty code: the code hash of an account that has no code (an EOA). */
 export const EMPTY_CODE_HASH: Hex = toHex(keccak_256(new Uint8Array()));

@@ -3,3 +3,4 @@ export * from "./index.ts";
 export * from "./hash-node.ts";
 export * from "./signature/node.ts";
 export * from "./watch.ts";
+export * from "./verify-batch.ts";

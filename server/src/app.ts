@@ -35,6 +35,7 @@ import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import webhooksRoutes from "./routes/v1/webhooks.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
+import { enforceMinBodyRate } from "./body-rate.ts";
 import { hashApiKey } from "./services/keys.ts";
 import { jsonDepthExceeds, jsonTextShape, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
 import { configSecrets, createRedactor } from "./services/redact.ts";
@@ -136,6 +137,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.server.headersTimeout = config.headersTimeoutMs;
   if (config.socketIdleTimeoutMs > 0) app.server.on("timeout", idleSocketHandler);
+  // A body trickling just under the idle timeout is cut off by its rate instead (body-rate.ts).
+  const stopBodyRate = enforceMinBodyRate(app.server, { minBytesPerSecond: config.minBodyBytesPerSecond, graceMs: config.minBodyRateGraceMs });
+  app.addHook("onClose", async () => stopBodyRate());
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // JSON and multipart only: any other body type is a 415, not a string handed to a JSON schema.

@@ -95,6 +95,21 @@ export interface Config {
   readonly socketIdleTimeoutMs: number;
   /** The request line and headers must arrive within this long (slow-loris headers), else 408. */
   readonly headersTimeoutMs: number;
+  /**
+   * A request body must arrive at no less than this many bytes a second, averaged from its first
+   * byte (after a grace of `minBodyRateGraceMs`), else 408: a body trickling one byte under every idle
+   * timeout cannot hold a connection forever. 0 disables.
+   */
+  readonly minBodyBytesPerSecond: number;
+  readonly minBodyRateGraceMs: number;
+  /** How long Idempotency-Keys are kept per tenant (at least 24 h). */
+  readonly idempotencyKeyTtlMs: number;
+  /**
+   * Tests only: a directory of fault points. When a file named after a point exists there (e.g.
+   * `fenced-tx`, `after-batch-close`, `before-broadcast`, `after-commit`), the first process to reach
+   * the point claims the file and, by its content, stops itself (`stop`: SIGSTOP) or dies (`kill`).
+   */
+  readonly testFaultDir?: string;
   readonly corsOrigins: readonly string[];
   readonly tsaUrl?: string;
   readonly tsaCaFile?: string;
@@ -364,6 +379,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...(env.TRUST_PROXY ? { trustProxy: env.TRUST_PROXY === "true" ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY } : {}),
     socketIdleTimeoutMs: int(env, "SOCKET_IDLE_TIMEOUT_MS", 60_000, 0),
     headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 30_000, 100),
+    minBodyBytesPerSecond: int(env, "MIN_BODY_BYTES_PER_SECOND", 1_024, 0),
+    minBodyRateGraceMs: int(env, "MIN_BODY_RATE_GRACE_MS", 10_000, 0),
+    idempotencyKeyTtlMs: int(env, "IDEMPOTENCY_KEY_TTL_MS", 86_400_000, 86_400_000),
+    ...(env.TEST_FAULT_DIR ? { testFaultDir: resolve(env.TEST_FAULT_DIR) } : {}),
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
     ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),

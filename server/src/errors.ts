@@ -45,6 +45,11 @@ export const ERROR_STATUS = {
   CERTIFICATE_NEEDS_PUBLIC_URL: 409,
   /** A portfolio report is limited in entries; narrow the filter. */
   PORTFOLIO_TOO_LARGE: 413,
+  /** A request with the same Idempotency-Key is still being processed. */
+  IDEMPOTENCY_KEY_IN_USE: 409,
+  /** The Idempotency-Key was used before with a different request. */
+  IDEMPOTENCY_KEY_REUSED: 422,
+  INVALID_IDEMPOTENCY_KEY: 400,
   FILE_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
   /** A JSON body with more arrays and objects than JSON_MAX_CONTAINERS (refused before parsing). */

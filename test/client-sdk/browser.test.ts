@@ -124,6 +124,26 @@ describe("the SDK browser bundle in real Chromium", () => {
     expect(progress.every(([, total]) => total === size)).toBe(true);
   });
 
+  it("loads the block-header proof on demand and checks the evm-receipt-proof/2 vector to the proven block, as Node does", async () => {
+    const vector = (JSON.parse(readFileSync("docs/vectors/evm-inclusion.json", "utf8")) as { anvilV2: { inclusion: unknown; claim: unknown } }).anvilV2;
+    const outcome = await withBrowserPage({ dir, browser }, async (page, url) => {
+      const chunks: string[] = [];
+      page.on("request", (r) => chunks.push(r.url()));
+      await page.goto(`${url}/index.html`);
+      await page.waitForFunction(() => (window as unknown as PageGlobals).sdkReady === true);
+      const before = chunks.some((u) => /evm-inclusion-/.test(u));
+      const r = await page.evaluate(async ({ inclusion, claim }) => {
+        const w = window as unknown as PageGlobals;
+        const result = await w.sdk.verifyEvmInclusion(inclusion, claim as never);
+        return { blockHash: result.blockHash, codeHash: result.codeHash ?? null };
+      }, vector);
+      return { before, after: chunks.some((u) => /evm-inclusion-/.test(u)), ...r };
+    });
+    const { verifyEvmInclusion } = await import("../../client-sdk/src/evm-inclusion.ts");
+    const inNode = await verifyEvmInclusion(vector.inclusion, vector.claim as never);
+    expect(outcome).toEqual({ before: false, after: true, blockHash: inNode.blockHash, codeHash: inNode.codeHash ?? null });
+  });
+
   it("stops with the SDK's typed InputError ABORTED when the signal fires mid-file", async () => {
     const outcome = await withBrowserPage({ dir, browser }, async (page, url) => {
       await page.goto(`${url}/index.html`);

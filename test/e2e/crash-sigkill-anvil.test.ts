@@ -13,15 +13,23 @@
  *   - every acknowledged (2xx) entry is confirmed and its receipt verifies with the SDK against the chain;
  *   - no entry is in two batches, no root has two `Anchored` events, every root on chain is a batch of
  *     ours, and the anchorer spent exactly one nonce per batch (no duplicate or reverted transaction);
- *   - nothing unacknowledged is visible, precisely: an entry in the database belongs to an acknowledged
- *     request, or to a request that was in flight at a kill (started before the kill instant and
- *     failed by losing its connection), and then with all of that request's items (a request is atomic).
- *     A request refused at connect time (server down) has nothing stored.
+ *   - the clients retry: every request carries an Idempotency-Key and is sent again (same key, same
+ *     body) after a refused or cut connection until it is acknowledged; each digest is stored exactly
+ *     once, under the ids its acknowledgement names, although requests cut after their commit were
+ *     retried (duplicated = 0, counting client retries);
+ *   - nothing unacknowledged is visible: every entry in the database belongs to an acknowledged request;
+ *   - recovery leaves nothing behind: after a last kill in the middle of an upload, the restarted server
+ *     has removed every spool file and every block that no stored entry's DAG reaches (counted on disk
+ *     by this test's own DAG walk), and kept every block that one does.
  *
  * Sizes: PP_FULL=1 — 10,000 stamps + 20 uploads, 12 kills; reduced (npm test) — 1,000 stamps + 4 uploads,
  * 6 kills. PP_SEED=<n> replays the random timings of an earlier run (the seed is printed).
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as dagPb from "@ipld/dag-pb";
+import { base32upper } from "multiformats/bases/base32";
+import { CID } from "multiformats/cid";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -134,6 +142,10 @@ interface Attempt {
   endedAt?: number;
   /** ack: 2xx; refused: no connection (server down); lost: the connection broke; http: another status. */
   outcome?: "ack" | "refused" | "lost" | "http";
+  /** Attempts that failed (refused or cut) before the acknowledged one, each retried with the same key. */
+  retries: number;
+  /** Retries after a cut connection (the first attempt may have been stored). */
+  retriedAfterCut: number;
   status?: number;
   ids?: string[];
   cids?: (string | null)[];
@@ -208,25 +220,32 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
     let killsDone = false;
     const started = Date.now();
 
-    const record = async (attempt: Attempt, request: () => Promise<Response>) => {
+    // A client that retries: the same request with the same Idempotency-Key until it is answered.
+    const record = async (attempt: Attempt, request: (key: string) => Promise<Response>) => {
       attempts.push(attempt);
-      try {
-        const res = await request();
-        const body = (await res.json()) as { entries?: { id: string; sha256: string; cid: string | null; size: number | null }[] };
-        attempt.endedAt = Date.now();
-        attempt.status = res.status;
-        if (res.status === 202 && body.entries) {
-          attempt.outcome = "ack";
-          attempt.ids = body.entries.map((e) => e.id);
-          attempt.cids = body.entries.map((e) => e.cid);
-          expect(body.entries.map((e) => e.sha256)).toEqual(attempt.digests);
-        } else {
-          attempt.outcome = "http";
+      const key = randomUUID();
+      for (;;) {
+        try {
+          const res = await request(key);
+          const body = (await res.json()) as { entries?: { id: string; sha256: string; cid: string | null; size: number | null }[] };
+          attempt.endedAt = Date.now();
+          attempt.status = res.status;
+          if (res.status === 202 && body.entries) {
+            attempt.outcome = "ack";
+            attempt.ids = body.entries.map((e) => e.id);
+            attempt.cids = body.entries.map((e) => e.cid);
+            expect(body.entries.map((e) => e.sha256)).toEqual(attempt.digests);
+          } else {
+            attempt.outcome = "http";
+          }
+          return;
+        } catch (e) {
+          attempt.endedAt = Date.now();
+          attempt.outcome = failureKind(e);
+          attempt.retries++;
+          if (attempt.outcome === "lost") attempt.retriedAfterCut++;
+          await sleep(100 * Math.min(8, attempt.retries)); // the server is down or restarting
         }
-      } catch (e) {
-        attempt.endedAt = Date.now();
-        attempt.outcome = failureKind(e);
-        await sleep(100); // the server is down or restarting
       }
     };
 
@@ -239,8 +258,8 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
         const due = started + Math.min(LOAD_MS, ((i * WORKERS + w) * ITEMS_PER_REQUEST * LOAD_MS) / STAMPS);
         await sleep(enough ? 1000 : Math.max(0, due - Date.now()));
         const items = Array.from({ length: enough ? 2 : ITEMS_PER_REQUEST }, () => ({ sha256: randomDigest() }));
-        await record({ kind: "stamp", digests: items.map((x) => x.sha256), startedAt: Date.now() }, () =>
-          fetch(`${service.url}/v1/stamps`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json" }, body: JSON.stringify({ items }) }),
+        await record({ kind: "stamp", digests: items.map((x) => x.sha256), startedAt: Date.now(), retries: 0, retriedAfterCut: 0 }, (key) =>
+          fetch(`${service.url}/v1/stamps`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ items }) }),
         );
       }
     };
@@ -252,8 +271,8 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
         await sleep(Math.max(0, due - Date.now()));
         const bytes = randomBytes(Math.floor((0.5 + random() * (FULL ? 7.5 : 2.5)) * 1024 * 1024));
         const { body, contentType } = multipart([{ name: `upload-${i}.bin`, bytes }]);
-        const attempt: Attempt = { kind: "upload", digests: [sha256Hex(bytes)], startedAt: Date.now(), sizes: [bytes.length] };
-        await record(attempt, () => fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": contentType }, body: new Uint8Array(body) }));
+        const attempt: Attempt = { kind: "upload", digests: [sha256Hex(bytes)], startedAt: Date.now(), sizes: [bytes.length], retries: 0, retriedAfterCut: 0 };
+        await record(attempt, (key) => fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": contentType, "idempotency-key": key }, body: new Uint8Array(body) }));
       }
     };
 
@@ -337,28 +356,22 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
       d.close();
     }
 
-    // Nothing unacknowledged is visible, except whole requests that were in flight at a kill.
+    // Every request was retried until acknowledged: each digest stored once, under the acknowledged ids,
+    // and nothing unacknowledged is visible.
     const byDigest = new Map(stored.map((e) => [e.sha256, e]));
-    const inFlightAtKill = (a: Attempt) => kills.some((k) => a.startedAt <= k.at && (a.endedAt ?? Infinity) >= k.at);
+    const storedTwice = stored.length - byDigest.size;
     const explained = new Set<string>();
-    let inFlightStored = 0;
     for (const a of attempts) {
+      expect(a.outcome, "every request is acknowledged in the end (retried with its key)").toBe("ack");
       const present = a.digests.filter((x) => byDigest.has(x));
-      if (a.outcome === "ack") {
-        expect(present.length, "an acknowledged request is stored whole").toBe(a.digests.length);
-        a.ids!.forEach((id, i) => expect(byDigest.get(a.digests[i]!)?.id).toBe(id));
-      } else {
-        expect(a.outcome, "no request was answered with an error").not.toBe("http");
-        if (a.outcome === "refused") expect(present, "a request refused at connect stored nothing").toEqual([]);
-        if (present.length > 0) {
-          expect(inFlightAtKill(a), "an unacknowledged request with stored entries was in flight at a kill").toBe(true);
-          expect(present.length, "an unacknowledged request is stored whole or not at all").toBe(a.digests.length);
-          inFlightStored += 1;
-        }
-      }
+      expect(present.length, "an acknowledged request is stored whole").toBe(a.digests.length);
+      a.ids!.forEach((id, i) => expect(byDigest.get(a.digests[i]!)?.id, "a retried request answers the ids that were stored").toBe(id));
       for (const x of present) explained.add(x);
     }
+    expect(storedTwice, "digests stored twice (a retry that stamped again)").toBe(0);
     expect(stored.filter((e) => !explained.has(e.sha256)), "entries no request of this test made").toEqual([]);
+    const retried = attempts.filter((a) => a.retries > 0).length;
+    const retriedAfterCut = attempts.filter((a) => a.retriedAfterCut > 0).length;
 
     // Nothing anchored twice, on either side.
     const deployment = readDeployment(join(service.dataDir, "deployments"), service.chainId)!;
@@ -403,15 +416,62 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
       expect(sha256Hex(new Uint8Array(await res.arrayBuffer()))).toBe(a.digests[0]);
     }
 
+    // Recovery: one more kill in the middle of an upload, then count what is left on disk after the restart.
+    const spoolDir = join(service.dataDir, "spool");
+    const blocksDir = join(service.dataDir, "ipfs", "blocks");
+    const spoolFiles = () => (existsSync(spoolDir) ? readdirSync(spoolDir).filter((n) => n.endsWith(".upload")).length : 0);
+    const blockFiles = () => readdirSync(blocksDir, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => readdirSync(join(blocksDir, d.name)).filter((f) => f.endsWith(".data")).map((f) => f.slice(0, -5)));
+    const big = randomBytes(48 * 1024 * 1024);
+    const cut = multipart([{ name: "cut.bin", bytes: big }]);
+    const child = service.process;
+    const exited = new Promise((r) => child.once("exit", r));
+    const blocksBefore = blockFiles().length;
+    // The body stops after 32 MiB (the upload never completes on its own): the kill lands mid-import.
+    let sent = 0;
+    const slowBody = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent >= 32 * 1024 * 1024) return new Promise<void>(() => undefined);
+        controller.enqueue(new Uint8Array(cut.body.subarray(sent, sent + 256 * 1024)));
+        sent += 256 * 1024;
+      },
+    });
+    const upload = fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": cut.contentType }, body: slowBody, duplex: "half" } as RequestInit).catch(() => undefined);
+    await waitFor("the cut upload's blocks being written", async () => blockFiles().length > blocksBefore + 20 || undefined, 30_000, 20);
+    child.kill("SIGKILL");
+    await exited;
+    await upload;
+    const leftSpool = spoolFiles();
+    const leftBlocks = blockFiles().length;
+    await service.restart({ env: { RPC_URL: relay.url } });
+    // This test's own DAG walk over the block files: what the stored entries' roots reach.
+    const reach = new Set<string>();
+    const walk = (cid: CID) => {
+      const key = base32upper.encode(cid.multihash.bytes);
+      if (reach.has(key)) return;
+      reach.add(key);
+      if (cid.code !== dagPb.code) return;
+      for (const link of dagPb.decode(readFileSync(join(blocksDir, key.slice(-2), `${key}.data`))).Links) walk(link.Hash);
+    };
+    for (const e of stored) if (e.cid) walk(CID.parse(e.cid));
+    const afterBlocks = new Set(blockFiles());
+    const unreachableAfter = [...afterBlocks].filter((k) => !reach.has(k)).length;
+    const reachableMissing = [...reach].filter((k) => !afterBlocks.has(k)).length;
+    const afterSpool = spoolFiles();
+    console.log(`crash recovery: before restart ${leftSpool} spool files, ${leftBlocks} blocks (${leftBlocks - reach.size} reached by no entry); after: ${afterSpool} spool files, ${afterBlocks.size} blocks, ${unreachableAfter} unreachable, ${reachableMissing} reachable missing`);
+    expect(leftBlocks - reach.size, "the cut upload left blocks no entry reaches").toBeGreaterThan(0);
+    expect(afterSpool, "spool files after recovery").toBe(0);
+    expect(unreachableAfter, "blocks no stored entry reaches, after recovery").toBe(0);
+    expect(reachableMissing, "blocks of stored content removed").toBe(0);
+
     const confirmed = stored.filter((e) => e.status === "confirmed" && digestOf.has(e.id)).length;
     const lost = ackedIds.length - verified;
-    const duplicated = multiBatch + twiceOnChain + Math.max(0, nonce - batches.length);
-    console.log(`crash: acknowledged=${ackedIds.length} confirmed=${confirmed} lost=${lost} duplicated=${duplicated} kills=${kills.length}`);
+    const duplicated = storedTwice + multiBatch + twiceOnChain + Math.max(0, nonce - batches.length);
+    console.log(`crash: acknowledged=${ackedIds.length} confirmed=${confirmed} lost=${lost} duplicated=${duplicated} kills=${kills.length} client-retries=${attempts.reduce((n, a) => n + a.retries, 0)}`);
     console.log(`crash: load and kills ${((loadDone - started) / 1000).toFixed(1)} s, settling ${((settled - loadDone) / 1000).toFixed(1)} s, checks ${((Date.now() - settled) / 1000).toFixed(1)} s`);
-    console.log(`crash: ${attempts.length} requests (${attempts.filter((a) => a.outcome === "refused").length} refused while down, ${attempts.filter((a) => a.outcome === "lost").length} cut by a kill, ${inFlightStored} of those stored whole), ${batches.length} batches`);
+    console.log(`crash: ${attempts.length} requests (${retried} retried with their Idempotency-Key, ${retriedAfterCut} of them after a cut connection), ${batches.length} batches`);
     expect(failures, "receipts that do not verify").toEqual([]);
     expect(lost).toBe(0);
     expect(confirmed).toBe(ackedIds.length);
     expect(kills.length).toBeGreaterThanOrEqual(5);
-  }, FULL ? 900_000 : 240_000);
+  }, FULL ? 900_000 : 420_000);
 });

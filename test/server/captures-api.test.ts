@@ -12,6 +12,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader, verifyCapture } from "../../client-sdk/src/index.ts";
+import { buildApp } from "../../server/src/app.ts";
 import { loadConfig } from "../../server/src/config.ts";
 import { execFileSync } from "node:child_process";
 import { anchorAll, buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
@@ -214,6 +215,19 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       expect(multiBlockParts).toContain("big/dom.html");
       expect(blocks).toBeGreaterThanOrEqual(10 + 2);
     }, 180_000);
+
+    it("keeps every block of the parts through the recovery sweep of a process starting on the same data", async () => {
+      const parts = capture.parts as { name: string; cid: string; sha256: string }[];
+      // A second process on the same store and blockstore: its start sweeps blocks no stored content reaches.
+      const again = await buildApp(t.config, { logger: false });
+      await again.ready();
+      await again.close();
+      for (const part of parts) {
+        const res = await t.app.inject({ method: "GET", url: `/ipfs/${part.cid}`, headers: auth() });
+        expect([part.name, res.statusCode]).toEqual([part.name, 200]);
+        expect("0x" + createHash("sha256").update(res.rawPayload).digest("hex")).toBe(part.sha256);
+      }
+    }, 120_000);
 
     it("keeps captures private to their tenant", async () => {
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}`, headers: auth("rival") })).json().error.code).toBe("CAPTURE_NOT_FOUND");

@@ -8,6 +8,7 @@ import { PriorProofError, ServiceError } from "../errors.ts";
 import { COMMANDS, UsageError } from "./commands.ts";
 import { EXIT, HELP, VERSION } from "./help.ts";
 import type { Io } from "./render.ts";
+import { VERIFY_BATCH_HELP, verifyBatchCommand } from "./verify-batch.ts";
 
 export { EXIT, HELP, VERSION } from "./help.ts";
 export type { Io } from "./render.ts";
@@ -58,13 +59,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     io.out(VERSION);
     return EXIT.OK;
   }
-  const handler = COMMANDS[command];
+  const batch = command === "verify" && rest.some((a) => a === "--batch" || a.startsWith("--batch="));
+  const handler = batch ? verifyBatchCommand : COMMANDS[command];
   if (!handler) {
     io.err(`priorproof: unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);
     return EXIT.USAGE;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.out(HELP[command] as string);
+    io.out(batch ? VERIFY_BATCH_HELP : (HELP[command] as string));
     return EXIT.OK;
   }
   try {

@@ -16,8 +16,8 @@
  * `evm-receipt-proof/1` section (header + receipt proof), which binds the log but neither the
  * transaction nor the contract's code.
  */
-import { createBlockHeaderFromRPC, type JSONRPCBlock } from "@ethereumjs/block";
-import { Mainnet, createCustomCommon, type Hardfork } from "@ethereumjs/common";
+import type { JSONRPCBlock } from "@ethereumjs/block";
+import type { Hardfork } from "@ethereumjs/common";
 import { MerklePatriciaTrie, createMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { bigIntToUnpaddedBytes, bytesToHex, concatBytes, equalsBytes, hexToBytes } from "@ethereumjs/util";
@@ -68,9 +68,11 @@ export function hardforkOfHeader(block: Record<string, unknown>): `${Hardfork}` 
  * unless it hashes to the block's `hash`.
  *
  * @example
- * const rlp = encodeHeaderFromRpc(await provider.send("eth_getBlockByHash", [hash, false]), 31337);
+ * const rlp = await encodeHeaderFromRpc(await provider.send("eth_getBlockByHash", [hash, false]), 31337);
  */
-export function encodeHeaderFromRpc(block: Record<string, unknown>, chainId: number): Uint8Array {
+export async function encodeHeaderFromRpc(block: Record<string, unknown>, chainId: number): Promise<Uint8Array> {
+  // Loaded at the first capture, not at start: an idle node never needs @ethereumjs/block, /tx and /common (~85 modules).
+  const [{ createBlockHeaderFromRPC }, { Mainnet, createCustomCommon }] = await Promise.all([import("@ethereumjs/block"), import("@ethereumjs/common")]);
   const common = createCustomCommon({ chainId }, Mainnet, { hardfork: hardforkOfHeader(block) });
   // Consensus rules (difficulty, extra data of PoW chains) are not ours to judge: the hash is the check.
   const header = createBlockHeaderFromRPC(block as unknown as JSONRPCBlock, { common, skipConsensusFormatValidation: true });
@@ -209,7 +211,7 @@ export function createInclusionCapture(chain: ChainClient): (txHash: string, bat
     }
     const block = (await send("eth_getBlockByHash", [tx.blockHash, false])) as (Record<string, unknown> & { hash: string; transactions: string[] }) | null;
     if (!block) throw new Error(`block ${tx.blockHash} not found`);
-    const header = encodeHeaderFromRpc(block, chain.config.chainId);
+    const header = await encodeHeaderFromRpc(block, chain.config.chainId);
 
     let receipts: RpcReceipt[] | null = null;
     try {

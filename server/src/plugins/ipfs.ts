@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import fp from "fastify-plugin";
-import { createEmbeddedIpfs, createKuboIpfs, type IpfsBackend } from "../services/ipfs/index.ts";
+import { createEmbeddedIpfs, type IpfsBackend } from "../services/ipfs/index.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -13,7 +13,7 @@ export default fp(
   async (app) => {
     const { ipfsApiUrl, ipfsProfile, dataDir } = app.config;
     const ipfs: IpfsBackend = ipfsApiUrl
-      ? createKuboIpfs({ url: ipfsApiUrl, profile: ipfsProfile })
+      ? (await import("../services/ipfs/kubo.ts")).createKuboIpfs({ url: ipfsApiUrl, profile: ipfsProfile }) // loaded only when configured (kubo-rpc-client: 160 modules)
       : await createEmbeddedIpfs({ dir: join(dataDir, "ipfs", "blocks"), profile: ipfsProfile });
     app.decorate("ipfs", ipfs);
     app.addHook("onClose", async () => {

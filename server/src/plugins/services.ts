@@ -5,9 +5,13 @@ import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventHub, type EventHub } from "../services/events.ts";
 import { createAnchorBudget } from "../services/anchor-budget.ts";
 import { listDagMultihashes } from "../services/ipfs/index.ts";
-import { createIngest, type FileImporter, type Ingest } from "../services/ingest.ts";
+import { createFaultPoints, type FaultPoint } from "../services/faults.ts";
+import { createIdempotency, type Idempotency } from "../services/idempotency.ts";
+import { createIngest, recoverSpool, type FileImporter, type Ingest } from "../services/ingest.ts";
+import { sweepUnreachableBlocks } from "../services/ipfs/gc.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
+import type { EmbeddedIpfs } from "../services/ipfs/embedded.ts";
 import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
 import { createPinner, type Pinner } from "../services/pinner.ts";
 import { configurationWarnings, createCertificates, type Certificates } from "../services/certificates/service.ts";
@@ -39,6 +43,10 @@ declare module "fastify" {
     replication: ReplicationWorker | undefined;
     /** Delivers webhooks from the outbox (the holder of the `webhooks` lease) and prunes the outbox. */
     webhooks: WebhookWorker;
+    /** Idempotency-Keys of stamp and upload requests (kept IDEMPOTENCY_KEY_TTL_MS, swept hourly). */
+    idempotency: Idempotency;
+    /** Fault points for the crash and failover suites (no-ops unless TEST_FAULT_DIR is set). */
+    faultPoint: FaultPoint;
     /** DER trust anchors for RFC 3161 tokens (TSA_CA_FILE). */
     tsaTrustAnchors: Uint8Array[];
     /** DER CA certificates for claimant signatures (SIGNER_CA_FILE); empty when not configured. */
@@ -69,9 +77,16 @@ export default fp(
       ...(cluster ? [createClusterReplicator(cluster)] : []),
     ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
+    const faultPoint = createFaultPoints(config.testFaultDir);
     if (config.workers) {
       const names = [...chainIds.map(anchorerLease), "webhooks", ...(config.tsaUrl ? ["timestamper"] : []), ...(replicators.length > 0 ? ["replicator"] : [])];
-      for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log }));
+      // A new anchorer leader closes and anchors at once instead of waiting for its next interval.
+      const onAcquired = (name: string) => () => {
+        if (!name.startsWith("anchorer:")) return;
+        const anchorer = anchorers.get(Number(name.slice("anchorer:".length)));
+        batcher.closeBatches().then(() => anchorer?.tick()).catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "first pass after taking the lease failed"));
+      };
+      for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log, onAcquired: onAcquired(name) }));
     }
     const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
     const batcher = createBatcher({
@@ -82,6 +97,8 @@ export default fp(
       onBatch: (b) => app.log.info({ batch: b.id, chainId: b.chainId, size: b.treeSize, root: b.root }, "batch closed"),
       onError: (e) => app.log.error({ err: e }, "batch close failed"),
       ...(config.workers ? { fence: fenceOf } : {}),
+      faultPoint,
+      log: app.log,
     });
     const signerTrustAnchors = config.signerCaFile ? certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
     // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
@@ -119,7 +136,7 @@ export default fp(
         chainId, maxTxPerHour: settings?.maxTxPerHour ?? 0, maxGasPriceWei: settings?.maxGasPriceWei ?? 0n,
         onLimit: (e) => app.log.warn({ ...e, event: "anchor.budget_reached" }, "anchoring budget reached: batches wait until it allows"),
       });
-      anchorers.set(chainId, createAnchorer({ store, chain, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, budget, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      anchorers.set(chainId, createAnchorer({ store, chain, faultPoint, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, budget, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
     }
     const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
 
@@ -130,13 +147,13 @@ export default fp(
           store,
           tsa: createTsaClient({ url: config.tsaUrl, timeoutMs: 15_000, retry: { attempts: 3, baseDelayMs: 500 }, trustAnchors: tsaTrustAnchors }),
           log: app.log,
-          ...(config.workers ? { active: () => leases.get("timestamper")?.fence() !== undefined } : {}),
+          ...(config.workers ? { fence: () => leases.get("timestamper")?.fence() } : {}),
         })
       : undefined;
     const replication = replicators.length > 0
       ? createReplicationWorker({
           store, replicators, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
-          ...(config.workers ? { active: () => leases.get("replicator")?.fence() !== undefined } : {}),
+          ...(config.workers ? { fence: () => leases.get("replicator")?.fence() } : {}),
         })
       : undefined;
 
@@ -159,6 +176,9 @@ export default fp(
       ...(config.workers ? { fence: () => leases.get("webhooks")?.fence() } : {}),
     });
 
+    const idempotency = createIdempotency({ store, retentionMs: config.idempotencyKeyTtlMs, log: app.log });
+    app.decorate("idempotency", idempotency);
+    app.decorate("faultPoint", faultPoint);
     app.decorate("events", events);
     app.decorate("webhooks", webhooks);
     app.decorate("replication", replication);
@@ -185,8 +205,45 @@ export default fp(
     app.addHook("onReady", async () => {
       for (const w of configurationWarnings(config)) app.log.warn({ code: w.code, variable: w.variable }, w.message);
     });
+    // Recovery, before this process takes requests or runs workers: what a crash left of uploads that
+    // never became entries or capture parts (spool files, imported blocks) is removed; spooled uploads
+    // of pending entries stay for the pin retry worker.
+    let spooledAtStart = 0;
+    app.addHook("onReady", async () => {
+      const started = performance.now();
+      const spool = await recoverSpool({ store, spoolDir: config.spoolDir });
+      spooledAtStart = spool.kept;
+      // A database without any stored content next to a blockstore that has some is a misconfiguration
+      // (a fresh DATABASE_URL, a restore gone wrong), not a crash: never sweep then.
+      const anyRoot = (await store.listEntryCids(0, 1)).length > 0 || (await store.captures.listPartCids("", 1)).length > 0;
+      if (!anyRoot && ipfs.kind === "embedded") app.log.warn("recovery: no stored entry has content; the blockstore is left as it is");
+      const blocks = ipfs.kind === "embedded" && "blockstore" in ipfs && anyRoot
+        ? await sweepUnreachableBlocks({ blockstore: (ipfs as EmbeddedIpfs).blockstore, roots: liveRoots() })
+        : undefined;
+      if (spool.removed > 0 || (blocks && blocks.removed > 0)) {
+        app.log.warn({ spoolRemoved: spool.removed, spoolKept: spool.kept, blocksRemoved: blocks?.removed, bytesRemoved: blocks?.bytesRemoved, ms: Math.round(performance.now() - started) }, "recovery removed what interrupted uploads left");
+      }
+      if (blocks && blocks.missing > 0) app.log.warn({ missing: blocks.missing }, "recovery: blocks of stored content are missing from the blockstore");
+    });
+    async function* liveRoots(): AsyncGenerator<string> {
+      for (let after = 0; ;) {
+        const page = await store.listEntryCids(after, 1_000);
+        for (const r of page) yield r.cid;
+        if (page.length < 1_000) break;
+        after = page[page.length - 1]!.seq;
+      }
+      // Web capture parts are stored content too, though not entries (store/captures.ts).
+      for (let after = ""; ;) {
+        const page = await store.captures.listPartCids(after, 1_000);
+        yield* page;
+        if (page.length < 1_000) return;
+        after = page[page.length - 1]!;
+      }
+    }
+
     if (config.workers) {
       app.addHook("onReady", async () => {
+        idempotency.start();
         for (const l of leases.values()) l.start();
         batcher.start();
         for (const a of anchorers.values()) a.start();
@@ -194,9 +251,12 @@ export default fp(
         replication?.start();
         webhooks.start();
         pinner.start();
+        // Spooled uploads found at start are imported now rather than after a first interval.
+        if (spooledAtStart > 0) void pinner.tick().catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "pin retry at start failed"));
       });
     }
     app.addHook("onClose", async () => {
+      idempotency.stop();
       await batcher.stop();
       for (const a of anchorers.values()) await a.stop();
       await timestamper?.stop();

@@ -40,6 +40,8 @@ export interface AnchorerDeps {
   readonly fence?: () => Fence | undefined;
   /** The chain's anchoring budget (services/anchor-budget.ts): a refused transaction is not sent; its batch waits. */
   readonly budget?: AnchorBudget;
+  /** Test fault points (services/faults.ts): `before-broadcast`. */
+  readonly faultPoint?: (point: string) => void;
 }
 
 export interface Anchorer {
@@ -51,6 +53,9 @@ export interface Anchorer {
   readonly healthy: boolean;
   readonly lastError: string | undefined;
 }
+
+/** Batches in flight (or awaiting confirmations) handled at once in a tick. */
+const CONCURRENT_CHECKS = 4;
 
 export function createAnchorer(deps: AnchorerDeps): Anchorer {
   const { store, chain } = deps;
@@ -66,6 +71,25 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
   let fence: Fence | undefined;
   let lastToken: number | undefined;
   const update = (id: number, expected: BatchStatus, patch: BatchPatch) => store.updateBatch(id, expected, patch, fence);
+  /**
+   * Where each root of this tick's unfinished batches stands on chain, looked up for all of them at once
+   * when the tick starts (a new leader inherits many batches: one round trip, not one per batch).
+   */
+  let onChain = new Map<string, Promise<Awaited<ReturnType<ChainClient["findAnchored"]>>>>();
+  const findAnchored = (root: string) => {
+    const known = onChain.get(root);
+    if (known) {
+      onChain.delete(root); // used once: a later look in the same tick (after a send) asks the chain again
+      return known;
+    }
+    return chain.findAnchored(root);
+  };
+  /** A transaction is broadcast only while the lease is held (a stored one may be re-sent by the next leader). */
+  const mayBroadcast = (batch: BatchRecord): boolean => {
+    if (!deps.fence || deps.fence()) return true;
+    deps.log?.warn({ chainId, batch: batch.id, lease: fence?.name, token: fence?.token }, "anchorer lease expired before the broadcast: broadcast refused, standing down");
+    return false;
+  };
 
   // Entry status events are appended to the outbox by the store, in the transaction of each batch write.
 
@@ -89,7 +113,7 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
 
   /** The root is on chain (by our transaction or an earlier one): record where. */
   const adopt = async (batch: BatchRecord): Promise<boolean> => {
-    const mined = await chain.findAnchored(batch.root);
+    const mined = await findAnchored(batch.root);
     if (!mined) return false;
     // Captured with the anchoring itself, so that the first receipt already carries it; on failure the
     // anchored state is recorded anyway and the capture is retried while the batch is anchored.
@@ -113,6 +137,8 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       attempts: batch.attempts + 1,
     });
     if (!stored) return;
+    deps.faultPoint?.("before-broadcast");
+    if (!mayBroadcast(batch)) return;
     await chain.broadcast(signed.rawTx);
     await update(batch.id, "sending", { status: "sent" });
     deps.log?.info({ batch: batch.id, chainId, txHash: signed.txHash, nonce: signed.nonce, size: batch.treeSize }, "anchor transaction sent");
@@ -136,6 +162,7 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     }
     if (await adopt(batch)) return;
     let pricedOut = false;
+    if (!mayBroadcast(batch)) return;
     try {
       await chain.broadcast(batch.rawTx);
       if (batch.status === "sending") await update(batch.id, "sending", { status: "sent" });
@@ -217,25 +244,59 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     // Stored transactions first (they may only need re-broadcasting), then new ones, then confirmations.
     const order = { sending: 0, sent: 1, built: 2, anchored: 3, confirmed: 4 } as const;
     batches.sort((a, b) => order[a.status] - order[b.status] || a.id - b.id);
-    for (const batch of batches) {
-      if (deps.fence && !deps.fence()) return; // lease lost meanwhile (a write would be refused anyway)
+    // Every root not known to be mined is looked up at once; errors surface where a batch uses its answer.
+    onChain = new Map();
+    for (const b of batches) {
+      if (b.status === "anchored") continue;
+      const p = chain.findAnchored(b.root);
+      p.catch(() => undefined);
+      onChain.set(b.root, p);
+    }
+    // Handles one batch; resolves false when this process must stand down (its lease is gone).
+    const handle = async (batch: BatchRecord): Promise<boolean> => {
+      if (deps.fence && !deps.fence()) return false; // lease lost meanwhile (a write would be refused anyway)
       try {
         if (batch.status === "built") await handleBuilt(batch);
         else if (batch.status === "sending" || batch.status === "sent") await handleSent(batch);
         else await handleAnchored(batch, head);
+        return true;
       } catch (e) {
         if (e instanceof FencedWriteError) {
           // Another process took the lease over: stand down; it reconciles from the stored state.
           nextNonce = undefined;
           lastToken = undefined;
           deps.log?.warn({ chainId, batch: batch.id, lease: e.lease, token: e.token, current: e.current }, "anchorer lease lost: write refused, standing down");
-          return;
+          return false;
         }
         const message = e instanceof Error ? e.message : String(e);
         await update(batch.id, batch.status, { lastError: message.slice(0, 500) }).catch(() => false);
         throw e;
       }
-    }
+    };
+    // Batches in flight are independent of one another (each keeps its own nonce), and so are mined ones
+    // awaiting confirmations: a few of each are handled at once, so that a new leader that inherits many
+    // does not look at them one by one. New transactions are signed one at a time, in batch order.
+    const together = async (group: BatchRecord[]): Promise<boolean> => {
+      let standDown = false;
+      let failure: { error: unknown } | undefined;
+      let next = 0;
+      const lane = async () => {
+        while (!standDown && !failure && next < group.length) {
+          const batch = group[next++]!;
+          try {
+            if (!(await handle(batch))) standDown = true;
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENT_CHECKS, group.length) }, lane));
+      if (failure) throw failure.error;
+      return !standDown;
+    };
+    if (!(await together(batches.filter((b) => b.status === "sending" || b.status === "sent")))) return;
+    for (const batch of batches.filter((b) => b.status === "built")) if (!(await handle(batch))) return;
+    if (!(await together(batches.filter((b) => b.status === "anchored")))) return;
     healthy = true;
     lastError = undefined;
   };

@@ -23,6 +23,9 @@ export interface BatcherDeps {
    * chains with a fence are closed, each close carrying it. Without it, every chain is closed.
    */
   readonly fence?: (chainId: number) => Fence | undefined;
+  /** Test fault points (services/faults.ts): `after-batch-close`. */
+  readonly faultPoint?: (point: string) => void;
+  readonly log?: { warn(obj: object, msg: string): void };
 }
 
 export interface Batcher {
@@ -54,10 +57,15 @@ export function createBatcher(deps: BatcherDeps): Batcher {
         try {
           batch = await deps.store.closeBatch(chainId, deps.maxSize, (leaves) => ({ root: treeHead(leaves) }), fence);
         } catch (e) {
-          if (e instanceof FencedWriteError) break; // another process leads this chain now
+          if (e instanceof FencedWriteError) {
+            // Another process leads this chain now.
+            deps.log?.warn({ chainId, lease: e.lease, token: e.token, current: e.current }, "batcher lease lost: batch close refused, standing down");
+            break;
+          }
           throw e;
         }
         if (!batch) break;
+        deps.faultPoint?.("after-batch-close");
         closed.push(batch);
         deps.onBatch?.(batch);
         if (batch.treeSize < deps.maxSize) break;

@@ -10,7 +10,7 @@
  * retry worker (services/pinner.ts) to import once IPFS is back.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultHashPool, type HashPool } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
@@ -22,7 +22,7 @@ import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
 import { MAX_SIGNED_ITEMS_PER_REQUEST, type SignatureCheck } from "./signatures.ts";
 import { assertClaimWithinLimits } from "./claim-limits.ts";
-import type { EntryRecord, NewEntry, Store } from "../store/types.ts";
+import type { EntryRecord, NewEntry, NewIdempotencyKey, Store } from "../store/types.ts";
 
 /** What the IPFS layer returns for an imported file. */
 export interface ImportedFile {
@@ -58,10 +58,11 @@ export interface UploadedFile {
 }
 
 export interface Ingest {
-  stamp(tenantId: string, items: readonly StampItem[], requestId: string | null): Promise<EntryRecord[]>;
+  /** With `idempotency`, the key is recorded in the entries' own transaction (services/idempotency.ts). */
+  stamp(tenantId: string, items: readonly StampItem[], requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
   /** Hashes and imports one file stream; nothing is recorded until `recordUploads`. */
   importUpload(stream: AsyncIterable<Uint8Array>, meta: { name: string | null; mediaType: string | null }): Promise<UploadedFile>;
-  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null): Promise<EntryRecord[]>;
+  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
   /** Deletes the spool files of uploads that will not be recorded (the request failed after they were read). */
   discardUploads(files: readonly UploadedFile[]): Promise<void>;
 }
@@ -170,6 +171,42 @@ async function openSpool(dir: string, warn: IngestDeps["warn"]): Promise<Spool |
   };
 }
 
+/** Spool files are named `<uuid>.upload` (see openSpool). */
+const SPOOL_FILE = /^[0-9a-f-]{36}\.upload$/;
+
+/**
+ * Recovery at start, before this process takes uploads: a spool file no pending entry names is what
+ * a crash left of an upload that never became an entry (or whose entry was pinned meanwhile), and is
+ * removed; a file a pending entry names is kept for the pin retry worker, which imports it. Resolves
+ * the counts.
+ */
+export async function recoverSpool(deps: { store: Store; spoolDir: string }): Promise<{ kept: number; removed: number }> {
+  let names: string[];
+  try {
+    names = (await readdir(deps.spoolDir)).filter((n) => SPOOL_FILE.test(n));
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return { kept: 0, removed: 0 };
+    throw e;
+  }
+  if (names.length === 0) return { kept: 0, removed: 0 };
+  const live = new Set<string>();
+  for (let after = 0; ;) {
+    const page = await deps.store.listPinPending(1_000, after);
+    for (const e of page) if (e.pinSpool) live.add(e.pinSpool);
+    if (page.length < 1_000) break;
+    after = page[page.length - 1]!.seq;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (live.has(name)) continue;
+    await unlink(join(deps.spoolDir, name)).catch((e: unknown) => {
+      if ((e as { code?: string }).code !== "ENOENT") throw e;
+    });
+    removed++;
+  }
+  return { kept: names.length - removed, removed };
+}
+
 /** The entry's pin error after a failed import (the detail goes to the log, not to the tenant). */
 const PIN_ERROR = "IPFS_UNAVAILABLE";
 
@@ -226,14 +263,14 @@ function salts(count: number): Uint8Array[] {
 
 export function createIngest(deps: IngestDeps): Ingest {
   const now = () => new Date().toISOString();
-  const insert = async (entries: NewEntry[]) => {
-    const records = await deps.store.insertEntries(entries, deps.chainIds);
+  const insert = async (entries: NewEntry[], idempotency?: NewIdempotencyKey) => {
+    const records = await deps.store.insertEntries(entries, deps.chainIds, idempotency);
     deps.onEntries?.(records.length);
     return records;
   };
 
   return {
-    async stamp(tenantId, items, requestId) {
+    async stamp(tenantId, items, requestId, idempotency) {
       const receivedAt = now();
       const pool = salts(items.length);
       if (items.some((item) => item.signature === undefined) && (await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
@@ -261,7 +298,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           signature: signature.canonical, ...leafOf(sha256, sha3_256, claim.digest, signature.digest, pool[i]!), receivedAt, requestId,
         };
       });
-      return insert(entries);
+      return insert(entries, idempotency);
     },
 
     async importUpload(stream, meta) {
@@ -341,7 +378,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       };
     },
 
-    async recordUploads(tenantId, files, claim, requestId) {
+    async recordUploads(tenantId, files, claim, requestId, idempotency) {
       if ((await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
         throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: hash the file, sign the statement and stamp the digest with its signature (uploads carry no signature)");
       }
@@ -354,7 +391,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
         claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, f.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
       }));
-      return insert(entries);
+      return insert(entries, idempotency);
     },
 
     async discardUploads(files) {

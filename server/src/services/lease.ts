@@ -14,6 +14,8 @@ export interface LeaseDeps {
   readonly holder: string;
   readonly ttlMs: number;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Called when this process acquires the lease (a new token), e.g. to start work at once. */
+  readonly onAcquired?: (token: number) => void;
 }
 
 export interface Lease {
@@ -25,7 +27,7 @@ export interface Lease {
   fence(): Fence | undefined;
   /** One acquire-or-renew round; resolves whether the lease is held. */
   renew(): Promise<boolean>;
-  /** Renews every ttl/3 (the first round at once). */
+  /** Renews every ttl/3 while held; while another holds it, tries every ttl/10 (the first round at once). */
   start(): void;
   /** Stops renewing and, if held, releases the lease so that another process takes over at once. */
   stop(): Promise<void>;
@@ -68,9 +70,11 @@ export function createLease(deps: LeaseDeps): Lease {
       validUntil = 0;
       return false;
     }
-    if (!wasHeld || next !== token) deps.log?.info({ lease: name, holder, token: next }, "lease acquired");
+    const acquired = !wasHeld || next !== token;
+    if (acquired) deps.log?.info({ lease: name, holder, token: next }, "lease acquired");
     token = next;
     validUntil = sentAt + validFor;
+    if (acquired) deps.onAcquired?.(next);
     return true;
   };
 
@@ -83,7 +87,9 @@ export function createLease(deps: LeaseDeps): Lease {
     if (!running) return;
     renew().finally(() => {
       if (running) {
-        timer = setTimeout(loop, Math.max(50, Math.floor(ttlMs / 3)));
+        // A follower asks more often, so that it takes an expired lease soon after the expiry (failover
+        // time), not up to a renewal period later; one cheap statement per try.
+        timer = setTimeout(loop, Math.max(50, Math.floor(held() ? ttlMs / 3 : ttlMs / 10)));
         timer.unref?.();
       }
     });
@@ -92,7 +98,7 @@ export function createLease(deps: LeaseDeps): Lease {
   return {
     name,
     fence() {
-      return held() ? { name, token: token! } : undefined;
+      return held() ? { name, token: token!, ttlMs } : undefined;
     },
     renew,
     start() {

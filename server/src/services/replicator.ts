@@ -9,7 +9,7 @@
  * content behind the CID. With several processes on one database only the holder of the
  * `replicator` lease runs the worker (`active`).
  */
-import type { ReplicaRecord, Store } from "../store/types.ts";
+import { FencedWriteError, type Fence, type ReplicaRecord, type Store } from "../store/types.ts";
 import type { Replicator } from "./ipfs/replication.ts";
 
 export interface ReplicationWorkerDeps {
@@ -26,6 +26,8 @@ export interface ReplicationWorkerDeps {
   readonly batchSize?: number;
   /** Whether this process may run rounds now (the `replicator` lease); always, without it. */
   readonly active?: () => boolean;
+  /** The `replicator` lease's fence: when given, a round runs only while it returns one, and every replica write carries it. */
+  readonly fence?: () => Fence | undefined;
   readonly now?: () => number;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
@@ -70,10 +72,16 @@ export function createReplicationWorker(deps: ReplicationWorkerDeps): Replicatio
   let current: Promise<unknown> | undefined;
   let lastError: string | undefined;
 
+  /** The fence of the running round (see deps.fence). */
+  let fence: Fence | undefined;
   const save = (r: ReplicaRecord, patch: Partial<ReplicaRecord>) =>
-    store.putReplica({ ...r, ...patch, updatedAt: new Date(now()).toISOString() });
+    store.putReplica({ ...r, ...patch, updatedAt: new Date(now()).toISOString() }, fence);
 
   const round = async (): Promise<ReplicationRound> => {
+    if (deps.fence) {
+      fence = deps.fence();
+      if (!fence) return { queued: 0, requested: 0, polled: 0, errors: 0 };
+    }
     let queued = 0;
     let requested = 0;
     let polled = 0;
@@ -84,7 +92,7 @@ export function createReplicationWorker(deps: ReplicationWorkerDeps): Replicatio
         await store.putReplica({
           cid, target: replicator.target, kind: replicator.kind, requestId: null, status: "requested", attempts: 0,
           lastError: null, nextAttemptAt: now(), updatedAt: new Date(now()).toISOString(),
-        });
+        }, fence);
         queued++;
       }
     }
@@ -111,11 +119,17 @@ export function createReplicationWorker(deps: ReplicationWorkerDeps): Replicatio
           }
         }
       } catch (e) {
+        if (e instanceof FencedWriteError) {
+          deps.log?.warn({ lease: e.lease, token: e.token, current: e.current }, "replicator lease lost: write refused, standing down");
+          break;
+        }
         errors++;
         const message = (e instanceof Error ? e.message : String(e)).slice(0, 500);
         errorsSeen.push(message);
         const delay = Math.min(maxBackoffMs, backoffMs * 2 ** Math.min(replica.attempts, 20));
-        await save(replica, { attempts: replica.attempts + 1, lastError: message, nextAttemptAt: now() + delay });
+        await save(replica, { attempts: replica.attempts + 1, lastError: message, nextAttemptAt: now() + delay }).catch((err: unknown) => {
+          if (!(err instanceof FencedWriteError)) throw err;
+        });
         deps.log?.warn({ cid: replica.cid, target: replica.target, err: message, retryInMs: delay }, "replication call failed: retrying later");
       }
     }

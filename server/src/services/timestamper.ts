@@ -4,7 +4,7 @@
  * the same moment. It never holds back the chain anchor: a TSA that fails is retried on later passes.
  */
 import { fromHex } from "@priorproof/client-sdk";
-import type { TimestampTokenRecord, Store } from "../store/types.ts";
+import { FencedWriteError, type Fence, type TimestampTokenRecord, type Store } from "../store/types.ts";
 import type { TsaClient } from "./tsa.ts";
 
 export interface TimestamperDeps {
@@ -14,6 +14,11 @@ export interface TimestamperDeps {
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** When given, a pass runs only while it answers true (this process holds the `timestamper` lease). */
   readonly active?: () => boolean;
+  /**
+   * The `timestamper` lease's fence: when given, a pass runs only while it returns one, and each token
+   * is stored with it, so that a paused former holder's late writes are refused by the store.
+   */
+  readonly fence?: () => Fence | undefined;
 }
 
 export interface Timestamper {
@@ -30,6 +35,8 @@ export function createTimestamper(deps: TimestamperDeps): Timestamper {
   const tickOnce = async (): Promise<number> => {
     let obtained = 0;
     if (deps.active && !deps.active()) return 0;
+    const fence = deps.fence?.();
+    if (deps.fence && !fence) return 0;
     for (const batch of await deps.store.listBatchesWithoutToken(50)) {
       try {
         const result = await deps.tsa.requestToken(fromHex(batch.root, 32));
@@ -43,10 +50,14 @@ export function createTimestamper(deps: TimestamperDeps): Timestamper {
           info: JSON.stringify(info),
           createdAt: new Date().toISOString(),
         };
-        await deps.store.addTimestampToken(record);
+        await deps.store.addTimestampToken(record, fence);
         obtained++;
         deps.log?.info({ batch: batch.id, genTime: record.genTime, serial: record.serial }, "rfc 3161 token stored");
       } catch (e) {
+        if (e instanceof FencedWriteError) {
+          deps.log?.warn({ batch: batch.id, lease: e.lease, token: e.token, current: e.current }, "timestamper lease lost: write refused, standing down");
+          break;
+        }
         deps.log?.warn({ batch: batch.id, err: e instanceof Error ? e.message : String(e) }, "rfc 3161 token not obtained; will retry");
         break; // the TSA is failing: try again on the next pass rather than hammering it
       }

@@ -106,6 +106,8 @@ export interface CaptureStore {
   latestStamped(tenantId: string, url: string, exceptId: string): Promise<CaptureRecord | undefined>;
   /** Whether the tenant has a capture with a stored part of this CID (the IPFS route serves it then). */
   ownsPartCid(tenantId: string, cid: string): Promise<boolean>;
+  /** Stored part CIDs of every capture, after `afterCid` in CID order (live roots for the recovery block sweep). */
+  listPartCids(afterCid: string, limit: number): Promise<string[]>;
   /** Queued captures, of every tenant or of one. */
   countQueued(tenantId?: string): Promise<number>;
 
@@ -230,6 +232,9 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
     },
     async ownsPartCid(tenantId, cid) {
       return (await one("SELECT 1 AS found FROM capture_parts WHERE tenant_id = ? AND cid = ? LIMIT 1", [tenantId, cid])) !== undefined;
+    },
+    async listPartCids(afterCid, limit) {
+      return (await sql.all("SELECT DISTINCT cid FROM capture_parts WHERE cid > ? ORDER BY cid LIMIT ?", [afterCid, limit])).map((r) => String(r.cid));
     },
     async countQueued(tenantId) {
       const r = tenantId === undefined

@@ -3,8 +3,7 @@
  * it), else the embedded SQLite file under the data dir. The store plugin and the CLIs call it.
  */
 import type { Config } from "../config.ts";
-import { openPostgresStore, type PostgresStoreOptions } from "./postgres.ts";
-import { openSqliteStore } from "./sqlite.ts";
+import type { PostgresStoreOptions } from "./postgres.ts";
 import type { Store } from "./types.ts";
 
 export type { Store } from "./types.ts";
@@ -17,5 +16,7 @@ export type { Store } from "./types.ts";
  * try { … } finally { await store.close(); }
  */
 export async function openStore(config: Pick<Config, "databaseUrl" | "sqlitePath">, options: PostgresStoreOptions = {}): Promise<Store> {
-  return config.databaseUrl ? openPostgresStore(config.databaseUrl, options) : openSqliteStore(config.sqlitePath);
+  // Loaded at first use: a SQLite node never loads the PostgreSQL driver (pg, 16 modules), nor the reverse.
+  if (config.databaseUrl) return (await import("./postgres.ts")).openPostgresStore(config.databaseUrl, options);
+  return (await import("./sqlite.ts")).openSqliteStore(config.sqlitePath);
 }

@@ -210,6 +210,23 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms) WHER
 `,
   },
   {
+    version: 6,
+    name: "idempotency keys of stamp and upload requests (the key and its entries commit together)",
+    sql: `
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  idem_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  entry_ids TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, idem_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_ms);
+`,
+  },
+  {
     // Reserved number 7 (docs/design/format-v2.md). Rows written before it are priorproof-leaf/1.
     version: 7,
     name: "leaf version and claimant signature of entries; tenant settings (requireSignedClaims)",

@@ -15,24 +15,31 @@
  *   operation only the holder of the chain's `anchorer:<chainId>` lease closes batches (and its writes
  *   are fenced), so batches stay in arrival order; SKIP LOCKED is the guarantee that does not depend on
  *   the election.
- * - Fencing: a fenced write first reads the lease row `FOR SHARE` in its own transaction. A takeover
- *   (an UPDATE of that row) therefore either waits until the write committed, or committed before and
- *   the write sees the new token and is refused: a paused old leader cannot write after losing.
+ * - Fencing, without a lock that a takeover would wait for: a fenced transaction sets
+ *   `idle_in_transaction_session_timeout` to G = TTL/5 and `lock_timeout` to TTL/2, does its writes,
+ *   and as its LAST statement reads the lease row (no lock) and refuses the write unless the token is
+ *   still the writer's and the lease stays valid for at least 2G more on the database's clock. COMMIT
+ *   then reaches the server within G of that check, or the server aborts the session (a holder frozen
+ *   before COMMIT: SIGSTOP, a GC pause, a VM stall); so the write commits while the lease is still the
+ *   writer's, and no other node can have taken it over yet (a takeover needs the lease expired). A
+ *   session aborted that way surfaces as {@link FencedWriteError}: it was rolled back.
  * - Leases: one `INSERT … ON CONFLICT DO UPDATE … WHERE` statement renews for the holder or takes over
- *   an expired lease (token + 1), on the database's clock, so node clocks need not agree.
+ *   an expired lease (token + 1), on the database's clock, so node clocks need not agree. Lease
+ *   statements run on their own small pool (with a statement and lock timeout), so that a renewal never
+ *   queues behind the holder's own work for a pooled connection.
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   EVENTS_CHANNEL, MAX_DELIVERY_ID, OUTBOX_SQL, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, numbered, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload,
 } from "./outbox-sql.ts";
 import {
-  FencedWriteError,
+  FencedWriteError, IdempotencyKeyTakenError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
   type Fence, type NewEntry, type NewOutboxEvent, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
@@ -47,6 +54,10 @@ export interface PostgresStoreOptions {
   readonly connectionTimeoutMs?: number;
   /** Called with errors of idle pooled connections (e.g. the server restarted); they are replaced. */
   readonly onError?: (error: Error) => void;
+  /** Statement and lock timeout of lease renewals (default 1,000 ms; keep it below the lease TTL/3). */
+  readonly leaseStatementTimeoutMs?: number;
+  /** Test fault point reached inside each fenced transaction, after its fence check, before COMMIT. */
+  readonly faultPoint?: (point: string) => void;
 }
 
 const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
@@ -94,6 +105,10 @@ const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 async function transaction<T>(pool: Pool, f: (c: PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
   let reusable = false;
+  // The server may end the session while no query runs (idle-in-transaction timeout): without a
+  // listener that 'error' event would crash the process; the next query fails with it instead.
+  const onError = () => undefined;
+  c.on("error", onError);
   try {
     await c.query("BEGIN");
     let out: T;
@@ -111,16 +126,47 @@ async function transaction<T>(pool: Pool, f: (c: PoolClient) => Promise<T>): Pro
     if (done.command !== "COMMIT") throw new Error(`transaction was rolled back (${done.command})`);
     return out;
   } finally {
+    c.removeListener("error", onError);
     c.release(!reusable);
   }
 }
 
-/** Inside a write transaction: refuses the write unless `fence` holds the lease's current token. */
-async function checkFence(c: PoolClient, fence: Fence | undefined): Promise<void> {
-  if (!fence) return;
-  const r = await c.query("SELECT fencing_token FROM leases WHERE name = $1 FOR SHARE", [fence.name]);
-  const current = r.rows[0] ? Number((r.rows[0] as Row).fencing_token) : null;
-  if (current !== fence.token) throw new FencedWriteError(fence, current);
+/** SQLSTATE of a session the server ended for idling in a transaction (the transaction rolled back). */
+const IDLE_IN_TRANSACTION_TIMEOUT = "25P03";
+
+/**
+ * The guard of fenced transactions for a lease TTL: the idle timeout G and the validity required at
+ * the check (2G). A fence without its TTL gets G = 1 s and only requires the lease unexpired.
+ */
+export function fenceGuard(ttlMs: number | undefined): { idleMs: number; validForMs: number; lockMs: number } {
+  if (ttlMs === undefined) return { idleMs: 1_000, validForMs: 1, lockMs: 2_500 };
+  const idleMs = Math.max(50, Math.floor(ttlMs / 5));
+  return { idleMs, validForMs: 2 * idleMs, lockMs: Math.max(100, Math.floor(ttlMs / 2)) };
+}
+
+/**
+ * Runs `f` in one transaction fenced by `fence` (see the module comment): short timeouts first, the
+ * writes, then the fence check as the last statement before COMMIT. Without a fence, a plain transaction.
+ */
+async function fencedTransaction<T>(pool: Pool, fence: Fence | undefined, f: (c: PoolClient) => Promise<T>, faultPoint?: (point: string) => void): Promise<T> {
+  if (!fence) return transaction(pool, f);
+  const guard = fenceGuard(fence.ttlMs);
+  try {
+    return await transaction(pool, async (c) => {
+      await c.query(`SET LOCAL idle_in_transaction_session_timeout = ${guard.idleMs}; SET LOCAL lock_timeout = ${guard.lockMs}`);
+      const out = await f(c);
+      const r = await c.query(`SELECT fencing_token, expires_at - ${NOW_MS} AS valid_ms FROM leases WHERE name = $1`, [fence.name]);
+      const row = r.rows[0] as Row | undefined;
+      const current = row ? Number(row.fencing_token) : null;
+      if (current !== fence.token || Number(row!.valid_ms) < guard.validForMs) throw new FencedWriteError(fence, current);
+      faultPoint?.("fenced-tx");
+      return out;
+    });
+  } catch (e) {
+    // Frozen between the check and COMMIT for longer than the idle timeout: the server rolled it back.
+    if ((e as { code?: string }).code === IDLE_IN_TRANSACTION_TIMEOUT) throw new FencedWriteError(fence, null, { cause: e });
+    throw e;
+  }
 }
 
 async function migrate(pool: Pool): Promise<void> {
@@ -156,21 +202,44 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
   });
   pool.on("error", (e) => options.onError?.(e));
+  // Lease renewals on their own connections: never behind the holder's own work for a pooled one.
+  const leaseTimeoutMs = options.leaseStatementTimeoutMs ?? 1_000;
+  const leasePool = new pg.Pool({
+    connectionString: url, max: 2, connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000, application_name: "priorproof-lease",
+    statement_timeout: leaseTimeoutMs, lock_timeout: leaseTimeoutMs,
+    onConnect: async (client) => {
+      await client.query("SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'");
+    },
+  });
+  leasePool.on("error", (e) => options.onError?.(e));
   try {
     const sync = await pool.query("SHOW synchronous_commit");
     if ((sync.rows[0] as Row | undefined)?.synchronous_commit === "off") throw new Error("PostgreSQL: synchronous_commit could not be turned on; refusing to acknowledge writes that are not durable");
     await migrate(pool);
   } catch (e) {
     await pool.end().catch(() => undefined);
+    await leasePool.end().catch(() => undefined);
     throw e;
   }
 
+  const fenced = <T>(fence: Fence | undefined, f: (c: PoolClient) => Promise<T>) => fencedTransaction(pool, fence, f, options.faultPoint);
   const tx = <T>(f: (c: PoolClient) => Promise<T>) => transaction(pool, f);
   const all = async (sql: string, values: unknown[] = []): Promise<Row[]> => (await pool.query(sql, values)).rows as Row[];
   const one = async (sql: string, values: unknown[] = []): Promise<Row | undefined> => (await all(sql, values))[0];
 
   const insertCall = async (c: PoolClient, call: QueuedInsert): Promise<EntryRecord[]> => {
     const es = call.entries;
+    const k = call.idempotency;
+    if (k) {
+      // A concurrent insert of the same key (another node) makes this wait for its commit, then conflict.
+      const now = Date.now();
+      const done = await c.query(
+        `INSERT INTO idempotency_keys (tenant_id, idem_key, fingerprint, status, entry_ids, created_at, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, idem_key) DO NOTHING`,
+        [k.tenantId, k.key, k.fingerprint, k.status, JSON.stringify(es.map((e) => e.id)), new Date(now).toISOString(), now],
+      );
+      if (done.rowCount === 0) throw new IdempotencyKeyTakenError(k.key);
+    }
     if (es.length === 0) return [];
     const col = <T>(f: (e: NewEntry) => T) => es.map(f);
     const inserted = await c.query(
@@ -393,15 +462,30 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       );
     },
 
-    insertEntries(entries, chainIds) {
+    insertEntries(entries, chainIds, idempotency) {
       return new Promise((resolve, reject) => {
-        queue.push({ entries, chainIds, resolve, reject });
+        queue.push({ entries, chainIds, ...(idempotency ? { idempotency } : {}), resolve, reject });
         schedule();
       });
     },
     async getEntry(id) {
       const r = await one("SELECT * FROM entries WHERE id = $1", [id]);
       return r ? toEntry(r) : undefined;
+    },
+    async getIdempotencyKey(tenantId, key) {
+      const r = await one("SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2", [tenantId, key]);
+      return r ? toIdempotency(r) : undefined;
+    },
+    async getEntriesByIds(ids) {
+      if (ids.length === 0) return [];
+      const byId = new Map((await all("SELECT * FROM entries WHERE id = ANY($1::text[])", [[...ids]])).map((r) => [String(r.id), toEntry(r)]));
+      return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    },
+    async listEntryCids(afterSeq, limit) {
+      return (await all("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    },
+    async sweepIdempotencyKeys(beforeMs) {
+      return (await pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1", [beforeMs])).rowCount ?? 0;
     },
     async findEntries(tenantId, query) {
       const where = ["tenant_id = $1", "seq > $2"];
@@ -461,8 +545,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
 
     async closeBatch(chainId, maxSize, build, fence) {
-      return tx(async (c) => {
-        await checkFence(c, fence);
+      return fenced(fence, async (c) => {
         // Rows another closer has locked are skipped, and rows it has dequeued are gone once it commits:
         // two closers never take the same entry.
         const rows = (await c.query(
@@ -506,8 +589,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const keys = Object.keys(patch) as (keyof BatchPatch)[];
       const sets = keys.length > 0 ? keys.map((k, i) => `${BATCH_COLUMNS[k]} = $${i + 1}`) : ["status = status"];
       const values: unknown[] = keys.map((k) => patch[k] ?? null);
-      return tx(async (c) => {
-        await checkFence(c, fence);
+      return fenced(fence, async (c) => {
         const r = await c.query(`UPDATE batches SET ${sets.join(", ")} WHERE id = $${keys.length + 1} AND status = $${keys.length + 2}`, [...values, id, expected]);
         const changed = (r.rowCount ?? 0) > 0;
         if (changed && changesEntryStatus(expected, patch.status)) {
@@ -527,8 +609,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return (await all("SELECT e.tenant_id AS tenant_id, e.id AS id FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = $1", [batchId])).map((r) => ({ tenantId: String(r.tenant_id), id: String(r.id) }));
     },
 
-    async addTimestampToken(t) {
-      await tx(async (c) => {
+    async addTimestampToken(t, fence) {
+      await fenced(fence, async (c) => {
         const added = await c.query(
           "INSERT INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
           [t.batchId, t.tsaUrl, Buffer.from(t.token), t.genTime, t.serial, t.info, t.createdAt],
@@ -552,7 +634,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async acquireLease(name, holder, ttlMs) {
       // One statement: insert a new lease, renew ours, or take over an expired one (new token); the
       // conflicting row is locked while the WHERE is evaluated, so two takers cannot both win.
-      const r = await one(
+      const r = (await leasePool.query(
         `INSERT INTO leases (name, holder, expires_at, fencing_token) VALUES ($1, $2, ${NOW_MS} + $3::bigint, 1)
          ON CONFLICT (name) DO UPDATE SET
            holder = EXCLUDED.holder,
@@ -561,11 +643,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
          WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= EXCLUDED.expires_at - $3::bigint
          RETURNING fencing_token`,
         [name, holder, ttlMs],
-      );
+      )).rows[0] as Row | undefined;
       return r ? Number(r.fencing_token) : undefined;
     },
     async releaseLease(name, holder) {
-      await pool.query("UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2", [name, holder]);
+      await leasePool.query("UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2", [name, holder]);
     },
 
     async stats() {
@@ -584,8 +666,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = $1)
         GROUP BY cid ORDER BY MIN(seq) LIMIT $2`, [target, limit])).map((r) => String(r.cid));
     },
-    async putReplica(r) {
-      await tx(async (c) => {
+    async putReplica(r, fence) {
+      await fenced(fence, async (c) => {
         const before = (await c.query(`${O.replicaStatus} FOR UPDATE`, [r.cid, r.target])).rows[0] as Row | undefined;
         await c.query(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -659,8 +741,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return r ? toWebhook(r) : undefined;
     },
     async enqueueWebhookDeliveries(endpointId, limit, accept, nowMs, fence) {
-      return tx(async (c) => {
-        await checkFence(c, fence);
+      return fenced(fence, async (c) => {
         const w = (await c.query(`${O.webhookById} FOR UPDATE`, [endpointId])).rows[0] as Row | undefined;
         if (!w) return 0;
         const endpoint = toWebhook(w);
@@ -677,8 +758,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return (await all(O.dueDeliveries, [nowMs, limit])).map(toDelivery);
     },
     async recordDeliveryAttempt(id, outcome, fence) {
-      await tx(async (c) => {
-        await checkFence(c, fence);
+      await fenced(fence, async (c) => {
         const at = new Date().toISOString();
         if (outcome.delivered) await c.query(O.delivered, [outcome.httpStatus, at, at, id]);
         else await c.query(O.failedAttempt, [outcome.nextAttemptMs === null ? "failed" : "pending", outcome.httpStatus, outcome.error.slice(0, 500), outcome.nextAttemptMs ?? 0, at, id]);
@@ -697,6 +777,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       while (flushes.size > 0) await Promise.all([...flushes]);
       await stopListening();
       await pool.end();
+      await leasePool.end();
     },
   };
   return store;

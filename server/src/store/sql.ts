@@ -2,7 +2,7 @@
  * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
  * parameters are `?` here and are renumbered for PostgreSQL).
  */
-import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, NewEntry, ReplicaRecord, Tenant } from "./types.ts";
+import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, IdempotencyRecord, NewEntry, NewIdempotencyKey, ReplicaRecord, Tenant } from "./types.ts";
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -104,6 +104,16 @@ export function toKey(r: Row): ApiKeyRecord {
 export interface QueuedInsert {
   readonly entries: readonly NewEntry[];
   readonly chainIds: readonly number[];
+  /** Recorded in the same transaction (savepoint) as the entries. */
+  readonly idempotency?: NewIdempotencyKey;
   readonly resolve: (records: EntryRecord[]) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** An `idempotency_keys` row as a record. */
+export function toIdempotency(r: Row): IdempotencyRecord {
+  return {
+    tenantId: String(r.tenant_id), key: String(r.idem_key), fingerprint: String(r.fingerprint), status: Number(r.status),
+    entryIds: JSON.parse(String(r.entry_ids)) as string[], createdAt: String(r.created_at),
+  };
 }

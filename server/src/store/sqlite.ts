@@ -11,15 +11,15 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   INSERT_EVENT, MAX_DELIVERY_ID, OUTBOX_SQL as O, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload as webhookBody,
 } from "./outbox-sql.ts";
 import {
-  FencedWriteError,
+  FencedWriteError, IdempotencyKeyTakenError,
   type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
-  type Fence, type NewEntry, type NewOutboxEvent, type Store, type Tenant, type TimestampTokenRecord,
+  type Fence, type NewEntry, type NewOutboxEvent, type ReplicaRecord, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
 
 type Row = { [column: string]: SQLInputValue };
@@ -96,6 +96,14 @@ export function openSqliteStore(path: string): Store {
     if (current !== fence.token) throw new FencedWriteError(fence, current);
   };
 
+  const upsertReplica = (r: ReplicaRecord): void => {
+    q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
+        attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
+      .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+  };
+
   // Group commit of inserts.
   let queue: QueuedInsert[] = [];
   let scheduled = false;
@@ -109,6 +117,7 @@ export function openSqliteStore(path: string): Store {
         for (const call of calls) {
           db.exec("SAVEPOINT call");
           try {
+            if (call.idempotency) insertKey(call);
             const records = call.entries.map((e) => insertOne(e, call.chainIds));
             appendEvents(records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
             db.exec("RELEASE call");
@@ -125,6 +134,14 @@ export function openSqliteStore(path: string): Store {
       return;
     }
     for (const r of results) (r.records ? r.call.resolve(r.records) : r.call.reject(r.error));
+  };
+  const insertKey = (call: QueuedInsert) => {
+    const k = call.idempotency!;
+    const now = Date.now();
+    const done = q(`INSERT INTO idempotency_keys (tenant_id, idem_key, fingerprint, status, entry_ids, created_at, created_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, idem_key) DO NOTHING`)
+      .run(k.tenantId, k.key, k.fingerprint, k.status, JSON.stringify(call.entries.map((e) => e.id)), new Date(now).toISOString(), now);
+    if (done.changes === 0) throw new IdempotencyKeyTakenError(k.key);
   };
   const insertOne = (e: NewEntry, chainIds: readonly number[]): EntryRecord => {
     const status: EntryStatus = "pending";
@@ -186,9 +203,9 @@ export function openSqliteStore(path: string): Store {
         .run(tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString());
     },
 
-    insertEntries(entries, chainIds) {
+    insertEntries(entries, chainIds, idempotency) {
       return new Promise((resolve, reject) => {
-        queue.push({ entries, chainIds, resolve, reject });
+        queue.push({ entries, chainIds, ...(idempotency ? { idempotency } : {}), resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -198,6 +215,23 @@ export function openSqliteStore(path: string): Store {
     async getEntry(id) {
       const r = q("SELECT * FROM entries WHERE id = ?").get(id) as Row | undefined;
       return r ? toEntry(r) : undefined;
+    },
+    async getIdempotencyKey(tenantId, key) {
+      const r = q("SELECT * FROM idempotency_keys WHERE tenant_id = ? AND idem_key = ?").get(tenantId, key) as Row | undefined;
+      return r ? toIdempotency(r) : undefined;
+    },
+    async getEntriesByIds(ids) {
+      const get = q("SELECT * FROM entries WHERE id = ?");
+      return ids.flatMap((id) => {
+        const r = get.get(id) as Row | undefined;
+        return r ? [toEntry(r)] : [];
+      });
+    },
+    async listEntryCids(afterSeq, limit) {
+      return (q("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    },
+    async sweepIdempotencyKeys(beforeMs) {
+      return Number(q("DELETE FROM idempotency_keys WHERE created_ms < ?").run(beforeMs).changes);
     },
     async findEntries(tenantId, query) {
       const where = ["tenant_id = ?", "seq > ?"];
@@ -317,8 +351,9 @@ export function openSqliteStore(path: string): Store {
       return (q("SELECT e.tenant_id AS tenant_id, e.id AS id FROM batch_entries be JOIN entries e ON e.seq = be.entry_seq WHERE be.batch_id = ?").all(batchId) as Row[]).map((r) => ({ tenantId: String(r.tenant_id), id: String(r.id) }));
     },
 
-    async addTimestampToken(t) {
+    async addTimestampToken(t, fence) {
       tx(() => {
+        if (fence) checkFence(fence);
         const added = q("INSERT OR IGNORE INTO timestamp_tokens (batch_id, tsa_url, token, gen_time, serial, info, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(t.batchId, t.tsaUrl, t.token, t.genTime, t.serial, t.info, t.createdAt);
         if (added.changes > 0) {
           appendEvents(entryEvents(q(O.entriesOfBatch).all(t.batchId) as Row[], () => ({ type: "entry.timestamp", batchId: t.batchId, genTime: t.genTime, serial: t.serial, at: t.createdAt })));
@@ -373,14 +408,11 @@ export function openSqliteStore(path: string): Store {
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = ?)
         GROUP BY cid ORDER BY MIN(seq) LIMIT ?`).all(target, limit) as Row[]).map((r) => String(r.cid));
     },
-    async putReplica(r) {
+    async putReplica(r, fence) {
       tx(() => {
+        if (fence) checkFence(fence);
         const before = q(O.replicaStatus).get(r.cid, r.target) as Row | undefined;
-        q(`INSERT INTO replicas (cid, target, kind, request_id, status, attempts, last_error, next_attempt_at, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (cid, target) DO UPDATE SET kind = excluded.kind, request_id = excluded.request_id, status = excluded.status,
-            attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`)
-          .run(r.cid, r.target, r.kind, r.requestId, r.status, r.attempts, r.lastError, r.nextAttemptAt, r.updatedAt);
+        upsertReplica(r);
         if (before?.status !== r.status) {
           appendEvents(entryEvents(q(O.entriesOfCid).all(r.cid) as Row[], () => ({ type: "entry.replica", cid: r.cid, target: replicaTargetHost(r.target), kind: r.kind, status: r.status, at: r.updatedAt })));
         }

@@ -128,15 +128,19 @@ export interface TimestampTokenRecord {
 
 /**
  * A fencing token of a lease, passed with a write that only the lease holder may make. The store
- * checks it inside the write's own transaction (in PostgreSQL under a share lock on the lease row, so
- * that a takeover waits for the write or the write sees the takeover) and refuses the write with
- * {@link FencedWriteError} when the lease has since been taken by another holder.
+ * checks it inside the write's own transaction and refuses the write with {@link FencedWriteError}
+ * when the lease has since been taken by another holder. In PostgreSQL the check locks nothing (a
+ * takeover never waits for the holder): it is the transaction's last statement, requires the lease to
+ * stay valid for a guard time on the database's clock, and an idle-in-transaction timeout shorter
+ * than that guard aborts the transaction if its holder stalls before COMMIT (see postgres.ts).
  */
 export interface Fence {
   /** The lease name, e.g. `anchorer:31337`. */
   readonly name: string;
   /** The token `acquireLease` resolved for this holder. */
   readonly token: number;
+  /** The lease's TTL (sets the guard and the timeouts of fenced transactions; default 5,000 ms). */
+  readonly ttlMs?: number;
 }
 
 /** A fenced write was refused: the writer's lease token is no longer the lease's current token. */
@@ -144,12 +148,41 @@ export class FencedWriteError extends Error {
   readonly lease: string;
   readonly token: number;
   readonly current: number | null;
-  constructor(fence: Fence, current: number | null) {
-    super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "none"}); write refused`);
+  constructor(fence: Fence, current: number | null, options?: { cause?: unknown }) {
+    super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "unknown"}); write refused`, options);
     this.name = "FencedWriteError";
     this.lease = fence.name;
     this.token = fence.token;
     this.current = current;
+  }
+}
+
+/**
+ * An `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header) recorded in the same transaction as
+ * the entries its request created, so that a retry finds either both or neither.
+ */
+export interface IdempotencyRecord {
+  readonly tenantId: string;
+  readonly key: string;
+  /** SHA-256 (0x hex) of the canonical request: a retry must send the same request. */
+  readonly fingerprint: string;
+  /** HTTP status of the original response. */
+  readonly status: number;
+  /** Ids of the entries the request created, in response order. */
+  readonly entryIds: readonly string[];
+  readonly createdAt: string;
+}
+
+/** What `insertEntries` records with its entries (their ids are the entries' ids). */
+export type NewIdempotencyKey = Omit<IdempotencyRecord, "entryIds" | "createdAt">;
+
+/** `insertEntries` refused: the tenant's key was recorded meanwhile (by a concurrent request); nothing was written. */
+export class IdempotencyKeyTakenError extends Error {
+  readonly key: string;
+  constructor(key: string) {
+    super(`idempotency key ${JSON.stringify(key)} is already recorded`);
+    this.name = "IdempotencyKeyTakenError";
+    this.key = key;
   }
 }
 
@@ -175,9 +208,19 @@ export interface Store {
 
   /**
    * Inserts entries atomically (all or none) and queues each for batching on every chain in
-   * `chainIds`. Resolves once durable.
+   * `chainIds`. Resolves once durable. With `idempotency`, the key is recorded in the same transaction
+   * (a crash never keeps one without the other); rejects with {@link IdempotencyKeyTakenError} (and
+   * writes nothing) when the tenant already has that key.
    */
-  insertEntries(entries: readonly NewEntry[], chainIds: readonly number[]): Promise<EntryRecord[]>;
+  insertEntries(entries: readonly NewEntry[], chainIds: readonly number[], idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
+  /** The tenant's recorded idempotency key (see `insertEntries`), if any. */
+  getIdempotencyKey(tenantId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Entries by id, in the order asked (ids not found are left out). */
+  getEntriesByIds(ids: readonly string[]): Promise<EntryRecord[]>;
+  /** Root CIDs of stored content (entries with a CID), by entry order after `afterSeq` (recovery's block sweep). */
+  listEntryCids(afterSeq: number, limit: number): Promise<{ seq: number; cid: string }[]>;
+  /** Forgets idempotency keys recorded before `beforeMs` (epoch ms); resolves how many. */
+  sweepIdempotencyKeys(beforeMs: number): Promise<number>;
   getEntry(id: string): Promise<EntryRecord | undefined>;
   findEntries(tenantId: string, query: { sha256?: string; previous?: string; limit: number; afterSeq?: number }): Promise<EntryRecord[]>;
   /** Whether the tenant has an entry whose stored content has this CID. */
@@ -228,7 +271,8 @@ export interface Store {
   /** Tenants whose entries are in the batch, with those entries' ids (for status events). */
   getBatchEntryIds(batchId: number): Promise<{ tenantId: string; id: string }[]>;
 
-  addTimestampToken(t: TimestampTokenRecord): Promise<void>;
+  /** With `fence`, refused with {@link FencedWriteError} unless the fence's token is current (see Fence). */
+  addTimestampToken(t: TimestampTokenRecord, fence?: Fence): Promise<void>;
   getTimestampTokens(batchId: number): Promise<TimestampTokenRecord[]>;
   /** Batches with no token yet, oldest first. */
   listBatchesWithoutToken(limit: number): Promise<BatchRecord[]>;
@@ -252,7 +296,7 @@ export interface Store {
    */
   listUnreplicatedCids(target: string, limit: number): Promise<string[]>;
   /** Creates or replaces the replica row of (cid, target). */
-  putReplica(replica: ReplicaRecord): Promise<void>;
+  putReplica(replica: ReplicaRecord, fence?: Fence): Promise<void>;
   /** Replica rows not yet pinned whose next attempt is due at `nowMs` (epoch ms), soonest first. */
   listDueReplicas(nowMs: number, limit: number): Promise<ReplicaRecord[]>;
   /** Every replica row of a CID. */

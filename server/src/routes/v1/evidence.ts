@@ -3,6 +3,7 @@ import type { Claim } from "@priorproof/client-sdk";
 import { AppError } from "../../errors.ts";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
+import { fingerprintOf } from "../../services/idempotency.ts";
 import type { UploadedFile } from "../../services/ingest.ts";
 
 const CLAIM_FIELDS = new Set(["title", "kind", "author", "claimant", "previous", "note"]);
@@ -17,7 +18,8 @@ function cleanName(name: string | undefined): string | null {
 /**
  * POST /v1/evidence — multipart upload of one or more files (plus optional claim fields, which apply to
  * every file of the request). Each file is streamed once through SHA-256, SHA3-256 and the IPFS
- * importer; entries are recorded only when the whole request succeeded.
+ * importer; entries are recorded only when the whole request succeeded. With an `Idempotency-Key`, a
+ * retry of the same request (same files and fields, by their digests) answers the entries of the first.
  */
 const evidence: FastifyPluginAsync = async (app) => {
   app.post(
@@ -29,6 +31,7 @@ const evidence: FastifyPluginAsync = async (app) => {
         tags: ["evidence"],
         security: [{ bearer: [] }],
         consumes: ["multipart/form-data"],
+        headers: { type: "object", properties: { "idempotency-key": { type: "string", maxLength: 300 } } },
         response: { 202: { type: "object", properties: { entries: { type: "array", items: { $ref: "EntryView#" } } } }, ...errorResponses },
       },
     },
@@ -37,7 +40,8 @@ const evidence: FastifyPluginAsync = async (app) => {
       const files: UploadedFile[] = [];
       const fields: Record<string, string> = {};
       let claimJson: unknown;
-      let entries;
+      let result;
+      const idempotent = app.idempotency.begin(request.tenantId, request.headers["idempotency-key"]);
       try {
         for await (const part of request.parts()) {
           if (part.type === "file") {
@@ -58,13 +62,27 @@ const evidence: FastifyPluginAsync = async (app) => {
         }
         if (files.length === 0) throw new AppError("NO_FILES", "the request holds no file part");
         const claim = (claimJson !== undefined ? { ...(claimJson as object), ...fields } : Object.keys(fields).length ? fields : undefined) as Claim | undefined;
-        entries = await app.ingest.recordUploads(request.tenantId, files, claim, request.id);
+        // The canonical request: each file by its digests, size, name and type, and the claim as sent.
+        const fingerprint = request.headers["idempotency-key"] === undefined ? "" : fingerprintOf({
+          request: "POST /v1/evidence",
+          files: files.map((f) => ({ sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType })),
+          ...(claim !== undefined ? { claim } : {}),
+        });
+        result = await idempotent.complete(
+          fingerprint,
+          (key) => app.ingest.recordUploads(request.tenantId, files, claim, request.id, key),
+          () => app.ingest.discardUploads(files), // the first attempt's entries hold the content
+        );
       } catch (error) {
         // Nothing of a failed request is kept: not even the spooled bytes of its files.
         await app.ingest.discardUploads(files);
         throw error;
+      } finally {
+        idempotent.end();
       }
-      return reply.code(202).send({ entries: entries.map((e) => describeEntry(e, [])) });
+      app.faultPoint("after-commit");
+      if (result.replayed) void reply.header("idempotent-replayed", "true");
+      return reply.code(result.status as 202).send({ entries: result.entries.map((e) => describeEntry(e, [])) });
     },
   );
 };

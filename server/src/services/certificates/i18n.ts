@@ -27,6 +27,8 @@ export interface StepFacts {
   readonly block: number;
   readonly hash: string;
   readonly tx: string;
+  /** The leaf encoding the receipt names (`priorproof-leaf/1` or `/2`). */
+  readonly leafEncoding: string;
 }
 
 export interface Strings {
@@ -160,13 +162,13 @@ export const EN: Strings = {
   },
   steps: (a, ref) => [
     `Compute the file's SHA-256: "sha256sum FILE" (Linux/macOS) or "certutil -hashfile FILE SHA256" (Windows); it must equal ${a.sha}.`,
-    `Rebuild the leaf: SHA-256(0x00 || 0x01 || SHA-256(file) || claim digest || salt), where || joins bytes; it must equal the leaf hash in ${ref("proof")}. Fold the path of ${ref("proof")} (RFC 9162 §2.1.3.2) to obtain the root ${a.root}.`,
+    `Rebuild the leaf: ${a.leafEncoding === "priorproof-leaf/2" ? "SHA-256(0x00 || 0x02 || SHA-256(file) || SHA3-256(file) || claim digest || signature digest || salt), an absent digest being 32 zero bytes" : "SHA-256(0x00 || 0x01 || SHA-256(file) || claim digest || salt)"}, where || joins bytes; it must equal the leaf hash in ${ref("proof")}. Fold the path of ${ref("proof")} (RFC 9162 §2.1.3.2) to obtain the root ${a.root}.`,
     `Find transaction ${a.tx} and block ${a.block} (hash ${a.hash}) on chain ${a.chainId} in two independent block explorers or any RPC node: eth_getTransactionReceipt must show status 1 and an Anchored log of contract ${a.contract} carrying the root; eth_getBlockByHash gives the block time.`,
     `Call the contract's view verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 root), selector ${VERIFY_INCLUSION.selector}, at ${a.contract} (an explorer's "Read contract" tab, or eth_call); it returns (bool included, uint64 anchoredAt). getAnchor(bytes32 root), selector ${GET_ANCHOR.selector}, returns the struct (uint64 timestamp, uint64 blockNumber, uint64 treeSize), three 32-byte words.`,
     `Or run the open-source verifier: priorproof verify FILE receipt.json --rpc <RPC URL> (receipt.json is attached to this PDF), or open the verification page of the QR code and drop the file and this PDF.`,
   ],
   offlineStep: (a) =>
-    `With no network: priorproof verify FILE receipt.json --offline checks the block header and receipt proof in receipt.json; the one fact left to look up is that block ${a.block} of chain ${a.chainId} has hash ${a.hash} (any explorer or RPC node; or --checkpoint ${a.hash} once confirmed).`,
+    `With no network: priorproof verify FILE receipt.json --offline checks the block header and receipt proof in receipt.json; the one fact left to look up is that block ${a.block} of chain ${a.chainId} has hash ${a.hash} (any explorer or RPC node; or --checkpoint ${a.chainId}:${a.block}:${a.hash} once you have confirmed it there).`,
   tsaStep: "RFC 3161 token: extract token.tsr from this PDF's attachments (pdfdetach -saveall), take the TSA's certificates out of it (openssl pkcs7 -inform DER -in token.tsr -print_certs -out tsa.pem) and run: openssl ts -verify -digest <root hex without 0x> -token_in -in token.tsr -CAfile <the TSA's root certificate, obtained independently> -untrusted tsa.pem.",
   manual: "Every command, with the exact JSON-RPC calls and their byte layout, is in the expert's manual docs/verify-by-hand.md of the open-source PriorProof repository.",
   attachments: "Attached to this PDF (PDF/A-3 associated files): receipt.json (the machine-verifiable receipt, relationship Source) and, when present, the RFC 3161 token(s).",

@@ -240,7 +240,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
       const steps: string[] = [];
       if (first) {
         for (const [i, a] of evm.entries()) {
-          const facts = { sha: receipt.subject.sha256, root: a.proof.root, leaf: receipt.leaf.hash, index: a.proof.index, treeSize: a.proof.treeSize, chainId: a.chainId, contract: a.contract, block: a.blockNumber, hash: a.blockHash, tx: a.txHash };
+          const facts = { sha: receipt.subject.sha256, root: a.proof.root, leaf: receipt.leaf.hash, index: a.proof.index, treeSize: a.proof.treeSize, chainId: a.chainId, contract: a.contract, block: a.blockNumber, hash: a.blockHash, tx: a.txHash, leafEncoding: receipt.leaf.encoding };
           const all = t.steps(facts, ref);
           if (i === 0) steps.push(all[0]!, all[1]!);
           steps.push(all[2]!, all[3]!);

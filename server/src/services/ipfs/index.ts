@@ -18,7 +18,7 @@ export { gatewayErrorStatus, selectTrustlessFormat, serveTrustlessGateway } from
 export type { GatewayResponse, TrustlessFormat } from "./gateway.ts";
 export { importFile } from "./import.ts";
 export type { BlockSink, ImportedFile, ImportFileOptions } from "./import.ts";
-export { createKuboIpfs } from "./kubo.ts";
+// createKuboIpfs is imported from ./kubo.ts where it is used, so a node without Kubo never loads kubo-rpc-client.
 export type { KuboIpfs, KuboIpfsOptions } from "./kubo.ts";
 export { DEFAULT_IMPORT_PROFILE, IMPORT_PROFILES, getImportProfile, toImporterOptions } from "./profiles.ts";
 export type { ImportProfile, ImportProfileName } from "./profiles.ts";
