@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Wallet } from "ethers";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader } from "../../client-sdk/src/anchor.ts";
 import { fromHex, toHex } from "../../client-sdk/src/bytes.ts";
@@ -93,6 +94,55 @@ describe("signed claims through the real service on anvil", () => {
     } finally {
       reader.destroy();
     }
+  }, 120_000);
+
+  it("the verify page in Chromium checks the signature against the CA the user picks, and fails it for another CA", async () => {
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const otherCa = join(f.dir, "page-other-ca.pem");
+      writeFileSync(otherCa, other.root.certPem);
+      const verifyWith = async (ca: string) => {
+        const page = await browser.newPage();
+        await page.goto(`${service.url}/verify`);
+        await page.setInputFiles("#pick", [file(), receiptPath]);
+        await page.waitForFunction(() => /SHA-256 0x/.test(document.getElementById("fileInfo")?.textContent ?? ""));
+        await page.setInputFiles("#signerCa", ca);
+        await page.fill("#rpc", service.rpcUrl);
+        await page.click("#verify");
+        await page.waitForSelector("#verdict[data-verified]");
+        const out = { verified: await page.getAttribute("#verdict", "data-verified"), text: await page.innerText("#verdict"), checks: await page.innerText("#checks") };
+        await page.close();
+        return out;
+      };
+      const trusted = await verifyWith(caFile);
+      expect(trusted.verified, trusted.text + trusted.checks).toBe("true");
+      expect(trusted.text).toContain("Signed claim: signed by CN=e2e-signer,O=PriorProof Test");
+      expect(trusted.text).toContain("through trust anchor CN=e2e-root,O=PriorProof Test");
+      const distrusted = await verifyWith(otherCa);
+      expect(distrusted.verified).toBe("false");
+      expect(distrusted.text + distrusted.checks).toContain("SIGNER_UNTRUSTED");
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
+  it("the certificate prints the signed identity (subject, issuer, serial, validity) and the service's trust anchor", async () => {
+    const receipt = JSON.parse(readFileSync(receiptPath, "utf8"));
+    const res = await fetch(`${service.url}/v1/entries/${receipt.id}/certificate.pdf?lang=en`, { headers: { authorization: `Bearer ${service.keys.acme}` } });
+    expect(res.status).toBe(200);
+    const pdf = join(f.dir, "signed-certificate.pdf");
+    writeFileSync(pdf, Buffer.from(await res.arrayBuffer()));
+    const { stdout } = await run("pdftotext", ["-layout", pdf, "-"]);
+    const text = stdout.replace(/\s+/g, " ");
+    expect(text).toContain("Signer (certificate subject)");
+    expect(text).toContain("CN=e2e-signer,O=PriorProof Test");
+    expect(text).toContain("Issued by CN=e2e-int,O=PriorProof Test");
+    expect(text).toContain("Certificate serial");
+    expect(text).toMatch(/Certificate validity \d{4}-\d\d-\d\dT[\d:.]+Z – \d{4}-\d\d-\d\dT[\d:.]+Z/);
+    expect(text).toContain("Trust anchor CN=e2e-root,O=PriorProof Test (this service's signer CA list)");
   }, 120_000);
 
   it("POST /v1/verify (the service's SIGNER_CA_FILE) reports the signature check passed", async () => {

@@ -50,7 +50,7 @@ function stalledUpload(key: string, sent: number): Promise<Socket> {
 }
 
 beforeAll(async () => {
-  service = await startService({ env: { METRICS_TOKEN: TOKEN, MAX_UPLOADS_PER_KEY: "100", MAX_UPLOADS_TOTAL: "100", SOCKET_IDLE_TIMEOUT_MS: "300000", RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", DOWNLOAD_STALL_TIMEOUT_MS: "3000" } });
+  service = await startService({ env: { METRICS_TOKEN: TOKEN, MAX_UPLOADS_PER_KEY: "100", MAX_UPLOADS_TOTAL: "100", SOCKET_IDLE_TIMEOUT_MS: "300000", RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", DOWNLOAD_STALL_TIMEOUT_MS: "3000", MIN_BODY_BYTES_PER_SECOND: "0" } });
 }, 120_000);
 afterAll(async () => {
   await service?.stop();

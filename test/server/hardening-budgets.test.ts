@@ -48,7 +48,9 @@ describe("upload budgets (MAX_UPLOADS_PER_KEY, MAX_UPLOADS_TOTAL)", () => {
   let t: TestApp;
   let base = "";
   beforeAll(async () => {
-    t = await buildTestApp({ MAX_UPLOADS_PER_KEY: "2", MAX_UPLOADS_TOTAL: "3", REVOCATION_CHECK_MS: "100" });
+    // These uploads stall on purpose to hold their slots: the minimum body rate (test/server/body-rate.test.ts)
+    // would cut them after its grace, so it is off here.
+    t = await buildTestApp({ MAX_UPLOADS_PER_KEY: "2", MAX_UPLOADS_TOTAL: "3", REVOCATION_CHECK_MS: "100", MIN_BODY_BYTES_PER_SECOND: "0" });
     base = await t.app.listen({ host: "127.0.0.1", port: 0 });
   });
   afterAll(async () => {

@@ -8,7 +8,9 @@ import { cachedChainReader, createChainReader } from "../anchor.ts";
 import { fromHex, toHex } from "../bytes.ts";
 import { sha256Blob } from "../hash.ts";
 import { parseReceipt } from "../receipt.ts";
+import { createClaimSignatureVerifier, describeSignedIdentity } from "../signature/index.ts";
 import { parseStrictJson } from "../trust/ijson.ts";
+import { certificatesFromPem } from "../tsa/receipt.ts";
 import { isPdfFile, receiptForDigest, receiptsFromCertificate } from "./certificate.ts";
 import { verifyReceipt, type Verdict, type Witness } from "../verify.ts";
 
@@ -211,7 +213,12 @@ async function runVerify(): Promise<void> {
       }
       if (chainId) chains[chainId] = cachedChainReader(createChainReader(rpcUrl, { timeoutMs: 15_000 }));
     }
-    const verdict = await verifyReceipt(receiptDoc, { sha256: fileDigest, chains });
+    // A signed claim is judged against the CA the user chose here (never one the receipt carries).
+    const ca = ($("signerCa") as HTMLInputElement).files?.[0];
+    const trustAnchors = ca ? certificatesFromPem(await ca.text()) : [];
+    if (ca && trustAnchors.length === 0) throw new Error(`${ca.name} holds no PEM certificate`);
+    const signature = trustAnchors.length > 0 ? createClaimSignatureVerifier({ trustAnchors }) : undefined;
+    const verdict = await verifyReceipt(receiptDoc, { sha256: fileDigest, chains, ...(signature ? { signature } : {}) });
     renderChecks(verdict);
     if (verdict.verified) {
       const caveat = verdict.warnings.length > 0 ? ` Caution: ${verdict.warnings.map((w) => `${w.code}: ${w.message}`).join("; ")}.` : "";
@@ -219,7 +226,8 @@ async function runVerify(): Promise<void> {
       const utc = (t: string | undefined) => t?.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
       const first = [...verdict.witnesses].sort((a, b) => a.existedNoLaterThan.localeCompare(b.existedNoLaterThan))[0];
       const by = first ? ` — witnessed by ${first.type === "evm" ? `block ${first.blockNumber} of ${first.chainName}, mined ${utc(first.time)}` : `an RFC 3161 token of ${utc(first.time)}`}` : "";
-      showVerdict(true, notFinal ? "VERIFIED — NOT FINAL" : "VERIFIED", `${file?.name ?? "The file"} existed no later than ${utc(verdict.existedNoLaterThan)}${by}.${caveat}`);
+      const signed = verdict.signedIdentity ? ` Signed claim: ${describeSignedIdentity(verdict.signedIdentity)}.` : "";
+      showVerdict(true, notFinal ? "VERIFIED — NOT FINAL" : "VERIFIED", `${file?.name ?? "The file"} existed no later than ${utc(verdict.existedNoLaterThan)}${by}.${signed}${caveat}`);
     } else {
       const failed = verdict.checks.find((c) => c.status === "failed");
       const left = verdict.remaining[0];

@@ -193,7 +193,7 @@ export default fp(
     app.decorate("receipts", receipts);
     const certificates = createCertificates({
       store, receipts, operatorConfigured: config.operatorConfigured, listenUrl: `http://${config.host}:${config.port}`,
-      defaultJurisdiction: config.certificateJurisdiction, software: SOFTWARE,
+      defaultJurisdiction: config.certificateJurisdiction, software: SOFTWARE, signerTrustAnchors,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       ...(config.organisationTimeZone ? { organisationTimeZone: config.organisationTimeZone } : {}),
     });

@@ -63,6 +63,7 @@ export interface Strings {
     cTitle: string; cKind: string; cAuthor: string; cClaimant: string; cPrevious: string; cAi: string; cNote: string; claimNone: string;
     aiKey: string; aiValue: string;
     sigFormat: string; sigSignedAt: string; sigSigner: string; sigChain: string; sigValue: string; sigNote: string;
+    sigSubject: string; sigIssuer: string; sigSerial: string; sigValidity: string; sigTrust: string; sigTrusted: (anchor: string, at: string) => string; sigUntrusted: string; sigInvalid: (code: string) => string;
     operator: string; submittedBy: string; submittedByNote: string; received: string; requestId: string; software: string; issued: string; certificateIssued: string;
     chain: string; contract: string; deployTx: string; tx: string; blockNumber: string; blockHash: string; blockTime: string; localTime: string;
     bound: string; depth: string; final: string; notFinal: string; required: string; explorer: string;
@@ -140,6 +141,10 @@ export const EN: Strings = {
     cTitle: "Title", cKind: "Asset kind", cAuthor: "Author", cClaimant: "Claimant", cPrevious: "Previous version (SHA-256)", cAi: "AI process record", cNote: "Note", claimNone: "No claim was submitted with this file.",
     aiKey: "Field", aiValue: "Value",
     sigFormat: "Signature format", sigSignedAt: "Signed at (the signer's own statement)", sigSigner: "Signer", sigChain: "Signer's chain id", sigValue: "Signature value", sigNote: "The signature is checked by the verifier against trust anchors the verifier chooses; this page only reproduces it.",
+    sigSubject: "Signer (certificate subject)", sigIssuer: "Issued by", sigSerial: "Certificate serial", sigValidity: "Certificate validity", sigTrust: "Trust anchor",
+    sigTrusted: (anchor, at) => `${anchor} (this service's signer CA list), certificates judged at ${at}`,
+    sigUntrusted: "none configured at this service: the signature holds over the digest and claim, but who issued the signer's certificate must be checked against a CA the verifier chooses",
+    sigInvalid: (code) => `The signature did not verify when this certificate was issued (${code}).`,
     operator: "Operator", submittedBy: "Submitted by (account at this service)", submittedByNote: "the account that called the service, recorded by the service; distinct from the declared claimant and from any signer", received: "Received by the service (its own clock — not the evidence of time)", requestId: "Request id", software: "Software", issued: "Receipt issued", certificateIssued: "Certificate issued",
     chain: "Chain", contract: "Contract (EvidenceAnchor)", deployTx: "Contract deployment transaction", tx: "Anchoring transaction", blockNumber: "Block number", blockHash: "Block hash", blockTime: "Block time (UTC, as set by the block producer)", localTime: "Block time (local)",
     bound: "Existed no later than (UTC, conservative bound)", depth: "Confirmations when issued", final: "final", notFinal: "not yet final", required: "required", explorer: "Explorer",

@@ -33,8 +33,28 @@ export interface SectionInput {
   readonly toleranceSeconds?: number;
   /** Every version of the work, oldest first (this entry marked `current`); empty or absent: none known. */
   readonly lineage?: readonly LineageVersion[];
+  /** The signer of a signed claim as the service read it (cms/1): see service.ts `signerFacts`. */
+  readonly signer?: PrintedSigner;
   /** Configuration variables unset on this instance (OPERATOR: the placeholder operator is not printed). */
   readonly unconfigured?: readonly string[];
+}
+
+/**
+ * The signer certificate of a cms/1 signed claim, as the service read it when rendering: `trusted` when
+ * the chain reached one of the service's SIGNER_CA_FILE anchors at the anchor time, `unverified-chain`
+ * when the signature holds but no anchor was configured (a verifier must choose one), `invalid` with a
+ * code otherwise. Plain data: the renderer prints it, it decides nothing.
+ */
+export interface PrintedSigner {
+  readonly status: "trusted" | "unverified-chain" | "invalid";
+  readonly subject?: string;
+  readonly issuer?: string;
+  readonly serial?: string;
+  readonly notBefore?: string;
+  readonly notAfter?: string;
+  readonly trustAnchor?: string;
+  readonly validAt?: string;
+  readonly code?: string;
 }
 
 /** The signature of a receipt/2 (docs/design/format-v2.md, "Signed claims"), read without trusting it. */
@@ -155,6 +175,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...field(t.l.sigSigner, str(s.signer), "mono"),
         ...field(t.l.sigChain, str(s.chainId)),
         ...field(t.l.sigValue, typeof s.value === "string" ? printable(s.value, 200).text : typeof s.cms === "string" ? printable(s.cms, 120).text : undefined, "mono"),
+        ...signerBlocks(input.signer, t),
         { kind: "para", text: t.l.sigNote, style: "small" },
       ];
     },
@@ -263,4 +284,18 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
   // Claim content is built before the notes it collects are read; the others have no order constraint.
   const sections = present.map((k) => ({ key: k, title: t.sectionTitle(numbers.get(k)!, title(k)), blocks: content[k]() }));
   return { sections, ref };
+}
+
+/** The signed identity (subject, issuer, serial, validity, the trust anchor used), or why there is none. */
+function signerBlocks(signer: PrintedSigner | undefined, t: Strings): Block[] {
+  if (!signer) return [];
+  const p = (v: string | undefined) => (v === undefined ? undefined : printable(v, 300).text);
+  if (signer.status === "invalid") return [{ kind: "para", text: t.l.sigInvalid(p(signer.code) ?? "SIGNATURE_INVALID"), style: "small" }];
+  return [
+    ...field(t.l.sigSubject, p(signer.subject)),
+    ...field(t.l.sigIssuer, p(signer.issuer)),
+    ...field(t.l.sigSerial, p(signer.serial), "mono"),
+    ...field(t.l.sigValidity, signer.notBefore && signer.notAfter ? `${signer.notBefore} – ${signer.notAfter}` : undefined),
+    ...field(t.l.sigTrust, signer.status === "trusted" ? t.l.sigTrusted(p(signer.trustAnchor) ?? "", signer.validAt ?? "") : t.l.sigUntrusted),
+  ];
 }

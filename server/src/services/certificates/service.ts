@@ -7,14 +7,14 @@
  * on the worker at once.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson, type JsonValue, type Receipt } from "@priorproof/client-sdk";
+import { canonicalJson, checkCmsSignatureMath, PriorProofError, statementBytes, statementOfReceipt, verifyClaimSignature, type JsonValue, type Receipt } from "@priorproof/client-sdk";
 import { AppError } from "../../errors.ts";
 import type { Receipts } from "../receipts.ts";
 import type { EntryRecord, Store } from "../../store/types.ts";
 import type { CertificateLanguage } from "./i18n.ts";
 import { anchorBound } from "./identity.ts";
 import type { Jurisdiction } from "./packs.ts";
-import type { LineageVersion } from "./sections.ts";
+import type { LineageVersion, PrintedSigner } from "./sections.ts";
 import { createRenderWorker, type RenderWorker } from "./render-worker.ts";
 
 export interface CertificateServiceDeps {
@@ -27,11 +27,36 @@ export interface CertificateServiceDeps {
   readonly defaultJurisdiction: Jurisdiction;
   readonly organisationTimeZone?: string;
   readonly software: string;
+  /** The service's signer CAs (SIGNER_CA_FILE): a signed claim's chain is judged against them for print. */
+  readonly signerTrustAnchors?: readonly Uint8Array[];
   /** Renders on a worker thread (default: one started on first use). */
   readonly renderer?: RenderWorker;
   /** Bytes of rendered PDFs kept (default 64 MiB). */
   readonly cacheBytes?: number;
   readonly maxConcurrent?: number;
+}
+
+/**
+ * The signer of a cms/1 signed claim, read for print: the chain judged at the earliest anchor time against
+ * the service's SIGNER_CA_FILE anchors when configured, else the signature's own signer certificate with
+ * no trust decision (the verifier chooses the CA). Never throws: a bad signature is printed as such.
+ */
+async function readSigner(receipt: Receipt, trustAnchors: readonly Uint8Array[]): Promise<PrintedSigner | undefined> {
+  if (receipt.version !== "priorproof-receipt/2" || receipt.signature?.format !== "cms/1") return undefined;
+  const times = receipt.anchors.map((a) => (a.type === "evm" ? a.blockTime : a.genTime)).sort();
+  try {
+    if (trustAnchors.length > 0 && times[0]) {
+      const id = await verifyClaimSignature(receipt, new Date(times[0]), { trustAnchors: [...trustAnchors] });
+      if (id.kind === "x509") {
+        const s = id.signer;
+        return { status: "trusted", subject: s.subject, issuer: s.issuer, serial: s.serial, notBefore: s.notBefore, notAfter: s.notAfter, trustAnchor: id.trustAnchor.subject, validAt: id.validAt };
+      }
+    }
+    const s = await checkCmsSignatureMath(receipt.signature.cms, statementBytes(statementOfReceipt(receipt, receipt.signature.signedAt)));
+    return { status: "unverified-chain", subject: s.subject, issuer: s.issuer, serial: s.serial, notBefore: s.notBefore, notAfter: s.notAfter };
+  } catch (e) {
+    return { status: "invalid", code: e instanceof PriorProofError ? e.code : "SIGNATURE_INVALID" };
+  }
 }
 
 export interface DocumentOptions {
@@ -206,11 +231,13 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
         }
       }
       const verifyUrl = `${origin}/verify#sha256=${receipt.subject.sha256}`;
-      const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null };
+      const signer = await readSigner(receipt, deps.signerTrustAnchors ?? []);
+      const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null, signer: signer ?? null };
       return memo(key, () => renderer.render({
         kind: "entry",
         input: {
           receipt, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software, lineage,
+          ...(signer ? { signer } : {}),
           ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
         },
       }));
