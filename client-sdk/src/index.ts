@@ -22,6 +22,8 @@ export * from "./signature/index.ts";
 export * from "./client.ts";
 export * from "./trust/time.ts";
 export * from "./trust/builds.ts";
+export * from "./capture.ts";
+export * from "./capture-client.ts";
 export * from "./trust/chains.ts";
 export * from "./trust/deployments.ts";
 export * from "./trust/ijson.ts";

@@ -14,6 +14,7 @@ import type { Socket } from "node:net";
 import type { Config } from "./config.ts";
 import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import authPlugin from "./plugins/auth.ts";
+import capturesPlugin from "./plugins/captures.ts";
 import budgetsPlugin from "./plugins/budgets.ts";
 import exposurePlugin from "./plugins/exposure.ts";
 import chainPlugin from "./plugins/chain.ts";
@@ -24,6 +25,7 @@ import storePlugin from "./plugins/store.ts";
 import healthRoutes from "./routes/health.ts";
 import ipfsRoutes from "./routes/ipfs.ts";
 import verifyPageRoutes from "./routes/verify-page.ts";
+import capturesRoutes from "./routes/v1/captures.ts";
 import wellKnownRoutes from "./routes/well-known.ts";
 import certificatesRoutes from "./routes/v1/certificates.ts";
 import entriesRoutes from "./routes/v1/entries.ts";
@@ -253,6 +255,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authPlugin);
   await app.register(budgetsPlugin);
   await app.register(servicesPlugin);
+  await app.register(capturesPlugin);
 
   await app.register(healthRoutes);
   await app.register(ipfsRoutes);
@@ -276,6 +279,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(certificatesRoutes);
       await v1.register(eventsRoutes);
       await v1.register(verifyRoutes);
+      await v1.register(capturesRoutes);
       await v1.register(webhooksRoutes);
     },
     { prefix: "/v1" },

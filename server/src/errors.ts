@@ -22,10 +22,20 @@ export const ERROR_STATUS = {
   TOO_MANY_FILES: 400,
   TOO_MANY_FIELDS: 400,
   INVALID_CID: 400,
+  /** A capture target that is loopback, private, link-local or reserved (CAPTURE_ALLOW_PRIVATE is off). */
+  CAPTURE_TARGET_PRIVATE: 400,
+  /** A capture target whose host name does not resolve. */
+  CAPTURE_TARGET_UNRESOLVED: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   ENTRY_NOT_FOUND: 404,
   CONTENT_NOT_FOUND: 404,
+  CAPTURE_NOT_FOUND: 404,
+  CAPTURE_PART_NOT_FOUND: 404,
+  CAPTURE_SCHEDULE_NOT_FOUND: 404,
+  CAPTURE_SCHEDULE_EXISTS: 409,
+  /** The capture is not finished (queued or running), or failed: it has no manifest. */
+  CAPTURE_NOT_READY: 409,
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
   RECEIPT_PENDING: 409,
@@ -48,6 +58,8 @@ export const ERROR_STATUS = {
   CLAIM_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** The tenant already has the most captures waiting that the queue accepts from one tenant. */
+  CAPTURE_QUEUE_FULL: 429,
   /** An API key (or the whole node) has as many open event streams as it may. */
   TOO_MANY_STREAMS: 429,
   /** A webhook target resolves to a private, loopback, link-local, multicast or unspecified address. */

@@ -1,6 +1,6 @@
 /**
  * The events outbox of the Store (migration 5), on both backends: every status, pin, replica and TSA
- * change appended in the transaction that makes it, numbered per tenant without gaps even under
+ * change appended in the transaction that makes it, a single event (a capture's outcome) appended on its own, numbered per tenant without gaps even under
  * concurrent writers, nothing appended by a refused write, and retention that keeps what a webhook
  * endpoint has not read.
  */
@@ -113,6 +113,29 @@ describe.each(TEST_BACKENDS)("the events outbox on %s", (backend) => {
     expect(events.slice(1, 3).map((x) => x.data.status)).toEqual(["requested", "pinned"]);
     expect(events[1]!.data.target).toBe("pins.example"); // the host only: no credentials in events
     expect(events[4]!.data).toMatchObject({ entryId: e!.id, batchId: batch.id, genTime: "2026-11-30T08:00:00Z", serial: "0x01" });
+  });
+
+  it("appends a single event (a web capture's outcome) after the tenant's others, numbered without gaps beside concurrent writers, and wakes listeners", async () => {
+    const t = (await store.createTenant("capturing")).id;
+    const heard: [string | undefined, number][] = [];
+    const off = store.onEvents((tenantId, seq) => heard.push([tenantId, seq]));
+    await store.insertEntries([entry(t)], [5]);
+    const data = { type: "capture.completed", captureId: "cap_1", url: "https://example.com/", entryId: null, status: "complete", at: new Date().toISOString() };
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => store.appendEvent({ tenantId: t, type: i % 2 ? "capture.failed" : "capture.completed", entryId: null, data: { ...data, captureId: `cap_${i}` } })),
+      ...Array.from({ length: 10 }, () => store.insertEntries([entry(t)], [5])),
+    ]);
+    const events = await all(t);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    const captures = events.filter((e) => e.type.startsWith("capture."));
+    expect(captures.map((e) => e.data.captureId).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `cap_${i}`).sort());
+    expect(captures.every((e) => e.type === (Number(String(e.data.captureId).slice(4)) % 2 ? "capture.failed" : "capture.completed"))).toBe(true);
+    expect(captures[0]!.data).toMatchObject({ url: "https://example.com/", status: "complete" });
+    expect((await all(other)).some((e) => e.type.startsWith("capture."))).toBe(false);
+    const deadline = Date.now() + 5_000;
+    while (!heard.some(([x, seq]) => x === t && seq === 21) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    off();
+    expect(heard.some(([x, seq]) => x === t && seq === 21)).toBe(true);
   });
 
   it("numbers a tenant's events without gaps or repeats under concurrent writers", async () => {

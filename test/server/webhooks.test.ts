@@ -85,6 +85,11 @@ describe("webhook target guard (SSRF)", () => {
     expect(acceptsEvent(["entry.status"], pending)).toBe(true);
     expect(acceptsEvent(["entry.pin"], pending)).toBe(false);
     expect(acceptsEvent(["*"], pending)).toBe(true);
+    // Web capture outcomes are outbox event types too.
+    const changed = { type: "capture.changed", data: { status: "complete" } };
+    expect(acceptsEvent(["capture.changed"], changed)).toBe(true);
+    expect(acceptsEvent(["capture.completed", "capture.failed"], changed)).toBe(false);
+    expect(acceptsEvent(["entry.status"], changed)).toBe(false);
   });
 });
 
@@ -153,6 +158,26 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     const log = await deliveries(endpoint.id);
     expect(log.filter((d) => d.status === "delivered").length).toBeGreaterThanOrEqual(4);
     expect(log[0]).toMatchObject({ status: "delivered", attempts: 1, lastStatus: 200, lastError: null });
+    await r.close();
+    expect((await t.app.inject({ method: "DELETE", url: `/v1/webhooks/${endpoint.id}`, headers: auth() })).statusCode).toBe(204);
+  });
+
+  it("delivers the capture events of the tenant's outbox to an endpoint filtering on capture.changed, and no other event", async () => {
+    const r = await receiver();
+    const endpoint = await addEndpoint(r.url, ["capture.changed"]);
+    expect(endpoint.events).toEqual(["capture.changed"]);
+    const tenantId = (await t.app.store.getTenantByName("acme"))!.id;
+    // As the capture service appends them when a capture ends (store.appendEvent).
+    const at = new Date().toISOString();
+    const base = { url: "https://shop.example/", scheduleId: null, manifestSha256: "0x" + "ab".repeat(32), previousSha256: "0x" + "cd".repeat(32), at };
+    await t.app.store.appendEvent({ tenantId, type: "capture.completed", entryId: null, data: { ...base, type: "capture.completed", captureId: "cap_wh", entryId: null, status: "complete" } });
+    await t.app.store.appendEvent({ tenantId, type: "capture.changed", entryId: null, data: { ...base, type: "capture.changed", captureId: "cap_wh", entryId: null, status: "complete", changed: ["dom"] } });
+    await stamp("0x" + "2c".repeat(32));
+    await until(() => r.hits.length >= 1, 20_000, () => t.app.webhooks.tick());
+    await t.app.webhooks.tick();
+    const bodies = r.hits.map((h) => new Webhook(endpoint.secret).verify(h.body, h.headers) as { type: string; data: { captureId: string; changed: string[] } });
+    expect(bodies.map((b) => b.type)).toEqual(["capture.changed"]);
+    expect(bodies[0]!.data).toMatchObject({ captureId: "cap_wh", changed: ["dom"] });
     await r.close();
     expect((await t.app.inject({ method: "DELETE", url: `/v1/webhooks/${endpoint.id}`, headers: auth() })).statusCode).toBe(204);
   });

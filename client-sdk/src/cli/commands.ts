@@ -24,6 +24,7 @@ import { pemClaimSigner, pkcs12ClaimSigner } from "../signature/node.ts";
 import { type OperatorDeployment, parseDeployments } from "../trust/deployments.ts";
 import { parseStrictJson } from "../trust/ijson.ts";
 import { watch as watchFolder, type WatchResult } from "../watch.ts";
+import { capture, verifyCaptureCommand } from "./capture.ts";
 import { EXIT } from "./help.ts";
 import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
@@ -578,4 +579,4 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
   return failed ? EXIT.SERVICE : EXIT.OK;
 }
 
-export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand };
+export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand };

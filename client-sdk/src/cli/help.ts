@@ -45,6 +45,8 @@ commands:
   verify <file> <receipt>   verify a file against its receipt, without the service
   certificate <id> -o PDF   download the certificate (PDF)
   lookup <file|digest>      is this file (or digest) anchored at the service?
+  capture <url> [-o DIR]    capture a web page (screenshot, MHTML, network log, TLS chain) and stamp it
+  verify-capture <dir|zip>  verify a capture's parts against its manifest, and the manifest's receipt
   statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
   watch <dir>               stamp every new or changed file under a folder, linking versions
 
@@ -180,4 +182,29 @@ here first; only its digest is sent. No API key is needed.
 --server URL (or PRIORPROOF_URL)
 
 exit codes: 0 anchored · 1 not anchored · 2 usage or I/O error · 3 service error`,
+
+  capture: `usage: priorproof capture <url> [--no-js] [--viewport WxH] [--time-budget SECONDS]
+                          [--wait] [--timeout SECONDS] [-o DIR] [--json]
+
+Asks the service to capture the page at <url> with its headless Chromium: a full-page screenshot, the
+DOM as MHTML, every response's digest (network.json), the TLS chain. The manifest listing them is
+stamped like a file (claim "web capture of <url>"). See docs/capture.md for what a capture proves.
+  --no-js          do not run the page's JavaScript
+  --wait           wait until the capture is done (--timeout, default 600 s)
+  -o DIR           wait, then write manifest.json, every part and (once anchored) receipt.json to DIR,
+                   ready for priorproof verify-capture DIR
+
+${SERVICE}
+
+exit codes: 0 queued or captured · 1 the capture failed · 2 usage error · 3 service error (CAPTURE_TARGET_PRIVATE …)`,
+
+  "verify-capture": `usage: priorproof verify-capture <dir|zip> [--receipt FILE] [--rpc URL]… [--checkpoint CHAIN:NUMBER:HASH]…
+                                 [--offline] [--json]
+
+Checks a capture bundle without the service: manifest.json follows priorproof-capture/1 in its
+canonical encoding, every part it lists has its size and SHA-256 (a changed byte fails, naming the
+part), and the receipt (receipt.json in the bundle, or --receipt) stamps the manifest's SHA-256 and is
+confirmed on its chain (--rpc) or by a block hash you read yourself (--checkpoint), as priorproof verify does.
+
+exit codes: 0 verified · 1 not verified (a part differs, or the receipt was not confirmed) · 2 usage or I/O error`,
 };

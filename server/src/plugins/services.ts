@@ -7,7 +7,7 @@ import { createAnchorBudget } from "../services/anchor-budget.ts";
 import { listDagMultihashes } from "../services/ipfs/index.ts";
 import { createFaultPoints, type FaultPoint } from "../services/faults.ts";
 import { createIdempotency, type Idempotency } from "../services/idempotency.ts";
-import { createIngest, recoverSpool, type Ingest } from "../services/ingest.ts";
+import { createIngest, recoverSpool, type FileImporter, type Ingest } from "../services/ingest.ts";
 import { sweepUnreachableBlocks } from "../services/ipfs/gc.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
@@ -51,6 +51,8 @@ declare module "fastify" {
     tsaTrustAnchors: Uint8Array[];
     /** DER CA certificates for claimant signatures (SIGNER_CA_FILE); empty when not configured. */
     signerTrustAnchors: Uint8Array[];
+    /** Imports into IPFS and records the DAG's block multihashes (ownership by content hash); web capture parts go through it. */
+    importAndRecord: FileImporter;
   }
 }
 
@@ -100,7 +102,7 @@ export default fp(
     });
     const signerTrustAnchors = config.signerCaFile ? certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
     // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
-    const importAndRecord = async (source: AsyncIterable<Uint8Array>, o: { maxBytes: number }) => {
+    const importAndRecord: FileImporter = async (source, o) => {
       const imported = await ipfs.importFile(source, { maxBytes: o.maxBytes });
       await store.recordDagBlocks(imported.cid, imported.blocks ?? (await listDagMultihashes((c) => ipfs.block(c), imported.cid)));
       return imported;
@@ -184,6 +186,7 @@ export default fp(
     app.decorate("tsaTrustAnchors", tsaTrustAnchors);
     app.decorate("signerTrustAnchors", signerTrustAnchors);
     app.decorate("ingest", ingest);
+    app.decorate("importAndRecord", importAndRecord);
     app.decorate("batcher", batcher);
     app.decorate("anchorers", anchorers);
     app.decorate("leases", leases);
@@ -203,8 +206,8 @@ export default fp(
       for (const w of configurationWarnings(config)) app.log.warn({ code: w.code, variable: w.variable }, w.message);
     });
     // Recovery, before this process takes requests or runs workers: what a crash left of uploads that
-    // never became entries (spool files, imported blocks) is removed; spooled uploads of pending entries
-    // stay for the pin retry worker.
+    // never became entries or capture parts (spool files, imported blocks) is removed; spooled uploads
+    // of pending entries stay for the pin retry worker.
     let spooledAtStart = 0;
     app.addHook("onReady", async () => {
       const started = performance.now();
@@ -212,7 +215,7 @@ export default fp(
       spooledAtStart = spool.kept;
       // A database without any stored content next to a blockstore that has some is a misconfiguration
       // (a fresh DATABASE_URL, a restore gone wrong), not a crash: never sweep then.
-      const anyRoot = (await store.listEntryCids(0, 1)).length > 0;
+      const anyRoot = (await store.listEntryCids(0, 1)).length > 0 || (await store.captures.listPartCids("", 1)).length > 0;
       if (!anyRoot && ipfs.kind === "embedded") app.log.warn("recovery: no stored entry has content; the blockstore is left as it is");
       const blocks = ipfs.kind === "embedded" && "blockstore" in ipfs && anyRoot
         ? await sweepUnreachableBlocks({ blockstore: (ipfs as EmbeddedIpfs).blockstore, roots: liveRoots() })
@@ -226,8 +229,15 @@ export default fp(
       for (let after = 0; ;) {
         const page = await store.listEntryCids(after, 1_000);
         for (const r of page) yield r.cid;
-        if (page.length < 1_000) return;
+        if (page.length < 1_000) break;
         after = page[page.length - 1]!.seq;
+      }
+      // Web capture parts are stored content too, though not entries (store/captures.ts).
+      for (let after = ""; ;) {
+        const page = await store.captures.listPartCids(after, 1_000);
+        yield* page;
+        if (page.length < 1_000) return;
+        after = page[page.length - 1]!;
       }
     }
 

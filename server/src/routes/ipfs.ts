@@ -11,8 +11,9 @@ const PRIVATE_CACHE = "private, no-store";
  * of the whole DAG, `?format=raw` (or Accept: application/vnd.ipld.raw) for one block, so that any
  * trustless IPFS client (e.g. @helia/verified-fetch) can fetch and verify the content by CID.
  * Ownership is decided on the block's multihash (see services/content-access.ts): a block only for a
- * tenant whose stored DAG holds it, whatever codec or CID version names it; the file and CAR only
- * from the exact root of one of the tenant's entries. "Not yours" and "not here" get the same 404.
+ * tenant whose stored DAG (an entry's content or a web capture part) holds it, whatever codec or CID
+ * version names it; the file and CAR only from the exact root of one of the tenant's entries or capture
+ * parts. "Not yours" and "not here" get the same 404.
  * Answers are `Cache-Control: private, no-store`, and downloads are budgeted (plugins/budgets.ts).
  */
 const ipfs: FastifyPluginAsync = async (app) => {

@@ -3,10 +3,11 @@
  * CID that carries its multihash — another codec (raw, dag-pb, dag-cbor, dag-json, libp2p-key…),
  * another CID version, another base. Ownership is therefore decided on the multihash: every import
  * records the multihashes of its DAG's blocks (`store.recordDagBlocks`), and
- *   - a single block (`?format=raw`) is served to a tenant owning an entry whose DAG holds a block
- *     with that multihash (the bytes are then the tenant's own, whatever codec the CID names);
+ *   - a single block (`?format=raw`) is served to a tenant owning an entry (or a web capture part,
+ *     recorded in capture_parts) whose DAG holds a block with that multihash (the bytes are then the
+ *     tenant's own, whatever codec the CID names);
  *   - a whole DAG (the file, or a CAR) only from the exact root (codec and multihash) of one of the
- *     tenant's entries: walking links from the same bytes read under another codec (a crafted leaf
+ *     tenant's entries or capture parts: walking links from the same bytes read under another codec (a crafted leaf
  *     read as dag-pb) would reach blocks the tenant does not own.
  * Anything else is "not found", with one answer whether another tenant has it or nobody does.
  */
@@ -31,7 +32,9 @@ export function rootForms(cid: CID): string[] {
 
 export function createContentAccess(deps: { store: Store; ipfs: Pick<IpfsBackend, "block">; warn?: (message: string, error: unknown) => void }): ContentAccess {
   const { store } = deps;
-  const ownsRoot = async (tenantId: string, cid: CID) => (await Promise.all(rootForms(cid).map((form) => store.findEntriesByCid(tenantId, form)))).some(Boolean);
+  // A root of the tenant's: the content of one of its entries, or a part of one of its web captures.
+  const ownsRoot = async (tenantId: string, cid: CID) =>
+    (await Promise.all(rootForms(cid).map(async (form) => (await store.findEntriesByCid(tenantId, form)) || (await store.captures.ownsPartCid(tenantId, form))))).some(Boolean);
   return {
     async canRead(tenantId, cid, mode) {
       // Identity CIDs carry their bytes: no stored block is behind them, and none of ours are imported so.

@@ -26,8 +26,33 @@ export interface EntryStatusEvent {
   readonly superseded?: boolean;
 }
 
+/**
+ * `data` of a capture event: a web capture ended (services/capture). `capture.completed` (stamped),
+ * `capture.changed` (stamped, and the page differs from the previous capture of the URL), `capture.failed`
+ * (nothing stamped). Appended to the tenant's outbox by the capture service (store.appendEvent).
+ */
+export interface CaptureEvent {
+  readonly type: (typeof CAPTURE_EVENT_TYPES)[number];
+  readonly captureId: string;
+  readonly url: string;
+  /** The entry stamping the manifest, null when the capture failed. */
+  readonly entryId: string | null;
+  readonly scheduleId: string | null;
+  /** complete | timeout | truncated | failed */
+  readonly status: string;
+  readonly manifestSha256: string | null;
+  readonly previousSha256: string | null;
+  /** What changed against the previous capture (`dom`, `screenshot`). */
+  readonly changed?: readonly string[];
+  readonly errorCode?: string;
+  readonly at: string;
+}
+
+/** The event types of a capture's outcome. */
+export const CAPTURE_EVENT_TYPES = ["capture.completed", "capture.changed", "capture.failed"] as const;
+
 /** The event types of the outbox (webhook filters name these, or `<type>.<status>` for `entry.status`). */
-export const EVENT_TYPES = ["entry.status", "entry.pin", "entry.replica", "entry.timestamp"] as const;
+export const EVENT_TYPES = ["entry.status", "entry.pin", "entry.replica", "entry.timestamp", ...CAPTURE_EVENT_TYPES] as const;
 
 export interface EventHub {
   /** Calls `wake` whenever the tenant's outbox may have grown. */

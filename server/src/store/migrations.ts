@@ -1,3 +1,5 @@
+import { CAPTURE_MIGRATION_SQL } from "./captures.ts";
+
 /**
  * Versioned schema migrations. Each backend applies the same versions in order, in one transaction
  * each, and records them in `schema_migrations`; the SQL differs only where the dialects do
@@ -245,6 +247,11 @@ CREATE TABLE tenant_settings (
     sql: `
 ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
 `,
+  },
+  {
+    version: 10,
+    name: "web captures: the capture queue, outcomes and lineage, per-tenant schedules",
+    sql: CAPTURE_MIGRATION_SQL,
   },
 ];
 

@@ -31,8 +31,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
+import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   EVENTS_CHANNEL, MAX_DELIVERY_ID, OUTBOX_SQL, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, numbered, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload,
@@ -69,6 +70,7 @@ export interface PostgresStoreOptions {
 const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
 const STATUS_CHANGES_SQL = numbered(STATUS_CHANGES_OF_BATCH);
 const RESERVE_SQL = numbered(RESERVE_EVENT_SEQ);
+const OWNS_BLOCK_SQL = numbered(OWNS_BLOCK);
 /** The outbox and webhook statements, numbered for PostgreSQL. */
 const O = Object.fromEntries(Object.entries(OUTBOX_SQL).map(([k, v]) => [k, numbered(v)])) as { [K in keyof typeof OUTBOX_SQL]: string };
 
@@ -422,6 +424,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   const store: Store = {
     kind: "postgres",
+    captures: createCaptureStore(postgresRunner(pool)),
 
     async createTenant(name) {
       const t: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };
@@ -516,7 +519,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       await all("INSERT INTO dag_blocks (root_cid, multihash) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", [rootCid, [...multihashes]]);
     },
     async ownsBlock(tenantId, multihash) {
-      return (await one("SELECT 1 AS found FROM dag_blocks b JOIN entries e ON e.cid = b.root_cid WHERE b.multihash = $1 AND e.tenant_id = $2 LIMIT 1", [multihash, tenantId])) !== undefined;
+      return (await one(OWNS_BLOCK_SQL, [multihash, tenantId, tenantId])) !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
@@ -694,6 +697,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
     async readEvents(tenantId, afterSeq, limit) {
       return (await all(O.readEvents, [tenantId, afterSeq, limit])).map(toOutboxEvent);
+    },
+    async appendEvent(event) {
+      await tx((c) => appendEvents(c, [event]));
     },
     async lastEventSeq(tenantId) {
       const r = await one(O.lastEventSeq, [tenantId]);

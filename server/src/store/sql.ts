@@ -12,6 +12,15 @@ export function tenantOf(r: Row): Tenant {
 }
 
 
+/**
+ * Whether a tenant owns a stored block (parameters: multihash hex, tenant id, tenant id): a recorded
+ * block (dag_blocks, migration 4) of the DAG under the root CID of one of the tenant's entries, or of
+ * one of the parts of its web captures (capture_parts, migration 10).
+ */
+export const OWNS_BLOCK = `SELECT 1 AS found FROM dag_blocks b WHERE b.multihash = ? AND (
+  EXISTS (SELECT 1 FROM entries e WHERE e.cid = b.root_cid AND e.tenant_id = ?)
+  OR EXISTS (SELECT 1 FROM capture_parts p WHERE p.cid = b.root_cid AND p.tenant_id = ?)) LIMIT 1`;
+
 /** Batch fields that `updateBatch` may change, and their columns. */
 export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
   status: "status", txHash: "tx_hash", nonce: "nonce", rawTx: "raw_tx", sentAt: "sent_at", blockNumber: "block_number",

@@ -9,8 +9,9 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   INSERT_EVENT, MAX_DELIVERY_ID, OUTBOX_SQL as O, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload as webhookBody,
@@ -159,6 +160,7 @@ export function openSqliteStore(path: string): Store {
 
   const store: Store = {
     kind: "sqlite",
+    captures: createCaptureStore(sqliteRunner(db)),
 
     async createTenant(name) {
       const t: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };
@@ -257,7 +259,7 @@ export function openSqliteStore(path: string): Store {
       });
     },
     async ownsBlock(tenantId, multihash) {
-      return q("SELECT 1 AS found FROM dag_blocks b JOIN entries e ON e.cid = b.root_cid WHERE b.multihash = ? AND e.tenant_id = ? LIMIT 1").get(multihash, tenantId) !== undefined;
+      return q(OWNS_BLOCK).get(multihash, tenantId, tenantId) !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
@@ -425,6 +427,9 @@ export function openSqliteStore(path: string): Store {
 
     async readEvents(tenantId, afterSeq, limit) {
       return (q(O.readEvents).all(tenantId, afterSeq, limit) as Row[]).map(toOutboxEvent);
+    },
+    async appendEvent(event) {
+      tx(() => appendEvents([event]));
     },
     async lastEventSeq(tenantId) {
       const r = q(O.lastEventSeq).get(tenantId) as Row | undefined;

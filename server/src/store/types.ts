@@ -5,6 +5,7 @@
  * Every method that writes resolves only after the write is durable (committed and synced), because
  * the service acknowledges only what is durable.
  */
+import type { CaptureStore } from "./captures.ts";
 
 export type EntryStatus = "pending" | "batched" | "anchored" | "confirmed";
 export type BatchStatus = "built" | "sending" | "sent" | "anchored" | "confirmed";
@@ -187,6 +188,8 @@ export class IdempotencyKeyTakenError extends Error {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** Web captures: queue, outcomes, schedules (store/captures.ts). */
+  readonly captures: CaptureStore;
 
   createTenant(name: string): Promise<Tenant>;
   getTenantByName(name: string): Promise<Tenant | undefined>;
@@ -304,6 +307,12 @@ export interface Store {
    * status change is appended in the transaction that makes it.
    */
   readEvents(tenantId: string, afterSeq: number, limit: number): Promise<OutboxEvent[]>;
+  /**
+   * Appends one event to its tenant's outbox in a transaction of its own, numbered after the tenant's
+   * last one like every other event (outbox-sql.ts), for changes made outside this store's
+   * transactions (web captures). Resolves once durable; subscribers are woken after the commit.
+   */
+  appendEvent(event: NewOutboxEvent): Promise<void>;
   /** The tenant's last event number (0 before its first event). */
   lastEventSeq(tenantId: string): Promise<number>;
   /** The tenant's oldest retained event number, or undefined when none is retained. */
@@ -349,7 +358,7 @@ export interface Store {
 export interface OutboxEvent {
   readonly tenantId: string;
   readonly seq: number;
-  /** `entry.status`, `entry.pin`, `entry.replica`, `entry.timestamp`. */
+  /** `entry.status`, `entry.pin`, `entry.replica`, `entry.timestamp`, `capture.completed`, `capture.changed`, `capture.failed`. */
   readonly type: string;
   readonly entryId: string | null;
   /** The event object (JSON). */

@@ -5,7 +5,8 @@ import { createStreamRegistry } from "../../services/event-streams.ts";
 /**
  * GET /v1/events — Server-Sent Events of the tenant's outbox: every status change of its entries
  * (`entry.status`: pending, batched, anchored, confirmed, back to batched after a reorganisation), pin
- * and replica changes (`entry.pin`, `entry.replica`) and RFC 3161 tokens (`entry.timestamp`). Each event
+ * and replica changes (`entry.pin`, `entry.replica`), RFC 3161 tokens (`entry.timestamp`) and web
+ * capture outcomes (`capture.completed`, `capture.changed`, `capture.failed`). Each event
  * carries `id: <seq>` (the tenant's event number); a client that reconnects with `Last-Event-ID` (or
  * `?after=`) gets every event after it. `?entry=<id>` narrows to one entry.
  */

@@ -1,0 +1,361 @@
+/**
+ * Web captures in the store (migration 10): the durable capture queue, each capture's outcome and
+ * lineage, and per-tenant schedules. One implementation over a minimal SQL runner, so SQLite and
+ * PostgreSQL share every statement (`?` placeholders, renumbered for PostgreSQL).
+ *
+ * The queue: a capture is inserted `queued` (acknowledged once durable); a worker claims the oldest
+ * one by moving it to `running` with a lease (claims are atomic: one UPDATE … RETURNING, with
+ * SKIP LOCKED on PostgreSQL); a capture whose worker died is claimed again once its lease expired.
+ */
+import { randomUUID } from "node:crypto";
+
+type Row = Readonly<Record<string, unknown>>;
+
+/** The two calls the capture store needs from a driver. */
+export interface SqlRunner {
+  readonly dialect: "sqlite" | "postgres";
+  all(sql: string, args: readonly unknown[]): Promise<Row[]>;
+  /** Resolves the number of rows changed. */
+  run(sql: string, args: readonly unknown[]): Promise<number>;
+}
+
+/** How a capture is made (the validated request options). */
+export interface CaptureOptions {
+  readonly javascript: boolean;
+  readonly viewport: { readonly width: number; readonly height: number };
+  readonly timeBudgetMs: number;
+  readonly sizeBudgetBytes: number;
+  readonly settleMs: number;
+}
+
+/** queued → running → complete | timeout | truncated (stamped) or failed (nothing stamped). */
+export type CaptureStatus = "queued" | "running" | "complete" | "timeout" | "truncated" | "failed";
+/** Compared with the previous capture of the same URL: first, unchanged or changed (DOM or screenshot). */
+export type CaptureChange = "first" | "unchanged" | "changed";
+
+/** A stored part: its place in IPFS (cid null when IPFS failed; the bytes are then lost). */
+export interface StoredPart {
+  readonly name: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly cid: string | null;
+}
+
+export interface CaptureRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly url: string;
+  readonly options: CaptureOptions;
+  readonly scheduleId: string | null;
+  readonly status: CaptureStatus;
+  readonly change: CaptureChange | null;
+  /** What changed against the previous capture (`dom`, `screenshot`), when changed. */
+  readonly changed: readonly string[];
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  /** The manifest bytes as stamped (canonical JSON), once captured. */
+  readonly manifest: string | null;
+  readonly manifestSha256: string | null;
+  readonly manifestCid: string | null;
+  /** The entry that stamps the manifest. */
+  readonly entryId: string | null;
+  readonly previousId: string | null;
+  readonly previousSha256: string | null;
+  readonly parts: readonly StoredPart[];
+  readonly domSha256: string | null;
+  readonly screenshotSha256: string | null;
+  readonly finalUrl: string | null;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly attempts: number;
+}
+
+/** What a worker records when a capture ends. */
+export type CaptureOutcomePatch = Pick<CaptureRecord,
+  "status" | "change" | "changed" | "errorCode" | "errorMessage" | "manifest" | "manifestSha256" | "manifestCid" | "entryId" |
+  "previousId" | "previousSha256" | "parts" | "domSha256" | "screenshotSha256" | "finalUrl" | "finishedAt">;
+
+export type ScheduleEvery = "daily" | "weekly";
+
+export interface CaptureScheduleRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly url: string;
+  readonly options: CaptureOptions;
+  readonly every: ScheduleEvery;
+  /** Epoch ms of the next run. */
+  readonly nextRunAt: number;
+  readonly createdAt: string;
+}
+
+export interface CaptureStore {
+  /** Inserts a queued capture; resolves once durable. */
+  enqueue(c: { tenantId: string; url: string; options: CaptureOptions; scheduleId?: string | null }): Promise<CaptureRecord>;
+  get(id: string): Promise<CaptureRecord | undefined>;
+  /** The capture whose manifest the entry stamps. */
+  getByEntry(entryId: string): Promise<CaptureRecord | undefined>;
+  /** The tenant's captures, newest first (optionally of one URL), `before` a capture id for paging. */
+  list(tenantId: string, query: { url?: string; limit: number; beforeCreatedAt?: string }): Promise<CaptureRecord[]>;
+  /** Claims the oldest queued capture (or one whose running lease expired) for `worker`. */
+  claim(worker: string, leaseMs: number, nowMs: number): Promise<CaptureRecord | undefined>;
+  /** Records the end of a capture the worker holds; resolves whether it still held it. */
+  finish(id: string, worker: string, patch: CaptureOutcomePatch): Promise<boolean>;
+  /** The latest stamped capture (complete, timeout or truncated) of the tenant's URL, other than `exceptId`. */
+  latestStamped(tenantId: string, url: string, exceptId: string): Promise<CaptureRecord | undefined>;
+  /** Whether the tenant has a capture with a stored part of this CID (the IPFS route serves it then). */
+  ownsPartCid(tenantId: string, cid: string): Promise<boolean>;
+  /** Stored part CIDs of every capture, after `afterCid` in CID order (live roots for the recovery block sweep). */
+  listPartCids(afterCid: string, limit: number): Promise<string[]>;
+  /** Queued captures, of every tenant or of one. */
+  countQueued(tenantId?: string): Promise<number>;
+
+  addSchedule(s: { tenantId: string; url: string; options: CaptureOptions; every: ScheduleEvery; nextRunAt: number }): Promise<CaptureScheduleRecord>;
+  listSchedules(tenantId: string): Promise<CaptureScheduleRecord[]>;
+  getSchedule(id: string): Promise<CaptureScheduleRecord | undefined>;
+  deleteSchedule(tenantId: string, id: string): Promise<boolean>;
+  /** Schedules due at `nowMs`, soonest first. */
+  dueSchedules(nowMs: number, limit: number): Promise<CaptureScheduleRecord[]>;
+  /**
+   * Moves a due schedule to its next run (compare-and-set on `nextRunAt`, so two nodes never queue the
+   * same run twice), then queues its capture. Resolves the capture, or undefined when another node
+   * already took this run. A crash between the two statements loses that one run; the next is kept.
+   */
+  runSchedule(s: CaptureScheduleRecord, nextRunAt: number): Promise<CaptureRecord | undefined>;
+}
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function toCapture(r: Row): CaptureRecord {
+  return {
+    id: String(r.id), tenantId: String(r.tenant_id), url: String(r.url), options: JSON.parse(String(r.options)) as CaptureOptions,
+    scheduleId: str(r.schedule_id), status: String(r.status) as CaptureStatus, change: str(r.change_kind) as CaptureChange | null,
+    changed: r.changed_parts ? (JSON.parse(String(r.changed_parts)) as string[]) : [],
+    errorCode: str(r.error_code), errorMessage: str(r.error_message), manifest: str(r.manifest), manifestSha256: str(r.manifest_sha256),
+    manifestCid: str(r.manifest_cid), entryId: str(r.entry_id), previousId: str(r.previous_id), previousSha256: str(r.previous_sha256),
+    parts: r.parts ? (JSON.parse(String(r.parts)) as StoredPart[]) : [], domSha256: str(r.dom_sha256), screenshotSha256: str(r.screenshot_sha256),
+    finalUrl: str(r.final_url), createdAt: String(r.created_at), startedAt: str(r.started_at), finishedAt: str(r.finished_at), attempts: Number(r.attempts ?? 0),
+  };
+}
+
+function toSchedule(r: Row): CaptureScheduleRecord {
+  return {
+    id: String(r.id), tenantId: String(r.tenant_id), url: String(r.url), options: JSON.parse(String(r.options)) as CaptureOptions,
+    every: String(r.every) as ScheduleEvery, nextRunAt: Number(r.next_run_at), createdAt: String(r.created_at),
+  };
+}
+
+/** A capture id: time-ordered (creation time in the first bits, as UUIDv7) and random. */
+function newId(): string {
+  const ms = Date.now().toString(16).padStart(12, "0");
+  const rand = randomUUID().replace(/-/g, "");
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${rand.slice(13, 16)}-${((parseInt(rand[16]!, 16) & 3) | 8).toString(16)}${rand.slice(17, 20)}-${rand.slice(20, 32)}`;
+}
+
+/**
+ * The capture store over a SQL runner.
+ *
+ * @example
+ * const captures = createCaptureStore(sqliteRunner(db));
+ */
+export function createCaptureStore(sql: SqlRunner): CaptureStore {
+  const one = async (q: string, args: readonly unknown[]) => (await sql.all(q, args))[0];
+  const skipLocked = sql.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+  const store: CaptureStore = {
+    async enqueue(c) {
+      const id = newId();
+      const createdAt = new Date().toISOString();
+      await sql.run(
+        "INSERT INTO captures (id, tenant_id, url, options, schedule_id, status, created_at, attempts) VALUES (?, ?, ?, ?, ?, 'queued', ?, 0)",
+        [id, c.tenantId, c.url, JSON.stringify(c.options), c.scheduleId ?? null, createdAt],
+      );
+      return (await store.get(id))!;
+    },
+    async get(id) {
+      const r = await one("SELECT * FROM captures WHERE id = ?", [id]);
+      return r ? toCapture(r) : undefined;
+    },
+    async getByEntry(entryId) {
+      const r = await one("SELECT * FROM captures WHERE entry_id = ?", [entryId]);
+      return r ? toCapture(r) : undefined;
+    },
+    async list(tenantId, query) {
+      const where = ["tenant_id = ?"];
+      const args: unknown[] = [tenantId];
+      if (query.url !== undefined) {
+        where.push("url = ?");
+        args.push(query.url);
+      }
+      if (query.beforeCreatedAt !== undefined) {
+        where.push("created_at < ?");
+        args.push(query.beforeCreatedAt);
+      }
+      return (await sql.all(`SELECT * FROM captures WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`, [...args, query.limit])).map(toCapture);
+    },
+    async claim(worker, leaseMs, nowMs) {
+      const rows = await sql.all(
+        `UPDATE captures SET status = 'running', worker = ?, lease_until = ?, started_at = ?, attempts = attempts + 1
+         WHERE id = (SELECT id FROM captures WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)
+                     ORDER BY created_at, id LIMIT 1${skipLocked})
+         RETURNING *`,
+        [worker, nowMs + leaseMs, new Date(nowMs).toISOString(), nowMs],
+      );
+      return rows[0] ? toCapture(rows[0]) : undefined;
+    },
+    async finish(id, worker, p) {
+      // Part CIDs are registered first (their DAG blocks were recorded at import): once the capture is
+      // finished its tenant can read every stored part through /ipfs/:cid (services/content-access.ts).
+      const owner = await one("SELECT tenant_id FROM captures WHERE id = ? AND worker = ? AND status = 'running'", [id, worker]);
+      if (!owner) return false;
+      for (const part of p.parts) {
+        if (part.cid === null) continue;
+        await sql.run("INSERT INTO capture_parts (capture_id, name, tenant_id, cid) VALUES (?, ?, ?, ?) ON CONFLICT (capture_id, name) DO NOTHING", [id, part.name, String(owner.tenant_id), part.cid]);
+      }
+      const changed = await sql.run(
+        `UPDATE captures SET status = ?, change_kind = ?, changed_parts = ?, error_code = ?, error_message = ?, manifest = ?, manifest_sha256 = ?,
+           manifest_cid = ?, entry_id = ?, previous_id = ?, previous_sha256 = ?, parts = ?, dom_sha256 = ?, screenshot_sha256 = ?, final_url = ?,
+           finished_at = ?, lease_until = NULL
+         WHERE id = ? AND worker = ? AND status = 'running'`,
+        [p.status, p.change, JSON.stringify(p.changed), p.errorCode, p.errorMessage, p.manifest, p.manifestSha256, p.manifestCid, p.entryId,
+          p.previousId, p.previousSha256, JSON.stringify(p.parts), p.domSha256, p.screenshotSha256, p.finalUrl, p.finishedAt, id, worker],
+      );
+      return changed > 0;
+    },
+    async latestStamped(tenantId, url, exceptId) {
+      const r = await one(
+        `SELECT * FROM captures WHERE tenant_id = ? AND url = ? AND id <> ? AND status IN ('complete', 'timeout', 'truncated') AND entry_id IS NOT NULL
+         ORDER BY finished_at DESC, id DESC LIMIT 1`,
+        [tenantId, url, exceptId],
+      );
+      return r ? toCapture(r) : undefined;
+    },
+    async ownsPartCid(tenantId, cid) {
+      return (await one("SELECT 1 AS found FROM capture_parts WHERE tenant_id = ? AND cid = ? LIMIT 1", [tenantId, cid])) !== undefined;
+    },
+    async listPartCids(afterCid, limit) {
+      return (await sql.all("SELECT DISTINCT cid FROM capture_parts WHERE cid > ? ORDER BY cid LIMIT ?", [afterCid, limit])).map((r) => String(r.cid));
+    },
+    async countQueued(tenantId) {
+      const r = tenantId === undefined
+        ? await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued'", [])
+        : await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued' AND tenant_id = ?", [tenantId]);
+      return Number(r?.n ?? 0);
+    },
+
+    async addSchedule(s) {
+      const id = newId();
+      const createdAt = new Date().toISOString();
+      await sql.run(
+        "INSERT INTO capture_schedules (id, tenant_id, url, options, every, next_run_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [id, s.tenantId, s.url, JSON.stringify(s.options), s.every, s.nextRunAt, createdAt],
+      );
+      return (await store.getSchedule(id))!;
+    },
+    async listSchedules(tenantId) {
+      return (await sql.all("SELECT * FROM capture_schedules WHERE tenant_id = ? ORDER BY created_at, id", [tenantId])).map(toSchedule);
+    },
+    async getSchedule(id) {
+      const r = await one("SELECT * FROM capture_schedules WHERE id = ?", [id]);
+      return r ? toSchedule(r) : undefined;
+    },
+    async deleteSchedule(tenantId, id) {
+      return (await sql.run("DELETE FROM capture_schedules WHERE tenant_id = ? AND id = ?", [tenantId, id])) > 0;
+    },
+    async dueSchedules(nowMs, limit) {
+      return (await sql.all("SELECT * FROM capture_schedules WHERE next_run_at <= ? ORDER BY next_run_at, id LIMIT ?", [nowMs, limit])).map(toSchedule);
+    },
+    async runSchedule(s, nextRunAt) {
+      // Compare-and-set first: only the node that moves the schedule queues the run.
+      const moved = await sql.run("UPDATE capture_schedules SET next_run_at = ? WHERE id = ? AND next_run_at = ?", [nextRunAt, s.id, s.nextRunAt]);
+      if (moved === 0) return undefined;
+      return store.enqueue({ tenantId: s.tenantId, url: s.url, options: s.options, scheduleId: s.id });
+    },
+  };
+  return store;
+}
+
+/** Migration 10's SQL (see migrations.ts). */
+export const CAPTURE_MIGRATION_SQL = `
+CREATE TABLE captures (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  options TEXT NOT NULL,
+  schedule_id TEXT,
+  status TEXT NOT NULL,
+  change_kind TEXT,
+  changed_parts TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  manifest TEXT,
+  manifest_sha256 TEXT,
+  manifest_cid TEXT,
+  entry_id TEXT,
+  previous_id TEXT,
+  previous_sha256 TEXT,
+  parts TEXT,
+  dom_sha256 TEXT,
+  screenshot_sha256 TEXT,
+  final_url TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  worker TEXT,
+  lease_until BIGINT
+);
+CREATE INDEX captures_queue ON captures (status, created_at);
+CREATE INDEX captures_tenant_url ON captures (tenant_id, url, created_at);
+CREATE INDEX captures_tenant_created ON captures (tenant_id, created_at);
+CREATE INDEX captures_entry ON captures (entry_id) WHERE entry_id IS NOT NULL;
+CREATE TABLE capture_schedules (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  options TEXT NOT NULL,
+  every TEXT NOT NULL,
+  next_run_at BIGINT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (tenant_id, url)
+);
+CREATE INDEX capture_schedules_due ON capture_schedules (next_run_at);
+CREATE TABLE capture_parts (
+  capture_id TEXT NOT NULL REFERENCES captures(id),
+  name TEXT NOT NULL,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  cid TEXT NOT NULL,
+  PRIMARY KEY (capture_id, name)
+);
+CREATE INDEX capture_parts_cid ON capture_parts (cid, tenant_id);
+`;
+
+/** The runner over a node:sqlite database. */
+export function sqliteRunner(db: { prepare(sql: string): { all(...a: never[]): unknown[]; run(...a: never[]): { changes: number | bigint } } }): SqlRunner {
+  return {
+    dialect: "sqlite",
+    async all(q, args) {
+      return db.prepare(q).all(...(args as never[])) as Row[];
+    },
+    async run(q, args) {
+      return Number(db.prepare(q).run(...(args as never[])).changes);
+    },
+  };
+}
+
+/** The runner over a `pg` pool (`?` renumbered to `$n`). */
+export function postgresRunner(pool: { query(sql: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> }): SqlRunner {
+  const renumber = (q: string) => {
+    let n = 0;
+    return q.replace(/\?/g, () => `$${++n}`);
+  };
+  return {
+    dialect: "postgres",
+    async all(q, args) {
+      return (await pool.query(renumber(q), [...args])).rows as Row[];
+    },
+    async run(q, args) {
+      return (await pool.query(renumber(q), [...args])).rowCount ?? 0;
+    },
+  };
+}
