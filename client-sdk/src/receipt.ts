@@ -317,6 +317,37 @@ function checkClaim(p: Problems, c: unknown): void {
   }
 }
 
+/** `subject`: the same members and rules in every receipt version. */
+function checkSubject(p: Problems, s: unknown): void {
+  if (!obj(s)) {
+    p.push("subject: expected an object");
+    return;
+  }
+  hex32(p, s, "sha256", "subject");
+  hex32(p, s, "sha3_256", "subject", true);
+  uint(p, s, "size", "subject", true);
+  str(p, s, "name", "subject", true, 1_000);
+  str(p, s, "mediaType", "subject", true, 255);
+  str(p, s, "cid", "subject", true, 200);
+  str(p, s, "cidProfile", "subject", true, 100);
+  bool(p, s, "encrypted", "subject", true);
+  known(p, s, "subject", ["sha256", "sha3_256", "size", "name", "mediaType", "cid", "cidProfile", "encrypted"]);
+}
+
+/** `service`: the service record, the same in every receipt version (its times are not evidence). */
+function checkService(p: Problems, v: unknown): void {
+  if (!obj(v)) {
+    p.push("service: expected an object");
+    return;
+  }
+  str(p, v, "operator", "service", false, 1_000);
+  str(p, v, "url", "service", true, 2_000);
+  iso(p, v, "receivedAt", "service");
+  str(p, v, "requestId", "service", true, 200);
+  str(p, v, "software", "service", false, 200);
+  known(p, v, "service", ["operator", "url", "receivedAt", "requestId", "software"]);
+}
+
 /**
  * Lists every problem of an untrusted claim (empty when it is a valid claim).
  *
@@ -341,19 +372,7 @@ export function receiptProblems(doc: unknown): string[] {
   if (doc.version === RECEIPT_VERSION_2) return receiptV2Problems(doc);
   if (doc.version !== RECEIPT_VERSION) return [`version: expected "${RECEIPT_VERSION}" or "${RECEIPT_VERSION_2}", got ${JSON.stringify(doc.version)}`];
   str(p, doc, "id", "receipt", false, 200);
-  if (!obj(doc.subject)) p.push("subject: expected an object");
-  else {
-    const s = doc.subject;
-    hex32(p, s, "sha256", "subject");
-    hex32(p, s, "sha3_256", "subject", true);
-    uint(p, s, "size", "subject", true);
-    str(p, s, "name", "subject", true, 1_000);
-    str(p, s, "mediaType", "subject", true, 255);
-    str(p, s, "cid", "subject", true, 200);
-    str(p, s, "cidProfile", "subject", true, 100);
-    bool(p, s, "encrypted", "subject", true);
-    known(p, s, "subject", ["sha256", "sha3_256", "size", "name", "mediaType", "cid", "cidProfile", "encrypted"]);
-  }
+  checkSubject(p, doc.subject);
   if (doc.claim !== undefined) checkClaim(p, doc.claim);
   if (!obj(doc.leaf)) p.push("leaf: expected an object");
   else {
@@ -363,15 +382,7 @@ export function receiptProblems(doc: unknown): string[] {
     hex32(p, doc.leaf, "hash", "leaf");
     known(p, doc.leaf, "leaf", ["encoding", "claimSha256", "salt", "hash"]);
   }
-  if (!obj(doc.service)) p.push("service: expected an object");
-  else {
-    str(p, doc.service, "operator", "service", false, 1_000);
-    str(p, doc.service, "url", "service", true, 2_000);
-    iso(p, doc.service, "receivedAt", "service");
-    str(p, doc.service, "requestId", "service", true, 200);
-    str(p, doc.service, "software", "service", false, 200);
-    known(p, doc.service, "service", ["operator", "url", "receivedAt", "requestId", "software"]);
-  }
+  checkService(p, doc.service);
   if (!Array.isArray(doc.anchors) || doc.anchors.length === 0) p.push("anchors: expected at least one anchor");
   else if (doc.anchors.length > MAX_ANCHORS) p.push(`anchors: expected at most ${MAX_ANCHORS} anchors`);
   else doc.anchors.forEach((a, i) => checkAnchor(p, a, `anchors[${i}]`));
@@ -411,9 +422,7 @@ function hex32OrNull(p: Problems, o: Record<string, unknown>, key: string, at: s
 }
 
 const V2_TOP = ["version", "id", "subject", "claim", "leaf", "signature", "service", "anchors", "issuedAt"];
-const V2_SUBJECT = ["sha256", "sha3_256", "size", "name", "mediaType", "cid", "cidProfile", "encrypted"];
 const V2_LEAF = ["encoding", "sha3_256", "claimSha256", "signatureSha256", "salt", "hash"];
-const V2_SERVICE = ["operator", "url", "receivedAt", "requestId", "software"];
 const V2_PROOF = ["root", "treeSize", "index", "path"];
 const V2_EVM = ["type", "proof", "chainId", "chainName", "development", "contract", "deployTxHash", "deployBlock", "txHash", "blockNumber",
   "blockHash", "blockTime", "confirmations", "requiredConfirmations", "explorerUrl", "inclusion"];
@@ -452,19 +461,7 @@ function receiptV2Problems(doc: Record<string, unknown>): string[] {
   const p: Problems = [];
   unknownFields(p, doc, V2_TOP, "");
   str(p, doc, "id", "receipt", false, 200);
-  if (!obj(doc.subject)) p.push("subject: expected an object");
-  else {
-    const s = doc.subject;
-    hex32(p, s, "sha256", "subject");
-    hex32(p, s, "sha3_256", "subject", true);
-    uint(p, s, "size", "subject", true);
-    str(p, s, "name", "subject", true, 1_000);
-    str(p, s, "mediaType", "subject", true, 255);
-    str(p, s, "cid", "subject", true, 200);
-    str(p, s, "cidProfile", "subject", true, 100);
-    bool(p, s, "encrypted", "subject", true);
-    unknownFields(p, s, V2_SUBJECT, "subject");
-  }
+  checkSubject(p, doc.subject);
   if (doc.claim !== undefined) checkClaim(p, doc.claim);
   if (!obj(doc.leaf)) p.push("leaf: expected an object");
   else {
@@ -478,15 +475,7 @@ function receiptV2Problems(doc: Record<string, unknown>): string[] {
     unknownFields(p, l, V2_LEAF, "leaf");
   }
   if (doc.signature !== undefined) p.push(...signatureProblems(doc.signature));
-  if (!obj(doc.service)) p.push("service: expected an object");
-  else {
-    str(p, doc.service, "operator", "service", false, 1_000);
-    str(p, doc.service, "url", "service", true, 2_000);
-    utc(p, doc.service, "receivedAt", "service");
-    str(p, doc.service, "requestId", "service", true, 200);
-    str(p, doc.service, "software", "service", false, 200);
-    unknownFields(p, doc.service, V2_SERVICE, "service");
-  }
+  checkService(p, doc.service);
   if (!Array.isArray(doc.anchors) || doc.anchors.length === 0 || doc.anchors.length > 16) p.push("anchors: expected 1 to 16 anchors");
   else doc.anchors.forEach((a, i) => {
     const at = `anchors[${i}]`;
