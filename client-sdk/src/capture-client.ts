@@ -54,8 +54,11 @@ export interface CaptureSchedule {
 
 /** The capture endpoints of one service. */
 export interface CaptureClient {
-  /** POST /v1/captures: queues a capture (status `queued`). */
-  submitCapture(url: string, options?: CaptureRequestOptions): Promise<Capture>;
+  /**
+   * POST /v1/captures: queues a capture (status `queued`), with an Idempotency-Key (a fresh UUID unless
+   * given), retried once on a network error: a retry never queues a second capture.
+   */
+  submitCapture(url: string, options?: CaptureRequestOptions, idempotencyKey?: string): Promise<Capture>;
   /** GET /v1/captures/:id */
   getCapture(id: string): Promise<Capture>;
   /** GET /v1/captures?url=: newest first; with `url`, that URL's lineage. */
@@ -98,8 +101,8 @@ export function createCaptureClient(options: ClientOptions): CaptureClient {
     return v;
   };
 
-  async function call(method: string, where: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    const init: RequestInit = { method, headers: { ...auth, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) } };
+  async function call(method: string, where: string, body?: unknown, signal?: AbortSignal, extra: Record<string, string> = {}): Promise<Response> {
+    const init: RequestInit = { method, headers: { ...auth, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}), ...extra } };
     if (body !== undefined) init.body = JSON.stringify(body);
     if (signal) init.signal = signal;
     let res: Response;
@@ -127,8 +130,8 @@ export function createCaptureClient(options: ClientOptions): CaptureClient {
     }
     return res;
   }
-  async function json(method: string, where: string, body?: unknown): Promise<Record<string, unknown>> {
-    const res = await call(method, where, body);
+  async function json(method: string, where: string, body?: unknown, extra?: Record<string, string>): Promise<Record<string, unknown>> {
+    const res = await call(method, where, body, undefined, extra);
     const v: unknown = await res.json().catch(() => undefined);
     if (!isObject(v)) throw new ServiceError("INVALID_RESPONSE", `${method} ${where} did not answer a JSON object`, { status: res.status });
     return v;
@@ -140,8 +143,18 @@ export function createCaptureClient(options: ClientOptions): CaptureClient {
   const bytes = async (where: string) => new Uint8Array(await (await call("GET", where)).arrayBuffer());
 
   const client: CaptureClient = {
-    async submitCapture(url, opts) {
-      return asCapture((await json("POST", "/v1/captures", { url, ...(opts ? { options: opts } : {}) })).capture, "POST /v1/captures");
+    async submitCapture(url, opts, idempotencyKey = crypto.randomUUID()) {
+      // One key per capture request: a retry after a cut connection answers the capture already queued.
+      const body = { url, ...(opts ? { options: opts } : {}) };
+      const post = () => json("POST", "/v1/captures", body, { "idempotency-key": idempotencyKey });
+      let answer: Record<string, unknown>;
+      try {
+        answer = await post();
+      } catch (e) {
+        if (!(e instanceof ServiceError) || e.code !== "NETWORK_ERROR") throw e;
+        answer = await post();
+      }
+      return asCapture(answer.capture, "POST /v1/captures");
     },
     async getCapture(id) {
       const where = `/v1/captures/${seg(id, "capture id")}`;

@@ -42,6 +42,12 @@ export interface StoredPart {
   readonly cid: string | null;
 }
 
+/** The Idempotency-Key of a `POST /v1/captures` request and the fingerprint of its body. */
+export interface CaptureIdempotency {
+  readonly key: string;
+  readonly fingerprint: string;
+}
+
 export interface CaptureRecord {
   readonly id: string;
   readonly tenantId: string;
@@ -92,7 +98,12 @@ export interface CaptureScheduleRecord {
 
 export interface CaptureStore {
   /** Inserts a queued capture; resolves once durable. */
-  enqueue(c: { tenantId: string; url: string; options: CaptureOptions; scheduleId?: string | null }): Promise<CaptureRecord>;
+  enqueue(c: { tenantId: string; url: string; options: CaptureOptions; scheduleId?: string | null; idempotency?: CaptureIdempotency }): Promise<CaptureRecord>;
+  /**
+   * The capture a request with this Idempotency-Key created, with the fingerprint of that request
+   * (migration 11: the key is stored on the capture row, unique per tenant).
+   */
+  getByIdempotencyKey(tenantId: string, key: string): Promise<{ capture: CaptureRecord; fingerprint: string } | undefined>;
   get(id: string): Promise<CaptureRecord | undefined>;
   /** The capture whose manifest the entry stamps. */
   getByEntry(entryId: string): Promise<CaptureRecord | undefined>;
@@ -166,11 +177,22 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
     async enqueue(c) {
       const id = newId();
       const createdAt = new Date().toISOString();
-      await sql.run(
-        "INSERT INTO captures (id, tenant_id, url, options, schedule_id, status, created_at, attempts) VALUES (?, ?, ?, ?, ?, 'queued', ?, 0)",
-        [id, c.tenantId, c.url, JSON.stringify(c.options), c.scheduleId ?? null, createdAt],
-      );
+      try {
+        await sql.run(
+          "INSERT INTO captures (id, tenant_id, url, options, schedule_id, status, created_at, attempts, idem_key, idem_fingerprint) VALUES (?, ?, ?, ?, ?, 'queued', ?, 0, ?, ?)",
+          [id, c.tenantId, c.url, JSON.stringify(c.options), c.scheduleId ?? null, createdAt, c.idempotency?.key ?? null, c.idempotency?.fingerprint ?? null],
+        );
+      } catch (e) {
+        // Two requests with one key raced: the unique index let one capture in; answer with it.
+        const earlier = c.idempotency ? await store.getByIdempotencyKey(c.tenantId, c.idempotency.key) : undefined;
+        if (earlier) return earlier.capture;
+        throw e;
+      }
       return (await store.get(id))!;
+    },
+    async getByIdempotencyKey(tenantId, key) {
+      const r = await one("SELECT * FROM captures WHERE tenant_id = ? AND idem_key = ?", [tenantId, key]);
+      return r ? { capture: toCapture(r), fingerprint: String(r.idem_fingerprint) } : undefined;
     },
     async get(id) {
       const r = await one("SELECT * FROM captures WHERE id = ?", [id]);
@@ -276,6 +298,13 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
 }
 
 /** Migration 10's SQL (see migrations.ts). */
+/** Migration 11: the Idempotency-Key of the request that queued a capture (issue 24), unique per tenant. */
+export const CAPTURE_IDEMPOTENCY_MIGRATION_SQL = `
+ALTER TABLE captures ADD COLUMN idem_key TEXT;
+ALTER TABLE captures ADD COLUMN idem_fingerprint TEXT;
+CREATE UNIQUE INDEX captures_idem_key ON captures (tenant_id, idem_key);
+`;
+
 export const CAPTURE_MIGRATION_SQL = `
 CREATE TABLE captures (
   id TEXT PRIMARY KEY,

@@ -1,4 +1,4 @@
-import { CAPTURE_MIGRATION_SQL } from "./captures.ts";
+import { CAPTURE_IDEMPOTENCY_MIGRATION_SQL, CAPTURE_MIGRATION_SQL } from "./captures.ts";
 
 /**
  * Versioned schema migrations. Each backend applies the same versions in order, in one transaction
@@ -252,6 +252,11 @@ ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
     version: 10,
     name: "web captures: the capture queue, outcomes and lineage, per-tenant schedules",
     sql: CAPTURE_MIGRATION_SQL,
+  },
+  {
+    version: 11,
+    name: "web captures: the Idempotency-Key of the request that queued each capture",
+    sql: CAPTURE_IDEMPOTENCY_MIGRATION_SQL,
   },
 ];
 

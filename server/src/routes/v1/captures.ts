@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { AppError } from "../../errors.ts";
 import { errorResponses } from "../../schemas/common.ts";
 import type { CaptureOptionsInput } from "../../services/capture/service.ts";
+import { parseIdempotencyKey } from "../../services/idempotency.ts";
 import type { CaptureRecord, CaptureScheduleRecord, ScheduleEvery } from "../../store/captures.ts";
 
 const OPTIONS_SCHEMA = {
@@ -86,12 +87,17 @@ const captures: FastifyPluginAsync = async (app) => {
         summary: "Queue a web capture of a URL (screenshot, MHTML, network log, TLS chain; the manifest is stamped)",
         tags: ["captures"],
         security: [{ bearer: [] }],
+        headers: { type: "object", properties: { "idempotency-key": { type: "string", maxLength: 300 } } },
         body: { type: "object", required: ["url"], additionalProperties: false, properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, options: OPTIONS_SCHEMA } },
         response: { 202: { type: "object", properties: { capture: CAPTURE_VIEW } }, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const capture = await app.captures.submit(request.tenantId, request.body.url, request.body.options);
+      // Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): a retry answers the capture the first
+      // request queued; another request under the key is 422.
+      const key = parseIdempotencyKey(request.headers["idempotency-key"]);
+      const capture = await app.captures.submit(request.tenantId, request.body.url, request.body.options, key);
+      if (capture.replayed) reply.header("idempotent-replayed", "true");
       return reply.code(202).header("location", `/v1/captures/${capture.id}`).send({ capture: view(capture) });
     },
   );

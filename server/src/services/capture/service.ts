@@ -7,6 +7,7 @@
  */
 import type { Claim } from "@priorproof/client-sdk";
 import { AppError } from "../../errors.ts";
+import { fingerprintOf } from "../idempotency.ts";
 import type { CaptureOptions, CaptureRecord, CaptureScheduleRecord, ScheduleEvery, StoredPart } from "../../store/captures.ts";
 import type { Store } from "../../store/types.ts";
 import type { CaptureEvent } from "../events.ts";
@@ -52,7 +53,12 @@ export interface CaptureServiceDeps {
 
 export interface CaptureService {
   /** Validates and queues a capture; resolves once it is durable (status queued). */
-  submit(tenantId: string, url: string, options?: CaptureOptionsInput): Promise<CaptureRecord>;
+  /**
+   * Queues a capture. With an Idempotency-Key, a retry of the same request (same URL and options)
+   * answers the capture the first one queued (`replayed`), another request under the key is 422
+   * IDEMPOTENCY_KEY_REUSED; the key is kept with the capture.
+   */
+  submit(tenantId: string, url: string, options?: CaptureOptionsInput, idempotencyKey?: string): Promise<CaptureRecord & { replayed?: boolean }>;
   /** The tenant's capture, or CAPTURE_NOT_FOUND. */
   get(tenantId: string, id: string): Promise<CaptureRecord>;
   list(tenantId: string, query: { url?: string; limit: number; beforeCreatedAt?: string }): Promise<CaptureRecord[]>;
@@ -219,11 +225,27 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
   };
 
   const service: CaptureService = {
-    async submit(tenantId, url, options) {
+    async submit(tenantId, url, options, idempotencyKey) {
       const opts = normalize(options);
+      // The request as sent (URL as given, options after defaults): what a retry must repeat.
+      const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ url, options: opts });
+      const replay = async () => {
+        const earlier = idempotencyKey === undefined ? undefined : await store.getByIdempotencyKey(tenantId, idempotencyKey);
+        if (!earlier) return undefined;
+        if (earlier.fingerprint !== fingerprint) throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another capture request");
+        return { ...earlier.capture, replayed: true };
+      };
+      const before = await replay();
+      if (before) return before;
       const target = await checkTarget(url);
       if ((await store.countQueued(tenantId)) >= MAX_QUEUED_PER_TENANT) throw new AppError("CAPTURE_QUEUE_FULL", `${MAX_QUEUED_PER_TENANT} captures of this tenant are already waiting`);
-      const c = await store.enqueue({ tenantId, url: target, options: opts });
+      const c = await store.enqueue({ tenantId, url: target, options: opts, ...(idempotencyKey !== undefined && fingerprint !== undefined ? { idempotency: { key: idempotencyKey, fingerprint } } : {}) });
+      if (idempotencyKey !== undefined) {
+        // Another request with this key may have queued first (the unique index chose it): judge ours against it.
+        const stored = await store.getByIdempotencyKey(tenantId, idempotencyKey);
+        if (stored && stored.fingerprint !== fingerprint) throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another capture request");
+        if (stored && stored.capture.id !== c.id) return { ...stored.capture, replayed: true };
+      }
       wake?.();
       return c;
     },
