@@ -82,7 +82,9 @@ async function entriesWith(sha256: string): Promise<any[]> {
 }
 
 beforeAll(async () => {
-  service = await startService({ env: { BATCH_INTERVAL_MS: "500" } });
+  // One key drives the agents (a thousand files) and the checks that read every entry back: the per-key
+  // rate limit (600/min by default) is raised, as in the other e2e suites that read back in bulk.
+  service = await startService({ env: { BATCH_INTERVAL_MS: "500", RATE_LIMIT_PER_MINUTE: "1000000" } });
   work = mkdtempSync(join(tmpdir(), "pp-watch-"));
 }, 120_000);
 afterAll(async () => {
