@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { CertificateSettingsSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import type { CertificateLanguage } from "../../services/certificates/i18n.ts";
 import { JURISDICTIONS, type Jurisdiction } from "../../services/certificates/packs.ts";
@@ -54,10 +55,7 @@ const certificates: FastifyPluginAsync = async (app) => {
     },
   );
 
-  const settingsSchema = {
-    type: "object",
-    properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] }, effective: { type: "string" } },
-  } as const;
+  const settingsSchema = CertificateSettingsSchema;
   app.get("/certificate-settings", {
     ...common,
     schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: settingsSchema, ...errorResponses } },
