@@ -7,8 +7,6 @@ import { normalizeDigest } from "../../services/ingest.ts";
 
 /** The tenant's entries: one by id, a search by digest or by `previous` (lineage), and receipts. */
 const entries: FastifyPluginAsync = async (app) => {
-  app.addHook("onRequest", app.authenticate);
-
   const own = async (tenantId: string, id: string) => {
     const entry = await app.store.getEntry(id);
     // Another tenant's entry is reported exactly like a missing one.

@@ -14,7 +14,6 @@ const stamps: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { items: { sha256: string; sha3_256?: string; claim?: Claim; signature?: ClaimSignature }[] } }>(
     "/stamps",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Stamp 1 to 1,000 SHA-256 digests (hash-only)",
         tags: ["evidence"],

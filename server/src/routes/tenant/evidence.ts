@@ -26,7 +26,6 @@ const evidence: FastifyPluginAsync = async (app) => {
   app.post(
     "/evidence",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note)",
         tags: ["evidence"],

@@ -28,7 +28,6 @@ const IdParams = { type: "object", required: ["id"], properties: { id: { type: "
  * shown once, here and on rotation), list, delete, rotate the secret, the delivery log, redelivery.
  */
 const webhooks: FastifyPluginAsync = async (app) => {
-  app.addHook("onRequest", app.authenticate);
   const { webhookAllowPrivate } = app.config.events;
   const found = async (tenantId: string, id: string) => {
     const e = await app.store.getWebhook(tenantId, id);

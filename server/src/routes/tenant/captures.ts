@@ -37,7 +37,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { url: string; options?: CaptureOptionsInput } }>(
     "/captures",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Queue a web capture of a URL (screenshot, MHTML, network log, TLS chain; the manifest is stamped)",
         tags: ["captures"],
@@ -60,7 +59,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: { url?: string; limit: number; before?: string } }>(
     "/captures",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "The tenant's captures, newest first; ?url= gives one URL's history (lineage)",
         tags: ["captures"],
@@ -93,7 +91,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id",
     {
-      onRequest: app.authenticate,
       schema: { summary: "One capture", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: { 200: CaptureAnswerSchema, ...errorResponses } },
     },
     async (request) => ({ capture: view(await app.captures.get(request.tenantId, request.params.id)) }),
@@ -102,7 +99,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id/manifest",
     {
-      onRequest: app.authenticate,
       schema: { summary: "The manifest bytes exactly as stamped (priorproof-capture/1, canonical JSON)", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: errorResponses },
     },
     async (request, reply) => {
@@ -115,7 +111,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string; name: string } }>(
     "/captures/:id/parts/:name",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "One part of a capture, from IPFS (its SHA-256 is in the manifest)",
         tags: ["captures"],
@@ -139,7 +134,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id/facts",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "What a certificate states about the capture (screenshot scaled, base64 PNG)",
         tags: ["captures"],
@@ -157,7 +151,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { url: string; every: ScheduleEvery; options?: CaptureOptionsInput } }>(
     "/capture-schedules",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Capture a URL daily or weekly (proof of use); the first capture is due at once",
         tags: ["captures"],
@@ -178,7 +171,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get(
     "/capture-schedules",
     {
-      onRequest: app.authenticate,
       schema: { summary: "The tenant's capture schedules", tags: ["captures"], security: [{ bearer: [] }], response: { 200: ScheduleListSchema, ...errorResponses } },
     },
     async (request) => ({ schedules: (await app.captures.listSchedules(request.tenantId)).map(scheduleView) }),
@@ -187,7 +179,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.delete<{ Params: { id: string } }>(
     "/capture-schedules/:id",
     {
-      onRequest: app.authenticate,
       schema: { summary: "Stop a schedule (its captures stay)", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: errorResponses },
     },
     async (request, reply) => {
