@@ -9,8 +9,6 @@ import type { CaptureOptionsInput } from "../../services/capture/service.ts";
 import { parseIdempotencyKey } from "../../services/idempotency.ts";
 import type { CaptureRecord, CaptureScheduleRecord, ScheduleEvery } from "../../store/captures.ts";
 
-const OPTIONS_SCHEMA = CaptureOptionsSchema;
-
 function view(c: CaptureRecord): Capture {
   return {
     id: c.id, url: c.url, status: c.status, change: c.change, changed: c.changed,
@@ -42,7 +40,7 @@ const captures: FastifyPluginAsync = async (app) => {
         tags: ["captures"],
         security: [{ bearer: [] }],
         headers: { type: "object", properties: { "idempotency-key": { type: "string", maxLength: 300 } } },
-        body: { type: "object", required: ["url"], additionalProperties: false, properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, options: OPTIONS_SCHEMA } },
+        body: { type: "object", required: ["url"], additionalProperties: false, properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, options: CaptureOptionsSchema } },
         response: { 202: CaptureAnswerSchema, ...errorResponses },
       },
     },
@@ -157,7 +155,7 @@ const captures: FastifyPluginAsync = async (app) => {
         security: [{ bearer: [] }],
         body: {
           type: "object", required: ["url", "every"], additionalProperties: false,
-          properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, every: { type: "string", enum: ["daily", "weekly"] }, options: OPTIONS_SCHEMA },
+          properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, every: { type: "string", enum: ["daily", "weekly"] }, options: CaptureOptionsSchema },
         },
         response: { 201: ScheduleAnswerSchema, ...errorResponses },
       },

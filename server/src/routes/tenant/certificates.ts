@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { CertificateSettingsSchema } from "@priorproof/client-sdk/api";
+import { type CertificateSettings, CertificateSettingsSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import type { CertificateLanguage } from "../../services/certificates/i18n.ts";
 import { JURISDICTIONS, type Jurisdiction } from "../../services/certificates/packs.ts";
@@ -52,17 +52,16 @@ const certificates: FastifyPluginAsync = async (app) => {
     },
   );
 
-  const settingsSchema = CertificateSettingsSchema;
   app.get("/certificate-settings", {
-    schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: settingsSchema, ...errorResponses } },
-  }, async (request) => app.certificates.getSettings(request.tenantId));
+    schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: CertificateSettingsSchema, ...errorResponses } },
+  }, async (request): Promise<CertificateSettings> => app.certificates.getSettings(request.tenantId));
   app.put<{ Body: { jurisdiction: Jurisdiction | null } }>("/certificate-settings", {
     schema: {
       summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)", tags: ["entries"], security: [{ bearer: [] }],
       body: { type: "object", required: ["jurisdiction"], additionalProperties: false, properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } } },
-      response: { 200: settingsSchema, ...errorResponses },
+      response: { 200: CertificateSettingsSchema, ...errorResponses },
     },
-  }, async (request) => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }));
+  }, async (request): Promise<CertificateSettings> => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }));
 
   app.get<{ Querystring: { lang: CertificateLanguage; status?: string; kind?: string; limit: number } }>(
     "/portfolio.pdf",

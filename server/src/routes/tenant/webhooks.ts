@@ -18,9 +18,6 @@ const deliveryView = (d: WebhookDeliveryRecord): WebhookDelivery => ({
   lastStatus: d.lastStatus, lastError: d.lastError, createdAt: d.createdAt, updatedAt: d.updatedAt, deliveredAt: d.deliveredAt,
 });
 
-const Endpoint = WebhookEndpointSchema;
-const Delivery = WebhookDeliverySchema;
-
 const IdParams = { type: "object", required: ["id"], properties: { id: { type: "string", pattern: "^wh_[0-9a-f]{32}$" } } } as const;
 
 /**
@@ -47,7 +44,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
           description: { type: "string", maxLength: 200 },
         },
       },
-      response: { 201: Endpoint },
+      response: { 201: WebhookEndpointSchema },
     },
   }, async (request, reply) => {
     const e = await createEndpoint(app.store, request.tenantId, request.body, { allowPrivate: webhookAllowPrivate });
@@ -59,7 +56,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
   }, async (request) => ({ webhooks: (await app.store.listWebhooks(request.tenantId)).map(endpointView) }));
 
   app.get<{ Params: { id: string } }>("/webhooks/:id", {
-    schema: { summary: "One webhook endpoint", tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: Endpoint } },
+    schema: { summary: "One webhook endpoint", tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: WebhookEndpointSchema } },
   }, async (request) => endpointView(await found(request.tenantId, request.params.id)));
 
   app.delete<{ Params: { id: string } }>("/webhooks/:id", {
@@ -72,7 +69,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
   app.post<{ Params: { id: string } }>("/webhooks/:id/rotate", {
     schema: {
       summary: "Rotate the endpoint's secret; the old one keeps signing alongside for 24 hours",
-      tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: Endpoint },
+      tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: WebhookEndpointSchema },
     },
   }, async (request) => {
     await found(request.tenantId, request.params.id);
@@ -99,7 +96,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
       summary: "Send a delivery again (now, same webhook-id)",
       tags: ["webhooks"], security: [{ bearer: [] }],
       params: { type: "object", required: ["id", "deliveryId"], properties: { id: IdParams.properties.id, deliveryId: { type: "integer", minimum: 1 } } },
-      response: { 202: Delivery },
+      response: { 202: WebhookDeliverySchema },
     },
   }, async (request, reply) => {
     await found(request.tenantId, request.params.id);
