@@ -3,13 +3,15 @@
  * blockstore, anvil chain) listening on loopback, and the SDK's HTTP client uploading through it.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createChainReader, createClient, decryptStream, EncryptionError, fromHex, generateContentKey, submitEncryptedFile, verifyReceipt,
   type ContentKey, type EncryptedUpload, type PriorProofClient,
 } from "../../client-sdk/src/index.ts";
+import { run } from "../../client-sdk/src/cli/main.ts";
 import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
 
 /** A distinctive, long marker: a scan that finds it has found plaintext. */
@@ -37,6 +39,7 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
 describe("an encrypted upload (priorproof-aead/1) through the SDK client to the service", () => {
   let t: TestApp;
   let client: PriorProofClient;
+  let base: string;
   let key: ContentKey;
   let upload: EncryptedUpload;
   /** Every byte the client sent: URLs, headers and bodies. */
@@ -60,8 +63,8 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
 
   beforeAll(async () => {
     t = await buildTestApp();
-    const address = await t.app.listen({ port: 0, host: "127.0.0.1" });
-    client = createClient({ baseUrl: address, apiKey: t.keys.acme, fetch: recordingFetch, retry: false });
+    base = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    client = createClient({ baseUrl: base, apiKey: t.keys.acme, fetch: recordingFetch, retry: false });
     key = await generateContentKey();
     upload = await submitEncryptedFile(client, { name: "design.bin", data: new Blob([plaintext]), mediaType: "application/octet-stream" }, key);
     await anchorAll(t);
@@ -168,6 +171,58 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe(code);
       expect(await t.app.store.stats()).toEqual(before);
+    });
+  });
+
+  describe("the CLI: keygen, stamp --encrypt, decrypt", () => {
+    const work = mkdtempSync(join(tmpdir(), "pp-encrypt-cli-"));
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
+    const cli = async (argv: string[], env: Record<string, string> = {}) => {
+      let out = "";
+      let err = "";
+      const code = await run(argv, {
+        out: (line) => void (out += `${line}\n`), err: (line) => void (err += `${line}\n`), progress: () => undefined,
+        isTTY: false, columns: 100, env: { PRIORPROOF_URL: base, PRIORPROOF_API_KEY: t.keys.acme!, ...env },
+      });
+      return { code, out, err };
+    };
+
+    it("stamps the plaintext, stores ciphertext, and decrypts the download back to the file; a tampered copy fails", async () => {
+      const keyFile = join(work, "design.key");
+      expect((await cli(["keygen", "-o", keyFile])).code).toBe(0);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect((await cli(["keygen", "-o", keyFile])).code).toBe(2); // never overwrites a key
+      const file = join(work, "housing.step");
+      const bytes = Buffer.concat([Buffer.from(MARKER.repeat(100)), Buffer.alloc(200_000, 3)]);
+      writeFileSync(file, bytes);
+      const stamped = await cli(["stamp", file, "--encrypt", "--key-file", keyFile, "--title", "Housing", "--json"]);
+      expect(stamped.err).toBe("");
+      expect(stamped.code).toBe(0);
+      const [entry] = JSON.parse(stamped.out).entries;
+      expect(entry.sha256).toBe(`0x${createHash("sha256").update(bytes).digest("hex")}`);
+      expect(entry.encryption.scheme).toBe("priorproof-aead/1");
+      expect((await collect(t.app.ipfs.car(entry.cid))).includes(Buffer.from(MARKER))).toBe(false);
+      const out = join(work, "housing.out.step");
+      const decrypted = await cli(["decrypt", entry.cid, "-o", out, "--key-file", keyFile]);
+      expect(decrypted).toMatchObject({ code: 0, err: "" });
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+      // A local copy of the ciphertext with one byte flipped: DECRYPTION_FAILED, exit 2, and no output file.
+      const ciphertext = await collect(await client.getContent(entry.cid) as unknown as AsyncIterable<Uint8Array>);
+      ciphertext[ciphertext.length - 5]! ^= 1;
+      const tampered = join(work, "tampered.ppaead");
+      writeFileSync(tampered, ciphertext);
+      const failed = await cli(["decrypt", tampered, "-o", join(work, "never.step"), "--key-file", keyFile]);
+      expect(failed.code).toBe(2);
+      expect(failed.err).toMatch(/DECRYPTION_FAILED: chunk 3 does not authenticate/);
+      expect(() => statSync(join(work, "never.step"))).toThrow();
+    });
+
+    it("refuses --encrypt without a key", async () => {
+      const file = join(work, "x.bin");
+      writeFileSync(file, "x");
+      const r = await cli(["stamp", file, "--encrypt"]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--encrypt needs a content key/);
     });
   });
 });
