@@ -2,6 +2,7 @@
  * Client-side encryption end to end over real components: the service (SQLite store, embedded IPFS
  * blockstore, anvil chain) listening on loopback, and the SDK's HTTP client uploading through it.
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,7 +63,7 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
   };
 
   beforeAll(async () => {
-    t = await buildTestApp();
+    t = await buildTestApp({ PUBLIC_URL: "https://proof.example.com" });
     base = await t.app.listen({ port: 0, host: "127.0.0.1" });
     client = createClient({ baseUrl: base, apiKey: t.keys.acme, fetch: recordingFetch, retry: false });
     key = await generateContentKey();
@@ -116,6 +117,18 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
       reader.destroy();
     }
   });
+
+  it.each([
+    ["en", ["encrypted by the submitter before upload", "IPFS CID (of the encrypted content)", "The digests above are those of the original file"]],
+    ["zh-CN", ["由提交方在上传前加密", "IPFS CID（加密后内容）", "上述摘要为原始文件的摘要"]],
+  ])("explains on the %s certificate that the digest is the original's and the CID the encrypted content's", async (lang, phrases) => {
+    const res = await t.app.inject({ method: "GET", url: `/v1/entries/${upload.entry.id}/certificate.pdf?lang=${lang}`, headers: { authorization: `Bearer ${t.keys.acme}` } });
+    expect(res.statusCode).toBe(200);
+    const text = execFileSync("pdftotext", ["-", "-"], { input: res.rawPayload, encoding: "utf8" }).replace(/\s+/g, "");
+    for (const phrase of phrases) expect(text).toContain(phrase.replace(/\s+/g, ""));
+    expect(text).toContain(upload.entry.cid!);
+    expect(text).toContain(upload.sha256);
+  }, 60_000);
 
   it("gives the file back when the ciphertext fetched by CID is decrypted with the key", async () => {
     const plain = await collect(decryptStream(await client.getContent(upload.entry.cid!), key));
