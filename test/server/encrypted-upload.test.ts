@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -237,5 +237,37 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/--encrypt needs a content key/);
     });
+  });
+});
+
+describe("an encrypted upload while the embedded blockstore is unavailable (fault injection: block directory replaced by a file)", () => {
+  let t: TestApp;
+  let blocks: string;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    blocks = join(t.config.dataDir, "ipfs", "blocks");
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("spools the ciphertext, and the pin retry checks it against the ciphertext's digest and pins it", async () => {
+    const base = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const client = createClient({ baseUrl: base, apiKey: t.keys.acme, retry: false });
+    const key = await generateContentKey();
+    const plaintext = Buffer.from(`${MARKER}spooled while IPFS was down\n`.repeat(5_000));
+    renameSync(blocks, `${blocks}.away`);
+    writeFileSync(blocks, "not a directory: the blockstore's disk is gone");
+    const { entry } = await submitEncryptedFile(client, { name: "spooled.bin", data: new Blob([plaintext]) }, key);
+    expect(entry).toMatchObject({ pinStatus: "pending", cid: null, sha256: `0x${createHash("sha256").update(plaintext).digest("hex")}` });
+    // The spool holds the ciphertext, never the plaintext.
+    expect(filesHolding(t.config.dataDir, Buffer.from(MARKER))).toEqual([]);
+    rmSync(blocks);
+    renameSync(`${blocks}.away`, blocks);
+    expect(await t.app.pinner.tick()).toEqual({ pinned: 1, failed: 0, skipped: 0 });
+    const pinned = await client.getEntry(entry.id);
+    expect(pinned.pinStatus).toBe("pinned");
+    const back = await collect(decryptStream(await client.getContent(pinned.cid!), key));
+    expect(back.equals(plaintext)).toBe(true);
   });
 });
