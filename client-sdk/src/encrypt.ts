@@ -267,19 +267,22 @@ export async function* decryptStream(ciphertext: AsyncIterable<Uint8Array> | Rea
   };
   for await (const piece of source) {
     buf = concat(buf, piece);
+    let at = 0;
     if (header === undefined) {
       if (buf.length < ENVELOPE_HEADER_BYTES) continue;
       header = buf.slice(0, ENVELOPE_HEADER_BYTES);
       const parsed = parseEnvelopeHeader(header);
       if (parsed.keyId !== null && parsed.keyId !== key.id) throw new EncryptionError("WRONG_KEY", `sealed with key ${parsed.keyId}, not ${key.id}`);
       chunkBytes = parsed.chunkSize + TAG_BYTES;
-      buf = buf.slice(ENVELOPE_HEADER_BYTES);
+      at = ENVELOPE_HEADER_BYTES;
     }
     // A full sealed chunk followed by at least one more byte is not the final one.
-    while (buf.length > chunkBytes) {
-      yield await open(buf.subarray(0, chunkBytes), false);
-      buf = buf.slice(chunkBytes);
+    while (buf.length - at > chunkBytes) {
+      yield await open(buf.subarray(at, at + chunkBytes), false);
+      at += chunkBytes;
     }
+    // Keep only the rest (less than two chunks), copied: the source may reuse its buffers.
+    buf = buf.slice(at);
   }
   if (header === undefined) throw new EncryptionError("NOT_ENCRYPTED", `not a ${ENCRYPTION_SCHEME} envelope (shorter than its header)`);
   if (buf.length < TAG_BYTES) throw new EncryptionError("TRUNCATED", `the ciphertext ends before its final chunk (after chunk ${index - 1})`);

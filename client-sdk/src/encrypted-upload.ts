@@ -21,12 +21,32 @@ export interface EncryptedUpload {
   readonly size: number;
 }
 
+interface IncrementalHash {
+  update(data: Uint8Array): unknown;
+  digest(): Uint8Array;
+}
+
+/** node:crypto's createHash where it exists (several times faster than JavaScript for SHA3), reached without an import so bundles stay browser-clean. */
+const nodeCreateHash = (() => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const crypto = proc?.getBuiltinModule?.("node:crypto") as { createHash?: (algorithm: string) => IncrementalHash } | undefined;
+  return typeof crypto?.createHash === "function" ? crypto.createHash : undefined;
+})();
+
+function incrementalHash(algorithm: "sha256" | "sha3-256"): IncrementalHash {
+  if (nodeCreateHash) {
+    const h = nodeCreateHash(algorithm);
+    return { update: (data) => h.update(data), digest: () => new Uint8Array(h.digest()) };
+  }
+  return algorithm === "sha256" ? nobleSha256.create() : sha3_256.create();
+}
+
 /**
  * A byte source read once as chunks; the plaintext's digests and size are ready when it is exhausted.
  */
 function tapPlaintext(data: UploadFile["data"]): { chunks: AsyncIterable<Uint8Array>; result: () => { sha256: Hex; sha3_256: Hex; size: number } } {
-  const h2 = nobleSha256.create();
-  const h3 = sha3_256.create();
+  const h2 = incrementalHash("sha256");
+  const h3 = incrementalHash("sha3-256");
   let size = 0;
   let done = false;
   async function* chunks(): AsyncGenerator<Uint8Array> {
