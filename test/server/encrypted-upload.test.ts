@@ -13,7 +13,7 @@ import {
   type ContentKey, type EncryptedUpload, type PriorProofClient,
 } from "../../client-sdk/src/index.ts";
 import { run } from "../../client-sdk/src/cli/main.ts";
-import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
+import { anchorAll, buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
 
 /** A distinctive, long marker: a scan that finds it has found plaintext. */
 const MARKER = "PRIORPROOF-PLAINTEXT-MARKER-7f3a9c-UNRELEASED-DESIGN-";
@@ -269,5 +269,38 @@ describe("an encrypted upload while the embedded blockstore is unavailable (faul
     expect(pinned.pinStatus).toBe("pinned");
     const back = await collect(decryptStream(await client.getContent(pinned.cid!), key));
     expect(back.equals(plaintext)).toBe(true);
+  });
+});
+
+describe.each(TEST_BACKENDS)("an encrypted upload's record on the %s store", (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({}, backend);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("keeps the scheme and the ciphertext digest beside the plaintext digest, and the receipt says encrypted; a plain upload has neither", async () => {
+    const base = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const client = createClient({ baseUrl: base, apiKey: t.keys.acme, retry: false });
+    const key = await generateContentKey();
+    const plaintext = Buffer.from(`${MARKER}${backend}\n`.repeat(2_000));
+    const { entry } = await submitEncryptedFile(client, { name: "a.bin", data: new Blob([plaintext]) }, key);
+    const [plain] = await client.submitFiles([{ name: "b.bin", data: new Blob([plaintext]) }]);
+    const stored = await t.app.store.getEntry(entry.id);
+    const ciphertext = await collect(await client.getContent(entry.cid!) as unknown as AsyncIterable<Uint8Array>);
+    expect(stored).toMatchObject({
+      sha256: `0x${createHash("sha256").update(plaintext).digest("hex")}`,
+      sha3_256: `0x${createHash("sha3-256").update(plaintext).digest("hex")}`,
+      size: plaintext.length,
+      encryption: "priorproof-aead/1",
+      contentSha256: `0x${createHash("sha256").update(ciphertext).digest("hex")}`,
+      cid: entry.cid,
+    });
+    expect(await t.app.store.getEntry(plain!.id)).toMatchObject({ sha256: stored!.sha256, encryption: null, contentSha256: null });
+    await anchorAll(t);
+    expect((await client.getReceipt(entry.id)).subject.encrypted).toBe(true);
+    expect((await client.getReceipt(plain!.id)).subject.encrypted).toBeUndefined();
   });
 });
