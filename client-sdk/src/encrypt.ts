@@ -24,7 +24,12 @@
 import { InputError, PriorProofError } from "./errors.ts";
 import { fromHex, toHex } from "./bytes.ts";
 
-/** The scheme name recorded by the service and in receipts (`subject.encrypted`). */
+/**
+ * The scheme name the service records (the `encryption` upload field and entry member).
+ *
+ * @example
+ * entry.encryption?.scheme === ENCRYPTION_SCHEME
+ */
 export const ENCRYPTION_SCHEME = "priorproof-aead/1";
 /** The envelope's magic bytes, "PPAEAD". */
 export const ENVELOPE_MAGIC = new Uint8Array([0x50, 0x50, 0x41, 0x45, 0x41, 0x44]);
@@ -46,7 +51,12 @@ const MAX_CHUNKS = 2 ** 32;
  */
 export type EncryptionErrorCode = "INVALID_KEY" | "NOT_ENCRYPTED" | "WRONG_KEY" | "DECRYPTION_FAILED" | "TRUNCATED" | "TOO_LARGE";
 
-/** Content that cannot be encrypted or decrypted. */
+/**
+ * Content that cannot be encrypted or decrypted.
+ *
+ * @example
+ * try { await pipeline(decryptStream(src, key), out) } catch (e) { if (e instanceof EncryptionError && e.code === "DECRYPTION_FAILED") … }
+ */
 export class EncryptionError extends PriorProofError {
   declare readonly code: EncryptionErrorCode;
   constructor(code: EncryptionErrorCode, message: string, options?: { cause?: unknown }) {
@@ -54,7 +64,12 @@ export class EncryptionError extends PriorProofError {
   }
 }
 
-/** A content key: 32 random bytes, and the 8-byte id written in each envelope it seals. */
+/**
+ * A content key: 32 random bytes, and the 8-byte id written in each envelope it seals.
+ *
+ * @example
+ * const key: ContentKey = await contentKeyFrom(process.env.PRIORPROOF_CONTENT_KEY!);
+ */
 export interface ContentKey {
   readonly bytes: Uint8Array;
   /** 0x + 16 hex digits. */
@@ -138,7 +153,12 @@ function aadOf(header: Uint8Array, index: number, final: boolean): Uint8Array {
   return aad;
 }
 
-/** Options of {@link encryptStream}. */
+/**
+ * Options of {@link encryptStream}.
+ *
+ * @example
+ * const options: EncryptOptions = { chunkLog2: 20, statesKeyId: false }; // 1 MiB chunks, no key id in the header
+ */
 export interface EncryptOptions {
   /** log2 of the plaintext chunk size, 12 (4 KiB) … 24 (16 MiB); default 16 (64 KiB). */
   readonly chunkLog2?: number;
@@ -209,7 +229,12 @@ export async function* encryptStream(plaintext: AsyncIterable<Uint8Array>, key: 
   yield await seal(pending ?? new Uint8Array(0), true);
 }
 
-/** What a header says. */
+/**
+ * What a header says.
+ *
+ * @example
+ * const { chunkSize, keyId }: EnvelopeHeader = parseEnvelopeHeader(first24);
+ */
 export interface EnvelopeHeader {
   readonly scheme: typeof ENCRYPTION_SCHEME;
   readonly chunkSize: number;

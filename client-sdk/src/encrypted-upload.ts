@@ -12,7 +12,12 @@ import { InputError } from "./errors.ts";
 import type { Hex } from "./receipt.ts";
 import type { Entry, PriorProofClient, SubmitFilesOptions, UploadFile } from "./client.ts";
 
-/** What the client stated about the plaintext, besides the entry the service recorded. */
+/**
+ * What the client stated about the plaintext, besides the entry the service recorded.
+ *
+ * @example
+ * const { entry, sha256, size }: EncryptedUpload = await submitEncryptedFile(pp, file, key);
+ */
 export interface EncryptedUpload {
   readonly entry: Entry;
   /** SHA-256 and SHA3-256 of the plaintext (what the receipt's subject states and the leaf commits). */
