@@ -33,7 +33,7 @@ import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   EVENTS_CHANNEL, MAX_DELIVERY_ID, OUTBOX_SQL, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, numbered, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload,
@@ -71,6 +71,7 @@ const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
 const STATUS_CHANGES_SQL = numbered(STATUS_CHANGES_OF_BATCH);
 const RESERVE_SQL = numbered(RESERVE_EVENT_SEQ);
 const OWNS_BLOCK_SQL = numbered(OWNS_BLOCK);
+const IS_PUBLIC_BLOCK_SQL = numbered(IS_PUBLIC_BLOCK);
 /** The outbox and webhook statements, numbered for PostgreSQL. */
 const O = Object.fromEntries(Object.entries(OUTBOX_SQL).map(([k, v]) => [k, numbered(v)])) as { [K in keyof typeof OUTBOX_SQL]: string };
 
@@ -275,6 +276,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
+    const published = es.filter((e) => e.public).map((e) => e.id);
+    if (published.length > 0) await c.query("UPDATE entries SET public = 1 WHERE id = ANY($1::text[])", [published]); // migration 13, same transaction
     const records = es.map((e): EntryRecord => ({
       ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
       leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
@@ -461,14 +464,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return (r.rowCount ?? 0) > 0;
     },
     async getTenantSettings(tenantId) {
-      const r = await one("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
-      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+      const r = await one("SELECT require_signed_claims, public_content FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1, publicContent: Number(r?.public_content ?? 0) === 1 };
     },
     async setTenantSettings(tenantId, settings) {
       await pool.query(
-        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`,
-        [tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString()],
+        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`,
+        [tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString()],
       );
     },
 
@@ -522,6 +525,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async ownsBlock(tenantId, multihash) {
       return (await one(OWNS_BLOCK_SQL, [multihash, tenantId, tenantId])) !== undefined;
+    },
+    async isPublicBlock(multihash) {
+      return (await one(IS_PUBLIC_BLOCK_SQL, [multihash])) !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));

@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   INSERT_EVENT, MAX_DELIVERY_ID, OUTBOX_SQL as O, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload as webhookBody,
@@ -154,6 +154,7 @@ export function openSqliteStore(path: string): Store {
       e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null,
       e.leafVersion ?? 1, e.signature ?? null, e.encryption ?? null, e.contentSha256 ?? null);
     const seq = Number(info.lastInsertRowid);
+    if (e.public) q("UPDATE entries SET public = 1 WHERE seq = ?").run(seq); // migration 13, same transaction
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
     return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
       encryption: e.encryption ?? null, contentSha256: e.contentSha256 ?? null };
@@ -195,13 +196,13 @@ export function openSqliteStore(path: string): Store {
       return q("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), keyId).changes > 0;
     },
     async getTenantSettings(tenantId) {
-      const r = q("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
-      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+      const r = q("SELECT require_signed_claims, public_content FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1, publicContent: Number(r?.public_content ?? 0) === 1 };
     },
     async setTenantSettings(tenantId, settings) {
-      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`)
-        .run(tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString());
+      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`)
+        .run(tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString());
     },
 
     insertEntries(entries, chainIds, idempotency) {
@@ -261,6 +262,9 @@ export function openSqliteStore(path: string): Store {
     },
     async ownsBlock(tenantId, multihash) {
       return q(OWNS_BLOCK).get(multihash, tenantId, tenantId) !== undefined;
+    },
+    async isPublicBlock(multihash) {
+      return q(IS_PUBLIC_BLOCK).get(multihash) !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));

@@ -59,6 +59,8 @@ export interface NewEntry {
   readonly requestId: string | null;
   /** Leaf encoding version: 2 (priorproof-leaf/2, what ingest writes) or 1 (rows written before it; the default). */
   readonly leafVersion?: 1 | 2;
+  /** The content is published: the embedded IPFS node serves its blocks to the network (migration 13; default false). */
+  readonly public?: boolean;
   /** Canonical JSON (RFC 8785) of the claimant signature object committed in a leaf/2, or null. */
   readonly signature?: string | null;
   /**
@@ -86,6 +88,8 @@ export interface EntryRecord extends NewEntry {
 export interface TenantSettings {
   /** Unsigned stamps and uploads are refused with 400 SIGNATURE_REQUIRED. */
   readonly requireSignedClaims: boolean;
+  /** Uploads are published to the IPFS network unless the request says `public=false` (default false). */
+  readonly publicContent?: boolean;
 }
 
 /** The outcome of one pin retry of a spooled upload. */
@@ -243,6 +247,8 @@ export interface Store {
   recordDagBlocks(rootCid: string, multihashes: readonly string[]): Promise<void>;
   /** Whether the tenant has an entry whose stored DAG contains a block with this multihash (hex). */
   ownsBlock(tenantId: string, multihash: string): Promise<boolean>;
+  /** Whether a block with this multihash (hex) belongs to the stored DAG of an entry stored public (what the IPFS network may fetch). */
+  isPublicBlock(multihash: string): Promise<boolean>;
   /** Root CIDs of stored entries with no recorded DAG blocks (stored before migration 4), for backfill. */
   listCidsWithoutBlocks(limit: number): Promise<string[]>;
   /** Entries the tenant created since `since` (ISO-8601), for the daily stamp quota. */
