@@ -72,9 +72,11 @@ export default fp(
     const events = createEventHub({ store, retentionMs: config.events.retentionMs });
     const leases = new Map<string, Lease>();
     const { pinningService, cluster, origins } = config.replication;
+    // REPLICATION_ORIGINS when set (a Kubo node, an announced public address), else the embedded node's listen addresses.
+    const replicationOrigins = () => (origins.length > 0 ? origins : app.ipfsNode?.multiaddrs() ?? []);
     const replicators: Replicator[] = [
-      ...(pinningService ? [createPinningServiceReplicator({ ...pinningService, origins })] : []),
-      ...(cluster ? [createClusterReplicator(cluster)] : []),
+      ...(pinningService ? [createPinningServiceReplicator({ ...pinningService, origins: replicationOrigins })] : []),
+      ...(cluster ? [createClusterReplicator({ ...cluster, origins: replicationOrigins })] : []),
     ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
     const faultPoint = createFaultPoints(config.testFaultDir);
@@ -115,6 +117,7 @@ export default fp(
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
       onEntries: (n) => batcher.notify(n),
+      onPublished: (cid) => app.ipfsNode?.announce(cid),
       warn: (message, error) => app.log.warn({ err: error }, message),
       spoolDir: config.spoolDir,
       checkSignature: createSignatureCheck({ trustAnchors: signerTrustAnchors }),
@@ -268,5 +271,5 @@ export default fp(
       events.close();
     });
   },
-  { name: "services", dependencies: ["config", "store", "chain", "ipfs", "budgets"] },
+  { name: "services", dependencies: ["config", "store", "chain", "ipfs", "ipfs-node", "budgets"] },
 );
