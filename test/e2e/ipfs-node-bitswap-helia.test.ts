@@ -22,12 +22,7 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
 
   beforeAll(async () => {
     t = await buildTestApp();
-    await t.app.ipfsNode!.started;
     peer = await startHeliaPeer();
-    const ready = (await t.app.inject({ method: "GET", url: "/readyz" })).json();
-    const addresses = ready.checks["ipfs-node"].multiaddrs as string[];
-    origin = addresses.find((a) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//.test(a))!;
-    await peer.dial(origin);
   }, 120_000);
   afterAll(async () => {
     await peer?.stop();
@@ -49,6 +44,28 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
     return res.json().entries[0] as { id: string; cid: string; public: boolean; pinStatus: string };
   };
 
+  it("starts no node while nothing is published: /readyz says idle and lists no address", async () => {
+    await new Promise((r) => setTimeout(r, 300)); // the check made when the app became ready
+    const node = (await t.app.inject({ method: "GET", url: "/readyz" })).json().checks["ipfs-node"];
+    expect(node).toEqual({ ok: true, detail: expect.stringMatching(/^idle/), multiaddrs: [] });
+    expect(t.app.ipfsNode!.state).toBe("idle");
+  });
+
+  it("serves a file uploaded with public=true (which starts the node): the other node dials the address /readyz lists and gets every block (3 MiB, several chunks), the same bytes", async () => {
+    const bytes = randomBytes(3 * 1024 * 1024 + 123);
+    const entry = await upload(bytes, { public: "true" });
+    expect(entry.public).toBe(true);
+    expect(["starting", "running"]).toContain(t.app.ipfsNode!.state); // the upload started it; start() below only waits
+    await t.app.ipfsNode!.start();
+    await new Promise((r) => setTimeout(r, 1_100)); // /readyz answers from a one-second cache
+    const ready = (await t.app.inject({ method: "GET", url: "/readyz" })).json();
+    origin = (ready.checks["ipfs-node"].multiaddrs as string[]).find((a) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//.test(a))!;
+    await peer.dial(origin);
+    const fetched = await peer.cat(entry.cid, 30_000);
+    expect(fetched.equals(bytes)).toBe(true);
+    expect(await peer.hasLocally(entry.cid)).toBe(true);
+  }, 60_000);
+
   it("/readyz lists the node's loopback TCP and WebSocket listen addresses with /p2p/<peer id> of the key kept in the data directory", async () => {
     const ready = (await t.app.inject({ method: "GET", url: "/readyz" })).json();
     const node = ready.checks["ipfs-node"];
@@ -62,15 +79,6 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
     ]));
     for (const a of node.multiaddrs as string[]) expect(a).toMatch(/^\/ip4\/127\.0\.0\.1\//);
   });
-
-  it("serves a file uploaded with public=true: the other node gets every block (3 MiB, several chunks) and the same bytes", async () => {
-    const bytes = randomBytes(3 * 1024 * 1024 + 123);
-    const entry = await upload(bytes, { public: "true" });
-    expect(entry.public).toBe(true);
-    const fetched = await peer.cat(entry.cid, 30_000);
-    expect(fetched.equals(bytes)).toBe(true);
-    expect(await peer.hasLocally(entry.cid)).toBe(true);
-  }, 60_000);
 
   it("does not serve a file of a tenant whose setting is not public, uploaded without public=true", async () => {
     expect((await t.app.inject({ method: "GET", url: "/v1/ipfs-settings", headers: { authorization: `Bearer ${t.keys.acme}` } })).json()).toEqual({ publicContent: false, node: true });

@@ -3,8 +3,8 @@
  * which cannot run here: a local stand-in speaks the IPFS Pinning Service API and does what a real
  * one does with a pin request — it dials the `origins` it was given with its own Helia node (own
  * in-memory blockstore) and fetches the content over Bitswap, and answers `pinned` only once it holds
- * every block. The service passes the listen multiaddrs of its node as `origins` (no
- * REPLICATION_ORIGINS configured).
+ * every block. The service passes the listen multiaddrs of its node (started by the
+ * first published upload) as `origins` (no REPLICATION_ORIGINS configured).
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -73,7 +73,6 @@ describe("replication to a Pinning Service stand-in that fetches from the servic
     peer = await startHeliaPeer();
     pinner = await startFetchingPinner(peer, 3_000);
     t = await buildTestApp({ PINNING_SERVICE_URL: pinner.url, PINNING_SERVICE_TOKEN: "psa-token", REPLICATION_RETRY_MS: "50", REPLICATION_POLL_MS: "50" });
-    await t.app.ipfsNode!.started;
   }, 120_000);
   afterAll(async () => {
     await t?.close();

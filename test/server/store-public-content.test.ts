@@ -54,12 +54,15 @@ describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migra
   });
 
   it("stores each entry's public flag (default false) and reads it back", async () => {
+    await store.insertEntries([entry({ cid: "bafkprivate0", pinStatus: "pinned" }), entry()], []);
+    expect(await store.hasPublicContent()).toBe(false);
     const [published, kept, hashOnly] = await store.insertEntries([
       entry({ cid: "bafkpublished", pinStatus: "pinned", public: true }), entry({ cid: "bafkprivate", pinStatus: "pinned" }), entry(),
     ], []);
     expect((await store.getEntry(published!.id))?.public).toBe(true);
     expect((await store.getEntry(kept!.id))?.public).toBe(false);
     expect((await store.getEntry(hashOnly!.id))?.public).toBe(false);
+    expect(await store.hasPublicContent()).toBe(true);
   });
 
   it("answers isPublicBlock only for blocks of a DAG under a public entry's root, by multihash", async () => {

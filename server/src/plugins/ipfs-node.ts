@@ -4,14 +4,18 @@ import { publicBlocksOnly } from "../services/ipfs/public-blockstore.ts";
 import type { EmbeddedIpfs } from "../services/ipfs/embedded.ts";
 import type { IpfsNode } from "../services/ipfs/node.ts";
 
-/** The embedded store's IPFS node, as the rest of the app sees it (it starts in the background). */
+/** The embedded store's IPFS node, as the rest of the app sees it. */
 export interface IpfsNodeHandle {
-  /** Settles once the node listens (rejects when it could not start: the service runs on without it). */
-  readonly started: Promise<IpfsNode>;
-  /** Listen addresses with /p2p/<peer id>; empty until the node has started. */
+  /** Starts the node if it is not running (idempotent); settles once it listens. */
+  start(): Promise<IpfsNode>;
+  /** "idle" (nothing published yet), "starting", "running" or "failed". */
+  readonly state: "idle" | "starting" | "running" | "failed";
+  /** Listen addresses with /p2p/<peer id>; empty unless the node runs. */
   multiaddrs(): string[];
+  /** The addresses once a start under way has finished (empty when idle or failed): for replication origins. */
+  settledMultiaddrs(): Promise<string[]>;
   readonly peerId: string | undefined;
-  /** Announces a published root to the configured routing; failures are logged, never thrown. */
+  /** Starts the node if needed and announces a published root to the configured routing; failures are logged, never thrown. */
   announce(cid: string): void;
 }
 
@@ -23,9 +27,11 @@ declare module "fastify" {
 }
 
 /**
- * Starts the IPFS node when the app is ready, without holding the start up: Bitswap serves the
- * network view of the embedded blockstore (blocks of published content only, decided by the store),
- * the peer key lives in `<DATA_DIR>/ipfs/peer.key`.
+ * The IPFS node of the embedded store, started lazily: at start when some stored content is published
+ * (an entry stored public), else with the first published upload — an instance that publishes
+ * nothing loads no libp2p module and opens no port. Bitswap serves the network view of the embedded
+ * blockstore (blocks of published content only, decided by the store); the peer key lives in
+ * `<DATA_DIR>/ipfs/peer.key`. A node that fails to start is logged; uploads and /ipfs/ work without it.
  */
 export default fp(
   async (app) => {
@@ -37,49 +43,63 @@ export default fp(
     const blockstore = (app.ipfs as EmbeddedIpfs).blockstore;
     const networkView = publicBlocksOnly(blockstore, (multihash) => app.store.isPublicBlock(multihash));
     let node: IpfsNode | undefined;
-    let resolveStarted!: (node: IpfsNode) => void;
-    let rejectStarted!: (error: unknown) => void;
-    const started = new Promise<IpfsNode>((resolve, reject) => {
-      resolveStarted = resolve;
-      rejectStarted = reject;
-    });
-    started.catch(() => undefined); // reported in the log; readers that await it see the rejection
+    let starting: Promise<IpfsNode> | undefined;
+    let state: IpfsNodeHandle["state"] = "idle";
+    let closing = false;
+
+    const start = (): Promise<IpfsNode> => {
+      if (closing) return Promise.reject(new Error("the service is stopping"));
+      starting ??= (async () => {
+        state = "starting";
+        try {
+          const { startIpfsNode } = await import("../services/ipfs/node.ts");
+          const n = await startIpfsNode({
+            blockstore: networkView, keyFile: join(app.config.dataDir, "ipfs", "peer.key"), listen: settings.listen, dht: settings.dht,
+            bootstrap: settings.bootstrap, ...(settings.delegatedRoutingUrl ? { delegatedRoutingUrl: settings.delegatedRoutingUrl } : {}),
+          });
+          node = n;
+          state = "running";
+          app.log.info({ peerId: n.peerId, multiaddrs: n.multiaddrs(), routing: n.routing }, "ipfs node listening");
+          return n;
+        } catch (error) {
+          state = "failed";
+          app.log.error({ err: error }, "ipfs node failed to start: published content is not served to the IPFS network");
+          throw error;
+        }
+      })();
+      return starting;
+    };
+
     const handle: IpfsNodeHandle = {
-      started,
+      start,
+      get state() {
+        return state;
+      },
       multiaddrs: () => node?.multiaddrs() ?? [],
+      async settledMultiaddrs() {
+        await starting?.catch(() => undefined);
+        return node?.multiaddrs() ?? [];
+      },
       get peerId() {
         return node?.peerId;
       },
       announce(cid) {
-        void started.then((n) => n.provide(cid)).catch((error: unknown) => {
+        void start().then((n) => n.provide(cid)).catch((error: unknown) => {
           app.log.warn({ cid, err: error instanceof Error ? error.message : String(error) }, "ipfs node: announcing published content failed");
         });
       },
     };
     app.decorate("ipfsNode", handle);
-    let starting: Promise<unknown> | undefined;
     app.addHook("onReady", async () => {
-      // Not awaited: the HTTP service does not wait for libp2p (its modules load on first start).
-      starting = (async () => {
-        const { startIpfsNode } = await import("../services/ipfs/node.ts");
-        return startIpfsNode({
-          blockstore: networkView, keyFile: join(app.config.dataDir, "ipfs", "peer.key"), listen: settings.listen, dht: settings.dht,
-          bootstrap: settings.bootstrap, ...(settings.delegatedRoutingUrl ? { delegatedRoutingUrl: settings.delegatedRoutingUrl } : {}),
-        });
-      })().then(
-        (n) => {
-          node = n;
-          app.log.info({ peerId: n.peerId, multiaddrs: n.multiaddrs(), routing: n.routing }, "ipfs node listening");
-          resolveStarted(n);
-        },
-        (error: unknown) => {
-          app.log.error({ err: error }, "ipfs node failed to start: stored content is not served to the IPFS network");
-          rejectStarted(error);
-        },
+      // Not awaited: the HTTP service does not wait for libp2p.
+      void app.store.hasPublicContent().then(
+        (published) => (published ? start().then(() => undefined, () => undefined) : undefined),
+        (error: unknown) => app.log.warn({ err: error }, "ipfs node: cannot tell whether anything is published; it starts with the next published upload"),
       );
     });
     app.addHook("onClose", async () => {
-      await starting;
+      closing = true;
+      await starting?.catch(() => undefined);
       await node?.stop();
     });
   },

@@ -73,7 +73,7 @@ export default fp(
     const leases = new Map<string, Lease>();
     const { pinningService, cluster, origins } = config.replication;
     // REPLICATION_ORIGINS when set (a Kubo node, an announced public address), else the embedded node's listen addresses.
-    const replicationOrigins = () => (origins.length > 0 ? origins : app.ipfsNode?.multiaddrs() ?? []);
+    const replicationOrigins = async () => (origins.length > 0 ? origins : (await app.ipfsNode?.settledMultiaddrs()) ?? []);
     const replicators: Replicator[] = [
       ...(pinningService ? [createPinningServiceReplicator({ ...pinningService, origins: replicationOrigins })] : []),
       ...(cluster ? [createClusterReplicator({ ...cluster, origins: replicationOrigins })] : []),

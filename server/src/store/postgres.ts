@@ -529,6 +529,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async isPublicBlock(multihash) {
       return (await one(IS_PUBLIC_BLOCK_SQL, [multihash])) !== undefined;
     },
+    async hasPublicContent() {
+      return (await one("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1")) !== undefined;
+    },
     async listCidsWithoutBlocks(limit) {
       return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
     },

@@ -266,6 +266,9 @@ export function openSqliteStore(path: string): Store {
     async isPublicBlock(multihash) {
       return q(IS_PUBLIC_BLOCK).get(multihash) !== undefined;
     },
+    async hasPublicContent() {
+      return q("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1").get() !== undefined;
+    },
     async listCidsWithoutBlocks(limit) {
       return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
     },

@@ -249,6 +249,8 @@ export interface Store {
   ownsBlock(tenantId: string, multihash: string): Promise<boolean>;
   /** Whether a block with this multihash (hex) belongs to the stored DAG of an entry stored public (what the IPFS network may fetch). */
   isPublicBlock(multihash: string): Promise<boolean>;
+  /** Whether any entry with stored content is public (the IPFS node starts only when something is published). */
+  hasPublicContent(): Promise<boolean>;
   /** Root CIDs of stored entries with no recorded DAG blocks (stored before migration 4), for backfill. */
   listCidsWithoutBlocks(limit: number): Promise<string[]>;
   /** Entries the tenant created since `since` (ISO-8601), for the daily stamp quota. */

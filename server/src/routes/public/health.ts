@@ -82,9 +82,13 @@ const health: FastifyPluginAsync = async (app) => {
     // The IPFS node's addresses (what peers and pinning services dial); a node that failed to start
     // does not make the instance unready: uploads and the /ipfs/ gateway work without it.
     if (app.ipfsNode) {
-      const multiaddrs = app.ipfsNode.multiaddrs();
-      const failed = await Promise.race([app.ipfsNode.started.then(() => false, () => true), Promise.resolve(undefined)]);
-      checks["ipfs-node"] = { ok: true, detail: multiaddrs.length > 0 ? `listening; peer ${app.ipfsNode.peerId}` : failed ? "not running: it failed to start (see the logs)" : "starting", multiaddrs };
+      const detail = {
+        idle: "idle: nothing is published yet (the node starts with the first published upload)",
+        starting: "starting",
+        running: `listening; peer ${app.ipfsNode.peerId}`,
+        failed: "not running: it failed to start (see the logs)",
+      }[app.ipfsNode.state];
+      checks["ipfs-node"] = { ok: true, detail, multiaddrs: app.ipfsNode.multiaddrs() };
     }
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   }

@@ -35,8 +35,8 @@ export class ReplicationError extends Error {
 type FetchLike = typeof fetch;
 
 /** Multiaddrs (with /p2p/) of the node holding the content: fixed, or read at each request (the embedded node's listen addresses). */
-export type Origins = readonly string[] | (() => readonly string[]);
-const originsOf = (origins: Origins | undefined): readonly string[] => (typeof origins === "function" ? origins() : origins ?? []);
+export type Origins = readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
+const originsOf = async (origins: Origins | undefined): Promise<readonly string[]> => (typeof origins === "function" ? await origins() : origins ?? []);
 
 async function call(fetchImpl: FetchLike, url: string, init: RequestInit, what: string): Promise<unknown> {
   let res: Response;
@@ -76,7 +76,7 @@ export function createPinningServiceReplicator(options: { endpoint: string; acce
     kind: "pinning-service",
     target: base,
     async requestPin(cid, name) {
-      const origins = originsOf(options.origins);
+      const origins = await originsOf(options.origins);
       const body = { cid, name: name.slice(0, 255), ...(origins.length ? { origins } : {}), meta: { app: "priorproof" } };
       return pinStatusOf(await call(fetchImpl, `${base}/pins`, { method: "POST", headers, body: JSON.stringify(body) }, `pin ${cid} at ${base}`), `pin ${cid}`);
     },
@@ -120,7 +120,7 @@ export function createClusterReplicator(options: { url: string; replicationMin?:
       if (options.replicationMin !== undefined) q.set("replication-min", String(options.replicationMin));
       if (options.replicationMax !== undefined) q.set("replication-max", String(options.replicationMax));
       // The cluster's peers connect to these before fetching (pin option `origins`, comma-separated).
-      const origins = originsOf(options.origins);
+      const origins = await originsOf(options.origins);
       if (origins.length) q.set("origins", origins.join(","));
       const body = await call(fetchImpl, `${base}/pins/${encodeURIComponent(cid)}?${q}`, { method: "POST", headers }, `cluster pin ${cid}`);
       const pinned = (body as { cid?: unknown }).cid;
