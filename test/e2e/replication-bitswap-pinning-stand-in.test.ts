@@ -113,13 +113,17 @@ describe("replication to a Pinning Service stand-in that fetches from the servic
     expect(pin.bytes?.equals(bytes)).toBe(true);
   }, 60_000);
 
-  it("cannot replicate content that is not published: the stand-in finds no one serving it and the replica is failed, to be retried", async () => {
+  it("does not ask for a replica of content that is not published: its CID is never sent to the pinner, and no peer obtains it", async () => {
     const entry = await upload(randomBytes(50_000), {});
-    await tickUntil(entry.id, "failed", 20_000);
-    const replica = await replicaOf(entry.id);
-    expect(replica).toMatchObject({ status: "failed", lastError: "the pinner reported the pin failed" });
-    const pin = [...pinner.pins.values()].find((p) => p.cid === entry.cid)!;
-    expect(pin.bytes).toBeUndefined();
+    const asked = pinner.pins.size;
+    for (let i = 0; i < 3; i++) {
+      expect(await t.app.replication!.tick()).toMatchObject({ queued: 0, requested: 0 });
+      await sleep(60);
+    }
+    expect(await replicaOf(entry.id)).toBeUndefined();
+    expect(pinner.pins.size).toBe(asked);
+    expect([...pinner.pins.values()].some((p) => p.cid === entry.cid)).toBe(false);
+    await expect(peer.cat(entry.cid, 2_000)).rejects.toThrow();
     expect(await peer.hasLocally(entry.cid)).toBe(false);
   }, 40_000);
 });

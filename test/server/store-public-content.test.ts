@@ -78,4 +78,11 @@ describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migra
     expect(await store.isPublicBlock(onlyPrivate)).toBe(false);
     expect(await store.isPublicBlock(multihash())).toBe(false);
   });
+
+  it("lists only published content for replication when asked to (publicOnly), everything pinned otherwise", async () => {
+    const all = await store.listUnreplicatedCids("https://pinner.example", 100);
+    expect(all).toEqual(expect.arrayContaining(["bafkpublished", "bafkprivate", "bafyroot-public", "bafyroot-private"]));
+    const published = await store.listUnreplicatedCids("https://pinner.example", 100, { publicOnly: true });
+    expect(published.sort()).toEqual(["bafkpublished", "bafyroot-public"]);
+  });
 });

@@ -155,7 +155,8 @@ export default fp(
       : undefined;
     const replication = replicators.length > 0
       ? createReplicationWorker({
-          store, replicators, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
+          // Without REPLICATION_ORIGINS the origin is the embedded node, which serves published content only.
+          store, replicators, publicOnly: origins.length === 0 && app.ipfsNode !== undefined, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
           ...(config.workers ? { fence: () => leases.get("replicator")?.fence() } : {}),
         })
       : undefined;
