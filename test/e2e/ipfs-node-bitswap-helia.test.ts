@@ -10,15 +10,17 @@ import { join } from "node:path";
 import { privateKeyFromProtobuf } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../server/src/app.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { startHeliaPeer, type HeliaPeer } from "../helpers/helia-peer.ts";
 
 const NOT_SERVED_TIMEOUT_MS = 3_000;
 
-describe("the service's IPFS node, fetched from by an independent Helia node over Bitswap (loopback TCP)", () => {
+describe("the service's IPFS node, fetched from by an independent Helia node over Bitswap (loopback TCP and WebSocket)", () => {
   let t: TestApp;
   let peer: HeliaPeer;
   let origin: string;
+  let published: { cid: string; bytes: Buffer } | undefined;
 
   beforeAll(async () => {
     t = await buildTestApp();
@@ -64,6 +66,18 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
     const fetched = await peer.cat(entry.cid, 30_000);
     expect(fetched.equals(bytes)).toBe(true);
     expect(await peer.hasLocally(entry.cid)).toBe(true);
+    published = { cid: entry.cid, bytes };
+  }, 60_000);
+
+  it("serves the same over its WebSocket listener to a third node that dials only the /ws address", async () => {
+    const ws = (await t.app.inject({ method: "GET", url: "/readyz" })).json().checks["ipfs-node"].multiaddrs.find((a: string) => a.includes("/ws/p2p/")) as string;
+    const third = await startHeliaPeer();
+    try {
+      await third.dial(ws);
+      expect((await third.cat(published!.cid, 30_000)).equals(published!.bytes)).toBe(true);
+    } finally {
+      await third.stop();
+    }
   }, 60_000);
 
   it("/readyz lists the node's loopback TCP and WebSocket listen addresses with /p2p/<peer id> of the key kept in the data directory", async () => {
@@ -118,4 +132,24 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe("VALIDATION_FAILED");
   });
+  it("after a restart on the same data directory, starts at once (published content exists) under the same peer id and serves again", async () => {
+    const peerId = t.app.ipfsNode!.peerId;
+    await t.app.close();
+    const again = await buildApp(t.config, { logger: false });
+    await again.ready();
+    try {
+      for (let i = 0; i < 100 && again.ipfsNode!.state !== "running"; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(again.ipfsNode!.state).toBe("running");
+      expect(again.ipfsNode!.peerId).toBe(peerId);
+      const fresh = await startHeliaPeer();
+      try {
+        await fresh.dial(again.ipfsNode!.multiaddrs().find((a) => !a.includes("/ws/"))!);
+        expect((await fresh.cat(published!.cid, 30_000)).equals(published!.bytes)).toBe(true);
+      } finally {
+        await fresh.stop();
+      }
+    } finally {
+      await again.close();
+    }
+  }, 60_000);
 });
