@@ -7,6 +7,8 @@ import { withBitswap } from "@helia/bitswap";
 import { withLibp2pLight } from "@helia/libp2p";
 import { unixfs } from "@helia/unixfs";
 import { identify } from "@libp2p/identify";
+import { kadDHT, passthroughMapper } from "@libp2p/kad-dht";
+import { ping } from "@libp2p/ping";
 import { noise } from "@libp2p/noise";
 import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
@@ -25,17 +27,22 @@ export interface HeliaPeer {
   cat(cid: string, timeoutMs: number): Promise<Buffer>;
   /** Whether this node's own blockstore holds the block (it fetched it). */
   hasLocally(cid: string): Promise<boolean>;
+  /** Peer ids the DHT names as providers of `cid` (needs `dht`). */
+  findProviders(cid: string, timeoutMs: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
-export async function startHeliaPeer(): Promise<HeliaPeer> {
+/** With `dht`, the node also runs the Amino DHT (server mode) and can look up providers. */
+export async function startHeliaPeer(options: { dht?: boolean } = {}): Promise<HeliaPeer> {
   const blockstore = new MemoryBlockstore();
+  const dhtServices = options.dht ? { ping: ping(), dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {};
   const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore, datastore: new MemoryDatastore() }), {
     addresses: { listen: [] },
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    services: { identify: identify() },
+    // The DHT's components include the ping service beside it, which the service map's type cannot say.
+    services: { identify: identify(), ...dhtServices } as { identify: ReturnType<typeof identify> },
   }));
   await helia.start();
   const fs = unixfs(helia);
@@ -51,6 +58,15 @@ export async function startHeliaPeer(): Promise<HeliaPeer> {
     },
     async hasLocally(cid) {
       return await blockstore.has(CID.parse(cid));
+    },
+    async findProviders(cid, timeoutMs) {
+      const found: string[] = [];
+      try {
+        for await (const p of helia.libp2p.contentRouting.findProviders(CID.parse(cid), { signal: AbortSignal.timeout(timeoutMs) })) found.push(p.id.toString());
+      } catch (error) {
+        if (found.length === 0 && !(error instanceof Error && /abort/i.test(error.name + error.message))) throw error;
+      }
+      return found;
     },
     async stop() {
       await helia.stop();

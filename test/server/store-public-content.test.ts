@@ -79,6 +79,11 @@ describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migra
     expect(await store.isPublicBlock(multihash())).toBe(false);
   });
 
+  it("lists the roots of published entries (publicOnly) for the node to announce at start", async () => {
+    expect((await store.listEntryCids(0, 100, { publicOnly: true })).map((r) => r.cid).sort()).toEqual(["bafkpublished", "bafyroot-public"]);
+    expect((await store.listEntryCids(0, 100)).map((r) => r.cid)).toEqual(expect.arrayContaining(["bafkprivate", "bafyroot-private"]));
+  });
+
   it("lists only published content for replication when asked to (publicOnly), everything pinned otherwise", async () => {
     const all = await store.listUnreplicatedCids("https://pinner.example", 100);
     expect(all).toEqual(expect.arrayContaining(["bafkpublished", "bafkprivate", "bafyroot-public", "bafyroot-private"]));

@@ -60,6 +60,9 @@ export default fp(
           node = n;
           state = "running";
           app.log.info({ peerId: n.peerId, multiaddrs: n.multiaddrs(), routing: n.routing }, "ipfs node listening");
+          // Provider records do not outlive this process (the DHT re-announces only what this process
+          // provided): every published root is announced again, in the background.
+          if (n.routing.length > 0) void reannounce(n);
           return n;
         } catch (error) {
           state = "failed";
@@ -70,6 +73,26 @@ export default fp(
       return starting;
     };
 
+    const reannounce = async (n: IpfsNode) => {
+      const seen = new Set<string>();
+      let announced = 0;
+      try {
+        for (let after = 0; !closing;) {
+          const page = await app.store.listEntryCids(after, 500, { publicOnly: true });
+          const fresh = page.map((r) => r.cid).filter((cid) => !seen.has(cid));
+          for (const cid of fresh) seen.add(cid);
+          // Sixteen at a time: a DHT provide waits for its query to finish.
+          for (let i = 0; i < fresh.length && !closing; i += 16) {
+            await Promise.all(fresh.slice(i, i + 16).map((cid) => n.provide(cid).then(() => announced++, (error: unknown) => app.log.warn({ cid, err: error instanceof Error ? error.message : String(error) }, "ipfs node: announcing a published root failed"))));
+          }
+          if (page.length < 500) break;
+          after = page[page.length - 1]!.seq;
+        }
+        app.log.info({ announced }, "ipfs node: published roots announced");
+      } catch (error) {
+        app.log.warn({ err: error }, "ipfs node: announcing the published roots stopped");
+      }
+    };
     const handle: IpfsNodeHandle = {
       start,
       get state() {

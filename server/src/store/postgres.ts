@@ -494,8 +494,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const byId = new Map((await all("SELECT * FROM entries WHERE id = ANY($1::text[])", [[...ids]])).map((r) => [String(r.id), toEntry(r)]));
       return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     },
-    async listEntryCids(afterSeq, limit) {
-      return (await all("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    async listEntryCids(afterSeq, limit, options = {}) {
+      return (await all(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return (await pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1", [beforeMs])).rowCount ?? 0;

@@ -229,8 +229,8 @@ export function openSqliteStore(path: string): Store {
         return r ? [toEntry(r)] : [];
       });
     },
-    async listEntryCids(afterSeq, limit) {
-      return (q("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    async listEntryCids(afterSeq, limit, options = {}) {
+      return (q(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return Number(q("DELETE FROM idempotency_keys WHERE created_ms < ?").run(beforeMs).changes);

@@ -231,7 +231,7 @@ export interface Store {
   /** Entries by id, in the order asked (ids not found are left out). */
   getEntriesByIds(ids: readonly string[]): Promise<EntryRecord[]>;
   /** Root CIDs of stored content (entries with a CID), by entry order after `afterSeq` (recovery's block sweep). */
-  listEntryCids(afterSeq: number, limit: number): Promise<{ seq: number; cid: string }[]>;
+  listEntryCids(afterSeq: number, limit: number, options?: { publicOnly?: boolean }): Promise<{ seq: number; cid: string }[]>;
   /** Forgets idempotency keys recorded before `beforeMs` (epoch ms); resolves how many. */
   sweepIdempotencyKeys(beforeMs: number): Promise<number>;
   getEntry(id: string): Promise<EntryRecord | undefined>;

@@ -75,6 +75,11 @@ export async function loadOrCreatePeerKey(file: string): Promise<PrivateKey> {
   return key;
 }
 
+/** Whether a listen multiaddr is on a loopback or private (RFC 1918, RFC 4193) network. */
+export function isPrivateAddress(address: string): boolean {
+  return /^\/ip4\/(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(address) || /^\/ip6\/(::1|f[cd][0-9a-f]{2}:)/i.test(address);
+}
+
 /** The Helia class, from beside the package entry (see the module comment: the entry loads WebRTC). */
 async function loadHeliaClass(): Promise<new (init: HeliaInit & { name: string; version: string }) => Helia> {
   const entry = createRequire(import.meta.url).resolve("helia");
@@ -99,9 +104,13 @@ export async function startIpfsNode(options: IpfsNodeOptions): Promise<IpfsNode>
   const services: ServiceFactoryMap = { identify: identify() as ServiceFactoryMap[string] };
   const routing: string[] = [];
   if (options.dht) {
-    const [{ kadDHT }, { ping }] = await Promise.all([import("@libp2p/kad-dht"), import("@libp2p/ping")]);
+    const [{ kadDHT, passthroughMapper, removePrivateAddressesMapper }, { ping }] = await Promise.all([import("@libp2p/kad-dht"), import("@libp2p/ping")]);
     services.ping = ping() as ServiceFactoryMap[string];
-    services.dht = kadDHT({ clientMode: false }) as unknown as ServiceFactoryMap[string]; // its components include the ping service added above
+    // A node listening on private addresses only belongs to a private DHT (a LAN, a cluster network):
+    // it keeps private addresses in DHT records. Otherwise it is a node of the public DHT, whose
+    // records must not carry private addresses.
+    const mapper = options.listen.every(isPrivateAddress) ? passthroughMapper : removePrivateAddressesMapper;
+    services.dht = kadDHT({ clientMode: false, peerInfoMapper: mapper }) as unknown as ServiceFactoryMap[string]; // its components include the ping service added above
     routing.push("dht");
   }
   if (options.delegatedRoutingUrl) {
