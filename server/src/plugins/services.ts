@@ -130,6 +130,7 @@ export default fp(
       maxFileBytes: config.maxFileBytes,
       intervalMs: config.pinRetryIntervalMs,
       log: app.log,
+      onPublished: (cid) => app.ipfsNode?.announce(cid),
     });
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
