@@ -194,7 +194,10 @@ export function captureManifestProblems(doc: unknown): string[] {
     str(p, g, "title", "page", 2_000);
     if (!Array.isArray(g.redirects) || g.redirects.length > 32) p.push("page.redirects: expected at most 32 redirects");
     else g.redirects.forEach((r, i) => {
-      if (!obj(r)) return void p.push(`page.redirects[${i}]: expected an object`);
+      if (!obj(r)) {
+        p.push(`page.redirects[${i}]: expected an object`);
+        return;
+      }
       str(p, r, "url", `page.redirects[${i}]`);
       int(p, r, "status", `page.redirects[${i}]`);
       str(p, r, "location", `page.redirects[${i}]`);
@@ -248,7 +251,10 @@ export function captureManifestProblems(doc: unknown): string[] {
     const seen = new Set<string>();
     doc.parts.forEach((part, i) => {
       const at = `parts[${i}]`;
-      if (!obj(part)) return void p.push(`${at}: expected an object`);
+      if (!obj(part)) {
+        p.push(`${at}: expected an object`);
+        return;
+      }
       if (typeof part.name !== "string" || !CAPTURE_PART_NAME.test(part.name)) p.push(`${at}.name: expected a plain file name (${CAPTURE_PART_NAME.source})`);
       else if (seen.has(part.name)) p.push(`${at}.name: duplicate part ${part.name}`);
       else seen.add(part.name);

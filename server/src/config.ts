@@ -246,7 +246,7 @@ function int(env: Record<string, string | undefined>, key: string, fallback: num
   return n;
 }
 
-function parseChains(env: Record<string, string | undefined>, dataDir: string): ChainSettings[] {
+function parseChains(env: Record<string, string | undefined>): ChainSettings[] {
   if (env.CHAINS) {
     let list: unknown;
     try {
@@ -343,7 +343,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     sqlitePath: resolve(dataDir, "priorproof.db"),
-    chains: parseChains(env, dataDir),
+    chains: parseChains(env),
     batchIntervalMs: int(env, "BATCH_INTERVAL_MS", 5_000, 50),
     batchMaxSize: int(env, "BATCH_MAX_SIZE", 4_096, 1),
     anchorTickMs: int(env, "ANCHOR_TICK_MS", 1_000, 50),

@@ -80,7 +80,7 @@ every file.
 
 ${SERVICE}
 
-${EXIT_TABLE.replace(/\n  1 [^\n]*/, "")}`,
+${EXIT_TABLE.replace(/\n {2}1 [^\n]*/, "")}`,
 
   watch: `usage: priorproof watch <dir> [--upload] [--kind K] [--author A] [--settle SECONDS] [--interval SECONDS]
                        [--once [--wait]] [--json]
