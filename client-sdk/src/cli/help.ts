@@ -1,15 +1,17 @@
 /**
  * The CLI's help texts: the command list, and each command's options and exit codes.
  */
+import { readFileSync } from "node:fs";
 import { ASSET_KINDS } from "../leaf.ts";
 
 /**
- * The CLI's version (the package's).
+ * The CLI's version: the `version` of client-sdk/package.json (two levels up from src/cli/ and from dist/cli/), the one
+ * source test/version.test.ts holds the other package.json files to.
  *
  * @example
  * VERSION // "0.1.0"
  */
-export const VERSION = "0.1.0";
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /**
  * Exit codes: what a script can branch on.

@@ -22,6 +22,7 @@ import { createSignatureCheck } from "../services/signatures.ts";
 import { createWebhookWorker, type WebhookWorker } from "../services/webhooks.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
+import { SOFTWARE } from "../version.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -56,7 +57,7 @@ declare module "fastify" {
   }
 }
 
-export const SOFTWARE = "priorproof-server/0.1.0";
+export { SOFTWARE };
 
 /**
  * Composes the domain services over the store, the chains and IPFS. When `workers` is on, this process
