@@ -26,7 +26,7 @@ import { parseStrictJson } from "../trust/ijson.ts";
 import { watch as watchFolder, type WatchResult } from "../watch.ts";
 import { capture, verifyCaptureCommand } from "./capture.ts";
 import { EXIT } from "./help.ts";
-import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
+import { entryLine, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
 /**
  * A command line that cannot be run as given (exit code 2).
@@ -216,7 +216,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     }
   }
   if (values.json) io.out(JSON.stringify({ entries }, null, 2));
-  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${describeEntry(e)}`);
+  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${entryLine(e)}`);
   return EXIT.OK;
 }
 
@@ -290,7 +290,7 @@ async function statement(args: string[], io: Io): Promise<number> {
 async function status(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: SERVICE_OPTIONS });
   const entry = await clientFor(values, io).getEntry(oneId(positionals, "status"));
-  io.out(values.json ? JSON.stringify(entry, null, 2) : describeEntry(entry));
+  io.out(values.json ? JSON.stringify(entry, null, 2) : entryLine(entry));
   return EXIT.OK;
 }
 
