@@ -309,8 +309,21 @@ export function verifyCapturePart(part: CapturePart, bytes: Uint8Array | undefin
   if (!equalBytes(digest, fromHex(part.sha256, 32))) throw new CaptureError("PART_DIGEST_MISMATCH", `part ${part.name} has sha-256 ${toHex(digest)}, the manifest says ${part.sha256}`);
 }
 
+/**
+ * Codes of the capture family: a part of a web capture does not match its manifest.
+ * - `PART_MISSING`: a part the manifest lists was not given.
+ * - `PART_SIZE_MISMATCH`: a part has another size than the manifest says.
+ * - `PART_DIGEST_MISMATCH`: a part has another SHA-256 than the manifest says.
+ */
+export type CaptureErrorCode = "PART_MISSING" | "PART_SIZE_MISMATCH" | "PART_DIGEST_MISMATCH";
+
 /** A capture whose parts or manifest do not match. */
-export class CaptureError extends PriorProofError {}
+export class CaptureError extends PriorProofError {
+  declare readonly code: CaptureErrorCode;
+  constructor(code: CaptureErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
 
 /** The outcome of {@link verifyCapture}. */
 export interface CaptureVerdict {

@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { InternalError } from "./errors.ts";
 
 export interface ChainSettings {
   readonly name: string;
@@ -236,7 +237,8 @@ function parseReplication(env: Record<string, string | undefined>): ReplicationS
   };
 }
 
-export class ConfigError extends Error {}
+/** A setting that cannot be used: the process refuses to start with it. */
+export class ConfigError extends InternalError {}
 
 function int(env: Record<string, string | undefined>, key: string, fallback: number, min = 0): number {
   const raw = env[key];

@@ -255,7 +255,7 @@ describe("priorproof verify (offline, no service)", () => {
     await new Promise((r) => closed.close(r));
     const r = await cli(["verify", draft, receiptFile, "--rpc", `http://127.0.0.1:${port}`]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/RPC_UNREACHABLE: --rpc #1: chain lookup failed \(eth_chainId\): ECONNREFUSED/);
+    expect(r.err).toMatch(/CHAIN_UNREACHABLE: --rpc #1: chain lookup failed \(eth_chainId\): ECONNREFUSED/);
     // The URL may carry an API key: it is never echoed.
     expect(r.err).not.toContain(`127.0.0.1:${port}`);
   });
@@ -306,7 +306,7 @@ describe("priorproof stamp", () => {
     honest = false;
     const lied = await cli(["stamp", draft, "--upload"]);
     expect(lied.code).toBe(3);
-    expect(lied.err).toMatch(/service error DIGEST_MISMATCH: the service recorded sha-256 0x0{64} for .*housing-draft\.step, but the bytes sent hash to 0x/);
+    expect(lied.err).toMatch(/service error SERVICE_DIGEST_MISMATCH: the service recorded sha-256 0x0{64} for .*housing-draft\.step, but the bytes sent hash to 0x/);
   });
 
   it("sends each upload's real media type (leading bytes first, then the extension)", async () => {

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { cachedChainReader, createChainReader, DEFAULT_RPC_TIMEOUT_MS, type ChainReader } from "../anchor.ts";
 import { isHex32, toHex } from "../bytes.ts";
 import { createClient, type Entry, type PriorProofClient, type UploadFile } from "../client.ts";
-import { InputError, PriorProofError, ServiceError } from "../errors.ts";
+import { AnchorError, InputError, PriorProofError, ServiceError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
 import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
@@ -29,12 +29,19 @@ import { EXIT } from "./help.ts";
 import { entryLine, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
 /**
+ * Code of the CLI's usage family:
+ * - `USAGE`: a command line that cannot be run as given (unknown option, missing value, bad argument).
+ */
+export type UsageErrorCode = "USAGE";
+
+/**
  * A command line that cannot be run as given (exit code 2).
  *
  * @example
  * throw new UsageError("stamp needs at least one file");
  */
 export class UsageError extends PriorProofError {
+  declare readonly code: UsageErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super("USAGE", message, options);
   }
@@ -186,7 +193,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     // The service hashed what it received; the same bytes were hashed here as they were sent.
     for (const [i, e] of entries.entries()) {
       const sent = `0x${(hashes[i] as Hash).digest("hex")}`;
-      if (e.sha256 !== sent) throw new ServiceError("DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
+      if (e.sha256 !== sent) throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
     }
   } else {
     const items = [];
@@ -440,8 +447,8 @@ async function verify(args: string[], io: Io): Promise<number> {
         chainId = await reader.getChainId();
       } catch (e) {
         // The URL may carry an API key: name the option by position, never echo it.
-        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "RPC_UNREACHABLE";
-        throw new InputError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "CHAIN_UNREACHABLE";
+        throw new AnchorError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       chains[String(chainId)] = cachedChainReader(reader);
     }
