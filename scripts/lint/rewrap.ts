@@ -4,7 +4,9 @@
  * - a comment trailing code: moved to its own line above that code;
  * - a string or template literal: split at spaces into a `+` concatenation of the same value, which the
  *   formatter then lays out one operand a line (tagged templates, type positions, module names and property
- *   names are left alone).
+ *   names are left alone);
+ * - a regular expression literal: `new RegExp(String.raw\`…\` + String.raw\`…\`, flags)` of the same source, cut after
+ *   a `|` or a space outside an escape.
  * Prints what it could not wrap; `scripts/lint/check-line-width.ts` is the check.
  * Usage: node scripts/lint/rewrap.ts [file ...]   (default: every file under the formatter)
  */
@@ -222,16 +224,57 @@ function cutPoints(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | t
   return cuts;
 }
 
+/** Offsets inside a regex literal's source after which it may be cut: after `|` or a space that no backslash escapes. */
+function regexCutPoints(node: ts.RegularExpressionLiteral, text: string): number[] {
+  const start = node.getStart() + 1;
+  const end = node.getStart() + node.text.lastIndexOf("/");
+  const cuts: number[] = [];
+  let escaped = false;
+  for (let i = start; i < end - 1; i++) {
+    const ch = text[i]!;
+    if (escaped) escaped = false;
+    else if (ch === "\\") escaped = true;
+    else if (ch === "|" || ch === " ") cuts.push(i + 1);
+  }
+  return cuts;
+}
+
+/** `new RegExp(…)` of a long regex literal, its source in pieces of at most `budget` characters; undefined if it cannot be cut. */
+function regexEdit(node: ts.RegularExpressionLiteral, text: string, budget: number): Edit | undefined {
+  const start = node.getStart();
+  const close = start + node.text.lastIndexOf("/");
+  const source = text.slice(start + 1, close);
+  const flags = text.slice(close + 1, node.end);
+  if (source.includes("`") || source.includes("${")) return undefined;
+  const cuts = regexCutPoints(node, text);
+  const pieces: string[] = [];
+  let from = start + 1;
+  while (close - from > budget) {
+    const fit = cuts.filter((c) => c > from && c - from <= budget);
+    const cut = fit.length > 0 ? fit[fit.length - 1]! : cuts.find((c) => c > from);
+    if (cut === undefined) break;
+    pieces.push(text.slice(from, cut));
+    from = cut;
+  }
+  if (pieces.length === 0) return undefined;
+  pieces.push(text.slice(from, close));
+  // String.raw keeps every backslash as written, so the pieces join to the literal's source exactly.
+  const parts = pieces.map((p) => (p.includes("\\") ? `String.raw\`${p}\`` : JSON.stringify(p)));
+  return { start, end: node.end, text: `new RegExp(${parts.join(" + ")}${flags ? `, ${JSON.stringify(flags)}` : ""})` };
+}
+
 function literalEdits(path: string, text: string): Edit[] {
   const long = longLines(text);
   if (long.length === 0) return [];
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
   type Literal = ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateExpression;
   const literals: Literal[] = [];
+  const regexes: ts.RegularExpressionLiteral[] = [];
   // Literals inside a template's ${...} are out of the formatter's reach until that substitution is hoisted (below).
   const visit = (node: ts.Node, inSubstitution: boolean) => {
     const literal = ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node);
     if (literal && !inSubstitution && splittable(node)) literals.push(node);
+    if (ts.isRegularExpressionLiteral(node) && !inSubstitution) regexes.push(node);
     ts.forEachChild(node, (child) => visit(child, inSubstitution || ts.isTemplateSpan(node)));
   };
   visit(sf, false);
@@ -244,7 +287,14 @@ function literalEdits(path: string, text: string): Edit[] {
       .filter((c) => c.cuts.length > 0 || c.hoist !== undefined)
       .sort((a, b) => b.n.end - b.n.getStart() - (a.n.end - a.n.getStart()));
     const pick = candidates[0];
-    if (!pick) continue;
+    if (!pick) {
+      // No string to cut: a regular expression literal on the line becomes a RegExp built from its source.
+      const regex = regexes.find((r) => r.getStart() < line.end && r.end > line.start && !edits.some((e) => e.start < r.end && r.getStart() < e.end));
+      const indent = /^\s*/.exec(text.slice(line.start, line.end))![0].length;
+      const edit = regex && regexEdit(regex, text, LINE_WIDTH - indent - 24);
+      if (edit) edits.push(edit);
+      continue;
+    }
     const { n: node, cuts, hoist } = pick;
     const start = node.getStart();
     if (hoist && ts.isTemplateExpression(node)) {
