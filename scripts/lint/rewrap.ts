@@ -135,10 +135,18 @@ function commentEdits(path: string, text: string): Edit[] {
       }
       const m = /^(\s*\*\s?)(\s*)(.*)$/.exec(lineText);
       if (!m || c.pos > line.start) continue;
-      // Continuation lines of a list item or an indented block line keep its hanging indent.
-      const hang = /^([-*]|\d+\.)\s/.test(m[3]!) ? " ".repeat(m[3]!.indexOf(" ") + 1) : "";
-      const prefix = m[1]! + m[2]!;
-      edits.push({ start: line.start, end: line.end, text: fill(m[3]!.split(/\s+/), prefix, prefix + hang).join("\n") });
+      let prefix = m[1]! + m[2]!;
+      let body = m[3]!;
+      // Continuation lines of a list item keep its hanging indent; a `// …` line (a comment in an example) keeps its
+      // `//`; a code line of an @example continues indented.
+      let hang = /^([-*]|\d+\.)\s/.test(body) ? " ".repeat(body.indexOf(" ") + 1) : "";
+      const slashes = /^\/\/+\s?/.exec(body);
+      if (slashes) {
+        prefix += slashes[0];
+        body = body.slice(slashes[0].length);
+        hang = "";
+      } else if ([...text.slice(c.pos, line.start).matchAll(/@(\w+)/g)].at(-1)?.[1] === "example") hang = "  ";
+      edits.push({ start: line.start, end: line.end, text: fill(body.split(/\s+/), prefix, prefix + hang).join("\n") });
     }
   }
   return edits;
