@@ -40,7 +40,7 @@ import {
 } from "./outbox-sql.ts";
 import {
   FencedWriteError, IdempotencyKeyTakenError,
-  type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
+  type ApiKeyRecord, type BatchPatch, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
   type Fence, type NewEntry, type NewOutboxEvent, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
 

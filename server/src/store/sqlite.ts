@@ -18,8 +18,8 @@ import {
 } from "./outbox-sql.ts";
 import {
   FencedWriteError, IdempotencyKeyTakenError,
-  type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
-  type Fence, type NewEntry, type NewOutboxEvent, type ReplicaRecord, type Store, type Tenant, type TimestampTokenRecord,
+  type ApiKeyRecord, type BatchPatch, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
+  type Fence, type NewEntry, type NewOutboxEvent, type ReplicaRecord, type Store, type Tenant,
 } from "./types.ts";
 
 type Row = { [column: string]: SQLInputValue };
