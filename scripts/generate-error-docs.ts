@@ -8,17 +8,18 @@
  *   node scripts/generate-error-docs.ts --check   exits 1 when docs/errors.md is not what the code says
  * test/client-sdk/errors-doc.test.ts runs the check and holds every code to one meaning and one family.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import ts from "typescript";
 
 /** Files whose `…ErrorCode` unions are families (the class is the union's name without `Code`). */
-export const FAMILY_FILES = [
-  "client-sdk/src/errors.ts",
-  "client-sdk/src/capture.ts",
-  "client-sdk/src/evm-inclusion.ts",
-  "client-sdk/src/cli/commands.ts",
-  "server/src/services/tsa-client.ts",
-];
+/** The files that declare an exported `…ErrorCode` union: found, not listed, so a moved or new family is never missed. */
+export const FAMILY_FILES: string[] = execFileSync("git", ["grep", "-l", "-E", "^export type [A-Za-z]+ErrorCode\\b", "--", "client-sdk/src", "server/src"], {
+  encoding: "utf8",
+})
+  .split("\n")
+  .filter((f) => f !== "" && f !== "server/src/errors.ts")
+  .sort((a, b) => (a === "client-sdk/src/errors.ts" ? -1 : b === "client-sdk/src/errors.ts" ? 1 : a.localeCompare(b)));
 const SERVER_ERRORS = "server/src/errors.ts";
 
 /**

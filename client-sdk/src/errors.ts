@@ -32,6 +32,7 @@ export type GeneralErrorCode = "UNEXPECTED" | "WEBCRYPTO_UNAVAILABLE";
  * - `EMPTY_TREE`: a Merkle tree was asked for with no leaf.
  * - `FILE_TOO_LARGE`: a file is larger than the 2 GiB the SDK hashes or uploads.
  * - `FILE_UNREADABLE`: a file cannot be opened or read.
+ * - `FILE_UNWRITABLE`: a file cannot be created or written (an existing key file is never overwritten).
  * - `INVALID_ARGUMENT`: an option or argument is out of its documented range or shape.
  * - `INVALID_CHUNK`: a data source yielded something that is not a Uint8Array.
  * - `INVALID_CLAIM`: a claim that does not follow the claim rules (kinds, sizes, finite numbers).
@@ -69,6 +70,7 @@ export type InputErrorCode =
   | "EMPTY_TREE"
   | "FILE_TOO_LARGE"
   | "FILE_UNREADABLE"
+  | "FILE_UNWRITABLE"
   | "INVALID_ARGUMENT"
   | "INVALID_CHUNK"
   | "INVALID_CLAIM"
