@@ -9,10 +9,11 @@ import { parseCapture, type CaptureSettings } from "./config/capture.ts";
 import { parseChains, type ChainSettings } from "./config/chains.ts";
 import { ConfigError, int, type Env } from "./config/env.ts";
 import { parseEvents, type EventSettings } from "./config/events.ts";
+import { parseIpfsNode, type IpfsNodeSettings } from "./config/ipfs-node.ts";
 import { parseReplication, type ReplicationSettings } from "./config/replication.ts";
 
 // Each area of the configuration lives in config/; this module composes them (and keeps its exports).
-export type { CaptureSettings, ChainSettings, EventSettings, ReplicationSettings };
+export type { CaptureSettings, ChainSettings, EventSettings, IpfsNodeSettings, ReplicationSettings };
 export { ConfigError };
 
 export interface Config {
@@ -32,6 +33,8 @@ export interface Config {
   readonly maxFilesPerRequest: number;
   readonly ipfsApiUrl?: string;
   readonly ipfsProfile: "unixfs-v1-2025" | "kubo-legacy";
+  /** The embedded store's IPFS node (libp2p, Bitswap); absent with IPFS_NODE=false or a Kubo backend. */
+  readonly ipfsNode?: IpfsNodeSettings;
   /** Where uploads are spooled while they are imported, and kept while IPFS is unavailable (`<dataDir>/spool`). */
   readonly spoolDir: string;
   /** How often the pin retry worker imports spooled uploads into IPFS. */
@@ -142,6 +145,10 @@ export function loadConfig(env: Env): Config {
     maxFilesPerRequest: int(env, "MAX_FILES_PER_REQUEST", 20, 1),
     ...(env.IPFS_API_URL ? { ipfsApiUrl: env.IPFS_API_URL } : {}),
     ipfsProfile: profile,
+    ...(() => {
+      const node = parseIpfsNode(env);
+      return node ? { ipfsNode: node } : {};
+    })(),
     spoolDir: resolve(dataDir, "spool"),
     pinRetryIntervalMs: int(env, "PIN_RETRY_INTERVAL_MS", 30_000, 100),
     operator: env.OPERATOR ?? "PriorProof self-hosted instance (operator not configured: set OPERATOR)",

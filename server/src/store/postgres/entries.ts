@@ -6,11 +6,12 @@
  */
 import type { PoolClient } from "pg";
 import { numbered } from "../outbox-sql.ts";
-import { OWNS_BLOCK, toEntry, toIdempotency, type QueuedInsert } from "../sql.ts";
+import { IS_PUBLIC_BLOCK, OWNS_BLOCK, toEntry, toIdempotency, type QueuedInsert } from "../sql.ts";
 import { IdempotencyKeyTakenError, type EntryRecord, type NewEntry, type EntryStore } from "../types.ts";
 import { O, appendEvents, entryEvents, type PgDb, type Row } from "./db.ts";
 
 const OWNS_BLOCK_SQL = numbered(OWNS_BLOCK);
+const IS_PUBLIC_BLOCK_SQL = numbered(IS_PUBLIC_BLOCK);
 
 export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<void> } {
   const { pool, tx, all, one, poolSize } = db;
@@ -54,6 +55,8 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
+    const published = es.filter((e) => e.public).map((e) => e.id);
+    if (published.length > 0) await c.query("UPDATE entries SET public = 1 WHERE id = ANY($1::text[])", [published]); // migration 13, same transaction
     const records = es.map((e): EntryRecord => ({
       ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
       leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
@@ -145,8 +148,8 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
       const byId = new Map((await all("SELECT * FROM entries WHERE id = ANY($1::text[])", [[...ids]])).map((r) => [String(r.id), toEntry(r)]));
       return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     },
-    async listEntryCids(afterSeq, limit) {
-      return (await all("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    async listEntryCids(afterSeq, limit, options = {}) {
+      return (await all(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return (await pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1", [beforeMs])).rowCount ?? 0;
@@ -176,6 +179,12 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
     },
     async ownsBlock(tenantId, multihash) {
       return (await one(OWNS_BLOCK_SQL, [multihash, tenantId, tenantId])) !== undefined;
+    },
+    async isPublicBlock(multihash) {
+      return (await one(IS_PUBLIC_BLOCK_SQL, [multihash])) !== undefined;
+    },
+    async hasPublicContent() {
+      return (await one("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1")) !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));

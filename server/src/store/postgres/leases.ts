@@ -6,7 +6,7 @@ import type { LeaseStore } from "../types.ts";
 import { NOW_MS, type PgDb, type Row } from "./db.ts";
 
 export function pgLeases(db: PgDb): LeaseStore {
-  const { leasePool, one } = db;
+  const { leasePool } = db;
   return {
     async acquireLease(name, holder, ttlMs) {
       // One statement: insert a new lease, renew ours, or take over an expired one (new token); the

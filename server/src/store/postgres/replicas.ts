@@ -7,8 +7,8 @@ import { O, appendEvents, entryEvents, type PgDb, type Row } from "./db.ts";
 export function pgReplicas(db: PgDb): ReplicaStore {
   const { fenced, all } = db;
   return {
-    async listUnreplicatedCids(target, limit) {
-      return (await all(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'
+    async listUnreplicatedCids(target, limit, options = {}) {
+      return (await all(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'${options.publicOnly ? " AND public = 1" : ""}
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = $1)
         GROUP BY cid ORDER BY MIN(seq) LIMIT $2`, [target, limit])).map((r) => String(r.cid));
     },

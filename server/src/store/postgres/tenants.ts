@@ -40,14 +40,14 @@ export function pgTenants(db: PgDb): TenantStore {
       return (r.rowCount ?? 0) > 0;
     },
     async getTenantSettings(tenantId) {
-      const r = await one("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
-      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+      const r = await one("SELECT require_signed_claims, public_content FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1, publicContent: Number(r?.public_content ?? 0) === 1 };
     },
     async setTenantSettings(tenantId, settings) {
       await pool.query(
-        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`,
-        [tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString()],
+        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`,
+        [tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString()],
       );
     },
     async revokedApiKeys(ids) {

@@ -5,7 +5,7 @@
  */
 import type { SQLInputValue } from "node:sqlite";
 import { OUTBOX_SQL as O } from "../outbox-sql.ts";
-import { OWNS_BLOCK, toEntry, toIdempotency, type QueuedInsert } from "../sql.ts";
+import { IS_PUBLIC_BLOCK, OWNS_BLOCK, toEntry, toIdempotency, type QueuedInsert } from "../sql.ts";
 import { IdempotencyKeyTakenError, type EntryRecord, type EntryStatus, type NewEntry, type EntryStore } from "../types.ts";
 import { entryEvents, type SqliteDb, type Row } from "./db.ts";
 
@@ -61,6 +61,7 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
       e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null,
       e.leafVersion ?? 1, e.signature ?? null, e.encryption ?? null, e.contentSha256 ?? null);
     const seq = Number(info.lastInsertRowid);
+    if (e.public) q("UPDATE entries SET public = 1 WHERE seq = ?").run(seq); // migration 13, same transaction
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
     return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
       encryption: e.encryption ?? null, contentSha256: e.contentSha256 ?? null };
@@ -91,8 +92,8 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
         return r ? [toEntry(r)] : [];
       });
     },
-    async listEntryCids(afterSeq, limit) {
-      return (q("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    async listEntryCids(afterSeq, limit, options = {}) {
+      return (q(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return Number(q("DELETE FROM idempotency_keys WHERE created_ms < ?").run(beforeMs).changes);
@@ -124,6 +125,12 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
     },
     async ownsBlock(tenantId, multihash) {
       return q(OWNS_BLOCK).get(multihash, tenantId, tenantId) !== undefined;
+    },
+    async isPublicBlock(multihash) {
+      return q(IS_PUBLIC_BLOCK).get(multihash) !== undefined;
+    },
+    async hasPublicContent() {
+      return q("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1").get() !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));

@@ -15,8 +15,8 @@ export function sqliteReplicas(c: SqliteDb): ReplicaStore {
   };
 
   return {
-    async listUnreplicatedCids(target, limit) {
-      return (q(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'
+    async listUnreplicatedCids(target, limit, options = {}) {
+      return (q(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'${options.publicOnly ? " AND public = 1" : ""}
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = ?)
         GROUP BY cid ORDER BY MIN(seq) LIMIT ?`).all(target, limit) as Row[]).map((r) => String(r.cid));
     },

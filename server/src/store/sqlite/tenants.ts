@@ -39,13 +39,13 @@ export function sqliteTenants(c: SqliteDb): TenantStore {
       return q("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), keyId).changes > 0;
     },
     async getTenantSettings(tenantId) {
-      const r = q("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
-      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+      const r = q("SELECT require_signed_claims, public_content FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1, publicContent: Number(r?.public_content ?? 0) === 1 };
     },
     async setTenantSettings(tenantId, settings) {
-      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`)
-        .run(tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString());
+      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`)
+        .run(tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString());
     },
     async revokedApiKeys(ids) {
       if (ids.length === 0) return [];

@@ -1,4 +1,5 @@
 /** Entries (stamps and uploads), their idempotency keys, stored content and pins (one concern of the {@link Store}). */
+import { InternalError } from "../../errors.ts";
 
 export type EntryStatus = "pending" | "batched" | "anchored" | "confirmed";
 
@@ -35,6 +36,8 @@ export interface NewEntry {
   readonly requestId: string | null;
   /** Leaf encoding version: 2 (priorproof-leaf/2, what ingest writes) or 1 (rows written before it; the default). */
   readonly leafVersion?: 1 | 2;
+  /** The content is published: the embedded IPFS node serves its blocks to the network (migration 13; default false). */
+  readonly public?: boolean;
   /** Canonical JSON (RFC 8785) of the claimant signature object committed in a leaf/2, or null. */
   readonly signature?: string | null;
   /**
@@ -83,11 +86,10 @@ export interface IdempotencyRecord {
 export type NewIdempotencyKey = Omit<IdempotencyRecord, "entryIds" | "createdAt">;
 
 /** `insertEntries` refused: the tenant's key was recorded meanwhile (by a concurrent request); nothing was written. */
-export class IdempotencyKeyTakenError extends Error {
+export class IdempotencyKeyTakenError extends InternalError {
   readonly key: string;
   constructor(key: string) {
     super(`idempotency key ${JSON.stringify(key)} is already recorded`);
-    this.name = "IdempotencyKeyTakenError";
     this.key = key;
   }
 }
@@ -106,7 +108,7 @@ export interface EntryStore {
   /** Entries by id, in the order asked (ids not found are left out). */
   getEntriesByIds(ids: readonly string[]): Promise<EntryRecord[]>;
   /** Root CIDs of stored content (entries with a CID), by entry order after `afterSeq` (recovery's block sweep). */
-  listEntryCids(afterSeq: number, limit: number): Promise<{ seq: number; cid: string }[]>;
+  listEntryCids(afterSeq: number, limit: number, options?: { publicOnly?: boolean }): Promise<{ seq: number; cid: string }[]>;
   /** Forgets idempotency keys recorded before `beforeMs` (epoch ms); resolves how many. */
   sweepIdempotencyKeys(beforeMs: number): Promise<number>;
   getEntry(id: string): Promise<EntryRecord | undefined>;
@@ -122,6 +124,10 @@ export interface EntryStore {
   recordDagBlocks(rootCid: string, multihashes: readonly string[]): Promise<void>;
   /** Whether the tenant has an entry whose stored DAG contains a block with this multihash (hex). */
   ownsBlock(tenantId: string, multihash: string): Promise<boolean>;
+  /** Whether a block with this multihash (hex) belongs to the stored DAG of an entry stored public (what the IPFS network may fetch). */
+  isPublicBlock(multihash: string): Promise<boolean>;
+  /** Whether any entry with stored content is public (the IPFS node starts only when something is published). */
+  hasPublicContent(): Promise<boolean>;
   /** Root CIDs of stored entries with no recorded DAG blocks (stored before migration 4), for backfill. */
   listCidsWithoutBlocks(limit: number): Promise<string[]>;
   /** Entries the tenant created since `since` (ISO-8601), for the daily stamp quota. */

@@ -1,4 +1,5 @@
 /** Leader leases and the fencing of their holders' writes (one concern of the {@link Store}). */
+import { InternalError } from "../../errors.ts";
 
 /**
  * A fencing token of a lease, passed with a write that only the lease holder may make. The store
@@ -18,13 +19,12 @@ export interface Fence {
 }
 
 /** A fenced write was refused: the writer's lease token is no longer the lease's current token. */
-export class FencedWriteError extends Error {
+export class FencedWriteError extends InternalError {
   readonly lease: string;
   readonly token: number;
   readonly current: number | null;
   constructor(fence: Fence, current: number | null, options?: { cause?: unknown }) {
     super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "unknown"}); write refused`, options);
-    this.name = "FencedWriteError";
     this.lease = fence.name;
     this.token = fence.token;
     this.current = current;

@@ -28,7 +28,7 @@ export interface ReplicaStore {
    * Replication of stored content to remote pinners. CIDs of this node's pinned content that have no
    * replica row for `target` yet (oldest first), for the replicator to request.
    */
-  listUnreplicatedCids(target: string, limit: number): Promise<string[]>;
+  listUnreplicatedCids(target: string, limit: number, options?: { publicOnly?: boolean }): Promise<string[]>;
   /** Creates or replaces the replica row of (cid, target). */
   putReplica(replica: ReplicaRecord, fence?: Fence): Promise<void>;
   /** Replica rows not yet pinned whose next attempt is due at `nowMs` (epoch ms), soonest first. */

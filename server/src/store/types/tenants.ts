@@ -20,6 +20,8 @@ export interface ApiKeyRecord {
 export interface TenantSettings {
   /** Unsigned stamps and uploads are refused with 400 SIGNATURE_REQUIRED. */
   readonly requireSignedClaims: boolean;
+  /** Uploads are published to the IPFS network unless the request says `public=false` (default false). */
+  readonly publicContent?: boolean;
 }
 
 /** Tenants, API keys and tenant settings. */
