@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
 import { errorResponses } from "../../schemas/common.ts";
-import { SESSION_MAX_MS, userView, type OpenedSession } from "../../services/console-auth.ts";
+import { userView } from "../../services/console-auth.ts";
 import { parseCookies, SESSION_COOKIE, sessionCookie } from "../../services/cookies.ts";
 import { ROLES, type Role } from "../../store/console.ts";
 
@@ -12,32 +12,27 @@ const USER_VIEW = {
     tenantId: { type: "string" }, createdAt: { type: "string" }, disabled: { type: "boolean" },
   },
 } as const;
-const SESSION_VIEW = { type: "object", properties: { user: USER_VIEW, csrfToken: { type: "string" } } } as const;
+export const SESSION_VIEW = { type: "object", properties: { user: USER_VIEW, csrfToken: { type: "string" } } } as const;
 const KEY_VIEW = {
   type: "object",
   properties: { id: { type: "string" }, label: { type: ["string", "null"] }, createdAt: { type: "string" }, lastUsedAt: { type: ["string", "null"] }, revokedAt: { type: ["string", "null"] } },
 } as const;
-const EMAIL = { type: "string", minLength: 3, maxLength: 320 } as const;
-const PASSWORD = { type: "string", minLength: 1, maxLength: 4096 } as const;
-const NAME = { type: "string", maxLength: 200 } as const;
+export const EMAIL = { type: "string", minLength: 3, maxLength: 320 } as const;
+export const PASSWORD = { type: "string", minLength: 1, maxLength: 4096 } as const;
+export const NAME = { type: "string", maxLength: 200 } as const;
 const ID_PARAMS = { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } as const;
 const responses = { ...errorResponses, 403: { $ref: "ErrorBody#" } } as const;
 const admin = { minRole: "admin" } as const;
 const anyRole = { minRole: "viewer" } as const;
 
 /**
- * The web console's people and keys (docs/console.md): first-admin setup, login, the current session,
- * logout, users (admin) and API keys (admin). Sessions live in the `pp_session` cookie; see
- * plugins/auth.ts for CSRF and roles.
+ * The web console's people and keys (docs/console.md): the current session, logout, users (admin) and
+ * API keys (admin). Sessions live in the `pp_session` cookie; see plugins/auth.ts for CSRF and roles.
+ * Setup and login, which have no session yet, are in ../public/console.ts.
  */
 const consoleRoutes: FastifyPluginAsync = async (app) => {
   const auth = app.consoleAuth;
 
-  const startSession = (request: FastifyRequest, reply: FastifyReply, opened: OpenedSession) => {
-    void reply.header("set-cookie", sessionCookie(opened.sessionId, { secure: request.protocol === "https", maxAgeSeconds: Math.floor(SESSION_MAX_MS / 1000) }));
-    void reply.header("cache-control", "no-store");
-    return { user: userView(opened.user), csrfToken: opened.csrfToken };
-  };
   const endSession = (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header("set-cookie", sessionCookie(null, { secure: request.protocol === "https" }));
     return reply.code(204).send();
@@ -47,42 +42,8 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
     return { user: request.consoleUser, session: request.consoleSession };
   };
 
-  app.get("/console/setup", {
-    schema: { summary: "Whether the first admin is still to be created", tags: ["console"], response: { 200: { type: "object", properties: { needed: { type: "boolean" } } } } },
-  }, async () => ({ needed: await auth.setupNeeded() }));
-
-  app.post<{ Body: { token: string; email: string; password: string; name?: string } }>("/console/setup", {
-    schema: {
-      summary: "Create the first admin with the one-time token printed by npm start (a session starts)", tags: ["console"],
-      body: { type: "object", required: ["token", "email", "password"], additionalProperties: false, properties: { token: { type: "string", maxLength: 200 }, email: EMAIL, password: PASSWORD, name: NAME } },
-      response: { 201: SESSION_VIEW, ...responses },
-    },
-  }, async (request, reply) => {
-    app.assertSameOrigin(request);
-    const { token, email, password, name } = request.body;
-    const opened = await auth.setup({ token, email, password, ...(name !== undefined ? { name } : {}) });
-    return reply.code(201).send(startSession(request, reply, opened));
-  });
-
-  app.post<{ Body: { email: string; password: string; tenant?: string } }>("/console/login", {
-    schema: {
-      summary: "Log in (a session cookie and its CSRF token); 429 LOGIN_THROTTLED after 5 failures per account or 20 per address in 15 minutes", tags: ["console"],
-      body: { type: "object", required: ["email", "password"], additionalProperties: false, properties: { email: EMAIL, password: PASSWORD, tenant: { type: "string", maxLength: 63 } } },
-      response: { 200: SESSION_VIEW, ...responses },
-    },
-  }, async (request, reply) => {
-    app.assertSameOrigin(request);
-    const { email, password, tenant } = request.body;
-    try {
-      return startSession(request, reply, await auth.login({ email, password, ip: request.ip, ...(tenant !== undefined ? { tenant } : {}) }));
-    } catch (e) {
-      if (e instanceof AppError && e.code === "LOGIN_THROTTLED") void reply.header("retry-after", String((e.details as { retryAfterSeconds: number }).retryAfterSeconds));
-      throw e;
-    }
-  });
-
   app.get("/console/me", {
-    onRequest: app.authenticate, config: anyRole,
+    config: anyRole,
     schema: { summary: "The session's user and CSRF token", tags: ["console"], response: { 200: SESSION_VIEW, ...responses } },
   }, async (request, reply) => {
     const { user, session } = sessionOnly(request);
@@ -91,7 +52,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post("/console/logout", {
-    onRequest: app.authenticate, config: anyRole,
+    config: anyRole,
     schema: { summary: "End this session", tags: ["console"], response: responses },
   }, async (request, reply) => {
     sessionOnly(request);
@@ -101,7 +62,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post("/console/logout-all", {
-    onRequest: app.authenticate, config: anyRole,
+    config: anyRole,
     schema: { summary: "End every session of this user (on every device)", tags: ["console"], response: responses },
   }, async (request, reply) => {
     await auth.logoutAll(sessionOnly(request).user.id);
@@ -109,12 +70,12 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get("/console/users", {
-    onRequest: app.authenticate, config: admin,
+    config: admin,
     schema: { summary: "The tenant's console users (admin)", tags: ["console"], response: { 200: { type: "object", properties: { users: { type: "array", items: USER_VIEW } } }, ...responses } },
   }, async (request) => ({ users: (await auth.listUsers(request.tenantId)).map(userView) }));
 
   app.post<{ Body: { email: string; password: string; role: Role; name?: string } }>("/console/users", {
-    onRequest: app.authenticate, config: admin,
+    config: admin,
     schema: {
       summary: "Add a console user (admin)", tags: ["console"],
       body: { type: "object", required: ["email", "password", "role"], additionalProperties: false, properties: { email: EMAIL, password: PASSWORD, role: { type: "string", enum: [...ROLES] }, name: NAME } },
@@ -127,7 +88,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.patch<{ Params: { id: string }; Body: { role?: Role; name?: string; disabled?: boolean } }>("/console/users/:id", {
-    onRequest: app.authenticate, config: admin,
+    config: admin,
     schema: {
       summary: "Change a user's role or name, or disable them (their sessions end) (admin)", tags: ["console"], params: ID_PARAMS,
       body: { type: "object", additionalProperties: false, properties: { role: { type: "string", enum: [...ROLES] }, name: NAME, disabled: { type: "boolean" } } },
@@ -136,7 +97,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   }, async (request) => ({ user: userView(await auth.updateUser(request.tenantId, request.params.id, request.body)) }));
 
   app.delete<{ Params: { id: string } }>("/console/users/:id", {
-    onRequest: app.authenticate, config: admin,
+    config: admin,
     schema: { summary: "Remove a user and end their sessions (admin)", tags: ["console"], params: ID_PARAMS, response: responses },
   }, async (request, reply) => {
     await auth.deleteUser(request.tenantId, request.params.id);
@@ -144,12 +105,12 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get("/console/keys", {
-    onRequest: app.authenticate, config: admin,
+    config: admin,
     schema: { summary: "The tenant's API keys with their last use (admin)", tags: ["console"], response: { 200: { type: "object", properties: { keys: { type: "array", items: KEY_VIEW } } }, ...responses } },
   }, async (request) => ({ keys: await auth.listKeys(request.tenantId) }));
 
   app.post<{ Body: { label: string } }>("/console/keys", {
-    onRequest: app.authenticate, config: admin,
+    config: admin,
     schema: {
       summary: "Create an API key (its secret is in this answer only) (admin)", tags: ["console"],
       body: { type: "object", required: ["label"], additionalProperties: false, properties: { label: { type: "string", minLength: 1, maxLength: 200 } } },
@@ -161,7 +122,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.delete<{ Params: { id: string } }>("/console/keys/:id", {
-    onRequest: app.authenticate, config: admin,
+    config: admin,
     schema: { summary: "Revoke an API key (admin)", tags: ["console"], params: ID_PARAMS, response: responses },
   }, async (request, reply) => {
     await auth.revokeKey(request.tenantId, request.params.id);

@@ -24,7 +24,6 @@ const exportsRoutes: FastifyPluginAsync = async (app) => {
     Promise.all(entries.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])));
 
   app.post<{ Body: { entryIds?: string[]; filter?: EntryFilterInput; lang?: CertificateLanguage } }>("/exports", {
-    onRequest: app.authenticate,
     config: { minRole: "member" },
     schema: {
       summary: `Evidence pack: a ZIP (streamed) of receipts, certificates, index.csv, index.json and portfolio.pdf for the entries named or matching the filter (at most ${MAX_PACK_ENTRIES})`,
@@ -70,7 +69,6 @@ const exportsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get<{ Querystring: { from: string; to: string } }>("/reports/period", {
-    onRequest: app.authenticate,
     schema: {
       summary: `What was received in a period (from inclusive, to exclusive; a date 'to' includes that day): stamped (anchored or confirmed), pending (received or batched), failed (content not stored); at most ${MAX_REPORT_ENTRIES} each`,
       tags: ["entries"], security: [{ bearer: [] }],
