@@ -3,7 +3,8 @@ import { AppError } from "../../errors.ts";
 import { errorResponses } from "../../schemas/common.ts";
 import { SESSION_MAX_MS, userView, type OpenedSession } from "../../services/console-auth.ts";
 import { sessionCookie } from "../../services/cookies.ts";
-import { EMAIL, NAME, PASSWORD, SESSION_VIEW } from "../tenant/console.ts";
+import { ConsoleSessionSchema, SetupStatusSchema } from "@priorproof/client-sdk/api";
+import { EMAIL, NAME, PASSWORD } from "../../schemas/console.ts";
 const responses = { ...errorResponses, 403: { $ref: "ErrorBody#" } } as const;
 
 /**
@@ -20,14 +21,14 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
   };
 
   app.get("/console/setup", {
-    schema: { summary: "Whether the first admin is still to be created", tags: ["console"], response: { 200: { type: "object", properties: { needed: { type: "boolean" } } } } },
+    schema: { summary: "Whether the first admin is still to be created", tags: ["console"], response: { 200: SetupStatusSchema } },
   }, async () => ({ needed: await auth.setupNeeded() }));
 
   app.post<{ Body: { token: string; email: string; password: string; name?: string } }>("/console/setup", {
     schema: {
       summary: "Create the first admin with the one-time token printed by npm start (a session starts)", tags: ["console"],
       body: { type: "object", required: ["token", "email", "password"], additionalProperties: false, properties: { token: { type: "string", maxLength: 200 }, email: EMAIL, password: PASSWORD, name: NAME } },
-      response: { 201: SESSION_VIEW, ...responses },
+      response: { 201: ConsoleSessionSchema, ...responses },
     },
   }, async (request, reply) => {
     app.assertSameOrigin(request);
@@ -40,7 +41,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
     schema: {
       summary: "Log in (a session cookie and its CSRF token); 429 LOGIN_THROTTLED after 5 failures per account or 20 per address in 15 minutes", tags: ["console"],
       body: { type: "object", required: ["email", "password"], additionalProperties: false, properties: { email: EMAIL, password: PASSWORD, tenant: { type: "string", maxLength: 63 } } },
-      response: { 200: SESSION_VIEW, ...responses },
+      response: { 200: ConsoleSessionSchema, ...responses },
     },
   }, async (request, reply) => {
     app.assertSameOrigin(request);

@@ -3,23 +3,10 @@ import { AppError } from "../../errors.ts";
 import { errorResponses } from "../../schemas/common.ts";
 import { userView } from "../../services/console-auth.ts";
 import { parseCookies, SESSION_COOKIE, sessionCookie } from "../../services/cookies.ts";
+import { ConsoleKeyListSchema, ConsoleSessionSchema, ConsoleUserAnswerSchema, ConsoleUserListSchema, CreatedKeySchema } from "@priorproof/client-sdk/api";
+import { EMAIL, NAME, PASSWORD } from "../../schemas/console.ts";
 import { ROLES, type Role } from "../../store/console.ts";
 
-const USER_VIEW = {
-  type: "object",
-  properties: {
-    id: { type: "string" }, email: { type: "string" }, name: { type: ["string", "null"] }, role: { type: "string", enum: [...ROLES] },
-    tenantId: { type: "string" }, createdAt: { type: "string" }, disabled: { type: "boolean" },
-  },
-} as const;
-export const SESSION_VIEW = { type: "object", properties: { user: USER_VIEW, csrfToken: { type: "string" } } } as const;
-const KEY_VIEW = {
-  type: "object",
-  properties: { id: { type: "string" }, label: { type: ["string", "null"] }, createdAt: { type: "string" }, lastUsedAt: { type: ["string", "null"] }, revokedAt: { type: ["string", "null"] } },
-} as const;
-export const EMAIL = { type: "string", minLength: 3, maxLength: 320 } as const;
-export const PASSWORD = { type: "string", minLength: 1, maxLength: 4096 } as const;
-export const NAME = { type: "string", maxLength: 200 } as const;
 const ID_PARAMS = { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } as const;
 const responses = { ...errorResponses, 403: { $ref: "ErrorBody#" } } as const;
 const admin = { minRole: "admin" } as const;
@@ -44,7 +31,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
 
   app.get("/console/me", {
     config: anyRole,
-    schema: { summary: "The session's user and CSRF token", tags: ["console"], response: { 200: SESSION_VIEW, ...responses } },
+    schema: { summary: "The session's user and CSRF token", tags: ["console"], response: { 200: ConsoleSessionSchema, ...responses } },
   }, async (request, reply) => {
     const { user, session } = sessionOnly(request);
     void reply.header("cache-control", "no-store");
@@ -71,7 +58,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
 
   app.get("/console/users", {
     config: admin,
-    schema: { summary: "The tenant's console users (admin)", tags: ["console"], response: { 200: { type: "object", properties: { users: { type: "array", items: USER_VIEW } } }, ...responses } },
+    schema: { summary: "The tenant's console users (admin)", tags: ["console"], response: { 200: ConsoleUserListSchema, ...responses } },
   }, async (request) => ({ users: (await auth.listUsers(request.tenantId)).map(userView) }));
 
   app.post<{ Body: { email: string; password: string; role: Role; name?: string } }>("/console/users", {
@@ -79,7 +66,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
     schema: {
       summary: "Add a console user (admin)", tags: ["console"],
       body: { type: "object", required: ["email", "password", "role"], additionalProperties: false, properties: { email: EMAIL, password: PASSWORD, role: { type: "string", enum: [...ROLES] }, name: NAME } },
-      response: { 201: { type: "object", properties: { user: USER_VIEW } }, ...responses },
+      response: { 201: ConsoleUserAnswerSchema, ...responses },
     },
   }, async (request, reply) => {
     const { email, password, role, name } = request.body;
@@ -92,7 +79,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
     schema: {
       summary: "Change a user's role or name, or disable them (their sessions end) (admin)", tags: ["console"], params: ID_PARAMS,
       body: { type: "object", additionalProperties: false, properties: { role: { type: "string", enum: [...ROLES] }, name: NAME, disabled: { type: "boolean" } } },
-      response: { 200: { type: "object", properties: { user: USER_VIEW } }, ...responses },
+      response: { 200: ConsoleUserAnswerSchema, ...responses },
     },
   }, async (request) => ({ user: userView(await auth.updateUser(request.tenantId, request.params.id, request.body)) }));
 
@@ -106,7 +93,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
 
   app.get("/console/keys", {
     config: admin,
-    schema: { summary: "The tenant's API keys with their last use (admin)", tags: ["console"], response: { 200: { type: "object", properties: { keys: { type: "array", items: KEY_VIEW } } }, ...responses } },
+    schema: { summary: "The tenant's API keys with their last use (admin)", tags: ["console"], response: { 200: ConsoleKeyListSchema, ...responses } },
   }, async (request) => ({ keys: await auth.listKeys(request.tenantId) }));
 
   app.post<{ Body: { label: string } }>("/console/keys", {
@@ -114,7 +101,7 @@ const consoleRoutes: FastifyPluginAsync = async (app) => {
     schema: {
       summary: "Create an API key (its secret is in this answer only) (admin)", tags: ["console"],
       body: { type: "object", required: ["label"], additionalProperties: false, properties: { label: { type: "string", minLength: 1, maxLength: 200 } } },
-      response: { 201: { type: "object", properties: { id: { type: "string" }, label: { type: "string" }, key: { type: "string" } } }, ...responses },
+      response: { 201: CreatedKeySchema, ...responses },
     },
   }, async (request, reply) => {
     void reply.header("cache-control", "no-store");

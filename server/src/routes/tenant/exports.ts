@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { PeriodReportSchema } from "@priorproof/client-sdk/api";
 import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../errors.ts";
 import { SOFTWARE } from "../../plugins/services.ts";
@@ -74,14 +75,7 @@ const exportsRoutes: FastifyPluginAsync = async (app) => {
       tags: ["entries"], security: [{ bearer: [] }],
       querystring: { type: "object", required: ["from", "to"], additionalProperties: false, properties: { from: ENTRY_FILTER_PROPERTIES.from, to: ENTRY_FILTER_PROPERTIES.to } },
       response: {
-        200: {
-          type: "object",
-          properties: {
-            from: { type: "string" }, to: { type: "string" },
-            stamped: { type: "array", items: { $ref: "EntryView#" } }, pending: { type: "array", items: { $ref: "EntryView#" } }, failed: { type: "array", items: { $ref: "EntryView#" } },
-            truncated: { type: "boolean" },
-          },
-        },
+        200: PeriodReportSchema,
         ...responses,
       },
     },
