@@ -3,8 +3,13 @@
  * throttling, session cookies, CSRF, roles on the existing routes, logout everywhere, users and API keys.
  * The real app (inject) over a real anvil chain, on SQLite and on PostgreSQL.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConsoleAuth, SESSION_IDLE_MS, SESSION_MAX_MS } from "../../server/src/services/console-auth.ts";
 import { parseCookies, sessionCookie } from "../../server/src/services/cookies.ts";
+import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import { hashPassword, verifyPassword } from "../../server/src/services/passwords.ts";
 import { buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
 
@@ -48,6 +53,38 @@ describe("hashPassword / verifyPassword", () => {
     const known = performance.now() - t1;
     // Both run one scrypt of the same parameters (tens of milliseconds); no early answer for the unknown user.
     expect(unknown).toBeGreaterThan(known / 3);
+  });
+});
+
+describe("createConsoleAuth sessions (a SQLite store, a clock the test moves)", () => {
+  it("ends a session 12 hours after its last use, and 7 days after login however often it is used", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pp-console-clock-"));
+    const store = openSqliteStore(join(dir, "store.db"));
+    try {
+      let now = Date.parse("2026-01-01T00:00:00Z");
+      const auth = createConsoleAuth({ store, now: () => now });
+      const tenant = await store.createTenant("clock");
+      await auth.createUser(tenant.id, { email: "c@example.com", password: PASSWORD, role: "viewer" });
+      const idle = await auth.login({ email: "c@example.com", password: PASSWORD, ip: "10.9.0.1" });
+      now += SESSION_IDLE_MS - 60_000;
+      expect(await auth.session(idle.sessionId)).toBeDefined(); // used: its idle time starts again
+      now += SESSION_IDLE_MS - 60_000;
+      expect(await auth.session(idle.sessionId)).toBeDefined();
+      now += SESSION_IDLE_MS;
+      expect(await auth.session(idle.sessionId)).toBeUndefined();
+
+      const busy = await auth.login({ email: "c@example.com", password: PASSWORD, ip: "10.9.0.1" });
+      const end = now + SESSION_MAX_MS;
+      while (now + 3600_000 < end) {
+        now += 3600_000;
+        expect(await auth.session(busy.sessionId)).toBeDefined();
+      }
+      now = end;
+      expect(await auth.session(busy.sessionId)).toBeUndefined();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
