@@ -322,3 +322,19 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
     });
   });
 });
+
+describe("the session cookie behind a reverse proxy", () => {
+  it("is Secure when a trusted proxy says the request came over TLS (X-Forwarded-Proto), and not when the proxy is not trusted", async () => {
+    for (const trusted of [true, false]) {
+      const t = await buildTestApp(trusted ? { TRUST_PROXY: "true" } : {});
+      try {
+        const token = await t.app.consoleAuth.createSetupToken("acme");
+        const res = await t.app.inject({ method: "POST", url: "/v1/console/setup", headers: { "x-forwarded-proto": "https" }, payload: { token, email: "tls@example.com", password: PASSWORD } });
+        expect(res.statusCode).toBe(201);
+        expect(String(res.headers["set-cookie"]).endsWith("; Secure")).toBe(trusted);
+      } finally {
+        await t.close();
+      }
+    }
+  }, 120_000);
+});
