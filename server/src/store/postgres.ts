@@ -31,6 +31,7 @@
  * One module per concern in postgres/ (db: pools, transactions, fencing, migrations, outbox append;
  * listen: LISTEN/NOTIFY; tenants, entries, batches, leases, replicas, outbox); this one composes them.
  */
+import { createConsoleStore } from "./console.ts";
 import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { pgBatches } from "./postgres/batches.ts";
 import { openPgDb, type PostgresStoreOptions } from "./postgres/db.ts";
@@ -59,6 +60,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const store: Store = {
     kind: "postgres",
     captures: createCaptureStore(postgresRunner(pool)),
+    console: createConsoleStore(postgresRunner(pool)),
     ...pgTenants(db),
     ...entryStore,
     ...pgBatches(db),

@@ -8,6 +8,7 @@
  * One module per concern in sqlite/ (db: connection, transactions, outbox append, fence check;
  * tenants, entries, batches, leases, replicas, outbox); this one composes them into the Store.
  */
+import { createConsoleStore } from "./console.ts";
 import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { ENTRY_STATUS_FROM_BATCHES } from "./sql.ts";
 import { sqliteBatches } from "./sqlite/batches.ts";
@@ -34,6 +35,7 @@ export function openSqliteStore(path: string): Store {
   const store: Store = {
     kind: "sqlite",
     captures: createCaptureStore(sqliteRunner(db)),
+    console: createConsoleStore(sqliteRunner(db)),
     ...sqliteTenants(c),
     ...entryStore,
     ...sqliteBatches(c),

@@ -6,6 +6,7 @@
  * the service acknowledges only what is durable.
  */
 import type { CaptureStore } from "./captures.ts";
+import type { ConsoleStore } from "./console.ts";
 import type { BatchStatus, BatchStore } from "./types/batches.ts";
 import type { EntryStatus, EntryStore } from "./types/entries.ts";
 import type { EventStore } from "./types/events.ts";
@@ -27,6 +28,8 @@ export interface Store extends TenantStore, EntryStore, BatchStore, LeaseStore, 
   readonly kind: "sqlite" | "postgres";
   /** Web captures: queue, outcomes, schedules (store/captures.ts). */
   readonly captures: CaptureStore;
+  /** The web console: users, sessions, login throttling, setup token, key listing, entry search (store/console.ts). */
+  readonly console: ConsoleStore;
 
   /** Counts for /metrics. */
   stats(): Promise<{ entries: Record<EntryStatus, number>; batches: Record<BatchStatus, number> }>;
