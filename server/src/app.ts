@@ -25,6 +25,7 @@ import storePlugin from "./plugins/store.ts";
 import healthRoutes from "./routes/health.ts";
 import ipfsRoutes from "./routes/ipfs.ts";
 import verifyPageRoutes from "./routes/verify-page.ts";
+import consolePageRoutes from "./routes/console-page.ts";
 import capturesRoutes from "./routes/v1/captures.ts";
 import wellKnownRoutes from "./routes/well-known.ts";
 import certificatesRoutes from "./routes/v1/certificates.ts";
@@ -260,6 +261,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes);
   await app.register(ipfsRoutes);
   await app.register(verifyPageRoutes);
+  await app.register(consolePageRoutes);
   await app.register(wellKnownRoutes);
   await app.register(
     async (v1) => {
