@@ -347,6 +347,9 @@ const zh: Record<Key, string> = {
   notFound: "页面不存在。",
 };
 
+/** Both dictionaries (the zh-CN test checks that no English UI text remains). */
+export const MESSAGES = { en, "zh-CN": zh } as const;
+
 export type Lang = "en" | "zh-CN";
 export const LANGS: readonly { id: Lang; label: string }[] = [
   { id: "en", label: "English" },

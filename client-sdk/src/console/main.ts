@@ -41,7 +41,7 @@ function nav(): HTMLElement {
           LANGS.map((l) => h("option", { value: l.id, selected: l.id === lang }, l.label)))),
       user
         ? [
-            h("span", { class: "who" }, t("signedInAs", { name: user.name || user.email, role: t(`role_${user.role}` as Key) })),
+            h("span", { class: "who ud" }, t("signedInAs", { name: user.name || user.email, role: t(`role_${user.role}` as Key) })),
             h("button", { type: "button", class: "link", id: "signout", onclick: () => signOut("/v1/console/logout") }, t("signOut")),
             h("button", { type: "button", class: "link", id: "signout-all", onclick: () => signOut("/v1/console/logout-all") }, t("signOutAll")),
           ]

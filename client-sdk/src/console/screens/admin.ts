@@ -19,7 +19,7 @@ export function usersScreen(): HTMLElement {
       mount(list, h("table", { class: "grid" },
         h("thead", null, h("tr", null, h("th", { scope: "col" }, t("email")), h("th", { scope: "col" }, t("name")), h("th", { scope: "col" }, t("role")), h("th", { scope: "col" }, t("created")), h("th", { scope: "col" }, t("actions")))),
         h("tbody", null, users.map((u) => h("tr", { "data-user": u.email },
-          h("td", null, u.email), h("td", null, u.name ?? ""),
+          h("td", { class: "ud" }, u.email), h("td", { class: "ud" }, u.name ?? ""),
           h("td", null, h("select", { "aria-label": t("changeRole", { email: u.email }), disabled: u.id === state.user?.id,
             onchange: async (e: Event) => { try { await api("PATCH", `/v1/console/users/${u.id}`, { role: (e.target as HTMLSelectElement).value }); } catch (err) { msg.textContent = errText(err); } } },
             ROLES.map((r) => h("option", { value: r, selected: r === u.role }, t(`role_${r}` as Key))))),
@@ -67,7 +67,7 @@ export function keysScreen(): HTMLElement {
       mount(list, h("table", { class: "grid" },
         h("thead", null, h("tr", null, h("th", { scope: "col" }, t("label")), h("th", { scope: "col" }, t("created")), h("th", { scope: "col" }, t("lastUsed")), h("th", { scope: "col" }, t("actions")))),
         h("tbody", null, keys.map((k) => h("tr", { "data-key": k.label },
-          h("td", null, k.label), h("td", null, when(k.createdAt)), h("td", null, k.lastUsedAt ? when(k.lastUsedAt) : t("never")),
+          h("td", { class: "ud" }, k.label), h("td", null, when(k.createdAt)), h("td", null, k.lastUsedAt ? when(k.lastUsedAt) : t("never")),
           h("td", null, k.revokedAt ? t("revoked", { time: when(k.revokedAt) }) : h("button", { type: "button", class: "link danger", "aria-label": t("revokeKey", { label: k.label }),
             onclick: async () => { if (!confirm(t("confirmRevoke", { label: k.label }))) return; try { await api("DELETE", `/v1/console/keys/${k.id}`); await load(); } catch (err) { msg.textContent = errText(err); } } }, t("revoke"))))))));
     } catch (e) {
@@ -81,7 +81,7 @@ export function keysScreen(): HTMLElement {
     e.preventDefault();
     try {
       const k = await api<{ key: string; label: string }>("POST", "/v1/console/keys", { label: (document.getElementById("k-label") as HTMLInputElement).value.trim() });
-      mount(secret, h("p", null, t("keyShown")), h("code", { class: "mono secret" }, k.key));
+      mount(secret, h("p", null, t("keyShown")), h("code", { class: "mono secret", id: "new-key-secret" }, k.key));
       form.reset();
       await load();
     } catch (err) {

@@ -63,7 +63,7 @@ export function filterQuery(f: Filter): Record<string, string | undefined> {
 }
 
 export function entryLink(e: Entry): HTMLElement {
-  return h("a", { href: `/app/entries/${e.id}`, onclick: (ev: MouseEvent) => { ev.preventDefault(); go(`/app/entries/${e.id}`); } }, e.claim?.title || e.name || t("untitled"));
+  return h("a", { class: "ud", href: `/app/entries/${e.id}`, onclick: (ev: MouseEvent) => { ev.preventDefault(); go(`/app/entries/${e.id}`); } }, e.claim?.title || e.name || t("untitled"));
 }
 
 export function entryTable(entries: Entry[], selectable: boolean, onSelect: () => void = () => undefined): HTMLTableElement {
@@ -80,7 +80,7 @@ export function entryTable(entries: Entry[], selectable: boolean, onSelect: () =
     h("tbody", null, entries.map((e) => h("tr", { "data-entry": e.id },
       selectable ? h("td", null, h("input", { type: "checkbox", "aria-label": t("select", { name: e.claim?.title || e.name || e.id }), checked: state.selected.has(e.id),
         onchange: (ev: Event) => { if ((ev.target as HTMLInputElement).checked) state.selected.add(e.id); else state.selected.delete(e.id); onSelect(); } })) : null,
-      h("td", null, entryLink(e), e.name && e.name !== e.claim?.title ? h("div", { class: "hint" }, e.name) : null),
+      h("td", null, entryLink(e), e.name && e.name !== e.claim?.title ? h("div", { class: "hint ud" }, e.name) : null),
       h("td", { class: "mono", title: e.sha256 }, short(e.sha256)),
       h("td", null, e.claim?.kind ? t(`kind_${e.claim.kind}` as Key) : "—"),
       h("td", null, statusBadge(e.status)),
@@ -124,7 +124,7 @@ export function entriesScreen(): HTMLElement {
     if (!file) return;
     found.textContent = t("findingFile", { name: file.name });
     const { sha256 } = await hashFile(file);
-    found.textContent = t("foundFor", { name: file.name, digest: short(sha256) });
+    mount(found, t("foundFor", { name: "\u0000", digest: short(sha256) }).split("\u0000").flatMap((part, i) => (i === 0 ? [part] : [h("span", { class: "ud" }, file.name), part])));
     found.dataset.sha256 = sha256;
     await load(false, { sha256 });
   }, { multiple: false, id: "find" });

@@ -82,7 +82,7 @@ export function lineageSvg(entries: Entry[], currentId: string): SVGElement {
     const title = e.claim?.title || e.name || t("untitled");
     const link = s("a", { href: `/app/entries/${e.id}`, class: e.id === currentId ? "node current" : "node", "data-entry": e.id, "aria-label": `${title} ${e.receivedAt.slice(0, 10)}` },
       s("rect", { x: p.x, y: p.y, width: W, height: H, rx: 8 }),
-      s("text", { x: p.x + 12, y: p.y + 24, class: "node-title" }, clip(title)),
+      s("text", { x: p.x + 12, y: p.y + 24, class: "node-title ud" }, clip(title)),
       s("text", { x: p.x + 12, y: p.y + 46, class: "node-sub" }, `${e.receivedAt.slice(0, 10)} · ${t(`status_${e.status}` as Key)}`));
     link.addEventListener("click", (ev) => { ev.preventDefault(); go(`/app/entries/${e.id}`); });
     return link;
@@ -163,15 +163,15 @@ export function entryScreen(id: string): HTMLElement {
     }
     const e = entry!;
     mount(section,
-      h("h1", null, e.claim?.title || e.name || t("untitled")),
+      h("h1", { class: e.claim?.title || e.name ? "ud" : null }, e.claim?.title || e.name || t("untitled")),
       h("dl", { class: "facts-grid" },
         h("dt", null, t("digest")), h("dd", { class: "mono", id: "entry-sha256" }, e.sha256),
         h("dt", null, t("entryId")), h("dd", { class: "mono" }, e.id),
-        e.name ? [h("dt", null, t("fileNameLabel")), h("dd", null, e.name)] : null,
+        e.name ? [h("dt", null, t("fileNameLabel")), h("dd", { class: "ud" }, e.name)] : null,
         e.claim?.kind ? [h("dt", null, t("kind")), h("dd", null, t(`kind_${e.claim.kind}` as Key))] : null,
-        e.claim?.author ? [h("dt", null, t("author")), h("dd", null, e.claim.author)] : null,
-        e.claim?.claimant ? [h("dt", null, t("claimant")), h("dd", null, e.claim.claimant)] : null,
-        e.claim?.note ? [h("dt", null, t("note")), h("dd", null, e.claim.note)] : null,
+        e.claim?.author ? [h("dt", null, t("author")), h("dd", { class: "ud" }, e.claim.author)] : null,
+        e.claim?.claimant ? [h("dt", null, t("claimant")), h("dd", { class: "ud" }, e.claim.claimant)] : null,
+        e.claim?.note ? [h("dt", null, t("note")), h("dd", { class: "ud" }, e.claim.note)] : null,
         e.cid ? [h("dt", null, t("cid")), h("dd", { class: "mono" }, e.cid)] : null),
       timelineBox,
       h("h2", null, t("lineage")), lineageBox,

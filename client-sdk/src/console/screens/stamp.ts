@@ -70,7 +70,7 @@ export function stampScreen(): HTMLElement {
       const item: Item = { file, progress, digestCell };
       items.push(item);
       const row = h("tr", null,
-        h("td", { class: "name" }, file.name), h("td", null, formatBytes(file.size)), h("td", null, progress), digestCell,
+        h("td", { class: "name ud" }, file.name), h("td", null, formatBytes(file.size)), h("td", null, progress), digestCell,
         h("td", null, h("button", { type: "button", class: "link", "aria-label": t("removeFile", { name: file.name }), onclick: () => { items.splice(items.indexOf(item), 1); row.remove(); refresh(); } }, t("remove"))));
       tbody.append(row);
       void hashFile(file, (p) => (progress.value = p)).then(
@@ -83,7 +83,7 @@ export function stampScreen(): HTMLElement {
 
   const previous = h("select", { id: "previous", name: "previous" }, h("option", { value: "" }, t("previousNone")));
   void api<{ entries: Entry[] }>("GET", `/v1/entries${qs({ limit: 1000 })}`).then((r) => {
-    for (const e of r.entries) previous.append(h("option", { value: e.sha256 }, `${e.claim?.title || e.name || t("untitled")} · ${short(e.sha256)} · ${e.receivedAt.slice(0, 10)}`));
+    for (const e of r.entries) previous.append(h("option", { value: e.sha256, class: "ud" }, `${e.claim?.title || e.name || t("untitled")} · ${short(e.sha256)} · ${e.receivedAt.slice(0, 10)}`));
   }, () => undefined);
 
   const form = h("form", { id: "stamp-form", class: "card" },
@@ -136,7 +136,7 @@ export function stampScreen(): HTMLElement {
       created.push(...entries);
       msg.textContent = t("stamped", { n: entries.length });
       mount(results, entries.map((en) => h("li", { "data-entry": en.id },
-        h("a", { href: `/app/entries/${en.id}`, onclick: (ev: MouseEvent) => { ev.preventDefault(); go(`/app/entries/${en.id}`); } }, en.claim?.title || en.name || en.id), " ", h("span", { class: "mono" }, short(en.sha256)), " ", statusBadge(en.status))));
+        h("a", { class: "ud", href: `/app/entries/${en.id}`, onclick: (ev: MouseEvent) => { ev.preventDefault(); go(`/app/entries/${en.id}`); } }, en.claim?.title || en.name || en.id), " ", h("span", { class: "mono" }, short(en.sha256)), " ", statusBadge(en.status))));
       items.splice(0);
       tbody.replaceChildren();
       refresh();
