@@ -134,6 +134,7 @@ export function stampScreen(): HTMLElement {
         entries = (await api<{ entries: Entry[] }>("POST", "/v1/stamps", { items: items.map((i) => ({ sha256: i.sha256!, claim: { ...claim, title: claim.title ?? i.file.name } })) })).entries;
       }
       created.push(...entries);
+      for (const en of entries) previous.append(h("option", { value: en.sha256, class: "ud" }, `${en.claim?.title || en.name || t("untitled")} · ${short(en.sha256)} · ${en.receivedAt.slice(0, 10)}`));
       msg.textContent = t("stamped", { n: entries.length });
       mount(results, entries.map((en) => h("li", { "data-entry": en.id },
         h("a", { class: "ud", href: `/app/entries/${en.id}`, onclick: (ev: MouseEvent) => { ev.preventDefault(); go(`/app/entries/${en.id}`); } }, en.claim?.title || en.name || en.id), " ", h("span", { class: "mono" }, short(en.sha256)), " ", statusBadge(en.status))));
