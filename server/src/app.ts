@@ -35,9 +35,11 @@ import evidenceRoutes from "./routes/v1/evidence.ts";
 import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import webhooksRoutes from "./routes/v1/webhooks.ts";
+import consoleRoutes from "./routes/v1/console.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
 import { enforceMinBodyRate } from "./body-rate.ts";
 import { hashApiKey } from "./services/keys.ts";
+import { parseCookies, SESSION_COOKIE } from "./services/cookies.ts";
 import { jsonDepthExceeds, jsonTextShape, MAX_JSON_DEPTH } from "./schemas/json-depth.ts";
 import { configSecrets, createRedactor } from "./services/redact.ts";
 
@@ -219,7 +221,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Applied below as a root hook, so that it runs before the routes' own onRequest hooks (auth):
     // as a per-route hook it came after them, and requests refused with 401 were never counted.
     global: false,
-    // Per key for authenticated requests, per IP (a tighter budget) for everything else.
+    // Per key (or console user) for authenticated requests, per IP (a tighter budget) for everything else.
     max: (_request, key) => (key.startsWith("key:") ? config.rateLimitPerMinute : config.rateLimitAnonymousPerMinute),
     timeWindow: 60_000,
     // Per API key, by the key's id: a request with a made-up key counts against its IP instead, so
@@ -227,7 +229,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     keyGenerator: async (request) => {
       const match = typeof request.headers.authorization === "string" ? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization) : null;
       const key = match?.[1] ? await app.store.findApiKey(hashApiKey(match[1])) : undefined;
-      return key ? `key:${key.id}` : `ip:${request.ip}`;
+      if (key) return `key:${key.id}`;
+      // A console session has the budget of a key, per user.
+      const session = match ? undefined : await app.consoleAuth.session(parseCookies(request.headers.cookie)[SESSION_COOKIE] ?? "");
+      return session ? `key:user:${session.user.id}` : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
   });
@@ -283,6 +288,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(verifyRoutes);
       await v1.register(capturesRoutes);
       await v1.register(webhooksRoutes);
+      await v1.register(consoleRoutes);
     },
     { prefix: "/v1" },
   );

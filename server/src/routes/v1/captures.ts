@@ -203,6 +203,7 @@ const captures: FastifyPluginAsync = async (app) => {
     "/capture-schedules",
     {
       onRequest: app.authenticate,
+      config: { minRole: "admin" },
       schema: {
         summary: "Capture a URL daily or weekly (proof of use); the first capture is due at once",
         tags: ["captures"],
@@ -233,6 +234,7 @@ const captures: FastifyPluginAsync = async (app) => {
     "/capture-schedules/:id",
     {
       onRequest: app.authenticate,
+      config: { minRole: "admin" },
       schema: { summary: "Stop a schedule (its captures stay)", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: errorResponses },
     },
     async (request, reply) => {

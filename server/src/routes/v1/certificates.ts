@@ -64,6 +64,7 @@ const certificates: FastifyPluginAsync = async (app) => {
   }, async (request) => app.certificates.getSettings(request.tenantId));
   app.put<{ Body: { jurisdiction: Jurisdiction | null } }>("/certificate-settings", {
     ...common,
+    config: { minRole: "admin" },
     schema: {
       summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)", tags: ["entries"], security: [{ bearer: [] }],
       body: { type: "object", required: ["jurisdiction"], additionalProperties: false, properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } } },

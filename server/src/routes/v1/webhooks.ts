@@ -42,6 +42,10 @@ const IdParams = { type: "object", required: ["id"], properties: { id: { type: "
  */
 const webhooks: FastifyPluginAsync = async (app) => {
   app.addHook("onRequest", app.authenticate);
+  // Console sessions need the admin role for every webhook route (the log shows payloads; a target receives events).
+  app.addHook("onRoute", (route) => {
+    route.config = { ...route.config, minRole: "admin" };
+  });
   const { webhookAllowPrivate } = app.config.events;
   const found = async (tenantId: string, id: string) => {
     const e = await app.store.getWebhook(tenantId, id);
