@@ -7,12 +7,13 @@
  * pages and tablet width. The tests run in order and share the service.
  */
 import { spawnSync } from "node:child_process";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
-import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../helpers/browser.ts";
 import { startService, type RunningService } from "../helpers/service.ts";
@@ -27,6 +28,12 @@ const LOCKED = { email: "locked@studio.example", password: PASSWORD };
 let service: RunningService;
 let browser: Browser;
 let setupLink: string;
+/**
+ * The network log: a recording proxy in front of the service, through which the member's browser talks
+ * (cookies ignore the port, so the session holds). Every request body is kept whole as it went on the
+ * wire, whatever the browser's own APIs expose (they give no body for a File in a multipart upload).
+ */
+let proxy: { url: string; server: Server; log: { method: string; url: string; body: Buffer }[] };
 const work = mkdtempSync(join(tmpdir(), "pp-console-"));
 /** Every file the tests stamp, by SHA-256 (to verify the evidence pack's receipts against them). */
 const files = new Map<string, { name: string; data: Buffer }>();
@@ -56,8 +63,25 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   browser = await launchBrowser();
+  const target = new URL(service.url);
+  const log: { method: string; url: string; body: Buffer }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (down) => {
+      res.writeHead(down.statusCode ?? 502, down.headers);
+      down.pipe(res);
+    });
+    up.on("error", () => res.destroy());
+    req.on("data", (c: Buffer) => { chunks.push(c); up.write(c); });
+    req.on("end", () => { log.push({ method: req.method ?? "", url: req.url ?? "", body: Buffer.concat(chunks) }); up.end(); });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address() as { port: number };
+  proxy = { url: `http://127.0.0.1:${address.port}`, server, log };
 }, 180_000);
 afterAll(async () => {
+  proxy?.server.closeAllConnections();
+  proxy?.server.close();
   await browser?.close();
   await service?.stop();
   rmSync(work, { recursive: true, force: true });
@@ -70,9 +94,9 @@ async function newPage(options: { locale?: string; width?: number } = {}): Promi
   return page;
 }
 
-async function signIn(user: { email: string; password: string }, options: { locale?: string; width?: number } = {}): Promise<Page> {
+async function signIn(user: { email: string; password: string }, options: { locale?: string; width?: number; base?: string } = {}): Promise<Page> {
   const page = await newPage(options);
-  await page.goto(`${service.url}/app/login`);
+  await page.goto(`${options.base ?? service.url}/app/login`);
   await page.fill("#email", user.email);
   await page.fill("#password", user.password);
   await page.click("#login-form button[type=submit]");
@@ -96,11 +120,10 @@ async function drop(page: Page, selector: string, list: { name: string; data: Bu
   await page.dispatchEvent(selector, "drop", { dataTransfer });
 }
 
-/** Every request's method, URL and body, as the browser sent them. */
-function recordRequests(page: Page): { url: string; method: string; body: Buffer }[] {
-  const log: { url: string; method: string; body: Buffer }[] = [];
-  page.on("request", (r: Request) => log.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() ?? Buffer.alloc(0) }));
-  return log;
+/** The requests the proxy sees from now on (method, path, whole body). */
+function recordRequests(): { url: string; method: string; body: Buffer }[] {
+  proxy.log.splice(0);
+  return proxy.log;
 }
 
 /** In the page, with the session: a fetch of the API (the CSRF token added when `csrf`). */
@@ -222,6 +245,7 @@ describe("the console against the real service (npm start, anvil)", () => {
     const { csrfToken } = (await (await fetch(`${service.url}/v1/console/me`, { headers: { cookie: `pp_session=${cookie.value}` } })).json()) as { csrfToken: string };
     const cross = await fetch(`${service.url}/v1/stamps`, { method: "POST", headers: { cookie: `pp_session=${cookie.value}`, "x-csrf-token": csrfToken, origin: "https://evil.example", "content-type": "application/json" }, body: JSON.stringify(item) });
     expect(cross.status).toBe(403);
+    expect(((await cross.json()) as { error: { code: string } }).error.code).toBe("CSRF_REFUSED");
     // The same request with the token, same-origin, is accepted (the refusals above are about CSRF only).
     expect((await pageFetch(member, "POST", "/v1/stamps", item)).status).toBe(202);
   });
@@ -232,7 +256,7 @@ describe("the console against the real service (npm start, anvil)", () => {
     expect(await viewer.$('a.nav-link[href="/app/stamp"]')).toBeNull();
     expect(await viewer.$('a.nav-link[href="/app/export"]')).toBeNull();
     await viewer.goto(`${service.url}/app/stamp`);
-    expect(await viewer.innerText("main")).toContain("cannot stamp");
+    expect(await viewer.innerText('main .msg[role="alert"]')).toBe("Your role (viewer) can read and verify, not stamp.");
     expect(await viewer.$("#stamp-form")).toBeNull();
     expect(await pageFetch(viewer, "POST", "/v1/stamps", { items: [{ sha256: "cd".repeat(32) }] })).toEqual({ status: 403, code: "FORBIDDEN" });
     expect(await pageFetch(viewer, "POST", "/v1/exports", { filter: {} })).toEqual({ status: 403, code: "FORBIDDEN" });
@@ -241,18 +265,20 @@ describe("the console against the real service (npm start, anvil)", () => {
   });
 
   it("stamps several dropped files hash-only: digests computed in the browser, no byte of the files sent", async () => {
-    const log = recordRequests(member);
-    await member.click('a.nav-link[href="/app/stamp"]');
-    await member.waitForSelector("#stamp-form");
-    await drop(member, "#drop", hashOnly);
-    await member.waitForFunction(() => [...document.querySelectorAll("#files td.mono")].length === 3 && [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")));
-    const shown = await member.$$eval("#files td.mono", (tds) => tds.map((td) => td.textContent));
+    // The member's session, in a tab that talks to the service through the recording proxy.
+    const tab = await member.context().newPage();
+    await tab.goto(`${proxy.url}/app/stamp`);
+    const log = recordRequests();
+    await tab.waitForSelector("#stamp-form");
+    await drop(tab, "#drop", hashOnly);
+    await tab.waitForFunction(() => [...document.querySelectorAll("#files td.mono")].length === 3 && [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")));
+    const shown = await tab.$$eval("#files td.mono", (tds) => tds.map((td) => td.textContent));
     expect(shown).toEqual(hashOnly.map((f) => sha256(f.data)));
-    expect(await member.isChecked("#mode-hash")).toBe(true); // hash-only is the default
-    await member.screenshot({ path: join(ARTIFACTS, "stamp.png"), fullPage: true });
-    await member.click("#stamp");
-    await member.waitForFunction(() => document.querySelectorAll("#results li").length === 3);
-    hashOnlyIds = await member.$$eval("#results li", (lis) => lis.map((li) => li.getAttribute("data-entry")!));
+    expect(await tab.isChecked("#mode-hash")).toBe(true); // hash-only is the default
+    await tab.screenshot({ path: join(ARTIFACTS, "stamp.png"), fullPage: true });
+    await tab.click("#stamp");
+    await tab.waitForFunction(() => document.querySelectorAll("#results li").length === 3);
+    hashOnlyIds = await tab.$$eval("#results li", (lis) => lis.map((li) => li.getAttribute("data-entry")!));
     const stamps = log.filter((r) => r.method === "POST" && r.url.endsWith("/v1/stamps"));
     expect(stamps).toHaveLength(1);
     const sent = JSON.parse(stamps[0]!.body.toString()) as { items: { sha256: string; claim: { title: string } }[] };
@@ -268,12 +294,17 @@ describe("the console against the real service (npm start, anvil)", () => {
       }
     }
     expect(log.some((r) => r.url.endsWith("/v1/evidence"))).toBe(false);
+    await tab.close();
   });
 
   it("uploads the files when the user chooses to: the bytes are sent, and the entries keep the name and a CID", async () => {
-    const log = recordRequests(member);
+    const tab = await member.context().newPage();
+    await tab.goto(`${proxy.url}/app/entries`);
+    await tab.waitForSelector("#signout");
+    const log = recordRequests();
     const f = makeFile("final-artwork.png", 40_000);
-    const [id] = await stampFiles(member, [f], { title: "Final artwork" }, "upload");
+    const [id] = await stampFiles(tab, [f], { title: "Final artwork" }, "upload");
+    await tab.close();
     const upload = log.find((r) => r.method === "POST" && r.url.endsWith("/v1/evidence"));
     expect(upload?.body.includes(f.data.subarray(0, 64))).toBe(true);
     const entry = (await pageFetch(member, "GET", `/v1/entries/${id}`)).status;
@@ -422,7 +453,7 @@ describe("the console against the real service (npm start, anvil)", () => {
       const allowed = new Set(["PriorProof", "SHA", "IPFS", "JSON", "PDF", "CSV", "ZIP", "UTC", "FRE", "eIDAS", "PRC"]);
       return (body.textContent ?? "").match(/[A-Za-z]{3,}/g)?.filter((w) => !allowed.has(w)) ?? [];
     });
-    const screens: [string, string][] = [["/app/stamp", "#stamp-form"], ["/app/entries", "tr[data-entry]"], ["/app/export", "#download-pack"], ["/app/report", "#report-stamped"], ["/app/admin/users", "tr[data-user]"], ["/app/admin/keys", "tr[data-key]"]];
+    const screens: [string, string][] = [["/app/stamp", "#stamp-form"], ["/app/entries", "tr[data-entry]"], ["/app/export", "#download-pack"], ["/app/admin/users", "tr[data-user]"], ["/app/admin/keys", "tr[data-key]"], ["/app/report", "#report-stamped"]];
     for (const [path, ready] of screens) {
       await page.click(`a.nav-link[href="${path}"]`);
       await page.waitForSelector(ready);
