@@ -25,7 +25,7 @@ export function usersScreen(): HTMLElement {
             ROLES.map((r) => h("option", { value: r, selected: r === u.role }, t(`role_${r}` as Key))))),
           h("td", null, when(u.createdAt)),
           h("td", null, u.id === state.user?.id ? null : h("button", { type: "button", class: "link danger", "aria-label": t("deleteUser", { email: u.email }),
-            onclick: async () => { if (!confirm(t("confirmDelete", { email: u.email }))) return; try { await api("DELETE", `/v1/console/users/${u.id}`); await load(); } catch (err) { msg.textContent = errText(err); } } }, "✕")))))));
+            onclick: async () => { if (!confirm(t("confirmDelete", { email: u.email }))) return; try { await api("DELETE", `/v1/console/users/${u.id}`); await load(); } catch (err) { msg.textContent = errText(err); } } }, t("delete"))))))));
     } catch (e) {
       mount(list, h("p", { class: "msg", role: "alert" }, errText(e)));
     }

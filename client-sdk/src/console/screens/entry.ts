@@ -22,8 +22,8 @@ function timeline(entry: Entry, receipt: Receipt | undefined): HTMLElement {
   return h("ol", { class: "timeline", id: "timeline" }, STEPS.map((step, i) => h("li", { class: i <= reached ? "done" : "todo", "data-step": step },
     h("span", { class: "dot", "aria-hidden": "true" }),
     h("strong", null, t(`step_${step}` as Key)), " ",
-    h("span", { class: "hint" }, i <= reached ? when(step === "anchored" || step === "confirmed" ? (anchor?.blockTime ?? at(step)) : at(step)) : t("notYet")),
-    (step === "anchored" || step === "confirmed") && i <= reached && anchor ? h("div", { class: "facts" },
+    h("span", { class: "hint" }, i <= reached ? when(step === "anchored" ? (anchor?.blockTime ?? at(step)) : at(step)) : t("notYet")),
+    step === "anchored" && i <= reached && anchor ? h("div", { class: "facts" },
       h("span", null, t("chainId", { id: anchor.chainId })), " · ",
       anchor.blockNumber !== null ? h("span", { "data-fact": "block" }, t("block", { n: anchor.blockNumber })) : null, " · ",
       h("span", null, t("tx"), " ", h("span", { class: "mono", "data-fact": "tx", title: anchor.txHash ?? "" }, anchor.txHash ? short(anchor.txHash) : "—"))) : null,
@@ -83,7 +83,7 @@ export function lineageSvg(entries: Entry[], currentId: string): SVGElement {
     const link = s("a", { href: `/app/entries/${e.id}`, class: e.id === currentId ? "node current" : "node", "data-entry": e.id, "aria-label": `${title} ${e.receivedAt.slice(0, 10)}` },
       s("rect", { x: p.x, y: p.y, width: W, height: H, rx: 8 }),
       s("text", { x: p.x + 12, y: p.y + 24, class: "node-title ud" }, clip(title)),
-      s("text", { x: p.x + 12, y: p.y + 46, class: "node-sub" }, `${e.receivedAt.slice(0, 10)} · ${t(`status_${e.status}` as Key)}`));
+      s("text", { x: p.x + 12, y: p.y + 46, class: "node-sub", "data-date": e.receivedAt.slice(0, 10) }, `${e.receivedAt.slice(0, 10)} · ${t(`status_${e.status}` as Key)}`));
     link.addEventListener("click", (ev) => { ev.preventDefault(); go(`/app/entries/${e.id}`); });
     return link;
   });
@@ -105,7 +105,7 @@ export function entryScreen(id: string): HTMLElement {
       const json = JSON.stringify(receipt, null, 2);
       mount(receiptBox,
         h("button", { type: "button", id: "download-receipt", onclick: () => saveBlob(new Blob([json], { type: "application/json" }), `priorproof-${id}.json`) }, t("downloadReceipt")),
-        h("details", null, h("summary", null, t("receipt")), h("pre", { class: "mono json" }, json)));
+        h("details", null, h("summary", null, t("showReceipt")), h("pre", { class: "mono json" }, json)));
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) mount(receiptBox, h("p", { class: "hint" }, t("receiptPending")));
       else throw e;
@@ -189,6 +189,11 @@ export function entryScreen(id: string): HTMLElement {
       mount(lineageBox, h("p", { class: "msg" }, t("error", { msg: String(err) })));
     }
   })();
-  disposers.push(onStatus((ev) => { if (ev.entryId === id) void refresh(); }));
+  disposers.push(onStatus((ev) => {
+    if (ev.entryId === id) void refresh();
+    // The versions drawn keep their status live too.
+    const sub = document.querySelector(`svg#lineage a[data-entry="${ev.entryId}"] .node-sub`);
+    if (sub) sub.textContent = `${sub.getAttribute("data-date")} · ${t(`status_${ev.status}` as Key)}`;
+  }));
   return section;
 }

@@ -60,7 +60,7 @@ export function stampScreen(): HTMLElement {
 
   const refresh = () => {
     empty.hidden = items.length > 0;
-    submit.textContent = t("stampButton", { n: items.length });
+    submit.textContent = items.length === 1 ? t("stampButton1") : t("stampButton", { n: items.length });
     submit.disabled = items.length === 0 || items.some((i) => !i.sha256);
   };
   const add = (files: File[]) => {
