@@ -36,6 +36,7 @@ import stampsRoutes from "./routes/v1/stamps.ts";
 import verifyRoutes from "./routes/v1/verify.ts";
 import webhooksRoutes from "./routes/v1/webhooks.ts";
 import consoleRoutes from "./routes/v1/console.ts";
+import exportsRoutes from "./routes/v1/exports.ts";
 import { SHARED_SCHEMAS } from "./schemas/common.ts";
 import { enforceMinBodyRate } from "./body-rate.ts";
 import { hashApiKey } from "./services/keys.ts";
@@ -289,6 +290,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(capturesRoutes);
       await v1.register(webhooksRoutes);
       await v1.register(consoleRoutes);
+      await v1.register(exportsRoutes);
     },
     { prefix: "/v1" },
   );
