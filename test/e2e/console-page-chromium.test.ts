@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, ConsoleMessage, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { launchBrowser } from "../helpers/browser.ts";
@@ -37,7 +37,9 @@ async function watchedPage(options: { locale?: string; width?: number } = {}): P
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error" && !/status of 404/.test(m.text())) problems.push(`console: ${m.text()}`); });
+  // Signed out, GET /v1/console/me answers 401: that is how the page learns it must show the sign-in form.
+  const expected = (m: ConsoleMessage) => m.location().url.endsWith("/v1/console/me") && /status of 401/.test(m.text());
+  page.on("console", (m) => { if (m.type() === "error" && !expected(m)) problems.push(`console: ${m.text()} (${m.location().url})`); });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
   });

@@ -176,6 +176,14 @@ const en = {
   keyShown: "The key, shown only this once: copy it now.",
   forbidden: "Your role does not allow this.",
   notFound: "Page not found.",
+  err_WEAK_PASSWORD: "The password is too short: at least 10 characters.",
+  err_SETUP_TOKEN_INVALID: "This setup link is used or expired. Restart the service for a new one.",
+  err_USER_EXISTS: "A user with this email exists already.",
+  err_LAST_ADMIN: "The only administrator cannot be demoted, disabled or deleted.",
+  err_FORBIDDEN: "Your role does not allow this.",
+  err_CSRF_REFUSED: "The request was refused (security token). Reload the page.",
+  err_EXPORT_TOO_LARGE: "Too many entries for one pack (500 at most): narrow the filter.",
+  err_RATE_LIMITED: "Too many requests. Wait a minute.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -351,6 +359,14 @@ const zh: Record<Key, string> = {
   keyShown: "密钥只显示这一次，请立即复制。",
   forbidden: "您的角色无权执行此操作。",
   notFound: "页面不存在。",
+  err_WEAK_PASSWORD: "密码太短：至少 10 个字符。",
+  err_SETUP_TOKEN_INVALID: "此设置链接已使用或已过期。请重启服务以获取新链接。",
+  err_USER_EXISTS: "已存在使用此邮箱的用户。",
+  err_LAST_ADMIN: "唯一的管理员不能被降级、停用或删除。",
+  err_FORBIDDEN: "您的角色无权执行此操作。",
+  err_CSRF_REFUSED: "请求被拒绝（安全令牌）。请重新加载页面。",
+  err_EXPORT_TOO_LARGE: "一个证据包最多 500 条证据：请缩小筛选范围。",
+  err_RATE_LIMITED: "请求过多，请稍候一分钟。",
 };
 
 /** Both dictionaries (the zh-CN test checks that no English UI text remains). */
@@ -389,6 +405,14 @@ export function setLang(next: Lang): void {
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
   const text: string = lang === "zh-CN" ? zh[key] : en[key];
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""));
+}
+
+/** An error for the user: the service's stable code in the user's language, else its message. */
+export function errorText(e: unknown): string {
+  const code = typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : "";
+  const key = `err_${code}`;
+  if (key in en) return t(key as Key);
+  return t("error", { msg: e instanceof Error ? e.message : String(e) });
 }
 
 /** A date-time in the user's language, UTC stated. */

@@ -1,13 +1,13 @@
 /** Administration: users and their roles, API keys (label, last use, revoke). */
 import { api, type User } from "../api.ts";
 import { h, mount } from "../dom.ts";
-import { t, when, type Key } from "../i18n.ts";
+import { t, when, type Key, errorText } from "../i18n.ts";
 import { can, state } from "../state.ts";
 import { field } from "./auth.ts";
 
 const ROLES = ["admin", "member", "viewer"] as const;
 const denied = () => h("section", { class: "card" }, h("p", { class: "msg", role: "alert" }, t("forbidden")));
-const errText = (e: unknown) => t("error", { msg: e instanceof Error ? e.message : String(e) });
+const errText = errorText;
 
 export function usersScreen(): HTMLElement {
   if (!can.admin()) return denied();

@@ -1,7 +1,7 @@
 /** First-admin setup (token from the URL fragment) and sign-in. */
 import { api, ApiError, type User } from "../api.ts";
 import { h } from "../dom.ts";
-import { t } from "../i18n.ts";
+import { t, errorText } from "../i18n.ts";
 import { go } from "../state.ts";
 
 type Me = { user: User; csrfToken: string };
@@ -41,7 +41,7 @@ export function setupScreen(done: (me: Me) => void): HTMLElement {
       history.replaceState(null, "", "/app/setup"); // the token is spent: drop it from the address bar
       done(me);
     } catch (err) {
-      msg.textContent = t("error", { msg: err instanceof Error ? err.message : String(err) });
+      msg.textContent = errorText(err);
     }
   });
   return form;
@@ -66,7 +66,7 @@ export function loginScreen(done: (me: Me) => void): HTMLElement {
     } catch (err) {
       if (err instanceof ApiError && err.code === "LOGIN_THROTTLED") msg.textContent = t("loginThrottled", { s: err.retryAfter ?? 60 });
       else if (err instanceof ApiError && err.status === 401) msg.textContent = t("loginFailed");
-      else msg.textContent = t("error", { msg: err instanceof Error ? err.message : String(err) });
+      else msg.textContent = errorText(err);
       msg.dataset.code = err instanceof ApiError ? err.code : "ERROR";
     }
   });

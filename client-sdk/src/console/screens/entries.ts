@@ -3,7 +3,7 @@ import { ASSET_KINDS } from "../../leaf.ts";
 import { api, qs, type Entry } from "../api.ts";
 import { h, mount, short } from "../dom.ts";
 import { hashFile } from "../hashing.ts";
-import { t, when, type Key } from "../i18n.ts";
+import { t, when, type Key, errorText } from "../i18n.ts";
 import { applyStatus, can, disposers, go, onStatus, state } from "../state.ts";
 import { dropZone } from "./stamp.ts";
 
@@ -57,8 +57,9 @@ export function filterQuery(f: Filter): Record<string, string | undefined> {
   return {
     ...(digest ? { sha256: digest } : { q: f.q }),
     kind: f.kind, status: f.status, chain: f.chain,
-    from: f.from ? `${f.from}T00:00:00Z` : undefined,
-    to: f.to ? `${f.to}T23:59:59.999Z` : undefined,
+    // Plain dates: the service counts `to` as the whole day (UTC).
+    from: f.from,
+    to: f.to,
   };
 }
 
@@ -106,12 +107,12 @@ export function entriesScreen(): HTMLElement {
   };
   const load = async (more = false, query: Record<string, string | undefined> = filterQuery(filter)) => {
     try {
-      const r = await api<{ entries: Entry[]; next: number | null }>("GET", `/v1/entries${qs({ ...query, limit: 100, after: more && next !== null ? next : undefined })}`);
+      const r = await api<{ entries: Entry[]; next: number | null }>("GET", `/v1/entries${qs({ ...query, order: "desc", limit: 100, before: more && next !== null ? next : undefined })}`);
       entries = more ? [...entries, ...r.entries] : r.entries;
       next = r.next;
       draw();
     } catch (e) {
-      mount(list, h("p", { class: "msg", role: "alert" }, t("error", { msg: e instanceof Error ? e.message : String(e) })));
+      mount(list, h("p", { class: "msg", role: "alert" }, errorText(e)));
     }
   };
   disposers.push(onStatus((e) => {

@@ -2,7 +2,7 @@
 import { api, ApiError, qs, type Entry } from "../api.ts";
 import { h, mount, s, saveBlob, short } from "../dom.ts";
 import { hashFile } from "../hashing.ts";
-import { lang, t, when, type Key } from "../i18n.ts";
+import { lang, t, when, type Key, errorText } from "../i18n.ts";
 import { disposers, go, onStatus } from "../state.ts";
 import { statusBadge } from "./entries.ts";
 import { dropZone } from "./stamp.ts";
@@ -158,7 +158,7 @@ export function entryScreen(id: string): HTMLElement {
     try {
       await refresh();
     } catch (e) {
-      mount(section, h("p", { class: "msg", role: "alert" }, t("error", { msg: e instanceof Error ? e.message : String(e) })));
+      mount(section, h("p", { class: "msg", role: "alert" }, errorText(e)));
       return;
     }
     const e = entry!;

@@ -1,7 +1,7 @@
 /** Export an evidence pack (selected entries or a filter) and the quarterly IP check (period report). */
 import { api, qs, request, type Entry } from "../api.ts";
 import { h, mount, saveBlob } from "../dom.ts";
-import { lang, t } from "../i18n.ts";
+import { lang, t, errorText } from "../i18n.ts";
 import { can, state } from "../state.ts";
 import { entryTable, filterForm, filterQuery, type Filter } from "./entries.ts";
 
@@ -14,7 +14,7 @@ export function exportScreen(): HTMLElement {
   button.addEventListener("click", async () => {
     const useSelected = (document.getElementById("which-selected") as HTMLInputElement | null)?.checked ?? false;
     const q = filterQuery(filter);
-    const body = useSelected ? { entryIds: [...state.selected] } : { filter: Object.fromEntries(Object.entries({ q: q.q ?? q.sha256, kind: q.kind, status: q.status, from: q.from, to: q.to, chain: q.chain ? Number(q.chain) : undefined }).filter(([, v]) => v !== undefined && v !== "")) };
+    const body = useSelected ? { lang, entryIds: [...state.selected] } : { lang, filter: Object.fromEntries(Object.entries({ q: q.q ?? q.sha256, kind: q.kind, status: q.status, from: q.from, to: q.to, chain: q.chain ? Number(q.chain) : undefined }).filter(([, v]) => v !== undefined && v !== "")) };
     button.disabled = true;
     msg.textContent = t("preparing");
     try {
@@ -23,7 +23,7 @@ export function exportScreen(): HTMLElement {
       saveBlob(await res.blob(), name);
       msg.textContent = t("exportDone", { name });
     } catch (e) {
-      msg.textContent = t("error", { msg: e instanceof Error ? e.message : String(e) });
+      msg.textContent = errorText(e);
     } finally {
       button.disabled = false;
     }
@@ -66,14 +66,14 @@ export function reportScreen(): HTMLElement {
   const load = async () => {
     mount(out, t("loading"));
     try {
-      const r = await api<{ stamped: Entry[]; pending: Entry[]; failed: Entry[] }>("GET", `/v1/reports/period${qs({ from: `${fromIn.value}T00:00:00Z`, to: `${toIn.value}T23:59:59.999Z` })}`);
+      const r = await api<{ stamped: Entry[]; pending: Entry[]; failed: Entry[] }>("GET", `/v1/reports/period${qs({ from: fromIn.value, to: toIn.value })}`);
       const part = (id: string, title: string, list: Entry[]) => h("section", { class: `part ${id}`, id: `report-${id}` }, h("h2", null, title), list.length ? entryTable(list, false) : h("p", { class: "hint" }, t("noEntries")));
       mount(out,
         part("stamped", t("stampedIn", { n: r.stamped.length }), r.stamped),
         part("pending", t("pendingIn", { n: r.pending.length }), r.pending),
         part("failed", t("failedIn", { n: r.failed.length }), r.failed));
     } catch (e) {
-      mount(out, h("p", { class: "msg", role: "alert" }, t("error", { msg: e instanceof Error ? e.message : String(e) })));
+      mount(out, h("p", { class: "msg", role: "alert" }, errorText(e)));
     }
   };
   const form = h("form", { class: "filters" },

@@ -3,7 +3,7 @@ import { ASSET_KINDS } from "../../leaf.ts";
 import { api, qs, type Entry } from "../api.ts";
 import { formatBytes, h, mount, short } from "../dom.ts";
 import { filesOfDrop, hashFile } from "../hashing.ts";
-import { t, type Key } from "../i18n.ts";
+import { t, type Key, errorText } from "../i18n.ts";
 import { applyStatus, can, disposers, go, onStatus } from "../state.ts";
 import { statusBadge } from "./entries.ts";
 
@@ -142,7 +142,7 @@ export function stampScreen(): HTMLElement {
       tbody.replaceChildren();
       refresh();
     } catch (err) {
-      msg.textContent = t("error", { msg: err instanceof Error ? err.message : String(err) });
+      msg.textContent = errorText(err);
       refresh();
     }
   });
