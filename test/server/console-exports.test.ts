@@ -159,6 +159,19 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
         expect(readFileSync(join(dir, "certificates", `${id}.pdf`)).subarray(0, 5).toString()).toBe("%PDF-");
       }
       expect(readFileSync(join(dir, "portfolio.pdf")).subarray(0, 5).toString()).toBe("%PDF-");
+      // The CLI: the uploaded file against its receipt from the pack, and the whole pack as a batch
+      // (its index.json is skipped; without the files the receipts count as not verified, none fails).
+      const poster = join(work, "Poster-final.png");
+      writeFileSync(poster, "poster bytes");
+      const cli = (args: string[]) => execFileSync(process.execPath, ["--conditions=source", "client-sdk/src/cli/main.ts", ...args], { encoding: "utf8" });
+      expect(cli(["verify", poster, join(dir, "receipts", `${ids.C}.json`), "--rpc", t.chain.rpcUrl, "--json"])).toMatch(/"verified": true/);
+      let batch = "";
+      try {
+        batch = cli(["verify", "--batch", zipPath, "--json"]);
+      } catch (e) {
+        batch = String((e as { stdout?: string }).stdout);
+      }
+      expect(JSON.parse(batch).summary).toMatchObject({ total: 3, failed: 0 });
 
       const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8"));
       expect(index).toMatchObject({ format: "priorproof-evidence-pack/1", tenant: "acme", portfolio: "portfolio.pdf", selection: { entryIds: [ids.A, ids.B, ids.C, ids.D] } });
