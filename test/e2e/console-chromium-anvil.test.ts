@@ -144,13 +144,16 @@ async function pageFetch(page: Page, method: string, path: string, body?: unknow
   }, { method, path, body, csrf });
 }
 
-async function stampFiles(page: Page, list: { name: string; data: Buffer }[], claim: { title?: string; previous?: string } = {}, mode: "hash" | "upload" = "hash"): Promise<string[]> {
+async function stampFiles(page: Page, list: { name: string; data: Buffer }[], claim: { title?: string; previous?: string; kind?: string; author?: string; claimant?: string } = {}, mode: "hash" | "upload" = "hash"): Promise<string[]> {
   await page.click('a.nav-link[href="/app/stamp"]');
   await page.waitForSelector("#stamp-form");
   await drop(page, "#drop", list);
   await page.waitForFunction((n) => document.querySelectorAll("#files td.mono").length === n && [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")), list.length);
   if (claim.title) await page.fill("#title", claim.title);
   if (claim.previous) await page.selectOption("#previous", claim.previous);
+  if (claim.kind) await page.selectOption("#kind", claim.kind);
+  if (claim.author) await page.fill("#author", claim.author);
+  if (claim.claimant) await page.fill("#claimant", claim.claimant);
   await page.check(mode === "hash" ? "#mode-hash" : "#mode-upload");
   await page.click("#stamp");
   await page.waitForFunction((n) => document.querySelectorAll("#results li").length === n, list.length);
@@ -340,9 +343,10 @@ describe("the console against the real service (npm start, anvil)", () => {
   let v3Id = "";
   it("draws the lineage of three versions as an SVG graph", async () => {
     const v1 = makeFile("logo-v1.svg", 5000), v2 = makeFile("logo-v2.svg", 5000), v3 = makeFile("logo-v3.svg", 5000);
-    await stampFiles(member, [v1], { title: "Logo v1" });
-    await stampFiles(member, [v2], { title: "Logo v2", previous: sha256(v1.data) });
-    [v3Id] = (await stampFiles(member, [v3], { title: "Logo v3", previous: sha256(v2.data) })) as [string];
+    const claim = { kind: "trademark", author: "Li Wei", claimant: "Example Studio Ltd." };
+    await stampFiles(member, [v1], { title: "Logo v1", ...claim });
+    await stampFiles(member, [v2], { title: "Logo v2", previous: sha256(v1.data), ...claim });
+    [v3Id] = (await stampFiles(member, [v3], { title: "Logo v3", previous: sha256(v2.data), ...claim })) as [string];
     await member.click(`#results li[data-entry="${v3Id}"] a`);
     await member.waitForSelector("svg#lineage");
     expect(await member.$$eval("svg#lineage .node", (n) => n.length)).toBe(3);
@@ -419,6 +423,14 @@ describe("the console against the real service (npm start, anvil)", () => {
     expect(verified).toBe(files.size);
   }, 180_000);
 
+  it("lists this quarter's confirmed entries in the quarterly IP check", async () => {
+    await member.click('a.nav-link[href="/app/report"]');
+    await member.waitForSelector("#report-stamped");
+    const stamped = await member.$$eval("#report-stamped tr[data-entry]", (rows) => rows.map((r) => r.getAttribute("data-entry")));
+    expect(stamped).toEqual(expect.arrayContaining([...hashOnlyIds, v3Id]));
+    await member.screenshot({ path: join(ARTIFACTS, "report.png"), fullPage: true });
+  });
+
   it("stamps with the keyboard alone: focus visible, the file picker opened with Enter", async () => {
     const page = await signIn(MEMBER);
     await page.waitForSelector("#stamp-form");
@@ -478,6 +490,16 @@ describe("the console against the real service (npm start, anvil)", () => {
       if (path === "/app/entries" || path === "/app/report") await page.screenshot({ path: join(ARTIFACTS, `tablet-${path.split("/").pop()}.png`), fullPage: true });
     }
     await page.context().close();
+  });
+
+  it("lets an admin disable a user, who then cannot sign in", async () => {
+    await admin.goto(`${service.url}/app/admin/users`);
+    await admin.check(`tr[data-user="${VIEWER.email}"] input[type=checkbox]`);
+    await admin.waitForLoadState("networkidle");
+    const res = await fetch(`${service.url}/v1/console/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(VIEWER) });
+    expect(res.status).toBe(401);
+    await admin.reload();
+    expect(await admin.isChecked(`tr[data-user="${VIEWER.email}"] input[type=checkbox]`)).toBe(true);
   });
 
   it("signs out everywhere: the member's other sessions end too", async () => {

@@ -4,6 +4,7 @@ export interface User {
   readonly email: string;
   readonly name: string | null;
   readonly role: "admin" | "member" | "viewer";
+  readonly disabled?: boolean;
   readonly tenantId: string;
   readonly createdAt: string;
 }

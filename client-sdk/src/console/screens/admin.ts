@@ -17,12 +17,14 @@ export function usersScreen(): HTMLElement {
     try {
       const { users } = await api<{ users: User[] }>("GET", "/v1/console/users");
       mount(list, h("table", { class: "grid" },
-        h("thead", null, h("tr", null, h("th", { scope: "col" }, t("email")), h("th", { scope: "col" }, t("name")), h("th", { scope: "col" }, t("role")), h("th", { scope: "col" }, t("created")), h("th", { scope: "col" }, t("actions")))),
+        h("thead", null, h("tr", null, h("th", { scope: "col" }, t("email")), h("th", { scope: "col" }, t("name")), h("th", { scope: "col" }, t("role")), h("th", { scope: "col" }, t("disabled")), h("th", { scope: "col" }, t("created")), h("th", { scope: "col" }, t("actions")))),
         h("tbody", null, users.map((u) => h("tr", { "data-user": u.email },
           h("td", { class: "ud" }, u.email), h("td", { class: "ud" }, u.name ?? ""),
           h("td", null, h("select", { "aria-label": t("changeRole", { email: u.email }), disabled: u.id === state.user?.id,
             onchange: async (e: Event) => { try { await api("PATCH", `/v1/console/users/${u.id}`, { role: (e.target as HTMLSelectElement).value }); } catch (err) { msg.textContent = errText(err); } } },
             ROLES.map((r) => h("option", { value: r, selected: r === u.role }, t(`role_${r}` as Key))))),
+          h("td", null, h("input", { type: "checkbox", "aria-label": t("disableUser", { email: u.email }), checked: u.disabled === true, disabled: u.id === state.user?.id,
+            onchange: async (e: Event) => { const box = e.target as HTMLInputElement; try { await api("PATCH", `/v1/console/users/${u.id}`, { disabled: box.checked }); } catch (err) { box.checked = !box.checked; msg.textContent = errText(err); } } })),
           h("td", null, when(u.createdAt)),
           h("td", null, u.id === state.user?.id ? null : h("button", { type: "button", class: "link danger", "aria-label": t("deleteUser", { email: u.email }),
             onclick: async () => { if (!confirm(t("confirmDelete", { email: u.email }))) return; try { await api("DELETE", `/v1/console/users/${u.id}`); await load(); } catch (err) { msg.textContent = errText(err); } } }, t("delete"))))))));
