@@ -338,6 +338,12 @@ describe("the console against the real service (npm start, anvil)", () => {
     await member.waitForFunction((d) => document.getElementById("found")?.getAttribute("data-sha256") === d, sha256(target.data));
     await member.waitForFunction((id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`), hashOnlyIds[1]!);
     expect(await member.innerText("#found")).toContain(target.name);
+    // Typed search: part of a title (case-insensitive), then a digest prefix.
+    await member.fill("#f-q", "COLOUR-pal");
+    await member.waitForFunction((id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`), hashOnlyIds[2]!);
+    await member.fill("#f-q", sha256(hashOnly[0]!.data).slice(0, 12));
+    await member.waitForFunction((id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`), hashOnlyIds[0]!);
+    await member.fill("#f-q", "");
   });
 
   let v3Id = "";
@@ -441,10 +447,14 @@ describe("the console against the real service (npm start, anvil)", () => {
       }
       throw new Error(`Tab never reached #${id}`);
     };
+    // Waiting for the chooser turns on Playwright's interception of file dialogs, asynchronously: begin
+    // early, so that it is on before Enter opens the dialog (else Chromium opens its own, headless, unseen).
+    const chooserOpened = page.waitForEvent("filechooser");
     await tabTo("drop");
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe("none");
     const f = makeFile("keyboard-drawing.dwg", 20_000);
-    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Enter")]);
+    await page.keyboard.press("Enter");
+    const chooser = await chooserOpened;
     await chooser.setFiles([{ name: f.name, mimeType: "application/octet-stream", buffer: f.data }]);
     await page.waitForFunction(() => document.querySelector("#files td.mono")?.textContent?.startsWith("0x"));
     await tabTo("title");
@@ -490,6 +500,36 @@ describe("the console against the real service (npm start, anvil)", () => {
       if (path === "/app/entries" || path === "/app/report") await page.screenshot({ path: join(ARTIFACTS, `tablet-${path.split("/").pop()}.png`), fullPage: true });
     }
     await page.context().close();
+  });
+
+  it("exports only the entries ticked in the evidence list", async () => {
+    await member.click('a.nav-link[href="/app/entries"]');
+    for (const id of hashOnlyIds.slice(0, 2)) await member.check(`tr[data-entry="${id}"] input[type=checkbox]`);
+    expect(await member.innerText("#export-selected")).toBe("Export 2 selected");
+    await member.click("#export-selected");
+    await member.waitForSelector("#which-selected:checked");
+    const [download] = await Promise.all([member.waitForEvent("download"), member.click("#download-pack")]);
+    const zip = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+    expect(Object.keys(zip).filter((n) => n.startsWith("receipts/")).sort()).toEqual(hashOnlyIds.slice(0, 2).map((id) => `receipts/${id}.json`).sort());
+  });
+
+  it("stamps a chosen folder: every file inside, titled with its path", async () => {
+    const dir = mkdtempSync(join(work, "folder-"));
+    mkdirSync(join(dir, "campaign", "drafts"), { recursive: true });
+    const a = makeFile("poster.pdf", 3000), b = makeFile("banner.png", 3000);
+    writeFileSync(join(dir, "campaign", a.name), a.data);
+    writeFileSync(join(dir, "campaign", "drafts", b.name), b.data);
+    const chooserOpened = member.waitForEvent("filechooser"); // early: see the keyboard test
+    await member.click('a.nav-link[href="/app/stamp"]');
+    await member.click("#drop-choose-folder");
+    const chooser = await chooserOpened;
+    await chooser.setFiles(join(dir, "campaign"));
+    await member.waitForFunction(() => document.querySelectorAll("#files td.mono").length === 2 && [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")));
+    const names = (await member.$$eval("#files td.name", (tds) => tds.map((td) => td.textContent))).sort();
+    expect(names).toEqual(["campaign/drafts/banner.png", "campaign/poster.pdf"]);
+    await member.click("#stamp");
+    await member.waitForFunction(() => document.querySelectorAll("#results li").length === 2);
+    expect((await member.$$eval("#results li a", (as) => as.map((x) => x.textContent))).sort()).toEqual(names);
   });
 
   it("lets an admin disable a user, who then cannot sign in", async () => {
