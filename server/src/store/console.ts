@@ -181,8 +181,10 @@ CREATE TABLE console_setup_tokens (
 );
 ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;
 CREATE INDEX api_keys_tenant ON api_keys (tenant_id);
--- The console's entry filters: kind (a claim field), the few entries not yet confirmed by status, and
--- failed uploads; a date range uses entries_tenant_received (migration 4), a digest prefix entries_sha256.
+-- The console's entry list in either order (and its filters' scans) by (tenant, seq); kind (a claim
+-- field), the few entries not yet confirmed by status, and failed uploads; a date range uses
+-- entries_tenant_received (migration 4), a digest prefix entries_sha256.
+CREATE INDEX entries_tenant_seq ON entries (tenant_id, seq);
 CREATE INDEX entries_tenant_kind ON entries (tenant_id, {{claim.kind}}, seq);
 CREATE INDEX entries_tenant_unconfirmed ON entries (tenant_id, status, seq) WHERE status <> 'confirmed';
 CREATE INDEX entries_tenant_pin_failed ON entries (tenant_id, seq) WHERE pin_status = 'failed';
@@ -359,9 +361,13 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
           where.push("e.sha256 >= ? AND e.sha256 <= ?");
           args.push(`0x${prefix}`, `0x${prefix.padEnd(64, "f")}`);
         } else {
-          where.push(`(lower(${titleSql}) LIKE ? ESCAPE '\\' OR lower(e.name) LIKE ? ESCAPE '\\')`);
-          const like = likeSubstring(s.q.trim());
-          args.push(like, like);
+          const needle = s.q.trim();
+          const like = likeSubstring(needle);
+          // The claim's raw JSON text first (cheap), then its title field (parsed): a title holds the
+          // needle only if the JSON text does, unless the needle has characters JSON escapes.
+          const raw = /["\\\u0000-\u001f]/.test(needle) ? "" : `lower(e.claim) LIKE ? ESCAPE '\\' AND `;
+          where.push(`((${raw}lower(${titleSql}) LIKE ? ESCAPE '\\') OR lower(e.name) LIKE ? ESCAPE '\\')`);
+          args.push(...(raw ? [like] : []), like, like);
         }
       }
       if (s.kind) where.push(`${kindSql} = ?`), args.push(s.kind);
