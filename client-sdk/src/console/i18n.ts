@@ -140,6 +140,7 @@ const en = {
   exportWhich: "Entries",
   exportSelectedN: "The {n} entries selected in the evidence list",
   exportFilter: "Every entry matching this filter",
+  exportHint: "To export only some entries, tick them in the evidence list.",
   download: "Download evidence pack",
   preparing: "Preparing the pack…",
   exportDone: "Downloaded {name}.",
@@ -326,6 +327,7 @@ const zh: Record<Key, string> = {
   exportWhich: "证据范围",
   exportSelectedN: "证据列表中所选的 {n} 条",
   exportFilter: "符合以下筛选条件的全部证据",
+  exportHint: "如只导出部分证据，请在证据列表中勾选。",
   download: "下载证据包",
   preparing: "正在生成证据包…",
   exportDone: "已下载 {name}。",
@@ -417,6 +419,11 @@ export function errorText(e: unknown): string {
   const key = `err_${code}`;
   if (key in en) return t(key as Key);
   return t("error", { msg: e instanceof Error ? e.message : String(e) });
+}
+
+/** A compact, unambiguous UTC date-time for tables (2026-11-30 12:01 UTC). */
+export function whenShort(iso: string | null | undefined): string {
+  return iso && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : (iso ?? "—");
 }
 
 /** A date-time in the user's language, UTC stated. */

@@ -3,7 +3,7 @@ import { ASSET_KINDS } from "../../leaf.ts";
 import { api, qs, type Entry } from "../api.ts";
 import { h, mount, short } from "../dom.ts";
 import { hashFile } from "../hashing.ts";
-import { t, when, type Key, errorText } from "../i18n.ts";
+import { t, whenShort, type Key, errorText } from "../i18n.ts";
 import { applyStatus, can, disposers, go, onStatus, state } from "../state.ts";
 import { dropZone } from "./stamp.ts";
 
@@ -85,7 +85,7 @@ export function entryTable(entries: Entry[], selectable: boolean, onSelect: () =
       h("td", { class: "mono", title: e.sha256 }, short(e.sha256)),
       h("td", null, e.claim?.kind ? t(`kind_${e.claim.kind}` as Key) : "—"),
       h("td", null, statusBadge(e.status)),
-      h("td", null, when(e.receivedAt))))));
+      h("td", { class: "nowrap" }, whenShort(e.receivedAt))))));
   return table;
 }
 

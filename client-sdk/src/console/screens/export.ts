@@ -34,6 +34,7 @@ export function exportScreen(): HTMLElement {
     h("fieldset", null, h("legend", null, t("exportWhich")),
       n > 0 ? h("label", { class: "choice" }, h("input", { type: "radio", name: "which", id: "which-selected", value: "selected", checked: true }), t("exportSelectedN", { n })) : null,
       h("label", { class: "choice" }, h("input", { type: "radio", name: "which", id: "which-filter", value: "filter", checked: n === 0 }), t("exportFilter")),
+      n === 0 ? h("p", { class: "hint" }, t("exportHint")) : null,
       filterForm(filter, (f) => { filter = f; (document.getElementById("which-filter") as HTMLInputElement).checked = true; }, "x")),
     h("div", { class: "row" }, button), msg);
 }
