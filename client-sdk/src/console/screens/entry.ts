@@ -1,5 +1,5 @@
 /** One entry: timeline, versions (SVG), receipt, certificates, and "verify this file against this entry". */
-import { api, ApiError, qs, type Entry } from "../api.ts";
+import { api, ApiError, qs, request, type Entry } from "../api.ts";
 import { h, mount, s, saveBlob, short } from "../dom.ts";
 import { hashFile } from "../hashing.ts";
 import { lang, t, when, type Key, errorText } from "../i18n.ts";
@@ -120,6 +120,21 @@ export function entryScreen(id: string): HTMLElement {
   const certLang = h("select", { id: "cert-lang" }, h("option", { value: "en", selected: lang === "en" }, "English"), h("option", { value: "zh-CN", selected: lang === "zh-CN" }, "简体中文"));
   const pack = h("select", { id: "cert-pack" }, h("option", { value: "" }, t("packDefault")), (["cn", "us", "eu"] as const).map((p) => h("option", { value: p }, t(`pack_${p}` as Key))));
   const certLink = h("a", { class: "button", id: "download-cert", download: "" }, t("downloadCert"));
+  // Preview: the PDF in the browser's own viewer, in a new tab (the service sends it as an attachment, and
+  // the console's CSP allows no frame). The tab opens at the click, while the user's gesture counts.
+  const preview = h("button", { type: "button", class: "secondary", id: "preview-cert", onclick: async () => {
+    const tab = window.open("", "_blank");
+    try {
+      const blob = await (await request("GET", certLink.href)).blob();
+      const url = URL.createObjectURL(new Blob([blob], { type: "application/pdf" }));
+      if (tab) tab.location.href = url; else window.location.href = url;
+      setTimeout(() => URL.revokeObjectURL(url), 120_000);
+    } catch (e) {
+      tab?.close();
+      verdict.className = "verdict bad";
+      verdict.textContent = errorText(e);
+    }
+  } }, t("previewCert"));
   const lineageLink = h("a", { class: "button secondary", id: "download-lineage", download: "" }, t("downloadLineage"));
   const updateLinks = () => {
     const q = qs({ lang: certLang.value, jurisdiction: pack.value });
@@ -179,7 +194,7 @@ export function entryScreen(id: string): HTMLElement {
       h("div", { class: "row" },
         h("div", { class: "field" }, h("label", { for: "cert-lang" }, t("certLang")), certLang),
         h("div", { class: "field" }, h("label", { for: "cert-pack" }, t("pack")), pack),
-        certLink, lineageLink),
+        certLink, preview, lineageLink),
       h("h2", null, t("receipt")), receiptBox,
       h("h2", null, t("verifyFile")), verifier, verdict);
     try {
