@@ -3,8 +3,13 @@
  * throttling, session cookies, CSRF, roles on the existing routes, logout everywhere, users and API keys.
  * The real app (inject) over a real anvil chain, on SQLite and on PostgreSQL.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConsoleAuth, SESSION_IDLE_MS, SESSION_MAX_MS } from "../../server/src/services/console-auth.ts";
 import { parseCookies, sessionCookie } from "../../server/src/services/cookies.ts";
+import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import { hashPassword, verifyPassword } from "../../server/src/services/passwords.ts";
 import { buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
 
@@ -48,6 +53,38 @@ describe("hashPassword / verifyPassword", () => {
     const known = performance.now() - t1;
     // Both run one scrypt of the same parameters (tens of milliseconds); no early answer for the unknown user.
     expect(unknown).toBeGreaterThan(known / 3);
+  });
+});
+
+describe("createConsoleAuth sessions (a SQLite store, a clock the test moves)", () => {
+  it("ends a session 12 hours after its last use, and 7 days after login however often it is used", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pp-console-clock-"));
+    const store = openSqliteStore(join(dir, "store.db"));
+    try {
+      let now = Date.parse("2026-01-01T00:00:00Z");
+      const auth = createConsoleAuth({ store, now: () => now });
+      const tenant = await store.createTenant("clock");
+      await auth.createUser(tenant.id, { email: "c@example.com", password: PASSWORD, role: "viewer" });
+      const idle = await auth.login({ email: "c@example.com", password: PASSWORD, ip: "10.9.0.1" });
+      now += SESSION_IDLE_MS - 60_000;
+      expect(await auth.session(idle.sessionId)).toBeDefined(); // used: its idle time starts again
+      now += SESSION_IDLE_MS - 60_000;
+      expect(await auth.session(idle.sessionId)).toBeDefined();
+      now += SESSION_IDLE_MS;
+      expect(await auth.session(idle.sessionId)).toBeUndefined();
+
+      const busy = await auth.login({ email: "c@example.com", password: PASSWORD, ip: "10.9.0.1" });
+      const end = now + SESSION_MAX_MS;
+      while (now + 3600_000 < end) {
+        now += 3600_000;
+        expect(await auth.session(busy.sessionId)).toBeDefined();
+      }
+      now = end;
+      expect(await auth.session(busy.sessionId)).toBeUndefined();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -284,4 +321,20 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
       expect((await inject({ method: "GET", url: "/v1/entries", headers: { authorization: `Bearer ${t.keys.rival}` } })).statusCode).toBe(200);
     });
   });
+});
+
+describe("the session cookie behind a reverse proxy", () => {
+  it("is Secure when a trusted proxy says the request came over TLS (X-Forwarded-Proto), and not when the proxy is not trusted", async () => {
+    for (const trusted of [true, false]) {
+      const t = await buildTestApp(trusted ? { TRUST_PROXY: "true" } : {});
+      try {
+        const token = await t.app.consoleAuth.createSetupToken("acme");
+        const res = await t.app.inject({ method: "POST", url: "/v1/console/setup", headers: { "x-forwarded-proto": "https" }, payload: { token, email: "tls@example.com", password: PASSWORD } });
+        expect(res.statusCode).toBe(201);
+        expect(String(res.headers["set-cookie"]).endsWith("; Secure")).toBe(trusted);
+      } finally {
+        await t.close();
+      }
+    }
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { PeriodReportSchema } from "@priorproof/client-sdk/api";
 import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../errors.ts";
 import { SOFTWARE } from "../../plugins/services.ts";
@@ -24,7 +25,6 @@ const exportsRoutes: FastifyPluginAsync = async (app) => {
     Promise.all(entries.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])));
 
   app.post<{ Body: { entryIds?: string[]; filter?: EntryFilterInput; lang?: CertificateLanguage } }>("/exports", {
-    onRequest: app.authenticate,
     config: { minRole: "member" },
     schema: {
       summary: `Evidence pack: a ZIP (streamed) of receipts, certificates, index.csv, index.json and portfolio.pdf for the entries named or matching the filter (at most ${MAX_PACK_ENTRIES})`,
@@ -70,20 +70,12 @@ const exportsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get<{ Querystring: { from: string; to: string } }>("/reports/period", {
-    onRequest: app.authenticate,
     schema: {
       summary: `What was received in a period (from inclusive, to exclusive; a date 'to' includes that day): stamped (anchored or confirmed), pending (received or batched), failed (content not stored); at most ${MAX_REPORT_ENTRIES} each`,
       tags: ["entries"], security: [{ bearer: [] }],
       querystring: { type: "object", required: ["from", "to"], additionalProperties: false, properties: { from: ENTRY_FILTER_PROPERTIES.from, to: ENTRY_FILTER_PROPERTIES.to } },
       response: {
-        200: {
-          type: "object",
-          properties: {
-            from: { type: "string" }, to: { type: "string" },
-            stamped: { type: "array", items: { $ref: "EntryView#" } }, pending: { type: "array", items: { $ref: "EntryView#" } }, failed: { type: "array", items: { $ref: "EntryView#" } },
-            truncated: { type: "boolean" },
-          },
-        },
+        200: PeriodReportSchema,
         ...responses,
       },
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
-import { AppError } from "../errors.ts";
-import { gatewayErrorStatus, parseCid, serveTrustlessGateway } from "../services/ipfs/index.ts";
+import { AppError } from "../../errors.ts";
+import { gatewayErrorStatus, parseCid, serveTrustlessGateway } from "../../services/ipfs/index.ts";
 import type { CID } from "multiformats/cid";
 
 /** Tenant content is private: only the tenant's own client may keep a copy, never a shared cache. */
@@ -20,7 +20,6 @@ const ipfs: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { cid: string }; Querystring: { format?: string; filename?: string } }>(
     "/ipfs/:cid",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Stored content by CID (raw file, ?format=car, ?format=raw block)",
         tags: ["ipfs"],

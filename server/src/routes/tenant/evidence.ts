@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { Claim } from "@priorproof/client-sdk";
 import { AppError } from "../../errors.ts";
+import { EntriesAcceptedSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
 import { fingerprintOf } from "../../services/idempotency.ts";
@@ -25,14 +26,13 @@ const evidence: FastifyPluginAsync = async (app) => {
   app.post(
     "/evidence",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note)",
         tags: ["evidence"],
         security: [{ bearer: [] }],
         consumes: ["multipart/form-data"],
         headers: { type: "object", properties: { "idempotency-key": { type: "string", maxLength: 300 } } },
-        response: { 202: { type: "object", properties: { entries: { type: "array", items: { $ref: "EntryView#" } } } }, ...errorResponses },
+        response: { 202: EntriesAcceptedSchema, ...errorResponses },
       },
     },
     async (request, reply) => {

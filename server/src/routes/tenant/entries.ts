@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../errors.ts";
+import { EntryPageSchema, ReceiptDocumentSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
 import { ENTRY_FILTER_PROPERTIES, hasFilter, searchOf, type EntryFilterInput } from "../../services/entry-search.ts";
@@ -7,8 +8,6 @@ import { normalizeDigest } from "../../services/ingest.ts";
 
 /** The tenant's entries: one by id, a search by digest or by `previous` (lineage), and receipts. */
 const entries: FastifyPluginAsync = async (app) => {
-  app.addHook("onRequest", app.authenticate);
-
   const own = async (tenantId: string, id: string) => {
     const entry = await app.store.getEntry(id);
     // Another tenant's entry is reported exactly like a missing one.
@@ -46,7 +45,7 @@ const entries: FastifyPluginAsync = async (app) => {
             ...ENTRY_FILTER_PROPERTIES,
           },
         },
-        response: { 200: { type: "object", properties: { entries: { type: "array", items: { $ref: "EntryView#" } }, next: { type: ["integer", "null"] } } }, ...errorResponses },
+        response: { 200: EntryPageSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -81,7 +80,7 @@ const entries: FastifyPluginAsync = async (app) => {
         tags: ["entries"],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: { type: "object", additionalProperties: true }, ...errorResponses },
+        response: { 200: ReceiptDocumentSchema, ...errorResponses },
       },
     },
     async (request) => app.receipts.getReceipt(await own(request.tenantId, request.params.id)),

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { buildConsole } from "../../../client-sdk/scripts/build-console.ts";
+import { buildConsole } from "../../../../client-sdk/scripts/build-console.ts";
 
 /**
  * The console's Content-Security-Policy: scripts, styles and the hashing worker from this origin only
