@@ -1,37 +1,15 @@
 /** The service's REST API from the console: same-origin, the session cookie, the CSRF token on every write. */
-export interface User {
-  readonly id: string;
-  readonly email: string;
-  readonly name: string | null;
-  readonly role: "admin" | "member" | "viewer";
-  readonly disabled?: boolean;
-  readonly tenantId: string;
-  readonly createdAt: string;
-}
+import type { ConsoleUser } from "../api/console.ts";
+import type { EntryView } from "../api/entries.ts";
 
-export interface Anchor {
-  readonly chainId: number;
-  readonly batchId: number;
-  readonly status: string;
-  readonly root: string;
-  readonly txHash: string | null;
-  readonly blockNumber: number | null;
-  readonly blockTime: string | null;
-}
+/** A console user, as the API contract (client-sdk/src/api) types it. */
+export type User = ConsoleUser;
 
-export interface Entry {
-  readonly id: string;
-  readonly sha256: string;
-  readonly size: number | null;
-  readonly name: string | null;
-  readonly mediaType: string | null;
-  readonly cid: string | null;
-  readonly claim: { title?: string; kind?: string; author?: string; claimant?: string; previous?: string; note?: string } | null;
+/** An entry as the API contract types it; the claim read as its known text fields, the status updated live. */
+export type Entry = Omit<EntryView, "claim" | "status"> & {
+  claim: { title?: string; kind?: string; author?: string; claimant?: string; previous?: string; note?: string } | null;
   status: string;
-  readonly receivedAt: string;
-  readonly anchors?: Anchor[];
-  readonly history?: { status: string; at: string; chainId?: number }[];
-}
+};
 
 export class ApiError extends Error {
   readonly status: number;
