@@ -189,12 +189,12 @@ export function entryScreen(id: string): HTMLElement {
         e.claim?.note ? [h("dt", null, t("note")), h("dd", { class: "ud" }, e.claim.note)] : null,
         e.cid ? [h("dt", null, t("cid")), h("dd", { class: "mono" }, e.cid)] : null),
       timelineBox,
-      h("h2", null, t("lineage")), lineageBox,
+      h("h2", null, t("lineage")), lineageBox, h("div", { class: "row" }, lineageLink),
       h("h2", null, t("certificate")),
       h("div", { class: "row" },
         h("div", { class: "field" }, h("label", { for: "cert-lang" }, t("certLang")), certLang),
         h("div", { class: "field" }, h("label", { for: "cert-pack" }, t("pack")), pack),
-        certLink, preview, lineageLink),
+        certLink, preview),
       h("h2", null, t("receipt")), receiptBox,
       h("h2", null, t("verifyFile")), verifier, verdict);
     try {
