@@ -130,6 +130,11 @@ export interface SubmitFilesOptions {
   readonly stream?: boolean;
   /** See {@link SubmitOptions.idempotencyKey}. */
   readonly idempotencyKey?: string;
+  /**
+   * Form fields sent after the files, read once every file was read (an encrypted upload states the
+   * plaintext's digest there: see `submitEncryptedFile`).
+   */
+  readonly trailingFields?: () => Readonly<Record<string, string>>;
 }
 
 /**
@@ -591,6 +596,8 @@ export function createClient(options: ClientOptions): PriorProofClient {
       const head = (f: UploadFile) =>
         enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoteName(f.name)}"\r\nContent-Type: ${f.mediaType ?? "application/octet-stream"}\r\n\r\n`);
       const crlf = enc.encode("\r\n");
+      const trailer = () => enc.encode(Object.entries(opts.trailingFields?.() ?? {})
+        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quoteName(name)}"\r\n\r\n${value}\r\n`).join(""));
       const end = enc.encode(`--${boundary}--\r\n`);
       const sizes = files.map((f) => f.size ?? (f.data instanceof Blob ? f.data.size : undefined));
       const total = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
@@ -618,6 +625,8 @@ export function createClient(options: ClientOptions): PriorProofClient {
               }
               yield crlf;
             }
+            const fields = trailer();
+            if (fields.length > 0) yield fields;
             yield end;
           }
           const it = parts();
@@ -649,6 +658,7 @@ export function createClient(options: ClientOptions): PriorProofClient {
             }
             blobParts.push(crlf);
           }
+          blobParts.push(trailer());
           blobParts.push(end);
           body = new Blob(blobParts);
         }

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   DUPLICATE_KEY: 400,
   INVALID_JSON: 400,
   INVALID_MULTIPART: 400,
+  /** Client-side encryption fields of an upload that are incomplete, unknown, or given with more than one file. */
+  INVALID_ENCRYPTION: 400,
   NO_FILES: 400,
   TOO_MANY_FILES: 400,
   TOO_MANY_FIELDS: 400,
@@ -120,5 +122,20 @@ export class AppError extends Error {
     this.statusCode = ERROR_STATUS[code];
     this.details = details;
     this.name = "AppError";
+  }
+}
+
+/**
+ * A failure inside the service that is no answer to a client as such (configuration, store signals, capture outcomes,
+ * replication): each kind is a named subclass whose `name` is its class. One that escapes to a route answers 500
+ * INTERNAL with its message hidden; a failure a client must see is an {@link AppError}.
+ *
+ * @example
+ * export class ConfigError extends InternalError {}
+ */
+export class InternalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
   }
 }

@@ -55,14 +55,35 @@ export interface UploadedFile {
   readonly pinError: string | null;
   /** Spool file name (under `spoolDir`) holding the bytes while `pinStatus` is pending. */
   readonly spool: string | null;
+  /**
+   * Set when the bytes are a client-side encrypted envelope (see client-sdk/src/encrypt.ts): the
+   * evidence is then the plaintext, whose digests and size the client states; `sha256`/`sha3_256`/`size`
+   * above are the ciphertext's.
+   */
+  readonly encrypted?: ClientEncryption;
 }
+
+/** What a client states about an upload it encrypted: the scheme and the plaintext (the evidence). */
+export interface ClientEncryption {
+  readonly scheme: string;
+  readonly sha256: string;
+  readonly sha3_256: string | null;
+  readonly size: number | null;
+}
+
+/** The client-side encryption schemes the service records (the envelope is opaque to it). */
+export const ENCRYPTION_SCHEMES: readonly string[] = ["priorproof-aead/1"];
 
 export interface Ingest {
   /** With `idempotency`, the key is recorded in the entries' own transaction (services/idempotency.ts). */
   stamp(tenantId: string, items: readonly StampItem[], requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
   /** Hashes and imports one file stream; nothing is recorded until `recordUploads`. */
   importUpload(stream: AsyncIterable<Uint8Array>, meta: { name: string | null; mediaType: string | null }): Promise<UploadedFile>;
-  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
+  /**
+   * Records uploaded files as entries. `options.public` publishes their content to the IPFS network
+   * (the embedded node serves it over Bitswap); absent, the tenant's `publicContent` setting decides.
+   */
+  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null, idempotency?: NewIdempotencyKey, options?: { public?: boolean }): Promise<EntryRecord[]>;
   /** Deletes the spool files of uploads that will not be recorded (the request failed after they were read). */
   discardUploads(files: readonly UploadedFile[]): Promise<void>;
 }
@@ -75,6 +96,8 @@ export interface IngestDeps {
   readonly maxFileBytes: number;
   /** Called after entries are durable (the batcher closes early when enough are queued). */
   readonly onEntries?: (count: number) => void;
+  /** Called with the root CID of each stored upload recorded as published (the IPFS node announces it). */
+  readonly onPublished?: (cid: string) => void;
   /** Logged, not thrown: a failed IPFS import still stamps the digest. */
   readonly warn?: (message: string, error: unknown) => void;
   /**
@@ -378,20 +401,31 @@ export function createIngest(deps: IngestDeps): Ingest {
       };
     },
 
-    async recordUploads(tenantId, files, claim, requestId, idempotency) {
-      if ((await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
+    async recordUploads(tenantId, files, claim, requestId, idempotency, options = {}) {
+      const settings = await deps.store.getTenantSettings(tenantId);
+      if (settings.requireSignedClaims) {
         throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: hash the file, sign the statement and stamp the digest with its signature (uploads carry no signature)");
       }
       const receivedAt = now();
       const c = prepareClaim(claim);
       const pool = salts(files.length);
-      const entries = files.map((f, i): NewEntry => ({
-        id: uuidv7(), tenantId, sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType,
-        cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, pinAttempts: deps.importFile ? 1 : 0,
-        pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
-        claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, f.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
-      }));
-      return insert(entries, idempotency);
+      const published = options.public ?? settings.publicContent === true;
+      const entries = files.map((f, i): NewEntry => {
+        // An encrypted upload stamps the plaintext the client hashed; the ciphertext is only what is stored.
+        const evidence = f.encrypted ?? f;
+        return {
+          id: uuidv7(), tenantId, sha256: evidence.sha256, sha3_256: evidence.sha3_256, size: evidence.size, name: f.name, mediaType: f.mediaType,
+          cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, pinAttempts: deps.importFile ? 1 : 0,
+          pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
+          claimSha256: c.digest, previous: c.previous, ...leafOf(evidence.sha256, evidence.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
+          ...(f.encrypted ? { encryption: f.encrypted.scheme, contentSha256: f.sha256 } : {}),
+          // A file whose import failed is served once the pin retry worker stored it (the flag stays with the entry).
+          ...(published ? { public: true } : {}),
+        };
+      });
+      const records = await insert(entries, idempotency);
+      for (const r of records) if (r.public && r.cid) deps.onPublished?.(r.cid);
+      return records;
     },
 
     async discardUploads(files) {

@@ -25,6 +25,8 @@ export interface PinnerDeps {
   /** Entries looked at per tick. */
   readonly batchSize?: number;
   readonly log?: { info(o: object, m: string): void; warn(o: object, m: string): void };
+  /** Called with the CID of a pinned upload whose entry is published (the IPFS node serves and announces it). */
+  readonly onPublished?: (cid: string) => void;
 }
 
 export interface PinTickResult {
@@ -71,14 +73,17 @@ export function createPinner(deps: PinnerDeps): Pinner {
       return false;
     }
     const sha256 = "0x" + Buffer.from(imported.sha256).toString("hex");
-    if (sha256 !== entry.sha256) {
+    // What was stored: the upload's bytes, or for a client-side encrypted upload its ciphertext (entry.sha256 is then the plaintext's).
+    const expected = entry.contentSha256 ?? entry.sha256;
+    if (sha256 !== expected) {
       // The spool file is not the upload any more (disk corruption, tampering): never pin it under this entry.
       counts.failed++;
       await deps.store.recordPinAttempt(entry.id, { pinned: false, error: "SPOOL_MISMATCH", final: true });
-      deps.log?.warn({ entry: entry.id, expected: entry.sha256, got: sha256, spool: path }, "spooled content does not match the entry's digest; not pinned");
+      deps.log?.warn({ entry: entry.id, expected, got: sha256, spool: path }, "spooled content does not match the entry's digest; not pinned");
       return true;
     }
     await deps.store.recordPinAttempt(entry.id, { pinned: true, cid: imported.cid, cidProfile: deps.cidProfile });
+    if (entry.public) deps.onPublished?.(imported.cid);
     // Deleted only after the CID is durable: a crash in between leaves a stray file, never a lost one.
     await unlink(path).catch(() => undefined);
     counts.pinned++;
