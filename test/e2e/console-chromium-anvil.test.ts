@@ -72,8 +72,14 @@ beforeAll(async () => {
       down.pipe(res);
     });
     up.on("error", () => res.destroy());
-    req.on("data", (c: Buffer) => { chunks.push(c); up.write(c); });
-    req.on("end", () => { log.push({ method: req.method ?? "", url: req.url ?? "", body: Buffer.concat(chunks) }); up.end(); });
+    req.on("data", (c: Buffer) => {
+      chunks.push(c);
+      up.write(c);
+    });
+    req.on("end", () => {
+      log.push({ method: req.method ?? "", url: req.url ?? "", body: Buffer.concat(chunks) });
+      up.end();
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address() as { port: number };
@@ -88,7 +94,11 @@ afterAll(async () => {
 });
 
 async function newPage(options: { locale?: string; width?: number } = {}): Promise<Page> {
-  const context = await browser.newContext({ locale: options.locale ?? "en-US", viewport: { width: options.width ?? 1280, height: 900 }, acceptDownloads: true });
+  const context = await browser.newContext({
+    locale: options.locale ?? "en-US",
+    viewport: { width: options.width ?? 1280, height: 900 },
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error(`pageerror: ${e.message}`));
   return page;
@@ -106,16 +116,19 @@ async function signIn(user: { email: string; password: string }, options: { loca
 
 /** Drops files on `selector` as a browser drag-and-drop does (a DataTransfer holding File objects). */
 async function drop(page: Page, selector: string, list: { name: string; data: Buffer }[]): Promise<void> {
-  const dataTransfer = await page.evaluateHandle((fs) => {
-    const dt = new DataTransfer();
-    for (const f of fs) {
-      const bin = atob(f.b64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      dt.items.add(new File([bytes], f.name, { type: "application/octet-stream" }));
-    }
-    return dt;
-  }, list.map((f) => ({ name: f.name, b64: f.data.toString("base64") })));
+  const dataTransfer = await page.evaluateHandle(
+    (fs) => {
+      const dt = new DataTransfer();
+      for (const f of fs) {
+        const bin = atob(f.b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        dt.items.add(new File([bytes], f.name, { type: "application/octet-stream" }));
+      }
+      return dt;
+    },
+    list.map((f) => ({ name: f.name, b64: f.data.toString("base64") })),
+  );
   await page.dispatchEvent(selector, "dragover", { dataTransfer });
   await page.dispatchEvent(selector, "drop", { dataTransfer });
 }
@@ -127,28 +140,47 @@ function recordRequests(): { url: string; method: string; body: Buffer }[] {
 }
 
 /** In the page, with the session: a fetch of the API (the CSRF token added when `csrf`). */
-async function pageFetch(page: Page, method: string, path: string, body?: unknown, csrf: "session" | "none" | "wrong" = "session"): Promise<{ status: number; code?: string }> {
-  return page.evaluate(async ({ method, path, body, csrf }) => {
-    const me = await (await fetch("/v1/console/me")).json();
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (csrf === "session") headers["x-csrf-token"] = me.csrfToken;
-    if (csrf === "wrong") headers["x-csrf-token"] = "0".repeat(43);
-    const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    let code: string | undefined;
-    try {
-      code = (await res.json())?.error?.code;
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, code };
-  }, { method, path, body, csrf });
+async function pageFetch(
+  page: Page,
+  method: string,
+  path: string,
+  body?: unknown,
+  csrf: "session" | "none" | "wrong" = "session",
+): Promise<{ status: number; code?: string }> {
+  return page.evaluate(
+    async ({ method, path, body, csrf }) => {
+      const me = await (await fetch("/v1/console/me")).json();
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (csrf === "session") headers["x-csrf-token"] = me.csrfToken;
+      if (csrf === "wrong") headers["x-csrf-token"] = "0".repeat(43);
+      const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      let code: string | undefined;
+      try {
+        code = (await res.json())?.error?.code;
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, code };
+    },
+    { method, path, body, csrf },
+  );
 }
 
-async function stampFiles(page: Page, list: { name: string; data: Buffer }[], claim: { title?: string; previous?: string; kind?: string; author?: string; claimant?: string } = {}, mode: "hash" | "upload" = "hash"): Promise<string[]> {
+async function stampFiles(
+  page: Page,
+  list: { name: string; data: Buffer }[],
+  claim: { title?: string; previous?: string; kind?: string; author?: string; claimant?: string } = {},
+  mode: "hash" | "upload" = "hash",
+): Promise<string[]> {
   await page.click('a.nav-link[href="/app/stamp"]');
   await page.waitForSelector("#stamp-form");
   await drop(page, "#drop", list);
-  await page.waitForFunction((n) => document.querySelectorAll("#files td.mono").length === n && [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")), list.length);
+  await page.waitForFunction(
+    (n) =>
+      document.querySelectorAll("#files td.mono").length === n &&
+      [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")),
+    list.length,
+  );
   if (claim.title) await page.fill("#title", claim.title);
   if (claim.previous) await page.selectOption("#previous", claim.previous);
   if (claim.kind) await page.selectOption("#kind", claim.kind);
@@ -179,14 +211,22 @@ describe("the console against the real service (npm start, anvil)", () => {
     expect(await admin.innerText(".who")).toContain("admin");
     expect(new URL(admin.url()).hash).toBe(""); // the token left the address bar
     const token = new URL(setupLink).hash.replace("#token=", "");
-    const again = await fetch(`${service.url}/v1/console/setup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, email: "second@studio.example", password: PASSWORD }) });
+    const again = await fetch(`${service.url}/v1/console/setup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token, email: "second@studio.example", password: PASSWORD }),
+    });
     expect(again.status).toBeGreaterThanOrEqual(400);
     expect(((await (await fetch(`${service.url}/v1/console/setup`)).json()) as { needed: boolean }).needed).toBe(false);
   });
 
   it("lets the admin add a member and a viewer, and create, list and revoke an API key", async () => {
     await admin.click('a.nav-link[href="/app/admin/users"]');
-    for (const [u, role] of [[MEMBER, "member"], [VIEWER, "viewer"], [LOCKED, "member"]] as const) {
+    for (const [u, role] of [
+      [MEMBER, "member"],
+      [VIEWER, "viewer"],
+      [LOCKED, "member"],
+    ] as const) {
       await admin.fill("#u-email", u.email);
       await admin.fill("#u-password", u.password);
       await admin.selectOption("#u-role", role);
@@ -226,7 +266,11 @@ describe("the console against the real service (npm start, anvil)", () => {
     await page.click("#login-form button[type=submit]");
     await page.waitForSelector('#login-form .msg[data-code="LOGIN_THROTTLED"]');
     expect(await page.innerText("#login-form .msg")).toMatch(/Too many failed attempts\. Try again in \d+ seconds/);
-    const res = await fetch(`${service.url}/v1/console/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(LOCKED) });
+    const res = await fetch(`${service.url}/v1/console/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(LOCKED),
+    });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     await page.context().close();
@@ -245,8 +289,14 @@ describe("the console against the real service (npm start, anvil)", () => {
     expect(await pageFetch(member, "POST", "/v1/stamps", item, "none")).toEqual({ status: 403, code: "CSRF_REFUSED" });
     expect(await pageFetch(member, "POST", "/v1/stamps", item, "wrong")).toEqual({ status: 403, code: "CSRF_REFUSED" });
     const cookie = (await member.context().cookies()).find((c) => c.name === "pp_session")!;
-    const { csrfToken } = (await (await fetch(`${service.url}/v1/console/me`, { headers: { cookie: `pp_session=${cookie.value}` } })).json()) as { csrfToken: string };
-    const cross = await fetch(`${service.url}/v1/stamps`, { method: "POST", headers: { cookie: `pp_session=${cookie.value}`, "x-csrf-token": csrfToken, origin: "https://evil.example", "content-type": "application/json" }, body: JSON.stringify(item) });
+    const { csrfToken } = (await (await fetch(`${service.url}/v1/console/me`, { headers: { cookie: `pp_session=${cookie.value}` } })).json()) as {
+      csrfToken: string;
+    };
+    const cross = await fetch(`${service.url}/v1/stamps`, {
+      method: "POST",
+      headers: { cookie: `pp_session=${cookie.value}`, "x-csrf-token": csrfToken, origin: "https://evil.example", "content-type": "application/json" },
+      body: JSON.stringify(item),
+    });
     expect(cross.status).toBe(403);
     expect(((await cross.json()) as { error: { code: string } }).error.code).toBe("CSRF_REFUSED");
     // The same request with the token, same-origin, is accepted (the refusals above are about CSRF only).
@@ -274,7 +324,11 @@ describe("the console against the real service (npm start, anvil)", () => {
     const log = recordRequests();
     await tab.waitForSelector("#stamp-form");
     await drop(tab, "#drop", hashOnly);
-    await tab.waitForFunction(() => [...document.querySelectorAll("#files td.mono")].length === 3 && [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")));
+    await tab.waitForFunction(
+      () =>
+        [...document.querySelectorAll("#files td.mono")].length === 3 &&
+        [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")),
+    );
     const shown = await tab.$$eval("#files td.mono", (tds) => tds.map((td) => td.textContent));
     expect(shown).toEqual(hashOnly.map((f) => sha256(f.data)));
     expect(await tab.isChecked("#mode-hash")).toBe(true); // hash-only is the default
@@ -328,7 +382,11 @@ describe("the console against the real service (npm start, anvil)", () => {
     await member.waitForSelector(`tr[data-entry="${ids[0]}"]`);
     const before = await member.getAttribute(`tr[data-entry="${ids[0]}"] .badge`, "data-status");
     expect(before).not.toBe("confirmed");
-    await member.waitForFunction((list) => list.every((id) => document.querySelector(`tr[data-entry="${id}"] .badge`)?.getAttribute("data-status") === "confirmed"), ids, { timeout: 90_000 });
+    await member.waitForFunction(
+      (list) => list.every((id) => document.querySelector(`tr[data-entry="${id}"] .badge`)?.getAttribute("data-status") === "confirmed"),
+      ids,
+      { timeout: 90_000 },
+    );
     expect(loads).toBe(0);
     expect(await member.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     await member.screenshot({ path: join(ARTIFACTS, "entries.png"), fullPage: true });
@@ -338,19 +396,30 @@ describe("the console against the real service (npm start, anvil)", () => {
     const target = hashOnly[1]!;
     await drop(member, "#find", [target]);
     await member.waitForFunction((d) => document.getElementById("found")?.getAttribute("data-sha256") === d, sha256(target.data));
-    await member.waitForFunction((id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`), hashOnlyIds[1]!);
+    await member.waitForFunction(
+      (id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`),
+      hashOnlyIds[1]!,
+    );
     expect(await member.innerText("#found")).toContain(target.name);
     // Typed search: part of a title (case-insensitive), then a digest prefix.
     await member.fill("#f-q", "COLOUR-pal");
-    await member.waitForFunction((id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`), hashOnlyIds[2]!);
+    await member.waitForFunction(
+      (id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`),
+      hashOnlyIds[2]!,
+    );
     await member.fill("#f-q", sha256(hashOnly[0]!.data).slice(0, 12));
-    await member.waitForFunction((id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`), hashOnlyIds[0]!);
+    await member.waitForFunction(
+      (id) => document.querySelectorAll("tr[data-entry]").length === 1 && !!document.querySelector(`tr[data-entry="${id}"]`),
+      hashOnlyIds[0]!,
+    );
     await member.fill("#f-q", "");
   });
 
   let v3Id = "";
   it("draws the lineage of three versions as an SVG graph", async () => {
-    const v1 = makeFile("logo-v1.svg", 5000), v2 = makeFile("logo-v2.svg", 5000), v3 = makeFile("logo-v3.svg", 5000);
+    const v1 = makeFile("logo-v1.svg", 5000),
+      v2 = makeFile("logo-v2.svg", 5000),
+      v3 = makeFile("logo-v3.svg", 5000);
     const claim = { kind: "trademark", author: "Li Wei", claimant: "Example Studio Ltd." };
     await stampFiles(member, [v1], { title: "Logo v1", ...claim });
     await stampFiles(member, [v2], { title: "Logo v2", previous: sha256(v1.data), ...claim });
@@ -359,7 +428,13 @@ describe("the console against the real service (npm start, anvil)", () => {
     await member.waitForSelector("svg#lineage");
     expect(await member.$$eval("svg#lineage .node", (n) => n.length)).toBe(3);
     expect(await member.$$eval("svg#lineage .edge", (n) => n.length)).toBe(2);
-    const nodes = await member.$$eval("svg#lineage .node", (ns) => ns.map((n) => ({ title: n.querySelector(".node-title")!.textContent, x: Number(n.querySelector("rect")!.getAttribute("x")), current: n.classList.contains("current") })));
+    const nodes = await member.$$eval("svg#lineage .node", (ns) =>
+      ns.map((n) => ({
+        title: n.querySelector(".node-title")!.textContent,
+        x: Number(n.querySelector("rect")!.getAttribute("x")),
+        current: n.classList.contains("current"),
+      })),
+    );
     nodes.sort((a, b) => a.x - b.x);
     expect(nodes.map((n) => n.title)).toEqual(["Logo v1", "Logo v2", "Logo v3"]);
     expect(nodes.map((n) => n.current)).toEqual([false, false, true]);
@@ -389,7 +464,10 @@ describe("the console against the real service (npm start, anvil)", () => {
         await member.selectOption("#cert-lang", lang);
         await member.selectOption("#cert-pack", pack);
         const href = (await member.getAttribute("#download-cert", "href"))!;
-        const got = await member.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, type: r.headers.get("content-type"), head: new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5)) }; }, href);
+        const got = await member.evaluate(async (u) => {
+          const r = await fetch(u);
+          return { status: r.status, type: r.headers.get("content-type"), head: new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5)) };
+        }, href);
         expect(got, `${lang} ${pack}`).toEqual({ status: 200, type: "application/pdf", head: "%PDF-" });
       }
     }
@@ -408,7 +486,11 @@ describe("the console against the real service (npm start, anvil)", () => {
     await member.click('a.nav-link[href="/app/entries"]');
     await member.waitForSelector("tr[data-entry]");
     // Everything anchored first (the pack holds receipts and certificates of anchored entries).
-    await member.waitForFunction(() => [...document.querySelectorAll("tr[data-entry] .badge")].every((b) => ["anchored", "confirmed"].includes(b.getAttribute("data-status")!)), undefined, { timeout: 90_000 });
+    await member.waitForFunction(
+      () => [...document.querySelectorAll("tr[data-entry] .badge")].every((b) => ["anchored", "confirmed"].includes(b.getAttribute("data-status")!)),
+      undefined,
+      { timeout: 90_000 },
+    );
     await member.click('a.nav-link[href="/app/export"]');
     await member.waitForSelector("#download-pack");
     await member.screenshot({ path: join(ARTIFACTS, "export.png"), fullPage: true });
@@ -428,7 +510,11 @@ describe("the console against the real service (npm start, anvil)", () => {
       const dir = mkdtempSync(join(work, "v-"));
       writeFileSync(join(dir, "file"), file.data);
       writeFileSync(join(dir, "receipt.json"), zip[name]!);
-      const r = spawnSync(process.execPath, ["--conditions=source", "client-sdk/src/cli/main.ts", "verify", join(dir, "file"), join(dir, "receipt.json"), "--rpc", service.rpcUrl], { encoding: "utf8" });
+      const r = spawnSync(
+        process.execPath,
+        ["--conditions=source", "client-sdk/src/cli/main.ts", "verify", join(dir, "file"), join(dir, "receipt.json"), "--rpc", service.rpcUrl],
+        { encoding: "utf8" },
+      );
       expect(r.status, `${name}: ${r.stdout}${r.stderr}`).toBe(0);
       verified++;
     }
@@ -453,7 +539,12 @@ describe("the console against the real service (npm start, anvil)", () => {
       let last = performance.now();
       let running = true;
       const progress: number[] = [];
-      const tick = () => { const now = performance.now(); longest = Math.max(longest, now - last); last = now; if (running) setTimeout(tick, 10); };
+      const tick = () => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+        if (running) setTimeout(tick, 10);
+      };
       const dt = new DataTransfer(); // made before the measure: filling 64 MiB is the test's work, not the console's
       dt.items.add(new File([new Uint8Array(n)], "big-render.tif"));
       const started = performance.now();
@@ -464,14 +555,23 @@ describe("the console against the real service (npm start, anvil)", () => {
         const poll = () => {
           const bar = document.querySelector<HTMLProgressElement>("#files progress");
           if (bar) progress.push(bar.value);
-          if (document.querySelector("#files td.mono")?.textContent?.startsWith("0x")) resolve(); else setTimeout(poll, 20);
+          if (document.querySelector("#files td.mono")?.textContent?.startsWith("0x")) resolve();
+          else setTimeout(poll, 20);
         };
         poll();
       });
       running = false;
-      return { ms: performance.now() - started, longest, digest: document.querySelector("#files td.mono")!.textContent, partial: progress.filter((p) => p > 0 && p < 1).length };
+      return {
+        ms: performance.now() - started,
+        longest,
+        digest: document.querySelector("#files td.mono")!.textContent,
+        partial: progress.filter((p) => p > 0 && p < 1).length,
+      };
     }, size);
-    console.log(`64 MiB hashed in the worker in ${Math.round(result.ms)} ms; longest main-thread stall ${Math.round(result.longest)} ms; ${result.partial} intermediate progress values seen`);
+    console.log(
+      `64 MiB hashed in the worker in ${Math.round(result.ms)} ms; longest main-thread stall ${Math.round(result.longest)} ms; ` +
+        `${result.partial} intermediate progress values seen`,
+    );
     expect(result.digest).toBe(sha256(Buffer.alloc(size)));
     expect(result.partial).toBeGreaterThan(0);
     // Hashing on the page's thread would stall it for about the whole hashing time (~2 s here); in the
@@ -513,13 +613,21 @@ describe("the console against the real service (npm start, anvil)", () => {
   it("shows every screen in Chinese with no English UI text left", async () => {
     const page = await signIn(ADMIN, { locale: "zh-CN" });
     expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
-    const english = () => page.evaluate(() => {
-      const body = document.body.cloneNode(true) as HTMLElement;
-      for (const el of body.querySelectorAll(".ud, .mono, noscript, #lang, #cert-lang, script")) el.remove();
-      const allowed = new Set(["PriorProof", "SHA", "IPFS", "JSON", "PDF", "CSV", "ZIP", "UTC", "FRE", "eIDAS", "PRC"]);
-      return (body.textContent ?? "").match(/[A-Za-z]{3,}/g)?.filter((w) => !allowed.has(w)) ?? [];
-    });
-    const screens: [string, string][] = [["/app/stamp", "#stamp-form"], ["/app/entries", "tr[data-entry]"], ["/app/export", "#download-pack"], ["/app/admin/users", "tr[data-user]"], ["/app/admin/keys", "tr[data-key]"], ["/app/report", "#report-stamped"]];
+    const english = () =>
+      page.evaluate(() => {
+        const body = document.body.cloneNode(true) as HTMLElement;
+        for (const el of body.querySelectorAll(".ud, .mono, noscript, #lang, #cert-lang, script")) el.remove();
+        const allowed = new Set(["PriorProof", "SHA", "IPFS", "JSON", "PDF", "CSV", "ZIP", "UTC", "FRE", "eIDAS", "PRC"]);
+        return (body.textContent ?? "").match(/[A-Za-z]{3,}/g)?.filter((w) => !allowed.has(w)) ?? [];
+      });
+    const screens: [string, string][] = [
+      ["/app/stamp", "#stamp-form"],
+      ["/app/entries", "tr[data-entry]"],
+      ["/app/export", "#download-pack"],
+      ["/app/admin/users", "tr[data-user]"],
+      ["/app/admin/keys", "tr[data-key]"],
+      ["/app/report", "#report-stamped"],
+    ];
     for (const [path, ready] of screens) {
       await page.click(`a.nav-link[href="${path}"]`);
       await page.waitForSelector(ready);
@@ -541,7 +649,8 @@ describe("the console against the real service (npm start, anvil)", () => {
       await page.waitForSelector("main > *");
       await page.waitForLoadState("networkidle");
       expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(768);
-      if (path === "/app/entries" || path === "/app/report") await page.screenshot({ path: join(ARTIFACTS, `tablet-${path.split("/").pop()}.png`), fullPage: true });
+      if (path === "/app/entries" || path === "/app/report")
+        await page.screenshot({ path: join(ARTIFACTS, `tablet-${path.split("/").pop()}.png`), fullPage: true });
     }
     await page.context().close();
   });
@@ -554,13 +663,23 @@ describe("the console against the real service (npm start, anvil)", () => {
     await member.waitForSelector("#which-selected:checked");
     const [download] = await Promise.all([member.waitForEvent("download"), member.click("#download-pack")]);
     const zip = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
-    expect(Object.keys(zip).filter((n) => n.startsWith("receipts/")).sort()).toEqual(hashOnlyIds.slice(0, 2).map((id) => `receipts/${id}.json`).sort());
+    expect(
+      Object.keys(zip)
+        .filter((n) => n.startsWith("receipts/"))
+        .sort(),
+    ).toEqual(
+      hashOnlyIds
+        .slice(0, 2)
+        .map((id) => `receipts/${id}.json`)
+        .sort(),
+    );
   });
 
   it("stamps a chosen folder: every file inside, titled with its path", async () => {
     const dir = mkdtempSync(join(work, "folder-"));
     mkdirSync(join(dir, "campaign", "drafts"), { recursive: true });
-    const a = makeFile("poster.pdf", 3000), b = makeFile("banner.png", 3000);
+    const a = makeFile("poster.pdf", 3000),
+      b = makeFile("banner.png", 3000);
     writeFileSync(join(dir, "campaign", a.name), a.data);
     writeFileSync(join(dir, "campaign", "drafts", b.name), b.data);
     const chooserOpened = member.waitForEvent("filechooser"); // early: see the keyboard test
@@ -568,7 +687,11 @@ describe("the console against the real service (npm start, anvil)", () => {
     await member.click("#drop-choose-folder");
     const chooser = await chooserOpened;
     await chooser.setFiles(join(dir, "campaign"));
-    await member.waitForFunction(() => document.querySelectorAll("#files td.mono").length === 2 && [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")));
+    await member.waitForFunction(
+      () =>
+        document.querySelectorAll("#files td.mono").length === 2 &&
+        [...document.querySelectorAll("#files td.mono")].every((td) => td.textContent!.startsWith("0x")),
+    );
     const names = (await member.$$eval("#files td.name", (tds) => tds.map((td) => td.textContent))).sort();
     expect(names).toEqual(["campaign/drafts/banner.png", "campaign/poster.pdf"]);
     await member.click("#stamp");
@@ -580,7 +703,11 @@ describe("the console against the real service (npm start, anvil)", () => {
     await admin.goto(`${service.url}/app/admin/users`);
     await admin.check(`tr[data-user="${VIEWER.email}"] input[type=checkbox]`);
     await admin.waitForLoadState("networkidle");
-    const res = await fetch(`${service.url}/v1/console/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(VIEWER) });
+    const res = await fetch(`${service.url}/v1/console/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(VIEWER),
+    });
     expect(res.status).toBe(401);
     await admin.reload();
     expect(await admin.isChecked(`tr[data-user="${VIEWER.email}"] input[type=checkbox]`)).toBe(true);
@@ -590,7 +717,7 @@ describe("the console against the real service (npm start, anvil)", () => {
     const second = await signIn(MEMBER);
     await second.click("#signout-all");
     await second.waitForSelector("#login-form");
-    expect((await member.evaluate(async () => (await fetch("/v1/console/me")).status))).toBe(401);
+    expect(await member.evaluate(async () => (await fetch("/v1/console/me")).status)).toBe(401);
     await second.context().close();
   });
 });

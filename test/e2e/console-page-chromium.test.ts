@@ -39,7 +39,9 @@ async function watchedPage(options: { locale?: string; width?: number } = {}): P
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   // Signed out, GET /v1/console/me answers 401: that is how the page learns it must show the sign-in form.
   const expected = (m: ConsoleMessage) => m.location().url.endsWith("/v1/console/me") && /status of 401/.test(m.text());
-  page.on("console", (m) => { if (m.type() === "error" && !expected(m)) problems.push(`console: ${m.text()} (${m.location().url})`); });
+  page.on("console", (m) => {
+    if (m.type() === "error" && !expected(m)) problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
   });

@@ -19,7 +19,19 @@ const root = document.getElementById("app")!;
 function nav(): HTMLElement {
   const path = location.pathname;
   const link = (href: string, key: Key) =>
-    h("a", { href, class: "nav-link", "aria-current": path === href || path.startsWith(`${href}/`) ? "page" : false, onclick: (e: MouseEvent) => { e.preventDefault(); go(href); } }, t(key));
+    h(
+      "a",
+      {
+        href,
+        class: "nav-link",
+        "aria-current": path === href || path.startsWith(`${href}/`) ? "page" : false,
+        onclick: (e: MouseEvent) => {
+          e.preventDefault();
+          go(href);
+        },
+      },
+      t(key),
+    );
   const user = state.user;
   return h(
     "header",
@@ -27,25 +39,45 @@ function nav(): HTMLElement {
     h("a", { href: "#main", class: "skip" }, t("skip")),
     h("span", { class: "brand" }, t("appName")),
     user
-      ? h("nav", { "aria-label": t("appName") },
+      ? h(
+          "nav",
+          { "aria-label": t("appName") },
           can.stamp() && link("/app/stamp", "navStamp"),
           link("/app/entries", "navEntries"),
           can.stamp() && link("/app/export", "navExport"),
           link("/app/report", "navReport"),
           can.admin() && link("/app/admin/users", "navUsers"),
-          can.admin() && link("/app/admin/keys", "navKeys"))
+          can.admin() && link("/app/admin/keys", "navKeys"),
+        )
       : null,
-    h("div", { class: "top-right" },
-      h("label", { class: "lang" }, h("span", { class: "sr" }, t("language")),
-        h("select", { id: "lang", "aria-label": t("language"), onchange: (e: Event) => { setLang((e.target as HTMLSelectElement).value as Lang); render(); } },
-          LANGS.map((l) => h("option", { value: l.id, selected: l.id === lang }, l.label)))),
+    h(
+      "div",
+      { class: "top-right" },
+      h(
+        "label",
+        { class: "lang" },
+        h("span", { class: "sr" }, t("language")),
+        h(
+          "select",
+          {
+            id: "lang",
+            "aria-label": t("language"),
+            onchange: (e: Event) => {
+              setLang((e.target as HTMLSelectElement).value as Lang);
+              render();
+            },
+          },
+          LANGS.map((l) => h("option", { value: l.id, selected: l.id === lang }, l.label)),
+        ),
+      ),
       user
         ? [
             h("span", { class: "who ud" }, t("signedInAs", { name: user.name || user.email, role: t(`role_${user.role}` as Key) })),
             h("button", { type: "button", class: "link", id: "signout", onclick: () => signOut("/v1/console/logout") }, t("signOut")),
             h("button", { type: "button", class: "link", id: "signout-all", onclick: () => signOut("/v1/console/logout-all") }, t("signOutAll")),
           ]
-        : null),
+        : null,
+    ),
   );
 }
 

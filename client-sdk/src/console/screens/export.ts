@@ -14,7 +14,16 @@ export function exportScreen(): HTMLElement {
   button.addEventListener("click", async () => {
     const useSelected = (document.getElementById("which-selected") as HTMLInputElement | null)?.checked ?? false;
     const q = filterQuery(filter);
-    const body = useSelected ? { lang, entryIds: [...state.selected] } : { lang, filter: Object.fromEntries(Object.entries({ q: q.q ?? q.sha256, kind: q.kind, status: q.status, from: q.from, to: q.to, chain: q.chain ? Number(q.chain) : undefined }).filter(([, v]) => v !== undefined && v !== "")) };
+    const body = useSelected
+      ? { lang, entryIds: [...state.selected] }
+      : {
+          lang,
+          filter: Object.fromEntries(
+            Object.entries({ q: q.q ?? q.sha256, kind: q.kind, status: q.status, from: q.from, to: q.to, chain: q.chain ? Number(q.chain) : undefined }).filter(
+              ([, v]) => v !== undefined && v !== "",
+            ),
+          ),
+        };
     button.disabled = true;
     msg.textContent = t("preparing");
     try {
@@ -28,15 +37,37 @@ export function exportScreen(): HTMLElement {
       button.disabled = false;
     }
   });
-  return h("section", { class: "card" },
+  return h(
+    "section",
+    { class: "card" },
     h("h1", null, t("exportTitle")),
     h("p", { class: "lead" }, t("exportLead")),
-    h("fieldset", null, h("legend", null, t("exportWhich")),
-      n > 0 ? h("label", { class: "choice" }, h("input", { type: "radio", name: "which", id: "which-selected", value: "selected", checked: true }), t("exportSelectedN", { n })) : null,
+    h(
+      "fieldset",
+      null,
+      h("legend", null, t("exportWhich")),
+      n > 0
+        ? h(
+            "label",
+            { class: "choice" },
+            h("input", { type: "radio", name: "which", id: "which-selected", value: "selected", checked: true }),
+            t("exportSelectedN", { n }),
+          )
+        : null,
       h("label", { class: "choice" }, h("input", { type: "radio", name: "which", id: "which-filter", value: "filter", checked: n === 0 }), t("exportFilter")),
       n === 0 ? h("p", { class: "hint" }, t("exportHint")) : null,
-      filterForm(filter, (f) => { filter = f; (document.getElementById("which-filter") as HTMLInputElement).checked = true; }, "x")),
-    h("div", { class: "row" }, button), msg);
+      filterForm(
+        filter,
+        (f) => {
+          filter = f;
+          (document.getElementById("which-filter") as HTMLInputElement).checked = true;
+        },
+        "x",
+      ),
+    ),
+    h("div", { class: "row" }, button),
+    msg,
+  );
 }
 
 function quarterOf(d: Date): { from: string; to: string } {
@@ -57,7 +88,11 @@ export function reportScreen(): HTMLElement {
   const out = h("div", { id: "report" });
   const fromIn = h("input", { id: "r-from", type: "date", value: from });
   const toIn = h("input", { id: "r-to", type: "date", value: to });
-  const quarter = h("select", { id: "r-quarter" }, quarters.map((q, i) => h("option", { value: String(i) }, q.label)));
+  const quarter = h(
+    "select",
+    { id: "r-quarter" },
+    quarters.map((q, i) => h("option", { value: String(i) }, q.label)),
+  );
   quarter.addEventListener("change", () => {
     const q = quarters[Number(quarter.value)]!;
     fromIn.value = q.from;
@@ -68,22 +103,36 @@ export function reportScreen(): HTMLElement {
     mount(out, t("loading"));
     try {
       const r = await api<{ stamped: Entry[]; pending: Entry[]; failed: Entry[] }>("GET", `/v1/reports/period${qs({ from: fromIn.value, to: toIn.value })}`);
-      const part = (id: string, title: string, list: Entry[]) => h("section", { class: `part ${id}`, id: `report-${id}` }, h("h2", null, title), list.length ? entryTable(list, false) : h("p", { class: "hint" }, t("noEntries")));
-      mount(out,
+      const part = (id: string, title: string, list: Entry[]) =>
+        h(
+          "section",
+          { class: `part ${id}`, id: `report-${id}` },
+          h("h2", null, title),
+          list.length ? entryTable(list, false) : h("p", { class: "hint" }, t("noEntries")),
+        );
+      mount(
+        out,
         part("stamped", t("stampedIn", { n: r.stamped.length }), r.stamped),
         part("pending", t("pendingIn", { n: r.pending.length }), r.pending),
-        part("failed", t("failedIn", { n: r.failed.length }), r.failed));
+        part("failed", t("failedIn", { n: r.failed.length }), r.failed),
+      );
     } catch (e) {
       mount(out, h("p", { class: "msg", role: "alert" }, errorText(e)));
     }
   };
-  const form = h("form", { class: "filters" },
+  const form = h(
+    "form",
+    { class: "filters" },
     h("div", { class: "field" }, h("label", { for: "r-quarter" }, t("quarter")), quarter),
     h("div", { class: "field" }, h("label", { for: "r-from" }, t("from")), fromIn),
     h("div", { class: "field" }, h("label", { for: "r-to" }, t("to")), toIn),
     h("div", { class: "field end" }, h("button", { type: "submit" }, t("show"))),
-    h("div", { class: "field end" }, h("a", { class: "button secondary", href: `/v1/portfolio.pdf${qs({ lang })}`, download: "" }, t("portfolio"))));
-  form.addEventListener("submit", (e) => { e.preventDefault(); void load(); });
+    h("div", { class: "field end" }, h("a", { class: "button secondary", href: `/v1/portfolio.pdf${qs({ lang })}`, download: "" }, t("portfolio"))),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void load();
+  });
   void load();
   return h("section", { class: "card" }, h("h1", null, t("reportTitle")), h("p", { class: "lead" }, t("reportLead")), form, out);
 }
