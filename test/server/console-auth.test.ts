@@ -99,7 +99,11 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
     const set = String(res.headers["set-cookie"] ?? "");
     return /^pp_session=([^;]*)/.exec(set)?.[1] ?? "";
   };
-  interface Session { cookie: string; csrf: string; user: { id: string; role: string; tenantId: string } }
+  interface Session {
+    cookie: string;
+    csrf: string;
+    user: { id: string; role: string; tenantId: string };
+  }
   const login = async (email: string, password = PASSWORD, remoteAddress = nextIp()): Promise<Session & { res: Res }> => {
     const res = await inject({ method: "POST", url: "/v1/console/login", payload: { email, password }, remoteAddress });
     return { res, cookie: cookieOf(res), csrf: res.statusCode === 200 ? res.json().csrfToken : "", user: res.statusCode === 200 ? res.json().user : undefined };
@@ -124,11 +128,20 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
       expect((await inject({ method: "GET", url: "/v1/console/setup" })).json()).toEqual({ needed: true });
       const token = await t.app.consoleAuth.createSetupToken("acme");
       const body = { token, email: "Admin@Example.com", password: PASSWORD, name: "Ada Admin" };
-      expectError(await inject({ method: "POST", url: "/v1/console/setup", payload: { ...body, token: token.slice(0, -1) + (token.endsWith("A") ? "B" : "A") } }), 403, "SETUP_TOKEN_INVALID");
+      expectError(
+        await inject({ method: "POST", url: "/v1/console/setup", payload: { ...body, token: token.slice(0, -1) + (token.endsWith("A") ? "B" : "A") } }),
+        403,
+        "SETUP_TOKEN_INVALID",
+      );
       expectError(await inject({ method: "POST", url: "/v1/console/setup", payload: { ...body, password: "short" } }), 400, "WEAK_PASSWORD");
       const res = await inject({ method: "POST", url: "/v1/console/setup", payload: body });
       expect(res.statusCode).toBe(201);
-      expect(res.json().user).toMatchObject({ email: "admin@example.com", name: "Ada Admin", role: "admin", tenantId: (await t.app.store.getTenantByName("acme"))!.id });
+      expect(res.json().user).toMatchObject({
+        email: "admin@example.com",
+        name: "Ada Admin",
+        role: "admin",
+        tenantId: (await t.app.store.getTenantByName("acme"))!.id,
+      });
       expect(String(res.headers["set-cookie"])).toMatch(/^pp_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=604800$/);
       expect(res.json().csrfToken).toMatch(/^[\w-]{43}$/);
       expectError(await inject({ method: "POST", url: "/v1/console/setup", payload: { ...body, email: "second@example.com" } }), 403, "SETUP_TOKEN_INVALID");
@@ -138,21 +151,42 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
 
     it("refuses a setup posted from another origin", async () => {
       const token = await t.app.consoleAuth.createSetupToken("acme");
-      const res = await inject({ method: "POST", url: "/v1/console/setup", headers: { origin: "https://evil.example" }, payload: { token, email: "x@example.com", password: PASSWORD } });
+      const res = await inject({
+        method: "POST",
+        url: "/v1/console/setup",
+        headers: { origin: "https://evil.example" },
+        payload: { token, email: "x@example.com", password: PASSWORD },
+      });
       expectError(res, 403, "CSRF_REFUSED");
     });
   });
 
   describe("users (admin)", () => {
     it("creates a member and a viewer, refuses a duplicate email, and lists them", async () => {
-      for (const [email, role] of [["member@example.com", "member"], ["viewer@example.com", "viewer"]] as const) {
+      for (const [email, role] of [
+        ["member@example.com", "member"],
+        ["viewer@example.com", "viewer"],
+      ] as const) {
         const res = await inject({ method: "POST", url: "/v1/console/users", headers: as(admin), payload: { email, password: PASSWORD, role } });
         expect(res.statusCode).toBe(201);
         expect(res.json().user).toMatchObject({ email, role });
       }
-      expectError(await inject({ method: "POST", url: "/v1/console/users", headers: as(admin), payload: { email: "MEMBER@example.com", password: PASSWORD, role: "viewer" } }), 409, "USER_EXISTS");
+      expectError(
+        await inject({
+          method: "POST",
+          url: "/v1/console/users",
+          headers: as(admin),
+          payload: { email: "MEMBER@example.com", password: PASSWORD, role: "viewer" },
+        }),
+        409,
+        "USER_EXISTS",
+      );
       const list = (await inject({ method: "GET", url: "/v1/console/users", headers: as(admin) })).json().users;
-      expect(list.map((u: { email: string; role: string }) => `${u.email}:${u.role}`)).toEqual(["admin@example.com:admin", "member@example.com:member", "viewer@example.com:viewer"]);
+      expect(list.map((u: { email: string; role: string }) => `${u.email}:${u.role}`)).toEqual([
+        "admin@example.com:admin",
+        "member@example.com:member",
+        "viewer@example.com:viewer",
+      ]);
       expect(JSON.stringify(list)).not.toContain("scrypt");
     });
 
@@ -186,7 +220,12 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
     });
 
     it("throttles an account after 5 failures in 15 minutes (429 with Retry-After), even with the right password", async () => {
-      await inject({ method: "POST", url: "/v1/console/users", headers: as(admin), payload: { email: "throttled@example.com", password: PASSWORD, role: "viewer" } });
+      await inject({
+        method: "POST",
+        url: "/v1/console/users",
+        headers: as(admin),
+        payload: { email: "throttled@example.com", password: PASSWORD, role: "viewer" },
+      });
       for (let i = 0; i < 5; i++) expectError((await login("throttled@example.com", `wrong password ${i}`)).res, 401, "LOGIN_FAILED");
       const res = (await login("throttled@example.com")).res;
       expectError(res, 429, "LOGIN_THROTTLED");
@@ -206,7 +245,8 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
   });
 
   describe("CSRF on requests authenticated by the cookie", () => {
-    const stamp = (headers: Record<string, string>, n: number) => inject({ method: "POST", url: "/v1/stamps", headers, payload: { items: [{ sha256: D(n) }] } });
+    const stamp = (headers: Record<string, string>, n: number) =>
+      inject({ method: "POST", url: "/v1/stamps", headers, payload: { items: [{ sha256: D(n) }] } });
 
     it("refuses a state change without the X-CSRF-Token header", async () => {
       expectError(await stamp({ cookie: `pp_session=${member.cookie}` }, 1), 403, "CSRF_REFUSED");
@@ -235,18 +275,35 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
   describe("roles", () => {
     it("a viewer's session gets 403 FORBIDDEN on stamping, uploading and captures", async () => {
       expectError(await inject({ method: "POST", url: "/v1/stamps", headers: as(viewer), payload: { items: [{ sha256: D(6) }] } }), 403, "FORBIDDEN");
-      expectError(await inject({ method: "POST", url: "/v1/evidence", headers: as(viewer, { "content-type": "multipart/form-data; boundary=x" }), payload: "--x--\r\n" }), 403, "FORBIDDEN");
+      expectError(
+        await inject({ method: "POST", url: "/v1/evidence", headers: as(viewer, { "content-type": "multipart/form-data; boundary=x" }), payload: "--x--\r\n" }),
+        403,
+        "FORBIDDEN",
+      );
       expectError(await inject({ method: "POST", url: "/v1/captures", headers: as(viewer), payload: { url: "https://example.com/" } }), 403, "FORBIDDEN");
     });
     it("a member's session gets 403 on users, keys, webhooks, certificate settings and capture schedules", async () => {
       expectError(await inject({ method: "GET", url: "/v1/console/users", headers: as(member) }), 403, "FORBIDDEN");
-      expectError(await inject({ method: "POST", url: "/v1/console/users", headers: as(member), payload: { email: "m2@example.com", password: PASSWORD, role: "admin" } }), 403, "FORBIDDEN");
+      expectError(
+        await inject({
+          method: "POST",
+          url: "/v1/console/users",
+          headers: as(member),
+          payload: { email: "m2@example.com", password: PASSWORD, role: "admin" },
+        }),
+        403,
+        "FORBIDDEN",
+      );
       expectError(await inject({ method: "GET", url: "/v1/console/keys", headers: as(member) }), 403, "FORBIDDEN");
       expectError(await inject({ method: "POST", url: "/v1/console/keys", headers: as(member), payload: { label: "x" } }), 403, "FORBIDDEN");
       expectError(await inject({ method: "GET", url: "/v1/webhooks", headers: as(member) }), 403, "FORBIDDEN");
       expectError(await inject({ method: "POST", url: "/v1/webhooks", headers: as(member), payload: { url: "https://example.com/hook" } }), 403, "FORBIDDEN");
       expectError(await inject({ method: "PUT", url: "/v1/certificate-settings", headers: as(member), payload: { jurisdiction: "eu" } }), 403, "FORBIDDEN");
-      expectError(await inject({ method: "POST", url: "/v1/capture-schedules", headers: as(member), payload: { url: "https://example.com/", every: "daily" } }), 403, "FORBIDDEN");
+      expectError(
+        await inject({ method: "POST", url: "/v1/capture-schedules", headers: as(member), payload: { url: "https://example.com/", every: "daily" } }),
+        403,
+        "FORBIDDEN",
+      );
       expect((await inject({ method: "GET", url: "/v1/certificate-settings", headers: as(member) })).statusCode).toBe(200);
     });
     it("an admin's session may do them", async () => {
@@ -256,12 +313,18 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
     });
     it("a session sees only its tenant's entries", async () => {
       await inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.rival}` }, payload: { items: [{ sha256: D(8) }] } });
-      const rivalEntry = (await inject({ method: "GET", url: `/v1/entries?sha256=${D(8)}`, headers: { authorization: `Bearer ${t.keys.rival}` } })).json().entries[0];
+      const rivalEntry = (await inject({ method: "GET", url: `/v1/entries?sha256=${D(8)}`, headers: { authorization: `Bearer ${t.keys.rival}` } })).json()
+        .entries[0];
       expectError(await inject({ method: "GET", url: `/v1/entries/${rivalEntry.id}`, headers: as(viewer) }), 404, "ENTRY_NOT_FOUND");
       expect((await inject({ method: "GET", url: `/v1/entries?sha256=${D(8)}`, headers: as(viewer) })).json().entries).toEqual([]);
     });
     it("a demoted user's existing session loses the rights at once", async () => {
-      const extra = await inject({ method: "POST", url: "/v1/console/users", headers: as(admin), payload: { email: "demoted@example.com", password: PASSWORD, role: "member" } });
+      const extra = await inject({
+        method: "POST",
+        url: "/v1/console/users",
+        headers: as(admin),
+        payload: { email: "demoted@example.com", password: PASSWORD, role: "member" },
+      });
       const s = await login("demoted@example.com");
       expect((await inject({ method: "POST", url: "/v1/stamps", headers: as(s), payload: { items: [{ sha256: D(9) }] } })).statusCode).toBe(202);
       await inject({ method: "PATCH", url: `/v1/console/users/${extra.json().user.id}`, headers: as(admin), payload: { role: "viewer" } });
@@ -287,7 +350,12 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
       expect((await me(viewer)).statusCode).toBe(200);
     });
     it("deleting a user ends their sessions", async () => {
-      const created = await inject({ method: "POST", url: "/v1/console/users", headers: as(admin), payload: { email: "leaver@example.com", password: PASSWORD, role: "member" } });
+      const created = await inject({
+        method: "POST",
+        url: "/v1/console/users",
+        headers: as(admin),
+        payload: { email: "leaver@example.com", password: PASSWORD, role: "member" },
+      });
       const s = await login("leaver@example.com");
       expect((await inject({ method: "DELETE", url: `/v1/console/users/${created.json().user.id}`, headers: as(admin) })).statusCode).toBe(204);
       expect((await inject({ method: "GET", url: "/v1/console/me", headers: { cookie: `pp_session=${s.cookie}` } })).statusCode).toBe(401);
@@ -302,13 +370,17 @@ describe.each(TEST_BACKENDS)("the console's sessions, CSRF and roles over the %s
       const { id, key, label } = created.json();
       expect(label).toBe("CI pipeline");
       expect(key).toMatch(/^pp_[\w-]{43}$/);
-      const listed = async () => (await inject({ method: "GET", url: "/v1/console/keys", headers: as(admin) })).json().keys.find((k: { id: string }) => k.id === id);
+      const listed = async () =>
+        (await inject({ method: "GET", url: "/v1/console/keys", headers: as(admin) })).json().keys.find((k: { id: string }) => k.id === id);
       expect(await listed()).toMatchObject({ id, label: "CI pipeline", lastUsedAt: null, revokedAt: null });
       expect(JSON.stringify(await listed())).not.toContain(key);
       expect((await inject({ method: "GET", url: "/v1/entries", headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
       // The last use is written in the background, at most once a minute per key.
       let used: string | null = null;
-      for (let i = 0; i < 50 && !used; i++) used = (await listed()).lastUsedAt ?? (await new Promise((r) => setTimeout(r, 20)), null);
+      for (let i = 0; i < 50 && !used; i++) {
+        used = (await listed()).lastUsedAt;
+        if (!used) await new Promise((r) => setTimeout(r, 20));
+      }
       expect(Date.now() - Date.parse(used!)).toBeLessThan(60_000);
       expect((await inject({ method: "DELETE", url: `/v1/console/keys/${id}`, headers: as(admin) })).statusCode).toBe(204);
       expect((await listed()).revokedAt).not.toBeNull();
@@ -329,7 +401,12 @@ describe("the session cookie behind a reverse proxy", () => {
       const t = await buildTestApp(trusted ? { TRUST_PROXY: "true" } : {});
       try {
         const token = await t.app.consoleAuth.createSetupToken("acme");
-        const res = await t.app.inject({ method: "POST", url: "/v1/console/setup", headers: { "x-forwarded-proto": "https" }, payload: { token, email: "tls@example.com", password: PASSWORD } });
+        const res = await t.app.inject({
+          method: "POST",
+          url: "/v1/console/setup",
+          headers: { "x-forwarded-proto": "https" },
+          payload: { token, email: "tls@example.com", password: PASSWORD },
+        });
         expect(res.statusCode).toBe(201);
         expect(String(res.headers["set-cookie"]).endsWith("; Secure")).toBe(trusted);
       } finally {

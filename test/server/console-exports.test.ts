@@ -21,7 +21,7 @@ describe("csvField", () => {
   it("quotes commas, quotes and line breaks, and defuses spreadsheet formulas", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField('a,"b"\nc')).toBe('"a,""b""\nc"');
-    expect(csvField("=HYPERLINK(\"x\")")).toBe('"\'=HYPERLINK(""x"")"');
+    expect(csvField('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
     expect(csvField("-1")).toBe("'-1");
     expect(csvField(null)).toBe("");
   });
@@ -33,7 +33,8 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
   const ids: Record<string, string> = {};
   const digests: Record<string, string> = {};
   const sessions: Record<string, { cookie: string; csrf: string }> = {};
-  const inject = (o: { method: string; url: string; headers?: Record<string, string>; payload?: unknown }) => t.app.inject(o as never) as unknown as Promise<Res>;
+  const inject = (o: { method: string; url: string; headers?: Record<string, string>; payload?: unknown }) =>
+    t.app.inject(o as never) as unknown as Promise<Res>;
   const as = (who: string) => ({ cookie: `pp_session=${sessions[who]!.cookie}`, "x-csrf-token": sessions[who]!.csrf });
   const find = async (query: string, who = "viewer") => {
     const res = await inject({ method: "GET", url: `/v1/entries?${query}`, headers: as(who) });
@@ -56,14 +57,25 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
     }
     const stamp = async (key: string, name: string, claim: Record<string, string>) => {
       digests[name] = sha(name);
-      const res = await inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys[key]}` }, payload: { items: [{ sha256: digests[name], claim }] } });
+      const res = await inject({
+        method: "POST",
+        url: "/v1/stamps",
+        headers: { authorization: `Bearer ${t.keys[key]}` },
+        payload: { items: [{ sha256: digests[name], claim }] },
+      });
       expect(res.statusCode).toBe(202);
       ids[name] = res.json().entries[0].id;
     };
     await stamp("acme", "A", { title: "Logo draft, v1", kind: "design" });
     await stamp("acme", "B", { title: "Brand Manual", kind: "trademark" });
-    const upload = `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="Poster-final.png"\r\nContent-Type: image/png\r\n\r\nposter bytes\r\n--XyZ--\r\n`;
-    const up = await inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=XyZ" }, payload: upload });
+    const upload =
+      '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="Poster-final.png"\r\n' + "Content-Type: image/png\r\n\r\nposter bytes\r\n--XyZ--\r\n";
+    const up = await inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=XyZ" },
+      payload: upload,
+    });
     expect(up.statusCode).toBe(202);
     ids.C = up.json().entries[0].id;
     digests.C = up.json().entries[0].sha256;
@@ -71,11 +83,31 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
     await anchorAll(t);
     await stamp("acme", "D", { title: "Later LOGO", kind: "design" });
     // An upload whose content could not be stored (pin failed), recorded as ingest records it.
-    const [f] = await t.app.store.insertEntries([{
-      id: randomUUID(), tenantId: acme, sha256: sha("F"), sha3_256: null, size: 1, name: "lost.bin", mediaType: null, cid: null, cidProfile: null,
-      pinStatus: "failed", pinError: "IPFS_UNAVAILABLE", claim: null, claimSha256: null, previous: null, leafSalt: "0x" + randomBytes(16).toString("hex"),
-      leafHash: "0x" + randomBytes(32).toString("hex"), receivedAt: new Date().toISOString(), requestId: null,
-    }], [t.chain.chainId]);
+    const [f] = await t.app.store.insertEntries(
+      [
+        {
+          id: randomUUID(),
+          tenantId: acme,
+          sha256: sha("F"),
+          sha3_256: null,
+          size: 1,
+          name: "lost.bin",
+          mediaType: null,
+          cid: null,
+          cidProfile: null,
+          pinStatus: "failed",
+          pinError: "IPFS_UNAVAILABLE",
+          claim: null,
+          claimSha256: null,
+          previous: null,
+          leafSalt: "0x" + randomBytes(16).toString("hex"),
+          leafHash: "0x" + randomBytes(32).toString("hex"),
+          receivedAt: new Date().toISOString(),
+          requestId: null,
+        },
+      ],
+      [t.chain.chainId],
+    );
     ids.F = f!.id;
   }, 180_000);
   afterAll(async () => {
@@ -132,7 +164,8 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
     it("streams a ZIP whose receipts verify against the chain, with certificates, index.csv, index.json and portfolio.pdf", async () => {
       const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
       const res = await fetch(`${url}/v1/exports`, {
-        method: "POST", headers: { ...as("member"), "content-type": "application/json", origin: url },
+        method: "POST",
+        headers: { ...as("member"), "content-type": "application/json", origin: url },
         body: JSON.stringify({ entryIds: [ids.A, ids.B, ids.C, ids.D] }),
       });
       expect(res.status).toBe(200);
@@ -152,11 +185,19 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
       expect(readdirSync(dir).sort()).toEqual(["certificates", "index.csv", "index.json", "portfolio.pdf", "receipts"]);
 
       const rpc = createChainReader(t.chain.rpcUrl);
-      for (const [name, id] of [["A", ids.A], ["B", ids.B], ["C", ids.C]] as const) {
+      for (const [name, id] of [
+        ["A", ids.A],
+        ["B", ids.B],
+        ["C", ids.C],
+      ] as const) {
         const receipt = JSON.parse(readFileSync(join(dir, "receipts", `${id}.json`), "utf8"));
         const verdict = await verifyReceipt(receipt, { sha256: fromHex(digests[name]!, 32), chains: { [String(t.chain.chainId)]: rpc } });
         expect(verdict.verified, JSON.stringify(verdict.checks.filter((c) => c.status === "failed"))).toBe(true);
-        expect(readFileSync(join(dir, "certificates", `${id}.pdf`)).subarray(0, 5).toString()).toBe("%PDF-");
+        expect(
+          readFileSync(join(dir, "certificates", `${id}.pdf`))
+            .subarray(0, 5)
+            .toString(),
+        ).toBe("%PDF-");
       }
       expect(readFileSync(join(dir, "portfolio.pdf")).subarray(0, 5).toString()).toBe("%PDF-");
       // The CLI: the uploaded file against its receipt from the pack, and the whole pack as a batch
@@ -174,10 +215,22 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
       expect(JSON.parse(batch).summary).toMatchObject({ total: 3, failed: 0 });
 
       const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8"));
-      expect(index).toMatchObject({ format: "priorproof-evidence-pack/1", tenant: "acme", portfolio: "portfolio.pdf", selection: { entryIds: [ids.A, ids.B, ids.C, ids.D] } });
+      expect(index).toMatchObject({
+        format: "priorproof-evidence-pack/1",
+        tenant: "acme",
+        portfolio: "portfolio.pdf",
+        selection: { entryIds: [ids.A, ids.B, ids.C, ids.D] },
+      });
       expect(index.entries.map((r: { entryId: string }) => r.entryId)).toEqual([ids.A, ids.B, ids.C, ids.D]);
       expect(index.entries[3]).toMatchObject({ entryId: ids.D, status: "pending", receipt: null, receiptError: "RECEIPT_PENDING", certificate: null });
-      expect(index.entries[0]).toMatchObject({ sha256: digests.A, title: "Logo draft, v1", kind: "design", status: "confirmed", receipt: `receipts/${ids.A}.json`, certificate: `certificates/${ids.A}.pdf` });
+      expect(index.entries[0]).toMatchObject({
+        sha256: digests.A,
+        title: "Logo draft, v1",
+        kind: "design",
+        status: "confirmed",
+        receipt: `receipts/${ids.A}.json`,
+        certificate: `certificates/${ids.A}.pdf`,
+      });
       expect(index.entries[0].anchors[0]).toMatchObject({ chainId: t.chain.chainId, status: "confirmed" });
 
       const csv = readFileSync(join(dir, "index.csv"), "utf8").trimEnd().split("\r\n");
@@ -200,7 +253,8 @@ describe.each(TEST_BACKENDS)("console search, evidence pack and period report ov
     it("refuses a viewer (403 FORBIDDEN), another tenant's entry (404) and a request without the CSRF token (403)", async () => {
       const viewer = await inject({ method: "POST", url: "/v1/exports", headers: as("viewer"), payload: { entryIds: [ids.A] } });
       expect([viewer.statusCode, viewer.json().error.code]).toEqual([403, "FORBIDDEN"]);
-      const rivalId = (await inject({ method: "GET", url: `/v1/entries?sha256=${digests.R}`, headers: { authorization: `Bearer ${t.keys.rival}` } })).json().entries[0].id;
+      const rivalId = (await inject({ method: "GET", url: `/v1/entries?sha256=${digests.R}`, headers: { authorization: `Bearer ${t.keys.rival}` } })).json()
+        .entries[0].id;
       const foreign = await inject({ method: "POST", url: "/v1/exports", headers: as("member"), payload: { entryIds: [ids.A, rivalId] } });
       expect([foreign.statusCode, foreign.json().error.code]).toEqual([404, "ENTRY_NOT_FOUND"]);
       const noToken = await inject({ method: "POST", url: "/v1/exports", headers: { cookie: as("member").cookie }, payload: { entryIds: [ids.A] } });

@@ -17,7 +17,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function withStart<T>(port: number, use: (output: string) => Promise<T>): Promise<T> {
   const output: string[] = [];
   const child = spawn(process.execPath, ["--conditions=source", "server/src/cli/start.ts"], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: String(port), DATA_DIR: join(dir, "data"), LOG_LEVEL: "warn" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATA_DIR: join(dir, "data"),
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (d: Buffer) => output.push(d.toString()));
@@ -44,7 +51,8 @@ describe("npm start on a fresh data directory", () => {
       const token = new URL(link!).hash.slice("#token=".length);
       expect(await (await fetch(`${base}/v1/console/setup`)).json()).toEqual({ needed: true });
       const body = { token, email: "first@example.com", password: "first admin password" };
-      const post = (b: unknown) => fetch(`${base}/v1/console/setup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
+      const post = (b: unknown) =>
+        fetch(`${base}/v1/console/setup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
       const created = await post(body);
       expect(created.status).toBe(201);
       expect((await created.json()).user).toMatchObject({ email: "first@example.com", role: "admin" });
@@ -56,7 +64,11 @@ describe("npm start on a fresh data directory", () => {
       const { stdout } = await promisify(execFile)("sh", ["-c", `${tryLine} -sS -w '\\n%{http_code}'`]);
       expect(stdout.trim().split("\n").pop()).toBe("202");
       // The admin's session sees the dev key's stamp: the first admin belongs to the dev tenant.
-      const login = await fetch(`${base}/v1/console/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: body.email, password: body.password }) });
+      const login = await fetch(`${base}/v1/console/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: body.email, password: body.password }),
+      });
       const cookie = /pp_session=[^;]+/.exec(login.headers.get("set-cookie") ?? "")![0];
       const entries = (await (await fetch(`${base}/v1/entries`, { headers: { cookie } })).json()) as { entries: { sha256: string }[] };
       expect(entries.entries.map((e) => e.sha256)).toContain("0x" + "ab".repeat(32));

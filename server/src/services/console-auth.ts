@@ -107,7 +107,15 @@ export function createConsoleAuth(deps: { store: Store; now?: () => number; warn
     const csrfToken = randomBytes(32).toString("base64url");
     const t = now();
     const expiresMs = t + SESSION_MAX_MS;
-    await db.createSession({ idHash: sha256Hex(sessionId), userId: user.id, tenantId: user.tenantId, csrfToken, createdAt: new Date(t).toISOString(), lastSeenMs: t, expiresMs });
+    await db.createSession({
+      idHash: sha256Hex(sessionId),
+      userId: user.id,
+      tenantId: user.tenantId,
+      csrfToken,
+      createdAt: new Date(t).toISOString(),
+      lastSeenMs: t,
+      expiresMs,
+    });
     return { user, sessionId, csrfToken, expiresMs };
   };
 
@@ -131,7 +139,11 @@ export function createConsoleAuth(deps: { store: Store; now?: () => number; warn
       checkPassword(input.password);
       const passwordHash = await hashPassword(input.password);
       const tenantName = await db.consumeSetupToken(sha256Hex(input.token), now());
-      if (tenantName === undefined) throw new AppError("SETUP_TOKEN_INVALID", "the setup link is unknown, used or expired: restart the service on a data directory without users for a new one");
+      if (tenantName === undefined)
+        throw new AppError(
+          "SETUP_TOKEN_INVALID",
+          "the setup link is unknown, used or expired: restart the service on a data directory without users for a new one",
+        );
       const tenant = (await store.getTenantByName(tenantName)) ?? (await store.createTenant(tenantName));
       const user = await db.createUser({ tenantId: tenant.id, email, name: input.name?.trim() || null, role: "admin", passwordHash });
       return open(user);
@@ -140,8 +152,12 @@ export function createConsoleAuth(deps: { store: Store; now?: () => number; warn
       const email = input.email.trim().toLowerCase().slice(0, 320);
       const t = now();
       const failures = await db.loginFailures(email, input.ip, t - LOGIN_WINDOW_MS);
-      const blocking = failures.email.length >= LOGIN_MAX_PER_ACCOUNT ? failures.email[failures.email.length - LOGIN_MAX_PER_ACCOUNT]
-        : failures.ip.length >= LOGIN_MAX_PER_IP ? failures.ip[failures.ip.length - LOGIN_MAX_PER_IP] : undefined;
+      const blocking =
+        failures.email.length >= LOGIN_MAX_PER_ACCOUNT
+          ? failures.email[failures.email.length - LOGIN_MAX_PER_ACCOUNT]
+          : failures.ip.length >= LOGIN_MAX_PER_IP
+            ? failures.ip[failures.ip.length - LOGIN_MAX_PER_IP]
+            : undefined;
       if (blocking !== undefined) {
         const retryAfterSeconds = Math.max(1, Math.ceil((blocking + LOGIN_WINDOW_MS - t) / 1000));
         throw new AppError("LOGIN_THROTTLED", `too many failed logins: retry in ${retryAfterSeconds} s`, { retryAfterSeconds });

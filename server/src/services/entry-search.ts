@@ -18,9 +18,18 @@ export interface EntryFilterInput {
 
 /** JSON schema properties of the filter (query string or body). */
 export const ENTRY_FILTER_PROPERTIES = {
-  q: { type: "string", minLength: 1, maxLength: 200, description: "substring of the title or file name (case-insensitive), or a SHA-256 hex prefix of 8+ digits" },
+  q: {
+    type: "string",
+    minLength: 1,
+    maxLength: 200,
+    description: "substring of the title or file name (case-insensitive), or a SHA-256 hex prefix of 8+ digits",
+  },
   kind: { type: "string", enum: [...ASSET_KINDS] },
-  status: { type: "string", enum: [...ENTRY_FILTER_STATUSES], description: "received (queued), batched, anchored, confirmed, or failed (uploaded content could not be stored)" },
+  status: {
+    type: "string",
+    enum: [...ENTRY_FILTER_STATUSES],
+    description: "received (queued), batched, anchored, confirmed, or failed (uploaded content could not be stored)",
+  },
   from: { type: "string", maxLength: 40, description: "received at or after: an ISO 8601 date (00:00 UTC) or date-time" },
   to: { type: "string", maxLength: 40, description: "received before: an ISO 8601 date-time, or a date (that whole day UTC included)" },
   chain: { type: "integer", minimum: 1, description: "chain id: entries queued for or anchored on that chain" },

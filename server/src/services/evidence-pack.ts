@@ -34,7 +34,21 @@ export interface PackRow {
   readonly certificateError?: string;
 }
 
-export const CSV_COLUMNS = ["entryId", "sha256", "name", "title", "kind", "status", "receivedAt", "chainIds", "txHashes", "blockNumbers", "blockTimes", "receipt", "certificate"] as const;
+export const CSV_COLUMNS = [
+  "entryId",
+  "sha256",
+  "name",
+  "title",
+  "kind",
+  "status",
+  "receivedAt",
+  "chainIds",
+  "txHashes",
+  "blockNumbers",
+  "blockTimes",
+  "receipt",
+  "certificate",
+] as const;
 
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a text starting with
@@ -49,12 +63,25 @@ export function csvField(value: string | number | null): string {
 function csvOf(rows: readonly PackRow[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const r of rows) {
-    lines.push([
-      r.entryId, r.sha256, r.name, r.title, r.kind, r.status, r.receivedAt,
-      r.anchors.map((a) => a.chainId).join(" "), r.anchors.map((a) => a.txHash ?? "").join(" "),
-      r.anchors.map((a) => a.blockNumber ?? "").join(" "), r.anchors.map((a) => a.blockTime ?? "").join(" "),
-      r.receipt, r.certificate,
-    ].map(csvField).join(","));
+    lines.push(
+      [
+        r.entryId,
+        r.sha256,
+        r.name,
+        r.title,
+        r.kind,
+        r.status,
+        r.receivedAt,
+        r.anchors.map((a) => a.chainId).join(" "),
+        r.anchors.map((a) => a.txHash ?? "").join(" "),
+        r.anchors.map((a) => a.blockNumber ?? "").join(" "),
+        r.anchors.map((a) => a.blockTime ?? "").join(" "),
+        r.receipt,
+        r.certificate,
+      ]
+        .map(csvField)
+        .join(","),
+    );
   }
   return lines.join("\r\n") + "\r\n";
 }
@@ -136,18 +163,36 @@ export async function* evidencePack(deps: EvidencePackDeps, entries: readonly En
     }
     yield* drain();
     rows.push({
-      entryId: entry.id, sha256: entry.sha256, name: entry.name,
-      title: typeof claim.title === "string" ? claim.title : null, kind: typeof claim.kind === "string" ? claim.kind : null,
-      status: entry.pinStatus === "failed" ? `${entry.status} (content not stored)` : entry.status, receivedAt: entry.receivedAt,
-      anchors: batches.map(({ batch }) => ({ chainId: batch.chainId, txHash: batch.txHash, blockNumber: batch.blockNumber, blockTime: batch.blockTime, status: batch.status })),
-      receipt, ...(receiptError ? { receiptError } : {}), certificate, ...(certificateError ? { certificateError } : {}),
+      entryId: entry.id,
+      sha256: entry.sha256,
+      name: entry.name,
+      title: typeof claim.title === "string" ? claim.title : null,
+      kind: typeof claim.kind === "string" ? claim.kind : null,
+      status: entry.pinStatus === "failed" ? `${entry.status} (content not stored)` : entry.status,
+      receivedAt: entry.receivedAt,
+      anchors: batches.map(({ batch }) => ({
+        chainId: batch.chainId,
+        txHash: batch.txHash,
+        blockNumber: batch.blockNumber,
+        blockTime: batch.blockTime,
+        status: batch.status,
+      })),
+      receipt,
+      ...(receiptError ? { receiptError } : {}),
+      certificate,
+      ...(certificateError ? { certificateError } : {}),
     });
   }
 
   let portfolio: string | null = null;
   let portfolioError: string | undefined;
   try {
-    const pdf = await deps.certificates.portfolio(o.tenantId, { language: o.language, limit: MAX_PACK_ENTRIES, entryIds: entries.map((e) => e.id), filterLabel: "evidence pack" });
+    const pdf = await deps.certificates.portfolio(o.tenantId, {
+      language: o.language,
+      limit: MAX_PACK_ENTRIES,
+      entryIds: entries.map((e) => e.id),
+      filterLabel: "evidence pack",
+    });
     portfolio = "portfolio.pdf";
     add(portfolio, pdf, false);
   } catch (e) {
@@ -157,8 +202,14 @@ export async function* evidencePack(deps: EvidencePackDeps, entries: readonly En
 
   add("index.csv", text.encode(csvOf(rows)), true);
   const index = {
-    format: EVIDENCE_PACK_FORMAT, generatedAt: mtime.toISOString(), software: deps.software, tenant: o.tenantName, selection: o.selection,
-    portfolio, ...(portfolioError ? { portfolioError } : {}), entries: rows,
+    format: EVIDENCE_PACK_FORMAT,
+    generatedAt: mtime.toISOString(),
+    software: deps.software,
+    tenant: o.tenantName,
+    selection: o.selection,
+    portfolio,
+    ...(portfolioError ? { portfolioError } : {}),
+    entries: rows,
   };
   add("index.json", text.encode(JSON.stringify(index, null, 2) + "\n"), true);
   zip.end();

@@ -194,21 +194,37 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 
 function toUser(r: Row): UserRecord {
   return {
-    id: String(r.id), tenantId: String(r.tenant_id), email: String(r.email), name: str(r.name), role: String(r.role) as Role,
-    passwordHash: String(r.password_hash), createdAt: String(r.created_at), disabledAt: str(r.disabled_at),
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    email: String(r.email),
+    name: str(r.name),
+    role: String(r.role) as Role,
+    passwordHash: String(r.password_hash),
+    createdAt: String(r.created_at),
+    disabledAt: str(r.disabled_at),
   };
 }
 
 function toSession(r: Row): SessionRecord {
   return {
-    idHash: String(r.id_hash), userId: String(r.user_id), tenantId: String(r.tenant_id), csrfToken: String(r.csrf_token),
-    createdAt: String(r.created_at), lastSeenMs: Number(r.last_seen_ms), expiresMs: Number(r.expires_ms),
+    idHash: String(r.id_hash),
+    userId: String(r.user_id),
+    tenantId: String(r.tenant_id),
+    csrfToken: String(r.csrf_token),
+    createdAt: String(r.created_at),
+    lastSeenMs: Number(r.last_seen_ms),
+    expiresMs: Number(r.expires_ms),
   };
 }
 
 /** `LIKE` pattern of a literal substring (with `ESCAPE '\'`). */
 function likeSubstring(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Whether JSON writes the text otherwise than as is (a quote, a backslash or a control character). */
+function jsonEscapes(text: string): boolean {
+  return JSON.stringify(text).length !== text.length + 2;
 }
 
 /** Whether a search text is a digest prefix: 8 to 64 hex digits, optionally 0x-prefixed. */
@@ -235,12 +251,18 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
     async createUser(u) {
       const record: UserRecord = { id: randomUUID(), ...u, email: u.email.toLowerCase(), createdAt: new Date().toISOString(), disabledAt: null };
       try {
-        await sql.run(
-          "INSERT INTO console_users (id, tenant_id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          [record.id, record.tenantId, record.email, record.name, record.role, record.passwordHash, record.createdAt],
-        );
+        await sql.run("INSERT INTO console_users (id, tenant_id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+          record.id,
+          record.tenantId,
+          record.email,
+          record.name,
+          record.role,
+          record.passwordHash,
+          record.createdAt,
+        ]);
       } catch (e) {
-        if (await one("SELECT 1 AS found FROM console_users WHERE tenant_id = ? AND email = ?", [record.tenantId, record.email])) throw new UserExistsError(record.email);
+        if (await one("SELECT 1 AS found FROM console_users WHERE tenant_id = ? AND email = ?", [record.tenantId, record.email]))
+          throw new UserExistsError(record.email);
         throw e;
       }
       return record;
@@ -250,9 +272,15 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
       return r ? toUser(r) : undefined;
     },
     async findUsersByEmail(email, tenantId) {
-      const rows = tenantId === undefined
-        ? await sql.all(`SELECT ${userCols} FROM console_users u WHERE u.email = ? AND u.disabled_at IS NULL ORDER BY u.created_at LIMIT 10`, [email.toLowerCase()])
-        : await sql.all(`SELECT ${userCols} FROM console_users u WHERE u.email = ? AND u.tenant_id = ? AND u.disabled_at IS NULL`, [email.toLowerCase(), tenantId]);
+      const rows =
+        tenantId === undefined
+          ? await sql.all(`SELECT ${userCols} FROM console_users u WHERE u.email = ? AND u.disabled_at IS NULL ORDER BY u.created_at LIMIT 10`, [
+              email.toLowerCase(),
+            ])
+          : await sql.all(`SELECT ${userCols} FROM console_users u WHERE u.email = ? AND u.tenant_id = ? AND u.disabled_at IS NULL`, [
+              email.toLowerCase(),
+              tenantId,
+            ]);
       return rows.map(toUser);
     },
     async listUsers(tenantId) {
@@ -261,9 +289,18 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
     async updateUser(tenantId, id, patch) {
       const sets: string[] = [];
       const args: unknown[] = [];
-      if (patch.role !== undefined) sets.push("role = ?"), args.push(patch.role);
-      if (patch.name !== undefined) sets.push("name = ?"), args.push(patch.name);
-      if (patch.disabledAt !== undefined) sets.push("disabled_at = ?"), args.push(patch.disabledAt);
+      if (patch.role !== undefined) {
+        sets.push("role = ?");
+        args.push(patch.role);
+      }
+      if (patch.name !== undefined) {
+        sets.push("name = ?");
+        args.push(patch.name);
+      }
+      if (patch.disabledAt !== undefined) {
+        sets.push("disabled_at = ?");
+        args.push(patch.disabledAt);
+      }
       if (sets.length > 0) await sql.run(`UPDATE console_users SET ${sets.join(", ")} WHERE tenant_id = ? AND id = ?`, [...args, tenantId, id]);
       if (patch.disabledAt) await sql.run("DELETE FROM console_sessions WHERE user_id = ?", [id]);
       return store.getUser(tenantId, id);
@@ -312,7 +349,10 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
       await sql.run("INSERT INTO console_login_failures (email, ip, at_ms) VALUES (?, ?, ?)", [email.toLowerCase(), ip, atMs]);
     },
     async loginFailures(email, ip, sinceMs) {
-      const byEmail = await sql.all("SELECT at_ms FROM console_login_failures WHERE email = ? AND at_ms >= ? ORDER BY at_ms LIMIT 100", [email.toLowerCase(), sinceMs]);
+      const byEmail = await sql.all("SELECT at_ms FROM console_login_failures WHERE email = ? AND at_ms >= ? ORDER BY at_ms LIMIT 100", [
+        email.toLowerCase(),
+        sinceMs,
+      ]);
       const byIp = await sql.all("SELECT at_ms FROM console_login_failures WHERE ip = ? AND at_ms >= ? ORDER BY at_ms LIMIT 100", [ip, sinceMs]);
       return { email: byEmail.map((r) => Number(r.at_ms)), ip: byIp.map((r) => Number(r.at_ms)) };
     },
@@ -325,11 +365,20 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
 
     async createSetupToken(tokenHash, tenantName, expiresMs) {
       await sql.run("DELETE FROM console_setup_tokens WHERE used_at IS NULL", []);
-      await sql.run("INSERT INTO console_setup_tokens (token_hash, tenant_name, created_at, expires_ms) VALUES (?, ?, ?, ?)", [tokenHash, tenantName, new Date().toISOString(), expiresMs]);
+      await sql.run("INSERT INTO console_setup_tokens (token_hash, tenant_name, created_at, expires_ms) VALUES (?, ?, ?, ?)", [
+        tokenHash,
+        tenantName,
+        new Date().toISOString(),
+        expiresMs,
+      ]);
     },
     async consumeSetupToken(tokenHash, nowMs) {
       // Compare-and-set: of two concurrent uses, one changes the row.
-      const n = await sql.run("UPDATE console_setup_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_ms > ?", [new Date(nowMs).toISOString(), tokenHash, nowMs]);
+      const n = await sql.run("UPDATE console_setup_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_ms > ?", [
+        new Date(nowMs).toISOString(),
+        tokenHash,
+        nowMs,
+      ]);
       if (n === 0) return undefined;
       return str((await one("SELECT tenant_name FROM console_setup_tokens WHERE token_hash = ?", [tokenHash]))?.tenant_name) ?? undefined;
     },
@@ -338,22 +387,43 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
       await sql.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [at, id]);
     },
     async listApiKeys(tenantId) {
-      return (await sql.all("SELECT id, label, created_at, last_used_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id", [tenantId])).map((r) => ({
-        id: String(r.id), label: str(r.label), createdAt: String(r.created_at), lastUsedAt: str(r.last_used_at), revokedAt: str(r.revoked_at),
+      return (
+        await sql.all("SELECT id, label, created_at, last_used_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id", [tenantId])
+      ).map((r) => ({
+        id: String(r.id),
+        label: str(r.label),
+        createdAt: String(r.created_at),
+        lastUsedAt: str(r.last_used_at),
+        revokedAt: str(r.revoked_at),
       }));
     },
     async revokeApiKey(tenantId, id) {
-      return (await sql.run("UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL", [new Date().toISOString(), tenantId, id])) > 0;
+      return (
+        (await sql.run("UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL", [new Date().toISOString(), tenantId, id])) >
+        0
+      );
     },
 
     async searchEntries(tenantId, s) {
       const where = ["e.tenant_id = ?"];
       const args: unknown[] = [tenantId];
       const desc = s.order === "desc" || s.beforeSeq !== undefined;
-      if (desc && s.beforeSeq !== undefined) where.push("e.seq < ?"), args.push(s.beforeSeq);
-      if (!desc && s.afterSeq !== undefined) where.push("e.seq > ?"), args.push(s.afterSeq);
-      if (s.sha256) where.push("e.sha256 = ?"), args.push(s.sha256);
-      if (s.previous) where.push("e.previous = ?"), args.push(s.previous);
+      if (desc && s.beforeSeq !== undefined) {
+        where.push("e.seq < ?");
+        args.push(s.beforeSeq);
+      }
+      if (!desc && s.afterSeq !== undefined) {
+        where.push("e.seq > ?");
+        args.push(s.afterSeq);
+      }
+      if (s.sha256) {
+        where.push("e.sha256 = ?");
+        args.push(s.sha256);
+      }
+      if (s.previous) {
+        where.push("e.previous = ?");
+        args.push(s.previous);
+      }
       if (s.q) {
         const prefix = digestPrefixOf(s.q);
         if (prefix) {
@@ -365,12 +435,15 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
           const like = likeSubstring(needle);
           // The claim's raw JSON text first (cheap), then its title field (parsed): a title holds the
           // needle only if the JSON text does, unless the needle has characters JSON escapes.
-          const raw = /["\\\u0000-\u001f]/.test(needle) ? "" : `lower(e.claim) LIKE ? ESCAPE '\\' AND `;
+          const raw = jsonEscapes(needle) ? "" : `lower(e.claim) LIKE ? ESCAPE '\\' AND `;
           where.push(`((${raw}lower(${titleSql}) LIKE ? ESCAPE '\\') OR lower(e.name) LIKE ? ESCAPE '\\')`);
           args.push(...(raw ? [like] : []), like, like);
         }
       }
-      if (s.kind) where.push(`${kindSql} = ?`), args.push(s.kind);
+      if (s.kind) {
+        where.push(`${kindSql} = ?`);
+        args.push(s.kind);
+      }
       if (s.status === "failed") {
         where.push("e.pin_status = 'failed'");
       } else if (s.status) {
@@ -379,8 +452,14 @@ export function createConsoleStore(sql: SqlRunner): ConsoleStore {
         // Lets the planner use the partial index of entries not yet confirmed.
         if (s.status !== "confirmed") where.push("e.status <> 'confirmed'");
       }
-      if (s.from) where.push("e.received_at >= ?"), args.push(s.from);
-      if (s.to) where.push("e.received_at < ?"), args.push(s.to);
+      if (s.from) {
+        where.push("e.received_at >= ?");
+        args.push(s.from);
+      }
+      if (s.to) {
+        where.push("e.received_at < ?");
+        args.push(s.to);
+      }
       if (s.chainId !== undefined) {
         where.push(`(EXISTS (SELECT 1 FROM pending_entries p WHERE p.entry_seq = e.seq AND p.chain_id = ?)
           OR EXISTS (SELECT 1 FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE be.entry_seq = e.seq AND b.chain_id = ?))`);
