@@ -194,6 +194,8 @@ export default fp(
     const certificates = createCertificates({
       store, receipts, operatorConfigured: config.operatorConfigured, listenUrl: `http://${config.host}:${config.port}`,
       defaultJurisdiction: config.certificateJurisdiction, software: SOFTWARE, signerTrustAnchors,
+      // The captures plugin registers after this one: looked up when a certificate is rendered.
+      captures: () => (app.hasDecorator("captures") ? app.captures : undefined),
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       ...(config.organisationTimeZone ? { organisationTimeZone: config.organisationTimeZone } : {}),
     });

@@ -39,6 +39,10 @@ export interface CaptureFacts {
   /** The capturing host's clock: marked as not the evidence of time. */
   readonly startedAt: string;
   readonly finishedAt: string;
+  /** The capturing host's clock and how it is kept (CAPTURE_CLOCK_SOURCE), as the manifest states it. */
+  readonly clock: string;
+  /** The site's own Date header, or null. */
+  readonly serverDate: string | null;
   readonly browser: string;
   readonly userAgent: string;
   readonly viewport: { readonly width: number; readonly height: number };
@@ -122,6 +126,8 @@ export function getCaptureFacts(capture: CaptureRecord, screenshot: Uint8Array |
     dnsAddresses: m.connection.dns.addresses,
     startedAt: m.environment.startedAt,
     finishedAt: m.environment.finishedAt,
+    clock: m.environment.clock,
+    serverDate: m.environment.serverDate,
     browser: m.environment.browser,
     userAgent: m.environment.userAgent,
     viewport: m.environment.viewport,

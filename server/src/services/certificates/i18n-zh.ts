@@ -26,6 +26,9 @@ export const ZH_ALLOWED_LATIN = [
   "eth_getTransactionReceipt", "eth_getBlockByHash", "eth_call", "verifyInclusion", "getAnchor",
   "bytes32", "uint256", "uint64", "bool", "leafHash", "index", "treeSize", "path", "root", "included", "anchoredAt",
   "timestamp", "blockNumber", "OPERATOR", "PUBLIC_URL", "UTF-8", "GMT",
+  // Web captures (i18n-capture.ts): formats, protocols, the command and its files.
+  "TLS", "DNS", "HTTP", "IP", "CSS", "DOM", "MHTML", "Chromium", "Date", "GET", "ipfs/", "priorproof-capture/1", "verify-capture",
+  "manifest.json", "certificate.pdf",
   // Member names of the certificate-number recipe (canonical JSON, printed verbatim).
   "entry", "sha256", "leaf", "anchors", "type", "evm", "rfc3161", "chainId", "txHash", "serial",
 ] as const;
@@ -45,6 +48,7 @@ export const ZH_CN: Strings = {
   sectionRef: ref,
   heads: {
     subject: "文件（证据对象）",
+    capture: "网页取证（本服务浏览器所记录的内容）",
     claim: "声明 —— 由提交方自行声明，未经任何人核实",
     signature: "对声明的签名",
     service: "服务记录（提交账户与服务收到时间）",

@@ -13,7 +13,7 @@ export type CertificateLanguage = "en" | "zh-CN";
 export type Ref = (key: SectionKey) => string;
 
 export type SectionKey =
-  | "subject" | "claim" | "signature" | "service" | "anchors" | "tsa" | "proof" | "lineage"
+  | "subject" | "capture" | "claim" | "signature" | "service" | "anchors" | "tsa" | "proof" | "lineage"
   | "statements" | "jurisdiction" | "verify" | "identity";
 
 export interface StepFacts {
@@ -111,6 +111,7 @@ export const EN: Strings = {
   sectionRef: (n) => `section ${num(n)}`,
   heads: {
     subject: "The file (subject)",
+    capture: "Web capture (what this service's browser recorded)",
     claim: "Claim — declared by the submitter, not verified by anyone",
     signature: "Signature over the claim",
     service: "Service record (who submitted it, when the service received it)",

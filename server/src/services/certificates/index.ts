@@ -11,7 +11,9 @@
 import type { Receipt } from "@priorproof/client-sdk";
 import { rgb } from "pdf-lib";
 import QRCode from "qrcode";
+import type { CertificateCapture } from "./capture-section.ts";
 import { EN, STRINGS, type CertificateLanguage, type Strings } from "./i18n.ts";
+import { CAPTURE_STRINGS } from "./i18n-capture.ts";
 import { anchorBound, certificateId, combinedId, plainTime, printable } from "./identity.ts";
 import { A4, BLUE, GREY, groupHex, MARGIN, RED, type Block, Writer } from "./layout.ts";
 import type { Jurisdiction } from "./packs.ts";
@@ -23,6 +25,7 @@ export { JURISDICTIONS, type Jurisdiction } from "./packs.ts";
 export { certificateId, certificateIdentity, printable } from "./identity.ts";
 export { groupHex } from "./layout.ts";
 export type { LineageVersion } from "./sections.ts";
+export type { CaptureFile, CertificateCapture } from "./capture-section.ts";
 
 export interface CertificateInput {
   readonly receipt: Receipt;
@@ -40,6 +43,8 @@ export interface CertificateInput {
   /** Every version of the work, oldest first (this one marked `current`). */
   readonly lineage?: readonly LineageVersion[];
   readonly toleranceSeconds?: number;
+  /** The web capture whose manifest the entry stamps: a capture section, and its files attached. */
+  readonly capture?: CertificateCapture;
 }
 
 /** Draws a QR code as vector squares (no image, so nothing in the page needs transparency). */
@@ -109,6 +114,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   const development = evm.some((a) => a.development);
   const tolerance = input.toleranceSeconds;
   const { sections, ref } = buildSections({ ...input, toleranceSeconds: tolerance }, t);
+  await w.embedImages(sections.flatMap((s) => s.blocks));
 
   title(w, t.title, development, t, input.unconfigured ?? []);
   // The headline states the earliest conservative bound among the witnesses.
@@ -121,6 +127,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   w.y -= 14;
   const claimant = receipt.claim?.claimant ? printable(receipt.claim.claimant, 200).text : undefined;
   w.text(t.summary({ bound: plainTime(best.bound), witness: best.label, tenant: printable(input.submittedBy, 200).text, claimant, ref }), { size: 10.5, indent: 12, right: 12 });
+  if (input.capture) w.text(CAPTURE_STRINGS[input.language].headline(printable(input.capture.facts.url, 300).text, ref), { size: 10.5, indent: 12, right: 12 });
   w.text(groupHex(receipt.subject.sha256), { size: 10, f: w.mono, indent: 12, right: 12, gap: 4 });
   w.page.drawRectangle({ x: MARGIN, y: w.y, width: w.width, height: top - w.y, borderColor: BLUE, borderWidth: 1 });
   w.y -= 18;
@@ -141,6 +148,11 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
     name: tsas.length > 1 ? `token-${i + 1}.tsr` : "token.tsr", bytes: Buffer.from(a.token, "base64"), mimeType: "application/timestamp-reply",
     description: `RFC 3161 time-stamp token from ${printable(a.tsa.subject, 200).text}`, relationship: "Supplement",
   }));
+  // A capture's manifest (the file certified) and the parts that fit: pdfdetach -saveall gives a folder
+  // that priorproof verify-capture checks as it is.
+  for (const f of input.capture?.files ?? []) {
+    attachments.push({ name: f.name, bytes: f.bytes, mimeType: f.mediaType, description: f.name === "manifest.json" ? "Web capture manifest (priorproof-capture/1): the file this certificate is about" : `Web capture part ${f.name}, listed in manifest.json by its SHA-256`, relationship: "Data" });
+  }
   return save(w, {
     title: `${t.title} ${id}`, author: operatorOf(t, receipt, input.unconfigured), subject: `SHA-256 ${receipt.subject.sha256}`,
     keywords: ["PriorProof", "timestamp", "evidence", receipt.subject.sha256, ...evm.map((a) => a.txHash)], input, id,

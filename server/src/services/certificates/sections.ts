@@ -6,7 +6,9 @@
  */
 import { DEFAULT_CHAIN_REGISTRY, type EvmAnchor, type Receipt, type ReceiptProof, type Rfc3161Anchor } from "@priorproof/client-sdk";
 import { anchorBound, certificateIdentity, plainTime, printable } from "./identity.ts";
+import { captureBlocks, type CertificateCapture } from "./capture-section.ts";
 import type { CertificateLanguage, Ref, SectionKey, Strings } from "./i18n.ts";
+import { CAPTURE_STRINGS } from "./i18n-capture.ts";
 import type { Block, Section } from "./layout.ts";
 import { jurisdictionPack, type Jurisdiction } from "./packs.ts";
 
@@ -37,6 +39,8 @@ export interface SectionInput {
   readonly signer?: PrintedSigner;
   /** Configuration variables unset on this instance (OPERATOR: the placeholder operator is not printed). */
   readonly unconfigured?: readonly string[];
+  /** When the entry stamps a web capture's manifest: its facts and the files attached for it. */
+  readonly capture?: CertificateCapture;
 }
 
 /**
@@ -129,7 +133,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
   const lineage = (input.lineage ?? []).length > 1 ? input.lineage! : [];
 
   const present: SectionKey[] = [
-    "subject", "claim", ...(signature ? ["signature" as const] : []), "service", "anchors", ...(tsas.length > 0 ? ["tsa" as const] : []),
+    "subject", ...(input.capture ? ["capture" as const] : []), "claim", ...(signature ? ["signature" as const] : []), "service", "anchors", ...(tsas.length > 0 ? ["tsa" as const] : []),
     "proof", ...(lineage.length > 0 ? ["lineage" as const] : []), "statements", "jurisdiction", "verify", "identity",
   ];
   const numbers = new Map(present.map((k, i) => [k, i + 1]));
@@ -138,6 +142,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
     ref, development: evm.some((a) => a.development), tsa: tsas.length === 0 ? "none" : tsas.some((a) => a.qualified) ? "qualified" : "ordinary",
   });
   const notes = new Set<string>();
+  const cs = CAPTURE_STRINGS[input.language];
   const content: Record<SectionKey, () => Block[]> = {
     subject: () => {
       const s = receipt.subject;
@@ -152,6 +157,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...field(t.l.cidProfile, s.cidProfile, "mono"),
       ];
     },
+    capture: () => captureBlocks(input.capture!, t, cs),
     claim: () => {
       const c = receipt.claim;
       if (!c) return [{ kind: "para", text: t.l.claimNone }];
@@ -252,6 +258,7 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
     ],
     jurisdiction: () => [
       ...pack.paragraphs.map((p): Block => ({ kind: "para", text: p })),
+      ...(input.capture ? [{ kind: "para", text: cs.pack(ref) } as const] : []),
       ...(pack.declaration
         ? [{ kind: "gap", height: 4 } as const, { kind: "para", text: pack.declaration.text } as const, { kind: "gap", height: 8 } as const, ...pack.declaration.lines.map((l): Block => ({ kind: "para", text: l }))]
         : []),
@@ -272,7 +279,11 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
           }
         }
       } else if (tsas.length > 0) steps.push(t.tsaStep);
-      return [...steps.map((s, i): Block => ({ kind: "para", text: `${i + 1}. ${s}` })), { kind: "para", text: t.manual }, { kind: "para", text: t.attachments, style: "small" }];
+      if (input.capture) steps.push(cs.step(ref));
+      return [
+        ...steps.map((s, i): Block => ({ kind: "para", text: `${i + 1}. ${s}` })), { kind: "para", text: t.manual },
+        { kind: "para", text: input.capture ? `${t.attachments} ${cs.attachments}` : t.attachments, style: "small" },
+      ];
     },
     identity: () => {
       const ident = certificateIdentity(receipt);

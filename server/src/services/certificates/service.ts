@@ -16,6 +16,7 @@ import { anchorBound } from "./identity.ts";
 import type { Jurisdiction } from "./packs.ts";
 import type { LineageVersion, PrintedSigner } from "./sections.ts";
 import { createRenderWorker, type RenderWorker } from "./render-worker.ts";
+import { captureFiles, type CaptureSource } from "./capture-source.ts";
 
 export interface CertificateServiceDeps {
   readonly store: Store;
@@ -34,6 +35,11 @@ export interface CertificateServiceDeps {
   /** Bytes of rendered PDFs kept (default 64 MiB). */
   readonly cacheBytes?: number;
   readonly maxConcurrent?: number;
+  /**
+   * The web capture service, when this process has one (called at render time: the captures plugin is
+   * registered after this one). An entry that stamps a capture's manifest gets the capture section.
+   */
+  readonly captures?: () => CaptureSource | undefined;
 }
 
 /**
@@ -232,12 +238,19 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       }
       const verifyUrl = `${origin}/verify#sha256=${receipt.subject.sha256}`;
       const signer = await readSigner(receipt, deps.signerTrustAnchors ?? []);
-      const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null, signer: signer ?? null };
-      return memo(key, () => renderer.render({
+      const source = deps.captures?.();
+      const facts = source ? await source.getFacts(tenantId, { entryId }) : undefined;
+      // The capture's printed content is a function of its manifest, its parts' CIDs and the screenshot.
+      const captureKey = facts
+        ? { manifest: facts.manifestSha256, cids: facts.parts.map((p) => p.cid), shot: facts.screenshot ? createHash("sha256").update(facts.screenshot.png).digest("hex") : null }
+        : null;
+      const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null, signer: signer ?? null, capture: captureKey };
+      return memo(key, async () => renderer.render({
         kind: "entry",
         input: {
           receipt, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software, lineage,
           ...(signer ? { signer } : {}),
+          ...(source && facts ? { capture: { facts, files: await captureFiles(source, tenantId, facts) } } : {}),
           ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
         },
       }));
