@@ -11,6 +11,7 @@
  * The verification core does no I/O: the caller injects `readPart` (a directory, a ZIP, an HTTP fetch)
  * and, for the receipt, the chain readers of {@link verifyReceipt}.
  */
+import { sha3_256 } from "@noble/hashes/sha3.js";
 import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { InputError, PriorProofError } from "./errors.ts";
 import { canonicalJson } from "./leaf.ts";
@@ -328,8 +329,8 @@ export interface VerifyCaptureInput {
   readonly readPart: CapturePartReader;
   /** The receipt of the manifest's entry (parsed JSON); absent: the receipt check is not-checked. */
   readonly receipt?: unknown;
-  /** Chain readers, checkpoints, TSA verifier for the receipt (the digest is supplied here). */
-  readonly receiptOptions?: Omit<VerifyOptions, "sha256">;
+  /** Chain readers, checkpoints, TSA verifier, code hashes, deployments, finality… for the receipt (the digests are supplied here). */
+  readonly receiptOptions?: Omit<VerifyOptions, "sha256" | "sha3_256">;
 }
 
 function failureOf(e: unknown): { code: string; detail: string } {
@@ -384,7 +385,8 @@ export async function verifyCapture(input: VerifyCaptureInput): Promise<CaptureV
   if (input.receipt === undefined) {
     add("receipt", "The manifest is stamped", "not-checked", "no receipt was given");
   } else {
-    receipt = await verifyReceipt(input.receipt, { ...input.receiptOptions, sha256: sha256(input.manifest) });
+    // Both digests of the manifest: a receipt/2 commits to its SHA3-256 too (a second hash family).
+    receipt = await verifyReceipt(input.receipt, { ...input.receiptOptions, sha256: sha256(input.manifest), sha3_256: sha3_256(input.manifest) });
     const failed = receipt.checks.find((c) => c.status === "failed");
     if (receipt.verified) add("receipt", "The manifest is stamped", "passed", `receipt ${receipt.receipt?.id ?? "?"}${receipt.existedNoLaterThan ? `, existed no later than ${receipt.existedNoLaterThan}` : ""}`);
     else if (failed) add("receipt", "The manifest is stamped", "failed", `${failed.title}: ${failed.detail}`, failed.code ?? "RECEIPT_FAILED");

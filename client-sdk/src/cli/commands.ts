@@ -26,19 +26,10 @@ import { parseStrictJson } from "../trust/ijson.ts";
 import { watch as watchFolder, type WatchResult } from "../watch.ts";
 import { capture, verifyCaptureCommand } from "./capture.ts";
 import { EXIT } from "./help.ts";
+import { UsageError } from "./usage.ts";
 import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
-/**
- * A command line that cannot be run as given (exit code 2).
- *
- * @example
- * throw new UsageError("stamp needs at least one file");
- */
-export class UsageError extends PriorProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("USAGE", message, options);
-  }
-}
+export { UsageError } from "./usage.ts";
 
 /**
  * A command: arguments after its name in, exit code out.

@@ -145,6 +145,22 @@ export function describeWitness(w: Witness): string {
   return `anchors[${w.anchor}]: ${w.chainName} (chain ${w.chainId}${w.development ? ", development chain" : ""}) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build} (code checked ${code}); deployment: ${w.deployment === "operator" ? `operator (${w.deploymentSource})` : "other — not in the operator deployments you gave"}${final}; existed no later than ${w.existedNoLaterThan}`;
 }
 
+/** One PASS / FAIL / SKIP line per check. */
+export function printChecks(io: Io, checks: Verdict["checks"]): void {
+  for (const c of checks) {
+    if (c.status === "passed") io.out(`PASS  ${c.title}: ${c.detail}`);
+    else if (c.status === "failed") io.out(`FAIL  ${c.title}: ${c.code ?? "FAILED"}: ${c.detail}`);
+    else io.out(`SKIP  ${c.title}: not checked — ${c.detail}`);
+  }
+}
+
+/** Every check of a receipt's verdict, the witnesses' derived facts (FACT) and the warnings (WARN). */
+export function printVerdictLines(io: Io, v: Verdict): void {
+  printChecks(io, v.checks);
+  for (const w of v.witnesses) io.out(`FACT  ${describeWitness(w)}`);
+  for (const w of v.warnings) io.out(`WARN  ${w.code}: ${w.message}`);
+}
+
 /**
  * Prints every check, the derived witness facts, the warnings (with their codes), what is left to
  * confirm (TODO), and one closing line.
@@ -157,13 +173,7 @@ export function describeWitness(w: Witness): string {
  * // NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor (see TODO)
  */
 export function printVerdict(io: Io, file: string, v: Verdict, hints: readonly string[]): void {
-  for (const c of v.checks) {
-    if (c.status === "passed") io.out(`PASS  ${c.title}: ${c.detail}`);
-    else if (c.status === "failed") io.out(`FAIL  ${c.title}: ${c.code ?? "FAILED"}: ${c.detail}`);
-    else io.out(`SKIP  ${c.title}: not checked — ${c.detail}`);
-  }
-  for (const w of v.witnesses) io.out(`FACT  ${describeWitness(w)}`);
-  for (const w of v.warnings) io.out(`WARN  ${w.code}: ${w.message}`);
+  printVerdictLines(io, v);
   if (v.verified) {
     const notFinal = v.warnings.some((w) => w.code === "NOT_FINAL");
     io.out(`VERIFIED${notFinal ? " (NOT FINAL)" : ""}: ${file} existed no later than ${v.existedNoLaterThan}${v.warnings.length > 0 ? " (see the warnings above)" : ""}`);
