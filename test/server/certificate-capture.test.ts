@@ -207,6 +207,16 @@ describe("certificate of a web capture", () => {
     }
   });
 
+  it("renders a capture's certificate once: a second download is served from the cache", async () => {
+    const url = `/v1/entries/${capture.entryId}/certificate.pdf?lang=en&jurisdiction=eu`;
+    const first = await t.app.inject({ method: "GET", url, headers: auth() });
+    const before = t.app.certificates.renders;
+    const again = await t.app.inject({ method: "GET", url, headers: auth() });
+    expect(again.statusCode).toBe(200);
+    expect(t.app.certificates.renders).toBe(before);
+    expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
+  });
+
   it("is still recognised by the certificate reader: the one receipt it carries is the capture's", async () => {
     const { extractReceipt } = await import("../../client-sdk/src/certificate-pdf.ts");
     const { inflateSync } = await import("node:zlib");

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { CaptureFacts } from "../capture/facts.ts";
 import type { CaptureService } from "../capture/service.ts";
-import { partsToAttach, type CaptureFile } from "./capture-section.ts";
+import { partsToAttach, type CaptureFile, type CertificateCapture } from "./capture-section.ts";
 
 /** What the certificate service needs of the capture service. */
 export type CaptureSource = Pick<CaptureService, "getFacts" | "get" | "readPart">;
@@ -36,4 +36,19 @@ export async function captureFiles(source: CaptureSource, tenantId: string, fact
     files.push({ name, mediaType: listed.mediaType.split(";")[0]!.trim() || "application/octet-stream", bytes: new Uint8Array(bytes) });
   }
   return files;
+}
+
+/**
+ * The capture whose manifest the tenant's entry stamps, as the renderer takes it, or undefined when the
+ * entry is not a capture. `partial`: the screenshot or an attachable part could not be read now (the
+ * document then lists them by CID only, and is not cached).
+ */
+export async function captureOf(source: CaptureSource, tenantId: string, entryId: string): Promise<{ capture: CertificateCapture; partial: boolean } | undefined> {
+  const facts = await source.getFacts(tenantId, { entryId });
+  if (!facts) return undefined;
+  const files = await captureFiles(source, tenantId, facts);
+  const attachable = partsToAttach(facts.parts).length;
+  const screenshotStored = facts.parts.some((p) => p.name === "screenshot.png" && p.cid);
+  const partial = (screenshotStored && facts.screenshot === null) || files.filter((f) => f.name !== "manifest.json").length < attachable;
+  return { capture: { facts, files }, partial };
 }

@@ -16,7 +16,7 @@ import { anchorBound } from "./identity.ts";
 import type { Jurisdiction } from "./packs.ts";
 import type { LineageVersion, PrintedSigner } from "./sections.ts";
 import { createRenderWorker, type RenderWorker } from "./render-worker.ts";
-import { captureFiles, type CaptureSource } from "./capture-source.ts";
+import { captureOf, type CaptureSource } from "./capture-source.ts";
 
 export interface CertificateServiceDeps {
   readonly store: Store;
@@ -119,6 +119,8 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
   const limit = deps.maxConcurrent ?? 2;
   const capacity = deps.cacheBytes ?? 64 * 1024 * 1024;
   const renderer = deps.renderer ?? createRenderWorker();
+  /** Documents made while some stored content could not be read (a capture's screenshot or parts): never cached. */
+  const uncacheable = new WeakSet<Uint8Array>();
 
   const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -147,7 +149,7 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       }).finally(() => inflight.delete(k));
       inflight.set(k, p);
       const pdf = await p;
-      if (pdf.length <= capacity / 4) {
+      if (pdf.length <= capacity / 4 && !uncacheable.has(pdf)) {
         cache.set(k, pdf);
         cached += pdf.length;
         for (const [old, v] of cache) {
@@ -239,21 +241,23 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       const verifyUrl = `${origin}/verify#sha256=${receipt.subject.sha256}`;
       const signer = await readSigner(receipt, deps.signerTrustAnchors ?? []);
       const source = deps.captures?.();
-      const facts = source ? await source.getFacts(tenantId, { entryId }) : undefined;
-      // The capture's printed content is a function of its manifest, its parts' CIDs and the screenshot.
-      const captureKey = facts
-        ? { manifest: facts.manifestSha256, cids: facts.parts.map((p) => p.cid), shot: facts.screenshot ? createHash("sha256").update(facts.screenshot.png).digest("hex") : null }
-        : null;
-      const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null, signer: signer ?? null, capture: captureKey };
-      return memo(key, async () => renderer.render({
-        kind: "entry",
-        input: {
-          receipt, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software, lineage,
-          ...(signer ? { signer } : {}),
-          ...(source && facts ? { capture: { facts, files: await captureFiles(source, tenantId, facts) } } : {}),
-          ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
-        },
-      }));
+      // A web capture's section is a function of the entry's digest (its manifest), so the receipt keys it;
+      // the capture's facts (the screenshot read and scaled) and files are read on a cache miss only.
+      const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null, signer: signer ?? null, captures: source !== undefined };
+      return memo(key, async () => {
+        const capture = source ? await captureOf(source, tenantId, entryId) : undefined;
+        const pdf = await renderer.render({
+          kind: "entry",
+          input: {
+            receipt, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software, lineage,
+            ...(signer ? { signer } : {}),
+            ...(capture ? { capture: capture.capture } : {}),
+            ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
+          },
+        });
+        if (capture?.partial) uncacheable.add(pdf);
+        return pdf;
+      });
     },
 
     async lineage(tenantId, entryId, o) {
