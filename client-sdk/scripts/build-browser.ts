@@ -105,8 +105,10 @@ export function bundleSizes(bundle: BrowserBundle): { core: BundleSize; lazy: Bu
   const withCore = bundle.chunks.filter((c) => c.withCore);
   const core = { name: "core", minified: bundle.bytes + withCore.reduce((n, c) => n + c.bytes, 0), gzipped: gz(bundle.outfile) + withCore.reduce((n, c) => n + gz(c.file), 0) };
   const lazy = bundle.chunks.filter((c) => !c.withCore).map((c) => {
-    const own = c.inputs.find((i) => i.includes("client-sdk/src/"));
-    // A module split into a folder (tsa/index.ts) is named by its folder.
+    // Named by its top-level SDK module (evm-inclusion.ts, not evm-inclusion/types.ts), else its first SDK input;
+    // a module split into a folder (tsa/index.ts) is named by its folder.
+    const sdk = c.inputs.filter((i) => i.includes("client-sdk/src/"));
+    const own = sdk.find((i) => !/client-sdk\/src\/.+\//.test(i)) ?? sdk[0];
     const name = own ? (basename(own, ".ts") === "index" ? basename(dirname(own)) : basename(own, ".ts")) : basename(c.file);
     return { name, minified: c.bytes, gzipped: gz(c.file) };
   });
