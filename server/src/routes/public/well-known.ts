@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { WELL_KNOWN_FORMAT } from "@priorproof/client-sdk";
+import { type WellKnown, WellKnownSchema } from "@priorproof/client-sdk/api";
 
 /**
  * GET /.well-known/priorproof.json — what this service publishes about itself for verifiers: its
@@ -15,22 +16,11 @@ const wellKnown: FastifyPluginAsync = async (app) => {
         summary: "This service's operator and contract deployments (for verifiers' deployment lists)",
         tags: ["verify"],
         response: {
-          200: {
-            type: "object",
-            required: ["format", "operator", "deployments"],
-            properties: {
-              format: { type: "string" },
-              operator: { type: "string" },
-              deployments: {
-                type: "array",
-                items: { type: "object", required: ["chainId", "address"], properties: { chainId: { type: "integer" }, address: { type: "string" }, codeHash: { type: "string" }, deployBlock: { type: "integer" } } },
-              },
-            },
-          },
+          200: WellKnownSchema,
         },
       },
     },
-    async (_request, reply) => {
+    async (_request, reply): Promise<WellKnown> => {
       reply.header("cache-control", "public, max-age=300");
       return {
         format: WELL_KNOWN_FORMAT,

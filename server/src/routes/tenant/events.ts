@@ -17,7 +17,6 @@ const events: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: { entry?: string; after?: number }; Headers: { "last-event-id"?: string } }>(
     "/events",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Server-Sent Events of the tenant's entry events (text/event-stream); resumable with Last-Event-ID",
         tags: ["entries"],

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { type CertificateSettings, CertificateSettingsSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import type { CertificateLanguage } from "../../services/certificates/i18n.ts";
 import { JURISDICTIONS, type Jurisdiction } from "../../services/certificates/packs.ts";
@@ -17,13 +18,11 @@ const pdfHeaders = (name: string) => ({ "content-type": "application/pdf", "cont
  * unconfigured instance.
  */
 const certificates: FastifyPluginAsync = async (app) => {
-  const common = { onRequest: app.authenticate } as const;
   const idParams = { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } as const;
 
   app.get<{ Params: { id: string }; Querystring: DocQuery }>(
     "/entries/:id/certificate.pdf",
     {
-      ...common,
       schema: {
         summary: "The PDF/A-3 certificate of an anchored entry (receipt attached)",
         tags: ["entries"], security: [{ bearer: [] }], params: idParams,
@@ -40,7 +39,6 @@ const certificates: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string }; Querystring: DocQuery }>(
     "/entries/:id/lineage.pdf",
     {
-      ...common,
       schema: {
         summary: "One document for every version of the entry's work (linked by claim.previous), each with its proof and receipt",
         tags: ["entries"], security: [{ bearer: [] }], params: idParams,
@@ -54,27 +52,20 @@ const certificates: FastifyPluginAsync = async (app) => {
     },
   );
 
-  const settingsSchema = {
-    type: "object",
-    properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] }, effective: { type: "string" } },
-  } as const;
   app.get("/certificate-settings", {
-    ...common,
-    schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: settingsSchema, ...errorResponses } },
-  }, async (request) => app.certificates.getSettings(request.tenantId));
+    schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: CertificateSettingsSchema, ...errorResponses } },
+  }, async (request): Promise<CertificateSettings> => app.certificates.getSettings(request.tenantId));
   app.put<{ Body: { jurisdiction: Jurisdiction | null } }>("/certificate-settings", {
-    ...common,
     schema: {
       summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)", tags: ["entries"], security: [{ bearer: [] }],
       body: { type: "object", required: ["jurisdiction"], additionalProperties: false, properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } } },
-      response: { 200: settingsSchema, ...errorResponses },
+      response: { 200: CertificateSettingsSchema, ...errorResponses },
     },
-  }, async (request) => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }));
+  }, async (request): Promise<CertificateSettings> => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }));
 
   app.get<{ Querystring: { lang: CertificateLanguage; status?: string; kind?: string; limit: number } }>(
     "/portfolio.pdf",
     {
-      ...common,
       schema: {
         summary: "Portfolio report: every entry of the account (or those matching status/kind) with statuses and anchors; receipts attached",
         tags: ["entries"], security: [{ bearer: [] }],

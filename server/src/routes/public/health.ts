@@ -1,8 +1,8 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { CID } from "multiformats/cid";
-import { AppError } from "../errors.ts";
-import { configurationWarnings } from "../services/certificates/service.ts";
+import { AppError } from "../../errors.ts";
+import { configurationWarnings } from "../../services/certificates/service.ts";
 
 const READY_CACHE_MS = 1_000;
 const EMPTY_RAW = CID.parse("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
-import { buildVerifyPageHtml } from "../../../client-sdk/scripts/build-verify-page.ts";
-import { SOFTWARE } from "../plugins/services.ts";
+import { buildVerifyPageHtml } from "../../../../client-sdk/scripts/build-verify-page.ts";
+import { SOFTWARE } from "../../plugins/services.ts";
 
 /**
  * GET /verify — the public verification page (file hashed in the browser, never uploaded), with this

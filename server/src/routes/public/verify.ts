@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 import { inflateSync } from "node:zlib";
 import {
   cachedChainReader, createChainReader, createClaimSignatureVerifier, extractReceipts, fromHex, isPdf, MAX_CERTIFICATE_PDF_BYTES, type OperatorDeployment,
-  PriorProofError, parseStrictJson, toHex, VERDICT_JSON_SCHEMA, verifyReceipt, type ChainReader, type VerifyOptions,
+  PriorProofError, parseStrictJson, toHex, verifyReceipt, type ChainReader, type VerifyOptions,
 } from "@priorproof/client-sdk";
+import { type DigestAnchor, type DigestLookup, DigestLookupSchema, VerdictSchema } from "@priorproof/client-sdk/api";
 import { createTimestampVerifier } from "@priorproof/client-sdk/tsa";
 import { AppError } from "../../errors.ts";
 import { MAX_JSON_DEPTH } from "../../schemas/json-depth.ts";
@@ -109,22 +110,15 @@ const verify: FastifyPluginAsync = async (app) => {
         tags: ["verify"],
         querystring: { type: "object", required: ["sha256"], additionalProperties: false, properties: { sha256: { $ref: "DigestInput#" } } },
         response: {
-          200: {
-            type: "object",
-            properties: {
-              sha256: { type: "string" },
-              anchored: { type: "boolean" },
-              anchors: { type: "array", items: { type: "object", properties: { chainId: { type: "integer" }, chainName: { type: "string" }, development: { type: "boolean" }, contract: { type: "string" }, txHash: { type: "string" }, blockNumber: { type: "integer" }, blockTime: { type: "string" }, status: { type: "string" } } } },
-            },
-          },
+          200: DigestLookupSchema,
           ...errorResponses,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<DigestLookup> => {
       const sha256 = normalizeDigest(request.query.sha256);
       const entries = await app.store.findAnchoredBySha256(sha256, 20);
-      const anchors = [];
+      const anchors: DigestAnchor[] = [];
       for (const e of entries) {
         for (const { batch } of await app.store.getEntryBatches(e.seq)) {
           if (batch.status !== "anchored" && batch.status !== "confirmed") continue;
@@ -147,7 +141,7 @@ const verify: FastifyPluginAsync = async (app) => {
         summary: "Verify a receipt (and optionally a file digest) against the chain: every check with its outcome",
         tags: ["verify"],
         body: { type: "object", required: ["receipt"], additionalProperties: false, properties: { receipt: { type: "object" }, sha256: { $ref: "DigestInput#" } } },
-        response: { 200: VERDICT_JSON_SCHEMA, ...errorResponses },
+        response: { 200: VerdictSchema, ...errorResponses },
       },
       bodyLimit: VERIFY_ENDPOINT_LIMITS.bodyBytes,
       onRequest: verifyLimit,
@@ -163,7 +157,7 @@ const verify: FastifyPluginAsync = async (app) => {
   app.post(
     "/verify/file",
     {
-      schema: { summary: "Verify a receipt or a certificate PDF against an uploaded file (multipart: receipt or certificate, file); the file is hashed and discarded", tags: ["verify"], consumes: ["multipart/form-data"], response: { 200: VERDICT_JSON_SCHEMA, ...errorResponses } },
+      schema: { summary: "Verify a receipt or a certificate PDF against an uploaded file (multipart: receipt or certificate, file); the file is hashed and discarded", tags: ["verify"], consumes: ["multipart/form-data"], response: { 200: VerdictSchema, ...errorResponses } },
       onRequest: verifyLimit,
     },
     async (request) => {

@@ -1,73 +1,26 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Readable } from "node:stream";
 import { AppError } from "../../errors.ts";
+import {
+  type Capture, CaptureAnswerSchema, CaptureListSchema, CaptureOptionsSchema, type CaptureSchedule, ScheduleAnswerSchema, ScheduleListSchema,
+} from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import type { CaptureOptionsInput } from "../../services/capture/service.ts";
 import { parseIdempotencyKey } from "../../services/idempotency.ts";
 import type { CaptureRecord, CaptureScheduleRecord, ScheduleEvery } from "../../store/captures.ts";
 
-const OPTIONS_SCHEMA = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    javascript: { type: "boolean", description: "Run the page's JavaScript (default true)" },
-    viewport: {
-      type: "object", additionalProperties: false, required: ["width", "height"],
-      properties: { width: { type: "integer", minimum: 320, maximum: 3840 }, height: { type: "integer", minimum: 240, maximum: 2160 } },
-    },
-    timeBudgetMs: { type: "integer", minimum: 1000, description: "Loading time budget; at it the page is captured as it stands (outcome timeout)" },
-    sizeBudgetBytes: { type: "integer", minimum: 1024, description: "Bytes the page may download; past it connections are cut (outcome truncated)" },
-    settleMs: { type: "integer", minimum: 0, maximum: 30000, description: "Wait after load for late DOM changes (default 1000)" },
-  },
-} as const;
-
-const CAPTURE_VIEW = {
-  type: "object",
-  properties: {
-    id: { type: "string" },
-    url: { type: "string" },
-    status: { type: "string", enum: ["queued", "running", "complete", "timeout", "truncated", "failed"] },
-    change: { type: ["string", "null"], enum: ["first", "unchanged", "changed", null] },
-    changed: { type: "array", items: { type: "string" } },
-    error: { type: ["object", "null"], properties: { code: { type: "string" }, message: { type: "string" } } },
-    options: { type: "object", additionalProperties: true },
-    scheduleId: { type: ["string", "null"] },
-    finalUrl: { type: ["string", "null"] },
-    manifestSha256: { type: ["string", "null"] },
-    manifestCid: { type: ["string", "null"] },
-    entryId: { type: ["string", "null"] },
-    previousId: { type: ["string", "null"] },
-    previousSha256: { type: ["string", "null"] },
-    parts: {
-      type: "array",
-      items: { type: "object", properties: { name: { type: "string" }, mediaType: { type: "string" }, size: { type: "integer" }, sha256: { type: "string" }, cid: { type: ["string", "null"] } } },
-    },
-    createdAt: { type: "string" },
-    startedAt: { type: ["string", "null"] },
-    finishedAt: { type: ["string", "null"] },
-  },
-} as const;
-
-const SCHEDULE_VIEW = {
-  type: "object",
-  properties: {
-    id: { type: "string" }, url: { type: "string" }, every: { type: "string" }, options: { type: "object", additionalProperties: true },
-    nextRunAt: { type: "string" }, createdAt: { type: "string" },
-  },
-} as const;
-
-function view(c: CaptureRecord) {
+function view(c: CaptureRecord): Capture {
   return {
     id: c.id, url: c.url, status: c.status, change: c.change, changed: c.changed,
     error: c.errorCode ? { code: c.errorCode, message: c.errorMessage ?? "" } : null,
-    options: c.options, scheduleId: c.scheduleId, finalUrl: c.finalUrl, manifestSha256: c.manifestSha256, manifestCid: c.manifestCid,
+    options: { ...c.options }, scheduleId: c.scheduleId, finalUrl: c.finalUrl, manifestSha256: c.manifestSha256, manifestCid: c.manifestCid,
     entryId: c.entryId, previousId: c.previousId, previousSha256: c.previousSha256, parts: c.parts,
     createdAt: c.createdAt, startedAt: c.startedAt, finishedAt: c.finishedAt,
   };
 }
 
-function scheduleView(s: CaptureScheduleRecord) {
-  return { id: s.id, url: s.url, every: s.every, options: s.options, nextRunAt: new Date(s.nextRunAt).toISOString(), createdAt: s.createdAt };
+function scheduleView(s: CaptureScheduleRecord): CaptureSchedule {
+  return { id: s.id, url: s.url, every: s.every, options: { ...s.options }, nextRunAt: new Date(s.nextRunAt).toISOString(), createdAt: s.createdAt };
 }
 
 const ID_PARAMS = { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } as const;
@@ -82,14 +35,13 @@ const captures: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { url: string; options?: CaptureOptionsInput } }>(
     "/captures",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Queue a web capture of a URL (screenshot, MHTML, network log, TLS chain; the manifest is stamped)",
         tags: ["captures"],
         security: [{ bearer: [] }],
         headers: { type: "object", properties: { "idempotency-key": { type: "string", maxLength: 300 } } },
-        body: { type: "object", required: ["url"], additionalProperties: false, properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, options: OPTIONS_SCHEMA } },
-        response: { 202: { type: "object", properties: { capture: CAPTURE_VIEW } }, ...errorResponses },
+        body: { type: "object", required: ["url"], additionalProperties: false, properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, options: CaptureOptionsSchema } },
+        response: { 202: CaptureAnswerSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -105,7 +57,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: { url?: string; limit: number; before?: string } }>(
     "/captures",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "The tenant's captures, newest first; ?url= gives one URL's history (lineage)",
         tags: ["captures"],
@@ -114,7 +65,7 @@ const captures: FastifyPluginAsync = async (app) => {
           type: "object", additionalProperties: false,
           properties: { url: { type: "string", maxLength: 4096 }, limit: { type: "integer", minimum: 1, maximum: 200, default: 50 }, before: { type: "string", maxLength: 40, description: "createdAt of the last capture of the previous page" } },
         },
-        response: { 200: { type: "object", properties: { captures: { type: "array", items: CAPTURE_VIEW } } }, ...errorResponses },
+        response: { 200: CaptureListSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -138,8 +89,7 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id",
     {
-      onRequest: app.authenticate,
-      schema: { summary: "One capture", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: { 200: { type: "object", properties: { capture: CAPTURE_VIEW } }, ...errorResponses } },
+      schema: { summary: "One capture", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: { 200: CaptureAnswerSchema, ...errorResponses } },
     },
     async (request) => ({ capture: view(await app.captures.get(request.tenantId, request.params.id)) }),
   );
@@ -147,7 +97,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id/manifest",
     {
-      onRequest: app.authenticate,
       schema: { summary: "The manifest bytes exactly as stamped (priorproof-capture/1, canonical JSON)", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: errorResponses },
     },
     async (request, reply) => {
@@ -160,7 +109,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string; name: string } }>(
     "/captures/:id/parts/:name",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "One part of a capture, from IPFS (its SHA-256 is in the manifest)",
         tags: ["captures"],
@@ -184,7 +132,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id/facts",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "What a certificate states about the capture (screenshot scaled, base64 PNG)",
         tags: ["captures"],
@@ -202,16 +149,15 @@ const captures: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { url: string; every: ScheduleEvery; options?: CaptureOptionsInput } }>(
     "/capture-schedules",
     {
-      onRequest: app.authenticate,
       schema: {
         summary: "Capture a URL daily or weekly (proof of use); the first capture is due at once",
         tags: ["captures"],
         security: [{ bearer: [] }],
         body: {
           type: "object", required: ["url", "every"], additionalProperties: false,
-          properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, every: { type: "string", enum: ["daily", "weekly"] }, options: OPTIONS_SCHEMA },
+          properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, every: { type: "string", enum: ["daily", "weekly"] }, options: CaptureOptionsSchema },
         },
-        response: { 201: { type: "object", properties: { schedule: SCHEDULE_VIEW } }, ...errorResponses },
+        response: { 201: ScheduleAnswerSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -223,8 +169,7 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get(
     "/capture-schedules",
     {
-      onRequest: app.authenticate,
-      schema: { summary: "The tenant's capture schedules", tags: ["captures"], security: [{ bearer: [] }], response: { 200: { type: "object", properties: { schedules: { type: "array", items: SCHEDULE_VIEW } } }, ...errorResponses } },
+      schema: { summary: "The tenant's capture schedules", tags: ["captures"], security: [{ bearer: [] }], response: { 200: ScheduleListSchema, ...errorResponses } },
     },
     async (request) => ({ schedules: (await app.captures.listSchedules(request.tenantId)).map(scheduleView) }),
   );
@@ -232,7 +177,6 @@ const captures: FastifyPluginAsync = async (app) => {
   app.delete<{ Params: { id: string } }>(
     "/capture-schedules/:id",
     {
-      onRequest: app.authenticate,
       schema: { summary: "Stop a schedule (its captures stay)", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: errorResponses },
     },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { DeliveryListSchema, type WebhookDelivery, WebhookDeliverySchema, type WebhookEndpoint, WebhookEndpointSchema, WebhookListSchema } from "@priorproof/client-sdk/api";
 import { AppError } from "../../errors.ts";
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from "../../store/types.ts";
 import { createEndpoint, generateWebhookSecret } from "../../services/webhooks.ts";
@@ -6,33 +7,16 @@ import { createEndpoint, generateWebhookSecret } from "../../services/webhooks.t
 /** How long a rotated-out secret still signs (alongside the new one), so that receivers can switch over. */
 const ROTATION_GRACE_MS = 24 * 3_600_000;
 
-const endpointView = (e: WebhookEndpointRecord) => ({
+const endpointView = (e: WebhookEndpointRecord): WebhookEndpoint => ({
   id: e.id, url: e.url, description: e.description, events: e.eventTypes, createdAt: e.createdAt,
   ...(e.previousSecretUntilMs && e.previousSecretUntilMs > Date.now() ? { previousSecretValidUntil: new Date(e.previousSecretUntilMs).toISOString() } : {}),
 });
 
-const deliveryView = (d: WebhookDeliveryRecord) => ({
+const deliveryView = (d: WebhookDeliveryRecord): WebhookDelivery => ({
   id: d.id, eventSeq: d.eventSeq, eventType: d.eventType, status: d.status, attempts: d.attempts,
   nextAttemptAt: d.status === "pending" ? new Date(d.nextAttemptMs).toISOString() : null,
   lastStatus: d.lastStatus, lastError: d.lastError, createdAt: d.createdAt, updatedAt: d.updatedAt, deliveredAt: d.deliveredAt,
 });
-
-const Endpoint = {
-  type: "object",
-  properties: {
-    id: { type: "string" }, url: { type: "string" }, description: { type: ["string", "null"] }, events: { type: "array", items: { type: "string" } },
-    createdAt: { type: "string" }, previousSecretValidUntil: { type: "string" }, secret: { type: "string" },
-  },
-} as const;
-
-const Delivery = {
-  type: "object",
-  properties: {
-    id: { type: "integer" }, eventSeq: { type: "integer" }, eventType: { type: "string" }, status: { type: "string", enum: ["pending", "delivered", "failed"] },
-    attempts: { type: "integer" }, nextAttemptAt: { type: ["string", "null"] }, lastStatus: { type: ["integer", "null"] }, lastError: { type: ["string", "null"] },
-    createdAt: { type: "string" }, updatedAt: { type: "string" }, deliveredAt: { type: ["string", "null"] },
-  },
-} as const;
 
 const IdParams = { type: "object", required: ["id"], properties: { id: { type: "string", pattern: "^wh_[0-9a-f]{32}$" } } } as const;
 
@@ -41,7 +25,6 @@ const IdParams = { type: "object", required: ["id"], properties: { id: { type: "
  * shown once, here and on rotation), list, delete, rotate the secret, the delivery log, redelivery.
  */
 const webhooks: FastifyPluginAsync = async (app) => {
-  app.addHook("onRequest", app.authenticate);
   const { webhookAllowPrivate } = app.config.events;
   const found = async (tenantId: string, id: string) => {
     const e = await app.store.getWebhook(tenantId, id);
@@ -61,7 +44,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
           description: { type: "string", maxLength: 200 },
         },
       },
-      response: { 201: Endpoint },
+      response: { 201: WebhookEndpointSchema },
     },
   }, async (request, reply) => {
     const e = await createEndpoint(app.store, request.tenantId, request.body, { allowPrivate: webhookAllowPrivate });
@@ -69,11 +52,11 @@ const webhooks: FastifyPluginAsync = async (app) => {
   });
 
   app.get("/webhooks", {
-    schema: { summary: "The tenant's webhook endpoints", tags: ["webhooks"], security: [{ bearer: [] }], response: { 200: { type: "object", properties: { webhooks: { type: "array", items: Endpoint } } } } },
+    schema: { summary: "The tenant's webhook endpoints", tags: ["webhooks"], security: [{ bearer: [] }], response: { 200: WebhookListSchema } },
   }, async (request) => ({ webhooks: (await app.store.listWebhooks(request.tenantId)).map(endpointView) }));
 
   app.get<{ Params: { id: string } }>("/webhooks/:id", {
-    schema: { summary: "One webhook endpoint", tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: Endpoint } },
+    schema: { summary: "One webhook endpoint", tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: WebhookEndpointSchema } },
   }, async (request) => endpointView(await found(request.tenantId, request.params.id)));
 
   app.delete<{ Params: { id: string } }>("/webhooks/:id", {
@@ -86,7 +69,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
   app.post<{ Params: { id: string } }>("/webhooks/:id/rotate", {
     schema: {
       summary: "Rotate the endpoint's secret; the old one keeps signing alongside for 24 hours",
-      tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: Endpoint },
+      tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams, response: { 200: WebhookEndpointSchema },
     },
   }, async (request) => {
     await found(request.tenantId, request.params.id);
@@ -100,7 +83,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
       summary: "The endpoint's delivery log, newest first (status, attempts, last error)",
       tags: ["webhooks"], security: [{ bearer: [] }], params: IdParams,
       querystring: { type: "object", additionalProperties: false, properties: { limit: { type: "integer", minimum: 1, maximum: 500 }, before: { type: "integer", minimum: 1 } } },
-      response: { 200: { type: "object", properties: { deliveries: { type: "array", items: Delivery } } } },
+      response: { 200: DeliveryListSchema },
     },
   }, async (request) => {
     await found(request.tenantId, request.params.id);
@@ -113,7 +96,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
       summary: "Send a delivery again (now, same webhook-id)",
       tags: ["webhooks"], security: [{ bearer: [] }],
       params: { type: "object", required: ["id", "deliveryId"], properties: { id: IdParams.properties.id, deliveryId: { type: "integer", minimum: 1 } } },
-      response: { 202: Delivery },
+      response: { 202: WebhookDeliverySchema },
     },
   }, async (request, reply) => {
     await found(request.tenantId, request.params.id);

@@ -1,0 +1,36 @@
+/**
+ * The tenant's routes: everything in this folder is answered only for a valid API key. The scope's
+ * onRequest hook runs `app.authenticate` before any route of it, so a route added here is
+ * authenticated without opting in (test/server/route-auth.test.ts enumerates every route and checks).
+ * Public routes live in ../public/.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import multipart from "../../plugins/external/multipart.ts";
+import captures from "./captures.ts";
+import certificates from "./certificates.ts";
+import entries from "./entries.ts";
+import events from "./events.ts";
+import evidence from "./evidence.ts";
+import ipfs from "./ipfs.ts";
+import stamps from "./stamps.ts";
+import webhooks from "./webhooks.ts";
+
+const tenantRoutes: FastifyPluginAsync = async (app) => {
+  app.addHook("onRequest", app.authenticate);
+  await app.register(ipfs);
+  await app.register(
+    async (v1) => {
+      await v1.register(multipart);
+      await v1.register(stamps);
+      await v1.register(evidence);
+      await v1.register(entries);
+      await v1.register(certificates);
+      await v1.register(events);
+      await v1.register(captures);
+      await v1.register(webhooks);
+    },
+    { prefix: "/v1" },
+  );
+};
+
+export default tenantRoutes;
