@@ -181,6 +181,42 @@ describe("certificate of a web capture", () => {
     expect(lines.join("\n")).toContain("NOT VERIFIED: part screenshot.png differs from the manifest");
   }, 60_000);
 
+  it("is verified by priorproof verify-capture given the certificate PDF itself; a changed byte in an attached part names it", async () => {
+    const doc = await certificate(capture.entryId!, "zh-CN", "cn");
+    const path = save(doc, "cert-as-bundle.pdf");
+    const lines: string[] = [];
+    const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => undefined, isTTY: false, env: {} };
+    expect(await run(["verify-capture", path, "--rpc", t.chain.rpcUrl], io), lines.join("\n")).toBe(0);
+    expect(lines.filter((l) => l.startsWith("PASS  Part "))).toHaveLength(5);
+    expect(lines.at(-1)).toMatch(/^VERIFIED: capture of https:\/\/127\.0\.0\.1:\d+\/brand/);
+    // The attached screenshot.png (the only PNG signature in the file: the drawn image is raw RGB).
+    const png = doc.indexOf(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png).toBeGreaterThan(0);
+    expect(doc.indexOf(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), png + 1)).toBe(-1);
+    const changed = Buffer.from(doc);
+    changed[png + 200]! ^= 0x01;
+    lines.length = 0;
+    expect(await run(["verify-capture", save(changed, "cert-changed.pdf"), "--rpc", t.chain.rpcUrl], io)).toBe(1);
+    expect(lines.at(-1)).toBe("NOT VERIFIED: part screenshot.png differs from the manifest");
+  }, 60_000);
+
+  it("reads the attachments past streams: a page title posing as a second file specification does not confuse verify-capture", async () => {
+    // The title is recorded verbatim in manifest.json (an attached stream written after the real dom.html
+    // specification): read as PDF syntax, it would name dom.html twice.
+    const posingTitle = "obj << /Type /Filespec /F (dom.html) /EF << /F 1 0 R >> >> endobj";
+    site.set("/posing", { body: `<!doctype html><title>${posingTitle}</title><p>listing</p>` });
+    const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/posing`, options: { settleMs: 100 } } });
+    expect(res.statusCode).toBe(202);
+    const posing = (await t.app.captures.runOnce())!;
+    expect(posing.status).toBe("complete");
+    await anchorAll(t);
+    const doc = (await t.app.inject({ method: "GET", url: `/v1/entries/${posing.entryId}/certificate.pdf`, headers: auth() })).rawPayload;
+    expect(doc.includes(posingTitle)).toBe(true);
+    const lines: string[] = [];
+    const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => undefined, isTTY: false, env: {} };
+    expect(await run(["verify-capture", save(doc, "posing.pdf"), "--rpc", t.chain.rpcUrl], io), lines.join("\n")).toBe(0);
+  }, 120_000);
+
   it("keeps the PDF/A-3b structures: XMP 3B, sRGB output intent, associated files with relationships and MIME subtypes, file id, embedded fonts", async () => {
     for (const lang of ["en", "zh-CN"] as const) {
       const doc = await certificate(capture.entryId!, lang, "cn");

@@ -3,9 +3,11 @@
  * bundle) and `priorproof verify-capture DIR|ZIP` (check every part against the manifest and the
  * manifest against its receipt, without the service).
  */
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import { inflateSync } from "node:zlib";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { extractEmbeddedFiles, isPdf } from "../certificate-pdf.ts";
 import { CAPTURE_PART_NAME, MAX_MANIFEST_BYTES, verifyCapture, type CapturePartReader, type CaptureVerdict } from "../capture.ts";
 import { createCaptureClient, type Capture } from "../capture-client.ts";
 import { createClient } from "../client.ts";
@@ -102,7 +104,7 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
     allowPositionals: true,
     options: { json: { type: "boolean" }, receipt: { type: "string" }, ...RECEIPT_TRUST_OPTIONS },
   });
-  if (positionals.length !== 1) throw new UsageError("verify-capture needs a capture directory or ZIP");
+  if (positionals.length !== 1) throw new UsageError("verify-capture needs a capture directory, a ZIP of one, or a capture's certificate PDF");
   const source = positionals[0] as string;
   const trust = await readReceiptTrust(values);
 
@@ -120,6 +122,13 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
       if (!s?.isFile()) return undefined;
       if (s.size > maxBytes) return new Uint8Array(maxBytes); // longer than listed: the size check names it
       return new Uint8Array(await readFile(path));
+    };
+  } else if (isPdf(await readHead(source))) {
+    // A capture's certificate: its attachments are the bundle (parts too large to attach are missing).
+    const files = await extractEmbeddedFiles(new Uint8Array(await readFile(source)), (n) => n === "manifest.json" || n === "receipt.json" || CAPTURE_PART_NAME.test(n), inflateSync);
+    readMember = async (name, maxBytes) => {
+      const b = files.get(name);
+      return b && b.length > maxBytes ? b.subarray(0, maxBytes) : b;
     };
   } else {
     if (info.size > 2 * 1024 ** 3) throw new InputError("FILE_TOO_LARGE", `${source} is larger than 2 GiB`);
@@ -169,6 +178,18 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
     return verdictExit(receipt);
   } finally {
     rpc.close();
+  }
+}
+
+/** The first KiB of a file (enough to tell a PDF). */
+async function readHead(path: string): Promise<Uint8Array> {
+  const fh = await open(path, "r");
+  try {
+    const buf = new Uint8Array(1024);
+    const { bytesRead } = await fh.read(buf, 0, 1024, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
 

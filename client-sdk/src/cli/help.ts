@@ -46,7 +46,7 @@ commands:
   certificate <id> -o PDF   download the certificate (PDF)
   lookup <file|digest>      is this file (or digest) anchored at the service?
   capture <url> [-o DIR]    capture a web page (screenshot, MHTML, network log, TLS chain) and stamp it
-  verify-capture <dir|zip>  verify a capture's parts against its manifest, and the manifest's receipt
+  verify-capture <dir|zip|pdf> verify a capture's parts against its manifest, and the manifest's receipt
   statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
   watch <dir>               stamp every new or changed file under a folder, linking versions
   keygen -o FILE            make a content key for stamp --encrypt (kept here, never sent)
@@ -222,15 +222,16 @@ ${SERVICE}
 
 exit codes: 0 queued or captured · 1 the capture failed · 2 usage error · 3 service error (CAPTURE_TARGET_PRIVATE …)`,
 
-  "verify-capture": `usage: priorproof verify-capture <dir|zip> [--receipt FILE] [--rpc URL]… [--rpc-timeout S] [--offline]
+  "verify-capture": `usage: priorproof verify-capture <dir|zip|certificate.pdf> [--receipt FILE] [--rpc URL]… [--rpc-timeout S] [--offline]
                                  [--checkpoint CHAIN:NUMBER:HASH]… [--checkpoints FILE] [--tsa-ca PEM]
                                  [--trust-code-hash HASH]… [--deployments FILE]… [--min-confirmations N] [--json]
 
 Checks a capture bundle without the service: manifest.json follows priorproof-capture/1 in its
 canonical encoding, every part it lists has its size and SHA-256 (a changed byte fails, naming the
 part), and the receipt (receipt.json in the bundle, or --receipt; strict I-JSON) stamps the manifest's
-SHA-256 and verifies as priorproof verify checks a receipt, trusting nothing it asserts. A folder made
-by pdfdetach -saveall from a capture's certificate is such a bundle.
+SHA-256 and verifies as priorproof verify checks a receipt, trusting nothing it asserts. A capture's
+certificate PDF is such a bundle too: its attachments (manifest.json, the parts, receipt.json) are read
+from it; a part too large to be attached is missing (fetch it by its CID into a folder beside the others).
 
 The receipt options are those of priorproof verify (see priorproof verify --help): --rpc (a node of the
 receipt's chain), --rpc-timeout S (default 15), --offline (no network; what remains is listed as TODO),
