@@ -51,7 +51,7 @@ export const CAPTURE_EN: CaptureStrings = {
   screenshotMissing: "The screenshot could not be read from the service's storage when this certificate was issued; the part and its SHA-256 are listed below.",
   partCheck: (name, sha256) => `sha256sum ${name} (Windows: certutil -hashfile ${name} SHA256) must print ${sha256.replace(/^0x/, "")}`,
   statements: CAPTURE_STATEMENTS,
-  step: (ref) => `Web capture: save this PDF's attachments (pdfdetach -saveall certificate.pdf) into a folder, add any part not attached (fetched by its CID, ${ref("capture")}), and run priorproof verify-capture FOLDER --rpc <RPC URL>: it checks every part's size and SHA-256 against manifest.json, and the manifest against receipt.json. By hand: sha256sum manifest.json must give the digest of ${ref("subject")}, and each part the SHA-256 listed in ${ref("capture")}.`,
+  step: (ref) => `Web capture: save this PDF's attachments (pdfdetach -saveall certificate.pdf) into a folder, add any part not attached (fetched by its CID, ${ref("capture")}), and run priorproof verify-capture FOLDER --rpc <RPC URL> (or give it this PDF itself: priorproof verify-capture certificate.pdf --rpc <RPC URL>): it checks every part's size and SHA-256 against manifest.json, and the manifest against receipt.json. By hand: sha256sum manifest.json must give the digest of ${ref("subject")}, and each part the SHA-256 listed in ${ref("capture")}.`,
   attachments: "For the web capture: manifest.json (the file certified) and the parts listed as attached in the capture section, under their own names.",
   pack: (ref) => `The file is the record of a web capture made by an automated process (a headless browser run by this service): how the page was fetched and what was recorded — address, redirects, TLS certificate, connection, browser, times and every part's digest — is in ${ref("capture")}.`,
 };
@@ -78,7 +78,7 @@ export const CAPTURE_ZH: CaptureStrings = {
     "取证时间来自取证主机的时钟，并非时间证据：时间证据是清单回执的上链存证。",
     "每一组成部分以其 SHA-256 摘要对照清单核验；清单对照其回执核验（priorproof verify-capture）。",
   ],
-  step: (ref) => `网页取证：将本 PDF 的附件保存到一个文件夹（pdfdetach -saveall certificate.pdf），补入未附的组成部分（凭${ref("capture")}所列 CID 取得），然后执行 priorproof verify-capture 文件夹 --rpc 〈RPC 地址〉：它对照 manifest.json 核验每一组成部分的大小与 SHA-256，并对照 receipt.json 核验清单。手工核验：sha256sum manifest.json 的结果应为${ref("subject")}的摘要，各组成部分的结果应为${ref("capture")}所列 SHA-256。`,
+  step: (ref) => `网页取证：将本 PDF 的附件保存到一个文件夹（pdfdetach -saveall certificate.pdf），补入未附的组成部分（凭${ref("capture")}所列 CID 取得），然后执行 priorproof verify-capture 文件夹 --rpc 〈RPC 地址〉（或直接对本 PDF 执行 priorproof verify-capture certificate.pdf --rpc 〈RPC 地址〉）：它对照 manifest.json 核验每一组成部分的大小与 SHA-256，并对照 receipt.json 核验清单。手工核验：sha256sum manifest.json 的结果应为${ref("subject")}的摘要，各组成部分的结果应为${ref("capture")}所列 SHA-256。`,
   attachments: "网页取证另附：manifest.json（所证明的文件），以及取证部分中注明已附的各组成部分（沿用其原名）。",
   pack: (ref) => `该文件是由自动化程序（本服务运行的无界面浏览器）所作网页取证的记录：网页如何取得及所记录的内容 —— 地址、重定向、TLS 证书、连接、浏览器、时间及每一组成部分的摘要 —— 见${ref("capture")}。`,
 };
