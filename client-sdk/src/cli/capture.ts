@@ -66,7 +66,7 @@ export async function capture(args: string[], io: Io): Promise<number> {
     ...(values["no-js"] ? { javascript: false } : {}), ...(viewport ? { viewport } : {}), ...(timeBudgetMs ? { timeBudgetMs } : {}),
   });
   if (values.wait || values.output !== undefined) c = await cc.waitForCapture(c.id, { timeoutMs: waitMs });
-  let written: string[] = [];
+  const written: string[] = [];
   if (values.output !== undefined && c.manifestSha256) {
     const dir = values.output;
     await mkdir(dir, { recursive: true });

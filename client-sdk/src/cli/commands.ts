@@ -26,9 +26,9 @@ import { contentKeyOf, decrypt, keygen, uploadEncrypted } from "./encryption.ts"
 import { EXIT } from "./help.ts";
 import { UsageError } from "./usage.ts";
 import { openChains, readReceiptTrust, RECEIPT_TRUST_OPTIONS, verdictExit } from "./verify-options.ts";
-import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
+import { entryLine, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
-export { UsageError } from "./usage.ts";
+export { UsageError, type UsageErrorCode } from "./usage.ts";
 export { parseCheckpoint } from "./verify-options.ts";
 
 /**
@@ -184,7 +184,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     // The service hashed what it received; the same bytes were hashed here as they were sent.
     for (const [i, e] of entries.entries()) {
       const sent = `0x${(hashes[i] as Hash).digest("hex")}`;
-      if (e.sha256 !== sent) throw new ServiceError("DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
+      if (e.sha256 !== sent) throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
     }
   } else {
     const items = [];
@@ -214,7 +214,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     }
   }
   if (values.json) io.out(JSON.stringify({ entries }, null, 2));
-  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${describeEntry(e)}`);
+  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${entryLine(e)}`);
   return EXIT.OK;
 }
 
@@ -288,7 +288,7 @@ async function statement(args: string[], io: Io): Promise<number> {
 async function status(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: SERVICE_OPTIONS });
   const entry = await clientFor(values, io).getEntry(oneId(positionals, "status"));
-  io.out(values.json ? JSON.stringify(entry, null, 2) : describeEntry(entry));
+  io.out(values.json ? JSON.stringify(entry, null, 2) : entryLine(entry));
   return EXIT.OK;
 }
 
@@ -443,10 +443,21 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
       signal: controller.signal,
     })) {
       if (r.type === "queued") counts.queued++;
-      if (r.type === "stamped") counts.queued--, counts.stamped++, offline = "";
+      if (r.type === "stamped") {
+        counts.queued--;
+        counts.stamped++;
+        offline = "";
+      }
       if (r.type === "receipt") counts.receipts++;
-      if (r.type === "failed") counts.failed++, counts.queued--, (failed = true);
-      if (r.type === "retrying") offline = ` · offline, retrying in ${Math.round(r.retryInMs / 1000)} s`, (lastRetry = r);
+      if (r.type === "failed") {
+        counts.failed++;
+        counts.queued--;
+        failed = true;
+      }
+      if (r.type === "retrying") {
+        offline = ` · offline, retrying in ${Math.round(r.retryInMs / 1000)} s`;
+        lastRetry = r;
+      }
       if (values.json) io.out(JSON.stringify(r));
       else if (io.isTTY) io.progress(`\r\x1b[K${status()}`);
       else {

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { cachedChainReader, createChainReader, DEFAULT_RPC_TIMEOUT_MS, type ChainReader } from "../anchor.ts";
 import { isHex32 } from "../bytes.ts";
-import { InputError, PriorProofError } from "../errors.ts";
+import { AnchorError, InputError, PriorProofError } from "../errors.ts";
 import { createClaimSignatureVerifier } from "../signature/index.ts";
 import { parseDeployments, type OperatorDeployment } from "../trust/deployments.ts";
 import { parseStrictJson } from "../trust/ijson.ts";
@@ -156,8 +156,9 @@ export async function openChains(rpcUrls: readonly string[], timeoutMs: number):
       try {
         chainId = await reader.getChainId();
       } catch (e) {
-        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "RPC_UNREACHABLE";
-        throw new InputError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        // The URL may carry an API key: name the option by position, never echo it.
+        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "CHAIN_UNREACHABLE";
+        throw new AnchorError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       chains[String(chainId)] = cachedChainReader(reader);
     }
