@@ -29,11 +29,18 @@ import { KNOWN_ANCHOR_CODE_HASHES } from "./trust/builds.ts";
 import { parseUtcTime } from "./trust/time.ts";
 import { bigintOf, decodeBlockHeader, decodeTransaction, decodeTransactionReceipt } from "./evm-inclusion/decode.ts";
 import { parseEvmInclusion } from "./evm-inclusion/parse.ts";
-import { EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmInclusion, EvmInclusionError } from "./evm-inclusion/types.ts";
+import { EVM_INCLUSION_FORMAT, type EVM_INCLUSION_FORMAT_V2, type EvmInclusion, EvmInclusionError } from "./evm-inclusion/types.ts";
 
 export {
-  EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, EVM_INCLUSION_LIMITS, type EvmAccountProof, type EvmInclusion, EvmInclusionError,
-  type EvmInclusionErrorCode, type EvmInclusionV1, type EvmInclusionV2,
+  EVM_INCLUSION_FORMAT,
+  EVM_INCLUSION_FORMAT_V2,
+  EVM_INCLUSION_LIMITS,
+  type EvmAccountProof,
+  type EvmInclusion,
+  EvmInclusionError,
+  type EvmInclusionErrorCode,
+  type EvmInclusionV1,
+  type EvmInclusionV2,
 } from "./evm-inclusion/types.ts";
 export { decodeBlockHeader, type DecodedHeader, decodeTransaction, decodeTransactionReceipt } from "./evm-inclusion/decode.ts";
 export { parseEvmInclusion } from "./evm-inclusion/parse.ts";
@@ -46,8 +53,10 @@ export const EMPTY_CODE_HASH: Hex = toHex(keccak_256(new Uint8Array()));
  * The statements of an EVM anchor that the offline check holds the proof to. `txHash` is required by
  * `evm-receipt-proof/2` (which proves the transaction) and unused by /1.
  */
-export type EvmInclusionClaim = Pick<EvmAnchor, "contract" | "blockNumber" | "blockHash" | "blockTime">
-  & { readonly txHash?: Hex; readonly proof: Pick<ReceiptProof, "root" | "treeSize"> };
+export type EvmInclusionClaim = Pick<EvmAnchor, "contract" | "blockNumber" | "blockHash" | "blockTime"> & {
+  readonly txHash?: Hex;
+  readonly proof: Pick<ReceiptProof, "root" | "treeSize">;
+};
 
 /**
  * What the offline check read from the header and the proofs: every value here comes from the proven
@@ -111,14 +120,20 @@ export async function verifyEvmInclusion(inclusion: unknown, anchor: EvmInclusio
     if (e instanceof EvmInclusionError) throw e;
     // A section or claim the caller did not validate (no receipt schema in front, values no JSON can
     // hold): still one of this module's codes, never another exception.
-    throw new EvmInclusionError("INCLUSION_MALFORMED", `the inclusion or its anchor cannot be checked: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new EvmInclusionError("INCLUSION_MALFORMED", `the inclusion or its anchor cannot be checked: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
 }
 
 /** Proves `key` under `root` with `nodes`; `null` for a valid proof of absence; throws `invalid` otherwise. */
 async function proveKey(key: Uint8Array, nodes: readonly Hex[], root: Uint8Array, invalid: () => EvmInclusionError): Promise<Uint8Array | null> {
   try {
-    return await verifyMerkleProof(key, nodes.map((n) => fromHex(n)), { root });
+    return await verifyMerkleProof(
+      key,
+      nodes.map((n) => fromHex(n)),
+      { root },
+    );
   } catch (cause) {
     const e = invalid();
     throw new EvmInclusionError(e.code, e.message, { cause });
@@ -154,33 +169,57 @@ async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): 
 
   // The receipt and transaction tries' key is RLP(transaction index), unhashed (Yellow Paper §4.3.1).
   const key = RLP.encode(inc.txIndex);
-  const proven = await proveKey(key, inc.proof, header.receiptsRoot, () => new EvmInclusionError("RECEIPT_PROOF_INVALID", `the proof does not lead from receiptsRoot ${toHex(header.receiptsRoot)} to transaction ${inc.txIndex}`));
-  if (proven === null) throw new EvmInclusionError("RECEIPT_NOT_IN_BLOCK", `the proof shows no receipt at index ${inc.txIndex} under receiptsRoot ${toHex(header.receiptsRoot)}`);
+  const proven = await proveKey(
+    key,
+    inc.proof,
+    header.receiptsRoot,
+    () =>
+      new EvmInclusionError("RECEIPT_PROOF_INVALID", `the proof does not lead from receiptsRoot ${toHex(header.receiptsRoot)} to transaction ${inc.txIndex}`),
+  );
+  if (proven === null)
+    throw new EvmInclusionError("RECEIPT_NOT_IN_BLOCK", `the proof shows no receipt at index ${inc.txIndex} under receiptsRoot ${toHex(header.receiptsRoot)}`);
   const receiptBytes = fromHex(inc.receipt);
   if (!equalBytes(proven, receiptBytes)) {
-    throw new EvmInclusionError("RECEIPT_MISMATCH", `the proof leads to another receipt (keccak ${toHex(keccak_256(proven))}) than the one carried (keccak ${toHex(keccak_256(receiptBytes))})`);
+    throw new EvmInclusionError(
+      "RECEIPT_MISMATCH",
+      `the proof leads to another receipt (keccak ${toHex(keccak_256(proven))}) than the one carried (keccak ${toHex(keccak_256(receiptBytes))})`,
+    );
   }
 
   const receipt = decodeTransactionReceipt(receiptBytes);
-  if (receipt.status !== 1) throw new EvmInclusionError("RECEIPT_FAILED", `transaction ${inc.txIndex} of block ${header.number} did not succeed (status ${receipt.status})`);
+  if (receipt.status !== 1)
+    throw new EvmInclusionError("RECEIPT_FAILED", `transaction ${inc.txIndex} of block ${header.number} did not succeed (status ${receipt.status})`);
   const contractHex = anchor.contract.toLowerCase();
   const contract = fromHex(contractHex, 20);
   const root = fromHex(anchor.proof.root, 32);
   const fromContract = receipt.logs.filter((l) => equalBytes(l.address, contract));
   if (fromContract.length === 0) {
     const seen = [...new Set(receipt.logs.map((l) => toHex(l.address)))];
-    throw new EvmInclusionError("LOG_ADDRESS_MISMATCH", `no log of the receipt comes from ${contractHex} (${seen.length > 0 ? `logs from ${seen.slice(0, 5).join(", ")}` : "no logs"})`);
+    throw new EvmInclusionError(
+      "LOG_ADDRESS_MISMATCH",
+      `no log of the receipt comes from ${contractHex} (${seen.length > 0 ? `logs from ${seen.slice(0, 5).join(", ")}` : "no logs"})`,
+    );
   }
   const topic0 = fromHex(ANCHORED_EVENT_TOPIC, 32);
   const events = fromContract.filter((l) => l.topics.length === 3 && equalBytes(l.topics[0] as Uint8Array, topic0));
   if (events.length === 0) throw new EvmInclusionError("LOG_EVENT_MISMATCH", `the logs of ${contractHex} hold no Anchored(bytes32,uint64,address) event`);
   const ofRoot = events.filter((l) => equalBytes(l.topics[1] as Uint8Array, root));
   const event = ofRoot[0];
-  if (!event) throw new EvmInclusionError("LOG_ROOT_MISMATCH", `the Anchored events are for ${events.slice(0, 5).map((l) => toHex(l.topics[1] as Uint8Array)).join(", ")}, not root ${anchor.proof.root}`);
+  if (!event)
+    throw new EvmInclusionError(
+      "LOG_ROOT_MISMATCH",
+      `the Anchored events are for ${events
+        .slice(0, 5)
+        .map((l) => toHex(l.topics[1] as Uint8Array))
+        .join(", ")}, not root ${anchor.proof.root}`,
+    );
   // ABI: the one non-indexed argument, uint64 treeSize, as a 32-byte word.
   const size = event.data.length === 32 && event.data.subarray(0, 24).every((b) => b === 0) ? bigintOf(event.data) : undefined;
   if (size !== BigInt(anchor.proof.treeSize)) {
-    throw new EvmInclusionError("LOG_TREE_SIZE_MISMATCH", `the Anchored event of ${anchor.proof.root} ${size === undefined ? `has malformed data ${toHex(event.data).slice(0, 80)}` : `names ${size} leaves`}, the proof ${anchor.proof.treeSize}`);
+    throw new EvmInclusionError(
+      "LOG_TREE_SIZE_MISMATCH",
+      `the Anchored event of ${anchor.proof.root} ${size === undefined ? `has malformed data ${toHex(event.data).slice(0, 80)}` : `names ${size} leaves`}, the proof ${anchor.proof.treeSize}`,
+    );
   }
   const anchorer = toHex((event.topics[2] as Uint8Array).subarray(12));
   const at = headerTime.replace(/\.000Z$/, "Z");
@@ -199,10 +238,26 @@ async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): 
   const txBytes = fromHex(inc.tx);
   const txHash = toHex(keccak_256(txBytes));
   if (anchor.txHash === undefined || txHash !== anchor.txHash.toLowerCase()) {
-    throw new EvmInclusionError("TX_HASH_MISMATCH", `the transaction carried hashes to ${txHash}, the anchor names ${anchor.txHash === undefined ? "no transaction" : String(anchor.txHash).slice(0, 66)}`);
+    throw new EvmInclusionError(
+      "TX_HASH_MISMATCH",
+      `the transaction carried hashes to ${txHash}, the anchor names ${anchor.txHash === undefined ? "no transaction" : String(anchor.txHash).slice(0, 66)}`,
+    );
   }
-  const provenTx = await proveKey(key, inc.txProof, header.transactionsRoot, () => new EvmInclusionError("TX_PROOF_INVALID", `the txProof does not lead from transactionsRoot ${toHex(header.transactionsRoot)} to transaction ${inc.txIndex}`));
-  if (provenTx === null) throw new EvmInclusionError("TX_NOT_IN_BLOCK", `the txProof shows no transaction at index ${inc.txIndex} under transactionsRoot ${toHex(header.transactionsRoot)}`);
+  const provenTx = await proveKey(
+    key,
+    inc.txProof,
+    header.transactionsRoot,
+    () =>
+      new EvmInclusionError(
+        "TX_PROOF_INVALID",
+        `the txProof does not lead from transactionsRoot ${toHex(header.transactionsRoot)} to transaction ${inc.txIndex}`,
+      ),
+  );
+  if (provenTx === null)
+    throw new EvmInclusionError(
+      "TX_NOT_IN_BLOCK",
+      `the txProof shows no transaction at index ${inc.txIndex} under transactionsRoot ${toHex(header.transactionsRoot)}`,
+    );
   if (!equalBytes(provenTx, txBytes)) {
     throw new EvmInclusionError("TX_MISMATCH", `the txProof leads to another transaction (${toHex(keccak_256(provenTx))}) than the one carried (${txHash})`);
   }
@@ -211,20 +266,34 @@ async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): 
   // existed before a transaction cannot be removed later in the block, so the code hash at the end of the
   // block (the account proof below) is the code that emitted the log.
   if (tx.to === null || !equalBytes(tx.to, contract)) {
-    throw new EvmInclusionError("TX_TARGET_MISMATCH", `transaction ${txHash} was sent to ${tx.to ? toHex(tx.to) : "no address (a contract creation)"}, not to ${contractHex}`);
+    throw new EvmInclusionError(
+      "TX_TARGET_MISMATCH",
+      `transaction ${txHash} was sent to ${tx.to ? toHex(tx.to) : "no address (a contract creation)"}, not to ${contractHex}`,
+    );
   }
 
   // The contract's account in the state after the block (EIP-1186): key keccak256(address).
   const acc = inc.account;
   const first = fromHex(acc.proof[0] as Hex);
   if (!equalBytes(keccak_256(first), header.stateRoot)) {
-    throw new EvmInclusionError("STATE_ROOT_MISMATCH", `the account proof starts from state root ${toHex(keccak_256(first))}, the header's stateRoot is ${toHex(header.stateRoot)}`);
+    throw new EvmInclusionError(
+      "STATE_ROOT_MISMATCH",
+      `the account proof starts from state root ${toHex(keccak_256(first))}, the header's stateRoot is ${toHex(header.stateRoot)}`,
+    );
   }
-  const account = await proveKey(keccak_256(contract), acc.proof, header.stateRoot, () => new EvmInclusionError("ACCOUNT_PROOF_INVALID", `the account proof does not lead from stateRoot ${toHex(header.stateRoot)} to ${contractHex}`));
+  const account = await proveKey(
+    keccak_256(contract),
+    acc.proof,
+    header.stateRoot,
+    () => new EvmInclusionError("ACCOUNT_PROOF_INVALID", `the account proof does not lead from stateRoot ${toHex(header.stateRoot)} to ${contractHex}`),
+  );
   if (account === null) throw new EvmInclusionError("CONTRACT_MISSING", `the state of block ${header.number} holds no account at ${contractHex}`);
   const stated = RLP.encode([BigInt(acc.nonce), BigInt(acc.balance), fromHex(acc.storageRoot, 32), fromHex(acc.codeHash, 32)]);
   if (!equalBytes(account, stated)) {
-    throw new EvmInclusionError("ACCOUNT_MISMATCH", `the account proof leads to another account of ${contractHex} than the nonce, balance, storageRoot and codeHash carried`);
+    throw new EvmInclusionError(
+      "ACCOUNT_MISMATCH",
+      `the account proof leads to another account of ${contractHex} than the nonce, balance, storageRoot and codeHash carried`,
+    );
   }
   if (acc.codeHash === EMPTY_CODE_HASH) throw new EvmInclusionError("CONTRACT_MISSING", `the account at ${contractHex} has no code in block ${header.number}`);
   return {

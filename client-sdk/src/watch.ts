@@ -75,7 +75,14 @@ export interface WatchOptions {
 /** What the agent reports, one result per step of one file version. */
 export type WatchResult =
   | { readonly type: "queued"; readonly path: string; readonly sha256: string; readonly previous: string | null }
-  | { readonly type: "stamped"; readonly path: string; readonly sha256: string; readonly entryId: string; readonly previous: string | null; readonly recovered?: boolean }
+  | {
+      readonly type: "stamped";
+      readonly path: string;
+      readonly sha256: string;
+      readonly entryId: string;
+      readonly previous: string | null;
+      readonly recovered?: boolean;
+    }
   | { readonly type: "receipt"; readonly path: string; readonly sha256: string; readonly entryId: string; readonly receiptPath: string }
   | { readonly type: "retrying"; readonly code: string; readonly message: string; readonly retryInMs: number; readonly queued: number }
   | { readonly type: "failed"; readonly path: string; readonly sha256: string; readonly code: string; readonly message: string }
@@ -114,7 +121,9 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
   if (!rootStat.isDirectory()) throw new InputError("NOT_A_DIRECTORY", `not a directory: ${root}`);
   await mkdir(home, { recursive: true });
   const lock = await takeLock(join(home, "agent.lock"));
-  const client: PriorProofClient = options.client ?? createClient({ baseUrl: options.baseUrl!, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const client: PriorProofClient =
+    options.client ??
+    createClient({ baseUrl: options.baseUrl!, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
 
   // State: the state file, then the journal of jobs replayed over it (a job may be newer than the state).
   const ledger = await openLedger(home);
@@ -161,7 +170,15 @@ async function* runWatch(dir: string, options: WatchOptions): AsyncGenerator<Wat
           ledger.markDirty();
           continue;
         }
-        fresh.push({ id: randomUUID(), path: rel, sha256: digest, size: s.size, mtimeMs: s.mtimeMs, previous: known?.sha256 ?? null, createdAt: new Date().toISOString() });
+        fresh.push({
+          id: randomUUID(),
+          path: rel,
+          sha256: digest,
+          size: s.size,
+          mtimeMs: s.mtimeMs,
+          previous: known?.sha256 ?? null,
+          createdAt: new Date().toISOString(),
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, list.length) }, lane));

@@ -29,7 +29,12 @@ let receipt: Receipt;
 let block: { chainId: number; number: number; hash: string };
 let deploymentsFile: string;
 
-interface Run { code: number; out: string[]; err: string[]; json?: Record<string, unknown> }
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+  json?: Record<string, unknown>;
+}
 async function cli(...args: string[]): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
@@ -38,7 +43,11 @@ async function cli(...args: string[]): Promise<Run> {
   return { code, out, err, ...(args.includes("--json") ? { json: JSON.parse(out.join("\n")) } : {}) };
 }
 async function rpc(method: string, params: unknown[]): Promise<unknown> {
-  const res = await fetch(t.chain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(t.chain.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   return ((await res.json()) as { result: unknown }).result;
 }
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
@@ -51,16 +60,26 @@ const file = (name: string, text: string) => {
 beforeAll(async () => {
   tsa = await startOpensslTsa();
   site = await startHttpsSite({ "/listing": { body: "<!doctype html><title>Listing 7</title><h1>ACME-like widget, 3 € off</h1>" } });
-  t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000", TSA_URL: tsa.url, TSA_CA_FILE: tsa.caPath });
+  t = await buildTestApp({
+    CAPTURE_ALLOW_PRIVATE: "true",
+    CAPTURE_TRUST_SPKI: makeTestPki().spki,
+    CAPTURE_TIME_BUDGET_MS: "30000",
+    TSA_URL: tsa.url,
+    TSA_CA_FILE: tsa.caPath,
+  });
   const auth = { authorization: `Bearer ${t.keys.acme}` };
-  expect((await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth, payload: { url: `${site.url}/listing`, options: { settleMs: 100 } } })).statusCode).toBe(202);
+  expect(
+    (await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth, payload: { url: `${site.url}/listing`, options: { settleMs: 100 } } }))
+      .statusCode,
+  ).toBe(202);
   const c = (await t.app.captures.runOnce())!;
   expect(c.status).toBe("complete");
   await anchorAll(t);
   expect(await t.app.timestamper!.tick()).toBe(1);
   mkdirSync(bundle);
   writeFileSync(join(bundle, "manifest.json"), (await t.app.inject({ method: "GET", url: `/v1/captures/${c.id}/manifest`, headers: auth })).rawPayload);
-  for (const p of c.parts) writeFileSync(join(bundle, p.name), (await t.app.inject({ method: "GET", url: `/v1/captures/${c.id}/parts/${p.name}`, headers: auth })).rawPayload);
+  for (const p of c.parts)
+    writeFileSync(join(bundle, p.name), (await t.app.inject({ method: "GET", url: `/v1/captures/${c.id}/parts/${p.name}`, headers: auth })).rawPayload);
   const text = (await t.app.inject({ method: "GET", url: `/v1/entries/${c.entryId}/receipt`, headers: auth })).body;
   writeFileSync(join(bundle, "receipt.json"), text);
   receipt = JSON.parse(text);
@@ -87,7 +106,13 @@ describe("verify-capture --offline", () => {
     expect(r.out.filter((l) => l.startsWith("PASS  Part "))).toHaveLength(5);
     // The SDK hashes the manifest with both families: the receipt/2 SHA3-256 is compared, not skipped.
     expect(r.out.some((l) => l.startsWith("PASS  The file's SHA3-256 is the receipt's"))).toBe(true);
-    expect(r.out.some((l) => l.startsWith(`TODO  one fact left: block ${block.number} of chain ${block.chainId}`) && l.includes(`--checkpoint ${block.chainId}:${block.number}:<hash you read>`))).toBe(true);
+    expect(
+      r.out.some(
+        (l) =>
+          l.startsWith(`TODO  one fact left: block ${block.number} of chain ${block.chainId}`) &&
+          l.includes(`--checkpoint ${block.chainId}:${block.number}:<hash you read>`),
+      ),
+    ).toBe(true);
     expect(r.out.at(-1)).toMatch(/^NOT VERIFIED YET: proven offline except — /);
   });
 
@@ -161,7 +186,8 @@ describe("verify-capture --rpc and --rpc-timeout", () => {
 describe("verify-capture --deployments and --min-confirmations", () => {
   it("says the deployment is the operator's only with the operator's list; a finality policy above the depth warns NOT_FINAL", async () => {
     const other = (await cli(bundle, "--rpc", t.chain.rpcUrl, "--json")).json!;
-    const witnessesOf = (j: Record<string, unknown>) => (j.receipt as { witnesses: { type: string; deployment?: string }[] }).witnesses.filter((w) => w.type === "evm");
+    const witnessesOf = (j: Record<string, unknown>) =>
+      (j.receipt as { witnesses: { type: string; deployment?: string }[] }).witnesses.filter((w) => w.type === "evm");
     expect(witnessesOf(other)[0]!.deployment).toBe("other");
     const operator = await cli(bundle, "--rpc", t.chain.rpcUrl, "--deployments", deploymentsFile, "--json");
     expect(operator.code, [...operator.out, ...operator.err].join("\n")).toBe(0);
@@ -195,14 +221,27 @@ describe("verify-capture --trust-code-hash", () => {
       const b = (await provider.getBlock(tx.blockNumber))!;
       const time = new Date(b.timestamp * 1000).toISOString().replace(".000Z", "Z");
       const forged: Receipt = {
-        version: "priorproof-receipt/1", id: "01FORGED00000000000000000", subject: { sha256: toHex(sha256(manifest)) },
+        version: "priorproof-receipt/1",
+        id: "01FORGED00000000000000000",
+        subject: { sha256: toHex(sha256(manifest)) },
         leaf: { encoding: "priorproof-leaf/1", claimSha256: null, salt: toHex(salt), hash: leaf },
         service: { operator: "forger", receivedAt: time, software: "priorproof/0.1.0" },
-        anchors: [{
-          type: "evm", proof: { root: leaf, treeSize: 1, index: 0, path: [] }, chainId: t.chain.chainId, chainName: "anvil", development: true,
-          contract: lookAlike.toLowerCase() as `0x${string}`, txHash: tx.hash as `0x${string}`, blockNumber: tx.blockNumber, blockHash: b.hash as `0x${string}`, blockTime: time,
-          confirmations: 1, requiredConfirmations: 1,
-        }],
+        anchors: [
+          {
+            type: "evm",
+            proof: { root: leaf, treeSize: 1, index: 0, path: [] },
+            chainId: t.chain.chainId,
+            chainName: "anvil",
+            development: true,
+            contract: lookAlike.toLowerCase() as `0x${string}`,
+            txHash: tx.hash as `0x${string}`,
+            blockNumber: tx.blockNumber,
+            blockHash: b.hash as `0x${string}`,
+            blockTime: time,
+            confirmations: 1,
+            requiredConfirmations: 1,
+          },
+        ],
         issuedAt: time,
       };
       const forgedPath = file("forged-receipt.json", JSON.stringify(forged));
@@ -224,7 +263,14 @@ describe("verify-capture --json", () => {
   it("prints the capture's checks, the parts that failed, hints, and the receipt's verdict in the schema of POST /v1/verify", async () => {
     const ok = await cli(bundle, "--rpc", t.chain.rpcUrl, "--tsa-ca", tsa.caPath, "--json");
     expect(ok.code, [...ok.out, ...ok.err].join("\n")).toBe(0);
-    expect(ok.json, JSON.stringify(ok.json?.hints)).toMatchObject({ source: bundle, url: `${site.url}/listing`, verified: true, offline: false, failedParts: [], hints: [] });
+    expect(ok.json, JSON.stringify(ok.json?.hints)).toMatchObject({
+      source: bundle,
+      url: `${site.url}/listing`,
+      verified: true,
+      offline: false,
+      failedParts: [],
+      hints: [],
+    });
     const verdict = parseVerdict(ok.json!.receipt);
     expect(verdict.verified).toBe(true);
     expect(verdict).not.toHaveProperty("receipt");

@@ -50,12 +50,18 @@ const text = (bytes: Buffer) => execFileSync("pdftotext", [save(bytes, `t-${Math
 
 beforeAll(async () => {
   site = await startHttpsSite({ "/brand": { body: page } });
-  t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000", CAPTURE_CLOCK_SOURCE: "chrony (test)" });
+  t = await buildTestApp({
+    CAPTURE_ALLOW_PRIVATE: "true",
+    CAPTURE_TRUST_SPKI: makeTestPki().spki,
+    CAPTURE_TIME_BUDGET_MS: "30000",
+    CAPTURE_CLOCK_SOURCE: "chrony (test)",
+  });
   const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/brand`, options: { settleMs: 200 } } });
   expect(res.statusCode).toBe(202);
   capture = (await t.app.captures.runOnce())!;
   expect(capture).toMatchObject({ status: "complete" });
-  plainEntry = (await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth(), payload: { items: [{ sha256: "0x" + "c4".repeat(32) }] } })).json().entries[0].id;
+  plainEntry = (await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth(), payload: { items: [{ sha256: "0x" + "c4".repeat(32) }] } })).json()
+    .entries[0].id;
   await anchorAll(t);
 }, 180_000);
 afterAll(async () => {
@@ -75,8 +81,19 @@ describe("certificate of a web capture", () => {
         const page = flat(text(await certificate(capture.entryId!, lang, j)));
         const facts = (await t.app.captures.getFacts(capture.tenantId, { captureId: capture.id }))!;
         expect(page).toContain(flat(lang === "en" ? "2. Web capture (what this service's browser recorded)" : "二、网页取证"));
-        for (const v of [facts.url, facts.finalUrl, facts.manifestSha256, facts.manifestCid!, facts.startedAt, facts.finishedAt, "chrony (test)",
-          facts.tls!.subject, facts.tls!.issuer, facts.remoteAddress!]) expect(page, v).toContain(flat(v));
+        for (const v of [
+          facts.url,
+          facts.finalUrl,
+          facts.manifestSha256,
+          facts.manifestCid!,
+          facts.startedAt,
+          facts.finishedAt,
+          "chrony (test)",
+          facts.tls!.subject,
+          facts.tls!.issuer,
+          facts.remoteAddress!,
+        ])
+          expect(page, v).toContain(flat(v));
         expect(facts.tls).toMatchObject({ subject: "capture-test.localhost", issuer: "PriorProof Capture Test CA" });
         expect(facts.parts.map((p) => p.name).sort()).toEqual(["dom.html", "network.json", "page.mhtml", "screenshot.png", "tls-chain.pem"]);
         for (const p of facts.parts) {
@@ -107,9 +124,30 @@ describe("certificate of a web capture", () => {
     for (const j of ["cn", "us", "eu"] as const) {
       const page = text(await certificate(capture.entryId!, "zh-CN", j));
       // What the site, the browser and the capturing host recorded is data, printed as recorded.
-      const data = [receipt.subject.cid, receipt.subject.cidProfile, receipt.subject.name, receipt.subject.mediaType, receipt.leaf.encoding, receipt.service.software, receipt.service.requestId, "acme", receipt.claim.title,
-        facts.clock, facts.browser, facts.userAgent, facts.title, facts.manifestVersion, facts.tls!.subject, facts.tls!.issuer, facts.tls!.protocol, facts.serverDate ?? "",
-        ...facts.outcome.notes, ...facts.parts.flatMap((p) => [p.name, p.mediaType, p.cid ?? ""])].filter(Boolean).join(" ");
+      const data = [
+        receipt.subject.cid,
+        receipt.subject.cidProfile,
+        receipt.subject.name,
+        receipt.subject.mediaType,
+        receipt.leaf.encoding,
+        receipt.service.software,
+        receipt.service.requestId,
+        "acme",
+        receipt.claim.title,
+        facts.clock,
+        facts.browser,
+        facts.userAgent,
+        facts.title,
+        facts.manifestVersion,
+        facts.tls!.subject,
+        facts.tls!.issuer,
+        facts.tls!.protocol,
+        facts.serverDate ?? "",
+        ...facts.outcome.notes,
+        ...facts.parts.flatMap((p) => [p.name, p.mediaType, p.cid ?? ""]),
+      ]
+        .filter(Boolean)
+        .join(" ");
       const allowed = new Set<string>([...ZH_ALLOWED_LATIN, ...(data.match(/[A-Za-z][A-Za-z0-9_./-]*/g) ?? [])]);
       // CIDs are long enough to wrap: removed wherever the line breaks them.
       const cids = [receipt.subject.cid, facts.manifestCid, ...facts.parts.map((p) => p.cid)].filter((c): c is string => typeof c === "string");
@@ -128,7 +166,11 @@ describe("certificate of a web capture", () => {
   it("draws the screenshot as one opaque RGB image whose printed region has the page's colour block", async () => {
     const path = save(await certificate(capture.entryId!, "en", "eu"), "shot.pdf");
     // page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
-    const images = execFileSync("pdfimages", ["-list", path], { encoding: "utf8" }).trim().split("\n").slice(2).map((l) => l.trim().split(/\s+/));
+    const images = execFileSync("pdfimages", ["-list", path], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .slice(2)
+      .map((l) => l.trim().split(/\s+/));
     expect(images).toHaveLength(1);
     const [pageNo, , type, width, height, color, , bpc] = images[0]!;
     expect([type, color, bpc]).toEqual(["image", "rgb", "8"]); // no smask row: no transparency
@@ -163,7 +205,8 @@ describe("certificate of a web capture", () => {
   it("attaches the manifest and the parts as PDF/A-3 associated files that priorproof verify-capture verifies as they are", async () => {
     const path = save(await certificate(capture.entryId!, "en", "us"), "attached.pdf");
     const list = execFileSync("pdfdetach", ["-list", path], { encoding: "utf8" });
-    for (const name of ["receipt.json", "manifest.json", "screenshot.png", "page.mhtml", "dom.html", "network.json", "tls-chain.pem"]) expect(list).toContain(name);
+    for (const name of ["receipt.json", "manifest.json", "screenshot.png", "page.mhtml", "dom.html", "network.json", "tls-chain.pem"])
+      expect(list).toContain(name);
     const dir = join(work, "detached");
     mkdirSync(dir);
     execFileSync("pdfdetach", ["-saveall", "-o", dir, path]);
@@ -205,7 +248,12 @@ describe("certificate of a web capture", () => {
     // specification): read as PDF syntax, it would name dom.html twice.
     const posingTitle = "obj << /Type /Filespec /F (dom.html) /EF << /F 1 0 R >> >> endobj";
     site.set("/posing", { body: `<!doctype html><title>${posingTitle}</title><p>listing</p>` });
-    const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/posing`, options: { settleMs: 100 } } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/captures",
+      headers: auth(),
+      payload: { url: `${site.url}/posing`, options: { settleMs: 100 } },
+    });
     expect(res.statusCode).toBe(202);
     const posing = (await t.app.captures.runOnce())!;
     expect(posing.status).toBe("complete");
@@ -231,7 +279,8 @@ describe("certificate of a web capture", () => {
       // Every associated file is in the catalog's /AF, with a plain MIME subtype.
       const af = /\/AF \[([^\]]*)\]/.exec(raw)![1]!.match(/\d+ 0 R/g)!;
       expect(af).toHaveLength(7);
-      for (const subtype of ["image#2Fpng", "text#2Fhtml", "multipart#2Frelated", "application#2Fjson", "application#2Fx-pem-file"]) expect(raw).toContain(`/Subtype /${subtype}`);
+      for (const subtype of ["image#2Fpng", "text#2Fhtml", "multipart#2Frelated", "application#2Fjson", "application#2Fx-pem-file"])
+        expect(raw).toContain(`/Subtype /${subtype}`);
       expect(raw).not.toMatch(/\/SMask/);
       expect(raw).toMatch(/\/ID \[\s*<[0-9A-Fa-f]{32}>\s*<[0-9A-Fa-f]{32}>\s*\]/);
       expect(raw).not.toMatch(/\/Encrypt/);

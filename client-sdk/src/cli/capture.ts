@@ -39,9 +39,15 @@ export async function capture(args: string[], io: Io): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      server: { type: "string" }, key: { type: "string" }, json: { type: "boolean" },
-      "no-js": { type: "boolean" }, viewport: { type: "string" }, "time-budget": { type: "string" },
-      wait: { type: "boolean" }, timeout: { type: "string" }, output: { type: "string", short: "o" },
+      server: { type: "string" },
+      key: { type: "string" },
+      json: { type: "boolean" },
+      "no-js": { type: "boolean" },
+      viewport: { type: "string" },
+      "time-budget": { type: "string" },
+      wait: { type: "boolean" },
+      timeout: { type: "string" },
+      output: { type: "string", short: "o" },
     },
   });
   if (positionals.length !== 1) throw new UsageError("capture needs one URL");
@@ -63,7 +69,9 @@ export async function capture(args: string[], io: Io): Promise<number> {
   const service = serviceOf(values, io);
   const cc = createCaptureClient(service);
   let c = await cc.submitCapture(url, {
-    ...(values["no-js"] ? { javascript: false } : {}), ...(viewport ? { viewport } : {}), ...(timeBudgetMs ? { timeBudgetMs } : {}),
+    ...(values["no-js"] ? { javascript: false } : {}),
+    ...(viewport ? { viewport } : {}),
+    ...(timeBudgetMs ? { timeBudgetMs } : {}),
   });
   if (values.wait || values.output !== undefined) c = await cc.waitForCapture(c.id, { timeoutMs: waitMs });
   const written: string[] = [];
@@ -125,7 +133,11 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
     };
   } else if (isPdf(await readHead(source))) {
     // A capture's certificate: its attachments are the bundle (parts too large to attach are missing).
-    const files = await extractEmbeddedFiles(new Uint8Array(await readFile(source)), (n) => n === "manifest.json" || n === "receipt.json" || CAPTURE_PART_NAME.test(n), inflateSync);
+    const files = await extractEmbeddedFiles(
+      new Uint8Array(await readFile(source)),
+      (n) => n === "manifest.json" || n === "receipt.json" || CAPTURE_PART_NAME.test(n),
+      inflateSync,
+    );
     readMember = async (name, maxBytes) => {
       const b = files.get(name);
       return b && b.length > maxBytes ? b.subarray(0, maxBytes) : b;
@@ -139,11 +151,12 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
   }
   const manifest = await readMember("manifest.json", MAX_MANIFEST_BYTES);
   if (!manifest) throw new InputError("FILE_UNREADABLE", `${source} holds no manifest.json`);
-  const receiptBytes = values.receipt !== undefined
-    ? await readFile(values.receipt).catch((e: unknown) => {
-      throw new InputError("FILE_UNREADABLE", `cannot read the receipt ${values.receipt}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    })
-    : await readMember("receipt.json", 16 * 1024 * 1024);
+  const receiptBytes =
+    values.receipt !== undefined
+      ? await readFile(values.receipt).catch((e: unknown) => {
+          throw new InputError("FILE_UNREADABLE", `cannot read the receipt ${values.receipt}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        })
+      : await readMember("receipt.json", 16 * 1024 * 1024);
   let receiptDoc: unknown;
   if (receiptBytes) {
     let text: string;
@@ -159,7 +172,12 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
 
   const rpc = await openChains(trust.rpcUrls, trust.rpcTimeoutMs);
   try {
-    const verdict = await verifyCapture({ manifest, readPart, ...(receiptDoc !== undefined ? { receipt: receiptDoc } : {}), receiptOptions: { ...trust.options, chains: rpc.chains } });
+    const verdict = await verifyCapture({
+      manifest,
+      readPart,
+      ...(receiptDoc !== undefined ? { receipt: receiptDoc } : {}),
+      receiptOptions: { ...trust.options, chains: rpc.chains },
+    });
     const receipt = verdict.receipt;
     const hints = receipt ? verdictHints(receipt, { offline: trust.offline, rpcChains: Object.keys(rpc.chains) }) : [];
     if (values.json) {
@@ -167,9 +185,16 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
       const { receipt: _r, manifest: m, ...rest } = verdict;
       io.out(JSON.stringify({ source, url: m?.request.url, offline: trust.offline, ...rest, ...(receipt ? { receipt: receiptVerdict } : {}), hints }, null, 2));
     } else {
-      printChecks(io, verdict.checks.filter((c) => c.id !== "receipt"));
+      printChecks(
+        io,
+        verdict.checks.filter((c) => c.id !== "receipt"),
+      );
       if (receipt) printVerdictLines(io, receipt);
-      else printChecks(io, verdict.checks.filter((c) => c.id === "receipt"));
+      else
+        printChecks(
+          io,
+          verdict.checks.filter((c) => c.id === "receipt"),
+        );
       if (!verdict.verified) for (const h of hints) io.out(`TODO  ${h}`);
       io.out(closingLine(verdict, receiptDoc !== undefined));
     }
@@ -200,10 +225,12 @@ function closingLine(v: CaptureVerdict, hadReceipt: boolean): string {
     const notFinal = r?.warnings.some((w) => w.code === "NOT_FINAL");
     return `VERIFIED: capture of ${v.manifest?.request.url} — every part matches the manifest, stamped no later than ${r?.existedNoLaterThan}${notFinal ? " — NOT FINAL" : ""}${r && r.warnings.length > 0 ? " (see the warnings above)" : ""}`;
   }
-  if (v.failedParts.length > 0) return `NOT VERIFIED: part${v.failedParts.length > 1 ? "s" : ""} ${v.failedParts.join(", ")} differ${v.failedParts.length > 1 ? "" : "s"} from the manifest`;
+  if (v.failedParts.length > 0)
+    return `NOT VERIFIED: part${v.failedParts.length > 1 ? "s" : ""} ${v.failedParts.join(", ")} differ${v.failedParts.length > 1 ? "" : "s"} from the manifest`;
   const failed = v.checks.find((c) => c.status === "failed" && c.id !== "receipt") ?? r?.checks.find((c) => c.status === "failed");
   if (failed) return `NOT VERIFIED: ${failed.title}: ${failed.code ?? "FAILED"}`;
   if (!hadReceipt || !r) return "NOT VERIFIED: no receipt (receipt.json in the bundle, or --receipt FILE)";
-  if (r.remaining.length > 0 && r.remaining.every((f) => f.scope !== "anchor")) return `NOT VERIFIED YET: proven offline except — ${r.remaining.map((f) => f.statement).join("; ")} (see TODO)`;
+  if (r.remaining.length > 0 && r.remaining.every((f) => f.scope !== "anchor"))
+    return `NOT VERIFIED YET: proven offline except — ${r.remaining.map((f) => f.statement).join("; ")} (see TODO)`;
   return "NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor (see TODO)";
 }

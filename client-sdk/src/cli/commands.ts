@@ -115,7 +115,8 @@ async function readAiProcess(path: string): Promise<NonNullable<Claim["aiProcess
   } catch (e) {
     throw new UsageError(`--ai-process ${path}: not a readable JSON file (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
   return doc as NonNullable<Claim["aiProcess"]>;
 }
 
@@ -143,12 +144,15 @@ async function stamp(args: string[], io: Io): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
-  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined)) throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
+  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined))
+    throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
   const contentKey = values.encrypt ? await contentKeyOf(values["key-file"], io, (m) => new UsageError(m)) : undefined;
   const signer = await claimSignerOf(values, io);
-  if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
+  if (signer && values.upload)
+    throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
   const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
-  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
+  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind))
+    throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const wait = timeoutMs(values.timeout);
   const pp = clientFor(values, io);
   const claim: Claim = {
@@ -184,7 +188,8 @@ async function stamp(args: string[], io: Io): Promise<number> {
     // The service hashed what it received; the same bytes were hashed here as they were sent.
     for (const [i, e] of entries.entries()) {
       const sent = `0x${(hashes[i] as Hash).digest("hex")}`;
-      if (e.sha256 !== sent) throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
+      if (e.sha256 !== sent)
+        throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
     }
   } else {
     const items = [];
@@ -252,7 +257,10 @@ async function promptHidden(question: string): Promise<string> {
 }
 
 /** The claim signer of `stamp` from --sign-key/--sign-cert or --sign-p12, or undefined. */
-async function claimSignerOf(values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined }, io: Io): Promise<ClaimSigner | undefined> {
+async function claimSignerOf(
+  values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined },
+  io: Io,
+): Promise<ClaimSigner | undefined> {
   const key = values["sign-key"];
   const cert = values["sign-cert"];
   const p12 = values["sign-p12"];
@@ -268,7 +276,8 @@ async function claimSignerOf(values: { "sign-key"?: string | undefined; "sign-ce
     return pkcs12ClaimSigner(bytes, password);
   }
   if (key === undefined && cert === undefined) return undefined;
-  if (key === undefined || cert === undefined) throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
+  if (key === undefined || cert === undefined)
+    throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
   return pemClaimSigner(await readText(key, "--sign-key"), await readText(cert, "--sign-cert"));
 }
 
@@ -311,7 +320,10 @@ async function receipt(args: string[], io: Io): Promise<number> {
   await writeFile(values.output, text);
   const evm = r.anchors.find((a) => a.type === "evm");
   if (values.json) io.out(JSON.stringify({ id, written: values.output, bytes: Buffer.byteLength(text) }));
-  else io.out(`receipt of ${id} written to ${values.output}${evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""}`);
+  else
+    io.out(
+      `receipt of ${id} written to ${values.output}${evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""}`,
+    );
   return EXIT.OK;
 }
 
@@ -360,7 +372,11 @@ async function sha3File(path: string): Promise<Uint8Array> {
 }
 
 async function certificate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } },
+  });
   const id = oneId(positionals, "certificate");
   if (values.output === undefined) throw new UsageError("certificate needs -o FILE");
   if (values.lang !== undefined && values.lang !== "en" && values.lang !== "zh-CN") throw new UsageError("--lang is en or zh-CN");
@@ -396,12 +412,18 @@ async function lookup(args: string[], io: Io): Promise<number> {
 /** One human line of a watch result. */
 function describeWatch(r: WatchResult): string | undefined {
   switch (r.type) {
-    case "queued": return `queued    ${r.path} ${r.sha256.slice(0, 14)}…${r.previous ? ` (after ${r.previous.slice(0, 10)}…)` : ""}`;
-    case "stamped": return `stamped   ${r.path} → ${r.entryId}${r.recovered ? " (found on the service after a restart)" : ""}`;
-    case "receipt": return `receipt   ${r.path} → ${r.receiptPath}`;
-    case "failed": return `failed    ${r.path}: ${r.code}: ${r.message}`;
-    case "retrying": return `offline   ${r.code}: ${r.message} — ${r.queued} queued, retrying in ${Math.round(r.retryInMs / 1000)} s`;
-    case "idle": return undefined;
+    case "queued":
+      return `queued    ${r.path} ${r.sha256.slice(0, 14)}…${r.previous ? ` (after ${r.previous.slice(0, 10)}…)` : ""}`;
+    case "stamped":
+      return `stamped   ${r.path} → ${r.entryId}${r.recovered ? " (found on the service after a restart)" : ""}`;
+    case "receipt":
+      return `receipt   ${r.path} → ${r.receiptPath}`;
+    case "failed":
+      return `failed    ${r.path}: ${r.code}: ${r.message}`;
+    case "retrying":
+      return `offline   ${r.code}: ${r.message} — ${r.queued} queued, retrying in ${Math.round(r.retryInMs / 1000)} s`;
+    case "idle":
+      return undefined;
   }
 }
 
@@ -410,12 +432,19 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      ...SERVICE_OPTIONS, upload: { type: "boolean" }, once: { type: "boolean" }, wait: { type: "boolean" }, kind: { type: "string" },
-      author: { type: "string" }, settle: { type: "string" }, interval: { type: "string" },
+      ...SERVICE_OPTIONS,
+      upload: { type: "boolean" },
+      once: { type: "boolean" },
+      wait: { type: "boolean" },
+      kind: { type: "string" },
+      author: { type: "string" },
+      settle: { type: "string" },
+      interval: { type: "string" },
     },
   });
   if (positionals.length !== 1) throw new UsageError("watch needs one directory");
-  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
+  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind))
+    throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const seconds = (v: string | undefined, name: string, fallback: number) => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -431,15 +460,22 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
   process.once("SIGTERM", stop);
   const counts = { queued: 0, stamped: 0, receipts: 0, failed: 0 };
   let offline = "";
-  const status = (): string => `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
+  const status = (): string =>
+    `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
   let failed = false;
   let lastRetry: WatchResult | undefined;
   try {
     for await (const r of watchFolder(positionals[0]!, {
-      baseUrl, ...(apiKey ? { apiKey } : {}), ...(io.fetch ? { fetch: io.fetch } : {}),
-      upload: values.upload === true, once: values.once === true, waitForReceipts: values.wait === true,
-      ...(values.kind ? { kind: values.kind as AssetKind } : {}), ...(values.author ? { author: values.author } : {}),
-      settleMs: seconds(values.settle, "--settle", 2), scanMs: seconds(values.interval, "--interval", 1),
+      baseUrl,
+      ...(apiKey ? { apiKey } : {}),
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+      upload: values.upload === true,
+      once: values.once === true,
+      waitForReceipts: values.wait === true,
+      ...(values.kind ? { kind: values.kind as AssetKind } : {}),
+      ...(values.author ? { author: values.author } : {}),
+      settleMs: seconds(values.settle, "--settle", 2),
+      scanMs: seconds(values.interval, "--interval", 1),
       signal: controller.signal,
     })) {
       if (r.type === "queued") counts.queued++;
@@ -476,7 +512,22 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
 }
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
-  stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand,
+  stamp,
+  status,
+  receipt,
+  verify,
+  certificate,
+  lookup,
+  statement,
+  watch: watchCommand,
+  capture,
+  "verify-capture": verifyCaptureCommand,
   keygen: (args, io) => keygen(args, io, (m) => new UsageError(m)),
-  decrypt: (args, io) => decrypt(args, io, (m) => new UsageError(m), (values) => clientFor(values, io)),
+  decrypt: (args, io) =>
+    decrypt(
+      args,
+      io,
+      (m) => new UsageError(m),
+      (values) => clientFor(values, io),
+    ),
 };

@@ -77,7 +77,11 @@ async function readOptionFile(path: string, option: string): Promise<string> {
 /** A checkpoints file: one `CHAINID:NUMBER:BLOCKHASH` per line; `#` starts a comment (e.g. where the hash was read). */
 async function readCheckpoints(path: string): Promise<Checkpoint[]> {
   const text = await readOptionFile(path, "--checkpoints");
-  return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "").map(parseCheckpoint);
+  return text
+    .split("\n")
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter((l) => l !== "")
+    .map(parseCheckpoint);
 }
 
 /** An operator deployment list (deployments/<chainId>.json, a /.well-known/priorproof.json, or an array). */
@@ -88,7 +92,8 @@ async function readDeploymentsFile(path: string): Promise<OperatorDeployment[]> 
 function secondsOption(value: string | undefined, name: string, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3_600) throw new UsageError(`${name} must be a number of seconds (0 < s ≤ 3600), not ${JSON.stringify(value)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3_600)
+    throw new UsageError(`${name} must be a number of seconds (0 < s ≤ 3600), not ${JSON.stringify(value)}`);
   return seconds * 1000;
 }
 
@@ -118,7 +123,11 @@ export async function readReceiptTrust(values: ReceiptTrustValues): Promise<Rece
     if (!Number.isSafeInteger(minConfirmations) || minConfirmations < 1) throw new UsageError("--min-confirmations must be a positive integer");
   }
   const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = {
-    checkpoints, trustedCodeHashes, deployments, rpcTimeoutMs, ...(minConfirmations !== undefined ? { minConfirmations } : {}),
+    checkpoints,
+    trustedCodeHashes,
+    deployments,
+    rpcTimeoutMs,
+    ...(minConfirmations !== undefined ? { minConfirmations } : {}),
   };
   const signerCa = values["signer-ca"];
   if (signerCa !== undefined) {

@@ -14,12 +14,25 @@ import { EVM_INCLUSION_LIMITS, EvmInclusionError, tooLarge } from "./types.ts";
  * every fork's; a fork only appends. Sizes are checked where they are fixed.
  */
 const HEADER_FIELDS = [
-  ["parentHash", 32], ["ommersHash", 32], ["coinbase", 20], ["stateRoot", 32], ["transactionsRoot", 32],
-  ["receiptsRoot", 32], ["logsBloom", 256], ["difficulty"], ["number"], ["gasLimit"], ["gasUsed"],
-  ["timestamp"], ["extraData"], ["mixHash", 32], ["nonce", 8],
+  ["parentHash", 32],
+  ["ommersHash", 32],
+  ["coinbase", 20],
+  ["stateRoot", 32],
+  ["transactionsRoot", 32],
+  ["receiptsRoot", 32],
+  ["logsBloom", 256],
+  ["difficulty"],
+  ["number"],
+  ["gasLimit"],
+  ["gasUsed"],
+  ["timestamp"],
+  ["extraData"],
+  ["mixHash", 32],
+  ["nonce", 8],
   ["baseFeePerGas"], // EIP-1559 (London)
   ["withdrawalsRoot", 32], // EIP-4895 (Shanghai)
-  ["blobGasUsed"], ["excessBlobGas"], // EIP-4844 (Cancun)
+  ["blobGasUsed"],
+  ["excessBlobGas"], // EIP-4844 (Cancun)
   ["parentBeaconBlockRoot", 32], // EIP-4788 (Cancun)
   ["requestsHash", 32], // EIP-7685 (Prague)
 ] as const;
@@ -155,4 +168,3 @@ export function decodeTransaction(bytes: Uint8Array): { type: number; to: Uint8A
   }
   return { type, to: to.length === 0 ? null : to };
 }
-

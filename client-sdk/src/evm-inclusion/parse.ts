@@ -74,7 +74,8 @@ export function parseEvmInclusion(doc: unknown): EvmInclusion {
     const acc = a as Record<string, unknown>;
     onlyKeys(acc, "inclusion.account", ACCOUNT_KEYS);
     if (typeof acc.nonce !== "string" || !NONCE.test(acc.nonce)) throw malformed("inclusion.account.nonce", "expected a 0x hex quantity of at most 8 bytes");
-    if (typeof acc.balance !== "string" || !BALANCE.test(acc.balance)) throw malformed("inclusion.account.balance", "expected a 0x hex quantity of at most 32 bytes");
+    if (typeof acc.balance !== "string" || !BALANCE.test(acc.balance))
+      throw malformed("inclusion.account.balance", "expected a 0x hex quantity of at most 32 bytes");
     for (const k of ["storageRoot", "codeHash"]) {
       const h = acc[k];
       if (typeof h !== "string" || h.length !== 66 || !BYTES_HEX.test(h)) throw malformed(`inclusion.account.${k}`, "expected 32 bytes of lower-case 0x hex");
@@ -83,4 +84,3 @@ export function parseEvmInclusion(doc: unknown): EvmInclusion {
   }
   return doc as EvmInclusion;
 }
-

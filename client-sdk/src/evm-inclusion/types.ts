@@ -137,4 +137,3 @@ export class EvmInclusionError extends PriorProofError {
 export function tooLarge(what: string, size: number, max: number, unit = "bytes"): EvmInclusionError {
   return new EvmInclusionError("INCLUSION_TOO_LARGE", `${what} has ${size} ${unit}, more than the ${max} allowed`);
 }
-

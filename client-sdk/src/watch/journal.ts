@@ -99,14 +99,16 @@ export async function openLedger(home: string): Promise<WatchLedger> {
     const raw = JSON.parse(await readFile(statePath, "utf8")) as { version?: string; files?: Record<string, FileState> };
     if (raw.version === STATE_VERSION && raw.files) for (const [p, s] of Object.entries(raw.files)) files.set(p, s);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new InputError("STATE_UNREADABLE", `cannot read ${statePath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new InputError("STATE_UNREADABLE", `cannot read ${statePath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const jobs = new Map<string, Job>();
   let journalText = "";
   try {
     journalText = await readFile(journalPath, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new InputError("STATE_UNREADABLE", `cannot read ${journalPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new InputError("STATE_UNREADABLE", `cannot read ${journalPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   for (const line of journalText.split("\n")) {
     let rec: JournalRecord;

@@ -22,9 +22,7 @@ export async function takeLock(path: string): Promise<{ release(): Promise<void>
   if (heldLocks.has(path)) throw new InputError("WATCH_LOCKED", `another agent of this process watches this folder (${path})`);
   try {
     const held = JSON.parse(await readFile(path, "utf8")) as { host?: string; pid?: number; beatAt?: number };
-    const alive = held.host === me.host
-      ? held.pid !== me.pid && isAlive(held.pid ?? 0)
-      : Date.now() - (held.beatAt ?? 0) < LOCK_STALE_MS;
+    const alive = held.host === me.host ? held.pid !== me.pid && isAlive(held.pid ?? 0) : Date.now() - (held.beatAt ?? 0) < LOCK_STALE_MS;
     if (alive) throw new InputError("WATCH_LOCKED", `another agent watches this folder (${held.host} pid ${held.pid}); stop it first`);
   } catch (e) {
     if (e instanceof InputError) throw e;

@@ -8,7 +8,20 @@ import { join, relative, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 
 /** Always ignored: the agent's own folder, and temporaries of common editors and systems. */
-export const WATCH_DEFAULT_IGNORES = [".priorproof/", ".priorproofignore", ".git/", ".DS_Store", "Thumbs.db", "desktop.ini", "*.tmp", "*.swp", "~$*", ".~lock.*#", "*.crdownload", "*.part"];
+export const WATCH_DEFAULT_IGNORES = [
+  ".priorproof/",
+  ".priorproofignore",
+  ".git/",
+  ".DS_Store",
+  "Thumbs.db",
+  "desktop.ini",
+  "*.tmp",
+  "*.swp",
+  "~$*",
+  ".~lock.*#",
+  "*.crdownload",
+  "*.part",
+];
 
 const toPosix = (p: string) => p.split(sep).join("/");
 

@@ -79,7 +79,10 @@ export function createStamper(ctx: StamperContext): { send(): Promise<void>; fet
     const since = Date.parse(job.createdAt) - 5 * 60_000;
     let after: number | undefined;
     for (let page = 0; page < 20; page++) {
-      const res = await client.findEntries({ sha256: job.sha256, limit: 100, ...(after !== undefined ? { after } : {}) }, { signal: bounded(requestTimeoutMs) });
+      const res = await client.findEntries(
+        { sha256: job.sha256, limit: 100, ...(after !== undefined ? { after } : {}) },
+        { signal: bounded(requestTimeoutMs) },
+      );
       const hit = res.entries.find((e) => e.claim?.title === job.path && (e.claim?.previous ?? null) === job.previous && Date.parse(e.receivedAt) >= since);
       if (hit) return hit;
       if (res.next === null) return undefined;
@@ -120,7 +123,10 @@ export function createStamper(ctx: StamperContext): { send(): Promise<void>; fet
           continue;
         }
         try {
-          const [entry] = await clientWithKey(key).submitFiles([{ name: job.path.split("/").pop()!, data }], { claim: claimOf(job), signal: bounded(uploadTimeoutMs) });
+          const [entry] = await clientWithKey(key).submitFiles([{ name: job.path.split("/").pop()!, data }], {
+            claim: claimOf(job),
+            signal: bounded(uploadTimeoutMs),
+          });
           await recordStamped([{ job, entry: entry!, recovered: false }]);
         } catch (e) {
           if (retryable(e)) throw e;
@@ -152,7 +158,10 @@ export function createStamper(ctx: StamperContext): { send(): Promise<void>; fet
       if (signal?.aborted) return;
       let entries: Entry[];
       try {
-        entries = await clientWithKey(key).submitStamps(batch.map((j) => ({ sha256: j.sha256, claim: claimOf(j) })), { signal: bounded(requestTimeoutMs) });
+        entries = await clientWithKey(key).submitStamps(
+          batch.map((j) => ({ sha256: j.sha256, claim: claimOf(j) })),
+          { signal: bounded(requestTimeoutMs) },
+        );
       } catch (e) {
         if (retryable(e)) throw e;
         if (batch.length === 1) {

@@ -82,7 +82,15 @@ export function captureBlocks(capture: CertificateCapture, t: Strings, c: Captur
     ...field(c.l.httpStatus, f.httpStatus),
     ...field(c.l.title, data(f.title, 300)),
     ...field(c.l.outcome, c.outcome[f.outcome.status]),
-    ...(f.outcome.notes.length > 0 ? field(c.l.notes, f.outcome.notes.slice(0, 8).map((n) => data(n, 300)).join(" · ")) : []),
+    ...(f.outcome.notes.length > 0
+      ? field(
+          c.l.notes,
+          f.outcome.notes
+            .slice(0, 8)
+            .map((n) => data(n, 300))
+            .join(" · "),
+        )
+      : []),
     ...(f.screenshot
       ? [
           { kind: "image", png: opaquePng(f.screenshot.png), width: f.screenshot.width, height: f.screenshot.height, title: c.l.screenshot } as const,

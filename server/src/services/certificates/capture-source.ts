@@ -15,7 +15,9 @@ export type CaptureSource = Pick<CaptureService, "getFacts" | "get" | "readPart"
 /** The manifest bytes and the attachable parts of the capture `facts` describes (manifest order). */
 export async function captureFiles(source: CaptureSource, tenantId: string, facts: CaptureFacts): Promise<CaptureFile[]> {
   const record = await source.get(tenantId, facts.captureId);
-  const files: CaptureFile[] = record.manifest ? [{ name: "manifest.json", mediaType: "application/json", bytes: new TextEncoder().encode(record.manifest) }] : [];
+  const files: CaptureFile[] = record.manifest
+    ? [{ name: "manifest.json", mediaType: "application/json", bytes: new TextEncoder().encode(record.manifest) }]
+    : [];
   for (const name of partsToAttach(facts.parts)) {
     const listed = facts.parts.find((p) => p.name === name)!;
     const chunks: Uint8Array[] = [];
@@ -43,7 +45,11 @@ export async function captureFiles(source: CaptureSource, tenantId: string, fact
  * entry is not a capture. `partial`: the screenshot or an attachable part could not be read now (the
  * document then lists them by CID only, and is not cached).
  */
-export async function captureOf(source: CaptureSource, tenantId: string, entryId: string): Promise<{ capture: CertificateCapture; partial: boolean } | undefined> {
+export async function captureOf(
+  source: CaptureSource,
+  tenantId: string,
+  entryId: string,
+): Promise<{ capture: CertificateCapture; partial: boolean } | undefined> {
   const facts = await source.getFacts(tenantId, { entryId });
   if (!facts) return undefined;
   const files = await captureFiles(source, tenantId, facts);
