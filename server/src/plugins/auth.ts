@@ -6,6 +6,11 @@ import { hashApiKey } from "../services/keys.ts";
 declare module "fastify" {
   interface FastifyInstance {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * Authenticates a request that carries an Authorization header (401 for a bad or unknown key, as
+     * `authenticate`) and lets one without it through unauthenticated (`tenantId` empty).
+     */
+    authenticateIfPresent: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
     tenantId: string;
@@ -27,7 +32,7 @@ export default fp(
     app.decorateRequest("apiKeyId", "");
     app.decorateRequest("apiKeyHash", "");
     app.decorateRequest("keyRevoked", false);
-    app.decorate("authenticate", async (request: FastifyRequest) => {
+    const authenticate = async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
       if (!match?.[1]) throw new AppError("UNAUTHORIZED", "an API key is required: Authorization: Bearer <key>");
@@ -37,6 +42,11 @@ export default fp(
       request.tenantId = key.tenantId;
       request.apiKeyId = key.id;
       request.apiKeyHash = keyHash;
+    };
+    app.decorate("authenticate", authenticate);
+    app.decorate("authenticateIfPresent", async (request: FastifyRequest) => {
+      // Any Authorization header is checked: a wrong key is refused, never silently read as "anonymous".
+      if (request.headers.authorization !== undefined) await authenticate(request);
     });
   },
   { name: "auth", dependencies: ["store"] },
