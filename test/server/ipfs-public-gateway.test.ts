@@ -13,6 +13,7 @@ import { CarBlockIterator } from "@ipld/car/iterator";
 import * as dagPb from "@ipld/dag-pb";
 import { createHeliaLight } from "helia";
 import { CID } from "multiformats/cid";
+import * as Digest from "multiformats/hashes/digest";
 import { sha256 } from "multiformats/hashes/sha2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
@@ -215,6 +216,22 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
       }
       expect((await get(`/ipfs/${own}?format=raw`)).statusCode).toBe(200); // its own published block
       for (const leaf of leaves) expect((await get(`/ipfs/${leaf}?format=raw`)).statusCode).toBe(404);
+    });
+  });
+
+  describe("when an HTTP retrieval client probes the gateway (Kubo's boxo httpnet: HEAD, then GET, /ipfs/bafkqaaa?format=raw)", () => {
+    it("answers the empty identity block without a key, and nothing else inline", async () => {
+      const empty = CID.parse("bafkqaaa");
+      expect([empty.code, empty.multihash.code, empty.multihash.digest.length]).toEqual([CODECS.raw, 0x00, 0]);
+      for (const method of ["HEAD", "GET"] as const) {
+        const res = await get("/ipfs/bafkqaaa?format=raw", { accept: RAW }, method);
+        expect(res.statusCode, method).toBe(200);
+        expect(res.rawPayload.length).toBe(0);
+        expect(res.headers).toMatchObject({ "content-type": RAW, "cache-control": PUBLIC_CACHE });
+      }
+      expect((await get("/ipfs/bafkqaaa")).statusCode).toBe(404); // as a file (a DAG): no entry's root
+      const inline = CID.createV1(CODECS.raw, Digest.create(0x00, new TextEncoder().encode("hello")));
+      expect((await get(`/ipfs/${inline}?format=raw`)).statusCode).toBe(404);
     });
   });
 

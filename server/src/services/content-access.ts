@@ -52,7 +52,9 @@ export function createContentAccess(deps: { store: Store; ipfs: Pick<IpfsBackend
       return (await store.ownsBlock(tenantId, multihashKey(cid))) || (await ownsRoot(tenantId, cid.toV1()));
     },
     async isPublic(cid, mode) {
-      if (cid.multihash.code === MULTIHASH_IDENTITY) return false;
+      // Of identity CIDs only the empty block (bafkqaaa), as one block: it holds nothing, and it is what
+      // HTTP retrieval clients probe a gateway with (boxo's httpnet in Kubo: HEAD, then GET, /ipfs/bafkqaaa?format=raw).
+      if (cid.multihash.code === MULTIHASH_IDENTITY) return mode === "raw" && cid.multihash.digest.length === 0;
       if (mode === "dag") return await publicRoot(cid);
       return (await store.isPublicBlock(multihashKey(cid))) || (await publicRoot(cid.toV1()));
     },
