@@ -23,6 +23,10 @@ const CAR = "application/vnd.ipld.car";
 const CODECS = { raw: 0x55, "dag-pb": 0x70, "dag-cbor": 0x71, "dag-json": 0x0129, "libp2p-key": 0x72 } as const;
 const PUBLIC_CACHE = "public, max-age=29030400, immutable";
 const ANONYMOUS_PER_MINUTE = 1500;
+const ORIGIN = "https://design.example";
+// The app runs with CORS_ORIGINS, whose plugin puts `Origin` in every Vary; the gateway adds its own fields.
+const PUBLIC_VARY = "Origin, Accept";
+const PRIVATE_VARY = "Origin, Accept, Authorization";
 
 /** Ways of asking for a CID: the file, a CAR, a raw block by query and by Accept header, the root block's CAR. */
 const ASKS: { name: string; query: string; accept?: string }[] = [
@@ -81,7 +85,7 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
   };
 
   beforeAll(async () => {
-    t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: "1000000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_PER_MINUTE) }, backend);
+    t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: "1000000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_PER_MINUTE), CORS_ORIGINS: ORIGIN }, backend);
     base = await t.app.listen({ port: 0, host: "127.0.0.1" });
     publishedCid = await upload("acme", "released.bin", published, { public: "true" });
     unpublishedCid = await upload("acme", "draft.bin", unpublished);
@@ -98,11 +102,11 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
   });
 
   describe("when the content is published", () => {
-    it("answers the file's bytes to a request without a key, with public immutable cache headers varying on Accept only", async () => {
+    it("answers the file's bytes to a request without a key, with public immutable cache headers varying on Accept (and the CORS Origin), never on Authorization", async () => {
       const res = await get(`/ipfs/${publishedCid}`);
       expect(res.statusCode).toBe(200);
       expect(Buffer.from(res.rawPayload).equals(published)).toBe(true);
-      expect(res.headers).toMatchObject({ "cache-control": PUBLIC_CACHE, vary: "Accept", etag: `"${publishedCid}"`, "x-ipfs-roots": publishedCid.toString() });
+      expect(res.headers).toMatchObject({ "cache-control": PUBLIC_CACHE, vary: PUBLIC_VARY, etag: `"${publishedCid}"`, "x-ipfs-roots": publishedCid.toString() });
       const head = await get(`/ipfs/${publishedCid}`, {}, "HEAD");
       expect(head.statusCode).toBe(200);
       expect(head.headers["cache-control"]).toBe(PUBLIC_CACHE);
@@ -115,7 +119,7 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
           expect(res.statusCode, `${block}`).toBe(200);
           expect(res.headers["content-type"]).toBe(RAW);
           expect(hashesTo(res.rawPayload, block)).toBe(true);
-          expect(res.headers).toMatchObject({ "cache-control": PUBLIC_CACHE, vary: "Accept" });
+          expect(res.headers).toMatchObject({ "cache-control": PUBLIC_CACHE, vary: PUBLIC_VARY });
         }
       }
     });
@@ -123,7 +127,7 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
     it("answers a CAR without a key whose every block verifies and whose blocks rebuild the file", async () => {
       const res = await get(`/ipfs/${publishedCid}`, { accept: `${CAR}; version=1` });
       expect(res.statusCode).toBe(200);
-      expect(res.headers).toMatchObject({ "content-type": `${CAR}; version=1; order=dfs; dups=n`, "cache-control": PUBLIC_CACHE, vary: "Accept" });
+      expect(res.headers).toMatchObject({ "content-type": `${CAR}; version=1; order=dfs; dups=n`, "cache-control": PUBLIC_CACHE, vary: PUBLIC_VARY });
       const { roots, blocks } = await carBlocks(res.rawPayload);
       expect(roots).toEqual([publishedCid.toString()]);
       expect(blocks.map((b) => b.cid.toString())).toEqual(publishedBlocks.map(String));
@@ -136,7 +140,7 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
       for (const tenant of ["acme", "rival"]) {
         const res = await get(`/ipfs/${publishedCid}?format=raw`, auth(tenant));
         expect(res.statusCode).toBe(200);
-        expect(res.headers).toMatchObject({ "cache-control": PUBLIC_CACHE, vary: "Accept" });
+        expect(res.headers).toMatchObject({ "cache-control": PUBLIC_CACHE, vary: PUBLIC_VARY });
       }
     });
 
@@ -183,14 +187,14 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
     it("marks that 404 as depending on the key and not to be stored by any cache", async () => {
       const res = await get(`/ipfs/${unpublishedCid}`);
       expect(res.statusCode).toBe(404);
-      expect(res.headers).toMatchObject({ "cache-control": "no-store", vary: "Accept, Authorization" });
+      expect(res.headers).toMatchObject({ "cache-control": "no-store", vary: PRIVATE_VARY });
     });
 
     it("still serves the owner, privately, and refuses another tenant's key with the same 404", async () => {
       const own = await get(`/ipfs/${unpublishedCid}`, auth("acme"));
       expect(own.statusCode).toBe(200);
       expect(Buffer.from(own.rawPayload).equals(unpublished)).toBe(true);
-      expect(own.headers).toMatchObject({ "cache-control": "private, no-store", vary: "Accept, Authorization" });
+      expect(own.headers).toMatchObject({ "cache-control": "private, no-store", vary: PRIVATE_VARY });
       for (const ask of ASKS) {
         const headers = { ...auth("rival"), ...(ask.accept ? { accept: ask.accept } : {}) };
         for (const target of [unpublishedCid, unpublishedSmallCid, ...unpublishedBlocks]) {
@@ -216,6 +220,20 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
       }
       expect((await get(`/ipfs/${own}?format=raw`)).statusCode).toBe(200); // its own published block
       for (const leaf of leaves) expect((await get(`/ipfs/${leaf}?format=raw`)).statusCode).toBe(404);
+    });
+  });
+
+  describe("when CORS_ORIGINS is set and the request names an origin", () => {
+    it("keeps the CORS plugin's Vary: Origin beside the gateway's fields, for public, private and refused answers", async () => {
+      const origin = { origin: ORIGIN };
+      const pub = await get(`/ipfs/${publishedCid}?format=raw`, origin);
+      expect(pub.headers["access-control-allow-origin"]).toBe(ORIGIN);
+      expect(String(pub.headers.vary).split(", ").sort()).toEqual(["Accept", "Origin"]);
+      const own = await get(`/ipfs/${unpublishedCid}?format=raw`, { ...origin, ...auth("acme") });
+      expect(String(own.headers.vary).split(", ").sort()).toEqual(["Accept", "Authorization", "Origin"]);
+      const refused = await get(`/ipfs/${unpublishedCid}?format=raw`, origin);
+      expect(refused.statusCode).toBe(404);
+      expect(String(refused.headers.vary).split(", ").sort()).toEqual(["Accept", "Authorization", "Origin"]);
     });
   });
 

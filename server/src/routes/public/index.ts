@@ -8,7 +8,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import multipart from "../../plugins/external/multipart.ts";
 import health from "./health.ts";
-import ipfs from "./ipfs.ts";
+import ipfs, { varyWith } from "./ipfs.ts";
 import verifyPage from "./verify-page.ts";
 import verify from "./verify.ts";
 import wellKnown from "./well-known.ts";
@@ -34,7 +34,7 @@ const publicRoutes: FastifyPluginAsync = async (app) => {
     // for another one, nor keep it at all (a CID unpublished today may be published tomorrow).
     optional.addHook("onSend", async (_request, reply) => {
       if (reply.statusCode < 400) return;
-      reply.header("vary", "Accept, Authorization");
+      reply.header("vary", varyWith(reply, "Accept, Authorization"));
       if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
     });
     await optional.register(ipfs);

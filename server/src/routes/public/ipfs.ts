@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
 import { DAG_SCOPES, gatewayErrorStatus, parseCid, selectTrustlessFormat, serveTrustlessGateway, type DagScope } from "../../services/ipfs/index.ts";
 import type { CID } from "multiformats/cid";
@@ -20,6 +20,13 @@ export const CACHE_CONTROL: Readonly<Record<ReadScope, string>> = {
 };
 
 const VARY: Readonly<Record<ReadScope, string>> = { tenant: "Accept, Authorization", public: "Accept" };
+
+/** `Vary` with `fields` added to what is already there (the CORS plugin's `Origin` when CORS_ORIGINS is set). */
+export function varyWith(reply: FastifyReply, fields: string): string {
+  const present = String(reply.getHeader("vary") ?? "").split(",").map((f) => f.trim()).filter(Boolean);
+  const added = fields.split(",").map((f) => f.trim()).filter((f) => !present.some((p) => p.toLowerCase() === f.toLowerCase()));
+  return [...present, ...added].join(", ");
+}
 
 /** The scope under which `request` may read `key` (as one block or as a DAG), or null: "not found". */
 async function readScope(request: FastifyRequest, key: CID, mode: "raw" | "dag"): Promise<ReadScope | null> {
@@ -95,7 +102,7 @@ const ipfs: FastifyPluginAsync = async (app) => {
           const scope = await readScope(request, key, chosen === "raw" || dagScope === "block" ? "raw" : "dag");
           if (scope === null) throw notFound();
           const res = await serveTrustlessGateway(app.ipfs, cid, format, accept, { dagScope, ...(filename ? { filename } : {}) });
-          reply.headers({ ...res.headers, "cache-control": CACHE_CONTROL[scope], vary: VARY[scope] });
+          reply.headers({ ...res.headers, "cache-control": CACHE_CONTROL[scope], vary: varyWith(reply, VARY[scope]) });
           if (notModified(request, res.headers.etag)) {
             release();
             return reply.code(304).send();
@@ -113,7 +120,7 @@ const ipfs: FastifyPluginAsync = async (app) => {
           "x-ipfs-roots": key.toString(),
           etag,
           "cache-control": CACHE_CONTROL[scope],
-          vary: VARY[scope],
+          vary: varyWith(reply, VARY[scope]),
         });
         if (notModified(request, etag)) {
           release();
