@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { InternalError } from "./errors.ts";
 
 export interface ChainSettings {
   readonly name: string;
@@ -276,7 +277,8 @@ function parseReplication(env: Record<string, string | undefined>): ReplicationS
   };
 }
 
-export class ConfigError extends Error {}
+/** A setting that cannot be used: the process refuses to start with it. */
+export class ConfigError extends InternalError {}
 
 function int(env: Record<string, string | undefined>, key: string, fallback: number, min = 0): number {
   const raw = env[key];
@@ -286,7 +288,7 @@ function int(env: Record<string, string | undefined>, key: string, fallback: num
   return n;
 }
 
-function parseChains(env: Record<string, string | undefined>, dataDir: string): ChainSettings[] {
+function parseChains(env: Record<string, string | undefined>): ChainSettings[] {
   if (env.CHAINS) {
     let list: unknown;
     try {
@@ -383,7 +385,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     sqlitePath: resolve(dataDir, "priorproof.db"),
-    chains: parseChains(env, dataDir),
+    chains: parseChains(env),
     batchIntervalMs: int(env, "BATCH_INTERVAL_MS", 5_000, 50),
     batchMaxSize: int(env, "BATCH_MAX_SIZE", 4_096, 1),
     anchorTickMs: int(env, "ANCHOR_TICK_MS", 1_000, 50),

@@ -16,6 +16,7 @@ import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
 import { sha256 } from "multiformats/hashes/sha2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SESSION_COOKIE } from "../../server/src/services/cookies.ts";
 import { buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
 
 const RAW = "application/vnd.ipld.raw";
@@ -261,6 +262,17 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
     ])("answers 401 UNAUTHORIZED for %s, even for published content", async (_name, authorization) => {
       for (const path of [`/ipfs/${publishedCid}`, `/ipfs/${publishedCid}?format=raw`, `/ipfs/${unpublishedCid}?format=car`]) {
         const res = await get(path, { authorization });
+        expect(res.statusCode, path).toBe(401);
+        expect(res.json().error.code).toBe("UNAUTHORIZED");
+      }
+    });
+  });
+
+  describe("when the request carries a console session cookie", () => {
+    it("answers 401 for a session that does not exist, even for published content (a credential is checked, never ignored)", async () => {
+      const cookie = `${SESSION_COOKIE}=${"a".repeat(43)}`;
+      for (const path of [`/ipfs/${publishedCid}?format=raw`, `/ipfs/${unpublishedCid}`]) {
+        const res = await get(path, { cookie });
         expect(res.statusCode, path).toBe(401);
         expect(res.json().error.code).toBe("UNAUTHORIZED");
       }

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { cachedChainReader, createChainReader, DEFAULT_RPC_TIMEOUT_MS, type ChainReader } from "../anchor.ts";
 import { isHex32, toHex } from "../bytes.ts";
 import { createClient, type Entry, type PriorProofClient, type UploadFile } from "../client.ts";
-import { InputError, PriorProofError, ServiceError } from "../errors.ts";
+import { AnchorError, InputError, PriorProofError, ServiceError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
 import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
@@ -27,7 +27,13 @@ import { watch as watchFolder, type WatchResult } from "../watch.ts";
 import { capture, verifyCaptureCommand } from "./capture.ts";
 import { contentKeyOf, decrypt, keygen, uploadEncrypted } from "./encryption.ts";
 import { EXIT } from "./help.ts";
-import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
+import { entryLine, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
+
+/**
+ * Code of the CLI's usage family:
+ * - `USAGE`: a command line that cannot be run as given (unknown option, missing value, bad argument).
+ */
+export type UsageErrorCode = "USAGE";
 
 /**
  * A command line that cannot be run as given (exit code 2).
@@ -36,6 +42,7 @@ import { describeEntry, describeLookupAnchor, type Io, printVerdict, progressBar
  * throw new UsageError("stamp needs at least one file");
  */
 export class UsageError extends PriorProofError {
+  declare readonly code: UsageErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super("USAGE", message, options);
   }
@@ -194,7 +201,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     // The service hashed what it received; the same bytes were hashed here as they were sent.
     for (const [i, e] of entries.entries()) {
       const sent = `0x${(hashes[i] as Hash).digest("hex")}`;
-      if (e.sha256 !== sent) throw new ServiceError("DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
+      if (e.sha256 !== sent) throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
     }
   } else {
     const items = [];
@@ -224,7 +231,7 @@ async function stamp(args: string[], io: Io): Promise<number> {
     }
   }
   if (values.json) io.out(JSON.stringify({ entries }, null, 2));
-  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${describeEntry(e)}`);
+  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${entryLine(e)}`);
   return EXIT.OK;
 }
 
@@ -298,7 +305,7 @@ async function statement(args: string[], io: Io): Promise<number> {
 async function status(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: SERVICE_OPTIONS });
   const entry = await clientFor(values, io).getEntry(oneId(positionals, "status"));
-  io.out(values.json ? JSON.stringify(entry, null, 2) : describeEntry(entry));
+  io.out(values.json ? JSON.stringify(entry, null, 2) : entryLine(entry));
   return EXIT.OK;
 }
 
@@ -448,8 +455,8 @@ async function verify(args: string[], io: Io): Promise<number> {
         chainId = await reader.getChainId();
       } catch (e) {
         // The URL may carry an API key: name the option by position, never echo it.
-        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "RPC_UNREACHABLE";
-        throw new InputError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "CHAIN_UNREACHABLE";
+        throw new AnchorError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       chains[String(chainId)] = cachedChainReader(reader);
     }
@@ -566,10 +573,21 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
       signal: controller.signal,
     })) {
       if (r.type === "queued") counts.queued++;
-      if (r.type === "stamped") counts.queued--, counts.stamped++, offline = "";
+      if (r.type === "stamped") {
+        counts.queued--;
+        counts.stamped++;
+        offline = "";
+      }
       if (r.type === "receipt") counts.receipts++;
-      if (r.type === "failed") counts.failed++, counts.queued--, (failed = true);
-      if (r.type === "retrying") offline = ` · offline, retrying in ${Math.round(r.retryInMs / 1000)} s`, (lastRetry = r);
+      if (r.type === "failed") {
+        counts.failed++;
+        counts.queued--;
+        failed = true;
+      }
+      if (r.type === "retrying") {
+        offline = ` · offline, retrying in ${Math.round(r.retryInMs / 1000)} s`;
+        lastRetry = r;
+      }
       if (values.json) io.out(JSON.stringify(r));
       else if (io.isTTY) io.progress(`\r\x1b[K${status()}`);
       else {

@@ -12,16 +12,17 @@ import { sweepUnreachableBlocks } from "../services/ipfs/gc.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
 import type { EmbeddedIpfs } from "../services/ipfs/embedded.ts";
-import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
+import { createReplicationWorker, type ReplicationWorker } from "../services/replication-worker.ts";
 import { createPinner, type Pinner } from "../services/pinner.ts";
 import { configurationWarnings, createCertificates, type Certificates } from "../services/certificates/service.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
-import { createTsaClient } from "../services/tsa.ts";
+import { createTsaClient } from "../services/tsa-client.ts";
 import { createSignatureCheck } from "../services/signatures.ts";
 import { createWebhookWorker, type WebhookWorker } from "../services/webhooks.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
+import { SOFTWARE } from "../version.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -56,7 +57,7 @@ declare module "fastify" {
   }
 }
 
-export const SOFTWARE = "priorproof-server/0.1.0";
+export { SOFTWARE };
 
 /**
  * Composes the domain services over the store, the chains and IPFS. When `workers` is on, this process

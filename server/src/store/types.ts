@@ -5,7 +5,9 @@
  * Every method that writes resolves only after the write is durable (committed and synced), because
  * the service acknowledges only what is durable.
  */
+import { InternalError } from "../errors.ts";
 import type { CaptureStore } from "./captures.ts";
+import type { ConsoleStore } from "./console.ts";
 
 export type EntryStatus = "pending" | "batched" | "anchored" | "confirmed";
 export type BatchStatus = "built" | "sending" | "sent" | "anchored" | "confirmed";
@@ -157,13 +159,12 @@ export interface Fence {
 }
 
 /** A fenced write was refused: the writer's lease token is no longer the lease's current token. */
-export class FencedWriteError extends Error {
+export class FencedWriteError extends InternalError {
   readonly lease: string;
   readonly token: number;
   readonly current: number | null;
   constructor(fence: Fence, current: number | null, options?: { cause?: unknown }) {
     super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "unknown"}); write refused`, options);
-    this.name = "FencedWriteError";
     this.lease = fence.name;
     this.token = fence.token;
     this.current = current;
@@ -190,11 +191,10 @@ export interface IdempotencyRecord {
 export type NewIdempotencyKey = Omit<IdempotencyRecord, "entryIds" | "createdAt">;
 
 /** `insertEntries` refused: the tenant's key was recorded meanwhile (by a concurrent request); nothing was written. */
-export class IdempotencyKeyTakenError extends Error {
+export class IdempotencyKeyTakenError extends InternalError {
   readonly key: string;
   constructor(key: string) {
     super(`idempotency key ${JSON.stringify(key)} is already recorded`);
-    this.name = "IdempotencyKeyTakenError";
     this.key = key;
   }
 }
@@ -203,6 +203,8 @@ export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Web captures: queue, outcomes, schedules (store/captures.ts). */
   readonly captures: CaptureStore;
+  /** The web console: users, sessions, login throttling, setup token, key listing, entry search (store/console.ts). */
+  readonly console: ConsoleStore;
 
   createTenant(name: string): Promise<Tenant>;
   getTenantByName(name: string): Promise<Tenant | undefined>;

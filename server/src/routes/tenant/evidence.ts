@@ -13,6 +13,7 @@ const CLAIM_FIELDS = new Set(["title", "kind", "author", "claimant", "previous",
 /** Keeps a submitted file name as evidence of what was sent, minus control characters and excess length. */
 function cleanName(name: string | undefined): string | null {
   if (!name) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips from a file name.
   const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 255);
   return cleaned || null;
 }

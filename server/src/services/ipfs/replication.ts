@@ -4,6 +4,7 @@
  * fetches the blocks over the IPFS network (from the Kubo node behind IPFS_API_URL, or from the
  * `origins` we pass), so it holds exactly the bytes behind the CID — nothing to trust.
  */
+import { InternalError } from "../../errors.ts";
 
 /** Where a pin request stands, in the Pinning Service API's words. */
 export type ReplicaStatus = "queued" | "pinning" | "pinned" | "failed";
@@ -23,7 +24,8 @@ export interface Replicator {
   getPinStatus(requestId: string, cid: string): Promise<ReplicaStatus>;
 }
 
-export class ReplicationError extends Error {
+/** A replication target that failed or answered something unusable; `status` is its HTTP status when it answered. */
+export class ReplicationError extends InternalError {
   readonly status: number | undefined;
   constructor(message: string, status?: number, options?: { cause?: unknown }) {
     super(message, options);
