@@ -73,7 +73,12 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
   const auth = (tenant: string) => ({ authorization: `Bearer ${t.keys[tenant]}` });
   const get = (path: string, headers: Record<string, string> = {}, method: "GET" | "HEAD" = "GET") => t.app.inject({ method, url: path, headers });
   const upload = async (tenant: string, name: string, bytes: Uint8Array, fields: Record<string, string> = {}) => {
-    const res = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { ...auth(tenant), "content-type": "multipart/form-data; boundary=B" }, payload: multipart(name, bytes, fields) });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { ...auth(tenant), "content-type": "multipart/form-data; boundary=B" },
+      payload: multipart(name, bytes, fields),
+    });
     expect(res.statusCode, res.body).toBe(202);
     const entry = res.json().entries[0] as { cid: string; public: boolean };
     expect(entry.public).toBe(fields.public === "true");
@@ -103,11 +108,16 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
   });
 
   describe("when the content is published", () => {
-    it("answers the file's bytes to a request without a key, with public immutable cache headers varying on Accept (and the CORS Origin), never on Authorization", async () => {
+    it("answers the file's bytes without a key, public and immutable, varying on Accept (and CORS Origin), not Authorization", async () => {
       const res = await get(`/ipfs/${publishedCid}`);
       expect(res.statusCode).toBe(200);
       expect(Buffer.from(res.rawPayload).equals(published)).toBe(true);
-      expect(res.headers).toMatchObject({ "cache-control": PUBLIC_CACHE, vary: PUBLIC_VARY, etag: `"${publishedCid}"`, "x-ipfs-roots": publishedCid.toString() });
+      expect(res.headers).toMatchObject({
+        "cache-control": PUBLIC_CACHE,
+        vary: PUBLIC_VARY,
+        etag: `"${publishedCid}"`,
+        "x-ipfs-roots": publishedCid.toString(),
+      });
       const head = await get(`/ipfs/${publishedCid}`, {}, "HEAD");
       expect(head.statusCode).toBe(200);
       expect(head.headers["cache-control"]).toBe(PUBLIC_CACHE);
@@ -161,7 +171,9 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid without a key (%s store)", (backend
     const comparable = (res: Awaited<ReturnType<typeof get>>, cid: string) => ({
       status: res.statusCode,
       body: res.body.replaceAll(cid, "<cid>"),
-      headers: Object.fromEntries(Object.entries(res.headers).filter(([k]) => !["date", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"].includes(k))),
+      headers: Object.fromEntries(
+        Object.entries(res.headers).filter(([k]) => !["date", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"].includes(k)),
+      ),
     });
 
     it("answers the file, the CAR and every block, under every codec its multihashes can be named with, the 404 that content nobody stored gets", async () => {

@@ -24,7 +24,9 @@ export const PUBLIC_V1_ROUTES = ["GET /v1/verify", "POST /v1/verify", "POST /v1/
  * expects 401 for an unknown one).
  */
 export const KEY_OPTIONAL_ROUTES: Readonly<Record<string, string>> = {
-  "GET /ipfs/:cid": "published content is readable by anyone holding its CID (a trustless gateway for IPFS clients); a key adds the tenant's unpublished content, which stays a 404 without it",
+  "GET /ipfs/:cid":
+    "published content is readable by anyone holding its CID (a trustless gateway for IPFS clients); " +
+    "a key adds the tenant's unpublished content, which stays a 404 without it",
 };
 
 const publicRoutes: FastifyPluginAsync = async (app) => {

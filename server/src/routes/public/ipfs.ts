@@ -89,7 +89,8 @@ const ipfs: FastifyPluginAsync = async (app) => {
       } catch {
         throw new AppError("INVALID_CID", `not a CID: ${JSON.stringify(cid.slice(0, 100))}`);
       }
-      const notFound = () => new AppError("CONTENT_NOT_FOUND", request.tenantId ? `no content ${key.toString()} for this tenant` : `no published content ${key.toString()}`);
+      const notFound = () =>
+        new AppError("CONTENT_NOT_FOUND", request.tenantId ? `no content ${key.toString()} for this tenant` : `no published content ${key.toString()}`);
       const accept = request.headers.accept ?? "";
       const { format, filename } = request.query;
       const dagScope = request.query["dag-scope"] ?? "all";
