@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { WELL_KNOWN_FORMAT } from "@priorproof/client-sdk";
+import { WELL_KNOWN_FORMAT } from "@priorproof/client-sdk/core";
 
 /**
  * GET /.well-known/priorproof.json — what this service publishes about itself for verifiers: its

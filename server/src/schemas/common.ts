@@ -2,7 +2,7 @@
  * Shared JSON schemas of the REST API (referenced by `$ref`), so that validation at the edge and the
  * OpenAPI document say the same thing.
  */
-import { ASSET_KINDS } from "@priorproof/client-sdk";
+import { ASSET_KINDS } from "@priorproof/client-sdk/core";
 
 export const Hex32 = {
   $id: "Hex32",
