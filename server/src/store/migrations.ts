@@ -1,4 +1,5 @@
 import { CAPTURE_IDEMPOTENCY_MIGRATION_SQL, CAPTURE_MIGRATION_SQL } from "./captures.ts";
+import { DAY_COUNTS_MIGRATION_SQL } from "./day-counts.ts";
 
 /**
  * Versioned schema migrations. Each backend applies the same versions in order, in one transaction
@@ -257,6 +258,12 @@ ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
     version: 11,
     name: "web captures: the Idempotency-Key of the request that queued each capture",
     sql: CAPTURE_IDEMPOTENCY_MIGRATION_SQL,
+  },
+  {
+    // Number 15 is the perf change's (12–14 belong to other changes).
+    version: 15,
+    name: "entries per tenant per UTC day, kept with the inserts (the daily stamp quota reads one row)",
+    sql: DAY_COUNTS_MIGRATION_SQL,
   },
 ];
 
