@@ -186,7 +186,8 @@ describe("the console encrypts a file before upload (npm start, anvil, Chromium)
         tick();
         (document.getElementById("stamp") as HTMLButtonElement).click();
         await new Promise<void>((resolve) => {
-          const poll = () => (document.querySelector("#results li") || /Error/.test(document.getElementById("stamp-msg")!.textContent!) ? resolve() : setTimeout(poll, 20));
+          const poll = () =>
+            document.querySelector("#results li") || /Error/.test(document.getElementById("stamp-msg")!.textContent!) ? resolve() : setTimeout(poll, 20);
           poll();
         });
         running = false;
@@ -215,7 +216,14 @@ describe("the console encrypts a file before upload (npm start, anvil, Chromium)
     expect(upload!.body.includes(Buffer.from("PPAEAD"))).toBe(true);
     expect(upload!.body.includes(Buffer.from(sha256(plaintext)))).toBe(true); // plaintextSha256, the evidence
     const keyBytes = Buffer.from(fromHex(`0x${keyText.trim()}`, 32));
-    const needles = [Buffer.from(MARKER), plaintext.subarray(0, 64), keyBytes, Buffer.from(keyText.trim()), Buffer.from(keyText.trim().toUpperCase()), Buffer.from(keyBytes.toString("base64"))];
+    const needles = [
+      Buffer.from(MARKER),
+      plaintext.subarray(0, 64),
+      keyBytes,
+      Buffer.from(keyText.trim()),
+      Buffer.from(keyText.trim().toUpperCase()),
+      Buffer.from(keyBytes.toString("base64")),
+    ];
     expect(log.length).toBeGreaterThan(0);
     for (const r of log) {
       for (const n of needles) {
@@ -310,5 +318,35 @@ describe("the console encrypts a file before upload (npm start, anvil, Chromium)
     await page.setInputFiles("#decrypt-key", { name: "design.key", mimeType: "text/plain", buffer: Buffer.from(keyText) });
     const file = await download(() => page.click("#decrypt"));
     expect(file.data.equals(small)).toBe(true);
+  }, 60_000);
+
+  it("shows the encryption controls and the encrypted entry in Chinese with no English UI text left", async () => {
+    const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 1280, height: 900 } });
+    const zh = await context.newPage();
+    await zh.goto(`${service.url}/app/login`);
+    await zh.fill("#email", ADMIN.email);
+    await zh.fill("#password", ADMIN.password);
+    await zh.click("#login-form button[type=submit]");
+    await zh.waitForSelector("#signout");
+    // The check of console-chromium-anvil.test.ts: Latin words left outside user data and digests.
+    const english = () =>
+      zh.evaluate(() => {
+        const body = document.body.cloneNode(true) as HTMLElement;
+        for (const el of body.querySelectorAll(".ud, .mono, noscript, #lang, #cert-lang, script")) el.remove();
+        const allowed = new Set(["PriorProof", "SHA", "IPFS", "JSON", "PDF", "CSV", "ZIP", "UTC", "FRE", "eIDAS", "PRC"]);
+        return (body.textContent ?? "").match(/[A-Za-z]{3,}/g)?.filter((w) => !allowed.has(w)) ?? [];
+      });
+    await zh.click('a.nav-link[href="/app/stamp"]');
+    await zh.waitForSelector("#stamp-form");
+    await zh.check("#mode-upload");
+    await zh.check("#encrypt");
+    expect(await zh.innerText("#encrypt-warning")).toContain("服务永远看不到");
+    expect(await english(), "stamp screen").toEqual([]);
+    await zh.goto(`${service.url}/app/entries/${entryId}`);
+    await zh.waitForSelector("#decrypt");
+    await zh.waitForSelector("#download-receipt");
+    expect(await zh.innerText("#decrypt")).toBe("下载并解密");
+    expect(await english(), "entry page").toEqual([]);
+    await context.close();
   }, 60_000);
 });

@@ -70,7 +70,11 @@ async function decrypt(id: number, file: Blob, keyText: string): Promise<HashRep
   const key = await contentKeyFrom(keyText);
   let done = 0;
   const parts: Uint8Array<ArrayBuffer>[] = [];
-  for await (const piece of decryptStream(read(file, (n) => progress(id, (done += n), file.size)), key)) parts.push(piece as Uint8Array<ArrayBuffer>);
+  for await (const piece of decryptStream(
+    read(file, (n) => progress(id, (done += n), file.size)),
+    key,
+  ))
+    parts.push(piece as Uint8Array<ArrayBuffer>);
   return { id, plaintext: new Blob(parts) };
 }
 
@@ -89,7 +93,11 @@ self.addEventListener("message", (e: MessageEvent<HashRequest>) => {
         ? decrypt(id, m.file, m.key)
         : m.op === "keygen"
           ? keygen(id)
-          : sha256Blob(m.file, { onProgress: (done, total) => progress(id, done, total ?? m.file.size) }).then((r) => ({ id, sha256: toHex(r.sha256), size: r.size }));
+          : sha256Blob(m.file, { onProgress: (done, total) => progress(id, done, total ?? m.file.size) }).then((r) => ({
+              id,
+              sha256: toHex(r.sha256),
+              size: r.size,
+            }));
   work.then(post, (err: unknown) =>
     post({ id, error: err instanceof Error ? err.message : String(err), ...(err instanceof EncryptionError ? { code: err.code } : {}) }),
   );

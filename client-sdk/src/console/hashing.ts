@@ -54,7 +54,8 @@ export async function encryptFile(
   key: string,
   onProgress: (fraction: number) => void = () => undefined,
 ): Promise<{ sha256: string; sha3_256: string; size: number; ciphertext: Blob }> {
-  return ((await ask({ op: "encrypt", file, key }, onProgress)) as { encrypted: { sha256: string; sha3_256: string; size: number; ciphertext: Blob } }).encrypted;
+  return ((await ask({ op: "encrypt", file, key }, onProgress)) as { encrypted: { sha256: string; sha3_256: string; size: number; ciphertext: Blob } })
+    .encrypted;
 }
 
 /** The plaintext of a priorproof-aead/1 envelope; every chunk authenticated, or a WorkerError. */

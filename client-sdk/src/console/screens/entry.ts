@@ -296,7 +296,12 @@ export function entryScreen(id: string): HTMLElement {
         e.claim?.claimant ? [h("dt", null, t("claimant")), h("dd", { class: "ud" }, e.claim.claimant)] : null,
         e.claim?.note ? [h("dt", null, t("note")), h("dd", { class: "ud" }, e.claim.note)] : null,
         e.cid ? [h("dt", null, t("cid")), h("dd", { class: "mono" }, e.cid)] : null,
-        e.encryption ? [h("dt", null, t("storedContent")), h("dd", { id: "entry-encrypted" }, t("storedEncrypted", { scheme: e.encryption.scheme }))] : null,
+        e.encryption
+          ? [
+              h("dt", null, t("storedContent")),
+              h("dd", { id: "entry-encrypted" }, t("storedEncrypted"), " ", h("span", { class: "mono" }, e.encryption.scheme)),
+            ]
+          : null,
       ),
       decryptPanel(e),
       timelineBox,

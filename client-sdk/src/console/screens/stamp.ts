@@ -332,7 +332,13 @@ export function stampScreen(): HTMLElement {
  * "Encrypt before upload" (off by default, shown with "also upload"): a key generated here and saved as a
  * key file (the SDK's format), or a key file chosen; the key text stays in this page and its worker.
  */
-function encryptionPanel(): { element: HTMLElement; checked: () => boolean; key: () => string | undefined; show: (on: boolean) => void; progress: (p: number) => void } {
+function encryptionPanel(): {
+  element: HTMLElement;
+  checked: () => boolean;
+  key: () => string | undefined;
+  show: (on: boolean) => void;
+  progress: (p: number) => void;
+} {
   let keyText: string | undefined;
   const status = h("p", { class: "hint", id: "key-status", role: "status" });
   const progress = h("progress", { id: "encrypt-progress", max: "1", value: "0", "aria-label": t("encryptProgress"), hidden: true });
