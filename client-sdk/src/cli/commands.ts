@@ -8,45 +8,28 @@ import { createReadStream } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { cachedChainReader, createChainReader, DEFAULT_RPC_TIMEOUT_MS, type ChainReader } from "../anchor.ts";
-import { isHex32, toHex } from "../bytes.ts";
+import { toHex } from "../bytes.ts";
 import { createClient, type Entry, type PriorProofClient, type UploadFile } from "../client.ts";
-import { AnchorError, InputError, PriorProofError, ServiceError } from "../errors.ts";
+import { InputError, ServiceError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
 import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
 import { mediaTypeOf } from "./media-type.ts";
-import { certificatesFromPem, createTimestampVerifier } from "../tsa.ts";
-import { type Checkpoint, type VerifyOptions, verifyReceipt } from "../verify.ts";
+import { verifyReceipt } from "../verify.ts";
 import { parseReceipt } from "../receipt.ts";
-import { buildStatement, type ClaimSigner, createClaimSignatureVerifier, signClaim, statementOfReceipt } from "../signature/index.ts";
+import { buildStatement, type ClaimSigner, signClaim, statementOfReceipt } from "../signature/index.ts";
 import { pemClaimSigner, pkcs12ClaimSigner } from "../signature/node.ts";
-import { type OperatorDeployment, parseDeployments } from "../trust/deployments.ts";
 import { parseStrictJson } from "../trust/ijson.ts";
 import { watch as watchFolder, type WatchResult } from "../watch.ts";
 import { capture, verifyCaptureCommand } from "./capture.ts";
 import { contentKeyOf, decrypt, keygen, uploadEncrypted } from "./encryption.ts";
 import { EXIT } from "./help.ts";
+import { UsageError } from "./usage.ts";
+import { openChains, readReceiptTrust, RECEIPT_TRUST_OPTIONS, verdictExit } from "./verify-options.ts";
 import { entryLine, describeLookupAnchor, type Io, printVerdict, progressBar, verdictHints } from "./render.ts";
 
-/**
- * Code of the CLI's usage family:
- * - `USAGE`: a command line that cannot be run as given (unknown option, missing value, bad argument).
- */
-export type UsageErrorCode = "USAGE";
-
-/**
- * A command line that cannot be run as given (exit code 2).
- *
- * @example
- * throw new UsageError("stamp needs at least one file");
- */
-export class UsageError extends PriorProofError {
-  declare readonly code: UsageErrorCode;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("USAGE", message, options);
-  }
-}
+export { UsageError, type UsageErrorCode } from "./usage.ts";
+export { parseCheckpoint } from "./verify-options.ts";
 
 /**
  * A command: arguments after its name in, exit code out.
@@ -132,7 +115,8 @@ async function readAiProcess(path: string): Promise<NonNullable<Claim["aiProcess
   } catch (e) {
     throw new UsageError(`--ai-process ${path}: not a readable JSON file (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
   return doc as NonNullable<Claim["aiProcess"]>;
 }
 
@@ -160,12 +144,15 @@ async function stamp(args: string[], io: Io): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
-  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined)) throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
+  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined))
+    throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
   const contentKey = values.encrypt ? await contentKeyOf(values["key-file"], io, (m) => new UsageError(m)) : undefined;
   const signer = await claimSignerOf(values, io);
-  if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
+  if (signer && values.upload)
+    throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
   const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
-  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
+  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind))
+    throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const wait = timeoutMs(values.timeout);
   const pp = clientFor(values, io);
   const claim: Claim = {
@@ -201,7 +188,8 @@ async function stamp(args: string[], io: Io): Promise<number> {
     // The service hashed what it received; the same bytes were hashed here as they were sent.
     for (const [i, e] of entries.entries()) {
       const sent = `0x${(hashes[i] as Hash).digest("hex")}`;
-      if (e.sha256 !== sent) throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
+      if (e.sha256 !== sent)
+        throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
     }
   } else {
     const items = [];
@@ -269,7 +257,10 @@ async function promptHidden(question: string): Promise<string> {
 }
 
 /** The claim signer of `stamp` from --sign-key/--sign-cert or --sign-p12, or undefined. */
-async function claimSignerOf(values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined }, io: Io): Promise<ClaimSigner | undefined> {
+async function claimSignerOf(
+  values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined },
+  io: Io,
+): Promise<ClaimSigner | undefined> {
   const key = values["sign-key"];
   const cert = values["sign-cert"];
   const p12 = values["sign-p12"];
@@ -285,7 +276,8 @@ async function claimSignerOf(values: { "sign-key"?: string | undefined; "sign-ce
     return pkcs12ClaimSigner(bytes, password);
   }
   if (key === undefined && cert === undefined) return undefined;
-  if (key === undefined || cert === undefined) throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
+  if (key === undefined || cert === undefined)
+    throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
   return pemClaimSigner(await readText(key, "--sign-key"), await readText(cert, "--sign-cert"));
 }
 
@@ -328,78 +320,22 @@ async function receipt(args: string[], io: Io): Promise<number> {
   await writeFile(values.output, text);
   const evm = r.anchors.find((a) => a.type === "evm");
   if (values.json) io.out(JSON.stringify({ id, written: values.output, bytes: Buffer.byteLength(text) }));
-  else io.out(`receipt of ${id} written to ${values.output}${evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""}`);
+  else
+    io.out(
+      `receipt of ${id} written to ${values.output}${evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""}`,
+    );
   return EXIT.OK;
-}
-
-/**
- * One checkpoint as the CLI takes it: `CHAINID:NUMBER:BLOCKHASH` (e.g. `31337:12:0x5e…`), bound to its
- * chain so that a hash pinned for one chain never confirms a receipt relabelled as another.
- *
- * @example
- * parseCheckpoint("11155111:7012345:0xab…") // { chainId: 11155111, number: 7012345n, hash: "0xab…" }
- */
-export function parseCheckpoint(text: string): Checkpoint {
-  const m = /^(\d{1,16}):(\d{1,20}):(0x[0-9a-fA-F]{64})$/.exec(text.trim());
-  if (!m || Number(m[1]) < 1 || !Number.isSafeInteger(Number(m[1]))) {
-    throw new UsageError(`a checkpoint is CHAINID:NUMBER:BLOCKHASH (e.g. 11155111:7012345:0x…64 hex digits), not ${JSON.stringify(text.slice(0, 100))}`);
-  }
-  return { chainId: Number(m[1]), number: BigInt(m[2] as string), hash: (m[3] as string).toLowerCase() };
-}
-
-/** A checkpoints file: one `CHAINID:NUMBER:BLOCKHASH` per line; `#` starts a comment (e.g. where the hash was read). */
-async function readCheckpoints(path: string): Promise<Checkpoint[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new InputError("FILE_UNREADABLE", `cannot read --checkpoints ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "").map(parseCheckpoint);
-}
-
-/** An operator deployment list (deployments/<chainId>.json, a /.well-known/priorproof.json, or an array). */
-async function readDeploymentsFile(path: string): Promise<OperatorDeployment[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new InputError("FILE_UNREADABLE", `cannot read --deployments ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  return parseDeployments(parseStrictJson(text), path);
-}
-
-function secondsOption(value: string | undefined, name: string, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3_600) throw new UsageError(`${name} must be a number of seconds (0 < s ≤ 3600), not ${JSON.stringify(value)}`);
-  return seconds * 1000;
 }
 
 async function verify(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      ...SERVICE_OPTIONS,
-      rpc: { type: "string", multiple: true },
-      "rpc-timeout": { type: "string" },
-      "tsa-ca": { type: "string" },
-      "signer-ca": { type: "string" },
-      offline: { type: "boolean" },
-      checkpoint: { type: "string", multiple: true },
-      checkpoints: { type: "string" },
-      "trust-code-hash": { type: "string", multiple: true },
-      deployments: { type: "string", multiple: true },
-      "min-confirmations": { type: "string" },
-    },
+    options: { ...SERVICE_OPTIONS, ...RECEIPT_TRUST_OPTIONS, "signer-ca": { type: "string" } },
   });
   if (positionals.length !== 2) throw new UsageError("verify needs a file and its receipt");
   const [file, receiptPath] = positionals as [string, string];
-  const rpcUrls = values.rpc ?? [];
-  const offline = values.offline ?? false;
-  if (offline && rpcUrls.length > 0) throw new UsageError("--offline uses no network at all: drop --rpc, or drop --offline");
-  const rpcTimeoutMs = secondsOption(values["rpc-timeout"], "--rpc-timeout", DEFAULT_RPC_TIMEOUT_MS);
+  const trust = await readReceiptTrust(values);
 
   let text: string;
   try {
@@ -409,78 +345,24 @@ async function verify(args: string[], io: Io): Promise<number> {
   }
   // Strict I-JSON: a receipt with a member name twice is refused (DUPLICATE_KEY), never "last wins".
   const doc = parseStrictJson(text);
-  const checkpoints = (values.checkpoint ?? []).map(parseCheckpoint);
-  if (values.checkpoints !== undefined) checkpoints.push(...(await readCheckpoints(values.checkpoints)));
-  const trustedCodeHashes = (values["trust-code-hash"] ?? []).map((h) => {
-    if (!isHex32(h.toLowerCase())) throw new UsageError(`--trust-code-hash must be a keccak-256 code hash (0x and 64 hex digits), not ${JSON.stringify(h)}`);
-    return h.toLowerCase();
-  });
-  const deployments: OperatorDeployment[] = [];
-  for (const f of values.deployments ?? []) deployments.push(...(await readDeploymentsFile(f)));
-  let minConfirmations: number | undefined;
-  if (values["min-confirmations"] !== undefined) {
-    minConfirmations = Number(values["min-confirmations"]);
-    if (!Number.isSafeInteger(minConfirmations) || minConfirmations < 1) throw new UsageError("--min-confirmations must be a positive integer");
-  }
   const sha256 = await hashFile(io, file);
   const sha3 = await sha3File(file);
-  const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = {
-    sha256, sha3_256: sha3, checkpoints, trustedCodeHashes, deployments, rpcTimeoutMs, ...(minConfirmations !== undefined ? { minConfirmations } : {}),
-  };
-  const signerCa = values["signer-ca"];
-  if (signerCa !== undefined) {
-    const anchors = certificatesFromPem(await readText(signerCa, "--signer-ca"));
-    if (anchors.length === 0) throw new UsageError(`--signer-ca ${signerCa} holds no PEM certificate`);
-    options.signature = createClaimSignatureVerifier({ trustAnchors: anchors });
-  }
-  const tsaCa = values["tsa-ca"];
-  if (tsaCa !== undefined) {
-    let pem: string;
-    try {
-      pem = await readFile(tsaCa, "utf8");
-    } catch (e) {
-      throw new InputError("FILE_UNREADABLE", `cannot read --tsa-ca ${tsaCa}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    options.timestamp = createTimestampVerifier({ trustAnchors: certificatesFromPem(pem) });
-  }
 
-  const chains: Record<string, ChainReader> = {};
-  const owned: { destroy(): void }[] = [];
+  const rpc = await openChains(trust.rpcUrls, trust.rpcTimeoutMs);
   try {
-    for (const [n, url] of rpcUrls.entries()) {
-      const reader = createChainReader(url, { timeoutMs: rpcTimeoutMs });
-      owned.push(reader);
-      let chainId: bigint;
-      try {
-        chainId = await reader.getChainId();
-      } catch (e) {
-        // The URL may carry an API key: name the option by position, never echo it.
-        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "CHAIN_UNREACHABLE";
-        throw new AnchorError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
-      chains[String(chainId)] = cachedChainReader(reader);
-    }
-    options.chains = chains;
-    const verdict = await verifyReceipt(doc, options);
-    const hints = verdictHints(verdict, { offline, rpcChains: Object.keys(chains) });
+    const verdict = await verifyReceipt(doc, { ...trust.options, sha256, sha3_256: sha3, chains: rpc.chains });
+    const hints = verdictHints(verdict, { offline: trust.offline, rpcChains: Object.keys(rpc.chains) });
     if (values.json) {
       const { receipt: _receipt, ...rest } = verdict;
-      io.out(JSON.stringify({ file, receiptFile: receiptPath, sha256: toHex(sha256), offline, ...rest, hints }, null, 2));
+      io.out(JSON.stringify({ file, receiptFile: receiptPath, sha256: toHex(sha256), offline: trust.offline, ...rest, hints }, null, 2));
     } else {
       printVerdict(io, file, verdict, hints);
     }
-    if (verdict.verified) return EXIT.OK;
-    // An RPC that failed mid-way says nothing about the receipt: an I/O error, not a verdict.
-    const failed = verdict.checks.filter((c) => c.status === "failed");
-    if (failed.length > 0 && failed.every((c) => IO_CODES.has(c.code ?? ""))) return EXIT.USAGE;
-    return EXIT.NOT_VERIFIED;
+    return verdictExit(verdict);
   } finally {
-    for (const r of owned) r.destroy();
+    rpc.close();
   }
 }
-
-/** Failures that are the verifier's I/O, not the receipt's fault (exit 2). */
-const IO_CODES = new Set(["CHAIN_UNREACHABLE", "RPC_TIMEOUT", "RPC_ERROR", "RPC_BUDGET_EXCEEDED"]);
 
 /** SHA3-256 of a file, streamed (the receipt's `subject.sha3_256` is compared with it). */
 async function sha3File(path: string): Promise<Uint8Array> {
@@ -490,7 +372,11 @@ async function sha3File(path: string): Promise<Uint8Array> {
 }
 
 async function certificate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } },
+  });
   const id = oneId(positionals, "certificate");
   if (values.output === undefined) throw new UsageError("certificate needs -o FILE");
   if (values.lang !== undefined && values.lang !== "en" && values.lang !== "zh-CN") throw new UsageError("--lang is en or zh-CN");
@@ -526,12 +412,18 @@ async function lookup(args: string[], io: Io): Promise<number> {
 /** One human line of a watch result. */
 function describeWatch(r: WatchResult): string | undefined {
   switch (r.type) {
-    case "queued": return `queued    ${r.path} ${r.sha256.slice(0, 14)}…${r.previous ? ` (after ${r.previous.slice(0, 10)}…)` : ""}`;
-    case "stamped": return `stamped   ${r.path} → ${r.entryId}${r.recovered ? " (found on the service after a restart)" : ""}`;
-    case "receipt": return `receipt   ${r.path} → ${r.receiptPath}`;
-    case "failed": return `failed    ${r.path}: ${r.code}: ${r.message}`;
-    case "retrying": return `offline   ${r.code}: ${r.message} — ${r.queued} queued, retrying in ${Math.round(r.retryInMs / 1000)} s`;
-    case "idle": return undefined;
+    case "queued":
+      return `queued    ${r.path} ${r.sha256.slice(0, 14)}…${r.previous ? ` (after ${r.previous.slice(0, 10)}…)` : ""}`;
+    case "stamped":
+      return `stamped   ${r.path} → ${r.entryId}${r.recovered ? " (found on the service after a restart)" : ""}`;
+    case "receipt":
+      return `receipt   ${r.path} → ${r.receiptPath}`;
+    case "failed":
+      return `failed    ${r.path}: ${r.code}: ${r.message}`;
+    case "retrying":
+      return `offline   ${r.code}: ${r.message} — ${r.queued} queued, retrying in ${Math.round(r.retryInMs / 1000)} s`;
+    case "idle":
+      return undefined;
   }
 }
 
@@ -540,12 +432,19 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      ...SERVICE_OPTIONS, upload: { type: "boolean" }, once: { type: "boolean" }, wait: { type: "boolean" }, kind: { type: "string" },
-      author: { type: "string" }, settle: { type: "string" }, interval: { type: "string" },
+      ...SERVICE_OPTIONS,
+      upload: { type: "boolean" },
+      once: { type: "boolean" },
+      wait: { type: "boolean" },
+      kind: { type: "string" },
+      author: { type: "string" },
+      settle: { type: "string" },
+      interval: { type: "string" },
     },
   });
   if (positionals.length !== 1) throw new UsageError("watch needs one directory");
-  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
+  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind))
+    throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const seconds = (v: string | undefined, name: string, fallback: number) => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -561,15 +460,22 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
   process.once("SIGTERM", stop);
   const counts = { queued: 0, stamped: 0, receipts: 0, failed: 0 };
   let offline = "";
-  const status = (): string => `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
+  const status = (): string =>
+    `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
   let failed = false;
   let lastRetry: WatchResult | undefined;
   try {
     for await (const r of watchFolder(positionals[0]!, {
-      baseUrl, ...(apiKey ? { apiKey } : {}), ...(io.fetch ? { fetch: io.fetch } : {}),
-      upload: values.upload === true, once: values.once === true, waitForReceipts: values.wait === true,
-      ...(values.kind ? { kind: values.kind as AssetKind } : {}), ...(values.author ? { author: values.author } : {}),
-      settleMs: seconds(values.settle, "--settle", 2), scanMs: seconds(values.interval, "--interval", 1),
+      baseUrl,
+      ...(apiKey ? { apiKey } : {}),
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+      upload: values.upload === true,
+      once: values.once === true,
+      waitForReceipts: values.wait === true,
+      ...(values.kind ? { kind: values.kind as AssetKind } : {}),
+      ...(values.author ? { author: values.author } : {}),
+      settleMs: seconds(values.settle, "--settle", 2),
+      scanMs: seconds(values.interval, "--interval", 1),
       signal: controller.signal,
     })) {
       if (r.type === "queued") counts.queued++;
@@ -606,7 +512,22 @@ async function watchCommand(args: string[], io: Io): Promise<number> {
 }
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
-  stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand,
+  stamp,
+  status,
+  receipt,
+  verify,
+  certificate,
+  lookup,
+  statement,
+  watch: watchCommand,
+  capture,
+  "verify-capture": verifyCaptureCommand,
   keygen: (args, io) => keygen(args, io, (m) => new UsageError(m)),
-  decrypt: (args, io) => decrypt(args, io, (m) => new UsageError(m), (values) => clientFor(values, io)),
+  decrypt: (args, io) =>
+    decrypt(
+      args,
+      io,
+      (m) => new UsageError(m),
+      (values) => clientFor(values, io),
+    ),
 };

@@ -17,7 +17,7 @@ import { uuidv7 } from "./ids.ts";
 import {
   canonicalJson, claimProblems, claimSha256, encodeLeafV2, fromHex, hashLeaf, signatureProblems, signatureSha256, toHex,
   type Claim, type ClaimSignature,
-} from "@priorproof/client-sdk";
+} from "@priorproof/client-sdk/core";
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
 import { MAX_SIGNED_ITEMS_PER_REQUEST, type SignatureCheck } from "./signatures.ts";

@@ -5,12 +5,15 @@
  * content blocks and pin retries.
  */
 import type { PoolClient } from "pg";
+import { ADD_DAY_COUNT, ENTRIES_SINCE_DAY, dayCounts, dayStartOf } from "../day-counts.ts";
 import { numbered } from "../outbox-sql.ts";
 import { IS_PUBLIC_BLOCK, OWNS_BLOCK, toEntry, toIdempotency, type QueuedInsert } from "../sql.ts";
 import { IdempotencyKeyTakenError, type EntryRecord, type NewEntry, type EntryStore } from "../types.ts";
 import { O, appendEvents, entryEvents, type PgDb, type Row } from "./db.ts";
 
 const OWNS_BLOCK_SQL = numbered(OWNS_BLOCK);
+const ADD_DAY_COUNT_SQL = numbered(ADD_DAY_COUNT);
+const ENTRIES_SINCE_DAY_SQL = numbered(ENTRIES_SINCE_DAY);
 const IS_PUBLIC_BLOCK_SQL = numbered(IS_PUBLIC_BLOCK);
 
 export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<void> } {
@@ -88,10 +91,17 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
           "INSERT INTO event_counters (tenant_id, last_seq) SELECT t, 0 FROM unnest($1::text[]) AS t ORDER BY t ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_counters.last_seq",
           [tenants],
         );
+        // Then their day counters, in one order too (created at 0 and locked; each call adds its entries).
+        const days = dayCounts(calls.flatMap((call) => call.entries));
+        await c.query(
+          "INSERT INTO tenant_day_counts (tenant_id, day, entries) SELECT t, d, 0 FROM unnest($1::text[], $2::text[]) AS u(t, d) ORDER BY t, d ON CONFLICT (tenant_id, day) DO UPDATE SET entries = tenant_day_counts.entries",
+          [days.map((x) => x[0]), days.map((x) => x[1])],
+        );
         for (const call of calls) {
           await c.query("SAVEPOINT call");
           try {
             const records = await insertCall(c, call);
+            for (const [tenantId, day, n] of dayCounts(call.entries)) await c.query(ADD_DAY_COUNT_SQL, [tenantId, day, n]);
             await appendEvents(c, records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
             await c.query("RELEASE SAVEPOINT call");
             results.push({ call, records });
@@ -171,8 +181,8 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
     async findEntriesByCid(tenantId, cid) {
       return (await one("SELECT 1 AS found FROM entries WHERE tenant_id = $1 AND cid = $2 LIMIT 1", [tenantId, cid])) !== undefined;
     },
-    async isEntryCid(cid) {
-      return (await one("SELECT 1 AS found FROM entries WHERE cid = $1 LIMIT 1", [cid])) !== undefined;
+    async isEntryCid(cid, options) {
+      return (await one(`SELECT 1 AS found FROM entries WHERE cid = $1${options?.publicOnly ? " AND public = 1" : ""} LIMIT 1`, [cid])) !== undefined;
     },
     async recordDagBlocks(rootCid, multihashes) {
       await all("INSERT INTO dag_blocks (root_cid, multihash) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", [rootCid, [...multihashes]]);
@@ -190,7 +200,8 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
       return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
     },
     async countEntriesSince(tenantId, since) {
-      const r = await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
+      const day = dayStartOf(since);
+      const r = day ? await one(ENTRIES_SINCE_DAY_SQL, [tenantId, day]) : await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
       return Number(r?.n ?? 0);
     },
     async findAnchoredBySha256(sha256, limit) {

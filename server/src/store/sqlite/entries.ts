@@ -4,6 +4,7 @@
  * that one bad call fails alone. Also idempotency keys, stored content blocks and pin retries.
  */
 import type { SQLInputValue } from "node:sqlite";
+import { ADD_DAY_COUNT, ENTRIES_SINCE_DAY, dayCounts, dayStartOf } from "../day-counts.ts";
 import { OUTBOX_SQL as O } from "../outbox-sql.ts";
 import { IS_PUBLIC_BLOCK, OWNS_BLOCK, toEntry, toIdempotency, type QueuedInsert } from "../sql.ts";
 import { IdempotencyKeyTakenError, type EntryRecord, type EntryStatus, type NewEntry, type EntryStore } from "../types.ts";
@@ -26,6 +27,7 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
           try {
             if (call.idempotency) insertKey(call);
             const records = call.entries.map((e) => insertOne(e, call.chainIds));
+            for (const [tenantId, day, n] of dayCounts(call.entries)) q(ADD_DAY_COUNT).run(tenantId, day, n);
             appendEvents(records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
             db.exec("RELEASE call");
             results.push({ call, records });
@@ -114,8 +116,8 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
     async findEntriesByCid(tenantId, cid) {
       return q("SELECT 1 AS found FROM entries WHERE tenant_id = ? AND cid = ? LIMIT 1").get(tenantId, cid) !== undefined;
     },
-    async isEntryCid(cid) {
-      return q("SELECT 1 AS found FROM entries WHERE cid = ? LIMIT 1").get(cid) !== undefined;
+    async isEntryCid(cid, options) {
+      return q(`SELECT 1 AS found FROM entries WHERE cid = ?${options?.publicOnly ? " AND public = 1" : ""} LIMIT 1`).get(cid) !== undefined;
     },
     async recordDagBlocks(rootCid, multihashes) {
       tx(() => {
@@ -136,7 +138,8 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
       return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
     },
     async countEntriesSince(tenantId, since) {
-      const r = q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since) as Row;
+      const day = dayStartOf(since);
+      const r = (day ? q(ENTRIES_SINCE_DAY).get(tenantId, day) : q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since)) as Row;
       return Number(r.n);
     },
     async findAnchoredBySha256(sha256, limit) {
