@@ -7,16 +7,21 @@
  * on the worker at once.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson, PriorProofError, statementBytes, statementOfReceipt, type JsonValue, type Receipt } from "@priorproof/client-sdk/core";
+import { canonicalJson, type JsonValue, type Receipt } from "@priorproof/client-sdk/core";
 import { AppError } from "../../errors.ts";
 import type { Receipts } from "../receipts.ts";
 import type { EntryRecord, Store } from "../../store/types.ts";
 import type { CertificateLanguage } from "./i18n.ts";
 import { anchorBound } from "./identity.ts";
 import type { Jurisdiction } from "./packs.ts";
-import type { LineageVersion, PrintedSigner } from "./sections.ts";
+import type { LineageVersion } from "./sections.ts";
 import { createRenderWorker, type RenderWorker } from "./render-worker.ts";
 import { captureOf, type CaptureSource } from "./capture-source.ts";
+import { configurationWarnings } from "./configuration-warnings.ts";
+import { readSigner } from "./printed-signer.ts";
+
+// What an unconfigured instance lacks is in configuration-warnings.ts; its names are still exported from here.
+export { configurationWarnings, type ConfigurationWarning } from "./configuration-warnings.ts";
 
 export interface CertificateServiceDeps {
   readonly store: Store;
@@ -42,41 +47,6 @@ export interface CertificateServiceDeps {
   readonly captures?: () => CaptureSource | undefined;
 }
 
-/**
- * The signer of a cms/1 signed claim, read for print: the chain judged at the earliest anchor time against
- * the service's SIGNER_CA_FILE anchors when configured, else the signature's own signer certificate with
- * no trust decision (the verifier chooses the CA). Never throws: a bad signature is printed as such.
- */
-async function readSigner(receipt: Receipt, trustAnchors: readonly Uint8Array[]): Promise<PrintedSigner | undefined> {
-  if (receipt.version !== "priorproof-receipt/2" || receipt.signature?.format !== "cms/1") return undefined;
-  const times = receipt.anchors.map((a) => (a.type === "evm" ? a.blockTime : a.genTime)).sort();
-  // The CMS and X.509 code (pkijs, asn1js, ethers for EIP-712) loads at the first signed claim printed.
-  const { verifyClaimSignature } = await import("@priorproof/client-sdk");
-  const { checkCmsSignatureMath } = await import("@priorproof/client-sdk/internal/signature/cms");
-  try {
-    if (trustAnchors.length > 0 && times[0]) {
-      const id = await verifyClaimSignature(receipt, new Date(times[0]), { trustAnchors: [...trustAnchors] });
-      if (id.kind === "x509") {
-        const s = id.signer;
-        return {
-          status: "trusted",
-          subject: s.subject,
-          issuer: s.issuer,
-          serial: s.serial,
-          notBefore: s.notBefore,
-          notAfter: s.notAfter,
-          trustAnchor: id.trustAnchor.subject,
-          validAt: id.validAt,
-        };
-      }
-    }
-    const s = await checkCmsSignatureMath(receipt.signature.cms, statementBytes(statementOfReceipt(receipt, receipt.signature.signedAt)));
-    return { status: "unverified-chain", subject: s.subject, issuer: s.issuer, serial: s.serial, notBefore: s.notBefore, notAfter: s.notAfter };
-  } catch (e) {
-    return { status: "invalid", code: e instanceof PriorProofError ? e.code : "SIGNATURE_INVALID" };
-  }
-}
-
 export interface DocumentOptions {
   readonly language: CertificateLanguage;
   readonly jurisdiction?: Jurisdiction;
@@ -97,36 +67,6 @@ export interface Certificates {
   readonly renders: number;
   /** Ends the render thread. */
   close(): Promise<void>;
-}
-
-export interface ConfigurationWarning {
-  readonly code: "OPERATOR_NOT_CONFIGURED" | "PUBLIC_URL_NOT_CONFIGURED";
-  readonly variable: "OPERATOR" | "PUBLIC_URL";
-  readonly message: string;
-}
-
-/** What an operator must still configure before issuing certificates a court can use. */
-export function configurationWarnings(c: { operatorConfigured: boolean; publicUrl?: string | undefined }): ConfigurationWarning[] {
-  return [
-    ...(c.operatorConfigured
-      ? []
-      : [
-          {
-            code: "OPERATOR_NOT_CONFIGURED",
-            variable: "OPERATOR",
-            message: "OPERATOR is not set: certificates name no operator, and none is issued for a non-development chain",
-          } as const,
-        ]),
-    ...(c.publicUrl
-      ? []
-      : [
-          {
-            code: "PUBLIC_URL_NOT_CONFIGURED",
-            variable: "PUBLIC_URL",
-            message: "PUBLIC_URL is not set: certificates carry no public verification link, and none is issued for a non-development chain",
-          } as const,
-        ]),
-  ];
 }
 
 const MAX_VERSIONS = 50;
