@@ -16,6 +16,8 @@ export * from "./receipt.ts";
 export * from "./hash.ts";
 export * from "./verify.ts";
 export * from "./client.ts";
+export * from "./encrypt.ts";
+export * from "./encrypted-upload.ts";
 export * from "./trust/time.ts";
 export * from "./trust/builds.ts";
 export type * from "./evm-inclusion.ts";

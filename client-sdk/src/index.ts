@@ -20,6 +20,8 @@ export {
 } from "./pki/index.ts";
 export * from "./signature/index.ts";
 export * from "./client.ts";
+export * from "./encrypt.ts";
+export * from "./encrypted-upload.ts";
 export * from "./trust/time.ts";
 export * from "./trust/builds.ts";
 export * from "./capture.ts";

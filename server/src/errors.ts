@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   DUPLICATE_KEY: 400,
   INVALID_JSON: 400,
   INVALID_MULTIPART: 400,
+  /** Client-side encryption fields of an upload that are incomplete, unknown, or given with more than one file. */
+  INVALID_ENCRYPTION: 400,
   NO_FILES: 400,
   TOO_MANY_FILES: 400,
   TOO_MANY_FIELDS: 400,

@@ -221,7 +221,7 @@ const CORPUS: readonly Case[] = [
   { name: "an entry id over the parameter length limit", request: http("GET", `/v1/entries/${"e".repeat(300)}`, auth()), status: 400, code: "VALIDATION_FAILED" },
   { name: "an unknown certificate language", request: http("GET", "/v1/entries/x/certificate.pdf?lang=xx", auth()), status: 400, code: "VALIDATION_FAILED" },
   { name: "a path traversal in a CID", request: http("GET", "/ipfs/..%2F..%2Fetc%2Fpasswd", auth()), status: 400, code: "INVALID_CID" },
-  { name: "a CID with an unknown format", request: http("GET", "/ipfs/bafybeigmix7t42i6jacydtquhet7srwvgpizfg7gjbq7627d35mjomtu64?format=zip", auth()), status: 400, code: "VALIDATION_FAILED" },
+  { name: "a CID with an unknown format (406, as the trustless gateway spec says)", request: http("GET", "/ipfs/bafybeigmix7t42i6jacydtquhet7srwvgpizfg7gjbq7627d35mjomtu64?format=zip", auth()), status: 406, code: "NOT_ACCEPTABLE" },
   { name: "an unknown route", request: http("GET", "/../../etc/passwd"), status: 404, code: "NOT_FOUND" },
   { name: "an unknown method", request: http("DELETE", "/v1/stamps", auth()), status: 404, code: "NOT_FOUND" },
   { name: "an events filter longer than an id", request: http("GET", `/v1/events?entry=${"x".repeat(100)}`, auth()), status: 400, code: "VALIDATION_FAILED" },

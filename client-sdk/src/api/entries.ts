@@ -55,6 +55,12 @@ export const EntryViewSchema = {
     pinStatus: { type: "string", enum: ["none", "pinned", "pending", "failed"], description: "none: hash-only; pending: IPFS was unavailable, the content is spooled and retried" },
     pinAttempts: { type: "integer", description: "IPFS import attempts so far (0 for hash-only stamps; servers before pin retries omit it)" },
     pinError: { type: ["string", "null"], description: "Stable code of the last failed attempt (IPFS_UNAVAILABLE, SPOOL_MISMATCH), else null" },
+    encryption: {
+      type: ["object", "null"],
+      required: ["scheme", "contentSha256"],
+      properties: { scheme: { type: "string" }, contentSha256: { type: ["string", "null"] } },
+      description: "Client-side encryption (docs/sdk.md): `cid` names this envelope's ciphertext, whose SHA-256 is `contentSha256`; `sha256` is the plaintext's, as the client stated it. Null for plain content; servers before it omit it",
+    },
     claim: { type: ["object", "null"], additionalProperties: true },
     leafHash: HEX32,
     status: { type: "string", enum: ["pending", "batched", "anchored", "confirmed"] },

@@ -4,11 +4,12 @@
  * turn into an exit code.
  *
  * One file per command group: stamp.ts, sign.ts (the claimant's signer, `statement`), entries.ts
- * (`status`, `receipt`, `certificate`, `lookup`), verify.ts, watch.ts, capture.ts; what they share
- * (usage errors, service options, safe file reads) is common.ts.
+ * (`status`, `receipt`, `certificate`, `lookup`), verify.ts, watch.ts, capture.ts, encryption.ts (`keygen`,
+ * `decrypt`, `stamp --encrypt`); what they share (usage errors, service options, safe file reads) is common.ts.
  */
 import { capture, verifyCaptureCommand } from "./capture.ts";
-import type { Command } from "./common.ts";
+import { clientFor, type Command, UsageError } from "./common.ts";
+import { decrypt, keygen } from "./encryption.ts";
 import { certificate, lookup, receipt, status } from "./entries.ts";
 import { statement } from "./sign.ts";
 import { stamp } from "./stamp.ts";
@@ -24,4 +25,8 @@ export { parseCheckpoint } from "./verify.ts";
  * @example
  * await COMMANDS.lookup!(["draft.psd"], io) // 0 when anchored
  */
-export const COMMANDS: Readonly<Record<string, Command>> = { stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand };
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand,
+  keygen: (args, io) => keygen(args, io, (m) => new UsageError(m)),
+  decrypt: (args, io) => decrypt(args, io, (m) => new UsageError(m), (values) => clientFor(values, io)),
+};

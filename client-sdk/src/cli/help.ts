@@ -49,6 +49,8 @@ commands:
   verify-capture <dir|zip>  verify a capture's parts against its manifest, and the manifest's receipt
   statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
   watch <dir>               stamp every new or changed file under a folder, linking versions
+  keygen -o FILE            make a content key for stamp --encrypt (kept here, never sent)
+  decrypt <cid|file> -o F   fetch an encrypted upload's ciphertext and decrypt it with the content key
 
 ${SERVICE}
 output:   one human line per result; --json prints one JSON document on stdout instead.
@@ -58,7 +60,7 @@ ${EXIT_TABLE}
 
 Run priorproof <command> --help for a command's options.`,
 
-  stamp: `usage: priorproof stamp <files…> [--upload] [--title T] [--kind K] [--author A] [--claimant C]
+  stamp: `usage: priorproof stamp <files…> [--upload | --encrypt [--key-file KEY]] [--title T] [--kind K] [--author A] [--claimant C]
                         [--previous DIGEST|FILE] [--note N] [--ai-process FILE.json] [--wait] [--timeout SECONDS] [--json]
                         [--sign-key KEY.pem --sign-cert CHAIN.pem | --sign-p12 FILE.p12]
 
@@ -77,6 +79,10 @@ every file.
                 (ECDSA P-256/P-384, Ed25519, RSA → RSA-PSS); --sign-cert is the signer's PEM certificate and
                 chain. The CMS signature is committed in the leaf; the key never leaves this machine.
   --sign-p12    the same from a PKCS#12 file; password from PRIORPROOF_P12_PASSWORD, else asked for
+  --encrypt     upload each file encrypted here (priorproof-aead/1, AES-256-GCM) with the content key of
+                --key-file (made by priorproof keygen) or PRIORPROOF_CONTENT_KEY: the stamp covers the
+                plaintext's digest, the service stores only the ciphertext and never sees the key.
+                File names and media types are sent in the clear. Read it back with priorproof decrypt.
 
 ${SERVICE}
 
@@ -100,6 +106,24 @@ Ignore patterns: <dir>/.priorproofignore (gitignore syntax). On a terminal a sta
 ${SERVICE}
 
 exit codes: 0 done (or interrupted) · 2 usage error · 3 a file failed, or --once could not reach the service (queue kept)`,
+
+  keygen: `usage: priorproof keygen -o FILE [--json]
+
+Writes a new random 256-bit content key (64 hex digits) to FILE, mode 0600, never over an existing file.
+stamp --encrypt and decrypt read it with --key-file FILE (or PRIORPROOF_CONTENT_KEY). Keep a copy: the
+service cannot recover content encrypted with a lost key.
+
+exit codes: 0 written · 2 usage or I/O error`,
+
+  decrypt: `usage: priorproof decrypt <cid|file> -o FILE [--key-file KEY] [--json]
+
+Fetches the ciphertext of an encrypted upload by its CID (or reads a ciphertext file) and decrypts it
+with the content key (--key-file, or PRIORPROOF_CONTENT_KEY), chunk by chunk. FILE is written only when
+every chunk authenticated; a tampered or truncated ciphertext fails with DECRYPTION_FAILED or TRUNCATED.
+
+${SERVICE}
+
+exit codes: 0 written · 2 usage, I/O or decryption error · 3 service error (CONTENT_NOT_FOUND …)`,
 
   status: `usage: priorproof status <id> [--json]
 

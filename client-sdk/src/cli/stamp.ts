@@ -1,4 +1,4 @@
-/** `stamp`: hash (or upload) files and stamp them, optionally signed by the claimant, optionally waiting. */
+/** `stamp`: hash (or upload, or encrypt and upload) files and stamp them, optionally signed by the claimant, optionally waiting. */
 import { createHash, type Hash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
@@ -9,6 +9,7 @@ import { sha256File } from "../hash-node.ts";
 import { ASSET_KINDS, type AssetKind, type Claim } from "../leaf.ts";
 import { signClaim } from "../signature/index.ts";
 import { clientFor, digestOf, hashFile, readHashing, regularFile, SERVICE_OPTIONS, timeoutMs, UsageError } from "./common.ts";
+import { contentKeyOf, uploadEncrypted } from "./encryption.ts";
 import { EXIT } from "./help.ts";
 import { mediaTypeOf } from "./media-type.ts";
 import { describeEntry, type Io, progressBar } from "./render.ts";
@@ -45,9 +46,13 @@ export async function stamp(args: string[], io: Io): Promise<number> {
       "sign-key": { type: "string" },
       "sign-cert": { type: "string" },
       "sign-p12": { type: "string" },
+      encrypt: { type: "boolean" },
+      "key-file": { type: "string" },
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
+  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined)) throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
+  const contentKey = values.encrypt ? await contentKeyOf(values["key-file"], io, (m) => new UsageError(m)) : undefined;
   const signer = await claimSignerOf(values, io);
   if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
   const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
@@ -66,7 +71,10 @@ export async function stamp(args: string[], io: Io): Promise<number> {
   const withClaim = Object.keys(claim).length > 0 ? { claim } : {};
 
   let entries: Entry[];
-  if (values.upload) {
+  if (contentKey) {
+    // Encrypted here, file by file; the stamp covers the plaintext, the service stores the ciphertext.
+    entries = await uploadEncrypted(pp, positionals, contentKey, withClaim, mediaTypeOf);
+  } else if (values.upload) {
     const hashes: Hash[] = [];
     const files: UploadFile[] = [];
     for (const p of positionals) {

@@ -113,6 +113,11 @@ export interface SubmitFilesOptions {
   readonly stream?: boolean;
   /** See {@link SubmitOptions.idempotencyKey}. */
   readonly idempotencyKey?: string;
+  /**
+   * Form fields sent after the files, read once every file was read (an encrypted upload states the
+   * plaintext's digest there: see `submitEncryptedFile`).
+   */
+  readonly trailingFields?: () => Readonly<Record<string, string>>;
 }
 
 /**

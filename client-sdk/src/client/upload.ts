@@ -87,6 +87,8 @@ export async function submitFiles(t: Transport, files: readonly UploadFile[], op
   const head = (f: UploadFile) =>
     enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoteName(f.name)}"\r\nContent-Type: ${f.mediaType ?? "application/octet-stream"}\r\n\r\n`);
   const crlf = enc.encode("\r\n");
+  const trailer = () => enc.encode(Object.entries(opts.trailingFields?.() ?? {})
+    .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quoteName(name)}"\r\n\r\n${value}\r\n`).join(""));
   const end = enc.encode(`--${boundary}--\r\n`);
   const sizes = files.map((f) => f.size ?? (f.data instanceof Blob ? f.data.size : undefined));
   const total = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
@@ -114,6 +116,8 @@ export async function submitFiles(t: Transport, files: readonly UploadFile[], op
           }
           yield crlf;
         }
+        const fields = trailer();
+        if (fields.length > 0) yield fields;
         yield end;
       }
       const it = parts();
@@ -145,6 +149,7 @@ export async function submitFiles(t: Transport, files: readonly UploadFile[], op
         }
         blobParts.push(crlf);
       }
+      blobParts.push(trailer());
       blobParts.push(end);
       body = new Blob(blobParts);
     }

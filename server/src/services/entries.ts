@@ -20,6 +20,7 @@ export function describeEntry(entry: EntryRecord, batches: readonly EntryBatch[]
     cid: entry.cid, cidProfile: entry.cidProfile, pinStatus: entry.pinStatus as EntryView["pinStatus"],
     replicas: replicas.map((r) => ({ kind: r.kind, target: r.target, status: r.status, attempts: r.attempts, lastError: r.lastError, updatedAt: r.updatedAt })),
     pinAttempts: entry.pinAttempts, pinError: entry.pinError,
+    encryption: entry.encryption ? { scheme: entry.encryption, contentSha256: entry.contentSha256 } : null,
     claim: entry.claim ? (JSON.parse(entry.claim) as Record<string, unknown>) : null,
     leafHash: entry.leafHash, status: entry.status, receivedAt: entry.receivedAt,
     anchors: batches.map(({ batch }) => ({

@@ -55,7 +55,24 @@ export interface UploadedFile {
   readonly pinError: string | null;
   /** Spool file name (under `spoolDir`) holding the bytes while `pinStatus` is pending. */
   readonly spool: string | null;
+  /**
+   * Set when the bytes are a client-side encrypted envelope (see client-sdk/src/encrypt.ts): the
+   * evidence is then the plaintext, whose digests and size the client states; `sha256`/`sha3_256`/`size`
+   * above are the ciphertext's.
+   */
+  readonly encrypted?: ClientEncryption;
 }
+
+/** What a client states about an upload it encrypted: the scheme and the plaintext (the evidence). */
+export interface ClientEncryption {
+  readonly scheme: string;
+  readonly sha256: string;
+  readonly sha3_256: string | null;
+  readonly size: number | null;
+}
+
+/** The client-side encryption schemes the service records (the envelope is opaque to it). */
+export const ENCRYPTION_SCHEMES: readonly string[] = ["priorproof-aead/1"];
 
 export interface Ingest {
   /** With `idempotency`, the key is recorded in the entries' own transaction (services/idempotency.ts). */
@@ -385,12 +402,17 @@ export function createIngest(deps: IngestDeps): Ingest {
       const receivedAt = now();
       const c = prepareClaim(claim);
       const pool = salts(files.length);
-      const entries = files.map((f, i): NewEntry => ({
-        id: uuidv7(), tenantId, sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType,
-        cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, pinAttempts: deps.importFile ? 1 : 0,
-        pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
-        claimSha256: c.digest, previous: c.previous, ...leafOf(f.sha256, f.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
-      }));
+      const entries = files.map((f, i): NewEntry => {
+        // An encrypted upload stamps the plaintext the client hashed; the ciphertext is only what is stored.
+        const evidence = f.encrypted ?? f;
+        return {
+          id: uuidv7(), tenantId, sha256: evidence.sha256, sha3_256: evidence.sha3_256, size: evidence.size, name: f.name, mediaType: f.mediaType,
+          cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, pinAttempts: deps.importFile ? 1 : 0,
+          pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
+          claimSha256: c.digest, previous: c.previous, ...leafOf(evidence.sha256, evidence.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
+          ...(f.encrypted ? { encryption: f.encrypted.scheme, contentSha256: f.sha256 } : {}),
+        };
+      });
       return insert(entries, idempotency);
     },
 

@@ -71,11 +71,13 @@ export function createPinner(deps: PinnerDeps): Pinner {
       return false;
     }
     const sha256 = "0x" + Buffer.from(imported.sha256).toString("hex");
-    if (sha256 !== entry.sha256) {
+    // What was stored: the upload's bytes, or for a client-side encrypted upload its ciphertext (entry.sha256 is then the plaintext's).
+    const expected = entry.contentSha256 ?? entry.sha256;
+    if (sha256 !== expected) {
       // The spool file is not the upload any more (disk corruption, tampering): never pin it under this entry.
       counts.failed++;
       await deps.store.recordPinAttempt(entry.id, { pinned: false, error: "SPOOL_MISMATCH", final: true });
-      deps.log?.warn({ entry: entry.id, expected: entry.sha256, got: sha256, spool: path }, "spooled content does not match the entry's digest; not pinned");
+      deps.log?.warn({ entry: entry.id, expected, got: sha256, spool: path }, "spooled content does not match the entry's digest; not pinned");
       return true;
     }
     await deps.store.recordPinAttempt(entry.id, { pinned: true, cid: imported.cid, cidProfile: deps.cidProfile });

@@ -99,6 +99,8 @@ export function createReceipts(deps: ReceiptsDeps): Receipts {
         ...(entry.name ? { name: entry.name } : {}),
         ...(entry.mediaType ? { mediaType: entry.mediaType } : {}),
         ...(entry.cid ? { cid: entry.cid, cidProfile: entry.cidProfile ?? "unixfs-v1-2025" } : {}),
+        // The stored content is a client-side encrypted envelope: `cid` names the ciphertext, the digests the plaintext.
+        ...(entry.encryption ? { encrypted: true } : {}),
       };
       const claim = entry.claim ? { claim: JSON.parse(entry.claim) as Claim } : {};
       const service = {

@@ -258,6 +258,15 @@ ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
     name: "web captures: the Idempotency-Key of the request that queued each capture",
     sql: CAPTURE_IDEMPOTENCY_MIGRATION_SQL,
   },
+  {
+    // Number 14 is assigned to client-side encryption (docs/operations.md, Client-side encryption).
+    version: 14,
+    name: "client-side encryption of uploads: the envelope scheme and the stored ciphertext's SHA-256",
+    sql: `
+ALTER TABLE entries ADD COLUMN encryption TEXT;
+ALTER TABLE entries ADD COLUMN content_sha256 TEXT;
+`,
+  },
 ];
 
 /** SQL of a migration in a dialect. */

@@ -253,16 +253,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const inserted = await c.query(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
          claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool,
-         leaf_version, signature)
+         leaf_version, signature, encryption, content_sha256)
        SELECT id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
          claim_sha256, previous, leaf_salt, leaf_hash, 'pending', received_at, request_id, pin_attempts, pin_error, pin_spool,
-         leaf_version, signature
+         leaf_version, signature, encryption, content_sha256
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
          $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-         $18::integer[], $19::text[], $20::text[], $21::integer[], $22::text[])
+         $18::integer[], $19::text[], $20::text[], $21::integer[], $22::text[], $23::text[], $24::text[])
          WITH ORDINALITY AS u(id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
            claim_sha256, previous, leaf_salt, leaf_hash, received_at, request_id, pin_attempts, pin_error, pin_spool,
-           leaf_version, signature, ord)
+           leaf_version, signature, encryption, content_sha256, ord)
        ORDER BY ord
        RETURNING seq, id`,
       [
@@ -271,12 +271,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         col((e) => e.claimSha256), col((e) => e.previous), col((e) => e.leafSalt), col((e) => e.leafHash), col((e) => e.receivedAt),
         col((e) => e.requestId), col((e) => e.pinAttempts ?? 0), col((e) => e.pinError ?? null), col((e) => e.pinSpool ?? null),
         col((e) => e.leafVersion ?? 1), col((e) => e.signature ?? null),
+        col((e) => e.encryption ?? null), col((e) => e.contentSha256 ?? null),
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
     const records = es.map((e): EntryRecord => ({
       ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
       leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
+      encryption: e.encryption ?? null, contentSha256: e.contentSha256 ?? null,
     }));
     if (call.chainIds.length > 0) {
       await c.query(

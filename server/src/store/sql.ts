@@ -81,6 +81,7 @@ export function toEntry(r: Row): EntryRecord {
     receivedAt: String(r.received_at), requestId: str(r.request_id),
     pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
     leafVersion: Number(r.leaf_version ?? 1) === 2 ? 2 : 1, signature: str(r.signature),
+    encryption: str(r.encryption), contentSha256: str(r.content_sha256),
   };
 }
 

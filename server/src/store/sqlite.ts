@@ -148,14 +148,15 @@ export function openSqliteStore(path: string): Store {
     const info = q(
       `INSERT INTO entries (id, tenant_id, sha256, sha3_256, size, name, media_type, cid, cid_profile, pin_status, claim,
          claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool,
-         leaf_version, signature)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         leaf_version, signature, encryption, content_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(e.id, e.tenantId, e.sha256, e.sha3_256, e.size, e.name, e.mediaType, e.cid, e.cidProfile, e.pinStatus, e.claim,
       e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null,
-      e.leafVersion ?? 1, e.signature ?? null);
+      e.leafVersion ?? 1, e.signature ?? null, e.encryption ?? null, e.contentSha256 ?? null);
     const seq = Number(info.lastInsertRowid);
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
-    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null };
+    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
+      encryption: e.encryption ?? null, contentSha256: e.contentSha256 ?? null };
   };
 
   const store: Store = {

@@ -61,6 +61,13 @@ export interface NewEntry {
   readonly leafVersion?: 1 | 2;
   /** Canonical JSON (RFC 8785) of the claimant signature object committed in a leaf/2, or null. */
   readonly signature?: string | null;
+  /**
+   * Client-side encryption scheme of the stored content (`priorproof-aead/1`), or null. When set, `sha256`,
+   * `sha3_256` and `size` are the plaintext's as the client stated them, and `cid` names the ciphertext.
+   */
+  readonly encryption?: string | null;
+  /** SHA-256 of the stored bytes when they differ from the evidence (the ciphertext of an encrypted upload), else null. */
+  readonly contentSha256?: string | null;
 }
 
 export interface EntryRecord extends NewEntry {
@@ -71,6 +78,8 @@ export interface EntryRecord extends NewEntry {
   readonly pinSpool: string | null;
   readonly leafVersion: 1 | 2;
   readonly signature: string | null;
+  readonly encryption: string | null;
+  readonly contentSha256: string | null;
 }
 
 /** Per-tenant settings (defaults when never set). */

@@ -5,6 +5,7 @@ import { EntriesAcceptedSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
 import { fingerprintOf } from "../../services/idempotency.ts";
+import { clientEncryption, ENCRYPTION_FIELDS } from "../../services/client-encryption.ts";
 import type { UploadedFile } from "../../services/ingest.ts";
 
 const CLAIM_FIELDS = new Set(["title", "kind", "author", "claimant", "previous", "note"]);
@@ -27,7 +28,7 @@ const evidence: FastifyPluginAsync = async (app) => {
     "/evidence",
     {
       schema: {
-        summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note)",
+        summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note; encryption, plaintextSha256, plaintextSha3_256, plaintextSize for one client-side encrypted file)",
         tags: ["evidence"],
         security: [{ bearer: [] }],
         consumes: ["multipart/form-data"],
@@ -54,18 +55,22 @@ const evidence: FastifyPluginAsync = async (app) => {
             } catch {
               throw new AppError("INVALID_CLAIM", "the claim field must be a JSON object");
             }
-          } else if (CLAIM_FIELDS.has(part.fieldname)) {
+          } else if (CLAIM_FIELDS.has(part.fieldname) || ENCRYPTION_FIELDS.has(part.fieldname)) {
             fields[part.fieldname] = String(part.value);
           } else {
             throw new AppError("VALIDATION_FAILED", `unknown field ${JSON.stringify(part.fieldname.slice(0, 50))}`);
           }
         }
         if (files.length === 0) throw new AppError("NO_FILES", "the request holds no file part");
+        // Client-side encryption: the fields (sent after the file, once the client has hashed the plaintext) name the evidence.
+        const encrypted = clientEncryption(fields, files.length);
+        if (encrypted) files[0] = { ...files[0]!, encrypted };
+        for (const name of ENCRYPTION_FIELDS) delete fields[name];
         const claim = (claimJson !== undefined ? { ...(claimJson as object), ...fields } : Object.keys(fields).length ? fields : undefined) as Claim | undefined;
         // The canonical request: each file by its digests, size, name and type, and the claim as sent.
         const fingerprint = request.headers["idempotency-key"] === undefined ? "" : fingerprintOf({
           request: "POST /v1/evidence",
-          files: files.map((f) => ({ sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType })),
+          files: files.map((f) => ({ sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType, ...(f.encrypted ? { encrypted: f.encrypted } : {}) })),
           ...(claim !== undefined ? { claim } : {}),
         });
         result = await idempotent.complete(

@@ -1,31 +1,69 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
-import { gatewayErrorStatus, parseCid, serveTrustlessGateway } from "../../services/ipfs/index.ts";
+import { DAG_SCOPES, gatewayErrorStatus, parseCid, selectTrustlessFormat, serveTrustlessGateway, type DagScope } from "../../services/ipfs/index.ts";
 import type { CID } from "multiformats/cid";
 
-/** Tenant content is private: only the tenant's own client may keep a copy, never a shared cache. */
-const PRIVATE_CACHE = "private, no-store";
+/**
+ * Who may read what a request asks for, and so which caches may keep the answer:
+ * - `tenant`: the requesting tenant's own content (services/content-access.ts) — `private, no-store`:
+ *   only the tenant's client may hold it, never a shared cache (keys can be revoked);
+ * - `public`: content its tenant published — the bytes behind a CID never change, so any cache may keep them.
+ * Publishing is a per-tenant / per-upload flag (issue 20, point 1): when it lands, `readScope` asks it
+ * first (one call, e.g. `contentAccess.isPublic(key, mode)`); anonymous requests then need this route
+ * registered where a key is optional (it sits in routes/tenant/, whose hook requires one).
+ */
+export type ReadScope = "tenant" | "public";
+
+export const CACHE_CONTROL: Readonly<Record<ReadScope, string>> = {
+  tenant: "private, no-store",
+  public: "public, max-age=29030400, immutable",
+};
+
+/** The scope under which `request` may read `key` (as one block or as a DAG), or null: "not found". */
+async function readScope(request: FastifyRequest, key: CID, mode: "raw" | "dag"): Promise<ReadScope | null> {
+  if (await request.server.contentAccess.canRead(request.tenantId, key, mode)) return "tenant";
+  return null;
+}
+
+/** A trustless response was asked for: `?format=`, or an Accept naming an IPLD type (then 406 if none we write). */
+function wantsTrustless(format: string | undefined, accept: string): boolean {
+  return (format !== undefined && format !== "") || /application\/vnd\.ipld\./i.test(accept);
+}
 
 /**
- * GET /ipfs/:cid — stored content for its tenant: the file's bytes by default, `?format=car` for a CAR
- * of the whole DAG, `?format=raw` (or Accept: application/vnd.ipld.raw) for one block, so that any
- * trustless IPFS client (e.g. @helia/verified-fetch) can fetch and verify the content by CID.
+ * GET /ipfs/:cid — stored content, and an IPFS trustless gateway
+ * (https://specs.ipfs.tech/http-gateways/trustless-gateway/) for it:
+ * - `?format=raw` or `Accept: application/vnd.ipld.raw`: one block, verifiable against the CID;
+ * - `?format=car` or `Accept: application/vnd.ipld.car`: a CARv1 (`order=dfs; dups=n`) of the DAG,
+ *   `dag-scope=block` for the root block alone (`entity` and `all` are the whole file);
+ * - neither: the file's bytes (what the SDK's `getContent` reads); an unsupported format is 406.
+ * so that any trustless IPFS client (e.g. @helia/verified-fetch, given the tenant's Authorization
+ * header) can fetch and verify the content block by block.
  * Ownership is decided on the block's multihash (see services/content-access.ts): a block only for a
  * tenant whose stored DAG (an entry's content or a web capture part) holds it, whatever codec or CID
  * version names it; the file and CAR only from the exact root of one of the tenant's entries or capture
- * parts. "Not yours" and "not here" get the same 404.
- * Answers are `Cache-Control: private, no-store`, and downloads are budgeted (plugins/budgets.ts).
+ * parts. "Not yours" and "not here" get the same 404. Answers carry the cache scope of {@link readScope}
+ * and downloads are budgeted (plugins/budgets.ts).
  */
 const ipfs: FastifyPluginAsync = async (app) => {
-  app.get<{ Params: { cid: string }; Querystring: { format?: string; filename?: string } }>(
+  app.get<{ Params: { cid: string }; Querystring: { format?: string; filename?: string; "dag-scope"?: DagScope } }>(
     "/ipfs/:cid",
     {
       schema: {
-        summary: "Stored content by CID (raw file, ?format=car, ?format=raw block)",
+        summary: "Stored content by CID: the file, or trustless-gateway responses (?format=raw block, ?format=car CAR)",
         tags: ["ipfs"],
         security: [{ bearer: [] }],
         params: { type: "object", required: ["cid"], properties: { cid: { type: "string", maxLength: 200 } } },
-        querystring: { type: "object", additionalProperties: false, properties: { format: { type: "string", enum: ["raw", "car"] }, filename: { type: "string", maxLength: 255 } } },
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            // Any value is looked at, so that an unsupported one is 406 Not Acceptable (the spec), not 400.
+            format: { type: "string", maxLength: 50 },
+            filename: { type: "string", maxLength: 255 },
+            "dag-scope": { type: "string", enum: [...DAG_SCOPES] },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -38,22 +76,41 @@ const ipfs: FastifyPluginAsync = async (app) => {
       }
       const notFound = () => new AppError("CONTENT_NOT_FOUND", `no content ${key.toString()} for this tenant`);
       const accept = request.headers.accept ?? "";
-      const wantsRaw = request.query.format === "raw" || (!request.query.format && accept.includes("application/vnd.ipld.raw"));
-      const wantsCar = request.query.format === "car" || (!request.query.format && accept.includes("application/vnd.ipld.car"));
+      const { format, filename } = request.query;
+      const dagScope = request.query["dag-scope"] ?? "all";
       // The download slot first (429/503 when none is free), so that the answer about ownership is the same either way.
       const release = app.budgets.acquireDownload(request);
       try {
-        if (!(await app.contentAccess.canRead(request.tenantId, key, wantsRaw ? "raw" : "dag"))) throw notFound();
-        if (wantsRaw || wantsCar) {
-          const res = await serveTrustlessGateway(app.ipfs, key.toString(), wantsRaw ? "raw" : "car", accept);
-          reply.headers({ ...res.headers, "cache-control": PRIVATE_CACHE, vary: "Accept, Authorization" });
+        if (wantsTrustless(format, accept)) {
+          // Format first: a 406 says nothing about whether the content exists.
+          const chosen = selectTrustlessFormat(format, accept);
+          const scope = await readScope(request, key, chosen === "raw" || dagScope === "block" ? "raw" : "dag");
+          if (scope === null) throw notFound();
+          const res = await serveTrustlessGateway(app.ipfs, cid, format, accept, { dagScope, ...(filename ? { filename } : {}) });
+          reply.headers({ ...res.headers, "cache-control": CACHE_CONTROL[scope], vary: scope === "tenant" ? "Accept, Authorization" : "Accept" });
+          if (notModified(request, res.headers.etag)) {
+            release();
+            return reply.code(304).send();
+          }
           return reply.send(app.budgets.guardDownload(reply, res.body, release));
         }
-        if (!(await app.ipfs.has(key, { shallow: true }))) throw notFound();
-        reply.header("content-type", "application/octet-stream");
-        reply.header("x-content-type-options", "nosniff");
-        reply.header("cache-control", PRIVATE_CACHE);
-        reply.header("vary", "Authorization");
+        const scope = await readScope(request, key, "dag");
+        if (scope === null || !(await app.ipfs.has(key, { shallow: true }))) throw notFound();
+        const etag = `"${key.toString()}"`;
+        reply.headers({
+          "content-type": "application/octet-stream",
+          "content-disposition": `attachment; filename="${(filename ?? key.toString()).replace(/["\\\r\n]/g, "_")}"`,
+          "x-content-type-options": "nosniff",
+          "x-ipfs-path": `/ipfs/${cid}`,
+          "x-ipfs-roots": key.toString(),
+          etag,
+          "cache-control": CACHE_CONTROL[scope],
+          vary: scope === "tenant" ? "Accept, Authorization" : "Accept",
+        });
+        if (notModified(request, etag)) {
+          release();
+          return reply.code(304).send();
+        }
         // No read-ahead: a slow reader then holds one block (≤ 1 MiB), so MAX_DOWNLOADS_TOTAL bounds memory.
         return reply.send(app.budgets.guardDownload(reply, app.ipfs.cat(key, { readAhead: 1 }), release));
       } catch (e) {
@@ -62,11 +119,18 @@ const ipfs: FastifyPluginAsync = async (app) => {
         const status = gatewayErrorStatus(e);
         if (status === 404) throw notFound();
         if (status === 400) throw new AppError("INVALID_CID", `not a CID: ${cid}`);
-        if (status === 406) throw new AppError("NOT_ACCEPTABLE", "ask for format=raw or format=car");
+        if (status === 406) throw new AppError("NOT_ACCEPTABLE", "ask for format=raw or format=car (Accept: application/vnd.ipld.raw or application/vnd.ipld.car; version=1)");
         throw new AppError("IPFS_UNAVAILABLE", "the IPFS store is unavailable", undefined, { cause: e });
       }
     },
   );
 };
+
+/** `If-None-Match` names the representation's tag (or `*`). */
+function notModified(request: FastifyRequest, etag: string | undefined): boolean {
+  const header = request.headers["if-none-match"];
+  if (etag === undefined || header === undefined) return false;
+  return header.split(",").some((t) => t.trim() === etag || t.trim() === "*" || t.trim() === `W/${etag}`);
+}
 
 export default ipfs;

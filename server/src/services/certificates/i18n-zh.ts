@@ -72,6 +72,9 @@ export const ZH_CN: Strings = {
   l: {
     name: "提交时的文件名", size: "大小", media: "媒体类型", sha256: "SHA-256", sha3: "SHA3-256（第二种哈希算法）", cid: "IPFS CID", cidProfile: "CID 导入参数", stored: "服务是否保存文件内容",
     storedYes: "是（除非提交账户公开，否则仅该账户可访问）", storedNo: "否（仅提交哈希：文件从未离开提交方）",
+    storedEncrypted: "是，由提交方在上传前加密（priorproof-aead/1，AES-256-GCM）；服务从未持有密钥",
+    cidEncrypted: "IPFS CID（加密后内容）",
+    encryptedNote: "上述摘要为原始文件的摘要：它们是证据，已在链上承诺，验证者依据原始文件核对。服务仅保存了加密后的内容（以 IPFS CID 标识），无法读取。持有提交方密钥者可按该 CID 取回加密内容并解密，所得文件的 SHA-256 与上述值一致。",
     cTitle: "标题", cKind: "资产类型", cAuthor: "作者", cClaimant: "权利主张人", cPrevious: "前一版本（SHA-256）", cAi: "AI 生成过程记录", cNote: "备注", claimNone: "提交该文件时未附声明。",
     aiKey: "项目", aiValue: "内容",
     sigFormat: "签名格式", sigSignedAt: "签名时间（签名人自述）", sigSigner: "签名人", sigChain: "签名人链编号", sigValue: "签名值", sigNote: "签名由核验方依其自行选定的信任锚核验；本页仅予以转录。",

@@ -59,7 +59,7 @@ export interface Strings {
   readonly newlineNote: string;
   readonly l: {
     name: string; size: string; media: string; sha256: string; sha3: string; cid: string; cidProfile: string; stored: string;
-    storedYes: string; storedNo: string;
+    storedYes: string; storedNo: string; storedEncrypted: string; cidEncrypted: string; encryptedNote: string;
     cTitle: string; cKind: string; cAuthor: string; cClaimant: string; cPrevious: string; cAi: string; cNote: string; claimNone: string;
     aiKey: string; aiValue: string;
     sigFormat: string; sigSignedAt: string; sigSigner: string; sigChain: string; sigValue: string; sigNote: string;
@@ -138,6 +138,9 @@ export const EN: Strings = {
   l: {
     name: "File name as submitted", size: "Size", media: "Media type", sha256: "SHA-256", sha3: "SHA3-256 (second hash family)", cid: "IPFS CID", cidProfile: "CID import profile", stored: "Content stored by the service",
     storedYes: "yes (private to the submitting account unless it publishes it)", storedNo: "no (hash-only stamp: the file never left the submitter)",
+    storedEncrypted: "yes, encrypted by the submitter before upload (priorproof-aead/1, AES-256-GCM); the service never held the key",
+    cidEncrypted: "IPFS CID (of the encrypted content)",
+    encryptedNote: "The digests above are those of the original file: they are the evidence, committed on chain, and a verifier checks them against the original file. The service stored only the encrypted form, named by the IPFS CID; it cannot read it. Whoever holds the submitter's key can fetch the encrypted content by that CID and decrypt it: the result hashes to the SHA-256 above.",
     cTitle: "Title", cKind: "Asset kind", cAuthor: "Author", cClaimant: "Claimant", cPrevious: "Previous version (SHA-256)", cAi: "AI process record", cNote: "Note", claimNone: "No claim was submitted with this file.",
     aiKey: "Field", aiValue: "Value",
     sigFormat: "Signature format", sigSignedAt: "Signed at (the signer's own statement)", sigSigner: "Signer", sigChain: "Signer's chain id", sigValue: "Signature value", sigNote: "The signature is checked by the verifier against trust anchors the verifier chooses; this page only reproduces it.",

@@ -147,9 +147,11 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...userField(t, t.l.media, s.mediaType, notes),
         ...field(t.l.sha256, s.sha256, "hex"),
         ...field(t.l.sha3, s.sha3_256, "hex"),
-        ...field(t.l.stored, s.cid ? t.l.storedYes : t.l.storedNo),
-        ...field(t.l.cid, s.cid, "mono"),
+        ...field(t.l.stored, s.cid ? (s.encrypted ? t.l.storedEncrypted : t.l.storedYes) : t.l.storedNo),
+        ...field(s.encrypted ? t.l.cidEncrypted : t.l.cid, s.cid, "mono"),
         ...field(t.l.cidProfile, s.cidProfile, "mono"),
+        // Client-side encryption: the stamp is the plaintext's, the stored (and CID-named) bytes the ciphertext's.
+        ...(s.encrypted && s.cid ? [{ kind: "para", text: t.l.encryptedNote, style: "small" } satisfies Block] : []),
       ];
     },
     claim: () => {

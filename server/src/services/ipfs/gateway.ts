@@ -4,6 +4,7 @@
  * /ipfs/{cid}` answered with the raw block (`application/vnd.ipld.raw`) or the DAG as a CAR
  * (`application/vnd.ipld.car`). Clients verify both against the CID, so they need not trust us.
  */
+import { CarWriter } from "@ipld/car/writer";
 import { parseCid } from "./cid.ts";
 import { CAR_CONTENT_TYPE } from "./content.ts";
 import { AppError } from "../../errors.ts";
@@ -29,6 +30,21 @@ const RAW_CONTENT_TYPE = "application/vnd.ipld.raw";
 const CAR_MEDIA_TYPE = "application/vnd.ipld.car";
 
 /**
+ * `dag-scope` of a CAR request (trustless gateway spec): `block` — the root block alone; `entity` — the
+ * blocks of the entity at the root (a whole UnixFS file, the only entity stored here); `all` — the DAG.
+ */
+export type DagScope = "block" | "entity" | "all";
+export const DAG_SCOPES: readonly DagScope[] = ["block", "entity", "all"];
+
+/** Options of {@link serveTrustlessGateway} besides the backend's read options. */
+export interface GatewayOptions extends ReadOptions {
+  /** CAR only; default `all`. */
+  dagScope?: DagScope;
+  /** `Content-Disposition` file name (default `<cid>.bin` / `<cid>.car`). */
+  filename?: string;
+}
+
+/**
  * Answers `GET /ipfs/{cid}?format=…` with `Accept: …`.
  *
  * @param format the `format` query parameter, if any; per IPIP-523 it takes precedence over `accept`.
@@ -40,19 +56,26 @@ export async function serveTrustlessGateway(
   cid: string,
   format: string | null | undefined,
   accept: string | null | undefined,
-  options: ReadOptions = {},
+  options: GatewayOptions = {},
 ): Promise<GatewayResponse> {
   const key = parseCid(cid);
   const chosen = selectTrustlessFormat(format, accept);
-  const common = {
+  const { dagScope = "all", filename, ...readOptions } = options;
+  const common: Record<string, string> = {
     // The bytes behind a CID never change, but who may read them does: stored content is a tenant's,
     // so no shared cache may keep it (a browser's private cache neither, since keys can be revoked).
     "cache-control": "private, no-store",
     "x-content-type-options": "nosniff",
     vary: "Accept",
+    // The path resolved and the CIDs along it (here the path is the CID alone).
+    "x-ipfs-path": `/ipfs/${cid}`,
+    "x-ipfs-roots": key.toString(),
   };
+  // Chosen by Accept alone: name the URL of this representation, so caches keyed on URLs cannot mix them.
+  if (format === undefined || format === null || format === "") common["content-location"] = `/ipfs/${cid}?format=${chosen}${chosen === "car" && dagScope !== "all" ? `&dag-scope=${dagScope}` : ""}`;
+  const disposition = (fallback: string) => `attachment; filename="${(filename ?? fallback).replace(/["\\\r\n]/g, "_")}"`;
   if (chosen === "raw") {
-    const block = await backend.block(key, options);
+    const block = await backend.block(key, readOptions);
     return {
       status: 200,
       format: "raw",
@@ -61,7 +84,7 @@ export async function serveTrustlessGateway(
         ...common,
         "content-type": RAW_CONTENT_TYPE,
         "content-length": String(block.byteLength),
-        "content-disposition": `attachment; filename="${key}.bin"`,
+        "content-disposition": disposition(`${key}.bin`),
         etag: `"${key}.raw"`,
       },
       body: (async function* () {
@@ -69,7 +92,8 @@ export async function serveTrustlessGateway(
       })(),
     };
   }
-  const body = await startStream(backend.car(key, options));
+  // dag-scope=block is the root block alone; entity and all are the whole DAG (every stored root is one UnixFS file).
+  const body = dagScope === "block" ? singleBlockCar(key, await backend.block(key, readOptions)) : await startStream(backend.car(key, readOptions));
   return {
     status: 200,
     format: "car",
@@ -77,8 +101,9 @@ export async function serveTrustlessGateway(
     headers: {
       ...common,
       "content-type": CAR_CONTENT_TYPE,
-      "content-disposition": `attachment; filename="${key}.car"`,
-      etag: `"${key}.car"`,
+      "content-disposition": disposition(`${key}.car`),
+      // The scope changes the bytes, so it is part of the tag (spec: "unique prefix based on the passed scope").
+      etag: dagScope === "all" ? `"${key}.car"` : `"${key}.car.${dagScope}"`,
     },
     body,
   };
@@ -145,6 +170,17 @@ function carParamsSupported(params: Map<string, string>): boolean {
   const dups = params.get("dups");
   const order = params.get("order");
   return (version === undefined || version === "1") && (dups === undefined || dups === "n") && (order === undefined || order === "dfs" || order === "unk");
+}
+
+/** A CARv1 holding one block (dag-scope=block). */
+async function* singleBlockCar(cid: ReturnType<typeof parseCid>, bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  const { writer, out } = CarWriter.create([cid]);
+  const written = (async () => {
+    await writer.put({ cid, bytes });
+    await writer.close();
+  })();
+  for await (const chunk of out) yield chunk;
+  await written;
 }
 
 /** Pulls the first chunk now, so that a failure to start (missing root) is thrown before any header is sent. */

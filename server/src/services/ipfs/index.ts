@@ -14,7 +14,7 @@ export { createEmbeddedIpfs } from "./embedded.ts";
 export type { EmbeddedIpfs, EmbeddedIpfsOptions } from "./embedded.ts";
 export { ContentNotFoundError, FileTooLargeError, IpfsError, isIpfsError } from "./errors.ts";
 export type { IpfsErrorReason } from "./errors.ts";
-export { gatewayErrorStatus, selectTrustlessFormat, serveTrustlessGateway } from "./gateway.ts";
+export { DAG_SCOPES, gatewayErrorStatus, selectTrustlessFormat, serveTrustlessGateway, type DagScope, type GatewayOptions } from "./gateway.ts";
 export type { GatewayResponse, TrustlessFormat } from "./gateway.ts";
 export { importFile } from "./import.ts";
 export type { BlockSink, ImportedFile, ImportFileOptions } from "./import.ts";
