@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { openAsBlob } from "node:fs";
 import autocannon from "autocannon";
 import { Contract, ContractFactory, JsonRpcProvider, NonceManager } from "ethers";
-import { MerkleTree, cachedChainReader, createChainReader, getLeafHash, toHex, verifyReceipt, type Hex, type Receipt } from "../client-sdk/src/index.ts";
+import { cachedChainReader, createChainReader, getLeafHash, toHex, verifyReceipt, type Receipt } from "../client-sdk/src/index.ts";
 import { sha256 as sdkSha256, sha256Implementation } from "../client-sdk/src/sha256.ts";
 import { evidenceAnchorArtifact } from "../server/src/chain/artifact.ts";
 import { ensureDeployment } from "../server/src/chain/deploy.ts";

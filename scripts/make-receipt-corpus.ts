@@ -124,9 +124,10 @@ const entries: Entry[] = [];
   entries.push({ name: "two-chains-tsa", receipt: "two-chains-tsa.receipt.json", file: "two-chains-tsa.txt", chains: { "31337": "state-pair-31337.json", "1337": "state-pair-1337.json" }, tsaCa: "tsa-ca.pem" });
 }
 
+const CORPUS_DESCRIPTION = "Genuine priorproof-receipt/1 receipts made by scripts/make-receipt-corpus.ts from a real run; they must keep verifying.";
 writeFileSync(
   join(out, "corpus.json"),
-  `${JSON.stringify({ description: "Genuine priorproof-receipt/1 receipts made by scripts/make-receipt-corpus.ts from a real run; they must keep verifying.", madeAt: new Date().toISOString(), entries }, null, 2)}\n`,
+  `${JSON.stringify({ description: CORPUS_DESCRIPTION, madeAt: new Date().toISOString(), entries }, null, 2)}\n`,
 );
 rmSync(work, { recursive: true, force: true });
 console.log(`corpus of ${entries.length} receipts written to ${out}`);

@@ -1,6 +1,7 @@
 /**
  * `npm test`: every check, in order, failing on the first stage that fails.
- *   0. lint the contracts (solhint, .solhint.json: solhint:recommended, no warning allowed)
+ *   0. lint and format check of the TypeScript (Biome, biome.jsonc; then no line over 160 columns): `npm run lint`,
+ *      fixed by `npm run format`; lint the contracts (solhint, .solhint.json: solhint:recommended, no warning allowed)
  *   1. compile the contracts and check that contracts/build/ is what they compile to
  *   2. check that docs/vectors/merkle.json is what its generator writes
  *   3. Solidity tests (Hardhat 3, fuzzed)
@@ -16,6 +17,7 @@ const extra = process.argv.slice(2);
 const stages: { name: string; cmd: string; args: string[] }[] = extra.length
   ? [{ name: "vitest", cmd: "vitest", args: ["run", ...extra] }]
   : [
+      { name: "lint", cmd: "node", args: ["scripts/lint/run.ts"] },
       { name: "lint:sol", cmd: "solhint", args: ["--max-warnings", "0", "contracts/**/*.sol"] },
       { name: "compile", cmd: "hardhat", args: ["compile", "--quiet"] },
       { name: "artifacts", cmd: "node", args: ["scripts/export-artifacts.ts", "--check"] },

@@ -57,6 +57,8 @@ export async function buildVerifyPageHtml(config: VerifyPageConfig = {}): Promis
 
 if (import.meta.main) {
   const out = process.argv[2] ?? "priorproof-verify.html";
-  writeFileSync(out, await buildVerifyPageHtml({ version: "0.1.0" }));
+  // The page names the SDK release it was built from: the version of client-sdk/package.json.
+  const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  writeFileSync(out, await buildVerifyPageHtml({ version: `priorproof-client-sdk/${version}` }));
   console.log(`wrote ${out}`);
 }

@@ -11,7 +11,7 @@
 import { Interface } from "ethers";
 import { AnchorError } from "./errors.ts";
 import type { Hex } from "./receipt.ts";
-import { type BlockTag, type ChainBlock, type ChainLog, type ChainReader, type ChainTransactionReceipt, DEFAULT_RPC_TIMEOUT_MS, type OnChainAnchor } from "./chain-reader.ts";
+import { type BlockTag, type ChainBlock, type ChainReader, type ChainTransactionReceipt, DEFAULT_RPC_TIMEOUT_MS } from "./chain-reader.ts";
 
 export * from "./chain-reader.ts";
 

@@ -194,7 +194,10 @@ export function captureManifestProblems(doc: unknown): string[] {
     str(p, g, "title", "page", 2_000);
     if (!Array.isArray(g.redirects) || g.redirects.length > 32) p.push("page.redirects: expected at most 32 redirects");
     else g.redirects.forEach((r, i) => {
-      if (!obj(r)) return void p.push(`page.redirects[${i}]: expected an object`);
+      if (!obj(r)) {
+        p.push(`page.redirects[${i}]: expected an object`);
+        return;
+      }
       str(p, r, "url", `page.redirects[${i}]`);
       int(p, r, "status", `page.redirects[${i}]`);
       str(p, r, "location", `page.redirects[${i}]`);
@@ -248,7 +251,10 @@ export function captureManifestProblems(doc: unknown): string[] {
     const seen = new Set<string>();
     doc.parts.forEach((part, i) => {
       const at = `parts[${i}]`;
-      if (!obj(part)) return void p.push(`${at}: expected an object`);
+      if (!obj(part)) {
+        p.push(`${at}: expected an object`);
+        return;
+      }
       if (typeof part.name !== "string" || !CAPTURE_PART_NAME.test(part.name)) p.push(`${at}.name: expected a plain file name (${CAPTURE_PART_NAME.source})`);
       else if (seen.has(part.name)) p.push(`${at}.name: duplicate part ${part.name}`);
       else seen.add(part.name);
@@ -303,8 +309,21 @@ export function verifyCapturePart(part: CapturePart, bytes: Uint8Array | undefin
   if (!equalBytes(digest, fromHex(part.sha256, 32))) throw new CaptureError("PART_DIGEST_MISMATCH", `part ${part.name} has sha-256 ${toHex(digest)}, the manifest says ${part.sha256}`);
 }
 
+/**
+ * Codes of the capture family: a part of a web capture does not match its manifest.
+ * - `PART_MISSING`: a part the manifest lists was not given.
+ * - `PART_SIZE_MISMATCH`: a part has another size than the manifest says.
+ * - `PART_DIGEST_MISMATCH`: a part has another SHA-256 than the manifest says.
+ */
+export type CaptureErrorCode = "PART_MISSING" | "PART_SIZE_MISMATCH" | "PART_DIGEST_MISMATCH";
+
 /** A capture whose parts or manifest do not match. */
-export class CaptureError extends PriorProofError {}
+export class CaptureError extends PriorProofError {
+  declare readonly code: CaptureErrorCode;
+  constructor(code: CaptureErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
 
 /** The outcome of {@link verifyCapture}. */
 export interface CaptureVerdict {

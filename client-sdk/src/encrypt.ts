@@ -48,6 +48,7 @@ const MAX_CHUNKS = 2 ** 32;
  * - `WRONG_KEY`: the header names another key id than the key given.
  * - `DECRYPTION_FAILED`: a chunk does not authenticate (tampered, reordered, or another key).
  * - `TRUNCATED`: the ciphertext ends before its final chunk.
+ * - `TOO_LARGE`: more chunks than one nonce prefix may seal (2^32).
  */
 export type EncryptionErrorCode = "INVALID_KEY" | "NOT_ENCRYPTED" | "WRONG_KEY" | "DECRYPTION_FAILED" | "TRUNCATED" | "TOO_LARGE";
 

@@ -223,7 +223,9 @@ export async function verifyBatch(items: readonly BatchItem[], options: BatchOpt
         progress[s] = m.progress;
         onProgress?.(progress.reduce((a, b) => a + b, 0), items.length);
       } else if ("results" in m) {
-        m.results.forEach((r, k) => (results[shard.at[k] as number] = r));
+        m.results.forEach((r, k) => {
+          results[shard.at[k] as number] = r;
+        });
         void worker.terminate();
         resolve();
       } else {

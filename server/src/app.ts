@@ -22,6 +22,7 @@ import rateLimitPlugin from "./plugins/external/rate-limit.ts";
 import securityHeadersPlugin from "./plugins/external/security-headers.ts";
 import swaggerPlugin from "./plugins/external/swagger.ts";
 import ipfsPlugin from "./plugins/ipfs.ts";
+import ipfsNodePlugin from "./plugins/ipfs-node.ts";
 import servicesPlugin from "./plugins/services.ts";
 import storePlugin from "./plugins/store.ts";
 import publicRoutes from "./routes/public/index.ts";
@@ -89,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(storePlugin);
   await app.register(chainPlugin);
   await app.register(ipfsPlugin);
+  await app.register(ipfsNodePlugin);
   await app.register(authPlugin);
   await app.register(budgetsPlugin);
   await app.register(servicesPlugin);

@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { InternalError } from "./errors.ts";
 
 export interface ChainSettings {
   readonly name: string;
@@ -45,6 +46,8 @@ export interface Config {
   readonly maxFilesPerRequest: number;
   readonly ipfsApiUrl?: string;
   readonly ipfsProfile: "unixfs-v1-2025" | "kubo-legacy";
+  /** The embedded store's IPFS node (libp2p, Bitswap); absent with IPFS_NODE=false or a Kubo backend. */
+  readonly ipfsNode?: IpfsNodeSettings;
   /** Where uploads are spooled while they are imported, and kept while IPFS is unavailable (`<dataDir>/spool`). */
   readonly spoolDir: string;
   /** How often the pin retry worker imports spooled uploads into IPFS. */
@@ -188,6 +191,44 @@ function parseCapture(env: Record<string, string | undefined>): CaptureSettings 
   return settings;
 }
 
+export interface IpfsNodeSettings {
+  /** libp2p listen multiaddrs (TCP and WebSocket). */
+  readonly listen: readonly string[];
+  /** Run the Amino DHT in server mode and announce published content on it. */
+  readonly dht: boolean;
+  /** Delegated Routing V1 HTTP endpoint. */
+  readonly delegatedRoutingUrl?: string;
+  /** Peers dialled at start (multiaddrs with /p2p/), e.g. DHT bootstrap peers. */
+  readonly bootstrap: readonly string[];
+}
+
+/** Loopback only, ports chosen at start: reachable from this host, never from the network unless configured. */
+const DEFAULT_IPFS_NODE_LISTEN = "/ip4/127.0.0.1/tcp/0,/ip4/127.0.0.1/tcp/0/ws";
+
+function parseIpfsNode(env: Record<string, string | undefined>): IpfsNodeSettings | undefined {
+  const enabled = env.IPFS_NODE ?? "true";
+  if (enabled !== "true" && enabled !== "false") throw new ConfigError(`IPFS_NODE must be true or false, got ${JSON.stringify(enabled)}`);
+  if (enabled === "false" || env.IPFS_API_URL) return undefined;
+  const list = (key: string, fallback = "") => (env[key] ?? fallback).split(",").map((s) => s.trim()).filter(Boolean);
+  const listen = list("IPFS_NODE_LISTEN", DEFAULT_IPFS_NODE_LISTEN);
+  for (const address of [...listen, ...list("IPFS_NODE_BOOTSTRAP")]) {
+    if (!/^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d+(\/(ws|wss|p2p\/\w+))*$/.test(address)) throw new ConfigError(`not a TCP or WebSocket multiaddr: ${JSON.stringify(address)} (IPFS_NODE_LISTEN, IPFS_NODE_BOOTSTRAP)`);
+  }
+  const dht = env.IPFS_NODE_DHT ?? "false";
+  if (dht !== "true" && dht !== "false") throw new ConfigError(`IPFS_NODE_DHT must be true or false, got ${JSON.stringify(dht)}`);
+  const routingUrl = env.IPFS_NODE_DELEGATED_ROUTING_URL;
+  if (routingUrl) {
+    let ok = false;
+    try {
+      ok = ["http:", "https:"].includes(new URL(routingUrl).protocol);
+    } catch {
+      // reported below
+    }
+    if (!ok) throw new ConfigError(`IPFS_NODE_DELEGATED_ROUTING_URL must be an http(s) URL, got ${JSON.stringify(routingUrl)}`);
+  }
+  return { listen, dht: dht === "true", ...(routingUrl ? { delegatedRoutingUrl: routingUrl } : {}), bootstrap: list("IPFS_NODE_BOOTSTRAP") };
+}
+
 export interface ReplicationSettings {
   /** IPFS Pinning Service API endpoint and its bearer token (Pinata, Filebase, …). */
   readonly pinningService?: { readonly endpoint: string; readonly accessToken: string };
@@ -236,7 +277,8 @@ function parseReplication(env: Record<string, string | undefined>): ReplicationS
   };
 }
 
-export class ConfigError extends Error {}
+/** A setting that cannot be used: the process refuses to start with it. */
+export class ConfigError extends InternalError {}
 
 function int(env: Record<string, string | undefined>, key: string, fallback: number, min = 0): number {
   const raw = env[key];
@@ -246,7 +288,7 @@ function int(env: Record<string, string | undefined>, key: string, fallback: num
   return n;
 }
 
-function parseChains(env: Record<string, string | undefined>, dataDir: string): ChainSettings[] {
+function parseChains(env: Record<string, string | undefined>): ChainSettings[] {
   if (env.CHAINS) {
     let list: unknown;
     try {
@@ -343,7 +385,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     sqlitePath: resolve(dataDir, "priorproof.db"),
-    chains: parseChains(env, dataDir),
+    chains: parseChains(env),
     batchIntervalMs: int(env, "BATCH_INTERVAL_MS", 5_000, 50),
     batchMaxSize: int(env, "BATCH_MAX_SIZE", 4_096, 1),
     anchorTickMs: int(env, "ANCHOR_TICK_MS", 1_000, 50),
@@ -352,6 +394,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxFilesPerRequest: int(env, "MAX_FILES_PER_REQUEST", 20, 1),
     ...(env.IPFS_API_URL ? { ipfsApiUrl: env.IPFS_API_URL } : {}),
     ipfsProfile: profile,
+    ...(() => {
+      const node = parseIpfsNode(env);
+      return node ? { ipfsNode: node } : {};
+    })(),
     spoolDir: resolve(dataDir, "spool"),
     pinRetryIntervalMs: int(env, "PIN_RETRY_INTERVAL_MS", 30_000, 100),
     operator: env.OPERATOR ?? "PriorProof self-hosted instance (operator not configured: set OPERATOR)",

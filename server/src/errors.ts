@@ -105,3 +105,18 @@ export class AppError extends Error {
     this.name = "AppError";
   }
 }
+
+/**
+ * A failure inside the service that is no answer to a client as such (configuration, store signals, capture outcomes,
+ * replication): each kind is a named subclass whose `name` is its class. One that escapes to a route answers 500
+ * INTERNAL with its message hidden; a failure a client must see is an {@link AppError}.
+ *
+ * @example
+ * export class ConfigError extends InternalError {}
+ */
+export class InternalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

@@ -1,8 +1,11 @@
 /**
  * The only file that listens: builds the app from a config and serves it until SIGINT/SIGTERM.
- * Run directly (`node server/src/server.ts`) it serves the configuration in the environment, which must
- * name its chains (RPC_URL … or CHAINS); `npm start` (cli/start.ts) adds the embedded dev chain.
+ * Run as the process's entry (`npm run serve`, i.e. the project's Node 24 with `--conditions=source`) it serves the
+ * configuration in the environment, which must name its chains (RPC_URL … or CHAINS); `npm start` (cli/start.ts) adds
+ * the embedded dev chain.
  */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { buildApp, type BuildOptions } from "./app.ts";
 import { loadConfig, type Config } from "./config.ts";
@@ -40,7 +43,22 @@ export function closeOnSignals(close: () => Promise<void>): void {
   }
 }
 
-if (import.meta.main) {
+/**
+ * Whether this module is the process's entry. `import.meta.main` exists from Node 22.18 / 24.2; on an older Node it is
+ * undefined, and the file would load and exit without a word, so the entry path is compared instead.
+ */
+function isEntry(): boolean {
+  if (typeof import.meta.main === "boolean") return import.meta.main;
+  const argv1 = process.argv[1];
+  if (argv1 === undefined) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   const config = loadConfig(process.env);
   if (config.chains.length === 0) {
     console.error("no chain configured: set RPC_URL + CHAIN_ID + ANCHORER_PRIVATE_KEY (or CHAINS), or use npm start for the embedded dev chain");

@@ -173,7 +173,7 @@ describe("submitFiles", () => {
     const calls: number[] = [];
     await createClient({ baseUrl: base }).submitFiles([{ name: "a.txt", data: new Blob(["hello"]), mediaType: "text/plain" }], { stream: false, onProgress: (s) => calls.push(s) });
     expect(received[0]?.headers["content-length"]).toBeDefined();
-    expect(await (received[0]?.form.get("file") as File).text()).toBe("hello");
+    expect(await (received[0]!.form.get("file") as File).text()).toBe("hello");
     expect(calls).toEqual([0, 5]);
   });
 

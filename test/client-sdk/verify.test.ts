@@ -183,6 +183,7 @@ const failedCodes = (v: Verdict) => v.checks.filter((c) => c.status === "failed"
 
 interface Tamper {
   /** Changes exactly one thing; may return the file digest the forger presents instead of the real one. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a mutator edits the receipt in place (returns nothing) or returns new bytes.
   readonly change: (r: MutableReceipt, n: number, w: World, a: number) => Uint8Array | void;
   /** At least one failed check must carry one of these codes: they name the tampered thing. */
   readonly names: readonly string[];

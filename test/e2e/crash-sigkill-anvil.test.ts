@@ -365,7 +365,7 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
       expect(a.outcome, "every request is acknowledged in the end (retried with its key)").toBe("ack");
       const present = a.digests.filter((x) => byDigest.has(x));
       expect(present.length, "an acknowledged request is stored whole").toBe(a.digests.length);
-      a.ids!.forEach((id, i) => expect(byDigest.get(a.digests[i]!)?.id, "a retried request answers the ids that were stored").toBe(id));
+      for (const [i, id] of a.ids!.entries()) expect(byDigest.get(a.digests[i]!)?.id, "a retried request answers the ids that were stored").toBe(id);
       for (const x of present) explained.add(x);
     }
     expect(storedTwice, "digests stored twice (a retry that stamped again)").toBe(0);

@@ -42,7 +42,7 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
     service = await startService({ databaseUrl: db.url, env: { NODE_ID: "node-1", BATCH_INTERVAL_MS: "500", ANCHOR_TICK_MS: "250", RATE_LIMIT_PER_MINUTE: "100000" } }); // one key reads every receipt back
     nodes.push({ id: "node-1", url: service.url, alive: true, kill: () => service.stopServer("SIGKILL") });
     const others = await Promise.all(["node-2", "node-3"].map((id) => service.startNode({ NODE_ID: id })));
-    others.forEach((n, i) => nodes.push({ id: `node-${i + 2}`, url: n.url, alive: true, kill: () => n.stop("SIGKILL") }));
+    for (const [i, n] of others.entries()) nodes.push({ id: `node-${i + 2}`, url: n.url, alive: true, kill: () => n.stop("SIGKILL") });
     sql = new pg.Pool({ connectionString: db.url, max: 2 });
   });
   afterAll(async () => {

@@ -124,14 +124,14 @@ describe("verifyReceipt against an independent forgery corpus (real anvil)", () 
       }
       const ms = performance.now() - started;
       if (ms > 2000) slow.push(`${f.name} (${Math.round(ms)} ms)`);
-      if (!verdict || !verdict.verified) {
+      if (!verdict?.verified) {
         refused++;
         continue;
       }
       accepted.push(f.name);
       if (verdict.existedNoLaterThan === undefined || verdict.existedNoLaterThan < genuineVerdict.existedNoLaterThan!) moved.push(`${f.name}: time ${verdict.existedNoLaterThan}`);
       if (!devWarning(verdict)) moved.push(`${f.name}: development warning gone`);
-      if (JSON.stringify(verdict.receipt && (verdict.receipt as { subject: unknown }).subject && (verdict.receipt as { subject: { sha256: string } }).subject.sha256) !== JSON.stringify((genuine.subject as { sha256: string }).sha256)) moved.push(`${f.name}: digest`);
+      if (JSON.stringify((verdict.receipt as { subject?: { sha256?: string } } | undefined)?.subject?.sha256) !== JSON.stringify((genuine.subject as { sha256: string }).sha256)) moved.push(`${f.name}: digest`);
       if (f.text !== undefined) moved.push(`${f.name}: duplicate names accepted`);
     }
     console.log(`forgery corpus: ${count} forgeries, ${refused} refused, ${count - refused} verified with unmoved facts:\n  ${accepted.join("\n  ")}`);

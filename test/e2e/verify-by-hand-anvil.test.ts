@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cachedChainReader, createChainReader, fromHex, verifyReceipt } from "../../client-sdk/src/index.ts";
+import { cachedChainReader, createChainReader, verifyReceipt } from "../../client-sdk/src/index.ts";
 import { createTimestampVerifier } from "../../client-sdk/src/tsa.ts";
 import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
 import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
@@ -20,6 +20,7 @@ const run = promisify(execFile);
 const MANUAL = readFileSync("docs/verify-by-hand.md", "utf8");
 const BLOCKS = [...MANUAL.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 const FILE = Buffer.from("Brass desk lamp, final drawing\n".repeat(500));
+const CLAIM = { title: "Desk lamp — final", kind: "design", claimant: "Example Lamps Ltd.", aiProcess: { seed: 7, model: "m" } };
 const dir = mkdtempSync(join(tmpdir(), "pp-byhand-"));
 let tsa: OpensslTsa;
 let t: TestApp;
@@ -33,7 +34,7 @@ beforeAll(async () => {
     method: "POST", url: "/v1/evidence",
     headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": `multipart/form-data; boundary=${b}` },
     payload: Buffer.concat([
-      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="claim"\r\n\r\n${JSON.stringify({ title: "Desk lamp — final", kind: "design", claimant: "Example Lamps Ltd.", aiProcess: { seed: 7, model: "m" } })}\r\n`),
+      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="claim"\r\n\r\n${JSON.stringify(CLAIM)}\r\n`),
       Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="lamp.txt"\r\nContent-Type: text/plain\r\n\r\n`), FILE, Buffer.from(`\r\n--${b}--\r\n`),
     ]),
   });

@@ -184,10 +184,10 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
   });
 
   describe("operations endpoints", () => {
-    it("reports ready with the store, the chain and IPFS", async () => {
+    it("reports ready with the store, the chain, IPFS and the IPFS node", async () => {
       const res = await t.app.inject({ method: "GET", url: "/readyz" });
       expect(res.statusCode).toBe(200);
-      expect(Object.keys(res.json().checks).sort()).toEqual(["chain:31337", "ipfs", "store"]);
+      expect(Object.keys(res.json().checks).sort()).toEqual(["chain:31337", "ipfs", "ipfs-node", "store"]);
     });
 
     it("exposes Prometheus metrics (with METRICS_TOKEN) and the OpenAPI document", async () => {

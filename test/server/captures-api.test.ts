@@ -281,7 +281,7 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
     }, 180_000);
 
     it("reports a failed capture with its code and a failure event", async () => {
-      site.set("/gone", (req, res) => res.socket?.destroy());
+      site.set("/gone", (_req, res) => res.socket?.destroy());
       const after = await t.app.store.lastEventSeq((await t.app.store.getTenantByName("acme"))!.id);
       const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/gone` } });
       const ran = await t.app.captures.runOnce();

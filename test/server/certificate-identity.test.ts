@@ -33,7 +33,11 @@ describe("contract facts printed on the certificate", () => {
 describe("certificateIdentity", () => {
   it("hashes the format-v2 recipe and ignores issuance time and confirmations", () => {
     const { json, id } = certificateIdentity(receipt);
-    expect(json).toBe(`{"anchors":[{"chainId":1,"root":"0x${"dd".repeat(32)}","txHash":"0x${"cc".repeat(32)}","type":"evm"},{"root":"0x${"dd".repeat(32)}","serial":"7","type":"rfc3161"}],"entry":"01jd-entry","leaf":"0x${"bb".repeat(32)}","sha256":"0x${"aa".repeat(32)}"}`);
+    const [aa, bb, cc, dd] = ["aa", "bb", "cc", "dd"].map((b) => `0x${b.repeat(32)}`);
+    expect(json).toBe(
+      `{"anchors":[{"chainId":1,"root":"${dd}","txHash":"${cc}","type":"evm"},{"root":"${dd}","serial":"7","type":"rfc3161"}],` +
+        `"entry":"01jd-entry","leaf":"${bb}","sha256":"${aa}"}`,
+    );
     expect(id).toBe(createHash("sha256").update(json).digest("hex").slice(0, 16).toUpperCase().match(/.{4}/g)!.join("-"));
     const later = { ...receipt, issuedAt: "2027-01-01T00:00:00Z", anchors: receipt.anchors.map((a) => (a.type === "evm" ? { ...a, confirmations: 900 } : a)) } as Receipt;
     expect(certificateIdentity(later).id).toBe(id);

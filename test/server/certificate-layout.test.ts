@@ -71,7 +71,11 @@ const VARIANTS: Variant[] = [
   { tsa: true, offline: true, chains: 2, long: true, lineage: true, signature: true },
 ];
 
-const EN_HEADING = /^\s*(\d+)\. (The file|Claim —|Signature over|Service record|Anchors on|RFC 3161 time-stamp token|Inclusion proof|Earlier versions|Statements|For courts|How to verify|What the certificate number)/;
+const EN_HEADINGS = [
+  "The file", "Claim —", "Signature over", "Service record", "Anchors on", "RFC 3161 time-stamp token", "Inclusion proof",
+  "Earlier versions", "Statements", "For courts", "How to verify", "What the certificate number",
+];
+const EN_HEADING = new RegExp(`^\\s*(\\d+)\\. (${EN_HEADINGS.join("|")})`);
 const ZH_DIGITS = Array.from({ length: 20 }, (_, i) => chineseNumber(i + 1));
 const ZH_HEADING = new RegExp(`^\\s*(${ZH_DIGITS.slice().reverse().join("|")})、`);
 

@@ -19,7 +19,7 @@ let t: TestApp;
 const auth = () => ({ authorization: `Bearer ${t.keys.acme}` });
 const digests = ["a1", "a2", "a3"].map((b) => "0x" + b.repeat(32));
 const ids: string[] = [];
-let lineageIds: string[] = [];
+const lineageIds: string[] = [];
 
 async function pdf(url: string, headers: Record<string, string> = auth()): Promise<Buffer> {
   const res = await t.app.inject({ method: "GET", url, headers });

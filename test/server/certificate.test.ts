@@ -20,6 +20,7 @@ const jsQR: Decode = (jsqrModule as unknown as { default?: Decode }).default ?? 
 const ARTIFACTS = "test-artifacts/certificate";
 const work = mkdtempSync(join(tmpdir(), "pp-cert-"));
 const FILE = Buffer.from("Solar power bank — housing drawing, revision 3\n".repeat(300));
+const CLAIM = { title: "Power bank housing, rev. 3", kind: "design", author: "Li Wei", claimant: "Shenzhen Example Electronics Co., Ltd." };
 let t: TestApp;
 let entryId: string;
 let sha256: string;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   t = await buildTestApp({ ORGANISATION_TIME_ZONE: "Asia/Shanghai", PUBLIC_URL: "https://proof.example.com" });
   const b = "CertBoundary";
   const body = Buffer.concat([
-    Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="claim"\r\n\r\n${JSON.stringify({ title: "Power bank housing, rev. 3", kind: "design", author: "Li Wei", claimant: "Shenzhen Example Electronics Co., Ltd." })}\r\n`),
+    Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="claim"\r\n\r\n${JSON.stringify(CLAIM)}\r\n`),
     Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="housing-rev3.dwg"\r\nContent-Type: application/acad\r\n\r\n`),
     FILE,
     Buffer.from(`\r\n--${b}--\r\n`),

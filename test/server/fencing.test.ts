@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeHead } from "../../server/src/services/batcher.ts";
 import { createTimestamper } from "../../server/src/services/timestamper.ts";
-import { createTsaClient } from "../../server/src/services/tsa.ts";
+import { createTsaClient } from "../../server/src/services/tsa-client.ts";
 import { openPostgresStore } from "../../server/src/store/postgres.ts";
 import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import { FencedWriteError, type NewEntry, type Store } from "../../server/src/store/types.ts";

@@ -73,9 +73,9 @@ describe.each(TEST_BACKENDS)("receipt versions over the %s store", (backend) => 
 
   it("stores tenant settings (requireSignedClaims) and refuses unsigned stamps and uploads of that tenant", async () => {
     const rival = (await t.app.store.getTenantByName("rival"))!;
-    expect(await t.app.store.getTenantSettings(rival.id)).toEqual({ requireSignedClaims: false });
+    expect(await t.app.store.getTenantSettings(rival.id)).toEqual({ requireSignedClaims: false, publicContent: false });
     await t.app.store.setTenantSettings(rival.id, { requireSignedClaims: true });
-    expect(await t.app.store.getTenantSettings(rival.id)).toEqual({ requireSignedClaims: true });
+    expect(await t.app.store.getTenantSettings(rival.id)).toEqual({ requireSignedClaims: true, publicContent: false });
     const before = await t.app.store.stats();
     const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth("rival"), payload: { items: [{ sha256: toHex(randomBytes(32)) }] } });
     expect(res.statusCode).toBe(400);

@@ -53,6 +53,7 @@ export const EntryViewSchema = {
     cidProfile: { type: ["string", "null"] },
     replicas: { type: "array", items: ReplicaSchema, description: "Copies of the content at remote pinners (empty without stored content or configured pinners; servers before replication omit it)" },
     pinStatus: { type: "string", enum: ["none", "pinned", "pending", "failed"], description: "none: hash-only; pending: IPFS was unavailable, the content is spooled and retried" },
+    public: { type: "boolean", description: "The content is published: the service's IPFS node serves it to the network over Bitswap (the upload's `public` field, else the account's default; docs/operations.md). Servers before it omit it" },
     pinAttempts: { type: "integer", description: "IPFS import attempts so far (0 for hash-only stamps; servers before pin retries omit it)" },
     pinError: { type: ["string", "null"], description: "Stable code of the last failed attempt (IPFS_UNAVAILABLE, SPOOL_MISMATCH), else null" },
     encryption: {

@@ -10,7 +10,7 @@ import { cachedChainReader, createChainReader, type ChainReader } from "../ancho
 import { CAPTURE_PART_NAME, MAX_MANIFEST_BYTES, verifyCapture, type CapturePartReader } from "../capture.ts";
 import { createCaptureClient, type Capture } from "../capture-client.ts";
 import { createClient } from "../client.ts";
-import { InputError, ServiceError } from "../errors.ts";
+import { AnchorError, InputError, ServiceError } from "../errors.ts";
 // commands.ts imports this module too; UsageError is only used when a command runs, after both loaded.
 import { parseCheckpoint, UsageError } from "./commands.ts";
 import { EXIT } from "./help.ts";
@@ -64,7 +64,7 @@ export async function capture(args: string[], io: Io): Promise<number> {
     ...(values["no-js"] ? { javascript: false } : {}), ...(viewport ? { viewport } : {}), ...(timeBudgetMs ? { timeBudgetMs } : {}),
   });
   if (values.wait || values.output !== undefined) c = await cc.waitForCapture(c.id, { timeoutMs: waitMs });
-  let written: string[] = [];
+  const written: string[] = [];
   if (values.output !== undefined && c.manifestSha256) {
     const dir = values.output;
     await mkdir(dir, { recursive: true });
@@ -157,7 +157,7 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
       try {
         chainId = await reader.getChainId();
       } catch (e) {
-        throw new InputError("RPC_UNREACHABLE", `cannot reach --rpc ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        throw new AnchorError("CHAIN_UNREACHABLE", `cannot reach --rpc ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       chains[String(chainId)] = cachedChainReader(reader);
     }

@@ -3,13 +3,13 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { clientFor, digestOf, oneId, SERVICE_OPTIONS, timeoutMs, UsageError } from "./common.ts";
 import { EXIT } from "./help.ts";
-import { describeEntry, describeLookupAnchor, type Io } from "./render.ts";
+import { describeLookupAnchor, entryLine, type Io } from "./render.ts";
 
 /** `status ID`: the entry, one line or --json. */
 export async function status(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: SERVICE_OPTIONS });
   const entry = await clientFor(values, io).getEntry(oneId(positionals, "status"));
-  io.out(values.json ? JSON.stringify(entry, null, 2) : describeEntry(entry));
+  io.out(values.json ? JSON.stringify(entry, null, 2) : entryLine(entry));
   return EXIT.OK;
 }
 

@@ -1,15 +1,17 @@
 /**
  * The CLI's help texts: the command list, and each command's options and exit codes.
  */
+import { readFileSync } from "node:fs";
 import { ASSET_KINDS } from "../leaf.ts";
 
 /**
- * The CLI's version (the package's).
+ * The CLI's version: the `version` of client-sdk/package.json (two levels up from src/cli/ and from dist/cli/), the one
+ * source test/version.test.ts holds the other package.json files to.
  *
  * @example
  * VERSION // "0.1.0"
  */
-export const VERSION = "0.1.0";
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /**
  * Exit codes: what a script can branch on.
@@ -86,7 +88,7 @@ every file.
 
 ${SERVICE}
 
-${EXIT_TABLE.replace(/\n  1 [^\n]*/, "")}`,
+${EXIT_TABLE.replace(/\n {2}1 [^\n]*/, "")}`,
 
   watch: `usage: priorproof watch <dir> [--upload] [--kind K] [--author A] [--settle SECONDS] [--interval SECONDS]
                        [--once [--wait]] [--json]

@@ -77,9 +77,9 @@ export function progressBar(io: Io, label: string): ProgressBar | undefined {
  * One line about an entry: id, status, digest, name, and the first mined anchor.
  *
  * @example
- * describeEntry(entry) // "01JD…  anchored  sha256 0x5e…  block 12 (2026-11-25T08:00:01Z) tx 0xab…"
+ * entryLine(entry) // "01JD…  anchored  sha256 0x5e…  block 12 (2026-11-25T08:00:01Z) tx 0xab…"
  */
-export function describeEntry(e: Entry): string {
+export function entryLine(e: Entry): string {
   const anchor = e.anchors.find((a) => a.blockNumber !== null);
   const where = anchor ? `  chain ${anchor.chainId} block ${anchor.blockNumber} (${anchor.blockTime}) tx ${anchor.txHash}` : "";
   return `${e.id}  ${e.status}  sha256 ${e.sha256}${e.name ? `  ${e.name}` : ""}${e.cid ? `  cid ${e.cid}` : ""}${where}`;

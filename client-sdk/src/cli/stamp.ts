@@ -12,7 +12,7 @@ import { clientFor, digestOf, hashFile, readHashing, regularFile, SERVICE_OPTION
 import { contentKeyOf, uploadEncrypted } from "./encryption.ts";
 import { EXIT } from "./help.ts";
 import { mediaTypeOf } from "./media-type.ts";
-import { describeEntry, type Io, progressBar } from "./render.ts";
+import { entryLine, type Io, progressBar } from "./render.ts";
 import { claimSignerOf } from "./sign.ts";
 
 /** `--ai-process FILE.json`: the AI process record (tool, model, prompt, seed, licence…), a JSON object. */
@@ -92,7 +92,7 @@ export async function stamp(args: string[], io: Io): Promise<number> {
     // The service hashed what it received; the same bytes were hashed here as they were sent.
     for (const [i, e] of entries.entries()) {
       const sent = `0x${(hashes[i] as Hash).digest("hex")}`;
-      if (e.sha256 !== sent) throw new ServiceError("DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
+      if (e.sha256 !== sent) throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
     }
   } else {
     const items = [];
@@ -122,6 +122,6 @@ export async function stamp(args: string[], io: Io): Promise<number> {
     }
   }
   if (values.json) io.out(JSON.stringify({ entries }, null, 2));
-  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${describeEntry(e)}`);
+  else for (const [i, e] of entries.entries()) io.out(`${positionals[i]}: ${entryLine(e)}`);
   return EXIT.OK;
 }

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { cachedChainReader, createChainReader, DEFAULT_RPC_TIMEOUT_MS, type ChainReader } from "../anchor.ts";
 import { isHex32, toHex } from "../bytes.ts";
-import { InputError, PriorProofError } from "../errors.ts";
+import { AnchorError, InputError, PriorProofError } from "../errors.ts";
 import { certificatesFromPem, createTimestampVerifier } from "../tsa.ts";
 import { type Checkpoint, type VerifyOptions, verifyReceipt } from "../verify.ts";
 import { createClaimSignatureVerifier } from "../signature/index.ts";
@@ -151,8 +151,8 @@ export async function verify(args: string[], io: Io): Promise<number> {
         chainId = await reader.getChainId();
       } catch (e) {
         // The URL may carry an API key: name the option by position, never echo it.
-        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "RPC_UNREACHABLE";
-        throw new InputError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        const code = e instanceof PriorProofError && e.code === "RPC_TIMEOUT" ? "RPC_TIMEOUT" : "CHAIN_UNREACHABLE";
+        throw new AnchorError(code, `--rpc #${n + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       chains[String(chainId)] = cachedChainReader(reader);
     }

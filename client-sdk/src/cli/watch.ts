@@ -56,10 +56,21 @@ export async function watchCommand(args: string[], io: Io): Promise<number> {
       signal: controller.signal,
     })) {
       if (r.type === "queued") counts.queued++;
-      if (r.type === "stamped") counts.queued--, counts.stamped++, offline = "";
+      if (r.type === "stamped") {
+        counts.queued--;
+        counts.stamped++;
+        offline = "";
+      }
       if (r.type === "receipt") counts.receipts++;
-      if (r.type === "failed") counts.failed++, counts.queued--, (failed = true);
-      if (r.type === "retrying") offline = ` · offline, retrying in ${Math.round(r.retryInMs / 1000)} s`, (lastRetry = r);
+      if (r.type === "failed") {
+        counts.failed++;
+        counts.queued--;
+        failed = true;
+      }
+      if (r.type === "retrying") {
+        offline = ` · offline, retrying in ${Math.round(r.retryInMs / 1000)} s`;
+        lastRetry = r;
+      }
       if (values.json) io.out(JSON.stringify(r));
       else if (io.isTTY) io.progress(`\r\x1b[K${status()}`);
       else {

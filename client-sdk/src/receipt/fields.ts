@@ -76,7 +76,7 @@ function checkInclusion(p: Problems, v: unknown, at: string): void {
   const nodes = (o: Record<string, unknown>, key: string, path: string, max: number) => {
     const list = o[key];
     if (!Array.isArray(list) || list.length === 0 || list.length > 64) p.push(`${path}.${key}: expected 1 to 64 trie nodes`);
-    else list.forEach((n, i) => bytes(n, `${path}.${key}[${i}]`, max));
+    else for (const [i, n] of list.entries()) bytes(n, `${path}.${key}[${i}]`, max);
   };
   bytes(v.header, `${at}.header`, 8_192);
   uint(p, v, "txIndex", at);
@@ -110,7 +110,7 @@ export function checkProof(p: Problems, v: unknown, at: string): void {
   uint(p, v, "treeSize", at, false, 1);
   uint(p, v, "index", at);
   if (!Array.isArray(v.path) || v.path.length > 64) p.push(`${at}.path: expected an array of at most 64 nodes`);
-  else v.path.forEach((n, i) => isHex32(n) || p.push(`${at}.path[${i}]: expected 32 bytes of lower-case 0x hex`));
+  else for (const [i, n] of v.path.entries()) if (!isHex32(n)) p.push(`${at}.path[${i}]: expected 32 bytes of lower-case 0x hex`);
   known(p, v, at, ["root", "treeSize", "index", "path"]);
 }
 

@@ -20,7 +20,7 @@ export function receiptV1Problems(doc: Record<string, unknown>): string[] {
   checkService(p, doc.service);
   if (!Array.isArray(doc.anchors) || doc.anchors.length === 0) p.push("anchors: expected at least one anchor");
   else if (doc.anchors.length > MAX_ANCHORS) p.push(`anchors: expected at most ${MAX_ANCHORS} anchors`);
-  else doc.anchors.forEach((a, i) => checkAnchor(p, a, `anchors[${i}]`));
+  else for (const [i, a] of doc.anchors.entries()) checkAnchor(p, a, `anchors[${i}]`);
   iso(p, doc, "issuedAt", "receipt");
   known(p, doc, "receipt", ["version", "id", "subject", "claim", "leaf", "service", "anchors", "issuedAt"]);
   return p;

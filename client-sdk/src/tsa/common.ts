@@ -2,7 +2,7 @@
  * Shared parts of the RFC 3161 modules: OIDs, the public types, argument checks, the error helper and
  * the WebCrypto engine. (The module overview is in tsa/index.ts.)
  */
-import * as asn1js from "asn1js";
+import type * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { PriorProofError, TimestampTokenError, type TimestampTokenErrorCode } from "../errors.ts";
 import { decodeBer, isBytes } from "../pki/der.ts";

@@ -213,7 +213,7 @@ async function verifySignerInfo(token: DecodedToken, intermediates: readonly Par
 /** RFC 3161 §2.3: exactly one EKU, id-kp-timeStamping, critical; key usage (if any) digitalSignature/nonRepudiation only. */
 function checkTimestampingUsage(cert: pkijs.Certificate): void {
   const eku = getExtendedKeyUsage(cert);
-  if (!eku || eku.count !== 1) fail("TSA_EKU_MISSING", `signer certificate has ${eku?.count ?? 0} extended key usage extensions, expected one`);
+  if (eku?.count !== 1) fail("TSA_EKU_MISSING", `signer certificate has ${eku?.count ?? 0} extended key usage extensions, expected one`);
   if (eku.purposes.length !== 1 || eku.purposes[0] !== OID_KP_TIME_STAMPING) {
     fail("TSA_EKU_MISSING", `signer extended key usage must be exactly id-kp-timeStamping, got ${eku.purposes.join(",") || "none"}`);
   }

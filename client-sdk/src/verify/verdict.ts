@@ -49,7 +49,7 @@ export function parseVerdict(doc: unknown): Verdict {
       t === "object" ? isObj(v) : t === "array" ? Array.isArray(v) : t === "integer" ? Number.isSafeInteger(v) : t === "string" ? typeof v === "string" : t === "boolean" ? typeof v === "boolean" : false);
     if (!ok) fail(`${at}: expected ${types.join(" or ")}`);
     if (schema.enum && !schema.enum.includes(v)) fail(`${at}: unexpected value`);
-    if (Array.isArray(v) && schema.items) v.forEach((x, i) => check(x, schema.items as never, `${at}[${i}]`));
+    if (Array.isArray(v) && schema.items) for (const [i, x] of v.entries()) check(x, schema.items as never, `${at}[${i}]`);
     if (isObj(v) && schema.properties) {
       for (const k of schema.required ?? []) if (!(k in v)) fail(`${at}.${k}: missing`);
       for (const [k, x] of Object.entries(v)) {

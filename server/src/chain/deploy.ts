@@ -82,7 +82,7 @@ export async function ensureDeployment(options: EnsureDeploymentOptions): Promis
   const tx = contract.deploymentTransaction();
   if (!tx) throw new Error("deployment transaction missing");
   const receipt = await tx.wait(1);
-  if (!receipt || receipt.status !== 1) throw new Error(`deployment transaction ${tx.hash} failed`);
+  if (receipt?.status !== 1) throw new Error(`deployment transaction ${tx.hash} failed`);
   const address = await contract.getAddress();
   const code = await provider.getCode(address);
   const deployment: Deployment = {

@@ -3,13 +3,15 @@
  * `npm run keys -- list --tenant acme`, `npm run keys -- revoke <key-id>`.
  * `npm run keys -- require-signed-claims --tenant acme on|off`: refuse (400 SIGNATURE_REQUIRED) the
  * tenant's stamps that carry no claimant signature.
+ * `npm run keys -- public-content --tenant acme on|off`: publish the tenant's later uploads to the IPFS
+ * network by default (also PUT /v1/ipfs-settings).
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { openStore } from "../store/index.ts";
 import { createTenantKey } from "../services/keys.ts";
 
-const USAGE = "usage: npm run keys -- create --tenant NAME [--label TEXT] | list --tenant NAME | revoke KEY_ID | require-signed-claims --tenant NAME on|off";
+const USAGE = "usage: npm run keys -- create --tenant NAME [--label TEXT] | list --tenant NAME | revoke KEY_ID | require-signed-claims --tenant NAME on|off | public-content --tenant NAME on|off";
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { tenant: { type: "string" }, label: { type: "string" }, json: { type: "boolean" } } });
@@ -33,6 +35,13 @@ async function main(): Promise<number> {
       if (!tenant) throw new Error(`no tenant ${values.tenant}`);
       await store.setTenantSettings(tenant.id, { ...(await store.getTenantSettings(tenant.id)), requireSignedClaims: arg === "on" });
       console.log(`tenant ${tenant.name}: signed claims ${arg === "on" ? "required" : "not required"}`);
+      return 0;
+    }
+    if (command === "public-content" && values.tenant && (arg === "on" || arg === "off")) {
+      const tenant = await store.getTenantByName(values.tenant);
+      if (!tenant) throw new Error(`no tenant ${values.tenant}`);
+      await store.setTenantSettings(tenant.id, { ...(await store.getTenantSettings(tenant.id)), publicContent: arg === "on" });
+      console.log(`tenant ${tenant.name}: later uploads ${arg === "on" ? "published to the IPFS network unless public=false" : "not published unless public=true"}`);
       return 0;
     }
     if (command === "revoke" && arg) {

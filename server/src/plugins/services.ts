@@ -12,16 +12,17 @@ import { sweepUnreachableBlocks } from "../services/ipfs/gc.ts";
 import { createLease, type Lease } from "../services/lease.ts";
 import { createClusterReplicator, createPinningServiceReplicator, type Replicator } from "../services/ipfs/replication.ts";
 import type { EmbeddedIpfs } from "../services/ipfs/embedded.ts";
-import { createReplicationWorker, type ReplicationWorker } from "../services/replicator.ts";
+import { createReplicationWorker, type ReplicationWorker } from "../services/replication-worker.ts";
 import { createPinner, type Pinner } from "../services/pinner.ts";
 import { configurationWarnings, createCertificates, type Certificates } from "../services/certificates/service.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
-import { createTsaClient } from "../services/tsa.ts";
+import { createTsaClient } from "../services/tsa-client.ts";
 import { createSignatureCheck } from "../services/signatures.ts";
 import { createWebhookWorker, type WebhookWorker } from "../services/webhooks.ts";
 import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
+import { SOFTWARE } from "../version.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -56,7 +57,7 @@ declare module "fastify" {
   }
 }
 
-export const SOFTWARE = "priorproof-server/0.1.0";
+export { SOFTWARE };
 
 /**
  * Composes the domain services over the store, the chains and IPFS. When `workers` is on, this process
@@ -72,9 +73,11 @@ export default fp(
     const events = createEventHub({ store, retentionMs: config.events.retentionMs });
     const leases = new Map<string, Lease>();
     const { pinningService, cluster, origins } = config.replication;
+    // REPLICATION_ORIGINS when set (a Kubo node, an announced public address), else the embedded node's listen addresses.
+    const replicationOrigins = async () => (origins.length > 0 ? origins : (await app.ipfsNode?.settledMultiaddrs()) ?? []);
     const replicators: Replicator[] = [
-      ...(pinningService ? [createPinningServiceReplicator({ ...pinningService, origins })] : []),
-      ...(cluster ? [createClusterReplicator(cluster)] : []),
+      ...(pinningService ? [createPinningServiceReplicator({ ...pinningService, origins: replicationOrigins })] : []),
+      ...(cluster ? [createClusterReplicator({ ...cluster, origins: replicationOrigins })] : []),
     ];
     const anchorerLease = (chainId: number) => `anchorer:${chainId}`;
     const faultPoint = createFaultPoints(config.testFaultDir);
@@ -115,6 +118,7 @@ export default fp(
       cidProfile: config.ipfsProfile,
       maxFileBytes: config.maxFileBytes,
       onEntries: (n) => batcher.notify(n),
+      onPublished: (cid) => app.ipfsNode?.announce(cid),
       warn: (message, error) => app.log.warn({ err: error }, message),
       spoolDir: config.spoolDir,
       checkSignature: createSignatureCheck({ trustAnchors: signerTrustAnchors }),
@@ -127,6 +131,7 @@ export default fp(
       maxFileBytes: config.maxFileBytes,
       intervalMs: config.pinRetryIntervalMs,
       log: app.log,
+      onPublished: (cid) => app.ipfsNode?.announce(cid),
     });
     const anchorers = new Map<number, Anchorer>();
     for (const chain of app.chains.values()) {
@@ -152,7 +157,8 @@ export default fp(
       : undefined;
     const replication = replicators.length > 0
       ? createReplicationWorker({
-          store, replicators, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
+          // Without REPLICATION_ORIGINS the origin is the embedded node, which serves published content only.
+          store, replicators, publicOnly: origins.length === 0 && app.ipfsNode !== undefined, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
           ...(config.workers ? { fence: () => leases.get("replicator")?.fence() } : {}),
         })
       : undefined;
@@ -268,5 +274,5 @@ export default fp(
       events.close();
     });
   },
-  { name: "services", dependencies: ["config", "store", "chain", "ipfs", "budgets"] },
+  { name: "services", dependencies: ["config", "store", "chain", "ipfs", "ipfs-node", "budgets"] },
 );

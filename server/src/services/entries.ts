@@ -17,7 +17,7 @@ export function describeEntry(entry: EntryRecord, batches: readonly EntryBatch[]
   history.sort((a, b) => a.at.localeCompare(b.at));
   return {
     id: entry.id, sha256: entry.sha256, sha3_256: entry.sha3_256, size: entry.size, name: entry.name, mediaType: entry.mediaType,
-    cid: entry.cid, cidProfile: entry.cidProfile, pinStatus: entry.pinStatus as EntryView["pinStatus"],
+    cid: entry.cid, cidProfile: entry.cidProfile, pinStatus: entry.pinStatus as EntryView["pinStatus"], public: entry.public === true,
     replicas: replicas.map((r) => ({ kind: r.kind, target: r.target, status: r.status, attempts: r.attempts, lastError: r.lastError, updatedAt: r.updatedAt })),
     pinAttempts: entry.pinAttempts, pinError: entry.pinError,
     encryption: entry.encryption ? { scheme: entry.encryption, contentSha256: entry.contentSha256 } : null,

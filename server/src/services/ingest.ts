@@ -79,7 +79,11 @@ export interface Ingest {
   stamp(tenantId: string, items: readonly StampItem[], requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
   /** Hashes and imports one file stream; nothing is recorded until `recordUploads`. */
   importUpload(stream: AsyncIterable<Uint8Array>, meta: { name: string | null; mediaType: string | null }): Promise<UploadedFile>;
-  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null, idempotency?: NewIdempotencyKey): Promise<EntryRecord[]>;
+  /**
+   * Records uploaded files as entries. `options.public` publishes their content to the IPFS network
+   * (the embedded node serves it over Bitswap); absent, the tenant's `publicContent` setting decides.
+   */
+  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null, idempotency?: NewIdempotencyKey, options?: { public?: boolean }): Promise<EntryRecord[]>;
   /** Deletes the spool files of uploads that will not be recorded (the request failed after they were read). */
   discardUploads(files: readonly UploadedFile[]): Promise<void>;
 }
@@ -92,6 +96,8 @@ export interface IngestDeps {
   readonly maxFileBytes: number;
   /** Called after entries are durable (the batcher closes early when enough are queued). */
   readonly onEntries?: (count: number) => void;
+  /** Called with the root CID of each stored upload recorded as published (the IPFS node announces it). */
+  readonly onPublished?: (cid: string) => void;
   /** Logged, not thrown: a failed IPFS import still stamps the digest. */
   readonly warn?: (message: string, error: unknown) => void;
   /**
@@ -395,13 +401,15 @@ export function createIngest(deps: IngestDeps): Ingest {
       };
     },
 
-    async recordUploads(tenantId, files, claim, requestId, idempotency) {
-      if ((await deps.store.getTenantSettings(tenantId)).requireSignedClaims) {
+    async recordUploads(tenantId, files, claim, requestId, idempotency, options = {}) {
+      const settings = await deps.store.getTenantSettings(tenantId);
+      if (settings.requireSignedClaims) {
         throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: hash the file, sign the statement and stamp the digest with its signature (uploads carry no signature)");
       }
       const receivedAt = now();
       const c = prepareClaim(claim);
       const pool = salts(files.length);
+      const published = options.public ?? settings.publicContent === true;
       const entries = files.map((f, i): NewEntry => {
         // An encrypted upload stamps the plaintext the client hashed; the ciphertext is only what is stored.
         const evidence = f.encrypted ?? f;
@@ -411,9 +419,13 @@ export function createIngest(deps: IngestDeps): Ingest {
           pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
           claimSha256: c.digest, previous: c.previous, ...leafOf(evidence.sha256, evidence.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
           ...(f.encrypted ? { encryption: f.encrypted.scheme, contentSha256: f.sha256 } : {}),
+          // A file whose import failed is served once the pin retry worker stored it (the flag stays with the entry).
+          ...(published ? { public: true } : {}),
         };
       });
-      return insert(entries, idempotency);
+      const records = await insert(entries, idempotency);
+      for (const r of records) if (r.public && r.cid) deps.onPublished?.(r.cid);
+      return records;
     },
 
     async discardUploads(files) {

@@ -25,6 +25,8 @@ export interface PinnerDeps {
   /** Entries looked at per tick. */
   readonly batchSize?: number;
   readonly log?: { info(o: object, m: string): void; warn(o: object, m: string): void };
+  /** Called with the CID of a pinned upload whose entry is published (the IPFS node serves and announces it). */
+  readonly onPublished?: (cid: string) => void;
 }
 
 export interface PinTickResult {
@@ -81,6 +83,7 @@ export function createPinner(deps: PinnerDeps): Pinner {
       return true;
     }
     await deps.store.recordPinAttempt(entry.id, { pinned: true, cid: imported.cid, cidProfile: deps.cidProfile });
+    if (entry.public) deps.onPublished?.(imported.cid);
     // Deleted only after the CID is durable: a crash in between leaves a stray file, never a lost one.
     await unlink(path).catch(() => undefined);
     counts.pinned++;

@@ -12,6 +12,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
+import { AppError } from "../errors.ts";
 
 /** Why an address is not a public unicast address, or undefined when it is one. */
 export function forbiddenAddressReason(address: string): string | undefined {
@@ -107,10 +108,11 @@ export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 export const systemResolver: Resolver = (hostname) =>
   new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
 
-export class ForbiddenTargetError extends Error {
+/** A webhook target that resolves to an address webhooks may not reach: the registry's 400 WEBHOOK_TARGET_FORBIDDEN. */
+export class ForbiddenTargetError extends AppError {
   readonly address: string;
   constructor(hostname: string, address: string, reason: string) {
-    super(`webhook target ${hostname} resolves to ${address}: ${reason}`);
+    super("WEBHOOK_TARGET_FORBIDDEN", `webhook target ${hostname} resolves to ${address}: ${reason}`);
     this.name = "ForbiddenTargetError";
     this.address = address;
   }

@@ -5,7 +5,7 @@
  */
 import { fromHex } from "@priorproof/client-sdk";
 import { FencedWriteError, type Fence, type TimestampTokenRecord, type Store } from "../store/types.ts";
-import type { TsaClient } from "./tsa.ts";
+import type { TsaClient } from "./tsa-client.ts";
 
 export interface TimestamperDeps {
   readonly store: Store;

@@ -161,7 +161,8 @@ function toSchedule(r: Row): CaptureScheduleRecord {
 function newId(): string {
   const ms = Date.now().toString(16).padStart(12, "0");
   const rand = randomUUID().replace(/-/g, "");
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${rand.slice(13, 16)}-${((parseInt(rand[16]!, 16) & 3) | 8).toString(16)}${rand.slice(17, 20)}-${rand.slice(20, 32)}`;
+  const variant = ((parseInt(rand[16]!, 16) & 3) | 8).toString(16); // RFC 9562 §4.1: the two high bits are 10
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${rand.slice(13, 16)}-${variant}${rand.slice(17, 20)}-${rand.slice(20, 32)}`;
 }
 
 /**

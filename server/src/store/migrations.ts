@@ -259,6 +259,17 @@ ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
     sql: CAPTURE_IDEMPOTENCY_MIGRATION_SQL,
   },
   {
+    // Reserved number 13 (issue 20): content is served to the IPFS network only when its tenant published it.
+    version: 13,
+    name: "IPFS publishing: the tenant's default (public_content) and each entry's public flag",
+    sql: `
+ALTER TABLE tenant_settings ADD COLUMN public_content INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
+-- The network view of the blockstore asks, per requested block, whether a public entry's DAG holds it.
+CREATE INDEX entries_public_cid ON entries (cid) WHERE public = 1;
+`,
+  },
+  {
     // Number 14 is assigned to client-side encryption (docs/operations.md, Client-side encryption).
     version: 14,
     name: "client-side encryption of uploads: the envelope scheme and the stored ciphertext's SHA-256",

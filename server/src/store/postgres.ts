@@ -33,14 +33,14 @@ import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   EVENTS_CHANNEL, MAX_DELIVERY_ID, OUTBOX_SQL, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, numbered, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload,
 } from "./outbox-sql.ts";
 import {
   FencedWriteError, IdempotencyKeyTakenError,
-  type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
+  type ApiKeyRecord, type BatchPatch, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
   type Fence, type NewEntry, type NewOutboxEvent, type Store, type Tenant, type TimestampTokenRecord,
 } from "./types.ts";
 
@@ -71,6 +71,7 @@ const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
 const STATUS_CHANGES_SQL = numbered(STATUS_CHANGES_OF_BATCH);
 const RESERVE_SQL = numbered(RESERVE_EVENT_SEQ);
 const OWNS_BLOCK_SQL = numbered(OWNS_BLOCK);
+const IS_PUBLIC_BLOCK_SQL = numbered(IS_PUBLIC_BLOCK);
 /** The outbox and webhook statements, numbered for PostgreSQL. */
 const O = Object.fromEntries(Object.entries(OUTBOX_SQL).map(([k, v]) => [k, numbered(v)])) as { [K in keyof typeof OUTBOX_SQL]: string };
 
@@ -275,6 +276,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
+    const published = es.filter((e) => e.public).map((e) => e.id);
+    if (published.length > 0) await c.query("UPDATE entries SET public = 1 WHERE id = ANY($1::text[])", [published]); // migration 13, same transaction
     const records = es.map((e): EntryRecord => ({
       ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
       leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
@@ -461,14 +464,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return (r.rowCount ?? 0) > 0;
     },
     async getTenantSettings(tenantId) {
-      const r = await one("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
-      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+      const r = await one("SELECT require_signed_claims, public_content FROM tenant_settings WHERE tenant_id = $1", [tenantId]);
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1, publicContent: Number(r?.public_content ?? 0) === 1 };
     },
     async setTenantSettings(tenantId, settings) {
       await pool.query(
-        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`,
-        [tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString()],
+        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`,
+        [tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString()],
       );
     },
 
@@ -491,8 +494,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const byId = new Map((await all("SELECT * FROM entries WHERE id = ANY($1::text[])", [[...ids]])).map((r) => [String(r.id), toEntry(r)]));
       return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     },
-    async listEntryCids(afterSeq, limit) {
-      return (await all("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    async listEntryCids(afterSeq, limit, options = {}) {
+      return (await all(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return (await pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1", [beforeMs])).rowCount ?? 0;
@@ -522,6 +525,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async ownsBlock(tenantId, multihash) {
       return (await one(OWNS_BLOCK_SQL, [multihash, tenantId, tenantId])) !== undefined;
+    },
+    async isPublicBlock(multihash) {
+      return (await one(IS_PUBLIC_BLOCK_SQL, [multihash])) !== undefined;
+    },
+    async hasPublicContent() {
+      return (await one("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1")) !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
@@ -671,8 +680,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       await pool.query("SELECT 1");
     },
 
-    async listUnreplicatedCids(target, limit) {
-      return (await all(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'
+    async listUnreplicatedCids(target, limit, options = {}) {
+      return (await all(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'${options.publicOnly ? " AND public = 1" : ""}
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = $1)
         GROUP BY cid ORDER BY MIN(seq) LIMIT $2`, [target, limit])).map((r) => String(r.cid));
     },

@@ -21,6 +21,13 @@ export const OWNS_BLOCK = `SELECT 1 AS found FROM dag_blocks b WHERE b.multihash
   EXISTS (SELECT 1 FROM entries e WHERE e.cid = b.root_cid AND e.tenant_id = ?)
   OR EXISTS (SELECT 1 FROM capture_parts p WHERE p.cid = b.root_cid AND p.tenant_id = ?)) LIMIT 1`;
 
+/**
+ * Whether a stored block may be served to the IPFS network (parameter: multihash hex): a recorded block
+ * (dag_blocks) of the DAG under the root CID of an entry stored public (migration 13).
+ */
+export const IS_PUBLIC_BLOCK = `SELECT 1 AS found FROM dag_blocks b WHERE b.multihash = ?
+  AND EXISTS (SELECT 1 FROM entries e WHERE e.cid = b.root_cid AND e.public = 1) LIMIT 1`;
+
 /** Batch fields that `updateBatch` may change, and their columns. */
 export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
   status: "status", txHash: "tx_hash", nonce: "nonce", rawTx: "raw_tx", sentAt: "sent_at", blockNumber: "block_number",
@@ -82,6 +89,7 @@ export function toEntry(r: Row): EntryRecord {
     pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
     leafVersion: Number(r.leaf_version ?? 1) === 2 ? 2 : 1, signature: str(r.signature),
     encryption: str(r.encryption), contentSha256: str(r.content_sha256),
+    public: Number(r.public ?? 0) === 1,
   };
 }
 

@@ -11,15 +11,15 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
-import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
+import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   INSERT_EVENT, MAX_DELIVERY_ID, OUTBOX_SQL as O, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, replicaTargetHost, statusEvents,
   toDelivery, toOutboxEvent, toWebhook, webhookPayload as webhookBody,
 } from "./outbox-sql.ts";
 import {
   FencedWriteError, IdempotencyKeyTakenError,
-  type ApiKeyRecord, type BatchPatch, type BatchRecord, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
-  type Fence, type NewEntry, type NewOutboxEvent, type ReplicaRecord, type Store, type Tenant, type TimestampTokenRecord,
+  type ApiKeyRecord, type BatchPatch, type BatchStatus, type EntryBatch, type EntryRecord, type EntryStatus,
+  type Fence, type NewEntry, type NewOutboxEvent, type ReplicaRecord, type Store, type Tenant,
 } from "./types.ts";
 
 type Row = { [column: string]: SQLInputValue };
@@ -154,6 +154,7 @@ export function openSqliteStore(path: string): Store {
       e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null,
       e.leafVersion ?? 1, e.signature ?? null, e.encryption ?? null, e.contentSha256 ?? null);
     const seq = Number(info.lastInsertRowid);
+    if (e.public) q("UPDATE entries SET public = 1 WHERE seq = ?").run(seq); // migration 13, same transaction
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
     return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
       encryption: e.encryption ?? null, contentSha256: e.contentSha256 ?? null };
@@ -195,13 +196,13 @@ export function openSqliteStore(path: string): Store {
       return q("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), keyId).changes > 0;
     },
     async getTenantSettings(tenantId) {
-      const r = q("SELECT require_signed_claims FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
-      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1 };
+      const r = q("SELECT require_signed_claims, public_content FROM tenant_settings WHERE tenant_id = ?").get(tenantId) as Row | undefined;
+      return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1, publicContent: Number(r?.public_content ?? 0) === 1 };
     },
     async setTenantSettings(tenantId, settings) {
-      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, updated_at = excluded.updated_at`)
-        .run(tenantId, settings.requireSignedClaims ? 1 : 0, new Date().toISOString());
+      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`)
+        .run(tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString());
     },
 
     insertEntries(entries, chainIds, idempotency) {
@@ -228,8 +229,8 @@ export function openSqliteStore(path: string): Store {
         return r ? [toEntry(r)] : [];
       });
     },
-    async listEntryCids(afterSeq, limit) {
-      return (q("SELECT seq, cid FROM entries WHERE cid IS NOT NULL AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+    async listEntryCids(afterSeq, limit, options = {}) {
+      return (q(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return Number(q("DELETE FROM idempotency_keys WHERE created_ms < ?").run(beforeMs).changes);
@@ -261,6 +262,12 @@ export function openSqliteStore(path: string): Store {
     },
     async ownsBlock(tenantId, multihash) {
       return q(OWNS_BLOCK).get(multihash, tenantId, tenantId) !== undefined;
+    },
+    async isPublicBlock(multihash) {
+      return q(IS_PUBLIC_BLOCK).get(multihash) !== undefined;
+    },
+    async hasPublicContent() {
+      return q("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1").get() !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
       return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
@@ -404,8 +411,8 @@ export function openSqliteStore(path: string): Store {
       q("SELECT 1").get();
     },
 
-    async listUnreplicatedCids(target, limit) {
-      return (q(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'
+    async listUnreplicatedCids(target, limit, options = {}) {
+      return (q(`SELECT cid FROM entries e WHERE cid IS NOT NULL AND pin_status = 'pinned'${options.publicOnly ? " AND public = 1" : ""}
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.cid = e.cid AND r.target = ?)
         GROUP BY cid ORDER BY MIN(seq) LIMIT ?`).all(target, limit) as Row[]).map((r) => String(r.cid));
     },

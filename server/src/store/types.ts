@@ -5,6 +5,7 @@
  * Every method that writes resolves only after the write is durable (committed and synced), because
  * the service acknowledges only what is durable.
  */
+import { InternalError } from "../errors.ts";
 import type { CaptureStore } from "./captures.ts";
 
 export type EntryStatus = "pending" | "batched" | "anchored" | "confirmed";
@@ -59,6 +60,8 @@ export interface NewEntry {
   readonly requestId: string | null;
   /** Leaf encoding version: 2 (priorproof-leaf/2, what ingest writes) or 1 (rows written before it; the default). */
   readonly leafVersion?: 1 | 2;
+  /** The content is published: the embedded IPFS node serves its blocks to the network (migration 13; default false). */
+  readonly public?: boolean;
   /** Canonical JSON (RFC 8785) of the claimant signature object committed in a leaf/2, or null. */
   readonly signature?: string | null;
   /**
@@ -86,6 +89,8 @@ export interface EntryRecord extends NewEntry {
 export interface TenantSettings {
   /** Unsigned stamps and uploads are refused with 400 SIGNATURE_REQUIRED. */
   readonly requireSignedClaims: boolean;
+  /** Uploads are published to the IPFS network unless the request says `public=false` (default false). */
+  readonly publicContent?: boolean;
 }
 
 /** The outcome of one pin retry of a spooled upload. */
@@ -153,13 +158,12 @@ export interface Fence {
 }
 
 /** A fenced write was refused: the writer's lease token is no longer the lease's current token. */
-export class FencedWriteError extends Error {
+export class FencedWriteError extends InternalError {
   readonly lease: string;
   readonly token: number;
   readonly current: number | null;
   constructor(fence: Fence, current: number | null, options?: { cause?: unknown }) {
     super(`lease ${fence.name} is no longer held with fencing token ${fence.token} (current: ${current ?? "unknown"}); write refused`, options);
-    this.name = "FencedWriteError";
     this.lease = fence.name;
     this.token = fence.token;
     this.current = current;
@@ -186,11 +190,10 @@ export interface IdempotencyRecord {
 export type NewIdempotencyKey = Omit<IdempotencyRecord, "entryIds" | "createdAt">;
 
 /** `insertEntries` refused: the tenant's key was recorded meanwhile (by a concurrent request); nothing was written. */
-export class IdempotencyKeyTakenError extends Error {
+export class IdempotencyKeyTakenError extends InternalError {
   readonly key: string;
   constructor(key: string) {
     super(`idempotency key ${JSON.stringify(key)} is already recorded`);
-    this.name = "IdempotencyKeyTakenError";
     this.key = key;
   }
 }
@@ -227,7 +230,7 @@ export interface Store {
   /** Entries by id, in the order asked (ids not found are left out). */
   getEntriesByIds(ids: readonly string[]): Promise<EntryRecord[]>;
   /** Root CIDs of stored content (entries with a CID), by entry order after `afterSeq` (recovery's block sweep). */
-  listEntryCids(afterSeq: number, limit: number): Promise<{ seq: number; cid: string }[]>;
+  listEntryCids(afterSeq: number, limit: number, options?: { publicOnly?: boolean }): Promise<{ seq: number; cid: string }[]>;
   /** Forgets idempotency keys recorded before `beforeMs` (epoch ms); resolves how many. */
   sweepIdempotencyKeys(beforeMs: number): Promise<number>;
   getEntry(id: string): Promise<EntryRecord | undefined>;
@@ -243,6 +246,10 @@ export interface Store {
   recordDagBlocks(rootCid: string, multihashes: readonly string[]): Promise<void>;
   /** Whether the tenant has an entry whose stored DAG contains a block with this multihash (hex). */
   ownsBlock(tenantId: string, multihash: string): Promise<boolean>;
+  /** Whether a block with this multihash (hex) belongs to the stored DAG of an entry stored public (what the IPFS network may fetch). */
+  isPublicBlock(multihash: string): Promise<boolean>;
+  /** Whether any entry with stored content is public (the IPFS node starts only when something is published). */
+  hasPublicContent(): Promise<boolean>;
   /** Root CIDs of stored entries with no recorded DAG blocks (stored before migration 4), for backfill. */
   listCidsWithoutBlocks(limit: number): Promise<string[]>;
   /** Entries the tenant created since `since` (ISO-8601), for the daily stamp quota. */
@@ -303,7 +310,7 @@ export interface Store {
    * Replication of stored content to remote pinners. CIDs of this node's pinned content that have no
    * replica row for `target` yet (oldest first), for the replicator to request.
    */
-  listUnreplicatedCids(target: string, limit: number): Promise<string[]>;
+  listUnreplicatedCids(target: string, limit: number, options?: { publicOnly?: boolean }): Promise<string[]>;
   /** Creates or replaces the replica row of (cid, target). */
   putReplica(replica: ReplicaRecord, fence?: Fence): Promise<void>;
   /** Replica rows not yet pinned whose next attempt is due at `nowMs` (epoch ms), soonest first. */

@@ -14,7 +14,7 @@ import { CarBlockIterator } from "@ipld/car/iterator";
 import { importer } from "ipfs-unixfs-importer";
 import { fixedSize } from "ipfs-unixfs-importer/chunker";
 import { balanced, trickle } from "ipfs-unixfs-importer/layout";
-import { CID } from "multiformats/cid";
+import type { CID } from "multiformats/cid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FileTooLargeError, isIpfsError } from "../../../server/src/services/ipfs/errors.ts";
 import { createKuboIpfs } from "../../../server/src/services/ipfs/kubo.ts";

@@ -87,6 +87,18 @@ describe("createClusterReplicator (stand-in for the IPFS Cluster REST API)", () 
     expect(await r.getPinStatus(CID, CID)).toBe("failed");
   });
 
+  it("passes the origins (read at each request) as the comma-separated `origins` pin option", async () => {
+    const cluster = await standIn(() => ({ status: 200, body: { cid: CID } }));
+    let origins = ["/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA", "/ip4/127.0.0.1/tcp/4002/ws/p2p/12D3KooWA"];
+    const r = createClusterReplicator({ url: cluster.url, origins: () => origins });
+    await r.requestPin(CID, "x");
+    origins = [];
+    await r.requestPin(CID, "y");
+    const q = (i: number) => new URL(cluster.seen[i]!.url, cluster.url).searchParams;
+    expect(q(0).get("origins")).toBe("/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA,/ip4/127.0.0.1/tcp/4002/ws/p2p/12D3KooWA");
+    expect(q(1).has("origins")).toBe(false);
+  });
+
   it("refuses an answer about another CID", async () => {
     const cluster = await standIn(() => ({ status: 200, body: { cid: "bafkreiother" } }));
     await expect(createClusterReplicator({ url: cluster.url }).requestPin(CID, "x")).rejects.toThrow(/answered for bafkreiother/);

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../../../client-sdk/src/bytes.ts";
 import { TimestampRejectedError, TimestampTokenError, base64ToBytes, opensslVerifyCommands, parseTimeStampResponse, verifyTimestampToken } from "../../../client-sdk/src/tsa.ts";
-import { type TsaClientOptions, TsaClientError, createTsaClient } from "../../../server/src/services/tsa.ts";
+import { type TsaClientOptions, TsaClientError, createTsaClient } from "../../../server/src/services/tsa-client.ts";
 import { type OpensslTsa, runShellLines, startOpensslTsa } from "../../helpers/openssl-tsa.ts";
 
 let tsa: OpensslTsa;

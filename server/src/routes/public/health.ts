@@ -44,7 +44,7 @@ const health: FastifyPluginAsync = async (app) => {
 
   // One run of the checks serves every request within READY_CACHE_MS: an anonymous flood of /readyz
   // costs the RPC provider (and the store) at most one call a second.
-  let last: { at: number; result: Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }> } | undefined;
+  let last: { at: number; result: Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string; multiaddrs?: string[] }> }> } | undefined;
   app.get("/readyz", { schema: { summary: "Store, chains and IPFS reachable", tags: ["operations"] } }, async (_request, reply) => {
     if (!last || Date.now() - last.at >= READY_CACHE_MS) last = { at: Date.now(), result: runChecks() };
     const { ok, checks } = await last.result;
@@ -54,7 +54,7 @@ const health: FastifyPluginAsync = async (app) => {
   });
 
   async function runChecks() {
-    const checks: Record<string, { ok: boolean; detail: string }> = {};
+    const checks: Record<string, { ok: boolean; detail: string; multiaddrs?: string[] }> = {};
     try {
       await within(2000, app.store.ping());
       checks.store = { ok: true, detail: app.store.kind };
@@ -78,6 +78,17 @@ const health: FastifyPluginAsync = async (app) => {
       checks.ipfs = { ok: true, detail: app.ipfs.kind };
     } catch (e) {
       checks.ipfs = { ok: false, detail: `ipfs unreachable: ${reason(e)}` };
+    }
+    // The IPFS node's addresses (what peers and pinning services dial); a node that failed to start
+    // does not make the instance unready: uploads and the /ipfs/ gateway work without it.
+    if (app.ipfsNode) {
+      const detail = {
+        idle: "idle: nothing is published yet (the node starts with the first published upload)",
+        starting: "starting",
+        running: `listening; peer ${app.ipfsNode.peerId}`,
+        failed: "not running: it failed to start (see the logs)",
+      }[app.ipfsNode.state];
+      checks["ipfs-node"] = { ok: true, detail, multiaddrs: app.ipfsNode.multiaddrs() };
     }
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   }

@@ -13,6 +13,7 @@ const CLAIM_FIELDS = new Set(["title", "kind", "author", "claimant", "previous",
 /** Keeps a submitted file name as evidence of what was sent, minus control characters and excess length. */
 function cleanName(name: string | undefined): string | null {
   if (!name) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips from a file name.
   const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 255);
   return cleaned || null;
 }
@@ -28,7 +29,7 @@ const evidence: FastifyPluginAsync = async (app) => {
     "/evidence",
     {
       schema: {
-        summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note; encryption, plaintextSha256, plaintextSha3_256, plaintextSize for one client-side encrypted file)",
+        summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note; encryption, plaintextSha256, plaintextSha3_256, plaintextSize for one client-side encrypted file; public=true|false)",
         tags: ["evidence"],
         security: [{ bearer: [] }],
         consumes: ["multipart/form-data"],
@@ -41,6 +42,7 @@ const evidence: FastifyPluginAsync = async (app) => {
       const files: UploadedFile[] = [];
       const fields: Record<string, string> = {};
       let claimJson: unknown;
+      let publish: boolean | undefined;
       let result;
       const idempotent = app.idempotency.begin(request.tenantId, request.headers["idempotency-key"]);
       try {
@@ -55,6 +57,11 @@ const evidence: FastifyPluginAsync = async (app) => {
             } catch {
               throw new AppError("INVALID_CLAIM", "the claim field must be a JSON object");
             }
+          } else if (part.fieldname === "public") {
+            // Publish the content to the IPFS network (absent: the account's default, GET /v1/ipfs-settings).
+            const value = String(part.value);
+            if (value !== "true" && value !== "false") throw new AppError("VALIDATION_FAILED", "the public field must be true or false");
+            publish = value === "true";
           } else if (CLAIM_FIELDS.has(part.fieldname) || ENCRYPTION_FIELDS.has(part.fieldname)) {
             fields[part.fieldname] = String(part.value);
           } else {
@@ -72,10 +79,11 @@ const evidence: FastifyPluginAsync = async (app) => {
           request: "POST /v1/evidence",
           files: files.map((f) => ({ sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType, ...(f.encrypted ? { encrypted: f.encrypted } : {}) })),
           ...(claim !== undefined ? { claim } : {}),
+          ...(publish !== undefined ? { public: publish } : {}),
         });
         result = await idempotent.complete(
           fingerprint,
-          (key) => app.ingest.recordUploads(request.tenantId, files, claim, request.id, key),
+          (key) => app.ingest.recordUploads(request.tenantId, files, claim, request.id, key, publish === undefined ? {} : { public: publish }),
           () => app.ingest.discardUploads(files), // the first attempt's entries hold the content
         );
       } catch (error) {

@@ -12,6 +12,7 @@ import entries from "./entries.ts";
 import events from "./events.ts";
 import evidence from "./evidence.ts";
 import ipfs from "./ipfs.ts";
+import ipfsSettings from "./ipfs-settings.ts";
 import stamps from "./stamps.ts";
 import webhooks from "./webhooks.ts";
 
@@ -25,6 +26,7 @@ const tenantRoutes: FastifyPluginAsync = async (app) => {
       await v1.register(evidence);
       await v1.register(entries);
       await v1.register(certificates);
+      await v1.register(ipfsSettings);
       await v1.register(events);
       await v1.register(captures);
       await v1.register(webhooks);

@@ -13,6 +13,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { chromium, type Browser, type CDPSession, type Response } from "playwright-core";
 import { CAPTURE_NETWORK_LOG_VERSION, encodeCaptureManifest, type CaptureManifest, type CapturePart, type CaptureRedirect, type CaptureTls, type Hex } from "@priorproof/client-sdk";
+import { InternalError } from "../../errors.ts";
 import { checkHost, systemResolver, TargetRefusedError, type Resolver } from "./net-guard.ts";
 import { startGuardProxy, type GuardProxy } from "./proxy.ts";
 
@@ -62,12 +63,11 @@ export interface CaptureResult {
 }
 
 /** A capture that produced nothing to stamp (refused target, navigation error, browser failure). */
-export class CaptureFailedError extends Error {
+export class CaptureFailedError extends InternalError {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = "CaptureFailedError";
   }
 }
 

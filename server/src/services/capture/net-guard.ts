@@ -6,6 +6,7 @@
  */
 import { BlockList, isIP } from "node:net";
 import { lookup } from "node:dns/promises";
+import { AppError } from "../../errors.ts";
 
 const BLOCKED = new BlockList();
 // IPv4 special-purpose ranges (RFC 6890 and successors) that no public web page lives on.
@@ -58,12 +59,11 @@ export interface Resolution {
   readonly addresses: string[];
 }
 
-/** Why a target or subresource was refused. */
-export class TargetRefusedError extends Error {
-  readonly code: "CAPTURE_TARGET_PRIVATE" | "CAPTURE_TARGET_UNRESOLVED";
+/** Why a target or subresource was refused: the registry's 400 CAPTURE_TARGET_PRIVATE / CAPTURE_TARGET_UNRESOLVED. */
+export class TargetRefusedError extends AppError {
+  declare readonly code: "CAPTURE_TARGET_PRIVATE" | "CAPTURE_TARGET_UNRESOLVED";
   constructor(code: TargetRefusedError["code"], message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.name = "TargetRefusedError";
   }
 }

@@ -137,10 +137,12 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   stamp(w, t, id, t.title, receipt.subject.sha256, development);
 
   const attachments: Attachment[] = [receiptAttachment(receipt, "receipt.json", `PriorProof receipt (${receipt.version})`)];
-  tsas.forEach((a, i) => attachments.push({
-    name: tsas.length > 1 ? `token-${i + 1}.tsr` : "token.tsr", bytes: Buffer.from(a.token, "base64"), mimeType: "application/timestamp-reply",
-    description: `RFC 3161 time-stamp token from ${printable(a.tsa.subject, 200).text}`, relationship: "Supplement",
-  }));
+  for (const [i, a] of tsas.entries()) {
+    attachments.push({
+      name: tsas.length > 1 ? `token-${i + 1}.tsr` : "token.tsr", bytes: Buffer.from(a.token, "base64"), mimeType: "application/timestamp-reply",
+      description: `RFC 3161 time-stamp token from ${printable(a.tsa.subject, 200).text}`, relationship: "Supplement",
+    });
+  }
   return save(w, {
     title: `${t.title} ${id}`, author: operatorOf(t, receipt, input.unconfigured), subject: `SHA-256 ${receipt.subject.sha256}`,
     keywords: ["PriorProof", "timestamp", "evidence", receipt.subject.sha256, ...evm.map((a) => a.txHash)], input, id,

@@ -202,7 +202,7 @@ export class Writer {
         const lineH = size + 3.5;
         // Long values continue on the next page; the label stays with the value's first lines.
         this.need(Math.min(Math.max(labelLines.length * 11, valueLines.length * lineH), 4 * lineH) + 2);
-        labelLines.forEach((l, i) => this.page.drawText(l, { x: MARGIN, y: this.y - i * 11, size: 8.5, font: this.font, color: GREY }));
+        for (const [i, l] of labelLines.entries()) this.page.drawText(l, { x: MARGIN, y: this.y - i * 11, size: 8.5, font: this.font, color: GREY });
         let drawn = 0;
         let broke = false;
         for (const l of valueLines) {
@@ -249,7 +249,7 @@ export class Writer {
       if (shade) this.page.drawRectangle({ x: MARGIN, y: this.y - h + lineH, width: this.width, height: h, color: rgb(0.93, 0.94, 0.97) });
       let x = MARGIN;
       wrapped.forEach((lines, i) => {
-        lines.forEach((l, j) => this.page.drawText(l, { x: x + 3, y: this.y - j * lineH, size, font: f, color: INK }));
+        for (const [j, l] of lines.entries()) this.page.drawText(l, { x: x + 3, y: this.y - j * lineH, size, font: f, color: INK });
         x += cols[i]!;
       });
       this.y -= h;

@@ -4,6 +4,7 @@
  * fetches the blocks over the IPFS network (from the Kubo node behind IPFS_API_URL, or from the
  * `origins` we pass), so it holds exactly the bytes behind the CID — nothing to trust.
  */
+import { InternalError } from "../../errors.ts";
 
 /** Where a pin request stands, in the Pinning Service API's words. */
 export type ReplicaStatus = "queued" | "pinning" | "pinned" | "failed";
@@ -23,7 +24,8 @@ export interface Replicator {
   getPinStatus(requestId: string, cid: string): Promise<ReplicaStatus>;
 }
 
-export class ReplicationError extends Error {
+/** A replication target that failed or answered something unusable; `status` is its HTTP status when it answered. */
+export class ReplicationError extends InternalError {
   readonly status: number | undefined;
   constructor(message: string, status?: number, options?: { cause?: unknown }) {
     super(message, options);
@@ -33,6 +35,10 @@ export class ReplicationError extends Error {
 }
 
 type FetchLike = typeof fetch;
+
+/** Multiaddrs (with /p2p/) of the node holding the content: fixed, or read at each request (the embedded node's listen addresses). */
+export type Origins = readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
+const originsOf = async (origins: Origins | undefined): Promise<readonly string[]> => (typeof origins === "function" ? await origins() : origins ?? []);
 
 async function call(fetchImpl: FetchLike, url: string, init: RequestInit, what: string): Promise<unknown> {
   let res: Response;
@@ -64,7 +70,7 @@ function pinStatusOf(body: unknown, what: string): PinRequest {
  * @example
  * const pinata = createPinningServiceReplicator({ endpoint: "https://api.pinata.cloud/psa", accessToken });
  */
-export function createPinningServiceReplicator(options: { endpoint: string; accessToken: string; origins?: readonly string[]; fetch?: FetchLike }): Replicator {
+export function createPinningServiceReplicator(options: { endpoint: string; accessToken: string; origins?: Origins; fetch?: FetchLike }): Replicator {
   const base = options.endpoint.replace(/\/$/, "");
   const fetchImpl = options.fetch ?? fetch;
   const headers = { authorization: `Bearer ${options.accessToken}`, "content-type": "application/json", accept: "application/json" };
@@ -72,7 +78,8 @@ export function createPinningServiceReplicator(options: { endpoint: string; acce
     kind: "pinning-service",
     target: base,
     async requestPin(cid, name) {
-      const body = { cid, name: name.slice(0, 255), ...(options.origins?.length ? { origins: options.origins } : {}), meta: { app: "priorproof" } };
+      const origins = await originsOf(options.origins);
+      const body = { cid, name: name.slice(0, 255), ...(origins.length ? { origins } : {}), meta: { app: "priorproof" } };
       return pinStatusOf(await call(fetchImpl, `${base}/pins`, { method: "POST", headers, body: JSON.stringify(body) }, `pin ${cid} at ${base}`), `pin ${cid}`);
     },
     async getPinStatus(requestId, cid) {
@@ -98,7 +105,7 @@ function clusterStatus(peerStatuses: readonly string[]): ReplicaStatus {
  * @example
  * const cluster = createClusterReplicator({ url: "http://cluster:9094", replicationMin: 2, replicationMax: 3 });
  */
-export function createClusterReplicator(options: { url: string; replicationMin?: number; replicationMax?: number; basicAuth?: string; fetch?: FetchLike }): Replicator {
+export function createClusterReplicator(options: { url: string; replicationMin?: number; replicationMax?: number; basicAuth?: string; origins?: Origins; fetch?: FetchLike }): Replicator {
   const base = options.url.replace(/\/$/, "");
   const fetchImpl = options.fetch ?? fetch;
   const headers: Record<string, string> = { accept: "application/json" };
@@ -114,6 +121,9 @@ export function createClusterReplicator(options: { url: string; replicationMin?:
       const q = new URLSearchParams({ name: name.slice(0, 255) });
       if (options.replicationMin !== undefined) q.set("replication-min", String(options.replicationMin));
       if (options.replicationMax !== undefined) q.set("replication-max", String(options.replicationMax));
+      // The cluster's peers connect to these before fetching (pin option `origins`, comma-separated).
+      const origins = await originsOf(options.origins);
+      if (origins.length) q.set("origins", origins.join(","));
       const body = await call(fetchImpl, `${base}/pins/${encodeURIComponent(cid)}?${q}`, { method: "POST", headers }, `cluster pin ${cid}`);
       const pinned = (body as { cid?: unknown }).cid;
       const echoed = typeof pinned === "string" ? pinned : (pinned as { "/"?: unknown } | undefined)?.["/"];

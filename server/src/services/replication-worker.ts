@@ -22,6 +22,11 @@ export interface ReplicationWorkerDeps {
   /** First retry delay after an error; doubles per attempt up to `maxBackoffMs` (defaults 5 s, 1 h). */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Replicate only published content (entries stored public): the pinners fetch from the embedded IPFS
+   * node, which serves nothing else, and the CID of unpublished content is not sent to a third party.
+   */
+  readonly publicOnly?: boolean;
   /** Rows handled per round (default 100). */
   readonly batchSize?: number;
   /** Whether this process may run rounds now (the `replicator` lease); always, without it. */
@@ -88,7 +93,7 @@ export function createReplicationWorker(deps: ReplicationWorkerDeps): Replicatio
     let errors = 0;
     const errorsSeen: string[] = [];
     for (const replicator of deps.replicators) {
-      for (const cid of await store.listUnreplicatedCids(replicator.target, batchSize)) {
+      for (const cid of await store.listUnreplicatedCids(replicator.target, batchSize, { publicOnly: deps.publicOnly === true })) {
         await store.putReplica({
           cid, target: replicator.target, kind: replicator.kind, requestId: null, status: "requested", attempts: 0,
           lastError: null, nextAttemptAt: now(), updatedAt: new Date(now()).toISOString(),

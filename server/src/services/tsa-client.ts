@@ -24,6 +24,15 @@ import {
   verifyTimestampToken,
 } from "@priorproof/client-sdk/tsa";
 
+/**
+ * Codes of the server's TSA client (transport; token problems are the SDK's TimestampTokenError codes):
+ * - `TSA_TIMEOUT`: the TSA did not answer within the timeout (retried).
+ * - `TSA_NETWORK`: the TSA cannot be reached (retried).
+ * - `TSA_HTTP_STATUS`: the TSA answered an HTTP error status (5xx and 429 retried).
+ * - `TSA_CONTENT_TYPE`: the answer is not `application/timestamp-reply`.
+ * - `TSA_RESPONSE_TOO_LARGE`: the answer is larger than the response limit.
+ * - `TSA_CONFIG`: the TSA settings cannot be used (URL, timeout, retry, no trust anchor).
+ */
 export type TsaClientErrorCode = "TSA_TIMEOUT" | "TSA_NETWORK" | "TSA_HTTP_STATUS" | "TSA_CONTENT_TYPE" | "TSA_RESPONSE_TOO_LARGE" | "TSA_CONFIG";
 
 /**
