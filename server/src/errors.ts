@@ -29,6 +29,25 @@ export const ERROR_STATUS = {
   /** A capture target whose host name does not resolve. */
   CAPTURE_TARGET_UNRESOLVED: 400,
   UNAUTHORIZED: 401,
+  /** Console login: unknown email or wrong password (the answer does not say which). */
+  LOGIN_FAILED: 401,
+  /** Console login: too many failures for the account or from the address; Retry-After says when to retry. */
+  LOGIN_THROTTLED: 429,
+  /** A state-changing request authenticated by the session cookie without the session's X-CSRF-Token, or from another origin. */
+  CSRF_REFUSED: 403,
+  /** The console user's role does not allow this request. */
+  FORBIDDEN: 403,
+  /** The first-admin setup token is unknown, used or expired. */
+  SETUP_TOKEN_INVALID: 403,
+  /** A console password shorter than 10 characters (or longer than 1,024). */
+  WEAK_PASSWORD: 400,
+  USER_EXISTS: 409,
+  USER_NOT_FOUND: 404,
+  /** The change would leave the tenant without an enabled admin. */
+  LAST_ADMIN: 409,
+  API_KEY_NOT_FOUND: 404,
+  /** An evidence pack is limited in entries (EXPORT_MAX_ENTRIES); narrow the selection. */
+  EXPORT_TOO_LARGE: 413,
   NOT_FOUND: 404,
   ENTRY_NOT_FOUND: 404,
   CONTENT_NOT_FOUND: 404,

@@ -25,6 +25,8 @@ export interface ServiceOptions {
   readonly tenants?: readonly string[];
   /** PostgreSQL store shared by every server process (default: SQLite in the data dir). */
   readonly databaseUrl?: string;
+  /** The server's entry script (default server/src/server.ts; server/src/cli/start.ts is `npm start`). */
+  readonly script?: string;
 }
 
 /** One more server process of a service (same chain, same store, same settings, its own port). */
@@ -108,7 +110,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const output: string[] = [];
   let child: ChildProcess;
   const spawnServer = async (extra: Record<string, string> = {}) => {
-    child = spawn(process.execPath, ["--conditions=source", "server/src/server.ts"], {
+    child = spawn(process.execPath, ["--conditions=source", options.script ?? "server/src/server.ts"], {
       env: { ...baseEnv, ...options.env, ...extra },
       stdio: ["ignore", "pipe", "pipe"],
     });

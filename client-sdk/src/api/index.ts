@@ -11,3 +11,4 @@ export * from "./verdict.ts";
 export * from "./captures.ts";
 export * from "./webhooks.ts";
 export * from "./service.ts";
+export * from "./console.ts";

@@ -23,6 +23,7 @@ export const VERIFY_BATCH_HELP = `usage: priorproof verify --batch DIR|ZIP [--ch
 Verifies every receipt (*.json) in a directory or a ZIP archive, offline, on all cores, and prints a
 summary: verified, failed (by error code), not verified. A receipt NAME.receipt.json next to a file NAME
 is checked against that file's SHA-256; other receipts are checked without a file (not verified).
+The index.json of a console evidence pack (priorproof-evidence-pack/1) is not a receipt and is skipped.
 An anchor counts as witnessed when its offline block-header proof passes and its block hash is one of
 the --checkpoint hashes (block hashes you trust, e.g. copied from an explorer).
 
@@ -32,6 +33,19 @@ the --checkpoint hashes (block hashes you trust, e.g. copied from an explorer).
 
 A progress bar is drawn on a terminal; otherwise a progress line is printed every 10 %.
 Exit code 0 when every receipt is verified, 1 otherwise, 2 on a usage or read error.`;
+
+/**
+ * The index of a console evidence pack (POST /v1/exports): `index.json` at the top of the directory or
+ * archive, of format priorproof-evidence-pack/1. Not a receipt: skipped (every receipt is still checked).
+ */
+function isPackIndex(name: string, text: string): boolean {
+  if (name !== "index.json") return false;
+  try {
+    return (JSON.parse(text) as { format?: unknown }).format === "priorproof-evidence-pack/1";
+  } catch {
+    return false;
+  }
+}
 
 const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash("sha256").update(bytes).digest());
 
@@ -54,7 +68,9 @@ async function fromDirectory(dir: string): Promise<BatchItem[]> {
     const subject = name.endsWith(".receipt.json") ? name.slice(0, -".receipt.json".length) : undefined;
     const file = subject !== undefined && present.has(subject) ? createHash("sha256") : undefined;
     if (file) for await (const chunk of createReadStream(join(dir, subject as string))) file.update(chunk as Buffer);
-    items.push({ name: path, text: await readFile(path, "utf8"), ...(file ? { sha256: new Uint8Array(file.digest()) } : {}) });
+    const text = await readFile(path, "utf8");
+    if (isPackIndex(name, text)) continue;
+    items.push({ name: path, text, ...(file ? { sha256: new Uint8Array(file.digest()) } : {}) });
   }
   return items;
 }
@@ -92,9 +108,10 @@ async function fromZip(path: string, size: number): Promise<BatchItem[]> {
   const subjects = new Set([...names].filter((n) => n.endsWith(".receipt.json") && names.has(n.slice(0, -".receipt.json".length))).map((n) => n.slice(0, -".receipt.json".length)));
   const files = subjects.size > 0 ? unzipSync(bytes, { filter: (f) => subjects.has(f.name) }) : {};
   const decoder = new TextDecoder();
-  return Object.keys(entries).sort().map((name) => {
+  return Object.keys(entries).sort().flatMap((name) => {
     const subject = name.endsWith(".receipt.json") ? files[name.slice(0, -".receipt.json".length)] : undefined;
-    return { name: `${path}:${name}`, text: decoder.decode(entries[name]), ...(subject ? { sha256: sha256(subject) } : {}) };
+    const text = decoder.decode(entries[name]);
+    return isPackIndex(name, text) ? [] : [{ name: `${path}:${name}`, text, ...(subject ? { sha256: sha256(subject) } : {}) }];
   });
 }
 

@@ -4,7 +4,9 @@
  * (priorproof.db), the IPFS blockstore (ipfs/), and a development API key (dev-api-key.txt).
  * With RPC_URL/CHAINS set, it serves those chains instead of starting anvil, and creates no development
  * tenant and prints no key (create keys with `npm run keys`). Files are created owner-only (umask 077),
- * and the chains' RPC URLs are printed without their credentials.
+ * and the chains' RPC URLs are printed without their credentials. While no console user exists, it
+ * prints a one-time link to create the first admin (of the `dev` tenant with the development chain,
+ * else of a tenant named `default`).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -71,6 +73,8 @@ async function main(): Promise<void> {
   const key = config.databaseUrl || !devChain ? undefined : await devApiKey(config);
   const redact = createRedactor(configSecrets(config));
   const { app, url } = await startServer(config);
+  // A fresh data directory (no console user yet): a one-time link to create the first admin.
+  const setupToken = (await app.consoleAuth.setupNeeded()) ? await app.consoleAuth.createSetupToken(key ? "dev" : "default") : undefined;
   const lines = [
     "",
     `PriorProof is running at ${url}`,
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     `  Verify page:     ${url}/verify`,
     `  Data directory:  ${config.dataDir}`,
     ...config.chains.map((c) => `  Chain:           ${c.name} (id ${c.chainId}) at ${redact(c.rpcUrl)}${c.development ? " — development chain, no evidential value" : ""}`),
+    ...(setupToken ? [`  Create the first admin: ${config.publicUrl ?? url}/app/setup#token=${setupToken}`, "                   (one-time link, valid 24 hours; a new one is printed at each start until an admin exists)"] : []),
     ...(key ? [`  Dev API key:     ${key}`, `  Try:             curl -H "authorization: Bearer ${key}" -H "content-type: application/json" -d '{"items":[{"sha256":"${"ab".repeat(32)}"}]}' ${url}/v1/stamps`] : []),
     "",
   ];

@@ -1,9 +1,11 @@
 import { CAPTURE_IDEMPOTENCY_MIGRATION_SQL, CAPTURE_MIGRATION_SQL } from "./captures.ts";
+import { CONSOLE_MIGRATION_SQL, claimFieldSql } from "./console.ts";
 
 /**
  * Versioned schema migrations. Each backend applies the same versions in order, in one transaction
  * each, and records them in `schema_migrations`; the SQL differs only where the dialects do
- * (`{{serial}}` = an auto-increment integer key, `{{blob}}` = a byte column).
+ * (`{{serial}}` = an auto-increment integer key, `{{blob}}` = a byte column, `{{claim.kind}}` = a field
+ * of the entry's claim JSON, written exactly as the queries that use its index write it).
  */
 export interface Migration {
   readonly version: number;
@@ -259,6 +261,11 @@ ALTER TABLE tenants ADD COLUMN certificate_jurisdiction TEXT;
     sql: CAPTURE_IDEMPOTENCY_MIGRATION_SQL,
   },
   {
+    version: 12,
+    name: "web console: users, sessions, login failures, the first-admin setup token; API keys' last use; entry search indexes",
+    sql: CONSOLE_MIGRATION_SQL,
+  },
+  {
     // Reserved number 13 (issue 20): content is served to the IPFS network only when its tenant published it.
     version: 13,
     name: "IPFS publishing: the tenant's default (public_content) and each entry's public flag",
@@ -284,5 +291,5 @@ ALTER TABLE entries ADD COLUMN content_sha256 TEXT;
 export function migrationSql(m: Migration, dialect: "sqlite" | "postgres"): string {
   const serial = dialect === "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   const blob = dialect === "sqlite" ? "BLOB" : "BYTEA";
-  return m.sql.replaceAll("{{serial}}", serial).replaceAll("{{blob}}", blob);
+  return m.sql.replaceAll("{{serial}}", serial).replaceAll("{{blob}}", blob).replace(/\{\{claim\.(\w+)\}\}/g, (_, field: string) => claimFieldSql(dialect, field));
 }

@@ -31,6 +31,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
+import { createConsoleStore } from "./console.ts";
 import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
 import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
@@ -430,6 +431,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const store: Store = {
     kind: "postgres",
     captures: createCaptureStore(postgresRunner(pool)),
+    console: createConsoleStore(postgresRunner(pool)),
 
     async createTenant(name) {
       const t: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };

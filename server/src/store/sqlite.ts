@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { createConsoleStore } from "./console.ts";
 import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
 import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
@@ -163,6 +164,7 @@ export function openSqliteStore(path: string): Store {
   const store: Store = {
     kind: "sqlite",
     captures: createCaptureStore(sqliteRunner(db)),
+    console: createConsoleStore(sqliteRunner(db)),
 
     async createTenant(name) {
       const t: Tenant = { id: randomUUID(), name, createdAt: new Date().toISOString() };

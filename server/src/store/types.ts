@@ -7,6 +7,7 @@
  */
 import { InternalError } from "../errors.ts";
 import type { CaptureStore } from "./captures.ts";
+import type { ConsoleStore } from "./console.ts";
 
 export type EntryStatus = "pending" | "batched" | "anchored" | "confirmed";
 export type BatchStatus = "built" | "sending" | "sent" | "anchored" | "confirmed";
@@ -202,6 +203,8 @@ export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Web captures: queue, outcomes, schedules (store/captures.ts). */
   readonly captures: CaptureStore;
+  /** The web console: users, sessions, login throttling, setup token, key listing, entry search (store/console.ts). */
+  readonly console: ConsoleStore;
 
   createTenant(name: string): Promise<Tenant>;
   getTenantByName(name: string): Promise<Tenant | undefined>;

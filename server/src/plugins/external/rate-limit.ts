@@ -1,6 +1,7 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { parseCookies, SESSION_COOKIE } from "../../services/cookies.ts";
 import { hashApiKey } from "../../services/keys.ts";
 
 /**
@@ -14,7 +15,7 @@ export default fp(
       // Applied below as a root hook, so that it runs before the routes' own onRequest hooks (auth):
       // as a per-route hook it came after them, and requests refused with 401 were never counted.
       global: false,
-      // Per key for authenticated requests, per IP (a tighter budget) for everything else.
+      // Per key (or console user) for authenticated requests, per IP (a tighter budget) for everything else.
       max: (_request, key) => (key.startsWith("key:") ? config.rateLimitPerMinute : config.rateLimitAnonymousPerMinute),
       timeWindow: 60_000,
       // Per API key, by the key's id: a request with a made-up key counts against its IP instead, so
@@ -22,7 +23,10 @@ export default fp(
       keyGenerator: async (request) => {
         const match = typeof request.headers.authorization === "string" ? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization) : null;
         const key = match?.[1] ? await app.store.findApiKey(hashApiKey(match[1])) : undefined;
-        return key ? `key:${key.id}` : `ip:${request.ip}`;
+        if (key) return `key:${key.id}`;
+        // A console session has the budget of a key, per user.
+        const session = match ? undefined : await app.consoleAuth.session(parseCookies(request.headers.cookie)[SESSION_COOKIE] ?? "");
+        return session ? `key:user:${session.user.id}` : `ip:${request.ip}`;
       },
       errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
     });

@@ -149,6 +149,7 @@ const captures: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { url: string; every: ScheduleEvery; options?: CaptureOptionsInput } }>(
     "/capture-schedules",
     {
+      config: { minRole: "admin" },
       schema: {
         summary: "Capture a URL daily or weekly (proof of use); the first capture is due at once",
         tags: ["captures"],
@@ -177,6 +178,7 @@ const captures: FastifyPluginAsync = async (app) => {
   app.delete<{ Params: { id: string } }>(
     "/capture-schedules/:id",
     {
+      config: { minRole: "admin" },
       schema: { summary: "Stop a schedule (its captures stay)", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: errorResponses },
     },
     async (request, reply) => {

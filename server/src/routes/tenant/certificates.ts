@@ -56,6 +56,7 @@ const certificates: FastifyPluginAsync = async (app) => {
     schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: CertificateSettingsSchema, ...errorResponses } },
   }, async (request): Promise<CertificateSettings> => app.certificates.getSettings(request.tenantId));
   app.put<{ Body: { jurisdiction: Jurisdiction | null } }>("/certificate-settings", {
+    config: { minRole: "admin" },
     schema: {
       summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)", tags: ["entries"], security: [{ bearer: [] }],
       body: { type: "object", required: ["jurisdiction"], additionalProperties: false, properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } } },

@@ -3,6 +3,7 @@ import { AppError } from "../../errors.ts";
 import { EntryPageSchema, ReceiptDocumentSchema } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import { describeEntry } from "../../services/entries.ts";
+import { ENTRY_FILTER_PROPERTIES, hasFilter, searchOf, type EntryFilterInput } from "../../services/entry-search.ts";
 import { normalizeDigest } from "../../services/ingest.ts";
 
 /** The tenant's entries: one by id, a search by digest or by `previous` (lineage), and receipts. */
@@ -24,11 +25,11 @@ const entries: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Querystring: { sha256?: string; previous?: string; limit: number; after?: number } }>(
+  app.get<{ Querystring: EntryFilterInput & { sha256?: string; previous?: string; limit: number; after?: number; before?: number; order?: "asc" | "desc" } }>(
     "/entries",
     {
       schema: {
-        summary: "The tenant's entries with a digest, or the later versions of one (previous = digest)",
+        summary: "The tenant's entries: with a digest, the later versions of one (previous = digest), or matching the console's filters (q, kind, status, from, to, chain)",
         tags: ["entries"],
         security: [{ bearer: [] }],
         querystring: {
@@ -39,6 +40,9 @@ const entries: FastifyPluginAsync = async (app) => {
             previous: { $ref: "DigestInput#" },
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
             after: { type: "integer", minimum: 0, description: "cursor: the `seq` of the last entry of the previous page" },
+            before: { type: "integer", minimum: 1, description: "cursor of order=desc: the `next` of the previous page" },
+            order: { type: "string", enum: ["asc", "desc"], description: "asc (oldest first, the default) or desc (newest first)" },
+            ...ENTRY_FILTER_PROPERTIES,
           },
         },
         response: { 200: EntryPageSchema, ...errorResponses },
@@ -46,6 +50,17 @@ const entries: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const q = request.query;
+      if (hasFilter(q)) {
+        const found = await app.store.console.searchEntries(request.tenantId, {
+          ...searchOf(q),
+          ...(q.sha256 ? { sha256: normalizeDigest(q.sha256) } : {}),
+          ...(q.previous ? { previous: normalizeDigest(q.previous) } : {}),
+          limit: q.limit,
+          ...(q.order === "desc" || q.before !== undefined ? { order: "desc" as const, ...(q.before !== undefined ? { beforeSeq: q.before } : {}) } : q.after !== undefined ? { afterSeq: q.after } : {}),
+        });
+        const views = await Promise.all(found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])));
+        return { entries: views, next: found.length === q.limit ? (found[found.length - 1]?.seq ?? null) : null };
+      }
       const found = await app.store.findEntries(request.tenantId, {
         ...(q.sha256 ? { sha256: normalizeDigest(q.sha256) } : {}),
         ...(q.previous ? { previous: normalizeDigest(q.previous) } : {}),

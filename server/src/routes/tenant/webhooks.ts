@@ -25,6 +25,10 @@ const IdParams = { type: "object", required: ["id"], properties: { id: { type: "
  * shown once, here and on rotation), list, delete, rotate the secret, the delivery log, redelivery.
  */
 const webhooks: FastifyPluginAsync = async (app) => {
+  // Console sessions need the admin role for every webhook route (the log shows payloads; a target receives events).
+  app.addHook("onRoute", (route) => {
+    route.config = { ...route.config, minRole: "admin" };
+  });
   const { webhookAllowPrivate } = app.config.events;
   const found = async (tenantId: string, id: string) => {
     const e = await app.store.getWebhook(tenantId, id);
