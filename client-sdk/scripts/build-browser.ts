@@ -78,10 +78,16 @@ export async function buildBrowserBundle(outfile: string): Promise<BrowserBundle
   // The chunks the core imports statically load with it; the others only on demand.
   const withCore = new Set<string>();
   const visit = (file: string) => {
-    for (const i of result.metafile.outputs[file]?.imports ?? []) if (i.kind === "import-statement" && !withCore.has(i.path)) { withCore.add(i.path); visit(i.path); }
+    for (const i of result.metafile.outputs[file]?.imports ?? [])
+      if (i.kind === "import-statement" && !withCore.has(i.path)) {
+        withCore.add(i.path);
+        visit(i.path);
+      }
   };
   visit(entry[0]);
-  const chunks = outputs.filter((o) => o !== entry).map(([file, o]) => ({ file: resolve(file), bytes: o.bytes, inputs: Object.keys(o.inputs), withCore: withCore.has(file) }));
+  const chunks = outputs
+    .filter((o) => o !== entry)
+    .map(([file, o]) => ({ file: resolve(file), bytes: o.bytes, inputs: Object.keys(o.inputs), withCore: withCore.has(file) }));
   return { outfile, bytes: entry[1].bytes, inputs: Object.keys(result.metafile.inputs), entryInputs: Object.keys(entry[1].inputs), chunks };
 }
 
@@ -103,13 +109,21 @@ export interface BundleSize {
 export function bundleSizes(bundle: BrowserBundle): { core: BundleSize; lazy: BundleSize[] } {
   const gz = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
   const withCore = bundle.chunks.filter((c) => c.withCore);
-  const core = { name: "core", minified: bundle.bytes + withCore.reduce((n, c) => n + c.bytes, 0), gzipped: gz(bundle.outfile) + withCore.reduce((n, c) => n + gz(c.file), 0) };
-  const lazy = bundle.chunks.filter((c) => !c.withCore).map((c) => {
-    const own = c.inputs.find((i) => i.includes("client-sdk/src/"));
-    // A module split into a folder (tsa/index.ts) is named by its folder.
-    const name = own ? (basename(own, ".ts") === "index" ? basename(dirname(own)) : basename(own, ".ts")) : basename(c.file);
-    return { name, minified: c.bytes, gzipped: gz(c.file) };
-  });
+  const core = {
+    name: "core",
+    minified: bundle.bytes + withCore.reduce((n, c) => n + c.bytes, 0),
+    gzipped: gz(bundle.outfile) + withCore.reduce((n, c) => n + gz(c.file), 0),
+  };
+  const lazy = bundle.chunks
+    .filter((c) => !c.withCore)
+    .map((c) => {
+      // Named by its top-level SDK module (evm-inclusion.ts, not evm-inclusion/types.ts), else its first SDK input;
+      // a module split into a folder (tsa/index.ts) is named by its folder.
+      const sdk = c.inputs.filter((i) => i.includes("client-sdk/src/"));
+      const own = sdk.find((i) => !/client-sdk\/src\/.+\//.test(i)) ?? sdk[0];
+      const name = own ? (basename(own, ".ts") === "index" ? basename(dirname(own)) : basename(own, ".ts")) : basename(c.file);
+      return { name, minified: c.bytes, gzipped: gz(c.file) };
+    });
   return { core, lazy };
 }
 
@@ -122,7 +136,10 @@ const lazyEvmInclusion: Plugin = {
   name: "lazy-evm-inclusion",
   setup(b) {
     b.onResolve({ filter: /^\.\/evm-inclusion\.ts$/ }, (args) =>
-      args.importer.endsWith(`${sep}verify.ts`) && args.kind === "import-statement" ? { path: fileURLToPath(new URL("../src/evm-inclusion-lazy.ts", import.meta.url)) } : undefined);
+      args.importer.endsWith(`${sep}verify.ts`) && args.kind === "import-statement"
+        ? { path: fileURLToPath(new URL("../src/evm-inclusion-lazy.ts", import.meta.url)) }
+        : undefined,
+    );
   },
 };
 

@@ -11,6 +11,7 @@
  * The verification core does no I/O: the caller injects `readPart` (a directory, a ZIP, an HTTP fetch)
  * and, for the receipt, the chain readers of {@link verifyReceipt}.
  */
+import { sha3_256 } from "@noble/hashes/sha3.js";
 import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { InputError, PriorProofError } from "./errors.ts";
 import { canonicalJson } from "./leaf.ts";
@@ -183,7 +184,8 @@ export function captureManifestProblems(doc: unknown): string[] {
   else {
     const o = doc.outcome;
     if (!["complete", "timeout", "truncated"].includes(o.status as string)) p.push("outcome.status: expected complete, timeout or truncated");
-    if (!Array.isArray(o.notes) || o.notes.length > 256 || o.notes.some((n) => typeof n !== "string" || n.length > 2_000)) p.push("outcome.notes: expected at most 256 strings");
+    if (!Array.isArray(o.notes) || o.notes.length > 256 || o.notes.some((n) => typeof n !== "string" || n.length > 2_000))
+      p.push("outcome.notes: expected at most 256 strings");
     only(p, o, "outcome", ["status", "notes"]);
   }
   if (!obj(doc.page)) p.push("page: expected an object");
@@ -193,16 +195,17 @@ export function captureManifestProblems(doc: unknown): string[] {
     int(p, g, "httpStatus", "page", true);
     str(p, g, "title", "page", 2_000);
     if (!Array.isArray(g.redirects) || g.redirects.length > 32) p.push("page.redirects: expected at most 32 redirects");
-    else g.redirects.forEach((r, i) => {
-      if (!obj(r)) {
-        p.push(`page.redirects[${i}]: expected an object`);
-        return;
-      }
-      str(p, r, "url", `page.redirects[${i}]`);
-      int(p, r, "status", `page.redirects[${i}]`);
-      str(p, r, "location", `page.redirects[${i}]`);
-      only(p, r, `page.redirects[${i}]`, ["url", "status", "location"]);
-    });
+    else
+      g.redirects.forEach((r, i) => {
+        if (!obj(r)) {
+          p.push(`page.redirects[${i}]: expected an object`);
+          return;
+        }
+        str(p, r, "url", `page.redirects[${i}]`);
+        int(p, r, "status", `page.redirects[${i}]`);
+        str(p, r, "location", `page.redirects[${i}]`);
+        only(p, r, `page.redirects[${i}]`, ["url", "status", "location"]);
+      });
     only(p, g, "page", ["finalUrl", "httpStatus", "title", "redirects"]);
   }
   if (!obj(doc.connection)) p.push("connection: expected an object");
@@ -211,7 +214,8 @@ export function captureManifestProblems(doc: unknown): string[] {
     if (!obj(c.dns)) p.push("connection.dns: expected an object");
     else {
       str(p, c.dns, "host", "connection.dns", 255);
-      if (!Array.isArray(c.dns.addresses) || c.dns.addresses.length > 64 || c.dns.addresses.some((a) => typeof a !== "string" || a.length > 64)) p.push("connection.dns.addresses: expected at most 64 addresses");
+      if (!Array.isArray(c.dns.addresses) || c.dns.addresses.length > 64 || c.dns.addresses.some((a) => typeof a !== "string" || a.length > 64))
+        p.push("connection.dns.addresses: expected at most 64 addresses");
       only(p, c.dns, "connection.dns", ["host", "addresses"]);
     }
     if (c.remoteAddress !== null) {
@@ -229,7 +233,8 @@ export function captureManifestProblems(doc: unknown): string[] {
         iso(p, c.tls, "validFrom", "connection.tls");
         iso(p, c.tls, "validTo", "connection.tls");
         const chain = c.tls.chainSha256;
-        if (!Array.isArray(chain) || chain.length > 16 || chain.some((h) => typeof h !== "string" || !HEX32.test(h))) p.push("connection.tls.chainSha256: expected at most 16 digests");
+        if (!Array.isArray(chain) || chain.length > 16 || chain.some((h) => typeof h !== "string" || !HEX32.test(h)))
+          p.push("connection.tls.chainSha256: expected at most 16 digests");
         only(p, c.tls, "connection.tls", ["protocol", "subjectName", "issuer", "validFrom", "validTo", "chainSha256"]);
       }
     }
@@ -276,7 +281,8 @@ export function captureManifestProblems(doc: unknown): string[] {
  * const manifest = parseCaptureManifest(await readFile("capture/manifest.json"));
  */
 export function parseCaptureManifest(bytes: Uint8Array): CaptureManifest {
-  if (bytes.length > MAX_MANIFEST_BYTES) throw new InputError("INVALID_MANIFEST", `manifest is ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES}-byte limit`);
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    throw new InputError("INVALID_MANIFEST", `manifest is ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES}-byte limit`);
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -285,10 +291,15 @@ export function parseCaptureManifest(bytes: Uint8Array): CaptureManifest {
   }
   const problems = captureManifestProblems(doc);
   if (problems.length > 0) {
-    throw new InputError("INVALID_MANIFEST", `manifest is not ${CAPTURE_MANIFEST_VERSION}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ""}`, { cause: problems });
+    throw new InputError(
+      "INVALID_MANIFEST",
+      `manifest is not ${CAPTURE_MANIFEST_VERSION}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ""}`,
+      { cause: problems },
+    );
   }
   const manifest = doc as CaptureManifest;
-  if (!equalBytes(encodeCaptureManifest(manifest), bytes)) throw new InputError("MANIFEST_NOT_CANONICAL", "manifest bytes are not its RFC 8785 canonical encoding");
+  if (!equalBytes(encodeCaptureManifest(manifest), bytes))
+    throw new InputError("MANIFEST_NOT_CANONICAL", "manifest bytes are not its RFC 8785 canonical encoding");
   return manifest;
 }
 
@@ -306,7 +317,8 @@ export function verifyCapturePart(part: CapturePart, bytes: Uint8Array | undefin
   if (bytes === undefined) throw new CaptureError("PART_MISSING", `part ${part.name} is missing`);
   if (bytes.length !== part.size) throw new CaptureError("PART_SIZE_MISMATCH", `part ${part.name} is ${bytes.length} bytes, the manifest says ${part.size}`);
   const digest = sha256(bytes);
-  if (!equalBytes(digest, fromHex(part.sha256, 32))) throw new CaptureError("PART_DIGEST_MISMATCH", `part ${part.name} has sha-256 ${toHex(digest)}, the manifest says ${part.sha256}`);
+  if (!equalBytes(digest, fromHex(part.sha256, 32)))
+    throw new CaptureError("PART_DIGEST_MISMATCH", `part ${part.name} has sha-256 ${toHex(digest)}, the manifest says ${part.sha256}`);
 }
 
 /**
@@ -347,8 +359,8 @@ export interface VerifyCaptureInput {
   readonly readPart: CapturePartReader;
   /** The receipt of the manifest's entry (parsed JSON); absent: the receipt check is not-checked. */
   readonly receipt?: unknown;
-  /** Chain readers, checkpoints, TSA verifier for the receipt (the digest is supplied here). */
-  readonly receiptOptions?: Omit<VerifyOptions, "sha256">;
+  /** Chain readers, checkpoints, TSA verifier, code hashes, deployments, finality… for the receipt (the digests are supplied here). */
+  readonly receiptOptions?: Omit<VerifyOptions, "sha256" | "sha3_256">;
 }
 
 function failureOf(e: unknown): { code: string; detail: string } {
@@ -403,11 +415,27 @@ export async function verifyCapture(input: VerifyCaptureInput): Promise<CaptureV
   if (input.receipt === undefined) {
     add("receipt", "The manifest is stamped", "not-checked", "no receipt was given");
   } else {
-    receipt = await verifyReceipt(input.receipt, { ...input.receiptOptions, sha256: sha256(input.manifest) });
+    // Both digests of the manifest: a receipt/2 commits to its SHA3-256 too (a second hash family).
+    receipt = await verifyReceipt(input.receipt, { ...input.receiptOptions, sha256: sha256(input.manifest), sha3_256: sha3_256(input.manifest) });
     const failed = receipt.checks.find((c) => c.status === "failed");
-    if (receipt.verified) add("receipt", "The manifest is stamped", "passed", `receipt ${receipt.receipt?.id ?? "?"}${receipt.existedNoLaterThan ? `, existed no later than ${receipt.existedNoLaterThan}` : ""}`);
+    if (receipt.verified)
+      add(
+        "receipt",
+        "The manifest is stamped",
+        "passed",
+        `receipt ${receipt.receipt?.id ?? "?"}${receipt.existedNoLaterThan ? `, existed no later than ${receipt.existedNoLaterThan}` : ""}`,
+      );
     else if (failed) add("receipt", "The manifest is stamped", "failed", `${failed.title}: ${failed.detail}`, failed.code ?? "RECEIPT_FAILED");
-    else add("receipt", "The manifest is stamped", "not-checked", receipt.checks.filter((c) => c.status === "not-checked").map((c) => `${c.title}: ${c.detail}`).join("; "));
+    else
+      add(
+        "receipt",
+        "The manifest is stamped",
+        "not-checked",
+        receipt.checks
+          .filter((c) => c.status === "not-checked")
+          .map((c) => `${c.title}: ${c.detail}`)
+          .join("; "),
+      );
   }
   const verified = failedParts.length === 0 && receipt?.verified === true && !checks.some((c) => c.status === "failed");
   return { verified, checks, manifest, manifestSha256, failedParts, ...(receipt ? { receipt } : {}) };

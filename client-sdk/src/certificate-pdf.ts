@@ -107,3 +107,75 @@ export async function extractReceipt(pdf: Uint8Array, inflate?: Inflate): Promis
 export function isPdf(bytes: Uint8Array): boolean {
   return ascii(bytes, 0, Math.min(bytes.length, 1024)).includes("%PDF-");
 }
+
+/** Most embedded files read from one PDF by {@link extractEmbeddedFiles}. */
+export const MAX_EMBEDDED_FILES = 64;
+
+/**
+ * The files a PDF carries as embedded files (PDF/A-3 associated files, as a capture's certificate
+ * carries its manifest, parts and receipt), by the name of their file specification (`/F`), for the
+ * names `accept` allows; streams uncompressed, or FlateDecode with `inflate`. Bounded: the PDF
+ * ≤ 64 MiB, ≤ 64 files. A name given twice is refused (`PDF_DUPLICATE_ATTACHMENT`): which copy counts
+ * would be the writer's choice. Nothing here is trusted: the caller checks every file it reads (a
+ * capture's parts against the manifest, the manifest against the receipt).
+ *
+ * @example
+ * const files = await extractEmbeddedFiles(pdf, (n) => n === "manifest.json" || CAPTURE_PART_NAME.test(n), zlib.inflateSync);
+ */
+export async function extractEmbeddedFiles(pdf: Uint8Array, accept: (name: string) => boolean, inflate?: Inflate): Promise<Map<string, Uint8Array>> {
+  if (pdf.length > MAX_CERTIFICATE_PDF_BYTES) throw new InputError("PDF_INVALID", `pdf larger than ${MAX_CERTIFICATE_PDF_BYTES} bytes`);
+  if (!isPdf(pdf)) throw new InputError("PDF_INVALID", "not a pdf (no %PDF- header)");
+  const files = new Map<string, Uint8Array>();
+  // File specifications are looked for between streams only: a stream's bytes (a captured page, say)
+  // are skipped by their /Length, so text inside them cannot pose as a file specification.
+  let pos = 0;
+  for (;;) {
+    const at = indexOf(pdf, "/Filespec", pos);
+    if (at === -1) break;
+    const kw = nextStreamKeyword(pdf, pos);
+    if (kw !== -1 && kw < at) {
+      const dictStart = ascii(pdf, Math.max(0, kw - 4096), kw).lastIndexOf(" obj");
+      const length = dictStart === -1 ? undefined : streamLength(pdf, ascii(pdf, Math.max(0, kw - 4096) + dictStart, kw));
+      pos = kw + "stream".length + (length ?? 0);
+      continue;
+    }
+    pos = at + "/Filespec".length;
+    // The file specification's dictionary: from its "obj" to its "endobj".
+    const objStart = Math.max(0, at - 1024);
+    const open = ascii(pdf, objStart, at).lastIndexOf("obj");
+    const end = indexOf(pdf, "endobj", at);
+    if (open === -1 || end === -1 || end - at > 8192) continue;
+    const dict = ascii(pdf, objStart + open, end);
+    const name = /\/F\s*\(([^()\\]{1,255})\)/.exec(dict)?.[1];
+    const ref = /\/EF\s*<<[^>]*?\/F\s+(\d{1,9})\s+(\d{1,5})\s+R/.exec(dict);
+    if (!name || !ref || !accept(name)) continue;
+    if (files.has(name)) throw new InputError("PDF_DUPLICATE_ATTACHMENT", `the pdf carries two attachments named ${name}`);
+    if (files.size >= MAX_EMBEDDED_FILES) throw new InputError("PDF_INVALID", `the pdf carries more than ${MAX_EMBEDDED_FILES} attachments`);
+    // The embedded file stream the specification points to.
+    const obj = indexOf(pdf, `\n${ref[1]} ${ref[2]} obj`, 0);
+    const skw = obj === -1 ? -1 : indexOf(pdf, "stream", obj);
+    if (skw === -1 || skw - obj > 4096) continue;
+    const streamDict = ascii(pdf, obj, skw);
+    if (!/\/Type\s*\/EmbeddedFile\b/.test(streamDict)) continue;
+    const length = streamLength(pdf, streamDict);
+    let start = skw + "stream".length;
+    if (pdf[start] === 0x0d) start++;
+    if (pdf[start] === 0x0a) start++;
+    if (length === undefined || start + length > pdf.length) continue;
+    let body = pdf.subarray(start, start + length);
+    if (/\/Filter\s*\/FlateDecode\b/.test(streamDict)) {
+      if (!inflate) continue;
+      body = await inflate(body);
+    } else if (/\/Filter\b/.test(streamDict)) continue;
+    files.set(name, body);
+  }
+  return files;
+}
+
+/** The next `stream` keyword at or after `from` (not the end of an `endstream`), or -1. */
+function nextStreamKeyword(pdf: Uint8Array, from: number): number {
+  for (let at = indexOf(pdf, "stream", from); at !== -1; at = indexOf(pdf, "stream", at + 1)) {
+    if (ascii(pdf, Math.max(0, at - 3), at) !== "end") return at;
+  }
+  return -1;
+}

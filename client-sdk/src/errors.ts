@@ -52,6 +52,7 @@ export type GeneralErrorCode = "UNEXPECTED" | "WEBCRYPTO_UNAVAILABLE";
  * - `NOT_A_FILE`: a path that must be a regular file is not one.
  * - `NO_FILES`: an upload or stamp with no file.
  * - `NO_SIGNATURE`: a signature check asked of a receipt that carries no claimant signature.
+ * - `PDF_DUPLICATE_ATTACHMENT`: a PDF whose attachments name one file twice (which copy counts would be the writer's choice).
  * - `PDF_INVALID`: a certificate PDF that is too large or cannot be parsed.
  * - `PDF_NO_RECEIPT`: a certificate PDF without an embedded PriorProof receipt.
  * - `PDF_SEVERAL_RECEIPTS`: a certificate PDF with several receipts and no digest to choose one.
@@ -90,6 +91,7 @@ export type InputErrorCode =
   | "NOT_A_FILE"
   | "NO_FILES"
   | "NO_SIGNATURE"
+  | "PDF_DUPLICATE_ATTACHMENT"
   | "PDF_INVALID"
   | "PDF_NO_RECEIPT"
   | "PDF_SEVERAL_RECEIPTS"

@@ -3,18 +3,20 @@
  * bundle) and `priorproof verify-capture DIR|ZIP` (check every part against the manifest and the
  * manifest against its receipt, without the service).
  */
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import { inflateSync } from "node:zlib";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cachedChainReader, createChainReader, type ChainReader } from "../anchor.ts";
-import { CAPTURE_PART_NAME, MAX_MANIFEST_BYTES, verifyCapture, type CapturePartReader } from "../capture.ts";
+import { extractEmbeddedFiles, isPdf } from "../certificate-pdf.ts";
+import { CAPTURE_PART_NAME, MAX_MANIFEST_BYTES, verifyCapture, type CapturePartReader, type CaptureVerdict } from "../capture.ts";
 import { createCaptureClient, type Capture } from "../capture-client.ts";
 import { createClient } from "../client.ts";
-import { AnchorError, InputError, ServiceError } from "../errors.ts";
-// commands.ts imports this module too; UsageError is only used when a command runs, after both loaded.
-import { parseCheckpoint, UsageError } from "./commands.ts";
+import { InputError, ServiceError } from "../errors.ts";
+import { parseStrictJson } from "../trust/ijson.ts";
 import { EXIT } from "./help.ts";
-import type { Io } from "./render.ts";
+import { type Io, printChecks, printVerdictLines, verdictHints } from "./render.ts";
+import { UsageError } from "./usage.ts";
+import { openChains, readReceiptTrust, RECEIPT_TRUST_OPTIONS, verdictExit } from "./verify-options.ts";
 import { openZip } from "./zip.ts";
 
 function serviceOf(values: { server?: string | undefined; key?: string | undefined }, io: Io) {
@@ -37,9 +39,15 @@ export async function capture(args: string[], io: Io): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      server: { type: "string" }, key: { type: "string" }, json: { type: "boolean" },
-      "no-js": { type: "boolean" }, viewport: { type: "string" }, "time-budget": { type: "string" },
-      wait: { type: "boolean" }, timeout: { type: "string" }, output: { type: "string", short: "o" },
+      server: { type: "string" },
+      key: { type: "string" },
+      json: { type: "boolean" },
+      "no-js": { type: "boolean" },
+      viewport: { type: "string" },
+      "time-budget": { type: "string" },
+      wait: { type: "boolean" },
+      timeout: { type: "string" },
+      output: { type: "string", short: "o" },
     },
   });
   if (positionals.length !== 1) throw new UsageError("capture needs one URL");
@@ -61,7 +69,9 @@ export async function capture(args: string[], io: Io): Promise<number> {
   const service = serviceOf(values, io);
   const cc = createCaptureClient(service);
   let c = await cc.submitCapture(url, {
-    ...(values["no-js"] ? { javascript: false } : {}), ...(viewport ? { viewport } : {}), ...(timeBudgetMs ? { timeBudgetMs } : {}),
+    ...(values["no-js"] ? { javascript: false } : {}),
+    ...(viewport ? { viewport } : {}),
+    ...(timeBudgetMs ? { timeBudgetMs } : {}),
   });
   if (values.wait || values.output !== undefined) c = await cc.waitForCapture(c.id, { timeoutMs: waitMs });
   const written: string[] = [];
@@ -91,22 +101,20 @@ export async function capture(args: string[], io: Io): Promise<number> {
   return c.status === "failed" ? EXIT.NOT_VERIFIED : EXIT.OK;
 }
 
-/** `priorproof verify-capture DIR|ZIP [--receipt FILE] [--rpc URL]… [--checkpoint CHAIN:NUMBER:HASH]… [--offline]` */
+/**
+ * `priorproof verify-capture DIR|ZIP [--receipt FILE]` and the receipt trust options of `priorproof
+ * verify` (--rpc, --rpc-timeout, --offline, --checkpoint(s), --tsa-ca, --trust-code-hash, --deployments,
+ * --min-confirmations) and `--json`, whose `receipt` member follows VERDICT_JSON_SCHEMA.
+ */
 export async function verifyCaptureCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      json: { type: "boolean" }, receipt: { type: "string" }, rpc: { type: "string", multiple: true },
-      checkpoint: { type: "string", multiple: true }, offline: { type: "boolean" },
-    },
+    options: { json: { type: "boolean" }, receipt: { type: "string" }, ...RECEIPT_TRUST_OPTIONS },
   });
-  if (positionals.length !== 1) throw new UsageError("verify-capture needs a capture directory or ZIP");
+  if (positionals.length !== 1) throw new UsageError("verify-capture needs a capture directory, a ZIP of one, or a capture's certificate PDF");
   const source = positionals[0] as string;
-  const rpcUrls = values.rpc ?? [];
-  if (values.offline && rpcUrls.length > 0) throw new UsageError("--offline uses no network at all: drop --rpc, or drop --offline");
-  // CHAINID:NUMBER:BLOCKHASH, as priorproof verify takes it: a pinned hash is bound to its chain.
-  const checkpoints = (values.checkpoint ?? []).map(parseCheckpoint);
+  const trust = await readReceiptTrust(values);
 
   let info;
   try {
@@ -123,6 +131,17 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
       if (s.size > maxBytes) return new Uint8Array(maxBytes); // longer than listed: the size check names it
       return new Uint8Array(await readFile(path));
     };
+  } else if (isPdf(await readHead(source))) {
+    // A capture's certificate: its attachments are the bundle (parts too large to attach are missing).
+    const files = await extractEmbeddedFiles(
+      new Uint8Array(await readFile(source)),
+      (n) => n === "manifest.json" || n === "receipt.json" || CAPTURE_PART_NAME.test(n),
+      inflateSync,
+    );
+    readMember = async (name, maxBytes) => {
+      const b = files.get(name);
+      return b && b.length > maxBytes ? b.subarray(0, maxBytes) : b;
+    };
   } else {
     if (info.size > 2 * 1024 ** 3) throw new InputError("FILE_TOO_LARGE", `${source} is larger than 2 GiB`);
     const zip = openZip(new Uint8Array(await readFile(source)));
@@ -132,52 +151,86 @@ export async function verifyCaptureCommand(args: string[], io: Io): Promise<numb
   }
   const manifest = await readMember("manifest.json", MAX_MANIFEST_BYTES);
   if (!manifest) throw new InputError("FILE_UNREADABLE", `${source} holds no manifest.json`);
+  const receiptBytes =
+    values.receipt !== undefined
+      ? await readFile(values.receipt).catch((e: unknown) => {
+          throw new InputError("FILE_UNREADABLE", `cannot read the receipt ${values.receipt}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        })
+      : await readMember("receipt.json", 16 * 1024 * 1024);
   let receiptDoc: unknown;
-  const receiptBytes = values.receipt !== undefined
-    ? await readFile(values.receipt).catch((e: unknown) => {
-      throw new InputError("FILE_UNREADABLE", `cannot read the receipt ${values.receipt}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    })
-    : await readMember("receipt.json", 16 * 1024 * 1024);
   if (receiptBytes) {
+    let text: string;
     try {
-      receiptDoc = JSON.parse(new TextDecoder().decode(receiptBytes));
+      text = new TextDecoder("utf-8", { fatal: true }).decode(receiptBytes);
     } catch (e) {
-      throw new InputError("INVALID_JSON", `the receipt is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new InputError("INVALID_JSON", "the receipt is not UTF-8 text", { cause: e });
     }
+    // Strict I-JSON, as priorproof verify reads a receipt: a member name twice is DUPLICATE_KEY, never "last wins".
+    receiptDoc = parseStrictJson(text);
   }
   const readPart: CapturePartReader = async (name, limits) => (CAPTURE_PART_NAME.test(name) ? readMember(name, limits.maxBytes) : undefined);
 
-  const chains: Record<string, ChainReader> = {};
-  const owned: { destroy(): void }[] = [];
+  const rpc = await openChains(trust.rpcUrls, trust.rpcTimeoutMs);
   try {
-    for (const url of rpcUrls) {
-      const reader = createChainReader(url);
-      owned.push(reader);
-      let chainId: bigint;
-      try {
-        chainId = await reader.getChainId();
-      } catch (e) {
-        throw new AnchorError("CHAIN_UNREACHABLE", `cannot reach --rpc ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
-      chains[String(chainId)] = cachedChainReader(reader);
-    }
-    const verdict = await verifyCapture({ manifest, readPart, ...(receiptDoc !== undefined ? { receipt: receiptDoc } : {}), receiptOptions: { chains, checkpoints } });
+    const verdict = await verifyCapture({
+      manifest,
+      readPart,
+      ...(receiptDoc !== undefined ? { receipt: receiptDoc } : {}),
+      receiptOptions: { ...trust.options, chains: rpc.chains },
+    });
+    const receipt = verdict.receipt;
+    const hints = receipt ? verdictHints(receipt, { offline: trust.offline, rpcChains: Object.keys(rpc.chains) }) : [];
     if (values.json) {
-      const { receipt, manifest: m, ...rest } = verdict;
-      io.out(JSON.stringify({ source, url: m?.request.url, ...rest, receipt: receipt ? { verified: receipt.verified, checks: receipt.checks, existedNoLaterThan: receipt.existedNoLaterThan, warnings: receipt.warnings } : undefined }, null, 2));
+      const { receipt: _doc, ...receiptVerdict } = receipt ?? {};
+      const { receipt: _r, manifest: m, ...rest } = verdict;
+      io.out(JSON.stringify({ source, url: m?.request.url, offline: trust.offline, ...rest, ...(receipt ? { receipt: receiptVerdict } : {}), hints }, null, 2));
     } else {
-      for (const c of verdict.checks) {
-        if (c.status === "passed") io.out(`PASS  ${c.title}: ${c.detail}`);
-        else if (c.status === "failed") io.out(`FAIL  ${c.title}: ${c.code ?? "FAILED"}: ${c.detail}`);
-        else io.out(`SKIP  ${c.title}: not checked — ${c.detail}`);
-      }
-      for (const w of verdict.receipt?.warnings ?? []) io.out(`WARN  ${w}`);
-      if (verdict.verified) io.out(`VERIFIED: capture of ${verdict.manifest?.request.url} — every part matches the manifest, stamped no later than ${verdict.receipt?.existedNoLaterThan}`);
-      else if (verdict.failedParts.length > 0) io.out(`NOT VERIFIED: part${verdict.failedParts.length > 1 ? "s" : ""} ${verdict.failedParts.join(", ")} differ${verdict.failedParts.length > 1 ? "" : "s"} from the manifest`);
-      else io.out(`NOT VERIFIED: ${verdict.checks.find((c) => c.status !== "passed")?.title ?? "the receipt was not confirmed"}${rpcUrls.length === 0 && receiptDoc !== undefined ? " (give --rpc URL of the receipt's chain, or --checkpoint)" : ""}`);
+      printChecks(
+        io,
+        verdict.checks.filter((c) => c.id !== "receipt"),
+      );
+      if (receipt) printVerdictLines(io, receipt);
+      else
+        printChecks(
+          io,
+          verdict.checks.filter((c) => c.id === "receipt"),
+        );
+      if (!verdict.verified) for (const h of hints) io.out(`TODO  ${h}`);
+      io.out(closingLine(verdict, receiptDoc !== undefined));
     }
-    return verdict.verified ? EXIT.OK : EXIT.NOT_VERIFIED;
+    if (verdict.verified) return EXIT.OK;
+    if (verdict.failedParts.length > 0 || !verdict.manifest || !receipt) return EXIT.NOT_VERIFIED;
+    return verdictExit(receipt);
   } finally {
-    for (const r of owned) r.destroy();
+    rpc.close();
   }
+}
+
+/** The first KiB of a file (enough to tell a PDF). */
+async function readHead(path: string): Promise<Uint8Array> {
+  const fh = await open(path, "r");
+  try {
+    const buf = new Uint8Array(1024);
+    const { bytesRead } = await fh.read(buf, 0, 1024, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The one line that ends a human verify-capture report. */
+function closingLine(v: CaptureVerdict, hadReceipt: boolean): string {
+  const r = v.receipt;
+  if (v.verified) {
+    const notFinal = r?.warnings.some((w) => w.code === "NOT_FINAL");
+    return `VERIFIED: capture of ${v.manifest?.request.url} — every part matches the manifest, stamped no later than ${r?.existedNoLaterThan}${notFinal ? " — NOT FINAL" : ""}${r && r.warnings.length > 0 ? " (see the warnings above)" : ""}`;
+  }
+  if (v.failedParts.length > 0)
+    return `NOT VERIFIED: part${v.failedParts.length > 1 ? "s" : ""} ${v.failedParts.join(", ")} differ${v.failedParts.length > 1 ? "" : "s"} from the manifest`;
+  const failed = v.checks.find((c) => c.status === "failed" && c.id !== "receipt") ?? r?.checks.find((c) => c.status === "failed");
+  if (failed) return `NOT VERIFIED: ${failed.title}: ${failed.code ?? "FAILED"}`;
+  if (!hadReceipt || !r) return "NOT VERIFIED: no receipt (receipt.json in the bundle, or --receipt FILE)";
+  if (r.remaining.length > 0 && r.remaining.every((f) => f.scope !== "anchor"))
+    return `NOT VERIFIED YET: proven offline except — ${r.remaining.map((f) => f.statement).join("; ")} (see TODO)`;
+  return "NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor (see TODO)";
 }

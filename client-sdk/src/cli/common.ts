@@ -1,6 +1,6 @@
 /**
- * What the CLI's commands share: the usage error, the service options and the client they make, ids,
- * timeouts, files read safely (a missing file, a directory or a FIFO is an input error) and hashed.
+ * What the CLI's commands share: the service options and the client they make, ids, timeouts, files read
+ * safely (a missing file, a directory or a FIFO is an input error) and hashed; the usage error (usage.ts).
  */
 import type { Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -8,29 +8,13 @@ import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { toHex } from "../bytes.ts";
 import { createClient, type PriorProofClient } from "../client.ts";
-import { InputError, PriorProofError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { parseDigest } from "../hash.ts";
 import { sha256File } from "../hash-node.ts";
 import { type Io, progressBar } from "./render.ts";
+import { UsageError } from "./usage.ts";
 
-/**
- * Code of the CLI's usage family:
- * - `USAGE`: a command line that cannot be run as given (unknown option, missing value, bad argument).
- */
-export type UsageErrorCode = "USAGE";
-
-/**
- * A command line that cannot be run as given (exit code 2).
- *
- * @example
- * throw new UsageError("stamp needs at least one file");
- */
-export class UsageError extends PriorProofError {
-  declare readonly code: UsageErrorCode;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("USAGE", message, options);
-  }
-}
+export { UsageError, type UsageErrorCode } from "./usage.ts";
 
 /**
  * A command: arguments after its name in, exit code out.

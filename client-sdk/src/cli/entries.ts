@@ -33,13 +33,20 @@ export async function receipt(args: string[], io: Io): Promise<number> {
   await writeFile(values.output, text);
   const evm = r.anchors.find((a) => a.type === "evm");
   if (values.json) io.out(JSON.stringify({ id, written: values.output, bytes: Buffer.byteLength(text) }));
-  else io.out(`receipt of ${id} written to ${values.output}${evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""}`);
+  else
+    io.out(
+      `receipt of ${id} written to ${values.output}${evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""}`,
+    );
   return EXIT.OK;
 }
 
 /** `certificate ID -o FILE`: the PDF certificate. */
 export async function certificate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...SERVICE_OPTIONS, output: { type: "string", short: "o" }, lang: { type: "string" }, jurisdiction: { type: "string" } },
+  });
   const id = oneId(positionals, "certificate");
   if (values.output === undefined) throw new UsageError("certificate needs -o FILE");
   if (values.lang !== undefined && values.lang !== "en" && values.lang !== "zh-CN") throw new UsageError("--lang is en or zh-CN");

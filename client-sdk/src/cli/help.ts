@@ -48,7 +48,7 @@ commands:
   certificate <id> -o PDF   download the certificate (PDF)
   lookup <file|digest>      is this file (or digest) anchored at the service?
   capture <url> [-o DIR]    capture a web page (screenshot, MHTML, network log, TLS chain) and stamp it
-  verify-capture <dir|zip>  verify a capture's parts against its manifest, and the manifest's receipt
+  verify-capture <dir|zip|pdf> verify a capture's parts against its manifest, and the manifest's receipt
   statement <receipt> [-o F] the statement a receipt's claimant signature covers (for openssl cms -verify)
   watch <dir>               stamp every new or changed file under a folder, linking versions
   keygen -o FILE            make a content key for stamp --encrypt (kept here, never sent)
@@ -224,13 +224,25 @@ ${SERVICE}
 
 exit codes: 0 queued or captured · 1 the capture failed · 2 usage error · 3 service error (CAPTURE_TARGET_PRIVATE …)`,
 
-  "verify-capture": `usage: priorproof verify-capture <dir|zip> [--receipt FILE] [--rpc URL]… [--checkpoint CHAIN:NUMBER:HASH]…
-                                 [--offline] [--json]
+  "verify-capture": `usage: priorproof verify-capture <dir|zip|certificate.pdf> [--receipt FILE] [--rpc URL]… [--rpc-timeout S] [--offline]
+                                 [--checkpoint CHAIN:NUMBER:HASH]… [--checkpoints FILE] [--tsa-ca PEM]
+                                 [--trust-code-hash HASH]… [--deployments FILE]… [--min-confirmations N] [--json]
 
 Checks a capture bundle without the service: manifest.json follows priorproof-capture/1 in its
 canonical encoding, every part it lists has its size and SHA-256 (a changed byte fails, naming the
-part), and the receipt (receipt.json in the bundle, or --receipt) stamps the manifest's SHA-256 and is
-confirmed on its chain (--rpc) or by a block hash you read yourself (--checkpoint), as priorproof verify does.
+part), and the receipt (receipt.json in the bundle, or --receipt; strict I-JSON) stamps the manifest's
+SHA-256 and verifies as priorproof verify checks a receipt, trusting nothing it asserts. A capture's
+certificate PDF is such a bundle too: its attachments (manifest.json, the parts, receipt.json) are read
+from it; a part too large to be attached is missing (fetch it by its CID into a folder beside the others).
 
-exit codes: 0 verified · 1 not verified (a part differs, or the receipt was not confirmed) · 2 usage or I/O error`,
+The receipt options are those of priorproof verify (see priorproof verify --help): --rpc (a node of the
+receipt's chain), --rpc-timeout S (default 15), --offline (no network; what remains is listed as TODO),
+--checkpoint C:N:H / --checkpoints FILE (block hashes YOU read), --tsa-ca (TSA trust anchors),
+--trust-code-hash, --deployments (operator or other), --min-confirmations. There is no --signer-ca: the
+service writes a capture's claim, which carries no claimant signature.
+--json prints {source, url, verified, checks, manifestSha256, failedParts, offline, receipt, hints};
+receipt is the receipt's verdict in the schema of POST /v1/verify (VERDICT_JSON_SCHEMA).
+
+exit codes: 0 verified · 1 not verified (a part differs, the receipt failed, or a fact remains: see TODO)
+            2 usage or I/O error (unreadable bundle, non-I-JSON receipt, RPC unreachable or timed out)`,
 };

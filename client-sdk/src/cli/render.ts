@@ -63,7 +63,8 @@ export function progressBar(io: Io, label: string): ProgressBar | undefined {
       last = now;
       shown = true;
       const fraction = total ? Math.min(1, done / total) : undefined;
-      const bar = fraction === undefined ? "" : `[${"#".repeat(Math.round(fraction * width)).padEnd(width, "-")}] ${String(Math.floor(fraction * 100)).padStart(3)}% `;
+      const bar =
+        fraction === undefined ? "" : `[${"#".repeat(Math.round(fraction * width)).padEnd(width, "-")}] ${String(Math.floor(fraction * 100)).padStart(3)}% `;
       io.progress(`\r\x1b[2K${shortLabel} ${bar}${mb(done)}${total !== undefined ? ` / ${mb(total)}` : ""}`);
     },
     done() {
@@ -118,14 +119,18 @@ export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains:
             `one fact left: ${fact.statement} — read block ${fact.blockNumber}'s hash yourself (--rpc URL of chain ${fact.chainId}: ${fact.rpc.method} ${fact.rpc.params[0]}${where}) and pin what you read: --checkpoint ${fact.chainId}:${fact.blockNumber}:<hash you read>. Never copy the hash from the receipt: whoever wrote the receipt chose it`,
           );
         } else if (fact.scope === "contract-code") {
-          hints.push(`contract identity not checked offline: ${fact.statement} — give --rpc URL of chain ${fact.chainId} (${fact.rpc.method} ${fact.rpc.params.join(" ")}; its keccak-256 must be a released build)`);
+          hints.push(
+            `contract identity not checked offline: ${fact.statement} — give --rpc URL of chain ${fact.chainId} (${fact.rpc.method} ${fact.rpc.params.join(" ")}; its keccak-256 must be a released build)`,
+          );
         } else {
           const why = context.offline
             ? " (--offline)"
             : context.rpcChains.length > 0
               ? ` (the --rpc given serve chain ${context.rpcChains.join(", ")}, not ${fact.chainId})`
               : "";
-          hints.push(`chain not checked${why}: give --rpc URL of chain ${fact.chainId} (${fact.chainName})${fact.explorerUrl ? `, or look the transaction up in the registry's explorer (${fact.explorerUrl.replace(/\/block\/\d+$/, "")})` : ""}`);
+          hints.push(
+            `chain not checked${why}: give --rpc URL of chain ${fact.chainId} (${fact.chainName})${fact.explorerUrl ? `, or look the transaction up in the registry's explorer (${fact.explorerUrl.replace(/\/block\/\d+$/, "")})` : ""}`,
+          );
         }
       }
     } else if (check("tsa")?.status === "not-checked") {
@@ -140,9 +145,26 @@ export function describeWitness(w: Witness): string {
   if (w.type === "rfc3161") {
     return `anchors[${w.anchor}]: RFC 3161 token by ${w.tsaSubject ?? "a TSA (name not reported by the token verifier)"}${w.tsaIssuer ? `, issued by ${w.tsaIssuer}` : ""}${w.qualified !== undefined ? `, qualified: ${w.qualified ? "yes" : "no"}` : ""}; genTime ${w.time}; existed no later than ${w.existedNoLaterThan}`;
   }
-  const code = w.codeCheckedAt === "anchor-block" ? "at the anchoring block" : w.codeCheckedAt === "latest" ? "at the head (node keeps no history)" : "by account proof";
+  const code =
+    w.codeCheckedAt === "anchor-block" ? "at the anchoring block" : w.codeCheckedAt === "latest" ? "at the head (node keeps no history)" : "by account proof";
   const final = w.final === undefined ? "" : `; ${w.confirmations} confirmations, ${w.final ? "final" : "NOT FINAL"}`;
   return `anchors[${w.anchor}]: ${w.chainName} (chain ${w.chainId}${w.development ? ", development chain" : ""}) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build} (code checked ${code}); deployment: ${w.deployment === "operator" ? `operator (${w.deploymentSource})` : "other — not in the operator deployments you gave"}${final}; existed no later than ${w.existedNoLaterThan}`;
+}
+
+/** One PASS / FAIL / SKIP line per check. */
+export function printChecks(io: Io, checks: Verdict["checks"]): void {
+  for (const c of checks) {
+    if (c.status === "passed") io.out(`PASS  ${c.title}: ${c.detail}`);
+    else if (c.status === "failed") io.out(`FAIL  ${c.title}: ${c.code ?? "FAILED"}: ${c.detail}`);
+    else io.out(`SKIP  ${c.title}: not checked — ${c.detail}`);
+  }
+}
+
+/** Every check of a receipt's verdict, the witnesses' derived facts (FACT) and the warnings (WARN). */
+export function printVerdictLines(io: Io, v: Verdict): void {
+  printChecks(io, v.checks);
+  for (const w of v.witnesses) io.out(`FACT  ${describeWitness(w)}`);
+  for (const w of v.warnings) io.out(`WARN  ${w.code}: ${w.message}`);
 }
 
 /**
@@ -157,16 +179,12 @@ export function describeWitness(w: Witness): string {
  * // NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor (see TODO)
  */
 export function printVerdict(io: Io, file: string, v: Verdict, hints: readonly string[]): void {
-  for (const c of v.checks) {
-    if (c.status === "passed") io.out(`PASS  ${c.title}: ${c.detail}`);
-    else if (c.status === "failed") io.out(`FAIL  ${c.title}: ${c.code ?? "FAILED"}: ${c.detail}`);
-    else io.out(`SKIP  ${c.title}: not checked — ${c.detail}`);
-  }
-  for (const w of v.witnesses) io.out(`FACT  ${describeWitness(w)}`);
-  for (const w of v.warnings) io.out(`WARN  ${w.code}: ${w.message}`);
+  printVerdictLines(io, v);
   if (v.verified) {
     const notFinal = v.warnings.some((w) => w.code === "NOT_FINAL");
-    io.out(`VERIFIED${notFinal ? " (NOT FINAL)" : ""}: ${file} existed no later than ${v.existedNoLaterThan}${v.warnings.length > 0 ? " (see the warnings above)" : ""}`);
+    io.out(
+      `VERIFIED${notFinal ? " (NOT FINAL)" : ""}: ${file} existed no later than ${v.existedNoLaterThan}${v.warnings.length > 0 ? " (see the warnings above)" : ""}`,
+    );
     return;
   }
   for (const h of hints) io.out(`TODO  ${h}`);

@@ -40,7 +40,10 @@ async function promptHidden(question: string): Promise<string> {
 }
 
 /** The claim signer of `stamp` from --sign-key/--sign-cert or --sign-p12, or undefined. */
-export async function claimSignerOf(values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined }, io: Io): Promise<ClaimSigner | undefined> {
+export async function claimSignerOf(
+  values: { "sign-key"?: string | undefined; "sign-cert"?: string | undefined; "sign-p12"?: string | undefined },
+  io: Io,
+): Promise<ClaimSigner | undefined> {
   const key = values["sign-key"];
   const cert = values["sign-cert"];
   const p12 = values["sign-p12"];
@@ -56,7 +59,8 @@ export async function claimSignerOf(values: { "sign-key"?: string | undefined; "
     return pkcs12ClaimSigner(bytes, password);
   }
   if (key === undefined && cert === undefined) return undefined;
-  if (key === undefined || cert === undefined) throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
+  if (key === undefined || cert === undefined)
+    throw new UsageError("--sign-key and --sign-cert go together (the key, and the PEM certificate chain of its signer)");
   return pemClaimSigner(await readText(key, "--sign-key"), await readText(cert, "--sign-cert"));
 }
 

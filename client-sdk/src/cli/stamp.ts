@@ -23,7 +23,8 @@ async function readAiProcess(path: string): Promise<NonNullable<Claim["aiProcess
   } catch (e) {
     throw new UsageError(`--ai-process ${path}: not a readable JSON file (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new UsageError(`--ai-process ${path}: expected a JSON object such as {"tool":…,"model":…,"prompt":…,"seed":…}`);
   return doc as NonNullable<Claim["aiProcess"]>;
 }
 
@@ -51,12 +52,15 @@ export async function stamp(args: string[], io: Io): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new UsageError("stamp needs at least one file");
-  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined)) throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
+  if (values.encrypt && (values["sign-key"] !== undefined || values["sign-p12"] !== undefined))
+    throw new UsageError("--encrypt uploads; --sign-key/--sign-p12 sign hash-only stamps: use one or the other");
   const contentKey = values.encrypt ? await contentKeyOf(values["key-file"], io, (m) => new UsageError(m)) : undefined;
   const signer = await claimSignerOf(values, io);
-  if (signer && values.upload) throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
+  if (signer && values.upload)
+    throw new UsageError("--sign-key/--sign-p12 sign hash-only stamps: drop --upload (the signature covers the digest computed here)");
   const aiProcess = values["ai-process"] !== undefined ? await readAiProcess(values["ai-process"]) : undefined;
-  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
+  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind))
+    throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const wait = timeoutMs(values.timeout);
   const pp = clientFor(values, io);
   const claim: Claim = {
@@ -92,7 +96,8 @@ export async function stamp(args: string[], io: Io): Promise<number> {
     // The service hashed what it received; the same bytes were hashed here as they were sent.
     for (const [i, e] of entries.entries()) {
       const sent = `0x${(hashes[i] as Hash).digest("hex")}`;
-      if (e.sha256 !== sent) throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
+      if (e.sha256 !== sent)
+        throw new ServiceError("SERVICE_DIGEST_MISMATCH", `the service recorded sha-256 ${e.sha256} for ${positionals[i]}, but the bytes sent hash to ${sent}`);
     }
   } else {
     const items = [];

@@ -9,12 +9,18 @@ import type { Io } from "./render.ts";
 /** One human line of a watch result. */
 function describeWatch(r: WatchResult): string | undefined {
   switch (r.type) {
-    case "queued": return `queued    ${r.path} ${r.sha256.slice(0, 14)}…${r.previous ? ` (after ${r.previous.slice(0, 10)}…)` : ""}`;
-    case "stamped": return `stamped   ${r.path} → ${r.entryId}${r.recovered ? " (found on the service after a restart)" : ""}`;
-    case "receipt": return `receipt   ${r.path} → ${r.receiptPath}`;
-    case "failed": return `failed    ${r.path}: ${r.code}: ${r.message}`;
-    case "retrying": return `offline   ${r.code}: ${r.message} — ${r.queued} queued, retrying in ${Math.round(r.retryInMs / 1000)} s`;
-    case "idle": return undefined;
+    case "queued":
+      return `queued    ${r.path} ${r.sha256.slice(0, 14)}…${r.previous ? ` (after ${r.previous.slice(0, 10)}…)` : ""}`;
+    case "stamped":
+      return `stamped   ${r.path} → ${r.entryId}${r.recovered ? " (found on the service after a restart)" : ""}`;
+    case "receipt":
+      return `receipt   ${r.path} → ${r.receiptPath}`;
+    case "failed":
+      return `failed    ${r.path}: ${r.code}: ${r.message}`;
+    case "retrying":
+      return `offline   ${r.code}: ${r.message} — ${r.queued} queued, retrying in ${Math.round(r.retryInMs / 1000)} s`;
+    case "idle":
+      return undefined;
   }
 }
 
@@ -23,12 +29,19 @@ export async function watchCommand(args: string[], io: Io): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      ...SERVICE_OPTIONS, upload: { type: "boolean" }, once: { type: "boolean" }, wait: { type: "boolean" }, kind: { type: "string" },
-      author: { type: "string" }, settle: { type: "string" }, interval: { type: "string" },
+      ...SERVICE_OPTIONS,
+      upload: { type: "boolean" },
+      once: { type: "boolean" },
+      wait: { type: "boolean" },
+      kind: { type: "string" },
+      author: { type: "string" },
+      settle: { type: "string" },
+      interval: { type: "string" },
     },
   });
   if (positionals.length !== 1) throw new UsageError("watch needs one directory");
-  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
+  if (values.kind !== undefined && !(ASSET_KINDS as readonly string[]).includes(values.kind))
+    throw new UsageError(`--kind must be one of ${ASSET_KINDS.join(", ")}`);
   const seconds = (v: string | undefined, name: string, fallback: number) => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -44,15 +57,22 @@ export async function watchCommand(args: string[], io: Io): Promise<number> {
   process.once("SIGTERM", stop);
   const counts = { queued: 0, stamped: 0, receipts: 0, failed: 0 };
   let offline = "";
-  const status = (): string => `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
+  const status = (): string =>
+    `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
   let failed = false;
   let lastRetry: WatchResult | undefined;
   try {
     for await (const r of watchFolder(positionals[0]!, {
-      baseUrl, ...(apiKey ? { apiKey } : {}), ...(io.fetch ? { fetch: io.fetch } : {}),
-      upload: values.upload === true, once: values.once === true, waitForReceipts: values.wait === true,
-      ...(values.kind ? { kind: values.kind as AssetKind } : {}), ...(values.author ? { author: values.author } : {}),
-      settleMs: seconds(values.settle, "--settle", 2), scanMs: seconds(values.interval, "--interval", 1),
+      baseUrl,
+      ...(apiKey ? { apiKey } : {}),
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+      upload: values.upload === true,
+      once: values.once === true,
+      waitForReceipts: values.wait === true,
+      ...(values.kind ? { kind: values.kind as AssetKind } : {}),
+      ...(values.author ? { author: values.author } : {}),
+      settleMs: seconds(values.settle, "--settle", 2),
+      scanMs: seconds(values.interval, "--interval", 1),
       signal: controller.signal,
     })) {
       if (r.type === "queued") counts.queued++;

@@ -74,7 +74,7 @@ export default fp(
     const leases = new Map<string, Lease>();
     const { pinningService, cluster, origins } = config.replication;
     // REPLICATION_ORIGINS when set (a Kubo node, an announced public address), else the embedded node's listen addresses.
-    const replicationOrigins = async () => (origins.length > 0 ? origins : (await app.ipfsNode?.settledMultiaddrs()) ?? []);
+    const replicationOrigins = async () => (origins.length > 0 ? origins : ((await app.ipfsNode?.settledMultiaddrs()) ?? []));
     const replicators: Replicator[] = [
       ...(pinningService ? [createPinningServiceReplicator({ ...pinningService, origins: replicationOrigins })] : []),
       ...(cluster ? [createClusterReplicator({ ...cluster, origins: replicationOrigins })] : []),
@@ -87,9 +87,13 @@ export default fp(
       const onAcquired = (name: string) => () => {
         if (!name.startsWith("anchorer:")) return;
         const anchorer = anchorers.get(Number(name.slice("anchorer:".length)));
-        batcher.closeBatches().then(() => anchorer?.tick()).catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "first pass after taking the lease failed"));
+        batcher
+          .closeBatches()
+          .then(() => anchorer?.tick())
+          .catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "first pass after taking the lease failed"));
       };
-      for (const name of names) leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log, onAcquired: onAcquired(name) }));
+      for (const name of names)
+        leases.set(name, createLease({ store, name, holder: config.nodeId, ttlMs: config.leaseTtlMs, log: app.log, onAcquired: onAcquired(name) }));
     }
     const fenceOf = (chainId: number) => leases.get(anchorerLease(chainId))?.fence();
     const batcher = createBatcher({
@@ -138,12 +142,33 @@ export default fp(
       const chainId = chain.config.chainId;
       const settings = config.chains.find((c) => c.chainId === chainId);
       const budget = createAnchorBudget({
-        chainId, maxTxPerHour: settings?.maxTxPerHour ?? 0, maxGasPriceWei: settings?.maxGasPriceWei ?? 0n,
+        chainId,
+        maxTxPerHour: settings?.maxTxPerHour ?? 0,
+        maxGasPriceWei: settings?.maxGasPriceWei ?? 0n,
         onLimit: (e) => app.log.warn({ ...e, event: "anchor.budget_reached" }, "anchoring budget reached: batches wait until it allows"),
       });
-      anchorers.set(chainId, createAnchorer({ store, chain, faultPoint, captureInclusion: createInclusionCapture(chain), tickMs: config.anchorTickMs, replaceAfterMs: config.anchorReplaceAfterMs, log: app.log, budget, ...(config.workers ? { fence: () => fenceOf(chainId) } : {}) }));
+      anchorers.set(
+        chainId,
+        createAnchorer({
+          store,
+          chain,
+          faultPoint,
+          captureInclusion: createInclusionCapture(chain),
+          tickMs: config.anchorTickMs,
+          replaceAfterMs: config.anchorReplaceAfterMs,
+          log: app.log,
+          budget,
+          ...(config.workers ? { fence: () => fenceOf(chainId) } : {}),
+        }),
+      );
     }
-    const receipts = createReceipts({ store, chains: app.chains, operator: config.operator, software: SOFTWARE, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
+    const receipts = createReceipts({
+      store,
+      chains: app.chains,
+      operator: config.operator,
+      software: SOFTWARE,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    });
 
     const tsaTrustAnchors = config.tsaCaFile ? certificatesFromPem(readFileSync(config.tsaCaFile, "utf8")) : [];
     if (config.tsaUrl && tsaTrustAnchors.length === 0) throw new Error("TSA_URL needs TSA_CA_FILE: the PEM certificates the TSA must chain to");
@@ -155,13 +180,20 @@ export default fp(
           ...(config.workers ? { fence: () => leases.get("timestamper")?.fence() } : {}),
         })
       : undefined;
-    const replication = replicators.length > 0
-      ? createReplicationWorker({
-          // Without REPLICATION_ORIGINS the origin is the embedded node, which serves published content only.
-          store, replicators, publicOnly: origins.length === 0 && app.ipfsNode !== undefined, intervalMs: config.replication.intervalMs, pollMs: config.replication.pollMs, backoffMs: config.replication.retryMs, log: app.log,
-          ...(config.workers ? { fence: () => leases.get("replicator")?.fence() } : {}),
-        })
-      : undefined;
+    const replication =
+      replicators.length > 0
+        ? createReplicationWorker({
+            // Without REPLICATION_ORIGINS the origin is the embedded node, which serves published content only.
+            store,
+            replicators,
+            publicOnly: origins.length === 0 && app.ipfsNode !== undefined,
+            intervalMs: config.replication.intervalMs,
+            pollMs: config.replication.pollMs,
+            backoffMs: config.replication.retryMs,
+            log: app.log,
+            ...(config.workers ? { fence: () => leases.get("replicator")?.fence() } : {}),
+          })
+        : undefined;
 
     let lastPrune = 0;
     const webhooks = createWebhookWorker({
@@ -198,8 +230,15 @@ export default fp(
     app.decorate("leases", leases);
     app.decorate("receipts", receipts);
     const certificates = createCertificates({
-      store, receipts, operatorConfigured: config.operatorConfigured, listenUrl: `http://${config.host}:${config.port}`,
-      defaultJurisdiction: config.certificateJurisdiction, software: SOFTWARE, signerTrustAnchors,
+      store,
+      receipts,
+      operatorConfigured: config.operatorConfigured,
+      listenUrl: `http://${config.host}:${config.port}`,
+      defaultJurisdiction: config.certificateJurisdiction,
+      software: SOFTWARE,
+      signerTrustAnchors,
+      // The captures plugin registers after this one: looked up when a certificate is rendered.
+      captures: () => (app.hasDecorator("captures") ? app.captures : undefined),
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       ...(config.organisationTimeZone ? { organisationTimeZone: config.organisationTimeZone } : {}),
     });
@@ -223,23 +262,33 @@ export default fp(
       // (a fresh DATABASE_URL, a restore gone wrong), not a crash: never sweep then.
       const anyRoot = (await store.listEntryCids(0, 1)).length > 0 || (await store.captures.listPartCids("", 1)).length > 0;
       if (!anyRoot && ipfs.kind === "embedded") app.log.warn("recovery: no stored entry has content; the blockstore is left as it is");
-      const blocks = ipfs.kind === "embedded" && "blockstore" in ipfs && anyRoot
-        ? await sweepUnreachableBlocks({ blockstore: (ipfs as EmbeddedIpfs).blockstore, roots: liveRoots() })
-        : undefined;
+      const blocks =
+        ipfs.kind === "embedded" && "blockstore" in ipfs && anyRoot
+          ? await sweepUnreachableBlocks({ blockstore: (ipfs as EmbeddedIpfs).blockstore, roots: liveRoots() })
+          : undefined;
       if (spool.removed > 0 || (blocks && blocks.removed > 0)) {
-        app.log.warn({ spoolRemoved: spool.removed, spoolKept: spool.kept, blocksRemoved: blocks?.removed, bytesRemoved: blocks?.bytesRemoved, ms: Math.round(performance.now() - started) }, "recovery removed what interrupted uploads left");
+        app.log.warn(
+          {
+            spoolRemoved: spool.removed,
+            spoolKept: spool.kept,
+            blocksRemoved: blocks?.removed,
+            bytesRemoved: blocks?.bytesRemoved,
+            ms: Math.round(performance.now() - started),
+          },
+          "recovery removed what interrupted uploads left",
+        );
       }
       if (blocks && blocks.missing > 0) app.log.warn({ missing: blocks.missing }, "recovery: blocks of stored content are missing from the blockstore");
     });
     async function* liveRoots(): AsyncGenerator<string> {
-      for (let after = 0; ;) {
+      for (let after = 0; ; ) {
         const page = await store.listEntryCids(after, 1_000);
         for (const r of page) yield r.cid;
         if (page.length < 1_000) break;
         after = page[page.length - 1]!.seq;
       }
       // Web capture parts are stored content too, though not entries (store/captures.ts).
-      for (let after = ""; ;) {
+      for (let after = ""; ; ) {
         const page = await store.captures.listPartCids(after, 1_000);
         yield* page;
         if (page.length < 1_000) return;
@@ -258,7 +307,8 @@ export default fp(
         webhooks.start();
         pinner.start();
         // Spooled uploads found at start are imported now rather than after a first interval.
-        if (spooledAtStart > 0) void pinner.tick().catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "pin retry at start failed"));
+        if (spooledAtStart > 0)
+          void pinner.tick().catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, "pin retry at start failed"));
       });
     }
     app.addHook("onClose", async () => {

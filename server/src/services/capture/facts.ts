@@ -33,12 +33,23 @@ export interface CaptureFacts {
   readonly redirects: CaptureManifest["page"]["redirects"];
   /** complete | timeout | truncated, and the notes that explain a cut-short capture. */
   readonly outcome: CaptureManifest["outcome"];
-  readonly tls: { readonly subject: string; readonly issuer: string; readonly protocol: string; readonly validFrom: string; readonly validTo: string; readonly chainSha256: readonly string[] } | null;
+  readonly tls: {
+    readonly subject: string;
+    readonly issuer: string;
+    readonly protocol: string;
+    readonly validFrom: string;
+    readonly validTo: string;
+    readonly chainSha256: readonly string[];
+  } | null;
   readonly remoteAddress: string | null;
   readonly dnsAddresses: readonly string[];
   /** The capturing host's clock: marked as not the evidence of time. */
   readonly startedAt: string;
   readonly finishedAt: string;
+  /** The capturing host's clock and how it is kept (CAPTURE_CLOCK_SOURCE), as the manifest states it. */
+  readonly clock: string;
+  /** The site's own Date header, or null. */
+  readonly serverDate: string | null;
   readonly browser: string;
   readonly userAgent: string;
   readonly viewport: { readonly width: number; readonly height: number };
@@ -66,7 +77,11 @@ export const CAPTURE_STATEMENTS = [
  * @example
  * const thumb = scalePng(screenshot, 600);
  */
-export function scalePng(bytes: Uint8Array, maxWidth: number, pageRatio = Math.SQRT2): { png: Uint8Array; width: number; height: number; scale: number; cropped: boolean } {
+export function scalePng(
+  bytes: Uint8Array,
+  maxWidth: number,
+  pageRatio = Math.SQRT2,
+): { png: Uint8Array; width: number; height: number; scale: number; cropped: boolean } {
   const src = PNG.sync.read(Buffer.from(bytes));
   const scale = Math.min(1, maxWidth / src.width);
   const width = Math.max(1, Math.round(src.width * scale));
@@ -103,7 +118,8 @@ export function scalePng(bytes: Uint8Array, maxWidth: number, pageRatio = Math.S
  * const facts = getCaptureFacts(capture, await readAll(parts["screenshot.png"]), { screenshotWidth: 600 });
  */
 export function getCaptureFacts(capture: CaptureRecord, screenshot: Uint8Array | null, options: { screenshotWidth?: number } = {}): CaptureFacts {
-  if (!capture.manifest || !capture.manifestSha256 || !capture.entryId) throw new AppError("CAPTURE_NOT_READY", `capture ${capture.id} has no stamped manifest (status ${capture.status})`);
+  if (!capture.manifest || !capture.manifestSha256 || !capture.entryId)
+    throw new AppError("CAPTURE_NOT_READY", `capture ${capture.id} has no stamped manifest (status ${capture.status})`);
   const m = parseCaptureManifest(new TextEncoder().encode(capture.manifest));
   const cids = new Map(capture.parts.map((p) => [p.name, p.cid]));
   return {
@@ -116,12 +132,21 @@ export function getCaptureFacts(capture: CaptureRecord, screenshot: Uint8Array |
     redirects: m.page.redirects,
     outcome: m.outcome,
     tls: m.connection.tls
-      ? { subject: m.connection.tls.subjectName, issuer: m.connection.tls.issuer, protocol: m.connection.tls.protocol, validFrom: m.connection.tls.validFrom, validTo: m.connection.tls.validTo, chainSha256: m.connection.tls.chainSha256 }
+      ? {
+          subject: m.connection.tls.subjectName,
+          issuer: m.connection.tls.issuer,
+          protocol: m.connection.tls.protocol,
+          validFrom: m.connection.tls.validFrom,
+          validTo: m.connection.tls.validTo,
+          chainSha256: m.connection.tls.chainSha256,
+        }
       : null,
     remoteAddress: m.connection.remoteAddress ? `${m.connection.remoteAddress.ip}:${m.connection.remoteAddress.port}` : null,
     dnsAddresses: m.connection.dns.addresses,
     startedAt: m.environment.startedAt,
     finishedAt: m.environment.finishedAt,
+    clock: m.environment.clock,
+    serverDate: m.environment.serverDate,
     browser: m.environment.browser,
     userAgent: m.environment.userAgent,
     viewport: m.environment.viewport,
@@ -130,7 +155,11 @@ export function getCaptureFacts(capture: CaptureRecord, screenshot: Uint8Array |
     manifestCid: capture.manifestCid,
     previousManifestSha256: m.previous,
     parts: m.parts.map((p) => ({
-      name: p.name, mediaType: p.mediaType, size: p.size, sha256: p.sha256, cid: cids.get(p.name) ?? null,
+      name: p.name,
+      mediaType: p.mediaType,
+      size: p.size,
+      sha256: p.sha256,
+      cid: cids.get(p.name) ?? null,
       check: `sha256sum ${p.name}  (expect ${p.sha256.slice(2)}; Windows: certutil -hashfile ${p.name} SHA256)`,
     })),
     screenshot: screenshot ? scalePng(screenshot, options.screenshotWidth ?? 600) : null,

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import fontkit from "@pdf-lib/fontkit";
-import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
+import { PDFDocument, type PDFFont, type PDFImage, type PDFPage, rgb } from "pdf-lib";
 import { woffToSfnt } from "../woff.ts";
 
 export type Block =
@@ -15,7 +15,9 @@ export type Block =
   | { readonly kind: "para"; readonly text: string; readonly style?: "mono" | "small" | "strong" }
   | { readonly kind: "table"; readonly head: readonly string[]; readonly rows: readonly (readonly string[])[]; readonly widths: readonly number[] }
   | { readonly kind: "rule" }
-  | { readonly kind: "gap"; readonly height: number };
+  | { readonly kind: "gap"; readonly height: number }
+  /** An opaque PNG (no alpha: PDF/A), drawn at the text width or smaller, never cut; `width`/`height` in pixels. */
+  | { readonly kind: "image"; readonly png: Uint8Array; readonly width: number; readonly height: number; readonly title?: string };
 
 export interface Section {
   readonly key: string;
@@ -69,6 +71,7 @@ export class Writer {
   y = TOP;
   private readonly widths = new Map<PDFFont, Map<string, number>>();
   private readonly charsets = new Map<PDFFont, Set<number>>();
+  private readonly images = new Map<Uint8Array, PDFImage>();
 
   private constructor(doc: PDFDocument, font: PDFFont, bold: PDFFont, mono: PDFFont) {
     this.doc = doc;
@@ -88,6 +91,19 @@ export class Writer {
     const bold = chinese ? font : await doc.embedFont(b.bold, { subset: true });
     const mono = await doc.embedFont(b.mono, { subset: true });
     return new Writer(doc, font, bold, mono);
+  }
+
+  /** Embeds the images of `blocks` (drawing is synchronous; embedding is not). */
+  async embedImages(blocks: readonly Block[]): Promise<void> {
+    for (const b of blocks) if (b.kind === "image" && !this.images.has(b.png)) this.images.set(b.png, await this.doc.embedPng(b.png));
+  }
+
+  /** An image's printed size: the text width (or its pixel width, if smaller), at most one page's text height. */
+  private imageSize(b: { width: number; height: number }): { w: number; h: number } {
+    const w = Math.min(this.width, b.width);
+    const h = (w * b.height) / b.width;
+    const max = TOP - BOTTOM - 10;
+    return h <= max ? { w, h } : { w: (w * max) / h, h: max };
   }
 
   newPage(): void {
@@ -185,6 +201,8 @@ export class Writer {
         return 22;
       case "gap":
         return b.height;
+      case "image":
+        return this.imageSize(b).h + 8 + (b.title ? 14 : 0);
     }
   }
 
@@ -234,6 +252,28 @@ export class Writer {
       case "gap":
         this.y -= b.height;
         return;
+      case "image": {
+        const image = this.images.get(b.png);
+        if (!image) throw new Error("image block drawn before embedImages");
+        let { w, h } = this.imageSize(b);
+        // What is left of this page takes the image scaled down to no less than 60%; else a new page.
+        // The title stays with the image.
+        const titleH = b.title ? 14 : 0;
+        const room = this.y - BOTTOM - 8 - titleH;
+        if (h > room) {
+          if (room >= 0.6 * h) [w, h] = [(w * room) / h, room];
+          else this.newPage();
+        }
+        if (b.title) {
+          this.page.drawText(this.safe(b.title, this.bold), { x: MARGIN, y: this.y, size: 9.5, font: this.bold, color: INK });
+          this.y -= titleH;
+        }
+        this.y -= 4;
+        this.page.drawImage(image, { x: MARGIN, y: this.y - h, width: w, height: h });
+        this.page.drawRectangle({ x: MARGIN, y: this.y - h, width: w, height: h, borderColor: GREY, borderWidth: 0.5 });
+        this.y -= h + 8;
+        return;
+      }
     }
   }
 

@@ -6,7 +6,9 @@
  */
 import { DEFAULT_CHAIN_REGISTRY, type EvmAnchor, type Receipt, type ReceiptProof, type Rfc3161Anchor } from "@priorproof/client-sdk";
 import { anchorBound, certificateIdentity, plainTime, printable } from "./identity.ts";
+import { captureBlocks, type CertificateCapture } from "./capture-section.ts";
 import type { CertificateLanguage, Ref, SectionKey, Strings } from "./i18n.ts";
+import { CAPTURE_STRINGS } from "./i18n-capture.ts";
 import type { Block, Section } from "./layout.ts";
 import { jurisdictionPack, type Jurisdiction } from "./packs.ts";
 
@@ -37,6 +39,8 @@ export interface SectionInput {
   readonly signer?: PrintedSigner;
   /** Configuration variables unset on this instance (OPERATOR: the placeholder operator is not printed). */
   readonly unconfigured?: readonly string[];
+  /** When the entry stamps a web capture's manifest: its facts and the files attached for it. */
+  readonly capture?: CertificateCapture;
 }
 
 /**
@@ -59,7 +63,12 @@ export interface PrintedSigner {
 
 /** The signature of a receipt/2 (docs/design/format-v2.md, "Signed claims"), read without trusting it. */
 interface PrintedSignature {
-  format?: unknown; signedAt?: unknown; signer?: unknown; chainId?: unknown; value?: unknown; cms?: unknown;
+  format?: unknown;
+  signedAt?: unknown;
+  signer?: unknown;
+  chainId?: unknown;
+  value?: unknown;
+  cms?: unknown;
 }
 
 /** A chain's printed name: configured without a name (`chain <id>`), it is said in the certificate's language. */
@@ -78,7 +87,10 @@ export const tsaAnchors = (r: Receipt) => r.anchors.filter((a): a is Rfc3161Anch
 function localTime(iso: string, zone: string | undefined, language: CertificateLanguage): string | undefined {
   if (!zone) return undefined;
   try {
-    return new Intl.DateTimeFormat(language === "zh-CN" ? "zh-CN" : "en-GB", { timeZone: zone, dateStyle: "long", timeStyle: "long" }).format(new Date(iso)) + ` (${zone})`;
+    return (
+      new Intl.DateTimeFormat(language === "zh-CN" ? "zh-CN" : "en-GB", { timeZone: zone, dateStyle: "long", timeStyle: "long" }).format(new Date(iso)) +
+      ` (${zone})`
+    );
   } catch {
     return undefined;
   }
@@ -103,12 +115,15 @@ function aiTable(t: Strings, ai: Readonly<Record<string, unknown>>, notes: Set<s
   if (entries.length > MAX_ROWS) notes.add(t.truncated);
   const rows = entries.slice(0, MAX_ROWS).map(([k, v]) => {
     const key = printable(k, 80);
-    const value = printable(typeof v === "string" ? v : JSON.stringify(v) ?? "", 400);
+    const value = printable(typeof v === "string" ? v : (JSON.stringify(v) ?? ""), 400);
     if (key.cut || value.cut) notes.add(t.truncated);
     if (value.text.includes("¶")) notes.add(t.newlineNote);
     return [key.text, value.text];
   });
-  return [{ kind: "para", text: t.l.cAi, style: "small" }, { kind: "table", head: [t.l.aiKey, t.l.aiValue], rows, widths: [0.28, 0.72] }];
+  return [
+    { kind: "para", text: t.l.cAi, style: "small" },
+    { kind: "table", head: [t.l.aiKey, t.l.aiValue], rows, widths: [0.28, 0.72] },
+  ];
 }
 
 function proofBlocks(t: Strings, proof: ReceiptProof): Block[] {
@@ -129,15 +144,29 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
   const lineage = (input.lineage ?? []).length > 1 ? input.lineage! : [];
 
   const present: SectionKey[] = [
-    "subject", "claim", ...(signature ? ["signature" as const] : []), "service", "anchors", ...(tsas.length > 0 ? ["tsa" as const] : []),
-    "proof", ...(lineage.length > 0 ? ["lineage" as const] : []), "statements", "jurisdiction", "verify", "identity",
+    "subject",
+    ...(input.capture ? ["capture" as const] : []),
+    "claim",
+    ...(signature ? ["signature" as const] : []),
+    "service",
+    "anchors",
+    ...(tsas.length > 0 ? ["tsa" as const] : []),
+    "proof",
+    ...(lineage.length > 0 ? ["lineage" as const] : []),
+    "statements",
+    "jurisdiction",
+    "verify",
+    "identity",
   ];
   const numbers = new Map(present.map((k, i) => [k, i + 1]));
   const ref: Ref = (k) => (numbers.has(k) ? t.sectionRef(numbers.get(k)!) : "");
   const pack = jurisdictionPack(input.jurisdiction, input.language, {
-    ref, development: evm.some((a) => a.development), tsa: tsas.length === 0 ? "none" : tsas.some((a) => a.qualified) ? "qualified" : "ordinary",
+    ref,
+    development: evm.some((a) => a.development),
+    tsa: tsas.length === 0 ? "none" : tsas.some((a) => a.qualified) ? "qualified" : "ordinary",
   });
   const notes = new Set<string>();
+  const cs = CAPTURE_STRINGS[input.language];
   const content: Record<SectionKey, () => Block[]> = {
     subject: () => {
       const s = receipt.subject;
@@ -154,12 +183,13 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...(s.encrypted && s.cid ? [{ kind: "para", text: t.l.encryptedNote, style: "small" } satisfies Block] : []),
       ];
     },
+    capture: () => captureBlocks(input.capture!, t, cs),
     claim: () => {
       const c = receipt.claim;
       if (!c) return [{ kind: "para", text: t.l.claimNone }];
       const blocks = [
         ...userField(t, t.l.cTitle, c.title, notes),
-        ...field(t.l.cKind, c.kind ? t.kinds[c.kind] ?? c.kind : undefined),
+        ...field(t.l.cKind, c.kind ? (t.kinds[c.kind] ?? c.kind) : undefined),
         ...userField(t, t.l.cAuthor, c.author, notes),
         ...userField(t, t.l.cClaimant, c.claimant, notes),
         ...field(t.l.cPrevious, c.previous, "hex"),
@@ -176,7 +206,11 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...field(t.l.sigSignedAt, str(s.signedAt)),
         ...field(t.l.sigSigner, str(s.signer), "mono"),
         ...field(t.l.sigChain, str(s.chainId)),
-        ...field(t.l.sigValue, typeof s.value === "string" ? printable(s.value, 200).text : typeof s.cms === "string" ? printable(s.cms, 120).text : undefined, "mono"),
+        ...field(
+          t.l.sigValue,
+          typeof s.value === "string" ? printable(s.value, 200).text : typeof s.cms === "string" ? printable(s.cms, 120).text : undefined,
+          "mono",
+        ),
         ...signerBlocks(input.signer, t),
         { kind: "para", text: t.l.sigNote, style: "small" },
       ];
@@ -191,41 +225,53 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
       ...field(t.l.issued, receipt.issuedAt),
       ...field(t.l.certificateIssued, input.generatedAt.toISOString()),
     ],
-    anchors: () => evm.flatMap((a, i) => [
-      ...(i > 0 ? [{ kind: "rule" } as const] : []),
-      ...field(t.l.chain, t.chainLabel(chainNameOf(t, a), a.chainId, a.development)),
-      ...field(t.l.bound, `${plainTime(anchorBound(a, receipt, input.toleranceSeconds))} UTC`),
-      ...field(t.l.blockTime, a.blockTime),
-      ...field(t.l.localTime, localTime(a.blockTime, input.organisationTimeZone, input.language)),
-      { kind: "para", text: t.timeWhy(input.toleranceSeconds ?? DEFAULT_CHAIN_REGISTRY.get(a.chainId).blockTimeToleranceSeconds, receipt.service.receivedAt), style: "small" } as const,
-      ...field(t.l.contract, a.contract, "hex"),
-      ...field(t.l.deployTx, a.deployTxHash, "hex"),
-      ...field(t.l.tx, a.txHash, "hex"),
-      ...field(t.l.blockNumber, a.blockNumber),
-      ...field(t.l.blockHash, a.blockHash, "hex"),
-      ...field(t.l.depth, `${Math.min(a.confirmations, a.requiredConfirmations)}${a.confirmations >= a.requiredConfirmations ? "+" : ""} (${a.confirmations >= a.requiredConfirmations ? t.l.final : t.l.notFinal}; ${a.requiredConfirmations} ${t.l.required})`),
-      ...(a.explorerUrl && /^https?:\/\//.test(a.explorerUrl) ? field(t.l.explorer, `${a.explorerUrl.replace(/\/$/, "")}/tx/${a.txHash}`, "mono") : []),
-      ...(a.inclusion
-        ? [
-            ...field(t.l.offline, t.l.offlineValue), ...field(t.l.lookup, t.l.lookupValue(a.blockNumber, a.chainId, a.blockHash)),
-            ...(a.explorerUrl && /^https?:\/\//.test(a.explorerUrl) ? field(t.l.explorerBlock, `${a.explorerUrl.replace(/\/$/, "")}/block/${a.blockNumber}`, "mono") : []),
-          ]
-        : []),
-    ]),
-    tsa: () => tsas.flatMap((a, i) => [
-      ...(i > 0 ? [{ kind: "rule" } as const] : []),
-      ...field(t.l.tsa, printable(a.tsa.subject, 300).text),
-      ...field(t.l.tsaIssuer, printable(a.tsa.issuer, 300).text),
-      ...field(t.l.tsaSerial, a.tsa.serial, "mono"),
-      ...field(t.l.tsaFp, a.tsa.sha256Fingerprint, "hex"),
-      ...field(t.l.genTime, a.genTime),
-      ...field(t.l.bound, `${plainTime(anchorBound(a, receipt))} UTC`),
-      { kind: "para", text: t.tsaTime, style: "small" } as const,
-      ...field(t.l.serial, a.serial, "mono"),
-      ...field(t.l.policy, a.policy, "mono"),
-      ...field(t.l.qualified, a.qualified ? t.yes : t.no),
-      ...field(t.l.stamped, a.proof.root, "hex"),
-    ]),
+    anchors: () =>
+      evm.flatMap((a, i) => [
+        ...(i > 0 ? [{ kind: "rule" } as const] : []),
+        ...field(t.l.chain, t.chainLabel(chainNameOf(t, a), a.chainId, a.development)),
+        ...field(t.l.bound, `${plainTime(anchorBound(a, receipt, input.toleranceSeconds))} UTC`),
+        ...field(t.l.blockTime, a.blockTime),
+        ...field(t.l.localTime, localTime(a.blockTime, input.organisationTimeZone, input.language)),
+        {
+          kind: "para",
+          text: t.timeWhy(input.toleranceSeconds ?? DEFAULT_CHAIN_REGISTRY.get(a.chainId).blockTimeToleranceSeconds, receipt.service.receivedAt),
+          style: "small",
+        } as const,
+        ...field(t.l.contract, a.contract, "hex"),
+        ...field(t.l.deployTx, a.deployTxHash, "hex"),
+        ...field(t.l.tx, a.txHash, "hex"),
+        ...field(t.l.blockNumber, a.blockNumber),
+        ...field(t.l.blockHash, a.blockHash, "hex"),
+        ...field(
+          t.l.depth,
+          `${Math.min(a.confirmations, a.requiredConfirmations)}${a.confirmations >= a.requiredConfirmations ? "+" : ""} (${a.confirmations >= a.requiredConfirmations ? t.l.final : t.l.notFinal}; ${a.requiredConfirmations} ${t.l.required})`,
+        ),
+        ...(a.explorerUrl && /^https?:\/\//.test(a.explorerUrl) ? field(t.l.explorer, `${a.explorerUrl.replace(/\/$/, "")}/tx/${a.txHash}`, "mono") : []),
+        ...(a.inclusion
+          ? [
+              ...field(t.l.offline, t.l.offlineValue),
+              ...field(t.l.lookup, t.l.lookupValue(a.blockNumber, a.chainId, a.blockHash)),
+              ...(a.explorerUrl && /^https?:\/\//.test(a.explorerUrl)
+                ? field(t.l.explorerBlock, `${a.explorerUrl.replace(/\/$/, "")}/block/${a.blockNumber}`, "mono")
+                : []),
+            ]
+          : []),
+      ]),
+    tsa: () =>
+      tsas.flatMap((a, i) => [
+        ...(i > 0 ? [{ kind: "rule" } as const] : []),
+        ...field(t.l.tsa, printable(a.tsa.subject, 300).text),
+        ...field(t.l.tsaIssuer, printable(a.tsa.issuer, 300).text),
+        ...field(t.l.tsaSerial, a.tsa.serial, "mono"),
+        ...field(t.l.tsaFp, a.tsa.sha256Fingerprint, "hex"),
+        ...field(t.l.genTime, a.genTime),
+        ...field(t.l.bound, `${plainTime(anchorBound(a, receipt))} UTC`),
+        { kind: "para", text: t.tsaTime, style: "small" } as const,
+        ...field(t.l.serial, a.serial, "mono"),
+        ...field(t.l.policy, a.policy, "mono"),
+        ...field(t.l.qualified, a.qualified ? t.yes : t.no),
+        ...field(t.l.stamped, a.proof.root, "hex"),
+      ]),
     proof: () => {
       const head: Block[] = [
         ...field(t.l.leafEnc, receipt.leaf.encoding, "mono"),
@@ -234,15 +280,20 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...field(t.l.leafHash, receipt.leaf.hash, "hex"),
       ];
       // One tree per chain's batch; an RFC 3161 token stamps the same root as its chain's batch.
-      const proofs = evm.length > 0 ? evm.map((a) => ({ label: chainNameOf(t, a), proof: a.proof })) : tsas.map((a) => ({ label: printable(a.tsa.subject, 100).text, proof: a.proof }));
+      const proofs =
+        evm.length > 0
+          ? evm.map((a) => ({ label: chainNameOf(t, a), proof: a.proof }))
+          : tsas.map((a) => ({ label: printable(a.tsa.subject, 100).text, proof: a.proof }));
       return [...head, ...proofs.flatMap((p) => [{ kind: "para", text: t.l.proofOf(p.label), style: "strong" } as const, ...proofBlocks(t, p.proof)])];
     },
-    lineage: () => [{
-      kind: "table",
-      head: [t.l.version, t.l.sha256, t.l.bound, t.l.entry],
-      rows: lineage.map((v, i) => [`${i + 1}${v.current ? ` (${t.l.thisVersion})` : ""}`, v.sha256, v.bound ? plainTime(v.bound) : v.status, v.entryId]),
-      widths: [0.18, 0.44, 0.2, 0.18],
-    }],
+    lineage: () => [
+      {
+        kind: "table",
+        head: [t.l.version, t.l.sha256, t.l.bound, t.l.entry],
+        rows: lineage.map((v, i) => [`${i + 1}${v.current ? ` (${t.l.thisVersion})` : ""}`, v.sha256, v.bound ? plainTime(v.bound) : v.status, v.entryId]),
+        widths: [0.18, 0.44, 0.2, 0.18],
+      },
+    ],
     statements: () => [
       { kind: "para", text: t.statements.proves(ref) },
       { kind: "para", text: t.statements.notProves(ref) },
@@ -250,12 +301,20 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
       { kind: "para", text: t.statements.practice(ref) },
       { kind: "para", text: t.statements.operatorLine(operatorOf(t, receipt, input.unconfigured)) },
       { kind: "para", text: t.statements.neutrality },
-      { kind: "rule" }, { kind: "rule" }, { kind: "rule" },
+      { kind: "rule" },
+      { kind: "rule" },
+      { kind: "rule" },
     ],
     jurisdiction: () => [
       ...pack.paragraphs.map((p): Block => ({ kind: "para", text: p })),
+      ...(input.capture ? [{ kind: "para", text: cs.pack(ref) } as const] : []),
       ...(pack.declaration
-        ? [{ kind: "gap", height: 4 } as const, { kind: "para", text: pack.declaration.text } as const, { kind: "gap", height: 8 } as const, ...pack.declaration.lines.map((l): Block => ({ kind: "para", text: l }))]
+        ? [
+            { kind: "gap", height: 4 } as const,
+            { kind: "para", text: pack.declaration.text } as const,
+            { kind: "gap", height: 8 } as const,
+            ...pack.declaration.lines.map((l): Block => ({ kind: "para", text: l })),
+          ]
         : []),
     ],
     verify: () => {
@@ -263,7 +322,19 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
       const steps: string[] = [];
       if (first) {
         for (const [i, a] of evm.entries()) {
-          const facts = { sha: receipt.subject.sha256, root: a.proof.root, leaf: receipt.leaf.hash, index: a.proof.index, treeSize: a.proof.treeSize, chainId: a.chainId, contract: a.contract, block: a.blockNumber, hash: a.blockHash, tx: a.txHash, leafEncoding: receipt.leaf.encoding };
+          const facts = {
+            sha: receipt.subject.sha256,
+            root: a.proof.root,
+            leaf: receipt.leaf.hash,
+            index: a.proof.index,
+            treeSize: a.proof.treeSize,
+            chainId: a.chainId,
+            contract: a.contract,
+            block: a.blockNumber,
+            hash: a.blockHash,
+            tx: a.txHash,
+            leafEncoding: receipt.leaf.encoding,
+          };
           const all = t.steps(facts, ref);
           if (i === 0) steps.push(all[0]!, all[1]!);
           steps.push(all[2]!, all[3]!);
@@ -274,12 +345,21 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
           }
         }
       } else if (tsas.length > 0) steps.push(t.tsaStep);
-      return [...steps.map((s, i): Block => ({ kind: "para", text: `${i + 1}. ${s}` })), { kind: "para", text: t.manual }, { kind: "para", text: t.attachments, style: "small" }];
+      if (input.capture) steps.push(cs.step(ref));
+      return [
+        ...steps.map((s, i): Block => ({ kind: "para", text: `${i + 1}. ${s}` })),
+        { kind: "para", text: t.manual },
+        { kind: "para", text: input.capture ? `${t.attachments} ${cs.attachments}` : t.attachments, style: "small" },
+      ];
     },
     identity: () => {
       const ident = certificateIdentity(receipt);
       const [what, how, json] = t.identity(ident);
-      return [{ kind: "para", text: what! }, { kind: "para", text: how! }, { kind: "para", text: json!, style: "mono" }];
+      return [
+        { kind: "para", text: what! },
+        { kind: "para", text: how! },
+        { kind: "para", text: json!, style: "mono" },
+      ];
     },
   };
   const title = (k: SectionKey) => (k === "jurisdiction" ? pack.title : t.heads[k]);

@@ -7,7 +7,16 @@
  * on the worker at once.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson, checkCmsSignatureMath, PriorProofError, statementBytes, statementOfReceipt, verifyClaimSignature, type JsonValue, type Receipt } from "@priorproof/client-sdk";
+import {
+  canonicalJson,
+  checkCmsSignatureMath,
+  PriorProofError,
+  statementBytes,
+  statementOfReceipt,
+  verifyClaimSignature,
+  type JsonValue,
+  type Receipt,
+} from "@priorproof/client-sdk";
 import { AppError } from "../../errors.ts";
 import type { Receipts } from "../receipts.ts";
 import type { EntryRecord, Store } from "../../store/types.ts";
@@ -16,6 +25,7 @@ import { anchorBound } from "./identity.ts";
 import type { Jurisdiction } from "./packs.ts";
 import type { LineageVersion, PrintedSigner } from "./sections.ts";
 import { createRenderWorker, type RenderWorker } from "./render-worker.ts";
+import { captureOf, type CaptureSource } from "./capture-source.ts";
 
 export interface CertificateServiceDeps {
   readonly store: Store;
@@ -34,6 +44,11 @@ export interface CertificateServiceDeps {
   /** Bytes of rendered PDFs kept (default 64 MiB). */
   readonly cacheBytes?: number;
   readonly maxConcurrent?: number;
+  /**
+   * The web capture service, when this process has one (called at render time: the captures plugin is
+   * registered after this one). An entry that stamps a capture's manifest gets the capture section.
+   */
+  readonly captures?: () => CaptureSource | undefined;
 }
 
 /**
@@ -49,7 +64,16 @@ async function readSigner(receipt: Receipt, trustAnchors: readonly Uint8Array[])
       const id = await verifyClaimSignature(receipt, new Date(times[0]), { trustAnchors: [...trustAnchors] });
       if (id.kind === "x509") {
         const s = id.signer;
-        return { status: "trusted", subject: s.subject, issuer: s.issuer, serial: s.serial, notBefore: s.notBefore, notAfter: s.notAfter, trustAnchor: id.trustAnchor.subject, validAt: id.validAt };
+        return {
+          status: "trusted",
+          subject: s.subject,
+          issuer: s.issuer,
+          serial: s.serial,
+          notBefore: s.notBefore,
+          notAfter: s.notAfter,
+          trustAnchor: id.trustAnchor.subject,
+          validAt: id.validAt,
+        };
       }
     }
     const s = await checkCmsSignatureMath(receipt.signature.cms, statementBytes(statementOfReceipt(receipt, receipt.signature.signedAt)));
@@ -68,7 +92,10 @@ export interface Certificates {
   entry(tenantId: string, entryId: string, o: DocumentOptions): Promise<Uint8Array>;
   lineage(tenantId: string, entryId: string, o: DocumentOptions): Promise<Uint8Array>;
   /** With `entryIds`, exactly those entries of the tenant (in that order; others' ids are left out) instead of a filter. */
-  portfolio(tenantId: string, o: DocumentOptions & { status?: string; kind?: string; limit: number; entryIds?: readonly string[]; filterLabel?: string }): Promise<Uint8Array>;
+  portfolio(
+    tenantId: string,
+    o: DocumentOptions & { status?: string; kind?: string; limit: number; entryIds?: readonly string[]; filterLabel?: string },
+  ): Promise<Uint8Array>;
   /** The tenant's default jurisdiction (null: the instance default applies) and the one in effect. */
   getSettings(tenantId: string): Promise<{ jurisdiction: Jurisdiction | null; effective: Jurisdiction }>;
   setSettings(tenantId: string, s: { jurisdiction: Jurisdiction | null }): Promise<{ jurisdiction: Jurisdiction | null; effective: Jurisdiction }>;
@@ -87,8 +114,24 @@ export interface ConfigurationWarning {
 /** What an operator must still configure before issuing certificates a court can use. */
 export function configurationWarnings(c: { operatorConfigured: boolean; publicUrl?: string | undefined }): ConfigurationWarning[] {
   return [
-    ...(c.operatorConfigured ? [] : [{ code: "OPERATOR_NOT_CONFIGURED", variable: "OPERATOR", message: "OPERATOR is not set: certificates name no operator, and none is issued for a non-development chain" } as const]),
-    ...(c.publicUrl ? [] : [{ code: "PUBLIC_URL_NOT_CONFIGURED", variable: "PUBLIC_URL", message: "PUBLIC_URL is not set: certificates carry no public verification link, and none is issued for a non-development chain" } as const]),
+    ...(c.operatorConfigured
+      ? []
+      : [
+          {
+            code: "OPERATOR_NOT_CONFIGURED",
+            variable: "OPERATOR",
+            message: "OPERATOR is not set: certificates name no operator, and none is issued for a non-development chain",
+          } as const,
+        ]),
+    ...(c.publicUrl
+      ? []
+      : [
+          {
+            code: "PUBLIC_URL_NOT_CONFIGURED",
+            variable: "PUBLIC_URL",
+            message: "PUBLIC_URL is not set: certificates carry no public verification link, and none is issued for a non-development chain",
+          } as const,
+        ]),
   ];
 }
 
@@ -98,10 +141,12 @@ const MAX_PORTFOLIO = 500;
 /** The receipt as far as the document depends on it: no issuance time, confirmations capped at finality. */
 function stable(r: Receipt): JsonValue {
   const { issuedAt: _issued, ...rest } = r;
-  return JSON.parse(JSON.stringify({
-    ...rest,
-    anchors: r.anchors.map((a) => (a.type === "evm" ? { ...a, confirmations: Math.min(a.confirmations, a.requiredConfirmations) } : a)),
-  })) as JsonValue;
+  return JSON.parse(
+    JSON.stringify({
+      ...rest,
+      anchors: r.anchors.map((a) => (a.type === "evm" ? { ...a, confirmations: Math.min(a.confirmations, a.requiredConfirmations) } : a)),
+    }),
+  ) as JsonValue;
 }
 
 export function createCertificates(deps: CertificateServiceDeps): Certificates {
@@ -114,6 +159,8 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
   const limit = deps.maxConcurrent ?? 2;
   const capacity = deps.cacheBytes ?? 64 * 1024 * 1024;
   const renderer = deps.renderer ?? createRenderWorker();
+  /** Documents made while some stored content could not be read (a capture's screenshot or parts): never cached. */
+  const uncacheable = new WeakSet<Uint8Array>();
 
   const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -127,7 +174,9 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
   };
   /** Renders once per distinct content; concurrent requests for the same content share one render. */
   const memo = async (key: unknown, render: () => Promise<Uint8Array>): Promise<Uint8Array> => {
-    const k = createHash("sha256").update(canonicalJson(key as JsonValue)).digest("hex");
+    const k = createHash("sha256")
+      .update(canonicalJson(key as JsonValue))
+      .digest("hex");
     const hit = cache.get(k);
     if (hit) {
       cache.delete(k);
@@ -142,7 +191,7 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       }).finally(() => inflight.delete(k));
       inflight.set(k, p);
       const pdf = await p;
-      if (pdf.length <= capacity / 4) {
+      if (pdf.length <= capacity / 4 && !uncacheable.has(pdf)) {
         cache.set(k, pdf);
         cached += pdf.length;
         for (const [old, v] of cache) {
@@ -173,8 +222,18 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
   /** Refuses a placeholder operator or a link that is not PUBLIC_URL on a document about a real chain. */
   const context = (receipts: readonly Receipt[]) => {
     const real = receipts.some((r) => r.anchors.some((a) => a.type !== "evm" || !a.development));
-    if (real && !deps.operatorConfigured) throw new AppError("CERTIFICATE_NEEDS_OPERATOR", "set OPERATOR (the accountable operator named on certificates) before issuing a certificate for a non-development chain", { variable: "OPERATOR" });
-    if (real && !deps.publicUrl) throw new AppError("CERTIFICATE_NEEDS_PUBLIC_URL", "set PUBLIC_URL (the public address of the verification page) before issuing a certificate for a non-development chain", { variable: "PUBLIC_URL" });
+    if (real && !deps.operatorConfigured)
+      throw new AppError(
+        "CERTIFICATE_NEEDS_OPERATOR",
+        "set OPERATOR (the accountable operator named on certificates) before issuing a certificate for a non-development chain",
+        { variable: "OPERATOR" },
+      );
+    if (real && !deps.publicUrl)
+      throw new AppError(
+        "CERTIFICATE_NEEDS_PUBLIC_URL",
+        "set PUBLIC_URL (the public address of the verification page) before issuing a certificate for a non-development chain",
+        { variable: "PUBLIC_URL" },
+      );
     return { origin: deps.publicUrl ?? deps.listenUrl, unconfigured: unconfigured() };
   };
 
@@ -196,10 +255,11 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
     }
     return chain;
   };
-  const receiptOrUndefined = (e: EntryRecord) => deps.receipts.getReceipt(e).catch((err: unknown) => {
-    if (err instanceof AppError && err.code === "RECEIPT_PENDING") return undefined;
-    throw err;
-  });
+  const receiptOrUndefined = (e: EntryRecord) =>
+    deps.receipts.getReceipt(e).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === "RECEIPT_PENDING") return undefined;
+      throw err;
+    });
 
   return {
     get renders() {
@@ -228,20 +288,56 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
         for (const v of await versionsOf(entry)) {
           const r = v.id === entry.id ? receipt : await receiptOrUndefined(v);
           const bound = r?.anchors.map((a) => anchorBound(a, r)).sort()[0];
-          lineage.push({ entryId: v.id, sha256: v.sha256, status: v.status, receivedAt: v.receivedAt, ...(bound ? { bound } : {}), ...(v.id === entry.id ? { current: true } : {}) });
+          lineage.push({
+            entryId: v.id,
+            sha256: v.sha256,
+            status: v.status,
+            receivedAt: v.receivedAt,
+            ...(bound ? { bound } : {}),
+            ...(v.id === entry.id ? { current: true } : {}),
+          });
         }
       }
       const verifyUrl = `${origin}/verify#sha256=${receipt.subject.sha256}`;
       const signer = await readSigner(receipt, deps.signerTrustAnchors ?? []);
-      const key = { kind: "entry", receipt: stable(receipt), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, lineage: JSON.parse(JSON.stringify(lineage)), tz: deps.organisationTimeZone ?? null, signer: signer ?? null };
-      return memo(key, () => renderer.render({
+      const source = deps.captures?.();
+      // A web capture's section is a function of the entry's digest (its manifest), so the receipt keys it;
+      // the capture's facts (the screenshot read and scaled) and files are read on a cache miss only.
+      const key = {
         kind: "entry",
-        input: {
-          receipt, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software, lineage,
-          ...(signer ? { signer } : {}),
-          ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
-        },
-      }));
+        receipt: stable(receipt),
+        language: o.language,
+        jurisdiction,
+        verifyUrl,
+        submittedBy,
+        unset,
+        lineage: JSON.parse(JSON.stringify(lineage)),
+        tz: deps.organisationTimeZone ?? null,
+        signer: signer ?? null,
+        captures: source !== undefined,
+      };
+      return memo(key, async () => {
+        const capture = source ? await captureOf(source, tenantId, entryId) : undefined;
+        const pdf = await renderer.render({
+          kind: "entry",
+          input: {
+            receipt,
+            language: o.language,
+            jurisdiction,
+            verifyUrl,
+            submittedBy,
+            unconfigured: unset,
+            generatedAt: new Date(),
+            software: deps.software,
+            lineage,
+            ...(signer ? { signer } : {}),
+            ...(capture ? { capture: capture.capture } : {}),
+            ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
+          },
+        });
+        if (capture?.partial) uncacheable.add(pdf);
+        return pdf;
+      });
     },
 
     async lineage(tenantId, entryId, o) {
@@ -256,20 +352,39 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       const jurisdiction = await jurisdictionOf(tenantId, o.jurisdiction);
       const submittedBy = await tenantName(tenantId);
       const verifyUrl = `${origin}/verify#sha256=${entry.sha256}`;
-      const key = { kind: "lineage", receipts: receipts.map(stable), language: o.language, jurisdiction, verifyUrl, submittedBy, unset, tz: deps.organisationTimeZone ?? null };
-      return memo(key, () => renderer.render({
+      const key = {
         kind: "lineage",
-        input: {
-          receipts, language: o.language, jurisdiction, verifyUrl, submittedBy, unconfigured: unset, generatedAt: new Date(), software: deps.software,
-          ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
-        },
-      }));
+        receipts: receipts.map(stable),
+        language: o.language,
+        jurisdiction,
+        verifyUrl,
+        submittedBy,
+        unset,
+        tz: deps.organisationTimeZone ?? null,
+      };
+      return memo(key, () =>
+        renderer.render({
+          kind: "lineage",
+          input: {
+            receipts,
+            language: o.language,
+            jurisdiction,
+            verifyUrl,
+            submittedBy,
+            unconfigured: unset,
+            generatedAt: new Date(),
+            software: deps.software,
+            ...(deps.organisationTimeZone ? { organisationTimeZone: deps.organisationTimeZone } : {}),
+          },
+        }),
+      );
     },
 
     async portfolio(tenantId, o) {
       const rows: { entry: EntryRecord; receipt?: Receipt }[] = [];
       if (o.entryIds) {
-        if (o.entryIds.length > Math.min(o.limit, MAX_PORTFOLIO)) throw new AppError("PORTFOLIO_TOO_LARGE", `more than ${Math.min(o.limit, MAX_PORTFOLIO)} entries asked (at most ${MAX_PORTFOLIO})`);
+        if (o.entryIds.length > Math.min(o.limit, MAX_PORTFOLIO))
+          throw new AppError("PORTFOLIO_TOO_LARGE", `more than ${Math.min(o.limit, MAX_PORTFOLIO)} entries asked (at most ${MAX_PORTFOLIO})`);
         for (const e of await deps.store.getEntriesByIds(o.entryIds)) if (e.tenantId === tenantId) rows.push({ entry: e });
       }
       for (let after = 0; !o.entryIds; ) {
@@ -277,7 +392,11 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
         for (const e of page) {
           if (o.status && e.status !== o.status) continue;
           if (o.kind && (e.claim ? (JSON.parse(e.claim) as { kind?: string }).kind : undefined) !== o.kind) continue;
-          if (rows.length >= Math.min(o.limit, MAX_PORTFOLIO)) throw new AppError("PORTFOLIO_TOO_LARGE", `more than ${Math.min(o.limit, MAX_PORTFOLIO)} entries match: narrow the filter or raise limit (at most ${MAX_PORTFOLIO})`);
+          if (rows.length >= Math.min(o.limit, MAX_PORTFOLIO))
+            throw new AppError(
+              "PORTFOLIO_TOO_LARGE",
+              `more than ${Math.min(o.limit, MAX_PORTFOLIO)} entries match: narrow the filter or raise limit (at most ${MAX_PORTFOLIO})`,
+            );
           rows.push({ entry: e });
         }
         if (page.length < 200) break;
@@ -291,10 +410,27 @@ export function createCertificates(deps: CertificateServiceDeps): Certificates {
       const tenant = await tenantName(tenantId);
       const filter = o.filterLabel ?? [o.status ? `status=${o.status}` : "", o.kind ? `kind=${o.kind}` : ""].filter(Boolean).join(", ");
       const list = rows.map(({ entry, receipt }) => ({
-        entryId: entry.id, sha256: entry.sha256, status: entry.status, receivedAt: entry.receivedAt, ...(entry.name ? { name: entry.name } : {}), ...(receipt ? { receipt } : {}),
+        entryId: entry.id,
+        sha256: entry.sha256,
+        status: entry.status,
+        receivedAt: entry.receivedAt,
+        ...(entry.name ? { name: entry.name } : {}),
+        ...(receipt ? { receipt } : {}),
       }));
-      const key = { kind: "portfolio", rows: list.map((r) => ({ ...r, receipt: r.receipt ? stable(r.receipt) : null })), language: o.language, tenant, filter, unset };
-      return memo(key, () => renderer.render({ kind: "portfolio", input: { rows: list, language: o.language, tenant, filter, unconfigured: unset, generatedAt: new Date(), software: deps.software } }));
+      const key = {
+        kind: "portfolio",
+        rows: list.map((r) => ({ ...r, receipt: r.receipt ? stable(r.receipt) : null })),
+        language: o.language,
+        tenant,
+        filter,
+        unset,
+      };
+      return memo(key, () =>
+        renderer.render({
+          kind: "portfolio",
+          input: { rows: list, language: o.language, tenant, filter, unconfigured: unset, generatedAt: new Date(), software: deps.software },
+        }),
+      );
     },
   };
 }
