@@ -13,10 +13,12 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  ANCHORED_EVENT_TOPIC, EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, EVM_INCLUSION_LIMITS, EvmInclusionError, KNOWN_ANCHOR_BUILDS, KNOWN_ANCHOR_CODE_HASHES, MerkleTree,
-  decodeBlockHeader, fromHex, getLeafHash, isKnownAnchorCode, timeBound, toHex, verifyEvmInclusion, verifyReceipt,
-  receiptProblems, type EvmAnchor, type EvmInclusion, type EvmInclusionClaim, type EvmInclusionV2, type Hex, type Receipt,
+  EVM_INCLUSION_LIMITS, EvmInclusionError, KNOWN_ANCHOR_CODE_HASHES, MerkleTree, decodeBlockHeader, fromHex, getLeafHash, isKnownAnchorCode, timeBound, toHex,
+  verifyEvmInclusion, verifyReceipt, receiptProblems, type EvmAnchor, type EvmInclusion, type Hex, type Receipt,
 } from "../../client-sdk/src/index.ts";
+import { ANCHORED_EVENT_TOPIC } from "../../client-sdk/src/anchor-event.ts";
+import { EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmInclusionClaim, type EvmInclusionV2 } from "../../client-sdk/src/evm-inclusion.ts";
+import { KNOWN_ANCHOR_BUILDS } from "../../client-sdk/src/trust/builds.ts";
 import {
   EMPTY_CODE, anchoredLog, encodeSyntheticTx, proveAbsence, sealBlock, sealBlockV2, word,
   type SyntheticAccount, type SyntheticFork, type SyntheticLog, type SyntheticReceipt, type SyntheticTx,

@@ -15,7 +15,10 @@ import { Contract, JsonRpcProvider, NonceManager } from "ethers";
 import type { FastifyInstance } from "fastify";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cachedChainReader, createChainReader, fromHex, getLeafHash, KNOWN_ANCHOR_BUILDS, parseStrictJson, toHex, verifyReceipt, type Receipt, type Verdict, type VerifyOptions } from "../../client-sdk/src/index.ts";
+import {
+  cachedChainReader, createChainReader, fromHex, getLeafHash, parseStrictJson, toHex, verifyReceipt, type Receipt, type Verdict, type VerifyOptions,
+} from "../../client-sdk/src/index.ts";
+import { KNOWN_ANCHOR_BUILDS } from "../../client-sdk/src/trust/builds.ts";
 import { buildApp } from "../../server/src/app.ts";
 import { ensureDeployment, type Deployment } from "../../server/src/chain/deploy.ts";
 import { startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";

@@ -22,10 +22,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Interface, JsonRpcProvider, NonceManager, Wallet, keccak256, toBeHex } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ANCHORED_EVENT_TOPIC, EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, KNOWN_ANCHOR_CODE_HASHES, decodeBlockHeader, fromHex, isKnownAnchorCode, verifyEvmInclusion,
-  type EvmInclusionClaim, type EvmInclusionV2, type Hex,
-} from "../../client-sdk/src/index.ts";
+import { KNOWN_ANCHOR_CODE_HASHES, decodeBlockHeader, fromHex, isKnownAnchorCode, verifyEvmInclusion, type Hex } from "../../client-sdk/src/index.ts";
+import { ANCHORED_EVENT_TOPIC } from "../../client-sdk/src/anchor-event.ts";
+import { EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmInclusionClaim, type EvmInclusionV2 } from "../../client-sdk/src/evm-inclusion.ts";
 import { connectChain, type ChainClient } from "../../server/src/chain/client.ts";
 import { ensureDeployment } from "../../server/src/chain/deploy.ts";
 import { DEV_MNEMONIC, anvilBinary, freePort, startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";

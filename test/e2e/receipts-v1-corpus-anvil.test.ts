@@ -14,7 +14,11 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { certificatesFromPem, createChainReader, createTimestampVerifier, parseReceiptJson, parseStrictJson, receiptProblems, verifyReceipt, type ChainReader, type EvmAnchor, type Receipt } from "../../client-sdk/src/index.ts";
+import {
+  createChainReader, createTimestampVerifier, parseReceiptJson, parseStrictJson, receiptProblems, verifyReceipt, type ChainReader, type EvmAnchor,
+  type Receipt,
+} from "../../client-sdk/src/index.ts";
+import { certificatesFromPem } from "../../client-sdk/src/tsa/receipt.ts";
 import { startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";
 
 const CORPUS = "test/fixtures/receipts-v1";

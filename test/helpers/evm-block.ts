@@ -13,9 +13,11 @@ import { MerklePatriciaTrie, createMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import type { Hex } from "../../client-sdk/src/index.ts";
+import { ANCHORED_EVENT_TOPIC } from "../../client-sdk/src/anchor-event.ts";
 import {
-  ANCHORED_EVENT_TOPIC, EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmInclusionClaim, type EvmInclusionV1, type EvmInclusionV2, type Hex,
-} from "../../client-sdk/src/index.ts";
+  EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmInclusionClaim, type EvmInclusionV1, type EvmInclusionV2,
+} from "../../client-sdk/src/evm-inclusion.ts";
 import { encodeReceipt } from "../../server/src/chain/inclusion.ts";
 
 export interface SyntheticLog {

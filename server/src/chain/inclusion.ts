@@ -21,10 +21,10 @@ import type { Hardfork } from "@ethereumjs/common";
 import { MerklePatriciaTrie, createMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { bigIntToUnpaddedBytes, bytesToHex, concatBytes, equalsBytes, hexToBytes } from "@ethereumjs/util";
+import { EvmInclusionError, type EvmInclusion, type Hex, verifyEvmInclusion } from "@priorproof/client-sdk";
 import {
-  EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, EvmInclusionError, type EvmAccountProof, type EvmInclusion, type EvmInclusionClaim, type EvmInclusionV1,
-  type Hex, verifyEvmInclusion,
-} from "@priorproof/client-sdk";
+  EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmAccountProof, type EvmInclusionClaim, type EvmInclusionV1,
+} from "@priorproof/client-sdk/internal/evm-inclusion";
 import { Transaction, keccak256 } from "ethers";
 import type { ChainClient } from "./client.ts";
 

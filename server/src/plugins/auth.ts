@@ -10,6 +10,12 @@ import type { Role, SessionRecord, UserRecord } from "../store/console.ts";
 declare module "fastify" {
   interface FastifyInstance {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * Authenticates a request that carries credentials — an Authorization header or a console session
+     * cookie — exactly as `authenticate` (401 for a bad or unknown one) and lets one without any through
+     * unauthenticated (`tenantId` empty).
+     */
+    authenticateIfPresent: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     /** Console users, sessions and keys (services/console-auth.ts). */
     consoleAuth: ConsoleAuth;
     /** Refuses (403 CSRF_REFUSED) a request whose Origin or Sec-Fetch-Site names another site. */
@@ -104,6 +110,10 @@ export default fp(
       }
       const least = request.routeOptions.config.minRole ?? (safe ? "viewer" : "member");
       if (!hasRole(user.role, least)) throw new AppError("FORBIDDEN", `this needs the ${least} role; you are ${user.role}`);
+    });
+    app.decorate("authenticateIfPresent", async (request: FastifyRequest, reply: FastifyReply) => {
+      // Any credential is checked: a wrong one is refused, never silently read as "anonymous".
+      if (request.headers.authorization !== undefined || parseCookies(request.headers.cookie)[SESSION_COOKIE]) await app.authenticate(request, reply);
     });
   },
   { name: "auth", dependencies: ["config", "store"] },

@@ -6,10 +6,10 @@
  * SDK's code. This is the service's opinion only: the receipt commits the signature itself, and every
  * verifier decides with its own trust anchors at the anchor's time.
  */
-import {
-  checkCmsSignatureMath, PriorProofError, statementBytes, verifyCmsSignature, verifyEip712Statement,
-  type Claim, type ClaimSignature, type StatementFacts,
-} from "@priorproof/client-sdk";
+import { PriorProofError, type Claim, type ClaimSignature, type StatementFacts } from "@priorproof/client-sdk";
+import { checkCmsSignatureMath, verifyCmsSignature } from "@priorproof/client-sdk/internal/signature/cms";
+import { statementBytes } from "@priorproof/client-sdk/internal/signature/statement";
+import { verifyEip712Statement } from "@priorproof/client-sdk/internal/signature/eip712";
 import { AppError } from "../errors.ts";
 
 /** Signed items one request may carry: each signature costs a chain search (bounded, but not free). */

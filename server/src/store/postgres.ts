@@ -519,8 +519,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async findEntriesByCid(tenantId, cid) {
       return (await one("SELECT 1 AS found FROM entries WHERE tenant_id = $1 AND cid = $2 LIMIT 1", [tenantId, cid])) !== undefined;
     },
-    async isEntryCid(cid) {
-      return (await one("SELECT 1 AS found FROM entries WHERE cid = $1 LIMIT 1", [cid])) !== undefined;
+    async isEntryCid(cid, options) {
+      return (await one(`SELECT 1 AS found FROM entries WHERE cid = $1${options?.publicOnly ? " AND public = 1" : ""} LIMIT 1`, [cid])) !== undefined;
     },
     async recordDagBlocks(rootCid, multihashes) {
       await all("INSERT INTO dag_blocks (root_cid, multihash) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", [rootCid, [...multihashes]]);

@@ -253,8 +253,8 @@ export function openSqliteStore(path: string): Store {
     async findEntriesByCid(tenantId, cid) {
       return q("SELECT 1 AS found FROM entries WHERE tenant_id = ? AND cid = ? LIMIT 1").get(tenantId, cid) !== undefined;
     },
-    async isEntryCid(cid) {
-      return q("SELECT 1 AS found FROM entries WHERE cid = ? LIMIT 1").get(cid) !== undefined;
+    async isEntryCid(cid, options) {
+      return q(`SELECT 1 AS found FROM entries WHERE cid = ?${options?.publicOnly ? " AND public = 1" : ""} LIMIT 1`).get(cid) !== undefined;
     },
     async recordDagBlocks(rootCid, multihashes) {
       tx(() => {

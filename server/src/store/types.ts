@@ -240,8 +240,8 @@ export interface Store {
   findEntries(tenantId: string, query: { sha256?: string; previous?: string; limit: number; afterSeq?: number }): Promise<EntryRecord[]>;
   /** Whether the tenant has an entry whose stored content has this CID. */
   findEntriesByCid(tenantId: string, cid: string): Promise<boolean>;
-  /** Whether any tenant has an entry whose stored content has this root CID. */
-  isEntryCid(cid: string): Promise<boolean>;
+  /** Whether any tenant has an entry whose stored content has this root CID (`publicOnly`: an entry stored public). */
+  isEntryCid(cid: string, options?: { publicOnly?: boolean }): Promise<boolean>;
   /**
    * Records the block multihashes (lower-case hex of the multihash bytes) of the DAG stored under
    * `rootCid` (the root itself included). Idempotent. Resolves once durable.

@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import { createHash } from "node:crypto";
 import { inflateSync } from "node:zlib";
 import {
-  cachedChainReader, createChainReader, createClaimSignatureVerifier, extractReceipts, fromHex, isPdf, MAX_CERTIFICATE_PDF_BYTES, type OperatorDeployment,
-  PriorProofError, parseStrictJson, toHex, verifyReceipt, type ChainReader, type VerifyOptions,
+  cachedChainReader, createChainReader, createClaimSignatureVerifier, extractReceipts, fromHex, type OperatorDeployment, PriorProofError, parseStrictJson,
+  toHex, verifyReceipt, type ChainReader, type VerifyOptions,
 } from "@priorproof/client-sdk";
+import { isPdf, MAX_CERTIFICATE_PDF_BYTES } from "@priorproof/client-sdk/internal/certificate-pdf";
 import { type DigestAnchor, type DigestLookup, DigestLookupSchema, VerdictSchema } from "@priorproof/client-sdk/api";
 import { createTimestampVerifier } from "@priorproof/client-sdk/tsa";
 import { AppError } from "../../errors.ts";

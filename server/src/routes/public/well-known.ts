@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { WELL_KNOWN_FORMAT } from "@priorproof/client-sdk";
+import { WELL_KNOWN_FORMAT } from "@priorproof/client-sdk/internal/trust/deployments";
 import { type WellKnown, WellKnownSchema } from "@priorproof/client-sdk/api";
 
 /**

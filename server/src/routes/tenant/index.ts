@@ -3,7 +3,7 @@
  * session (plugins/auth.ts, which also checks CSRF and the route's `minRole` for sessions). The scope's
  * onRequest hook runs `app.authenticate` before any route of it, so a route added here is
  * authenticated without opting in (test/server/route-auth.test.ts enumerates every route and checks).
- * Public routes live in ../public/.
+ * Public routes (and GET /ipfs/:cid, where the key is optional) live in ../public/.
  */
 import type { FastifyPluginAsync } from "fastify";
 import multipart from "../../plugins/external/multipart.ts";
@@ -14,14 +14,12 @@ import entries from "./entries.ts";
 import events from "./events.ts";
 import evidence from "./evidence.ts";
 import exportsRoutes from "./exports.ts";
-import ipfs from "./ipfs.ts";
 import ipfsSettings from "./ipfs-settings.ts";
 import stamps from "./stamps.ts";
 import webhooks from "./webhooks.ts";
 
 const tenantRoutes: FastifyPluginAsync = async (app) => {
   app.addHook("onRequest", app.authenticate);
-  await app.register(ipfs);
   await app.register(
     async (v1) => {
       await v1.register(multipart);

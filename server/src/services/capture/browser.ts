@@ -12,7 +12,10 @@
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { chromium, type Browser, type CDPSession, type Response } from "playwright-core";
-import { CAPTURE_NETWORK_LOG_VERSION, encodeCaptureManifest, type CaptureManifest, type CapturePart, type CaptureRedirect, type CaptureTls, type Hex } from "@priorproof/client-sdk";
+import type { CaptureManifest, Hex } from "@priorproof/client-sdk";
+import {
+  CAPTURE_NETWORK_LOG_VERSION, encodeCaptureManifest, type CapturePart, type CaptureRedirect, type CaptureTls,
+} from "@priorproof/client-sdk/internal/capture";
 import { InternalError } from "../../errors.ts";
 import { checkHost, systemResolver, TargetRefusedError, type Resolver } from "./net-guard.ts";
 import { startGuardProxy, type GuardProxy } from "./proxy.ts";

@@ -6,7 +6,8 @@
  * The certificate service (certificates.ts) owns the layout; this module owns what a capture says.
  */
 import { PNG } from "pngjs";
-import { parseCaptureManifest, type CaptureManifest } from "@priorproof/client-sdk";
+import type { CaptureManifest } from "@priorproof/client-sdk";
+import { parseCaptureManifest } from "@priorproof/client-sdk/internal/capture";
 import { AppError } from "../../errors.ts";
 import type { CaptureRecord } from "../../store/captures.ts";
 

@@ -7,16 +7,9 @@
  * on the worker at once.
  */
 import { createHash } from "node:crypto";
-import {
-  canonicalJson,
-  checkCmsSignatureMath,
-  PriorProofError,
-  statementBytes,
-  statementOfReceipt,
-  verifyClaimSignature,
-  type JsonValue,
-  type Receipt,
-} from "@priorproof/client-sdk";
+import { canonicalJson, PriorProofError, verifyClaimSignature, type JsonValue, type Receipt } from "@priorproof/client-sdk";
+import { checkCmsSignatureMath } from "@priorproof/client-sdk/internal/signature/cms";
+import { statementBytes, statementOfReceipt } from "@priorproof/client-sdk/internal/signature/statement";
 import { AppError } from "../../errors.ts";
 import type { Receipts } from "../receipts.ts";
 import type { EntryRecord, Store } from "../../store/types.ts";

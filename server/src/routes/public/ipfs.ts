@@ -1,16 +1,16 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
 import { DAG_SCOPES, gatewayErrorStatus, parseCid, selectTrustlessFormat, serveTrustlessGateway, type DagScope } from "../../services/ipfs/index.ts";
 import type { CID } from "multiformats/cid";
 
 /**
  * Who may read what a request asks for, and so which caches may keep the answer:
- * - `tenant`: the requesting tenant's own content (services/content-access.ts) — `private, no-store`:
- *   only the tenant's client may hold it, never a shared cache (keys can be revoked);
- * - `public`: content its tenant published — the bytes behind a CID never change, so any cache may keep them.
- * Publishing is a per-tenant / per-upload flag (issue 20, point 1): when it lands, `readScope` asks it
- * first (one call, e.g. `contentAccess.isPublic(key, mode)`); anonymous requests then need this route
- * registered where a key is optional (it sits in routes/tenant/, whose hook requires one).
+ * - `public`: content its tenant published (services/content-access.ts `isPublic`) — readable by anyone
+ *   holding the CID, with or without a key; the bytes behind a CID never change, so any cache may keep
+ *   them, and the answer does not depend on who asks (`Vary: Accept`);
+ * - `tenant`: the requesting tenant's own unpublished content (`canRead`) — `private, no-store`: only
+ *   the tenant's client may hold it, never a shared cache (keys can be revoked), `Vary: Accept, Authorization`.
+ * Published is asked first: the answer is then the same for everyone, whatever key came with it.
  */
 export type ReadScope = "tenant" | "public";
 
@@ -19,9 +19,20 @@ export const CACHE_CONTROL: Readonly<Record<ReadScope, string>> = {
   public: "public, max-age=29030400, immutable",
 };
 
+const VARY: Readonly<Record<ReadScope, string>> = { tenant: "Accept, Authorization", public: "Accept" };
+
+/** `Vary` with `fields` added to what is already there (the CORS plugin's `Origin` when CORS_ORIGINS is set). */
+export function varyWith(reply: FastifyReply, fields: string): string {
+  const present = String(reply.getHeader("vary") ?? "").split(",").map((f) => f.trim()).filter(Boolean);
+  const added = fields.split(",").map((f) => f.trim()).filter((f) => !present.some((p) => p.toLowerCase() === f.toLowerCase()));
+  return [...present, ...added].join(", ");
+}
+
 /** The scope under which `request` may read `key` (as one block or as a DAG), or null: "not found". */
 async function readScope(request: FastifyRequest, key: CID, mode: "raw" | "dag"): Promise<ReadScope | null> {
-  if (await request.server.contentAccess.canRead(request.tenantId, key, mode)) return "tenant";
+  const access = request.server.contentAccess;
+  if (await access.isPublic(key, mode)) return "public";
+  if (request.tenantId !== "" && (await access.canRead(request.tenantId, key, mode))) return "tenant";
   return null;
 }
 
@@ -37,13 +48,16 @@ function wantsTrustless(format: string | undefined, accept: string): boolean {
  * - `?format=car` or `Accept: application/vnd.ipld.car`: a CARv1 (`order=dfs; dups=n`) of the DAG,
  *   `dag-scope=block` for the root block alone (`entity` and `all` are the whole file);
  * - neither: the file's bytes (what the SDK's `getContent` reads); an unsupported format is 406.
- * so that any trustless IPFS client (e.g. @helia/verified-fetch, given the tenant's Authorization
- * header) can fetch and verify the content block by block.
+ * The key is optional (registered in a scope running `app.authenticateIfPresent`): published content
+ * is answered to anyone holding its CID — any trustless IPFS client (@helia/verified-fetch, Kubo's HTTP
+ * retrieval) can fetch and verify it block by block — and a tenant's key adds its own unpublished
+ * content. A wrong key is 401, never read as anonymous.
  * Ownership is decided on the block's multihash (see services/content-access.ts): a block only for a
  * tenant whose stored DAG (an entry's content or a web capture part) holds it, whatever codec or CID
  * version names it; the file and CAR only from the exact root of one of the tenant's entries or capture
- * parts. "Not yours" and "not here" get the same 404. Answers carry the cache scope of {@link readScope}
- * and downloads are budgeted (plugins/budgets.ts).
+ * parts. The same two rules decide what is published. "Not yours", "not published" and "not here" get
+ * the same 404. Answers carry the cache scope of {@link readScope} and downloads are budgeted
+ * (plugins/budgets.ts: per key, or per IP without one).
  */
 const ipfs: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { cid: string }; Querystring: { format?: string; filename?: string; "dag-scope"?: DagScope } }>(
@@ -52,7 +66,8 @@ const ipfs: FastifyPluginAsync = async (app) => {
       schema: {
         summary: "Stored content by CID: the file, or trustless-gateway responses (?format=raw block, ?format=car CAR)",
         tags: ["ipfs"],
-        security: [{ bearer: [] }],
+        // No key: published content only; a key: also the tenant's own.
+        security: [{}, { bearer: [] }],
         params: { type: "object", required: ["cid"], properties: { cid: { type: "string", maxLength: 200 } } },
         querystring: {
           type: "object",
@@ -74,7 +89,8 @@ const ipfs: FastifyPluginAsync = async (app) => {
       } catch {
         throw new AppError("INVALID_CID", `not a CID: ${JSON.stringify(cid.slice(0, 100))}`);
       }
-      const notFound = () => new AppError("CONTENT_NOT_FOUND", `no content ${key.toString()} for this tenant`);
+      const notFound = () =>
+        new AppError("CONTENT_NOT_FOUND", request.tenantId ? `no content ${key.toString()} for this tenant` : `no published content ${key.toString()}`);
       const accept = request.headers.accept ?? "";
       const { format, filename } = request.query;
       const dagScope = request.query["dag-scope"] ?? "all";
@@ -87,7 +103,7 @@ const ipfs: FastifyPluginAsync = async (app) => {
           const scope = await readScope(request, key, chosen === "raw" || dagScope === "block" ? "raw" : "dag");
           if (scope === null) throw notFound();
           const res = await serveTrustlessGateway(app.ipfs, cid, format, accept, { dagScope, ...(filename ? { filename } : {}) });
-          reply.headers({ ...res.headers, "cache-control": CACHE_CONTROL[scope], vary: scope === "tenant" ? "Accept, Authorization" : "Accept" });
+          reply.headers({ ...res.headers, "cache-control": CACHE_CONTROL[scope], vary: varyWith(reply, VARY[scope]) });
           if (notModified(request, res.headers.etag)) {
             release();
             return reply.code(304).send();
@@ -105,7 +121,7 @@ const ipfs: FastifyPluginAsync = async (app) => {
           "x-ipfs-roots": key.toString(),
           etag,
           "cache-control": CACHE_CONTROL[scope],
-          vary: scope === "tenant" ? "Accept, Authorization" : "Accept",
+          vary: varyWith(reply, VARY[scope]),
         });
         if (notModified(request, etag)) {
           release();
