@@ -1,9 +1,19 @@
-/** Hashes files in the console's Web Worker (the SDK's streaming SHA-256), one at a time, with progress. */
-import type { HashReply } from "./hash-worker.ts";
+/** Hashes, encrypts and decrypts files in the console's Web Worker (the SDK's streaming code), one message each, with progress. */
+import type { HashReply, HashRequest } from "./hash-worker.ts";
 
+type Done = Exclude<HashReply, { progress: number } | { error: string }>;
 let worker: Worker | undefined;
 let next = 1;
-const waiting = new Map<number, { onProgress: (p: number) => void; resolve: (r: { sha256: string; size: number }) => void; reject: (e: Error) => void }>();
+const waiting = new Map<number, { onProgress: (p: number) => void; resolve: (r: Done) => void; reject: (e: Error) => void }>();
+
+/** A worker failure; `code` is the SDK's encryption error code (WRONG_KEY, DECRYPTION_FAILED, INVALID_KEY, …) when there is one. */
+export class WorkerError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 function getWorker(): Worker {
   if (worker) return worker;
@@ -15,24 +25,47 @@ function getWorker(): Worker {
     const w = waiting.get(m.id);
     if (!w) return;
     if ("progress" in m) w.onProgress(m.progress);
-    else if ("sha256" in m) {
+    else {
       waiting.delete(m.id);
-      w.resolve({ sha256: m.sha256, size: m.size });
-    } else {
-      waiting.delete(m.id);
-      w.reject(new Error(m.error));
+      if ("error" in m) w.reject(new WorkerError(m.error, m.code));
+      else w.resolve(m);
     }
   });
   return worker;
 }
 
-/** SHA-256 of `file` (0x hex) computed off the page's thread. */
-export function hashFile(file: Blob, onProgress: (fraction: number) => void = () => undefined): Promise<{ sha256: string; size: number }> {
+type Body<R> = R extends unknown ? Omit<R, "id"> : never;
+function ask(request: Body<HashRequest>, onProgress: (fraction: number) => void): Promise<Done> {
   const id = next++;
   return new Promise((resolve, reject) => {
     waiting.set(id, { onProgress, resolve, reject });
-    getWorker().postMessage({ id, file });
+    getWorker().postMessage({ ...request, id });
   });
+}
+
+/** SHA-256 of `file` (0x hex) computed off the page's thread. */
+export async function hashFile(file: Blob, onProgress: (fraction: number) => void = () => undefined): Promise<{ sha256: string; size: number }> {
+  return (await ask({ file }, onProgress)) as { sha256: string; size: number };
+}
+
+/** `file` encrypted with the key file's key (priorproof-aead/1), and the plaintext's digests and size, off the page's thread. */
+export async function encryptFile(
+  file: Blob,
+  key: string,
+  onProgress: (fraction: number) => void = () => undefined,
+): Promise<{ sha256: string; sha3_256: string; size: number; ciphertext: Blob }> {
+  return ((await ask({ op: "encrypt", file, key }, onProgress)) as { encrypted: { sha256: string; sha3_256: string; size: number; ciphertext: Blob } })
+    .encrypted;
+}
+
+/** The plaintext of a priorproof-aead/1 envelope; every chunk authenticated, or a WorkerError. */
+export async function decryptFile(file: Blob, key: string, onProgress: (fraction: number) => void = () => undefined): Promise<Blob> {
+  return ((await ask({ op: "decrypt", file, key }, onProgress)) as { plaintext: Blob }).plaintext;
+}
+
+/** A new random content key: the key file's text (the SDK's format, 64 hex digits) and the key id. */
+export async function generateKey(): Promise<{ keyText: string; keyId: string }> {
+  return (await ask({ op: "keygen" }, () => undefined)) as { keyText: string; keyId: string };
 }
 
 /** Every file of a drop, folders walked recursively (webkitGetAsEntry). */

@@ -1,5 +1,7 @@
 import fp from "fastify-plugin";
-import { createInclusionCapture } from "../chain/inclusion.ts";
+import type { ChainClient } from "../chain/client.ts";
+import type { AnchoredBatch } from "../chain/inclusion.ts";
+import type { EvmInclusion } from "@priorproof/client-sdk";
 import { createAnchorer, type Anchorer } from "../services/anchorer.ts";
 import { createBatcher, type Batcher } from "../services/batcher.ts";
 import { createEventHub, type EventHub } from "../services/events.ts";
@@ -17,10 +19,8 @@ import { createPinner, type Pinner } from "../services/pinner.ts";
 import { configurationWarnings, createCertificates, type Certificates } from "../services/certificates/service.ts";
 import { createReceipts, type Receipts } from "../services/receipts.ts";
 import { createTimestamper, type Timestamper } from "../services/timestamper.ts";
-import { createTsaClient } from "../services/tsa-client.ts";
 import { createSignatureCheck } from "../services/signatures.ts";
 import { createWebhookWorker, type WebhookWorker } from "../services/webhooks.ts";
-import { certificatesFromPem } from "@priorproof/client-sdk/tsa";
 import { readFileSync } from "node:fs";
 import { SOFTWARE } from "../version.ts";
 
@@ -107,7 +107,7 @@ export default fp(
       faultPoint,
       log: app.log,
     });
-    const signerTrustAnchors = config.signerCaFile ? certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
+    const signerTrustAnchors = config.signerCaFile ? (await import("@priorproof/client-sdk/tsa")).certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
     // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
     const importAndRecord: FileImporter = async (source, o) => {
       const imported = await ipfs.importFile(source, { maxBytes: o.maxBytes });
@@ -153,7 +153,7 @@ export default fp(
           store,
           chain,
           faultPoint,
-          captureInclusion: createInclusionCapture(chain),
+          captureInclusion: lazyInclusionCapture(chain),
           tickMs: config.anchorTickMs,
           replaceAfterMs: config.anchorReplaceAfterMs,
           log: app.log,
@@ -170,12 +170,13 @@ export default fp(
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
 
-    const tsaTrustAnchors = config.tsaCaFile ? certificatesFromPem(readFileSync(config.tsaCaFile, "utf8")) : [];
+    const tsaTrustAnchors = config.tsaCaFile ? (await import("@priorproof/client-sdk/tsa")).certificatesFromPem(readFileSync(config.tsaCaFile, "utf8")) : [];
     if (config.tsaUrl && tsaTrustAnchors.length === 0) throw new Error("TSA_URL needs TSA_CA_FILE: the PEM certificates the TSA must chain to");
     const timestamper = config.tsaUrl
       ? createTimestamper({
           store,
-          tsa: createTsaClient({ url: config.tsaUrl, timeoutMs: 15_000, retry: { attempts: 3, baseDelayMs: 500 }, trustAnchors: tsaTrustAnchors }),
+          // RFC 3161 code (pkijs, asn1js) loads only when a TSA is configured.
+          tsa: (await import("../services/tsa-client.ts")).createTsaClient({ url: config.tsaUrl, timeoutMs: 15_000, retry: { attempts: 3, baseDelayMs: 500 }, trustAnchors: tsaTrustAnchors }),
           log: app.log,
           ...(config.workers ? { fence: () => leases.get("timestamper")?.fence() } : {}),
         })
@@ -326,3 +327,15 @@ export default fp(
   },
   { name: "services", dependencies: ["config", "store", "chain", "ipfs", "ipfs-node", "budgets"] },
 );
+
+/**
+ * `createInclusionCapture` loaded at the first anchor it captures: its trie and RLP code (@ethereumjs,
+ * ~90 modules) is not needed by a node that has not anchored yet.
+ */
+function lazyInclusionCapture(chain: ChainClient): (txHash: string, batch: AnchoredBatch) => Promise<EvmInclusion> {
+  let capture: Promise<(txHash: string, batch: AnchoredBatch) => Promise<EvmInclusion>> | undefined;
+  return async (txHash, batch) => {
+    capture ??= import("../chain/inclusion.ts").then((m) => m.createInclusionCapture(chain));
+    return (await capture)(txHash, batch);
+  };
+}

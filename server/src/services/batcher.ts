@@ -7,7 +7,7 @@
  * holds that chain's anchorer lease, and the store refuses the close once another process has taken
  * the lease over. Other processes only queue entries; the leader closes them on its interval.
  */
-import { MerkleTree, fromHex, toHex } from "@priorproof/client-sdk";
+import { MerkleTree, fromHex, toHex } from "@priorproof/client-sdk/core";
 import { FencedWriteError, type BatchRecord, type Fence, type Store } from "../store/types.ts";
 
 export interface BatcherDeps {

@@ -14,7 +14,7 @@
  * - Keys are kept per tenant for at least `retentionMs` (≥ 24 h), then swept.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson } from "@priorproof/client-sdk";
+import { canonicalJson } from "@priorproof/client-sdk/core";
 import { AppError } from "../errors.ts";
 import { IdempotencyKeyTakenError, type EntryRecord, type NewIdempotencyKey, type Store } from "../store/types.ts";
 

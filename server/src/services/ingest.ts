@@ -14,8 +14,10 @@ import { mkdir, open, readdir, unlink, type FileHandle } from "node:fs/promises"
 import { join } from "node:path";
 import { defaultHashPool, type HashPool } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
-import { canonicalJson, claimSha256, encodeLeafV2, fromHex, hashLeaf, signatureSha256, toHex, type Claim, type ClaimSignature } from "@priorproof/client-sdk";
-import { claimProblems, signatureProblems } from "@priorproof/client-sdk/internal/receipt";
+import {
+  canonicalJson, claimProblems, claimSha256, encodeLeafV2, fromHex, hashLeaf, signatureProblems, signatureSha256, toHex,
+  type Claim, type ClaimSignature,
+} from "@priorproof/client-sdk/core";
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
 import { MAX_SIGNED_ITEMS_PER_REQUEST, type SignatureCheck } from "./signatures.ts";

@@ -6,10 +6,8 @@
  * SDK's code. This is the service's opinion only: the receipt commits the signature itself, and every
  * verifier decides with its own trust anchors at the anchor's time.
  */
-import { PriorProofError, type Claim, type ClaimSignature, type StatementFacts } from "@priorproof/client-sdk";
-import { checkCmsSignatureMath, verifyCmsSignature } from "@priorproof/client-sdk/internal/signature/cms";
-import { statementBytes } from "@priorproof/client-sdk/internal/signature/statement";
-import { verifyEip712Statement } from "@priorproof/client-sdk/internal/signature/eip712";
+import type { Claim, ClaimSignature, StatementFacts } from "@priorproof/client-sdk";
+import { PriorProofError, statementBytes } from "@priorproof/client-sdk/core";
 import { AppError } from "../errors.ts";
 
 /** Signed items one request may carry: each signature costs a chain search (bounded, but not free). */
@@ -30,6 +28,9 @@ export function createSignatureCheck(deps: SignatureCheckDeps): SignatureCheck {
   const now = deps.now ?? (() => new Date());
   return async (signature, item) => {
     const facts: StatementFacts = { sha256: item.sha256, sha3_256: item.sha3_256 ?? undefined, claim: item.claim, signedAt: signature.signedAt };
+    // The CMS, X.509 and EIP-712 code (pkijs, ethers) loads at the first signed item, not at start.
+    const { checkCmsSignatureMath, verifyCmsSignature } = await import("@priorproof/client-sdk/internal/signature/cms");
+    const { verifyEip712Statement } = await import("@priorproof/client-sdk/internal/signature/eip712");
     try {
       if (signature.format === "eip712/1") {
         verifyEip712Statement(signature, facts);

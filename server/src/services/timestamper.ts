@@ -3,7 +3,7 @@
  * entry) and stores it, so that every receipt of the batch carries a second, independent witness of
  * the same moment. It never holds back the chain anchor: a TSA that fails is retried on later passes.
  */
-import { fromHex } from "@priorproof/client-sdk";
+import { fromHex } from "@priorproof/client-sdk/core";
 import { FencedWriteError, type Fence, type TimestampTokenRecord, type Store } from "../store/types.ts";
 import type { TsaClient } from "./tsa-client.ts";
 

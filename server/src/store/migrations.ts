@@ -1,5 +1,6 @@
 import { CAPTURE_IDEMPOTENCY_MIGRATION_SQL, CAPTURE_MIGRATION_SQL } from "./captures.ts";
 import { CONSOLE_MIGRATION_SQL, claimFieldSql } from "./console.ts";
+import { DAY_COUNTS_MIGRATION_SQL } from "./day-counts.ts";
 
 /**
  * Versioned schema migrations. Each backend applies the same versions in order, in one transaction
@@ -284,6 +285,12 @@ CREATE INDEX entries_public_cid ON entries (cid) WHERE public = 1;
 ALTER TABLE entries ADD COLUMN encryption TEXT;
 ALTER TABLE entries ADD COLUMN content_sha256 TEXT;
 `,
+  },
+  {
+    // Number 15 is the perf change's (12–14 belong to other changes).
+    version: 15,
+    name: "entries per tenant per UTC day, kept with the inserts (the daily stamp quota reads one row)",
+    sql: DAY_COUNTS_MIGRATION_SQL,
   },
 ];
 

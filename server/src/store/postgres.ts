@@ -34,6 +34,7 @@ import type { Pool, PoolClient } from "pg";
 import { createConsoleStore } from "./console.ts";
 import { createCaptureStore, postgresRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
+import { ADD_DAY_COUNT, ENTRIES_SINCE_DAY, dayCounts, dayStartOf } from "./day-counts.ts";
 import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   EVENTS_CHANNEL, MAX_DELIVERY_ID, OUTBOX_SQL, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, numbered, replicaTargetHost, statusEvents,
@@ -70,6 +71,8 @@ export interface PostgresStoreOptions {
 
 const ENTRY_STATUS_SQL = ENTRY_STATUS_FROM_BATCHES.replace("?", "$1");
 const STATUS_CHANGES_SQL = numbered(STATUS_CHANGES_OF_BATCH);
+const ADD_DAY_COUNT_SQL = numbered(ADD_DAY_COUNT);
+const ENTRIES_SINCE_DAY_SQL = numbered(ENTRIES_SINCE_DAY);
 const RESERVE_SQL = numbered(RESERVE_EVENT_SEQ);
 const OWNS_BLOCK_SQL = numbered(OWNS_BLOCK);
 const IS_PUBLIC_BLOCK_SQL = numbered(IS_PUBLIC_BLOCK);
@@ -310,10 +313,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           "INSERT INTO event_counters (tenant_id, last_seq) SELECT t, 0 FROM unnest($1::text[]) AS t ORDER BY t ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_counters.last_seq",
           [tenants],
         );
+        // Then their day counters, in one order too (created at 0 and locked; each call adds its entries).
+        const days = dayCounts(calls.flatMap((call) => call.entries));
+        await c.query(
+          "INSERT INTO tenant_day_counts (tenant_id, day, entries) SELECT t, d, 0 FROM unnest($1::text[], $2::text[]) AS u(t, d) ORDER BY t, d ON CONFLICT (tenant_id, day) DO UPDATE SET entries = tenant_day_counts.entries",
+          [days.map((x) => x[0]), days.map((x) => x[1])],
+        );
         for (const call of calls) {
           await c.query("SAVEPOINT call");
           try {
             const records = await insertCall(c, call);
+            for (const [tenantId, day, n] of dayCounts(call.entries)) await c.query(ADD_DAY_COUNT_SQL, [tenantId, day, n]);
             await appendEvents(c, records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
             await c.query("RELEASE SAVEPOINT call");
             results.push({ call, records });
@@ -538,7 +548,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
     },
     async countEntriesSince(tenantId, since) {
-      const r = await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
+      const day = dayStartOf(since);
+      const r = day ? await one(ENTRIES_SINCE_DAY_SQL, [tenantId, day]) : await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
       return Number(r?.n ?? 0);
     },
     async findAnchoredBySha256(sha256, limit) {

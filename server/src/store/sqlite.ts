@@ -12,6 +12,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 import { createConsoleStore } from "./console.ts";
 import { createCaptureStore, sqliteRunner } from "./captures.ts";
 import { MIGRATIONS, migrationSql } from "./migrations.ts";
+import { ADD_DAY_COUNT, ENTRIES_SINCE_DAY, dayCounts, dayStartOf } from "./day-counts.ts";
 import { BATCH_COLUMNS, ENTRY_STATUS_FROM_BATCHES, OWNS_BLOCK, IS_PUBLIC_BLOCK, changesEntryStatus, toBatch, toEntry, tenantOf, toIdempotency, toKey, toReplica, type QueuedInsert } from "./sql.ts";
 import {
   INSERT_EVENT, MAX_DELIVERY_ID, OUTBOX_SQL as O, RESERVE_EVENT_SEQ, STATUS_CHANGES_OF_BATCH, byTenant, replicaTargetHost, statusEvents,
@@ -120,6 +121,7 @@ export function openSqliteStore(path: string): Store {
           try {
             if (call.idempotency) insertKey(call);
             const records = call.entries.map((e) => insertOne(e, call.chainIds));
+            for (const [tenantId, day, n] of dayCounts(call.entries)) q(ADD_DAY_COUNT).run(tenantId, day, n);
             appendEvents(records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
             db.exec("RELEASE call");
             results.push({ call, records });
@@ -275,7 +277,8 @@ export function openSqliteStore(path: string): Store {
       return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
     },
     async countEntriesSince(tenantId, since) {
-      const r = q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since) as Row;
+      const day = dayStartOf(since);
+      const r = (day ? q(ENTRIES_SINCE_DAY).get(tenantId, day) : q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since)) as Row;
       return Number(r.n);
     },
     async findAnchoredBySha256(sha256, limit) {

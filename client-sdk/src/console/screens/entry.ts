@@ -1,10 +1,11 @@
-/** One entry: timeline, versions (SVG), receipt, certificates, and "verify this file against this entry". */
+/** One entry: timeline, versions (SVG), receipt, certificates, "verify this file against this entry", and "download and decrypt" for encrypted content. */
 import { api, ApiError, qs, request, type Entry } from "../api.ts";
 import { h, mount, s, saveBlob, short } from "../dom.ts";
 import { hashFile } from "../hashing.ts";
 import { lang, t, when, type Key, errorText } from "../i18n.ts";
 import { disposers, go, onStatus } from "../state.ts";
 import { statusBadge } from "./entries.ts";
+import { decryptPanel } from "./decrypt.ts";
 import { dropZone } from "./stamp.ts";
 
 type Receipt = {
@@ -295,7 +296,14 @@ export function entryScreen(id: string): HTMLElement {
         e.claim?.claimant ? [h("dt", null, t("claimant")), h("dd", { class: "ud" }, e.claim.claimant)] : null,
         e.claim?.note ? [h("dt", null, t("note")), h("dd", { class: "ud" }, e.claim.note)] : null,
         e.cid ? [h("dt", null, t("cid")), h("dd", { class: "mono" }, e.cid)] : null,
+        e.encryption
+          ? [
+              h("dt", null, t("storedContent")),
+              h("dd", { id: "entry-encrypted" }, t("storedEncrypted"), " ", h("span", { class: "mono" }, e.encryption.scheme)),
+            ]
+          : null,
       ),
+      decryptPanel(e),
       timelineBox,
       h("h2", null, t("lineage")),
       lineageBox,

@@ -1,8 +1,8 @@
 /** Stamp: drop files or a folder, hash them in the worker, send digests (or, by choice, the files). */
 import { ASSET_KINDS } from "../../leaf.ts";
 import { api, qs, type Entry } from "../api.ts";
-import { formatBytes, h, mount, short } from "../dom.ts";
-import { filesOfDrop, hashFile } from "../hashing.ts";
+import { formatBytes, h, mount, saveBlob, short } from "../dom.ts";
+import { encryptFile, filesOfDrop, generateKey, hashFile } from "../hashing.ts";
 import { t, type Key, errorText } from "../i18n.ts";
 import { applyStatus, can, disposers, go, onStatus } from "../state.ts";
 import { statusBadge } from "./entries.ts";
@@ -161,6 +161,8 @@ export function stampScreen(): HTMLElement {
     () => undefined,
   );
 
+  const enc = encryptionPanel();
+
   const form = h(
     "form",
     { id: "stamp-form", class: "card" },
@@ -193,6 +195,7 @@ export function stampScreen(): HTMLElement {
       h("legend", null, t("mode")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "mode", value: "hash", id: "mode-hash", checked: true }), t("modeHash")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "mode", value: "upload", id: "mode-upload" }), t("modeUpload")),
+      enc.element,
     ),
     h(
       "fieldset",
@@ -231,17 +234,41 @@ export function stampScreen(): HTMLElement {
     }),
   );
 
+  form.addEventListener("change", (e) => {
+    if ((e.target as HTMLInputElement).name === "mode") enc.show((form.elements.namedItem("mode") as RadioNodeList).value === "upload");
+  });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const v = (n: string) => ((form.elements.namedItem(n) as HTMLInputElement).value ?? "").trim();
     const claim: Record<string, string> = {};
     for (const k of ["title", "kind", "author", "claimant", "previous", "note"]) if (v(k)) claim[k] = v(k);
     const upload = (form.elements.namedItem("mode") as RadioNodeList).value === "upload";
+    const encrypt = upload && enc.checked();
+    if (encrypt && !enc.key()) {
+      msg.textContent = t("keyNeeded");
+      return;
+    }
     submit.disabled = true;
     msg.textContent = t("stamping");
     try {
       let entries: Entry[];
-      if (upload) {
+      if (encrypt) {
+        // One request per file (an encrypted upload carries one file): the ciphertext, then the plaintext's digests.
+        entries = [];
+        for (const i of items) {
+          msg.textContent = t("encrypting", { name: i.file.name });
+          const sealed = await encryptFile(i.file, enc.key()!, (p) => enc.progress(p));
+          const fd = new FormData();
+          for (const [k, val] of Object.entries(claim)) fd.append(k, val);
+          fd.append("file", sealed.ciphertext, i.file.name);
+          fd.append("encryption", "priorproof-aead/1");
+          fd.append("plaintextSha256", sealed.sha256);
+          fd.append("plaintextSha3_256", sealed.sha3_256);
+          fd.append("plaintextSize", String(sealed.size));
+          msg.textContent = t("stamping");
+          entries.push(...(await api<{ entries: Entry[] }>("POST", "/v1/evidence", fd)).entries);
+        }
+      } else if (upload) {
         const fd = new FormData();
         for (const [k, val] of Object.entries(claim)) fd.append(k, val);
         for (const i of items) fd.append("file", i.file, i.file.name);
@@ -299,4 +326,74 @@ export function stampScreen(): HTMLElement {
   });
   refresh();
   return form;
+}
+
+/**
+ * "Encrypt before upload" (off by default, shown with "also upload"): a key generated here and saved as a
+ * key file (the SDK's format), or a key file chosen; the key text stays in this page and its worker.
+ */
+function encryptionPanel(): {
+  element: HTMLElement;
+  checked: () => boolean;
+  key: () => string | undefined;
+  show: (on: boolean) => void;
+  progress: (p: number) => void;
+} {
+  let keyText: string | undefined;
+  const status = h("p", { class: "hint", id: "key-status", role: "status" });
+  const progress = h("progress", { id: "encrypt-progress", max: "1", value: "0", "aria-label": t("encryptProgress"), hidden: true });
+  const keyInput = h("input", { type: "file", id: "key-file", accept: ".key,.txt,text/plain" });
+  const take = (text: string, id: string) => {
+    keyText = text;
+    status.textContent = t("keyReady", { id });
+  };
+  keyInput.addEventListener("change", async () => {
+    const f = keyInput.files?.[0];
+    if (!f) return;
+    const text = (await f.text()).trim();
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) {
+      keyText = undefined;
+      status.textContent = t("err_INVALID_KEY");
+      return;
+    }
+    take(text, f.name);
+  });
+  const generate = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      id: "key-generate",
+      onclick: async () => {
+        const k = await generateKey();
+        saveBlob(new Blob([k.keyText], { type: "text/plain" }), `priorproof-key-${k.keyId.slice(2, 10)}.key`);
+        take(k.keyText, k.keyId);
+      },
+    },
+    t("keyGenerate"),
+  );
+  const box = h("input", { type: "checkbox", id: "encrypt", name: "encrypt" });
+  const panel = h(
+    "div",
+    { id: "encrypt-panel", class: "encrypt-panel", hidden: true },
+    h("p", { class: "msg", id: "encrypt-warning" }, t("encryptWarning")),
+    h("div", { class: "row" }, generate),
+    h("div", { class: "field" }, h("label", { for: "key-file" }, t("keyChoose")), keyInput),
+    status,
+    progress,
+  );
+  box.addEventListener("change", () => (panel.hidden = !box.checked));
+  box.setAttribute("aria-controls", "encrypt-panel");
+  panel.setAttribute("aria-describedby", "encrypt-warning");
+  const wrap = h("div", { class: "encrypt", hidden: true }, h("label", { class: "choice" }, box, t("encryptOption")), panel);
+  return {
+    element: wrap,
+    checked: () => !wrap.hidden && box.checked,
+    key: () => keyText,
+    show: (on) => (wrap.hidden = !on),
+    progress: (p) => {
+      progress.hidden = false;
+      progress.value = p;
+    },
+  };
 }

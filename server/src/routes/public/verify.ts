@@ -1,13 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import { createHash } from "node:crypto";
 import { inflateSync } from "node:zlib";
-import {
-  cachedChainReader, createChainReader, createClaimSignatureVerifier, extractReceipts, fromHex, type OperatorDeployment, PriorProofError, parseStrictJson,
-  toHex, verifyReceipt, type ChainReader, type VerifyOptions,
-} from "@priorproof/client-sdk";
-import { isPdf, MAX_CERTIFICATE_PDF_BYTES } from "@priorproof/client-sdk/internal/certificate-pdf";
+import type { ChainReader, OperatorDeployment, VerifyOptions } from "@priorproof/client-sdk";
+import { extractReceipts, fromHex, isPdf, MAX_CERTIFICATE_PDF_BYTES, PriorProofError, parseStrictJson, toHex } from "@priorproof/client-sdk/core";
 import { type DigestAnchor, type DigestLookup, DigestLookupSchema, VerdictSchema } from "@priorproof/client-sdk/api";
-import { createTimestampVerifier } from "@priorproof/client-sdk/tsa";
 import { AppError } from "../../errors.ts";
 import { MAX_JSON_DEPTH } from "../../schemas/json-depth.ts";
 import { errorResponses } from "../../schemas/common.ts";
@@ -77,20 +73,24 @@ const verify: FastifyPluginAsync = async (app) => {
   });
   // This service's own deployments: the verdict says "operator" for them, "other" for any other.
   const deployments: OperatorDeployment[] = [...app.chains].map(([id, chain]) => ({ chainId: id, address: chain.deployment.address.toLowerCase() as `0x${string}`, source: "this service's deployment record" }));
-  const readers = (): Record<string, ChainReader> => {
+  // The verifier (ethers readers, the offline trie proofs, RFC 3161 and CMS code) loads at the first
+  // verification, not when an API node starts.
+  const sdk = () => import("@priorproof/client-sdk");
+  const readers = async (): Promise<Record<string, ChainReader>> => {
+    const { cachedChainReader, createChainReader } = await sdk();
     const out: Record<string, ChainReader> = {};
     for (const [id, chain] of app.chains) out[String(id)] = cachedChainReader(createChainReader(chain.provider, { timeoutMs: VERIFY_ENDPOINT_LIMITS.rpcTimeoutMs }));
     return out;
   };
   /** Chain readers for this instance's chains (bounded), its deployments, and its TSA trust anchors. */
-  const witnesses = (): VerifyOptions => ({
-    chains: readers(),
+  const witnesses = async (): Promise<VerifyOptions> => ({
+    chains: await readers(),
     deployments,
     rpcBudget: VERIFY_ENDPOINT_LIMITS.rpcBudget,
     rpcTimeoutMs: VERIFY_ENDPOINT_LIMITS.rpcTimeoutMs,
-    ...(app.tsaTrustAnchors.length > 0 ? { timestamp: createTimestampVerifier({ trustAnchors: app.tsaTrustAnchors }) } : {}),
+    ...(app.tsaTrustAnchors.length > 0 ? { timestamp: (await import("@priorproof/client-sdk/tsa")).createTimestampVerifier({ trustAnchors: app.tsaTrustAnchors }) } : {}),
     // Claimant signatures against the operator's signer CAs (SIGNER_CA_FILE), judged at the anchor time.
-    ...(app.signerTrustAnchors.length > 0 ? { signature: createClaimSignatureVerifier({ trustAnchors: app.signerTrustAnchors }) } : {}),
+    ...(app.signerTrustAnchors.length > 0 ? { signature: (await sdk()).createClaimSignatureVerifier({ trustAnchors: app.signerTrustAnchors }) } : {}),
   });
   // Its own limit, on top of the service-wide one (which counts every route together): verification is
   // public and costs chain calls, so one address gets at most `perMinute` of them (fixed window).
@@ -149,7 +149,7 @@ const verify: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const { receipt, sha256 } = request.body;
-      return verifyReceipt(receipt, { ...(sha256 ? { sha256: fromHex(normalizeDigest(sha256), 32) } : {}), ...witnesses() });
+      return (await sdk()).verifyReceipt(receipt, { ...(sha256 ? { sha256: fromHex(normalizeDigest(sha256), 32) } : {}), ...(await witnesses()) });
     },
   );
 
@@ -189,7 +189,7 @@ const verify: FastifyPluginAsync = async (app) => {
       const hex = digest ? toHex(digest) : undefined;
       const receipt = candidates.length === 1 ? candidates[0] : candidates.find((r) => (r as { subject?: { sha256?: unknown } }).subject?.sha256 === hex);
       if (receipt === undefined) throw new AppError("INVALID_RECEIPT", `the certificate carries ${candidates.length} receipts and none is for ${hex ? "this file" : "an unnamed file: send the file too"}`);
-      return verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), ...(digest3 ? { sha3_256: digest3 } : {}), ...witnesses() });
+      return (await sdk()).verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), ...(digest3 ? { sha3_256: digest3 } : {}), ...(await witnesses()) });
     },
   );
 };

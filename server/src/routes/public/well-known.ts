@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { WELL_KNOWN_FORMAT } from "@priorproof/client-sdk/internal/trust/deployments";
+import { WELL_KNOWN_FORMAT } from "@priorproof/client-sdk/core";
 import { type WellKnown, WellKnownSchema } from "@priorproof/client-sdk/api";
 
 /**

@@ -12,8 +12,8 @@ import type { CaptureOptions, CaptureRecord, CaptureScheduleRecord, ScheduleEver
 import type { Store } from "../../store/types.ts";
 import type { CaptureEvent } from "../events.ts";
 import type { FileImporter, Ingest } from "../ingest.ts";
-import { captureWebPage, CaptureFailedError, type CaptureEngineOptions, type CaptureResult } from "./browser.ts";
-import { getCaptureFacts, type CaptureFacts } from "./facts.ts";
+import type { CaptureEngineOptions, CaptureResult } from "./browser.ts";
+import type { CaptureFacts } from "./facts.ts";
 import { checkHost, systemResolver, TargetRefusedError, type Resolver } from "./net-guard.ts";
 
 /** Defaults and ceilings of capture options (from the configuration). */
@@ -180,6 +180,9 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
       parts: [], domSha256: null, screenshotSha256: null, finalUrl: null,
     } as const;
     let result: CaptureResult;
+    // The engine (playwright-core, ~80 MB once loaded) and the facts' PNG code load at the first capture,
+    // not on every API node at start.
+    const { captureWebPage, CaptureFailedError } = await import("./browser.ts");
     try {
       result = await captureWebPage({ id: c.id, url: c.url, ...c.options, previous: previousSha256 as `0x${string}` | null }, { ...deps.engine, resolve });
     } catch (e) {
@@ -272,7 +275,7 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
           deps.log?.warn({ err: error, capture: c.id }, "the capture's screenshot could not be read from IPFS; facts without it");
         }
       }
-      return getCaptureFacts(c, screenshot);
+      return (await import("./facts.ts")).getCaptureFacts(c, screenshot);
     },
     async readPart(tenantId, id, name) {
       const c = await service.get(tenantId, id);

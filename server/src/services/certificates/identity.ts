@@ -4,7 +4,7 @@
  * and user text made printable (no control characters: a line break shows as "¶").
  */
 import { createHash } from "node:crypto";
-import { canonicalJson, DEFAULT_CHAIN_REGISTRY, timeBound, type Anchor, type JsonValue, type Receipt } from "@priorproof/client-sdk";
+import { canonicalJson, DEFAULT_CHAIN_REGISTRY, timeBound, type Anchor, type JsonValue, type Receipt } from "@priorproof/client-sdk/core";
 
 /** The evidence a certificate number identifies, as hashed (RFC 8785 canonical JSON). */
 export function certificateIdentity(receipt: Pick<Receipt, "id" | "subject" | "leaf" | "anchors">): { json: string; id: string } {

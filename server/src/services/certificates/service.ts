@@ -7,9 +7,7 @@
  * on the worker at once.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson, PriorProofError, verifyClaimSignature, type JsonValue, type Receipt } from "@priorproof/client-sdk";
-import { checkCmsSignatureMath } from "@priorproof/client-sdk/internal/signature/cms";
-import { statementBytes, statementOfReceipt } from "@priorproof/client-sdk/internal/signature/statement";
+import { canonicalJson, PriorProofError, statementBytes, statementOfReceipt, type JsonValue, type Receipt } from "@priorproof/client-sdk/core";
 import { AppError } from "../../errors.ts";
 import type { Receipts } from "../receipts.ts";
 import type { EntryRecord, Store } from "../../store/types.ts";
@@ -52,6 +50,9 @@ export interface CertificateServiceDeps {
 async function readSigner(receipt: Receipt, trustAnchors: readonly Uint8Array[]): Promise<PrintedSigner | undefined> {
   if (receipt.version !== "priorproof-receipt/2" || receipt.signature?.format !== "cms/1") return undefined;
   const times = receipt.anchors.map((a) => (a.type === "evm" ? a.blockTime : a.genTime)).sort();
+  // The CMS and X.509 code (pkijs, asn1js, ethers for EIP-712) loads at the first signed claim printed.
+  const { verifyClaimSignature } = await import("@priorproof/client-sdk");
+  const { checkCmsSignatureMath } = await import("@priorproof/client-sdk/internal/signature/cms");
   try {
     if (trustAnchors.length > 0 && times[0]) {
       const id = await verifyClaimSignature(receipt, new Date(times[0]), { trustAnchors: [...trustAnchors] });
