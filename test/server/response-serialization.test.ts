@@ -31,7 +31,7 @@ const responses = (r: RouteOptions) => Object.entries(((r.schema as { response?:
 const UNSCHEMATIZED = new Set([
   "OPTIONS *", "GET /healthz", "GET /readyz", "GET /metrics", "GET /verify", "GET /verify/priorproof-verify.html", "GET /ipfs/:cid",
   "GET /v1/entries/:id/certificate.pdf", "GET /v1/entries/:id/lineage.pdf", "GET /v1/portfolio.pdf", "GET /v1/events",
-  "GET /v1/captures/:id/manifest", "GET /v1/captures/:id/parts/:name", "GET /v1/captures/:id/facts",
+  "GET /app", "GET /app/*", "GET /app/assets/:file", "GET /v1/captures/:id/manifest", "GET /v1/captures/:id/parts/:name", "GET /v1/captures/:id/facts",
   "DELETE /v1/capture-schedules/:id", "DELETE /v1/webhooks/:id",
   "POST /v1/console/logout", "POST /v1/console/logout-all", "DELETE /v1/console/users/:id", "DELETE /v1/console/keys/:id", "POST /v1/exports",
 ]);
