@@ -79,7 +79,10 @@ describe("priorproof-aead/1 in the browser bundle (real Chromium)", () => {
         for await (const piece of sdk.encryptStream(read(file.stream()), key)) sealed.push(piece);
         const joined = new Uint8Array(sealed.reduce((n, p) => n + p.length, 0));
         let at = 0;
-        for (const p of sealed) joined.set(p, at), (at += p.length);
+        for (const p of sealed) {
+          joined.set(p, at);
+          at += p.length;
+        }
         let b64 = "";
         for (let i = 0; i < joined.length; i += 0x8000) b64 += String.fromCharCode(...joined.subarray(i, i + 0x8000));
         const fromNode = Uint8Array.from(atob(nodeSealedB64), (c) => c.charCodeAt(0));
@@ -87,7 +90,10 @@ describe("priorproof-aead/1 in the browser bundle (real Chromium)", () => {
         for await (const piece of sdk.decryptStream((async function* () { yield fromNode; })(), key)) opened.push(piece);
         const plain = new Uint8Array(opened.reduce((n, p) => n + p.length, 0));
         at = 0;
-        for (const p of opened) plain.set(p, at), (at += p.length);
+        for (const p of opened) {
+          plain.set(p, at);
+          at += p.length;
+        }
         const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", plain));
         return { sealedB64: btoa(b64), openedSha256: sdk.toHex(digest), openedSize: plain.length };
       }, { keyHex, size, nodeSealedB64: nodeSealed.toString("base64") });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createChainReader, createClient, decryptStream, EncryptionError, fromHex, generateContentKey, submitEncryptedFile, verifyReceipt,
+  createChainReader, createClient, decryptStream, EncryptionError, generateContentKey, submitEncryptedFile, verifyReceipt,
   type ContentKey, type EncryptedUpload, type PriorProofClient,
 } from "../../client-sdk/src/index.ts";
 import { run } from "../../client-sdk/src/cli/main.ts";

@@ -67,13 +67,14 @@ export async function waitForAnchor(t: Transport, id: string, opts: WaitOptions 
       }
       if (RANK[entry.status] >= RANK[want]) return entry;
       await new Promise<void>((resolve) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const done = () => {
-          clearTimeout(t);
+          clearTimeout(timer);
           stop.signal.removeEventListener("abort", done);
           wake = undefined;
           resolve();
         };
-        const t = setTimeout(done, live ? SAFETY_POLL_MS : delay);
+        timer = setTimeout(done, live ? SAFETY_POLL_MS : delay);
         wake = done;
         stop.signal.addEventListener("abort", done, { once: true });
         if (kicked || stop.signal.aborted) done();

@@ -51,21 +51,20 @@ export function publicBlocksOnly(store: Pick<Blockstore, "has" | "get">, isPubli
     async *getMany(source, options) {
       for await (const cid of source) yield { cid, bytes: get(cid, options) } satisfies Pair;
     },
-    // eslint-disable-next-line require-yield
     async *getAll() {
       // Listing would disclose which content is stored: the network asks by CID or not at all.
     },
     put(): never {
       throw new ReadOnlyBlockstoreError();
     },
-    // eslint-disable-next-line require-yield
+    // biome-ignore lint/correctness/useYield: a read-only view refuses every write before yielding anything
     async *putMany(_source: Iterable<InputPair> | AsyncIterable<InputPair>) {
       throw new ReadOnlyBlockstoreError();
     },
     delete(): never {
       throw new ReadOnlyBlockstoreError();
     },
-    // eslint-disable-next-line require-yield
+    // biome-ignore lint/correctness/useYield: a read-only view refuses every write before yielding anything
     async *deleteMany(_source: Iterable<CID> | AsyncIterable<CID>) {
       throw new ReadOnlyBlockstoreError();
     },
