@@ -16,7 +16,7 @@ import { equalBytes, fromHex, toHex } from "./bytes.ts";
 import { PriorProofError } from "./errors.ts";
 import { sha256 } from "./sha256.ts";
 import { type Check, type CheckStatus, type Verdict, type VerifyOptions, verifyReceipt } from "./verify.ts";
-import { CAPTURE_MANIFEST_VERSION, type CaptureManifest, type CapturePart, MAX_CAPTURE_PART_BYTES, MAX_MANIFEST_BYTES } from "./capture-manifest.ts";
+import { CAPTURE_MANIFEST_VERSION, type CaptureManifest, type CapturePart, MAX_CAPTURE_PART_BYTES } from "./capture-manifest.ts";
 import type { Hex } from "./receipt.ts";
 import { parseCaptureManifest } from "./capture-parse.ts";
 
