@@ -10,125 +10,18 @@
  * every connection cut). After either, taking the snapshot has a fixed grace period of its own, and the
  * browser is always closed (killed if it does not close).
  */
-import { createHash, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { chromium, type Browser, type CDPSession, type Response } from "playwright-core";
-import type { CaptureManifest, Hex } from "@priorproof/client-sdk";
-import {
-  CAPTURE_NETWORK_LOG_VERSION, encodeCaptureManifest, type CapturePart, type CaptureRedirect, type CaptureTls,
-} from "@priorproof/client-sdk/internal/capture";
-import { InternalError } from "../../errors.ts";
-import { checkHost, systemResolver, TargetRefusedError, type Resolver } from "./net-guard.ts";
+import type { CaptureManifest } from "@priorproof/client-sdk";
+import { CAPTURE_NETWORK_LOG_VERSION, encodeCaptureManifest, type CaptureRedirect, type CaptureTls } from "@priorproof/client-sdk/internal/capture";
+import { checkHost, systemResolver, TargetRefusedError } from "./net-guard.ts";
 import { startGuardProxy, type GuardProxy } from "./proxy.ts";
+import { CAPTURE_CHROMIUM_ARGS, CaptureFailedError, type CapturedPart, type CaptureEngineOptions, type CaptureRequest, type CaptureResult } from "./engine-types.ts";
+import { closeBrowser, iso, type LogEntry, pem, sha256Hex, within } from "./engine-util.ts";
 
-/** What to capture and how. */
-export interface CaptureRequest {
-  readonly id: string;
-  readonly url: string;
-  readonly javascript: boolean;
-  readonly viewport: { readonly width: number; readonly height: number };
-  readonly timeBudgetMs: number;
-  readonly sizeBudgetBytes: number;
-  /** Extra wait after the load event for late DOM changes (within the time budget). */
-  readonly settleMs: number;
-  /** SHA-256 of the previous manifest of the same URL (lineage), else null. */
-  readonly previous: Hex | null;
-}
-
-export interface CaptureEngineOptions {
-  readonly executablePath: string;
-  /** Extra Chromium flags (e.g. `--ignore-certificate-errors-spki-list=…` for a private CA). */
-  readonly extraArgs?: readonly string[];
-  readonly allowPrivate: boolean;
-  readonly resolve?: Resolver;
-  /** Which addresses are private (default isBlockedAddress); only tests narrow it. */
-  readonly isBlocked?: (ip: string) => boolean;
-  /** `priorproof-server/x.y.z`, recorded in the manifest. */
-  readonly software: string;
-  /** How the host keeps its clock, as the operator states it (e.g. "chrony, NTS to ptbtime1.ptb.de"). */
-  readonly clockSource?: string;
-  /** Grace period for the snapshot after the load phase ended (default 20 s). */
-  readonly snapshotGraceMs?: number;
-}
-
-/** One part with its bytes. */
-export interface CapturedPart extends CapturePart {
-  readonly bytes: Uint8Array;
-}
-
-export interface CaptureResult {
-  readonly manifest: CaptureManifest;
-  readonly manifestBytes: Uint8Array;
-  readonly manifestSha256: Hex;
-  readonly parts: readonly CapturedPart[];
-  /** SHA-256 of the serialized DOM and of the screenshot, for change detection between captures. */
-  readonly domSha256: Hex;
-  readonly screenshotSha256: Hex;
-}
-
-/** A capture that produced nothing to stamp (refused target, navigation error, browser failure). */
-export class CaptureFailedError extends InternalError {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
-
-/** The flags every capture browser runs with (as the test harness's, plus the proxy). */
-export const CAPTURE_CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-extensions",
-  "--disable-default-apps",
-  "--mute-audio",
-] as const;
-
-const sha256Hex = (bytes: Uint8Array): Hex => `0x${createHash("sha256").update(bytes).digest("hex")}`;
-const iso = (ms: number) => new Date(ms).toISOString();
-
-interface LogEntry {
-  url: string;
-  method: string;
-  resourceType: string;
-  status: number;
-  statusText: string;
-  headers: [string, string][];
-  bodySize: number | null;
-  bodySha256: Hex | null;
-  bodyNote: string | null;
-  connectedTo: string | null;
-}
-
-function pem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64").replace(/.{1,64}/g, "$&\n");
-  return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
-}
-
-async function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((ok) => {
-    timer = setTimeout(() => ok(undefined), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Closes the browser (and with it the temporary profile). Playwright kills the process when a graceful
- * close fails; the wait is bounded so a wedged browser cannot hold the capture queue.
- */
-async function closeBrowser(browser: Browser): Promise<void> {
-  await within(15_000, browser.close().catch(() => undefined));
-}
+// Moved names, re-exported from their old module path.
+export { CAPTURE_CHROMIUM_ARGS, CaptureFailedError } from "./engine-types.ts";
+export type { CapturedPart, CaptureEngineOptions, CaptureRequest, CaptureResult } from "./engine-types.ts";
 
 /**
  * Captures one URL. Resolves the parts and the manifest (outcome complete, timeout or truncated), or
