@@ -22,7 +22,7 @@ await writeFile(`${file}.receipt.json`, JSON.stringify(receipt, null, 2));
 
 // 3. Verify without the service: the file's digest, the receipt and any node of the chain.
 const rpc = createChainReader(process.env.RPC_URL!);
-const verdict = await verifyReceipt(receipt, { sha256, chains: { [String((await rpc.getChainId()))]: rpc } });
+const verdict = await verifyReceipt(receipt, { sha256, chains: { [String(await rpc.getChainId())]: rpc } });
 rpc.destroy();
 for (const c of verdict.checks) console.log(`${c.status.padEnd(11)} ${c.title}`);
 console.log(verdict.verified ? `verified: existed no later than ${verdict.existedNoLaterThan}` : "NOT verified");

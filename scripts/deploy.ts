@@ -23,7 +23,10 @@ async function main(): Promise<void> {
   } else {
     throw new Error("set DEPLOYER_PRIVATE_KEY or DEPLOYER_KEYSTORE (+ DEPLOYER_KEYSTORE_PASSWORD)");
   }
-  const anchorers = (process.env.ANCHORERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const anchorers = (process.env.ANCHORERS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (anchorers.length === 0) anchorers.push(await deployer.getAddress());
   const d = await ensureDeployment({
     deployer,

@@ -3,7 +3,8 @@
  * implementation to check, and an `eip712/1` signed-statement vector: the statement's canonical JSON,
  * the EIP-712 digest computed here from its definition (typeHash, domain separator, struct hash with
  * keccak256 and ABI encoding — not through a typed-data library), and the deterministic (RFC 6979)
- * signature of the well-known anvil development key #0 (public: never use it for anything real). The expected values are computed here by a deliberately separate reference:
+ * signature of the well-known anvil development key #0 (public: never use it for anything real). The expected values are computed here by a deliberately
+ * separate reference:
  * the canonical JSON (RFC 8785) of every claim and signature is written out literally below (not
  * produced by the SDK's `canonicalJson`), and the leaf bytes are concatenated with node:crypto.
  * test/client-sdk/leaf-v2.test.ts checks the SDK against this file and runs `--check`.
@@ -51,9 +52,13 @@ function eip712Vector() {
   const claimDigest = hex(sha(Buffer.from(claimJcs, "utf8")));
   const statementJcs = `{"claim":${claimJcs},"sha256":"${ABC_SHA256}","sha3_256":"${ABC_SHA3}","signedAt":"${signedAt}"}`;
   const domainTypeHash = keccak256(toUtf8Bytes("EIP712Domain(string name,string version,uint256 chainId)"));
-  const domainSeparator = keccak256(abi.encode(["bytes32", "bytes32", "bytes32", "uint256"], [domainTypeHash, keccak256(toUtf8Bytes("PriorProof")), keccak256(toUtf8Bytes("2")), chainId]));
+  const domainSeparator = keccak256(
+    abi.encode(["bytes32", "bytes32", "bytes32", "uint256"], [domainTypeHash, keccak256(toUtf8Bytes("PriorProof")), keccak256(toUtf8Bytes("2")), chainId]),
+  );
   const typeHash = keccak256(toUtf8Bytes("Statement(bytes32 sha256,bytes32 sha3_256,bytes32 claimSha256,string signedAt)"));
-  const structHash = keccak256(abi.encode(["bytes32", "bytes32", "bytes32", "bytes32", "bytes32"], [typeHash, ABC_SHA256, ABC_SHA3, claimDigest, keccak256(toUtf8Bytes(signedAt))]));
+  const structHash = keccak256(
+    abi.encode(["bytes32", "bytes32", "bytes32", "bytes32", "bytes32"], [typeHash, ABC_SHA256, ABC_SHA3, claimDigest, keccak256(toUtf8Bytes(signedAt))]),
+  );
   const digest = keccak256(Buffer.concat([Buffer.from([0x19, 0x01]), bytes(domainSeparator), bytes(structHash)]));
   const key = new SigningKey(DEV_KEY_0);
   const signer = new SigningKey(DEV_KEY_0).publicKey;
@@ -63,8 +68,15 @@ function eip712Vector() {
   const signatureJcs = `{"chainId":${chainId},"format":"eip712/1","signedAt":"${signedAt}","signer":"${address}","value":"${value}"}`;
   return {
     facts: { sha256: ABC_SHA256, sha3_256: ABC_SHA3, claim, signedAt },
-    statementJcs, claimSha256: claimDigest, noClaimWord: ZERO_WORD, domainSeparator, structHash, eip712Digest: digest,
-    privateKey: DEV_KEY_0, signature, signatureJcs,
+    statementJcs,
+    claimSha256: claimDigest,
+    noClaimWord: ZERO_WORD,
+    domainSeparator,
+    structHash,
+    eip712Digest: digest,
+    privateKey: DEV_KEY_0,
+    signature,
+    signatureJcs,
   };
 }
 const EIP712 = eip712Vector();
@@ -72,20 +84,28 @@ const EIP712 = eip712Vector();
 const CASES: Case[] = [
   {
     name: "hash-only stamp: no SHA3-256, no claim, no signature",
-    sha256: ABC_SHA256, sha3_256: null, claim: null, claimJcs: null, signature: null, signatureJcs: null,
+    sha256: ABC_SHA256,
+    sha3_256: null,
+    claim: null,
+    claimJcs: null,
+    signature: null,
+    signatureJcs: null,
     salt: "0x000102030405060708090a0b0c0d0e0f",
   },
   {
     name: "upload: SHA3-256 and a claim (member order and a non-ASCII title)",
-    sha256: ABC_SHA256, sha3_256: ABC_SHA3,
+    sha256: ABC_SHA256,
+    sha3_256: ABC_SHA3,
     claim: { title: "Überlauf — rev. 3", kind: "design", author: "A. Designer" },
     claimJcs: '{"author":"A. Designer","kind":"design","title":"Überlauf — rev. 3"}',
-    signature: null, signatureJcs: null,
+    signature: null,
+    signatureJcs: null,
     salt: "0xffeeddccbbaa99887766554433221100",
   },
   {
     name: "signed claim, cms/1 (placeholder CMS bytes: the leaf commits whatever signature object the receipt carries)",
-    sha256: ABC_SHA256, sha3_256: null,
+    sha256: ABC_SHA256,
+    sha3_256: null,
     claim: { claimant: "Acme GmbH", kind: "trademark" },
     claimJcs: '{"claimant":"Acme GmbH","kind":"trademark"}',
     signature: { signedAt: "2026-11-30T08:00:00Z", format: "cms/1", cms: "MIIBAA==" },
@@ -94,10 +114,12 @@ const CASES: Case[] = [
   },
   {
     name: "signed claim, eip712/1 (the signatures.eip712 vector), with SHA3-256 (number member)",
-    sha256: ABC_SHA256, sha3_256: ABC_SHA3,
+    sha256: ABC_SHA256,
+    sha3_256: ABC_SHA3,
     claim: EIP712.facts.claim,
     claimJcs: `{"previous":"0x${"22".repeat(32)}","title":"Logo"}`,
-    signature: EIP712.signature, signatureJcs: EIP712.signatureJcs,
+    signature: EIP712.signature,
+    signatureJcs: EIP712.signatureJcs,
     salt: "0x0f0e0d0c0b0a09080706050403020100",
   },
 ];
@@ -128,10 +150,13 @@ function build(): object {
   });
   return {
     description:
-      "priorproof-leaf/2 vectors: leafData = 0x02 ‖ sha256 ‖ (sha3_256 | 32 zero bytes) ‖ (SHA-256(UTF-8(JCS(claim))) | zeros) ‖ (SHA-256(UTF-8(JCS(signature))) | zeros) ‖ salt; leafHash = SHA-256(0x00 ‖ leafData). Generated by scripts/generate-leaf-vectors.ts.",
+      "priorproof-leaf/2 vectors: leafData = 0x02 ‖ sha256 ‖ (sha3_256 | 32 zero bytes) ‖ (SHA-256(UTF-8(JCS(claim))) | zeros) ‖ " +
+      "(SHA-256(UTF-8(JCS(signature))) | zeros) ‖ salt; leafHash = SHA-256(0x00 ‖ leafData). Generated by scripts/generate-leaf-vectors.ts.",
     vectors,
     signatures: {
-      description: "eip712/1 over the statement JCS({sha256, sha3_256, claim, signedAt}); digest = keccak256(0x1901 ‖ domainSeparator ‖ structHash); value = deterministic ECDSA (RFC 6979) by the published anvil development key #0.",
+      description:
+        "eip712/1 over the statement JCS({sha256, sha3_256, claim, signedAt}); digest = keccak256(0x1901 ‖ domainSeparator ‖ structHash); value = " +
+        "deterministic ECDSA (RFC 6979) by the published anvil development key #0.",
       eip712: EIP712,
     },
   };

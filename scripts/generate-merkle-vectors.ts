@@ -36,9 +36,7 @@ function mth(leaves: Buffer[]): Buffer {
 function path(m: number, leaves: Buffer[]): Buffer[] {
   if (leaves.length === 1) return [];
   const k = split(leaves.length);
-  return m < k
-    ? [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))]
-    : [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
+  return m < k ? [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))] : [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
 }
 
 const CT_LEAF_DATA = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"];
@@ -95,7 +93,16 @@ for (const size of SIZES) {
   trees.push({ size, leafData: size <= 8 ? "certificate-transparency" : "uint32-be(i)", root: hex(root) });
   const indices = size <= 8 ? [...Array(size).keys()] : [0, 1, Math.floor(size / 2), size - 2, size - 1];
   for (const m of indices) {
-    inclusion.push({ name: `size ${size} leaf ${m}`, leafHash: hex(leaves[m]!), index: m, treeSize: size, path: path(m, leaves).map(hex), root: hex(root), anchoredTreeSize: size, valid: true });
+    inclusion.push({
+      name: `size ${size} leaf ${m}`,
+      leafHash: hex(leaves[m]!),
+      index: m,
+      treeSize: size,
+      path: path(m, leaves).map(hex),
+      root: hex(root),
+      anchoredTreeSize: size,
+      valid: true,
+    });
   }
 }
 
@@ -105,9 +112,19 @@ function negatives(size: number, m: number): void {
   const root = mth(leaves);
   const p = path(m, leaves);
   const base = { leafHash: hex(leaves[m]!), index: m, treeSize: size, path: p.map(hex), root: hex(root), anchoredTreeSize: size };
-  const flip = (b: Buffer) => { const c = Buffer.from(b); c[31]! ^= 0x01; return c; };
+  const flip = (b: Buffer) => {
+    const c = Buffer.from(b);
+    c[31]! ^= 0x01;
+    return c;
+  };
   if (p.length > 0) {
-    inclusion.push({ ...base, name: `size ${size} leaf ${m}: flipped sibling`, path: [hex(flip(p[0]!)), ...p.slice(1).map(hex)], valid: false, error: "ROOT_MISMATCH" });
+    inclusion.push({
+      ...base,
+      name: `size ${size} leaf ${m}: flipped sibling`,
+      path: [hex(flip(p[0]!)), ...p.slice(1).map(hex)],
+      valid: false,
+      error: "ROOT_MISMATCH",
+    });
     inclusion.push({ ...base, name: `size ${size} leaf ${m}: short path`, path: p.slice(0, -1).map(hex), valid: false, error: "PATH_TOO_SHORT" });
   }
   inclusion.push({ ...base, name: `size ${size} leaf ${m}: long path`, path: [...p, leaves[0]!].map(hex), valid: false, error: "PATH_TOO_LONG" });
@@ -116,11 +133,28 @@ function negatives(size: number, m: number): void {
   inclusion.push({ ...base, name: `size ${size} leaf ${m}: index = size`, index: size, valid: false, error: "INDEX_OUT_OF_RANGE" });
   if (size > 1) {
     const other = m === 0 ? 1 : m - 1;
-    inclusion.push({ ...base, name: `size ${size} leaf ${m}: wrong index`, index: other, valid: false, error: path(other, leaves).length === p.length ? "ROOT_MISMATCH" : undefined });
+    inclusion.push({
+      ...base,
+      name: `size ${size} leaf ${m}: wrong index`,
+      index: other,
+      valid: false,
+      error: path(other, leaves).length === p.length ? "ROOT_MISMATCH" : undefined,
+    });
     inclusion.push({ ...base, name: `size ${size} leaf ${m}: wrong tree size`, treeSize: size + 1, valid: false, error: "TREE_SIZE_MISMATCH" });
   }
 }
-for (const [size, m] of [[1, 0], [2, 1], [3, 2], [5, 4], [7, 3], [8, 5], [1000, 999], [1023, 511], [1025, 1024]] as const) negatives(size, m);
+for (const [size, m] of [
+  [1, 0],
+  [2, 1],
+  [3, 2],
+  [5, 4],
+  [7, 3],
+  [8, 5],
+  [1000, 999],
+  [1023, 511],
+  [1025, 1024],
+] as const)
+  negatives(size, m);
 // Drop `error` where either of two codes may apply (the verifier must still fail).
 for (const v of inclusion) if (v.error === undefined) delete v.error;
 
@@ -129,7 +163,17 @@ for (const v of inclusion) if (v.error === undefined) delete v.error;
 {
   const leaves = leavesFor(8);
   const inner = nodeHash(leaves[0]!, leaves[1]!);
-  inclusion.push({ name: "inner node of size 8 presented as leaf 0", leafHash: hex(inner), index: 0, treeSize: 8, path: path(0, leaves).slice(1).map(hex), root: hex(mth(leaves)), anchoredTreeSize: 8, valid: false, error: "PATH_TOO_SHORT" });
+  inclusion.push({
+    name: "inner node of size 8 presented as leaf 0",
+    leafHash: hex(inner),
+    index: 0,
+    treeSize: 8,
+    path: path(0, leaves).slice(1).map(hex),
+    root: hex(mth(leaves)),
+    anchoredTreeSize: 8,
+    valid: false,
+    error: "PATH_TOO_SHORT",
+  });
 }
 
 // Domain separation: the children of an inner node given as leaf *data* hash (with 0x00) to something
@@ -137,7 +181,9 @@ for (const v of inclusion) if (v.error === undefined) delete v.error;
 const leaves8 = leavesFor(8);
 const upper = [0, 2, 4, 6].map((i) => nodeHash(leaves8[i]!, leaves8[i + 1]!));
 const domainSeparation = {
-  description: "leafData is the two children of the first inner node of the size-8 CT tree. Read as a 4-leaf tree of inner nodes the path below leads to the size-8 head, but a verifier that hashes leafData with the 0x00 leaf prefix gets another leaf hash, so it must fail (ROOT_MISMATCH).",
+  description:
+    "leafData is the two children of the first inner node of the size-8 CT tree. Read as a 4-leaf tree of inner nodes the path below leads to the " +
+    "size-8 head, but a verifier that hashes leafData with the 0x00 leaf prefix gets another leaf hash, so it must fail (ROOT_MISMATCH).",
   leafData: hex(Buffer.concat([leaves8[0]!, leaves8[1]!])),
   index: 0,
   treeSize: 4,
@@ -150,7 +196,9 @@ const domainSeparation = {
 if (!mth(upper).equals(mth(leaves8))) throw new Error("the upper levels should reproduce the head");
 
 const doc = {
-  description: "PriorProof RFC 6962 / RFC 9162 vectors (SHA-256). Heads of sizes 1-8 are the published Certificate Transparency values; everything is recomputed by scripts/generate-merkle-vectors.ts from the RFC's recursive definitions.",
+  description:
+    "PriorProof RFC 6962 / RFC 9162 vectors (SHA-256). Heads of sizes 1-8 are the published Certificate Transparency values; everything is " +
+    "recomputed by scripts/generate-merkle-vectors.ts from the RFC's recursive definitions.",
   leafPrefix: "0x00",
   nodePrefix: "0x01",
   trees,

@@ -66,8 +66,17 @@ const entries: Entry[] = [];
   const { chain, deploymentsDir } = await chainWithDeployment("single", 31337);
   const app = await buildApp(
     loadConfig({
-      DATA_DIR: join(work, "single-data"), RPC_URL: chain.rpcUrl, CHAIN_ID: "31337", CHAIN_NAME: "anvil (development chain)", CHAIN_DEVELOPMENT: "true",
-      CONFIRMATIONS: "1", ANCHORER_PRIVATE_KEY: devWallet(1).privateKey, DEPLOYMENTS_DIR: deploymentsDir, WORKERS: "false", LOG_LEVEL: "silent", OPERATOR: "PriorProof corpus operator",
+      DATA_DIR: join(work, "single-data"),
+      RPC_URL: chain.rpcUrl,
+      CHAIN_ID: "31337",
+      CHAIN_NAME: "anvil (development chain)",
+      CHAIN_DEVELOPMENT: "true",
+      CONFIRMATIONS: "1",
+      ANCHORER_PRIVATE_KEY: devWallet(1).privateKey,
+      DEPLOYMENTS_DIR: deploymentsDir,
+      WORKERS: "false",
+      LOG_LEVEL: "silent",
+      OPERATOR: "PriorProof corpus operator",
     }),
     { logger: false },
   );
@@ -76,10 +85,24 @@ const entries: Entry[] = [];
   const draft = Buffer.from("ISO-10303-21; power bank housing, revision 3\n".repeat(64));
   const render = Buffer.from("PNG stand-in: rendered view of revision 3\n".repeat(32));
   const digest = `0x${createHash("sha256").update(draft).digest("hex")}`;
-  const stamped = await app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${key}` }, payload: { items: [{ sha256: digest, claim: { title: "Housing rev. 3", kind: "design", author: "Li Wei" } }] } });
+  const stamped = await app.inject({
+    method: "POST",
+    url: "/v1/stamps",
+    headers: { authorization: `Bearer ${key}` },
+    payload: { items: [{ sha256: digest, claim: { title: "Housing rev. 3", kind: "design", author: "Li Wei" } }] },
+  });
   const B = "PpCorpus";
-  const body = Buffer.concat([Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="file"; filename="render-v3.png"\r\nContent-Type: image/png\r\n\r\n`), render, Buffer.from(`\r\n--${B}--\r\n`)]);
-  const uploaded = await app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${key}`, "content-type": `multipart/form-data; boundary=${B}` }, payload: body });
+  const body = Buffer.concat([
+    Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="file"; filename="render-v3.png"\r\nContent-Type: image/png\r\n\r\n`),
+    render,
+    Buffer.from(`\r\n--${B}--\r\n`),
+  ]);
+  const uploaded = await app.inject({
+    method: "POST",
+    url: "/v1/evidence",
+    headers: { authorization: `Bearer ${key}`, "content-type": `multipart/form-data; boundary=${B}` },
+    payload: body,
+  });
   await anchorAll({ app } as TestApp);
   const ids = [(stamped.json() as { entries: { id: string }[] }).entries[0]!.id, (uploaded.json() as { entries: { id: string }[] }).entries[0]!.id];
   writeFileSync(join(out, "hash-only-claim.receipt.json"), await receiptOf(app, key, ids[0]!));
@@ -89,7 +112,12 @@ const entries: Entry[] = [];
   await app.close();
   await chain.stop();
   copyFileSync(chain.statePath, join(out, "state-single-31337.json"));
-  entries.push({ name: "hash-only-claim", receipt: "hash-only-claim.receipt.json", file: "hash-only-claim.step", chains: { "31337": "state-single-31337.json" } });
+  entries.push({
+    name: "hash-only-claim",
+    receipt: "hash-only-claim.receipt.json",
+    file: "hash-only-claim.step",
+    chains: { "31337": "state-single-31337.json" },
+  });
   entries.push({ name: "upload", receipt: "upload.receipt.json", file: "upload.png", chains: { "31337": "state-single-31337.json" } });
 }
 
@@ -99,16 +127,35 @@ const entries: Entry[] = [];
   const a = await chainWithDeployment("pair-31337", 31337);
   const b = await chainWithDeployment("pair-1337", 1337);
   const settings = [a, b].map(({ chain, deploymentsDir }) => ({
-    name: `anvil ${chain.chainId} (dev)`, rpcUrl: chain.rpcUrl, chainId: chain.chainId, development: true, confirmations: 1, anchorerKey: devWallet(1).privateKey, deploymentsDir,
+    name: `anvil ${chain.chainId} (dev)`,
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    development: true,
+    confirmations: 1,
+    anchorerKey: devWallet(1).privateKey,
+    deploymentsDir,
   }));
   const app = await buildApp(
-    loadConfig({ DATA_DIR: join(work, "pair-data"), CHAINS: JSON.stringify(settings), TSA_URL: tsa.url, TSA_CA_FILE: tsa.caPath, WORKERS: "false", LOG_LEVEL: "silent", OPERATOR: "PriorProof corpus operator" }),
+    loadConfig({
+      DATA_DIR: join(work, "pair-data"),
+      CHAINS: JSON.stringify(settings),
+      TSA_URL: tsa.url,
+      TSA_CA_FILE: tsa.caPath,
+      WORKERS: "false",
+      LOG_LEVEL: "silent",
+      OPERATOR: "PriorProof corpus operator",
+    }),
     { logger: false },
   );
   await app.ready();
   const key = (await createTenantKey(app.store, "acme", "corpus")).key;
   const logo = Buffer.from("trademark specimen: the PriorProof word mark\n".repeat(16));
-  const stamped = await app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${key}` }, payload: { items: [{ sha256: `0x${createHash("sha256").update(logo).digest("hex")}`, claim: { title: "Word mark", kind: "trademark" } }] } });
+  const stamped = await app.inject({
+    method: "POST",
+    url: "/v1/stamps",
+    headers: { authorization: `Bearer ${key}` },
+    payload: { items: [{ sha256: `0x${createHash("sha256").update(logo).digest("hex")}`, claim: { title: "Word mark", kind: "trademark" } }] },
+  });
   await anchorAll({ app } as TestApp);
   await app.timestamper!.tick();
   const id = (stamped.json() as { entries: { id: string }[] }).entries[0]!.id;
@@ -121,13 +168,16 @@ const entries: Entry[] = [];
     await chain.stop();
     copyFileSync(chain.statePath, join(out, `state-pair-${chain.chainId}.json`));
   }
-  entries.push({ name: "two-chains-tsa", receipt: "two-chains-tsa.receipt.json", file: "two-chains-tsa.txt", chains: { "31337": "state-pair-31337.json", "1337": "state-pair-1337.json" }, tsaCa: "tsa-ca.pem" });
+  entries.push({
+    name: "two-chains-tsa",
+    receipt: "two-chains-tsa.receipt.json",
+    file: "two-chains-tsa.txt",
+    chains: { "31337": "state-pair-31337.json", "1337": "state-pair-1337.json" },
+    tsaCa: "tsa-ca.pem",
+  });
 }
 
 const CORPUS_DESCRIPTION = "Genuine priorproof-receipt/1 receipts made by scripts/make-receipt-corpus.ts from a real run; they must keep verifying.";
-writeFileSync(
-  join(out, "corpus.json"),
-  `${JSON.stringify({ description: CORPUS_DESCRIPTION, madeAt: new Date().toISOString(), entries }, null, 2)}\n`,
-);
+writeFileSync(join(out, "corpus.json"), `${JSON.stringify({ description: CORPUS_DESCRIPTION, madeAt: new Date().toISOString(), entries }, null, 2)}\n`);
 rmSync(work, { recursive: true, force: true });
 console.log(`corpus of ${entries.length} receipts written to ${out}`);

@@ -86,7 +86,12 @@ function fetchSender(url: string, timeoutMs: number, fetchImpl: typeof fetch): J
       let text: string;
       const signal = AbortSignal.timeout(timeoutMs);
       try {
-        res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }), signal });
+        res = await fetchImpl(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+          signal,
+        });
         text = await res.text();
       } catch (cause) {
         if (signal.aborted) throw new AnchorError("RPC_TIMEOUT", `the node did not answer ${method} within ${timeoutMs / 1000} s`, { cause });
@@ -191,7 +196,10 @@ export function createChainReader(providerOrUrl: JsonRpcSender | string, options
       return { timestamp: BigInt(a.timestamp), blockNumber: BigInt(a.blockNumber), treeSize: BigInt(a.treeSize) };
     },
     verifyInclusionOnChain: async (contract, a) => {
-      const [included, anchoredAt] = (await call(contract, "verifyInclusion", [a.leafHash, a.index, a.treeSize, a.path, a.root])) as unknown as [boolean, bigint];
+      const [included, anchoredAt] = (await call(contract, "verifyInclusion", [a.leafHash, a.index, a.treeSize, a.path, a.root])) as unknown as [
+        boolean,
+        bigint,
+      ];
       return { included, anchoredAt: BigInt(anchoredAt) };
     },
     destroy() {

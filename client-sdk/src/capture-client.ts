@@ -77,7 +77,10 @@ export function createCaptureClient(options: ClientOptions): CaptureClient {
   };
 
   async function call(method: string, where: string, body?: unknown, signal?: AbortSignal, extra: Record<string, string> = {}): Promise<Response> {
-    const init: RequestInit = { method, headers: { ...auth, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}), ...extra } };
+    const init: RequestInit = {
+      method,
+      headers: { ...auth, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}), ...extra },
+    };
     if (body !== undefined) init.body = JSON.stringify(body);
     if (signal) init.signal = signal;
     let res: Response;
@@ -112,7 +115,8 @@ export function createCaptureClient(options: ClientOptions): CaptureClient {
     return v;
   }
   const asCapture = (v: unknown, where: string): Capture => {
-    if (!isObject(v) || typeof v.id !== "string" || typeof v.status !== "string" || !Array.isArray(v.parts)) throw new ServiceError("INVALID_RESPONSE", `${where} did not answer a capture`);
+    if (!isObject(v) || typeof v.id !== "string" || typeof v.status !== "string" || !Array.isArray(v.parts))
+      throw new ServiceError("INVALID_RESPONSE", `${where} did not answer a capture`);
     return v as unknown as Capture;
   };
   const bytes = async (where: string) => new Uint8Array(await (await call("GET", where)).arrayBuffer());

@@ -30,8 +30,22 @@ import { submitFiles } from "./client/upload.ts";
 import { waitForAnchor } from "./client/wait.ts";
 
 export {
-  type ClientOptions, type DigestAnchor, type DigestInput, type DigestLookup, type Entry, type EntryAnchor, type EntryEvent, type EntryPage, ENTRY_STATUSES,
-  type EntryStatus, type PriorProofClient, type StampItem, type SubmitFilesOptions, type SubmitOptions, type UploadFile, type WaitOptions,
+  type ClientOptions,
+  type DigestAnchor,
+  type DigestInput,
+  type DigestLookup,
+  type Entry,
+  type EntryAnchor,
+  type EntryEvent,
+  type EntryPage,
+  ENTRY_STATUSES,
+  type EntryStatus,
+  type PriorProofClient,
+  type StampItem,
+  type SubmitFilesOptions,
+  type SubmitOptions,
+  type UploadFile,
+  type WaitOptions,
 } from "./client/types.ts";
 
 /**

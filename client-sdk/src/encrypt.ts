@@ -212,10 +212,13 @@ export async function* encryptStream(plaintext: AsyncIterable<Uint8Array>, key: 
   let pending: Uint8Array | undefined;
   const seal = async (chunk: Uint8Array, final: boolean) => {
     if (index >= MAX_CHUNKS) throw new EncryptionError("TOO_LARGE", `more than 2^32 chunks of 2^${log2} bytes`);
-    const sealed = new Uint8Array(await subtle().encrypt(
-      { name: "AES-GCM", iv: nonceOf(header, index) as BufferSource, additionalData: aadOf(header, index, final) as BufferSource, tagLength: 128 },
-      cryptoKey, chunk as BufferSource,
-    ));
+    const sealed = new Uint8Array(
+      await subtle().encrypt(
+        { name: "AES-GCM", iv: nonceOf(header, index) as BufferSource, additionalData: aadOf(header, index, final) as BufferSource, tagLength: 128 },
+        cryptoKey,
+        chunk as BufferSource,
+      ),
+    );
     index++;
     return sealed;
   };
@@ -280,15 +283,20 @@ export async function* decryptStream(ciphertext: AsyncIterable<Uint8Array> | Rea
   const open = async (sealed: Uint8Array, final: boolean) => {
     if (finished) throw new EncryptionError("DECRYPTION_FAILED", `data after the final chunk ${index - 1}`);
     try {
-      const plain = new Uint8Array(await subtle().decrypt(
-        { name: "AES-GCM", iv: nonceOf(header!, index) as BufferSource, additionalData: aadOf(header!, index, final) as BufferSource, tagLength: 128 },
-        cryptoKey, sealed as BufferSource,
-      ));
+      const plain = new Uint8Array(
+        await subtle().decrypt(
+          { name: "AES-GCM", iv: nonceOf(header!, index) as BufferSource, additionalData: aadOf(header!, index, final) as BufferSource, tagLength: 128 },
+          cryptoKey,
+          sealed as BufferSource,
+        ),
+      );
       index++;
       finished = final;
       return plain;
     } catch (cause) {
-      throw new EncryptionError("DECRYPTION_FAILED", `chunk ${index} does not authenticate: the ciphertext was altered, or it was sealed with another key`, { cause });
+      throw new EncryptionError("DECRYPTION_FAILED", `chunk ${index} does not authenticate: the ciphertext was altered, or it was sealed with another key`, {
+        cause,
+      });
     }
   };
   for await (const piece of source) {
@@ -314,7 +322,8 @@ export async function* decryptStream(ciphertext: AsyncIterable<Uint8Array> | Rea
   if (buf.length < TAG_BYTES) throw new EncryptionError("TRUNCATED", `the ciphertext ends before its final chunk (after chunk ${index - 1})`);
   const last = await open(buf, true).catch((e: unknown) => {
     // The bytes left may be a non-final chunk whose successors were cut off: say so rather than "altered".
-    if (buf.length === chunkBytes) throw new EncryptionError("TRUNCATED", `the ciphertext ends before its final chunk (chunk ${index} is not marked final)`, { cause: e });
+    if (buf.length === chunkBytes)
+      throw new EncryptionError("TRUNCATED", `the ciphertext ends before its final chunk (chunk ${index} is not marked final)`, { cause: e });
     throw e;
   });
   yield last;

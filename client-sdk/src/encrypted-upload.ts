@@ -106,12 +106,15 @@ export async function submitEncryptedFile(
 ): Promise<EncryptedUpload> {
   const plain = tapPlaintext(file.data);
   const { encryption, ...submit } = options;
-  const [entry] = await client.submitFiles([{ name: file.name, data: encryptStream(plain.chunks, key, encryption), ...(file.mediaType ? { mediaType: file.mediaType } : {}) }], {
-    ...submit,
-    trailingFields: () => {
-      const r = plain.result();
-      return { encryption: ENCRYPTION_SCHEME, plaintextSha256: r.sha256, plaintextSha3_256: r.sha3_256, plaintextSize: String(r.size) };
+  const [entry] = await client.submitFiles(
+    [{ name: file.name, data: encryptStream(plain.chunks, key, encryption), ...(file.mediaType ? { mediaType: file.mediaType } : {}) }],
+    {
+      ...submit,
+      trailingFields: () => {
+        const r = plain.result();
+        return { encryption: ENCRYPTION_SCHEME, plaintextSha256: r.sha256, plaintextSha3_256: r.sha3_256, plaintextSize: String(r.size) };
+      },
     },
-  });
+  );
   return { entry: entry!, ...plain.result() };
 }

@@ -218,7 +218,9 @@ async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): 
   if (size !== BigInt(anchor.proof.treeSize)) {
     throw new EvmInclusionError(
       "LOG_TREE_SIZE_MISMATCH",
-      `the Anchored event of ${anchor.proof.root} ${size === undefined ? `has malformed data ${toHex(event.data).slice(0, 80)}` : `names ${size} leaves`}, the proof ${anchor.proof.treeSize}`,
+      `the Anchored event of ${anchor.proof.root} ` +
+        (size === undefined ? `has malformed data ${toHex(event.data).slice(0, 80)}` : `names ${size} leaves`) +
+        `, the proof ${anchor.proof.treeSize}`,
     );
   }
   const anchorer = toHex((event.topics[2] as Uint8Array).subarray(12));
@@ -231,7 +233,9 @@ async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): 
     headerShape: header.shape,
     anchorer,
   };
-  const said = `header of block ${header.number} hashes to ${header.hash} (${header.shape}, ${header.fieldCount} fields); its receipt trie holds transaction ${inc.txIndex}, which succeeded and logged Anchored(${anchor.proof.root}, ${anchor.proof.treeSize}) from ${contractHex} at ${at}`;
+  const said =
+    `header of block ${header.number} hashes to ${header.hash} (${header.shape}, ${header.fieldCount} fields); its receipt trie holds ` +
+    `transaction ${inc.txIndex}, which succeeded and logged Anchored(${anchor.proof.root}, ${anchor.proof.treeSize}) from ${contractHex} at ${at}`;
   if (inc.format === EVM_INCLUSION_FORMAT) return { format: inc.format, detail: said, ...base };
 
   // evm-receipt-proof/2 — the transaction: its hash, its place in the block, its recipient.
@@ -298,7 +302,9 @@ async function checkEvmInclusion(inc: EvmInclusion, anchor: EvmInclusionClaim): 
   if (acc.codeHash === EMPTY_CODE_HASH) throw new EvmInclusionError("CONTRACT_MISSING", `the account at ${contractHex} has no code in block ${header.number}`);
   return {
     format: inc.format,
-    detail: `${said}; its transaction trie holds that transaction, ${txHash} (type ${tx.type}), sent to ${contractHex}; in the state of the block ${contractHex} has code hash ${acc.codeHash}`,
+    detail:
+      `${said}; its transaction trie holds that transaction, ${txHash} (type ${tx.type}), sent to ${contractHex}; in the state of the ` +
+      `block ${contractHex} has code hash ${acc.codeHash}`,
     ...base,
     txHash,
     codeHash: acc.codeHash,

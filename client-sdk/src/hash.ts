@@ -87,7 +87,10 @@ async function* iterate(source: unknown): AsyncGenerator<unknown> {
     yield* source as AsyncIterable<unknown>;
     return;
   }
-  throw new InputError("INVALID_SOURCE", `cannot hash a ${source === null ? "null" : typeof source}: expected a ReadableStream or an async iterable of Uint8Array`);
+  throw new InputError(
+    "INVALID_SOURCE",
+    `cannot hash a ${source === null ? "null" : typeof source}: expected a ReadableStream or an async iterable of Uint8Array`,
+  );
 }
 
 /**
@@ -107,7 +110,10 @@ export async function sha256Stream(source: ByteSource, options: HashOptions = {}
   for await (const chunk of iterate(source)) {
     throwIfAborted(signal);
     if (!isBytes(chunk)) {
-      throw new InputError("INVALID_CHUNK", `stream yielded ${chunk === null ? "null" : typeof chunk === "object" ? chunk.constructor?.name ?? "an object" : typeof chunk}, not a Uint8Array`);
+      throw new InputError(
+        "INVALID_CHUNK",
+        `stream yielded ${chunk === null ? "null" : typeof chunk === "object" ? (chunk.constructor?.name ?? "an object") : typeof chunk}, not a Uint8Array`,
+      );
     }
     if (chunk.length === 0) continue;
     h.update(chunk);

@@ -18,9 +18,23 @@ import { receiptV1Problems } from "./receipt/v1.ts";
 import { receiptV2Problems } from "./receipt/v2.ts";
 
 export {
-  type Anchor, type ClaimSignature, type CmsClaimSignature, type Eip712ClaimSignature, type EvmAnchor, type Hex, type LeafV2, MAX_ANCHORS,
-  MAX_CMS_SIGNATURE_BASE64, type Receipt, RECEIPT_VERSION, RECEIPT_VERSION_2, type ReceiptProof, type ReceiptSubject, type ReceiptV1,
-  type ReceiptV2, type Rfc3161Anchor,
+  type Anchor,
+  type ClaimSignature,
+  type CmsClaimSignature,
+  type Eip712ClaimSignature,
+  type EvmAnchor,
+  type Hex,
+  type LeafV2,
+  MAX_ANCHORS,
+  MAX_CMS_SIGNATURE_BASE64,
+  type Receipt,
+  RECEIPT_VERSION,
+  RECEIPT_VERSION_2,
+  type ReceiptProof,
+  type ReceiptSubject,
+  type ReceiptV1,
+  type ReceiptV2,
+  type Rfc3161Anchor,
 } from "./receipt/types.ts";
 export { signatureProblems } from "./receipt/v2.ts";
 
@@ -59,7 +73,11 @@ export function parseReceipt(doc: unknown): Receipt {
   const problems = receiptProblems(doc);
   if (problems.length > 0) {
     const version = obj(doc) && doc.version === RECEIPT_VERSION_2 ? RECEIPT_VERSION_2 : RECEIPT_VERSION;
-    throw new InputError("INVALID_RECEIPT", `receipt is not ${version}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ""}`, { cause: problems });
+    throw new InputError(
+      "INVALID_RECEIPT",
+      `receipt is not ${version}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ""}`,
+      { cause: problems },
+    );
   }
   return doc as unknown as Receipt;
 }

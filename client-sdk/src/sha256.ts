@@ -28,9 +28,9 @@ export const sha256Portable = (data: Uint8Array): Uint8Array => nobleSha256(data
  */
 export const sha256: (data: Uint8Array) => Uint8Array = nodeHash
   ? (data) => {
-    // A copy: the Buffer may be a slice of Node's shared pool, and callers may read `.buffer`.
-    return new Uint8Array(nodeHash("sha256", data, "buffer"));
-  }
+      // A copy: the Buffer may be a slice of Node's shared pool, and callers may read `.buffer`.
+      return new Uint8Array(nodeHash("sha256", data, "buffer"));
+    }
   : sha256Portable;
 
 /** Which implementation `sha256` uses here. */

@@ -8,7 +8,10 @@ import { type WorkerMessage, type WorkerRequest, verifyReceiptBatch } from "./ve
 const { items, options } = workerData as WorkerRequest;
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 try {
-  const results = await verifyReceiptBatch(items, { ...options, onProgress: (done, total) => (done % 256 === 0 || done === total) && post({ progress: done }) });
+  const results = await verifyReceiptBatch(items, {
+    ...options,
+    onProgress: (done, total) => (done % 256 === 0 || done === total) && post({ progress: done }),
+  });
   post({ results });
 } catch (e) {
   post({ error: e instanceof Error ? e.message : String(e) });

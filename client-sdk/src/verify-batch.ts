@@ -215,26 +215,34 @@ export async function verifyBatch(items: readonly BatchItem[], options: BatchOpt
   const progress = new Array<number>(workers).fill(0);
   const results = new Array<BatchResult>(items.length);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./verify-batch-worker.ts" : "./verify-batch-worker.js", import.meta.url);
-  await Promise.all(shards.map((shard, s) => new Promise<void>((resolve, reject) => {
-    if (shard.items.length === 0) return resolve();
-    const worker = new Worker(url, { workerData: { items: shard.items, options: workerOptions } satisfies WorkerRequest });
-    worker.on("message", (m: WorkerMessage) => {
-      if ("progress" in m) {
-        progress[s] = m.progress;
-        onProgress?.(progress.reduce((a, b) => a + b, 0), items.length);
-      } else if ("results" in m) {
-        m.results.forEach((r, k) => {
-          results[shard.at[k] as number] = r;
-        });
-        void worker.terminate();
-        resolve();
-      } else {
-        void worker.terminate();
-        reject(new Error(`verification worker failed: ${m.error}`));
-      }
-    });
-    worker.once("error", reject);
-    worker.once("exit", (code) => code !== 0 && code !== 1 && reject(new Error(`verification worker exited with ${code}`)));
-  })));
+  await Promise.all(
+    shards.map(
+      (shard, s) =>
+        new Promise<void>((resolve, reject) => {
+          if (shard.items.length === 0) return resolve();
+          const worker = new Worker(url, { workerData: { items: shard.items, options: workerOptions } satisfies WorkerRequest });
+          worker.on("message", (m: WorkerMessage) => {
+            if ("progress" in m) {
+              progress[s] = m.progress;
+              onProgress?.(
+                progress.reduce((a, b) => a + b, 0),
+                items.length,
+              );
+            } else if ("results" in m) {
+              m.results.forEach((r, k) => {
+                results[shard.at[k] as number] = r;
+              });
+              void worker.terminate();
+              resolve();
+            } else {
+              void worker.terminate();
+              reject(new Error(`verification worker failed: ${m.error}`));
+            }
+          });
+          worker.once("error", reject);
+          worker.once("exit", (code) => code !== 0 && code !== 1 && reject(new Error(`verification worker exited with ${code}`)));
+        }),
+    ),
+  );
   return results;
 }

@@ -26,7 +26,17 @@ import { type Verdict, VERIFY_LIMITS, type VerifyOptions } from "./verify/types.
 import { verdictOf } from "./verify/verdict.ts";
 
 export type {
-  Check, CheckStatus, Checkpoint, EvmInclusionFacts, EvmInclusionVerifier, OutsideFact, TimestampVerifier, Verdict, VerdictWarning, VerifyOptions, Witness,
+  Check,
+  CheckStatus,
+  Checkpoint,
+  EvmInclusionFacts,
+  EvmInclusionVerifier,
+  OutsideFact,
+  TimestampVerifier,
+  Verdict,
+  VerdictWarning,
+  VerifyOptions,
+  Witness,
 } from "./verify/types.ts";
 export { VERIFY_LIMITS } from "./verify/types.ts";
 export { verifyDigest, verifyLeaf } from "./verify/subject.ts";

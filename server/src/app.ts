@@ -47,8 +47,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Every log line goes out with the configuration's secrets redacted (RPC keys echoed by library errors).
   const redactLine = createRedactor(configSecrets(config));
   const hooks = { streamWrite: redactLine };
-  const logger = options.logger === undefined ? { level: config.logLevel, hooks }
-    : options.logger !== null && typeof options.logger === "object" ? { ...options.logger, hooks } : options.logger;
+  const logger =
+    options.logger === undefined
+      ? { level: config.logLevel, hooks }
+      : options.logger !== null && typeof options.logger === "object"
+        ? { ...options.logger, hooks }
+        : options.logger;
   const app = Fastify({
     logger,
     bodyLimit: 16 * 1024 * 1024,

@@ -60,7 +60,10 @@ function tooSlow(socket: Socket, minBytesPerSecond: number): void {
   const res = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (res && !res.headersSent && socket.writable) {
     const body = JSON.stringify({ error: { code: "REQUEST_TIMEOUT", message: `the request body arrived slower than ${minBytesPerSecond} bytes a second` } });
-    socket.end(`HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json; ` +
+        `charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     socket.setTimeout(1_000, () => socket.destroy());
   } else {
     socket.destroy();

@@ -180,7 +180,10 @@ export function loadConfig(env: Env): Config {
     minBodyRateGraceMs: int(env, "MIN_BODY_RATE_GRACE_MS", 10_000, 0),
     idempotencyKeyTtlMs: int(env, "IDEMPOTENCY_KEY_TTL_MS", 86_400_000, 86_400_000),
     ...(env.TEST_FAULT_DIR ? { testFaultDir: resolve(env.TEST_FAULT_DIR) } : {}),
-    corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (env.CORS_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...(env.TSA_URL ? { tsaUrl: env.TSA_URL } : {}),
     ...(env.TSA_CA_FILE ? { tsaCaFile: env.TSA_CA_FILE } : {}),
     ...(env.SIGNER_CA_FILE ? { signerCaFile: env.SIGNER_CA_FILE } : {}),

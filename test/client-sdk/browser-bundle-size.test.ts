@@ -27,11 +27,22 @@ describe("the browser bundle", () => {
     const core = [bundle.outfile, ...bundle.chunks.filter((c) => c.withCore).map((c) => c.file)];
     const coreInputs = [...bundle.entryInputs, ...bundle.chunks.filter((c) => c.withCore).flatMap((c) => c.inputs)];
     expect(bundle.entryInputs.some((i) => i.endsWith("client-sdk/src/verify.ts"))).toBe(true);
-    for (const heavy of ["client-sdk/src/evm-inclusion.ts", "client-sdk/src/anchor.ts", "client-sdk/src/tsa.ts", "node_modules/ethers/", "node_modules/pkijs/", "node_modules/@ethereumjs/"]) {
+    for (const heavy of [
+      "client-sdk/src/evm-inclusion.ts",
+      "client-sdk/src/anchor.ts",
+      "client-sdk/src/tsa.ts",
+      "node_modules/ethers/",
+      "node_modules/pkijs/",
+      "node_modules/@ethereumjs/",
+    ]) {
       expect(coreInputs.some((i) => i.includes(heavy))).toBe(false);
       expect(bundle.chunks.some((c) => !c.withCore && c.inputs.some((i) => i.includes(heavy)))).toBe(true);
     }
     expect(core.length).toBeGreaterThanOrEqual(1);
-    expect(bundleSizes(bundle).lazy.map((l) => l.name).sort()).toEqual(expect.arrayContaining(["anchor", "evm-inclusion", "tsa"]));
+    expect(
+      bundleSizes(bundle)
+        .lazy.map((l) => l.name)
+        .sort(),
+    ).toEqual(expect.arrayContaining(["anchor", "evm-inclusion", "tsa"]));
   });
 });

@@ -99,13 +99,16 @@ describe("the SDK browser bundle in real Chromium", () => {
     { seed: 1, size: 6 * 1024 * 1024 + 12_345 },
     { seed: 0xdecaf, size: 3 * 1024 * 1024 },
     { seed: 7, size: 1 },
-  ])("hashes a $size-byte File (seed $seed) with sha256Blob to node:crypto's SHA-256 and SHA3-256 of the same bytes, without reading it whole", async ({ seed, size }) => {
-    const bytes = seededBytes(seed, size);
-    const r = await hashInPage(seed, size);
-    expect(r.size).toBe(size);
-    expect(r.sha256).toBe("0x" + createHash("sha256").update(bytes).digest("hex"));
-    expect(r.sha3_256).toBe("0x" + createHash("sha3-256").update(bytes).digest("hex"));
-  });
+  ])(
+    "hashes a $size-byte File (seed $seed) with sha256Blob to node:crypto's SHA-256 and SHA3-256 of the same bytes, without reading it whole",
+    async ({ seed, size }) => {
+      const bytes = seededBytes(seed, size);
+      const r = await hashInPage(seed, size);
+      expect(r.size).toBe(size);
+      expect(r.sha256).toBe("0x" + createHash("sha256").update(bytes).digest("hex"));
+      expect(r.sha3_256).toBe("0x" + createHash("sha3-256").update(bytes).digest("hex"));
+    },
+  );
 
   it("gives the FIPS 180-2 digest of the empty string for an empty File", async () => {
     const r = await hashInPage(1, 0);

@@ -28,19 +28,32 @@ function storedZip(files: Map<string, Uint8Array>): Uint8Array {
     const n = Buffer.from(name);
     const crc = crc32(data);
     const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22); local.writeUInt16LE(n.length, 26);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
     locals.push(local, n, Buffer.from(data));
     const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE(20, 4); c.writeUInt16LE(20, 6); c.writeUInt32LE(crc, 16);
-    c.writeUInt32LE(data.length, 20); c.writeUInt32LE(data.length, 24); c.writeUInt16LE(n.length, 28); c.writeUInt32LE(offset, 42);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE(20, 6);
+    c.writeUInt32LE(crc, 16);
+    c.writeUInt32LE(data.length, 20);
+    c.writeUInt32LE(data.length, 24);
+    c.writeUInt16LE(n.length, 28);
+    c.writeUInt32LE(offset, 42);
     central.push(c, n);
     offset += 30 + n.length + data.length;
   }
   const dir = Buffer.concat(central);
   const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(files.size, 8); end.writeUInt16LE(files.size, 10);
-  end.writeUInt32LE(dir.length, 12); end.writeUInt32LE(offset, 16);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.size, 8);
+  end.writeUInt16LE(files.size, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
   return new Uint8Array(Buffer.concat([...locals, dir, end]));
 }
 
@@ -110,7 +123,10 @@ describe("priorproof capture / verify-capture", () => {
     try {
       await tnoPrivate.app.listen({ host: "127.0.0.1", port: 0 });
       const a = tnoPrivate.app.server.address();
-      const code = await run(["capture", "http://127.0.0.1:9/", "--server", `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}`, "--key", tnoPrivate.keys.acme!], io);
+      const code = await run(
+        ["capture", "http://127.0.0.1:9/", "--server", `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}`, "--key", tnoPrivate.keys.acme!],
+        io,
+      );
       expect(code).toBe(3);
       expect(io.errors.join("\n")).toMatch(/service error CAPTURE_TARGET_PRIVATE \(HTTP 400\)/);
     } finally {
@@ -120,6 +136,8 @@ describe("priorproof capture / verify-capture", () => {
 });
 
 it("leaves no Chromium process behind", () => {
-  const children = execFileSync("ps", ["-eo", "ppid=,comm="], { encoding: "utf8" }).split("\n").filter((l) => l.trim().startsWith(`${process.pid} `) && /chrom/i.test(l));
+  const children = execFileSync("ps", ["-eo", "ppid=,comm="], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.trim().startsWith(`${process.pid} `) && /chrom/i.test(l));
   expect(children).toEqual([]);
 });

@@ -37,13 +37,15 @@ describe("parseCaptureManifest", () => {
     doc.parts.push({ ...doc.parts[0] }, { name: "../etc/passwd", mediaType: "x", size: 1, sha256: "0x12" });
     doc.outcome.status = "partial";
     const problems = captureManifestProblems(doc);
-    expect(problems).toEqual(expect.arrayContaining([
-      "manifest.extra: unknown field",
-      "parts[2].name: duplicate part dom.html",
-      `parts[3].name: expected a plain file name (${CAPTURE_PART_NAME.source})`,
-      "parts[3].sha256: expected 32 bytes of lower-case 0x hex",
-      "outcome.status: expected complete, timeout or truncated",
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "manifest.extra: unknown field",
+        "parts[2].name: duplicate part dom.html",
+        `parts[3].name: expected a plain file name (${CAPTURE_PART_NAME.source})`,
+        "parts[3].sha256: expected 32 bytes of lower-case 0x hex",
+        "outcome.status: expected complete, timeout or truncated",
+      ]),
+    );
     expect(() => parseCaptureManifest(enc(doc))).toThrow(expect.objectContaining({ code: "INVALID_MANIFEST" }));
     expect(captureManifestProblems({ version: "priorproof-capture/2" })).toEqual(['version: expected "priorproof-capture/1", got "priorproof-capture/2"']);
     expect(() => parseCaptureManifest(new Uint8Array([0xff, 0xfe]))).toThrow(expect.objectContaining({ code: "INVALID_MANIFEST" }));
@@ -53,7 +55,12 @@ describe("parseCaptureManifest", () => {
 describe("verifyCapture", () => {
   it("passes every part of the vector and leaves the receipt not-checked when none is given", async () => {
     const v = await verifyCapture({ manifest: MANIFEST, readPart: reader(files) });
-    expect(v.checks.map((c) => [c.id, c.status])).toEqual([["manifest", "passed"], ["parts.dom.html", "passed"], ["parts.network.json", "passed"], ["receipt", "not-checked"]]);
+    expect(v.checks.map((c) => [c.id, c.status])).toEqual([
+      ["manifest", "passed"],
+      ["parts.dom.html", "passed"],
+      ["parts.network.json", "passed"],
+      ["receipt", "not-checked"],
+    ]);
     expect(v.manifestSha256).toBe(MANIFEST_SHA256);
     expect(v.verified).toBe(false); // no receipt: nothing proves when
   });
@@ -69,7 +76,9 @@ describe("verifyCapture", () => {
     expect(v.checks.find((c) => c.id === "parts.dom.html")).toMatchObject({ status: "failed", code: "PART_DIGEST_MISMATCH" });
     expect(v.checks.find((c) => c.id === "parts.network.json")).toMatchObject({ status: "failed", code: "PART_MISSING" });
     const longer = new Map(files).set("dom.html", new Uint8Array([...files.get("dom.html")!, 0x20]));
-    expect((await verifyCapture({ manifest: MANIFEST, readPart: reader(longer) })).checks.find((c) => c.id === "parts.dom.html")).toMatchObject({ code: "PART_SIZE_MISMATCH" });
+    expect((await verifyCapture({ manifest: MANIFEST, readPart: reader(longer) })).checks.find((c) => c.id === "parts.dom.html")).toMatchObject({
+      code: "PART_SIZE_MISMATCH",
+    });
   });
 
   it("fails a receipt that stamps another digest than the manifest's", async () => {
@@ -81,7 +90,13 @@ describe("verifyCapture", () => {
 
   it("stops at a manifest that does not parse, reading no part", async () => {
     let reads = 0;
-    const v = await verifyCapture({ manifest: enc({ version: "priorproof-capture/1" }), readPart: async () => { reads++; return undefined; } });
+    const v = await verifyCapture({
+      manifest: enc({ version: "priorproof-capture/1" }),
+      readPart: async () => {
+        reads++;
+        return undefined;
+      },
+    });
     expect(v.checks).toHaveLength(1);
     expect(v.checks[0]).toMatchObject({ id: "manifest", status: "failed", code: "INVALID_MANIFEST" });
     expect(reads).toBe(0);

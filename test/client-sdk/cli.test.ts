@@ -40,8 +40,22 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 }
 function entry(id: string, sha256: string, extra: Partial<Entry> = {}): Entry {
   return {
-    id, sha256, sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null, pinStatus: "none", claim: null,
-    leafHash: `0x${"cd".repeat(32)}`, status: "pending", receivedAt: "2026-11-25T08:00:00.000Z", anchors: [], history: [], ...extra,
+    id,
+    sha256,
+    sha3_256: null,
+    size: null,
+    name: null,
+    mediaType: null,
+    cid: null,
+    cidProfile: null,
+    pinStatus: "none",
+    claim: null,
+    leafHash: `0x${"cd".repeat(32)}`,
+    status: "pending",
+    receivedAt: "2026-11-25T08:00:00.000Z",
+    anchors: [],
+    history: [],
+    ...extra,
   };
 }
 
@@ -52,14 +66,34 @@ function buildReceipt(fileBytes: Buffer, claim: Claim): Receipt {
   const digests = [new Uint8Array(32).fill(9), new Uint8Array(digest), new Uint8Array(32).fill(7)];
   const tree = MerkleTree.fromLeafHashes(digests.map((d, i) => getLeafHash(d, i === 1 ? claim : undefined, salts[i] as Uint8Array)));
   return {
-    version: "priorproof-receipt/1", id: "e1", subject: { sha256: toHex(digest) }, claim,
-    leaf: { encoding: "priorproof-leaf/1", claimSha256: toHex(claimSha256(claim) as Uint8Array), salt: toHex(salts[1] as Uint8Array), hash: toHex(getLeafHash(digest, claim, salts[1] as Uint8Array)) },
+    version: "priorproof-receipt/1",
+    id: "e1",
+    subject: { sha256: toHex(digest) },
+    claim,
+    leaf: {
+      encoding: "priorproof-leaf/1",
+      claimSha256: toHex(claimSha256(claim) as Uint8Array),
+      salt: toHex(salts[1] as Uint8Array),
+      hash: toHex(getLeafHash(digest, claim, salts[1] as Uint8Array)),
+    },
     service: { operator: "test operator", receivedAt: "2026-11-25T08:00:00Z", software: "priorproof-test" },
-    anchors: [{
-      type: "evm", chainId: 31337, chainName: "anvil", development: true, contract: `0x${"11".repeat(20)}`, txHash: `0x${"22".repeat(32)}`,
-      blockNumber: 42, blockHash: `0x${"33".repeat(32)}`, blockTime: "2026-11-25T08:00:05Z", confirmations: 1, requiredConfirmations: 2,
-      explorerUrl: "https://explorer.example/tx/0x22", proof: { root: toHex(tree.root), treeSize: 3, index: 1, path: tree.proof(1n).path.map(toHex) },
-    }],
+    anchors: [
+      {
+        type: "evm",
+        chainId: 31337,
+        chainName: "anvil",
+        development: true,
+        contract: `0x${"11".repeat(20)}`,
+        txHash: `0x${"22".repeat(32)}`,
+        blockNumber: 42,
+        blockHash: `0x${"33".repeat(32)}`,
+        blockTime: "2026-11-25T08:00:05Z",
+        confirmations: 1,
+        requiredConfirmations: 2,
+        explorerUrl: "https://explorer.example/tx/0x22",
+        proof: { root: toHex(tree.root), treeSize: 3, index: 1, path: tree.proof(1n).path.map(toHex) },
+      },
+    ],
     issuedAt: "2026-11-25T08:00:06Z",
   };
 }
@@ -69,7 +103,9 @@ beforeAll(async () => {
   writeFileSync(previous, "ISO-10303-21; housing rev 2\n".repeat(2000));
   receipt = buildReceipt(readFileSync(draft), { title: "Housing rev. 3", kind: "design" });
   writeFileSync(receiptFile, JSON.stringify(receipt, null, 2));
-  server = createServer((req, res) => void Promise.resolve(handler(req, res)).catch((e: unknown) => json(res, 500, { error: { code: "INTERNAL", message: String(e) } })));
+  server = createServer(
+    (req, res) => void Promise.resolve(handler(req, res)).catch((e: unknown) => json(res, 500, { error: { code: "INTERNAL", message: String(e) } })),
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -140,9 +176,15 @@ describe("priorproof (help and usage)", () => {
   });
 
   it("exits 2 on files it cannot read", async () => {
-    expect(await cli(["stamp", join(dir, "missing.step")])).toMatchObject({ code: 2, err: expect.stringMatching(/FILE_UNREADABLE: cannot read .*missing\.step/) });
+    expect(await cli(["stamp", join(dir, "missing.step")])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/FILE_UNREADABLE: cannot read .*missing\.step/),
+    });
     expect(await cli(["stamp", dir])).toMatchObject({ code: 2, err: expect.stringMatching(/NOT_A_FILE/) });
-    expect(await cli(["verify", draft, join(dir, "missing.json")])).toMatchObject({ code: 2, err: expect.stringMatching(/FILE_UNREADABLE: cannot read the receipt/) });
+    expect(await cli(["verify", draft, join(dir, "missing.json")])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/FILE_UNREADABLE: cannot read the receipt/),
+    });
     writeFileSync(join(dir, "not-json.json"), "{receipt");
     expect(await cli(["verify", draft, join(dir, "not-json.json")])).toMatchObject({ code: 2, err: expect.stringMatching(/INVALID_JSON/) });
   });
@@ -154,27 +196,44 @@ describe("priorproof verify --offline with a block header and receipt proof in t
   beforeAll(async () => {
     const a = receipt.anchors[0] as EvmAnchor;
     const b = await sealBlock([{ type: 2, status: 1, logs: [anchoredLog(a.contract, a.proof.root, a.proof.treeSize, `0x${"44".repeat(20)}`)] }], 0, {
-      contract: a.contract, root: a.proof.root, treeSize: a.proof.treeSize, number: a.blockNumber, timestamp: Date.parse(a.blockTime) / 1000,
+      contract: a.contract,
+      root: a.proof.root,
+      treeSize: a.proof.treeSize,
+      number: a.blockNumber,
+      timestamp: Date.parse(a.blockTime) / 1000,
     });
     blockHash = b.claim.blockHash;
     withProof = join(dir, "with-proof.receipt.json");
-    writeFileSync(withProof, JSON.stringify({ ...receipt, anchors: [{ ...a, blockHash, explorerUrl: "https://explorer.example", inclusion: b.inclusion }] }, null, 2));
+    writeFileSync(
+      withProof,
+      JSON.stringify({ ...receipt, anchors: [{ ...a, blockHash, explorerUrl: "https://explorer.example", inclusion: b.inclusion }] }, null, 2),
+    );
   });
 
   it("checks the proof with no network and names what is left and how to confirm it, never with the receipt's own values (exit 1)", async () => {
     const r = await cli(["verify", draft, withProof, "--offline"], { env: { PRIORPROOF_URL: "http://127.0.0.1:1" } });
     expect(r.code, r.err).toBe(1);
     const lines = r.out.trimEnd().split("\n");
-    expect(lines).toContainEqual(expect.stringMatching(/^PASS {2}Block header and receipt proof \(offline\): header of block 42 hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/));
-    expect(lines).toContain(
-      `TODO  one fact left: block 42 of chain 31337 (anvil / Hardhat (development chain)) has hash ${blockHash} — read block 42's hash yourself (--rpc URL of chain 31337: eth_getBlockByNumber 0x2a (the verifier's registry lists no explorer for this chain)) and pin what you read: --checkpoint 31337:42:<hash you read>. Never copy the hash from the receipt: whoever wrote the receipt chose it`,
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^PASS {2}Block header and receipt proof \(offline\): header of block 42 hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/),
     );
-    expect(lines).toContainEqual(expect.stringMatching(/^TODO {2}contract identity not checked offline: .* give --rpc URL of chain 31337 \(eth_getCode 0x1{40} 0x2a;/));
+    expect(lines).toContain(
+      `TODO  one fact left: block 42 of chain 31337 (anvil / Hardhat (development chain)) has hash ${blockHash} — read block 42's hash yourself ` +
+        `(--rpc URL of chain 31337: eth_getBlockByNumber 0x2a (the verifier's registry lists no explorer for this chain)) and pin what you read: ` +
+        `--checkpoint 31337:42:<hash you read>. Never copy the hash from the receipt: whoever wrote the receipt chose it`,
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^TODO {2}contract identity not checked offline: .* give --rpc URL of chain 31337 \(eth_getCode 0x1{40} 0x2a;/),
+    );
     // The receipt's explorer URL and block hash are never offered as something to follow or pin.
     const todo = lines.filter((l) => l.startsWith("TODO")).join("\n");
     expect(todo).not.toContain("explorer.example");
     expect(r.out).not.toContain(`--checkpoint ${blockHash}`);
-    expect(lines).toContainEqual(expect.stringMatching(/^SKIP {2}What the receipt says about .*: not checked — asserted by the receipt, not checked: .*explorerUrl "https:\/\/explorer\.example"/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^SKIP {2}What the receipt says about .*: not checked — asserted by the receipt, not checked: .*explorerUrl "https:\/\/explorer\.example"/,
+      ),
+    );
     expect(lines.at(-1)).toMatch(
       new RegExp(
         /^NOT VERIFIED YET: proven offline except — block 42 of chain 31337 .* has hash 0x[0-9a-f]{64}; /.source +
@@ -183,23 +242,33 @@ describe("priorproof verify --offline with a block header and receipt proof in t
     );
   });
 
-  it("with a checkpoint of the block's chain, leaves only the contract's code (proof/1 has no account proof), from --checkpoint or a --checkpoints file (exit 1)", async () => {
-    const r = await cli(["verify", draft, withProof, "--offline", "--checkpoint", `31337:42:${blockHash}`, "--json"]);
-    expect(r.code, r.out).toBe(1);
-    expect(JSON.parse(r.out)).toMatchObject({ verified: false, remaining: [expect.objectContaining({ scope: "contract-code" })], offline: true });
-    const file = join(dir, "checkpoints.txt");
-    writeFileSync(file, `# block 42 of chain 31337, read from two explorers\n31337:42:${blockHash}\n\n31337:41:0x${"00".repeat(32)}  # another\n`);
-    const j = await cli(["verify", draft, withProof, "--offline", "--checkpoints", file, "--json"]);
-    expect(j.code).toBe(1);
-    expect(JSON.parse(j.out).remaining).toEqual([expect.objectContaining({ scope: "contract-code" })]);
-  });
+  it(
+    "with a checkpoint of the block's chain, leaves only the contract's code (proof/1 has no account proof), from --checkpoint or a --checkpoints " +
+      "file (exit 1)",
+    async () => {
+      const r = await cli(["verify", draft, withProof, "--offline", "--checkpoint", `31337:42:${blockHash}`, "--json"]);
+      expect(r.code, r.out).toBe(1);
+      expect(JSON.parse(r.out)).toMatchObject({ verified: false, remaining: [expect.objectContaining({ scope: "contract-code" })], offline: true });
+      const file = join(dir, "checkpoints.txt");
+      writeFileSync(file, `# block 42 of chain 31337, read from two explorers\n31337:42:${blockHash}\n\n31337:41:0x${"00".repeat(32)}  # another\n`);
+      const j = await cli(["verify", draft, withProof, "--offline", "--checkpoints", file, "--json"]);
+      expect(j.code).toBe(1);
+      expect(JSON.parse(j.out).remaining).toEqual([expect.objectContaining({ scope: "contract-code" })]);
+    },
+  );
 
   it("fails a checkpoint that pins the block to another hash (CHECKPOINT_MISMATCH); a bare or malformed checkpoint is a usage error", async () => {
     const other = await cli(["verify", draft, withProof, "--offline", "--checkpoint", `31337:42:0x${"33".repeat(32)}`, "--json"]);
     expect(other.code).toBe(1);
     expect(JSON.parse(other.out).checks).toContainEqual(expect.objectContaining({ id: "anchors[0].chain", status: "failed", code: "CHECKPOINT_MISMATCH" }));
-    expect(await cli(["verify", draft, withProof, "--checkpoint", blockHash])).toMatchObject({ code: 2, err: expect.stringMatching(/a checkpoint is CHAINID:NUMBER:BLOCKHASH/) });
-    expect(await cli(["verify", draft, withProof, "--checkpoint", "31337:42:0x1234"])).toMatchObject({ code: 2, err: expect.stringMatching(/a checkpoint is CHAINID:NUMBER:BLOCKHASH/) });
+    expect(await cli(["verify", draft, withProof, "--checkpoint", blockHash])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/a checkpoint is CHAINID:NUMBER:BLOCKHASH/),
+    });
+    expect(await cli(["verify", draft, withProof, "--checkpoint", "31337:42:0x1234"])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/a checkpoint is CHAINID:NUMBER:BLOCKHASH/),
+    });
   });
 });
 
@@ -213,9 +282,12 @@ describe("priorproof verify (offline, no service)", () => {
       `PASS  The file is the one stamped: sha-256 ${receipt.subject.sha256}`,
       expect.stringMatching(/^PASS {2}Digest and claim make the leaf: leaf 0x[0-9a-f]{64} \(priorproof-leaf\/1\)$/),
       expect.stringMatching(/^PASS {2}Leaf is in the batch anchored on anvil \/ Hardhat \(development chain\) \(chain 31337\): index 1 of 3, root 0x/),
-      `SKIP  What the receipt says about anvil / Hardhat (development chain) (chain 31337): not checked — asserted by the receipt, not checked: chainName "anvil", development true, confirmations 1, requiredConfirmations 2, explorerUrl "https://explorer.example/tx/0x22"`,
-      "SKIP  Root is anchored on anvil / Hardhat (development chain) (chain 31337): not checked — no RPC for chain 31337 and no offline proof: the transaction, its block and the contract's code are left to confirm",
-      "WARN  DEVELOPMENT_CHAIN: chain 31337 (anvil / Hardhat (development chain)) is a development chain in the verifier's registry: anyone can mine any block on it — no evidential value",
+      `SKIP  What the receipt says about anvil / Hardhat (development chain) (chain 31337): not checked — asserted by the receipt, not checked: ` +
+        `chainName "anvil", development true, confirmations 1, requiredConfirmations 2, explorerUrl "https://explorer.example/tx/0x22"`,
+      "SKIP  Root is anchored on anvil / Hardhat (development chain) (chain 31337): not checked — no RPC for chain 31337 and no offline proof: the " +
+        "transaction, its block and the contract's code are left to confirm",
+      "WARN  DEVELOPMENT_CHAIN: chain 31337 (anvil / Hardhat (development chain)) is a development chain in the verifier's registry: anyone can " +
+        "mine any block on it — no evidential value",
       "TODO  chain not checked (--offline): give --rpc URL of chain 31337 (anvil / Hardhat (development chain))",
       "NOT VERIFIED: the checks that ran passed, but no independent witness confirmed the anchor (see TODO)",
     ]);
@@ -226,7 +298,14 @@ describe("priorproof verify (offline, no service)", () => {
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
     expect(doc).toMatchObject({ file: draft, receiptFile, sha256: receipt.subject.sha256, offline: false, verified: false });
-    expect(doc.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toEqual(["schema:passed", "digest:passed", "leaf:passed", "anchors[0].proof:passed", "anchors[0].asserted:not-checked", "anchors[0].chain:not-checked"]);
+    expect(doc.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toEqual([
+      "schema:passed",
+      "digest:passed",
+      "leaf:passed",
+      "anchors[0].proof:passed",
+      "anchors[0].asserted:not-checked",
+      "anchors[0].chain:not-checked",
+    ]);
     expect(doc.hints).toEqual([expect.stringMatching(/^chain not checked: give --rpc URL of chain 31337/)]);
     expect(doc.receipt).toBeUndefined();
   });
@@ -271,7 +350,9 @@ describe("priorproof stamp", () => {
     };
     const r = await cli(["stamp", draft, "--title", "Housing rev. 3", "--kind", "design", "--previous", previous]);
     expect(r.code, r.err).toBe(0);
-    expect(body).toEqual({ items: [{ sha256: sha256Of(readFileSync(draft)), claim: { title: "Housing rev. 3", kind: "design", previous: sha256Of(readFileSync(previous)) } }] });
+    expect(body).toEqual({
+      items: [{ sha256: sha256Of(readFileSync(draft)), claim: { title: "Housing rev. 3", kind: "design", previous: sha256Of(readFileSync(previous)) } }],
+    });
     expect(r.out).toBe(`${draft}: e0  pending  sha256 ${sha256Of(readFileSync(draft))}\n`);
     expect(r.progress).toBe("");
   });
@@ -293,7 +374,11 @@ describe("priorproof stamp", () => {
     handler = async (req, res) => {
       const form = await new Response(new Uint8Array(await bodyOf(req)), { headers: { "content-type": req.headers["content-type"] ?? "" } }).formData();
       const files = form.getAll("file") as File[];
-      const entries = await Promise.all(files.map(async (f, i) => entry(`u${i}`, honest ? sha256Of(new Uint8Array(await f.arrayBuffer())) : `0x${"00".repeat(32)}`, { name: f.name, cid: "bafkreitest" })));
+      const entries = await Promise.all(
+        files.map(async (f, i) =>
+          entry(`u${i}`, honest ? sha256Of(new Uint8Array(await f.arrayBuffer())) : `0x${"00".repeat(32)}`, { name: f.name, cid: "bafkreitest" }),
+        ),
+      );
       json(res, 202, { entries });
     };
     const ok = await cli(["stamp", draft, previous, "--upload", "--json"], { tty: true });
@@ -306,7 +391,9 @@ describe("priorproof stamp", () => {
     honest = false;
     const lied = await cli(["stamp", draft, "--upload"]);
     expect(lied.code).toBe(3);
-    expect(lied.err).toMatch(/service error SERVICE_DIGEST_MISMATCH: the service recorded sha-256 0x0{64} for .*housing-draft\.step, but the bytes sent hash to 0x/);
+    expect(lied.err).toMatch(
+      /service error SERVICE_DIGEST_MISMATCH: the service recorded sha-256 0x0{64} for .*housing-draft\.step, but the bytes sent hash to 0x/,
+    );
   });
 
   it("sends each upload's real media type (leading bytes first, then the extension)", async () => {
@@ -319,7 +406,9 @@ describe("priorproof stamp", () => {
       const form = await new Response(new Uint8Array(await bodyOf(req)), { headers: { "content-type": req.headers["content-type"] ?? "" } }).formData();
       const files = form.getAll("file") as File[];
       types = files.map((f) => f.type);
-      json(res, 202, { entries: await Promise.all(files.map(async (f, i) => entry(`m${i}`, sha256Of(new Uint8Array(await f.arrayBuffer())), { name: f.name }))) });
+      json(res, 202, {
+        entries: await Promise.all(files.map(async (f, i) => entry(`m${i}`, sha256Of(new Uint8Array(await f.arrayBuffer())), { name: f.name }))),
+      });
     };
     const r = await cli(["stamp", png, dxf, draft, "--upload"]);
     expect(r.code, r.err).toBe(0);
@@ -336,7 +425,10 @@ describe("priorproof stamp", () => {
     };
     const r = await cli(["stamp", draft, "--kind", "ai-image", "--ai-process", ai]);
     expect(r.code, r.err).toBe(0);
-    expect(body?.items[0]?.claim).toEqual({ kind: "ai-image", aiProcess: { tool: "ImageStudio 5", model: "diffusion-xl-2", prompt: "a brass lamp", seed: 42, licence: "commercial" } });
+    expect(body?.items[0]?.claim).toEqual({
+      kind: "ai-image",
+      aiProcess: { tool: "ImageStudio 5", model: "diffusion-xl-2", prompt: "a brass lamp", seed: 42, licence: "commercial" },
+    });
     writeFileSync(ai, "[1, 2]");
     const bad = await cli(["stamp", draft, "--ai-process", ai]);
     expect(bad.code).toBe(2);
@@ -350,7 +442,20 @@ describe("priorproof stamp", () => {
       if (req.url === "/v1/stamps") return json(res, 202, { entries: [entry("w1", D)] });
       if (req.url?.startsWith("/v1/events")) return json(res, 404, { error: { code: "NOT_FOUND", message: "no events here" } });
       gets++;
-      json(res, 200, entry("w1", D, gets < 2 ? {} : { status: "anchored", anchors: [{ chainId: 31337, batchId: 1, status: "anchored", root: D, txHash: D, blockNumber: 9, blockTime: "2026-11-25T08:00:09Z" }] }));
+      json(
+        res,
+        200,
+        entry(
+          "w1",
+          D,
+          gets < 2
+            ? {}
+            : {
+                status: "anchored",
+                anchors: [{ chainId: 31337, batchId: 1, status: "anchored", root: D, txHash: D, blockNumber: 9, blockTime: "2026-11-25T08:00:09Z" }],
+              },
+        ),
+      );
     };
     const r = await cli(["stamp", draft, "--wait"]);
     expect(r.code, r.err).toBe(0);
@@ -404,13 +509,25 @@ describe("priorproof status, receipt, certificate, lookup", () => {
     const digest = sha256Of(readFileSync(draft));
     handler = (req, res) => {
       const asked = new URL(req.url ?? "/", base).searchParams.get("sha256");
-      json(res, 200, asked === digest
-        ? { sha256: digest, anchored: true, anchors: [{ chainId: 31337, chainName: "anvil", development: true, txHash: `0x${"22".repeat(32)}`, blockNumber: 42, blockTime: "2026-11-25T08:00:05Z" }] }
-        : { sha256: asked, anchored: false, anchors: [] });
+      json(
+        res,
+        200,
+        asked === digest
+          ? {
+              sha256: digest,
+              anchored: true,
+              anchors: [
+                { chainId: 31337, chainName: "anvil", development: true, txHash: `0x${"22".repeat(32)}`, blockNumber: 42, blockTime: "2026-11-25T08:00:05Z" },
+              ],
+            }
+          : { sha256: asked, anchored: false, anchors: [] },
+      );
     };
     const byFile = await cli(["lookup", draft], { env: { PRIORPROOF_API_KEY: undefined } });
     expect(byFile.code).toBe(0);
-    expect(byFile.out).toBe(`${digest}: anchored on anvil (chain 31337) in block 42 at 2026-11-25T08:00:05Z, tx 0x${"22".repeat(32)} — development chain, no evidential value\n`);
+    expect(byFile.out).toBe(
+      `${digest}: anchored on anvil (chain 31337) in block 42 at 2026-11-25T08:00:05Z, tx 0x${"22".repeat(32)} — development chain, no evidential value\n`,
+    );
     const other = `${"AB".repeat(32)}`;
     const byDigest = await cli(["lookup", other]);
     expect(byDigest.code).toBe(1);

@@ -39,7 +39,8 @@ describe("createClient retries stamps and uploads with their Idempotency-Key (re
             return;
           }
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length" && k !== "connection") headers[k] = v;
+          for (const [k, v] of Object.entries(req.headers))
+            if (typeof v === "string" && k !== "host" && k !== "content-length" && k !== "connection") headers[k] = v;
           const answer = await fetch(`${target}${req.url}`, { method: req.method!, headers, body: Buffer.concat(chunks) });
           const text = await answer.text();
           if (mode === "cut-after-forward") {
@@ -60,7 +61,10 @@ describe("createClient retries stamps and uploads with their Idempotency-Key (re
   });
 
   const client = () => createClient({ baseUrl: relayUrl, apiKey: t.keys.acme!, retry: { retries: 3, baseDelayMs: 20, maxDelayMs: 100 } });
-  const storedIds = async (sha256: string) => (await t.app.inject({ method: "GET", url: `/v1/entries?sha256=${sha256}`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json().entries.map((e: { id: string }) => e.id) as string[];
+  const storedIds = async (sha256: string) =>
+    (await t.app.inject({ method: "GET", url: `/v1/entries?sha256=${sha256}`, headers: { authorization: `Bearer ${t.keys.acme}` } }))
+      .json()
+      .entries.map((e: { id: string }) => e.id) as string[];
 
   it("answers a stamp whose reply was cut after it was stored with the stored entries, stored once", async () => {
     const d = "0x" + randomBytes(32).toString("hex");

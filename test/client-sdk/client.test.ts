@@ -49,8 +49,22 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 const D1 = `0x${"ab".repeat(32)}`;
 function entry(id: string, status: EntryStatus = "pending", extra: Partial<Entry> = {}): Entry {
   return {
-    id, sha256: D1, sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null, pinStatus: "none", claim: null,
-    leafHash: `0x${"cd".repeat(32)}`, status, receivedAt: "2026-11-25T08:00:00.000Z", anchors: [], history: [{ status: "pending", at: "2026-11-25T08:00:00.000Z" }], ...extra,
+    id,
+    sha256: D1,
+    sha3_256: null,
+    size: null,
+    name: null,
+    mediaType: null,
+    cid: null,
+    cidProfile: null,
+    pinStatus: "none",
+    claim: null,
+    leafHash: `0x${"cd".repeat(32)}`,
+    status,
+    receivedAt: "2026-11-25T08:00:00.000Z",
+    anchors: [],
+    history: [{ status: "pending", at: "2026-11-25T08:00:00.000Z" }],
+    ...extra,
   };
 }
 
@@ -118,7 +132,7 @@ describe("submitFiles", () => {
     const entries = await createClient({ baseUrl: base }).submitFiles(
       [
         { name: "render.png", data: new Blob([png]), mediaType: "image/png" },
-        { name: "外观设计 \"v3\".step", data: step() },
+        { name: '外观设计 "v3".step', data: step() },
       ],
       { claim: { title: "Housing", kind: "design" } },
     );
@@ -138,7 +152,13 @@ describe("submitFiles", () => {
     handler = evidenceServer([]);
     const calls: [number, number | undefined][] = [];
     const data = new Blob([new Uint8Array(1_000_000), new Uint8Array(234_567)]);
-    await createClient({ baseUrl: base }).submitFiles([{ name: "a.bin", data }, { name: "b.bin", data: new Blob(["xyz"]) }], { onProgress: (sent, total) => calls.push([sent, total]) });
+    await createClient({ baseUrl: base }).submitFiles(
+      [
+        { name: "a.bin", data },
+        { name: "b.bin", data: new Blob(["xyz"]) },
+      ],
+      { onProgress: (sent, total) => calls.push([sent, total]) },
+    );
     const total = 1_234_567 + 3;
     expect(calls[0]).toEqual([0, total]);
     expect(calls.at(-1)).toEqual([total, total]);
@@ -171,7 +191,10 @@ describe("submitFiles", () => {
     const received: Received[] = [];
     handler = evidenceServer(received);
     const calls: number[] = [];
-    await createClient({ baseUrl: base }).submitFiles([{ name: "a.txt", data: new Blob(["hello"]), mediaType: "text/plain" }], { stream: false, onProgress: (s) => calls.push(s) });
+    await createClient({ baseUrl: base }).submitFiles([{ name: "a.txt", data: new Blob(["hello"]), mediaType: "text/plain" }], {
+      stream: false,
+      onProgress: (s) => calls.push(s),
+    });
     expect(received[0]?.headers["content-length"]).toBeDefined();
     expect(await (received[0]!.form.get("file") as File).text()).toBe("hello");
     expect(calls).toEqual([0, 5]);
@@ -207,7 +230,8 @@ describe("errors", () => {
   });
 
   it("reports RECEIPT_PENDING (409) before anchoring, with the entry's status", async () => {
-    handler = (_req, res) => json(res, 409, { error: { code: "RECEIPT_PENDING", message: "entry e1 is batched: no anchor yet", details: { status: "batched" } } });
+    handler = (_req, res) =>
+      json(res, 409, { error: { code: "RECEIPT_PENDING", message: "entry e1 is batched: no anchor yet", details: { status: "batched" } } });
     const e = await rejection(createClient({ baseUrl: base }).getReceipt("e1"));
     expect([e.code, e.status, e.details]).toEqual(["RECEIPT_PENDING", 409, { status: "batched" }]);
   });
@@ -385,7 +409,10 @@ describe("getEventStream", () => {
     handler = (_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(": hello\n\nevent: other\ndata: {}\n\nevent: entry.status\ndata: {not json\n\n");
-      res.write(`event: entry.status\ndata: ${JSON.stringify({ type: "entry.status", entryId: "e9", status: "anchored", chainId: 31337, at: "2026-11-25T08:00:00Z" })}\n\n`);
+      res.write(
+        `event: ` +
+          `entry.status\ndata: ${JSON.stringify({ type: "entry.status", entryId: "e9", status: "anchored", chainId: 31337, at: "2026-11-25T08:00:00Z" })}\n\n`,
+      );
       res.end();
     };
     const events = [];
@@ -399,7 +426,13 @@ describe("verifyOnServer, lookupDigest, getCertificate, getContent", () => {
     let body: unknown;
     handler = async (req, res) => {
       body = JSON.parse((await bodyOf(req)).toString());
-      json(res, 200, { verified: false, checks: [{ id: "schema", title: "t", status: "failed", code: "INVALID_RECEIPT", detail: "d" }], witnesses: [], warnings: [], remaining: [] });
+      json(res, 200, {
+        verified: false,
+        checks: [{ id: "schema", title: "t", status: "failed", code: "INVALID_RECEIPT", detail: "d" }],
+        witnesses: [],
+        warnings: [],
+        remaining: [],
+      });
     };
     const v = await createClient({ baseUrl: base }).verifyOnServer({ version: "x" }, new Uint8Array(32).fill(0xab));
     expect(body).toEqual({ receipt: { version: "x" }, sha256: D1 });
@@ -410,7 +443,11 @@ describe("verifyOnServer, lookupDigest, getCertificate, getContent", () => {
     let url = "";
     handler = (req, res) => {
       url = req.url ?? "";
-      json(res, 200, { sha256: D1, anchored: true, anchors: [{ chainId: 31337, chainName: "anvil", development: true, txHash: D1, blockNumber: 7, blockTime: "2026-11-25T08:00:00Z" }] });
+      json(res, 200, {
+        sha256: D1,
+        anchored: true,
+        anchors: [{ chainId: 31337, chainName: "anvil", development: true, txHash: D1, blockNumber: 7, blockTime: "2026-11-25T08:00:00Z" }],
+      });
     };
     const r = await createClient({ baseUrl: base }).lookupDigest(D1);
     expect(url).toBe(`/v1/verify?sha256=${encodeURIComponent(D1)}`);
@@ -450,6 +487,9 @@ describe("strict answers", () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end('{"version":"priorproof-receipt/1","id":"01SHOWN","id":"01VERIFIED"}');
     };
-    await expect(createClient({ baseUrl: base }).getReceipt("01SHOWN")).rejects.toMatchObject({ code: "INVALID_RESPONSE", message: expect.stringMatching(/a member name twice/) });
+    await expect(createClient({ baseUrl: base }).getReceipt("01SHOWN")).rejects.toMatchObject({
+      code: "INVALID_RESPONSE",
+      message: expect.stringMatching(/a member name twice/),
+    });
   });
 });

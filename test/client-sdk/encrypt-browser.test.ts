@@ -57,54 +57,73 @@ describe("priorproof-aead/1 in the browser bundle (real Chromium)", () => {
     const size = 200_000 + 123; // four 64 KiB chunks, the last one short
     const key = await generateContentKey();
     const keyHex = formatContentKey(key).trim();
-    const nodeSealed = await collect(encryptStream((async function* () {
-      yield bytesOf(size);
-    })(), key));
+    const nodeSealed = await collect(
+      encryptStream(
+        (async function* () {
+          yield bytesOf(size);
+        })(),
+        key,
+      ),
+    );
     const outcome = await withBrowserPage({ dir, browser }, async (page, url, pageErrors) => {
       await page.goto(`${url}/index.html`);
       await page.waitForFunction(() => (window as unknown as PageGlobals).sdkReady === true);
-      const r = await page.evaluate(async ({ keyHex, size, nodeSealedB64 }) => {
-        const { sdk } = window as unknown as PageGlobals;
-        const key = await sdk.contentKeyFrom(keyHex);
-        const file = new File([Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 9)) & 0xff)], "design.bin");
-        const read = async function* (stream: ReadableStream<Uint8Array>) {
-          const reader = stream.getReader();
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) return;
-            yield value;
+      const r = await page.evaluate(
+        async ({ keyHex, size, nodeSealedB64 }) => {
+          const { sdk } = window as unknown as PageGlobals;
+          const key = await sdk.contentKeyFrom(keyHex);
+          const file = new File([Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 9)) & 0xff)], "design.bin");
+          const read = async function* (stream: ReadableStream<Uint8Array>) {
+            const reader = stream.getReader();
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) return;
+              yield value;
+            }
+          };
+          const sealed: Uint8Array[] = [];
+          for await (const piece of sdk.encryptStream(read(file.stream()), key)) sealed.push(piece);
+          const joined = new Uint8Array(sealed.reduce((n, p) => n + p.length, 0));
+          let at = 0;
+          for (const p of sealed) {
+            joined.set(p, at);
+            at += p.length;
           }
-        };
-        const sealed: Uint8Array[] = [];
-        for await (const piece of sdk.encryptStream(read(file.stream()), key)) sealed.push(piece);
-        const joined = new Uint8Array(sealed.reduce((n, p) => n + p.length, 0));
-        let at = 0;
-        for (const p of sealed) {
-          joined.set(p, at);
-          at += p.length;
-        }
-        let b64 = "";
-        for (let i = 0; i < joined.length; i += 0x8000) b64 += String.fromCharCode(...joined.subarray(i, i + 0x8000));
-        const fromNode = Uint8Array.from(atob(nodeSealedB64), (c) => c.charCodeAt(0));
-        const opened: Uint8Array[] = [];
-        for await (const piece of sdk.decryptStream((async function* () { yield fromNode; })(), key)) opened.push(piece);
-        const plain = new Uint8Array(opened.reduce((n, p) => n + p.length, 0));
-        at = 0;
-        for (const p of opened) {
-          plain.set(p, at);
-          at += p.length;
-        }
-        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", plain));
-        return { sealedB64: btoa(b64), openedSha256: sdk.toHex(digest), openedSize: plain.length };
-      }, { keyHex, size, nodeSealedB64: nodeSealed.toString("base64") });
+          let b64 = "";
+          for (let i = 0; i < joined.length; i += 0x8000) b64 += String.fromCharCode(...joined.subarray(i, i + 0x8000));
+          const fromNode = Uint8Array.from(atob(nodeSealedB64), (c) => c.charCodeAt(0));
+          const opened: Uint8Array[] = [];
+          for await (const piece of sdk.decryptStream(
+            (async function* () {
+              yield fromNode;
+            })(),
+            key,
+          ))
+            opened.push(piece);
+          const plain = new Uint8Array(opened.reduce((n, p) => n + p.length, 0));
+          at = 0;
+          for (const p of opened) {
+            plain.set(p, at);
+            at += p.length;
+          }
+          const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", plain));
+          return { sealedB64: btoa(b64), openedSha256: sdk.toHex(digest), openedSize: plain.length };
+        },
+        { keyHex, size, nodeSealedB64: nodeSealed.toString("base64") },
+      );
       expect(pageErrors).toEqual([]);
       return r;
     });
     const pageSealed = Buffer.from(outcome.sealedB64, "base64");
     expect(pageSealed.length).toBe(24 + size + 4 * 16);
-    const opened = await collect(decryptStream((async function* () {
-      yield new Uint8Array(pageSealed);
-    })(), await contentKeyFrom(keyHex)));
+    const opened = await collect(
+      decryptStream(
+        (async function* () {
+          yield new Uint8Array(pageSealed);
+        })(),
+        await contentKeyFrom(keyHex),
+      ),
+    );
     expect(opened.equals(Buffer.from(bytesOf(size)))).toBe(true);
     expect(outcome).toMatchObject({ openedSize: size, openedSha256: `0x${createHash("sha256").update(bytesOf(size)).digest("hex")}` });
   }, 120_000);

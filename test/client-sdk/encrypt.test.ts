@@ -1,8 +1,16 @@
 import { createCipheriv, createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
-  contentKeyFrom, decryptStream, DEFAULT_CHUNK_LOG2, ENVELOPE_HEADER_BYTES, EncryptionError, encryptStream, formatContentKey,
-  generateContentKey, parseEnvelopeHeader, type ContentKey,
+  contentKeyFrom,
+  decryptStream,
+  DEFAULT_CHUNK_LOG2,
+  ENVELOPE_HEADER_BYTES,
+  EncryptionError,
+  encryptStream,
+  formatContentKey,
+  generateContentKey,
+  parseEnvelopeHeader,
+  type ContentKey,
 } from "../../client-sdk/src/encrypt.ts";
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -13,18 +13,52 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  EVM_INCLUSION_LIMITS, EvmInclusionError, KNOWN_ANCHOR_CODE_HASHES, MerkleTree, decodeBlockHeader, fromHex, getLeafHash, isKnownAnchorCode, timeBound, toHex,
-  verifyEvmInclusion, verifyReceipt, receiptProblems, type EvmAnchor, type EvmInclusion, type Hex, type Receipt,
+  EVM_INCLUSION_LIMITS,
+  EvmInclusionError,
+  KNOWN_ANCHOR_CODE_HASHES,
+  MerkleTree,
+  decodeBlockHeader,
+  fromHex,
+  getLeafHash,
+  isKnownAnchorCode,
+  timeBound,
+  toHex,
+  verifyEvmInclusion,
+  verifyReceipt,
+  receiptProblems,
+  type EvmAnchor,
+  type EvmInclusion,
+  type Hex,
+  type Receipt,
 } from "../../client-sdk/src/index.ts";
 import { ANCHORED_EVENT_TOPIC } from "../../client-sdk/src/anchor-event.ts";
 import { EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmInclusionClaim, type EvmInclusionV2 } from "../../client-sdk/src/evm-inclusion.ts";
 import { KNOWN_ANCHOR_BUILDS } from "../../client-sdk/src/trust/builds.ts";
 import {
-  EMPTY_CODE, anchoredLog, encodeSyntheticTx, proveAbsence, sealBlock, sealBlockV2, word,
-  type SyntheticAccount, type SyntheticFork, type SyntheticLog, type SyntheticReceipt, type SyntheticTx,
+  EMPTY_CODE,
+  anchoredLog,
+  encodeSyntheticTx,
+  proveAbsence,
+  sealBlock,
+  sealBlockV2,
+  word,
+  type SyntheticAccount,
+  type SyntheticFork,
+  type SyntheticLog,
+  type SyntheticReceipt,
+  type SyntheticTx,
 } from "../helpers/evm-block.ts";
 
-interface HeaderVector { name: string; source: string; number: number; hash: Hex; timestamp: string; receiptsRoot: Hex; fieldCount: number; rlp: Hex }
+interface HeaderVector {
+  name: string;
+  source: string;
+  number: number;
+  hash: Hex;
+  timestamp: string;
+  receiptsRoot: Hex;
+  fieldCount: number;
+  rlp: Hex;
+}
 const VECTORS = JSON.parse(readFileSync(new URL("../../docs/vectors/evm-inclusion.json", import.meta.url), "utf8")) as {
   headers: HeaderVector[];
   anvil: { claim: EvmInclusionClaim; inclusion: EvmInclusion };
@@ -69,7 +103,9 @@ describe("decodeBlockHeader", () => {
     const v = VECTORS.headers[0]!;
     const fields = RLP.decode(fromHex(v.rlp)) as Uint8Array[];
     expect(() => decodeBlockHeader(RLP.encode(fields.slice(0, 14)))).toThrow(expect.objectContaining({ code: "HEADER_MALFORMED" }));
-    expect(() => decodeBlockHeader(RLP.encode([...fields.slice(0, 5), new Uint8Array(31), ...fields.slice(6)]))).toThrow(expect.objectContaining({ code: "HEADER_MALFORMED" }));
+    expect(() => decodeBlockHeader(RLP.encode([...fields.slice(0, 5), new Uint8Array(31), ...fields.slice(6)]))).toThrow(
+      expect.objectContaining({ code: "HEADER_MALFORMED" }),
+    );
     expect(() => decodeBlockHeader(fromHex("0x01"))).toThrow(expect.objectContaining({ code: "HEADER_MALFORMED" }));
     expect(() => decodeBlockHeader(fromHex(v.rlp).subarray(0, 100))).toThrow(expect.objectContaining({ code: "HEADER_MALFORMED" }));
   });
@@ -92,9 +128,19 @@ describe("verifyEvmInclusion", () => {
       const again = await verifyEvmInclusion(structuredClone(inclusion), { ...claim });
       expect(again).toEqual(first);
       expect(again).not.toBe(first);
-      await expectCode(verifyEvmInclusion({ ...inclusion, proof: inclusion.proof.map((n, i) => (i === inclusion.proof.length - 1 ? flipByte(n, 3, 0x01) : n)) }, claim), "RECEIPT_PROOF_INVALID");
+      await expectCode(
+        verifyEvmInclusion({ ...inclusion, proof: inclusion.proof.map((n, i) => (i === inclusion.proof.length - 1 ? flipByte(n, 3, 0x01) : n)) }, claim),
+        "RECEIPT_PROOF_INVALID",
+      );
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, blockHash: flipByte(claim.blockHash, 5, 0x01) }), "HEADER_HASH_MISMATCH");
-      await expectCode(verifyEvmInclusion(inclusion, { ...claim, contract: claim.contract.toUpperCase().replace("0X", "0x") as Hex, proof: { ...claim.proof, treeSize: claim.proof.treeSize + 2 } }), "LOG_TREE_SIZE_MISMATCH");
+      await expectCode(
+        verifyEvmInclusion(inclusion, {
+          ...claim,
+          contract: claim.contract.toUpperCase().replace("0X", "0x") as Hex,
+          proof: { ...claim.proof, treeSize: claim.proof.treeSize + 2 },
+        }),
+        "LOG_TREE_SIZE_MISMATCH",
+      );
       // And the untampered proof still holds after those failures.
       expect(await verifyEvmInclusion(inclusion, claim)).toEqual(first);
     });
@@ -102,8 +148,14 @@ describe("verifyEvmInclusion", () => {
     it("names the step that fails for each tampered part", async () => {
       await expectCode(verifyEvmInclusion({ ...inclusion, header: flipByte(inclusion.header, 200, 1) }, claim), "HEADER_HASH_MISMATCH");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, blockNumber: claim.blockNumber + 1 }), "HEADER_NUMBER_MISMATCH");
-      await expectCode(verifyEvmInclusion(inclusion, { ...claim, blockTime: new Date(Date.parse(claim.blockTime) + 1000).toISOString() }), "HEADER_TIME_MISMATCH");
-      await expectCode(verifyEvmInclusion({ ...inclusion, proof: inclusion.proof.map((n, i) => (i === 1 ? flipByte(n, 40, 0x10) : n)) }, claim), "RECEIPT_PROOF_INVALID");
+      await expectCode(
+        verifyEvmInclusion(inclusion, { ...claim, blockTime: new Date(Date.parse(claim.blockTime) + 1000).toISOString() }),
+        "HEADER_TIME_MISMATCH",
+      );
+      await expectCode(
+        verifyEvmInclusion({ ...inclusion, proof: inclusion.proof.map((n, i) => (i === 1 ? flipByte(n, 40, 0x10) : n)) }, claim),
+        "RECEIPT_PROOF_INVALID",
+      );
       await expectCode(verifyEvmInclusion({ ...inclusion, receipt: flipByte(inclusion.receipt, 10, 1) }, claim), "RECEIPT_MISMATCH");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, contract: `0x${"11".repeat(20)}` }), "LOG_ADDRESS_MISMATCH");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, proof: { ...claim.proof, root: `0x${"77".repeat(32)}` } }), "LOG_ROOT_MISMATCH");
@@ -134,10 +186,22 @@ describe("verifyEvmInclusion", () => {
     it("names the layer that fails for each tampered part", async () => {
       await expectCode(verifyEvmInclusion({ ...inclusion, tx: flipByte(inclusion.tx, 30, 1) }, claim), "TX_HASH_MISMATCH");
       await expectCode(verifyEvmInclusion(inclusion, { ...claim, txHash: VECTORS.anvil.inclusion.proof[0]!.slice(0, 66) as Hex }), "TX_HASH_MISMATCH");
-      await expectCode(verifyEvmInclusion({ ...inclusion, txProof: inclusion.txProof.map((n, i) => (i === 1 ? flipByte(n, 40, 0x10) : n)) }, claim), "TX_PROOF_INVALID");
+      await expectCode(
+        verifyEvmInclusion({ ...inclusion, txProof: inclusion.txProof.map((n, i) => (i === 1 ? flipByte(n, 40, 0x10) : n)) }, claim),
+        "TX_PROOF_INVALID",
+      );
       await expectCode(verifyEvmInclusion({ ...inclusion, account: { ...inclusion.account, codeHash: `0x${"5a".repeat(32)}` } }, claim), "ACCOUNT_MISMATCH");
-      await expectCode(verifyEvmInclusion({ ...inclusion, account: { ...inclusion.account, proof: inclusion.account.proof.map((n, i) => (i === 0 ? flipByte(n, 50, 1) : n)) } }, claim), "STATE_ROOT_MISMATCH");
-      await expectCode(verifyEvmInclusion({ ...inclusion, account: { ...inclusion.account, proof: inclusion.account.proof.slice(0, -1) } }, claim), "ACCOUNT_PROOF_INVALID");
+      await expectCode(
+        verifyEvmInclusion(
+          { ...inclusion, account: { ...inclusion.account, proof: inclusion.account.proof.map((n, i) => (i === 0 ? flipByte(n, 50, 1) : n)) } },
+          claim,
+        ),
+        "STATE_ROOT_MISMATCH",
+      );
+      await expectCode(
+        verifyEvmInclusion({ ...inclusion, account: { ...inclusion.account, proof: inclusion.account.proof.slice(0, -1) } }, claim),
+        "ACCOUNT_PROOF_INVALID",
+      );
       // The account proof of the /1 vector's block (another state) does not fit this header.
       await expectCode(verifyEvmInclusion({ ...inclusion, proof: VECTORS.anvil.inclusion.proof }, claim), "RECEIPT_PROOF_INVALID");
       // The /1 fields alone still verify as /1 (no transaction, no code hash).
@@ -162,13 +226,28 @@ describe("verifyEvmInclusion", () => {
     const v2 = VECTORS.anvilV2.inclusion;
     const { tx: _t, txProof: _p, account: _a, ...v1fields } = v2;
     const receiptWith = (inclusion: unknown) => ({
-      version: "priorproof-receipt/1", id: "01TEST", subject: { sha256: `0x${"ab".repeat(32)}` }, leaf: { encoding: "priorproof-leaf/1", claimSha256: null, salt: `0x${"01".repeat(16)}`, hash: `0x${"cd".repeat(32)}` },
+      version: "priorproof-receipt/1",
+      id: "01TEST",
+      subject: { sha256: `0x${"ab".repeat(32)}` },
+      leaf: { encoding: "priorproof-leaf/1", claimSha256: null, salt: `0x${"01".repeat(16)}`, hash: `0x${"cd".repeat(32)}` },
       service: { operator: "test", receivedAt: "2026-11-30T07:57:03Z", software: "test" },
-      anchors: [{
-        type: "evm", proof: { root: VECTORS.anvilV2.claim.proof.root, treeSize: 6, index: 0, path: [] }, chainId: 31337, chainName: "anvil", development: true,
-        contract: VECTORS.anvilV2.claim.contract, txHash: VECTORS.anvilV2.claim.txHash, blockNumber: VECTORS.anvilV2.claim.blockNumber, blockHash: VECTORS.anvilV2.claim.blockHash,
-        blockTime: VECTORS.anvilV2.claim.blockTime, confirmations: 1, requiredConfirmations: 1, inclusion,
-      }],
+      anchors: [
+        {
+          type: "evm",
+          proof: { root: VECTORS.anvilV2.claim.proof.root, treeSize: 6, index: 0, path: [] },
+          chainId: 31337,
+          chainName: "anvil",
+          development: true,
+          contract: VECTORS.anvilV2.claim.contract,
+          txHash: VECTORS.anvilV2.claim.txHash,
+          blockNumber: VECTORS.anvilV2.claim.blockNumber,
+          blockHash: VECTORS.anvilV2.claim.blockHash,
+          blockTime: VECTORS.anvilV2.claim.blockTime,
+          confirmations: 1,
+          requiredConfirmations: 1,
+          inclusion,
+        },
+      ],
       issuedAt: "2026-11-30T07:57:05Z",
     });
     const big = (bytes: number) => `0x${"11".repeat(bytes)}`;
@@ -211,9 +290,25 @@ describe("verifyEvmInclusion", () => {
   // Random sealed blocks.
 
   const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => toHex(b));
-  const logArb: fc.Arbitrary<SyntheticLog> = fc.record({ address: hex(20), topics: fc.array(hex(32), { maxLength: 4 }), data: fc.uint8Array({ maxLength: 80 }).map((b) => toHex(b)) });
-  const otherReceiptArb: fc.Arbitrary<SyntheticReceipt> = fc.record({ type: fc.constantFrom(0, 1, 2), status: fc.constantFrom<0 | 1>(0, 1), logs: fc.array(logArb, { maxLength: 3 }) });
-  interface World { receipts: SyntheticReceipt[]; txIndex: number; root: Hex; treeSize: number; fork: SyntheticFork; number: number; timestamp: number }
+  const logArb: fc.Arbitrary<SyntheticLog> = fc.record({
+    address: hex(20),
+    topics: fc.array(hex(32), { maxLength: 4 }),
+    data: fc.uint8Array({ maxLength: 80 }).map((b) => toHex(b)),
+  });
+  const otherReceiptArb: fc.Arbitrary<SyntheticReceipt> = fc.record({
+    type: fc.constantFrom(0, 1, 2),
+    status: fc.constantFrom<0 | 1>(0, 1),
+    logs: fc.array(logArb, { maxLength: 3 }),
+  });
+  interface World {
+    receipts: SyntheticReceipt[];
+    txIndex: number;
+    root: Hex;
+    treeSize: number;
+    fork: SyntheticFork;
+    number: number;
+    timestamp: number;
+  }
   const worldArb: fc.Arbitrary<World> = fc
     .record({
       others: fc.array(otherReceiptArb, { maxLength: 40 }),
@@ -231,7 +326,8 @@ describe("verifyEvmInclusion", () => {
       const anchor: SyntheticReceipt = { type, status: 1, logs: [...before, anchoredLog(CONTRACT, root, treeSize, ANCHORER)] };
       return { receipts: [...others.slice(0, txIndex), anchor, ...others.slice(txIndex)], txIndex, root, treeSize, fork, number, timestamp };
     });
-  const seal = (w: World, receipts = w.receipts) => sealBlock(receipts, w.txIndex, { contract: CONTRACT, root: w.root, treeSize: w.treeSize, number: w.number, timestamp: w.timestamp, fork: w.fork });
+  const seal = (w: World, receipts = w.receipts) =>
+    sealBlock(receipts, w.txIndex, { contract: CONTRACT, root: w.root, treeSize: w.treeSize, number: w.number, timestamp: w.timestamp, fork: w.fork });
   /** The world with the anchor's Anchored log replaced. */
   const withAnchorLog = (w: World, change: (l: SyntheticLog) => SyntheticLog): SyntheticReceipt[] =>
     w.receipts.map((r, i) => (i === w.txIndex ? { ...r, logs: r.logs.map((l, j) => (j === r.logs.length - 1 ? change(l) : l)) } : r));
@@ -281,7 +377,8 @@ describe("verifyEvmInclusion", () => {
       fc.asyncProperty(worldArb, fc.nat(), fc.integer({ min: 1, max: 255 }), async (w, at, mask) => {
         const b = await seal(w);
         await expectCode(verifyEvmInclusion({ ...b.inclusion, receipt: flipByte(b.inclusion.receipt, at, mask) }, b.claim), "RECEIPT_MISMATCH");
-        if (b.inclusion.proof.length > 1) await expectCode(verifyEvmInclusion({ ...b.inclusion, proof: b.inclusion.proof.slice(0, -1) }, b.claim), "RECEIPT_PROOF_INVALID");
+        if (b.inclusion.proof.length > 1)
+          await expectCode(verifyEvmInclusion({ ...b.inclusion, proof: b.inclusion.proof.slice(0, -1) }, b.claim), "RECEIPT_PROOF_INVALID");
       }),
       { numRuns: RUNS },
     );
@@ -317,7 +414,10 @@ describe("verifyEvmInclusion", () => {
   it("rejects a reverted anchor transaction (RECEIPT_FAILED)", async () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (w) => {
-        const b = await seal(w, w.receipts.map((r, i) => (i === w.txIndex ? { ...r, status: 0 as const } : r)));
+        const b = await seal(
+          w,
+          w.receipts.map((r, i) => (i === w.txIndex ? { ...r, status: 0 as const } : r)),
+        );
         await expectCode(verifyEvmInclusion(b.inclusion, b.claim), "RECEIPT_FAILED");
       }),
       { numRuns: 20 },
@@ -329,9 +429,17 @@ describe("verifyEvmInclusion", () => {
       fc.asyncProperty(worldArb, worldArb, async (w, v) => {
         const a = await seal(w);
         // The other block anchors the same root from the same contract: only the block differs.
-        const other = await seal({ ...v, root: w.root, treeSize: w.treeSize, receipts: v.receipts.map((r, i) => (i === v.txIndex ? { ...r, logs: [anchoredLog(CONTRACT, w.root, w.treeSize, ANCHORER)] } : r)) });
+        const other = await seal({
+          ...v,
+          root: w.root,
+          treeSize: w.treeSize,
+          receipts: v.receipts.map((r, i) => (i === v.txIndex ? { ...r, logs: [anchoredLog(CONTRACT, w.root, w.treeSize, ANCHORER)] } : r)),
+        });
         fc.pre(other.receiptsRoot !== a.receiptsRoot);
-        await expectCode(verifyEvmInclusion({ ...a.inclusion, txIndex: other.inclusion.txIndex, receipt: other.inclusion.receipt, proof: other.inclusion.proof }, a.claim), "RECEIPT_PROOF_INVALID");
+        await expectCode(
+          verifyEvmInclusion({ ...a.inclusion, txIndex: other.inclusion.txIndex, receipt: other.inclusion.receipt, proof: other.inclusion.proof }, a.claim),
+          "RECEIPT_PROOF_INVALID",
+        );
         await expectCode(verifyEvmInclusion(other.inclusion, a.claim), "HEADER_HASH_MISMATCH");
       }),
       { numRuns: RUNS },
@@ -344,7 +452,14 @@ describe("verifyEvmInclusion", () => {
         fc.pre(w.receipts.length > 1);
         const other = (w.txIndex + 1 + (pick % (w.receipts.length - 1))) % w.receipts.length;
         const b = await seal(w);
-        const wrong = await sealBlock(w.receipts, other, { contract: CONTRACT, root: w.root, treeSize: w.treeSize, number: w.number, timestamp: w.timestamp, fork: w.fork });
+        const wrong = await sealBlock(w.receipts, other, {
+          contract: CONTRACT,
+          root: w.root,
+          treeSize: w.treeSize,
+          number: w.number,
+          timestamp: w.timestamp,
+          fork: w.fork,
+        });
         expect(wrong.claim.blockHash).toBe(b.claim.blockHash);
         const codes = ["LOG_ADDRESS_MISMATCH", "LOG_EVENT_MISMATCH", "LOG_ROOT_MISMATCH", "LOG_TREE_SIZE_MISMATCH", "RECEIPT_FAILED"];
         await expect(verifyEvmInclusion(wrong.inclusion, b.claim)).rejects.toSatisfy((e: { code: string }) => codes.includes(e.code));
@@ -373,9 +488,29 @@ describe("verifyEvmInclusion (evm-receipt-proof/2)", () => {
   const GENUINE = [...KNOWN_ANCHOR_CODE_HASHES][0] as Hex;
   const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => toHex(b));
   const accountArb = (address: fc.Arbitrary<Hex>): fc.Arbitrary<SyntheticAccount> =>
-    fc.record({ address, nonce: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), balance: fc.bigInt({ min: 0n, max: 2n ** 200n }), storageRoot: hex(32), codeHash: hex(32) });
-  const txArb: fc.Arbitrary<SyntheticTx> = fc.record({ type: fc.constantFrom<SyntheticTx["type"]>(0, 1, 2, 3, 4), to: hex(20), data: fc.uint8Array({ maxLength: 100 }).map((b) => toHex(b)) });
-  interface World2 { receipts: SyntheticReceipt[]; txs: SyntheticTx[]; accounts: SyntheticAccount[]; txIndex: number; root: Hex; treeSize: number; fork: SyntheticFork; number: number; timestamp: number }
+    fc.record({
+      address,
+      nonce: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      balance: fc.bigInt({ min: 0n, max: 2n ** 200n }),
+      storageRoot: hex(32),
+      codeHash: hex(32),
+    });
+  const txArb: fc.Arbitrary<SyntheticTx> = fc.record({
+    type: fc.constantFrom<SyntheticTx["type"]>(0, 1, 2, 3, 4),
+    to: hex(20),
+    data: fc.uint8Array({ maxLength: 100 }).map((b) => toHex(b)),
+  });
+  interface World2 {
+    receipts: SyntheticReceipt[];
+    txs: SyntheticTx[];
+    accounts: SyntheticAccount[];
+    txIndex: number;
+    root: Hex;
+    treeSize: number;
+    fork: SyntheticFork;
+    number: number;
+    timestamp: number;
+  }
   const worldArb: fc.Arbitrary<World2> = fc
     .record({
       others: fc.array(fc.tuple(txArb, fc.constantFrom(0, 1, 2)), { maxLength: 30 }),
@@ -398,11 +533,23 @@ describe("verifyEvmInclusion (evm-receipt-proof/2)", () => {
         receipts: [...otherReceipts.slice(0, txIndex), anchorReceipt, ...otherReceipts.slice(txIndex)],
         txs: [...others.slice(0, txIndex).map(([t]) => t), anchorTx, ...others.slice(txIndex).map(([t]) => t)],
         accounts: [...accounts.filter((a) => a.address !== CONTRACT), { ...contract, codeHash: GENUINE }],
-        txIndex, root, treeSize, fork, number, timestamp,
+        txIndex,
+        root,
+        treeSize,
+        fork,
+        number,
+        timestamp,
       };
     });
   const seal2 = (w: World2, change: Partial<Pick<World2, "receipts" | "txs" | "accounts">> = {}) =>
-    sealBlockV2(change.receipts ?? w.receipts, change.txs ?? w.txs, change.accounts ?? w.accounts, w.txIndex, { contract: CONTRACT, root: w.root, treeSize: w.treeSize, number: w.number, timestamp: w.timestamp, fork: w.fork });
+    sealBlockV2(change.receipts ?? w.receipts, change.txs ?? w.txs, change.accounts ?? w.accounts, w.txIndex, {
+      contract: CONTRACT,
+      root: w.root,
+      treeSize: w.treeSize,
+      number: w.number,
+      timestamp: w.timestamp,
+      fork: w.fork,
+    });
 
   it("verifies every sealed block, of every header shape and transaction type, and returns the proven transaction hash and code hash", async () => {
     await fc.assert(
@@ -426,7 +573,12 @@ describe("verifyEvmInclusion (evm-receipt-proof/2)", () => {
     const w = fc.sample(worldArb, { numRuns: 1, seed: 7 })[0]!;
     const b = await seal2(w);
     const upper = (h: Hex) => `0x${h.slice(2).toUpperCase()}` as Hex;
-    const r = await verifyEvmInclusion(b.inclusion, { ...b.claim, blockHash: upper(b.claim.blockHash), txHash: upper(b.claim.txHash), contract: upper(b.claim.contract) });
+    const r = await verifyEvmInclusion(b.inclusion, {
+      ...b.claim,
+      blockHash: upper(b.claim.blockHash),
+      txHash: upper(b.claim.txHash),
+      contract: upper(b.claim.contract),
+    });
     expect(r.blockHash).toBe(b.claim.blockHash);
     expect(r.txHash).toBe(b.claim.txHash);
   });
@@ -456,30 +608,41 @@ describe("verifyEvmInclusion (evm-receipt-proof/2)", () => {
       fc.asyncProperty(worldArb, fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (w, node, at, mask) => {
         const b = await seal2(w);
         const j = node % b.inclusion.txProof.length;
-        await expectCode(verifyEvmInclusion({ ...b.inclusion, txProof: b.inclusion.txProof.map((n, i) => (i === j ? flipByte(n, at, mask) : n)) }, b.claim), "TX_PROOF_INVALID");
-        if (b.inclusion.txProof.length > 1) await expectCode(verifyEvmInclusion({ ...b.inclusion, txProof: b.inclusion.txProof.slice(0, -1) }, b.claim), "TX_PROOF_INVALID");
+        await expectCode(
+          verifyEvmInclusion({ ...b.inclusion, txProof: b.inclusion.txProof.map((n, i) => (i === j ? flipByte(n, at, mask) : n)) }, b.claim),
+          "TX_PROOF_INVALID",
+        );
+        if (b.inclusion.txProof.length > 1)
+          await expectCode(verifyEvmInclusion({ ...b.inclusion, txProof: b.inclusion.txProof.slice(0, -1) }, b.claim), "TX_PROOF_INVALID");
       }),
       { numRuns: RUNS },
     );
   });
 
-  it("rejects a transaction and proof taken from another block (TX_PROOF_INVALID), and a block whose transactions trie has no entry at the index (TX_NOT_IN_BLOCK)", async () => {
-    await fc.assert(
-      fc.asyncProperty(worldArb, worldArb, async (w, v) => {
-        const a = await seal2(w);
-        const other = await seal2(v);
-        fc.pre(other.transactionsRoot !== a.transactionsRoot);
-        await expectCode(verifyEvmInclusion({ ...a.inclusion, tx: other.inclusion.tx, txProof: other.inclusion.txProof }, { ...a.claim, txHash: other.claim.txHash }), "TX_PROOF_INVALID");
-        // The receipt is at txIndex, the transactions trie stops before it (a block no node would seal;
-        // with no transaction at all the trie is empty and has no proof nodes to carry).
-        if (w.txIndex > 0) {
-          const short = await seal2(w, { txs: w.txs.slice(0, w.txIndex) });
-          await expectCode(verifyEvmInclusion(short.inclusion, short.claim), "TX_NOT_IN_BLOCK");
-        }
-      }),
-      { numRuns: 20 },
-    );
-  });
+  it(
+    "rejects a transaction and proof taken from another block (TX_PROOF_INVALID), and a block whose transactions trie has no entry at the index " +
+      "(TX_NOT_IN_BLOCK)",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(worldArb, worldArb, async (w, v) => {
+          const a = await seal2(w);
+          const other = await seal2(v);
+          fc.pre(other.transactionsRoot !== a.transactionsRoot);
+          await expectCode(
+            verifyEvmInclusion({ ...a.inclusion, tx: other.inclusion.tx, txProof: other.inclusion.txProof }, { ...a.claim, txHash: other.claim.txHash }),
+            "TX_PROOF_INVALID",
+          );
+          // The receipt is at txIndex, the transactions trie stops before it (a block no node would seal;
+          // with no transaction at all the trie is empty and has no proof nodes to carry).
+          if (w.txIndex > 0) {
+            const short = await seal2(w, { txs: w.txs.slice(0, w.txIndex) });
+            await expectCode(verifyEvmInclusion(short.inclusion, short.claim), "TX_NOT_IN_BLOCK");
+          }
+        }),
+        { numRuns: 20 },
+      );
+    },
+  );
 
   it("rejects an anchor transaction sent to another address or creating a contract, re-sealed (TX_TARGET_MISMATCH)", async () => {
     await fc.assert(
@@ -533,29 +696,44 @@ describe("verifyEvmInclusion (evm-receipt-proof/2)", () => {
         const nodes = b.inclusion.account.proof;
         fc.pre(nodes.length > 1);
         const j = 1 + (node % (nodes.length - 1));
-        await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...b.inclusion.account, proof: nodes.map((n, i) => (i === j ? flipByte(n, at, mask) : n)) } }, b.claim), "ACCOUNT_PROOF_INVALID");
-        await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...b.inclusion.account, proof: nodes.slice(0, -1) } }, b.claim), "ACCOUNT_PROOF_INVALID");
+        await expectCode(
+          verifyEvmInclusion(
+            { ...b.inclusion, account: { ...b.inclusion.account, proof: nodes.map((n, i) => (i === j ? flipByte(n, at, mask) : n)) } },
+            b.claim,
+          ),
+          "ACCOUNT_PROOF_INVALID",
+        );
+        await expectCode(
+          verifyEvmInclusion({ ...b.inclusion, account: { ...b.inclusion.account, proof: nodes.slice(0, -1) } }, b.claim),
+          "ACCOUNT_PROOF_INVALID",
+        );
       }),
       { numRuns: RUNS },
     );
   });
 
-  it("rejects a codeHash (or nonce, balance, storageRoot) other than the proven account's: a look-alike cannot claim the genuine build (ACCOUNT_MISMATCH)", async () => {
-    await fc.assert(
-      fc.asyncProperty(worldArb, hex(32), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), async (w, other, n) => {
-        const lookalike = `0x${"5a".repeat(32)}` as Hex;
-        const b = await seal2(w, { accounts: w.accounts.map((a) => (a.address === CONTRACT ? { ...a, codeHash: lookalike } : a)) });
-        const acc = b.inclusion.account;
-        expect((await verifyEvmInclusion(b.inclusion, b.claim)).codeHash).toBe(lookalike);
-        await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...acc, codeHash: GENUINE } }, b.claim), "ACCOUNT_MISMATCH");
-        fc.pre(other !== acc.storageRoot && `0x${n.toString(16)}` !== acc.nonce);
-        await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...acc, storageRoot: other } }, b.claim), "ACCOUNT_MISMATCH");
-        await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...acc, nonce: `0x${n.toString(16)}` as Hex } }, b.claim), "ACCOUNT_MISMATCH");
-        await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...acc, balance: `0x${(BigInt(acc.balance) + 1n).toString(16)}` as Hex } }, b.claim), "ACCOUNT_MISMATCH");
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    "rejects a codeHash (or nonce, balance, storageRoot) other than the proven account's: a look-alike cannot claim the genuine build " + "(ACCOUNT_MISMATCH)",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(worldArb, hex(32), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), async (w, other, n) => {
+          const lookalike = `0x${"5a".repeat(32)}` as Hex;
+          const b = await seal2(w, { accounts: w.accounts.map((a) => (a.address === CONTRACT ? { ...a, codeHash: lookalike } : a)) });
+          const acc = b.inclusion.account;
+          expect((await verifyEvmInclusion(b.inclusion, b.claim)).codeHash).toBe(lookalike);
+          await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...acc, codeHash: GENUINE } }, b.claim), "ACCOUNT_MISMATCH");
+          fc.pre(other !== acc.storageRoot && `0x${n.toString(16)}` !== acc.nonce);
+          await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...acc, storageRoot: other } }, b.claim), "ACCOUNT_MISMATCH");
+          await expectCode(verifyEvmInclusion({ ...b.inclusion, account: { ...acc, nonce: `0x${n.toString(16)}` as Hex } }, b.claim), "ACCOUNT_MISMATCH");
+          await expectCode(
+            verifyEvmInclusion({ ...b.inclusion, account: { ...acc, balance: `0x${(BigInt(acc.balance) + 1n).toString(16)}` as Hex } }, b.claim),
+            "ACCOUNT_MISMATCH",
+          );
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 
   it("rejects a contract address with no account in the state, or an account without code (CONTRACT_MISSING)", async () => {
     await fc.assert(
@@ -605,7 +783,9 @@ describe("verifyEvmInclusion (evm-receipt-proof/2)", () => {
         { ...inc, extra: true },
         { ...inc, format: EVM_INCLUSION_FORMAT }, // /1 with /2's fields
         { ...inc, txIndex: 1.5 },
-        null, [], "evm-receipt-proof/2",
+        null,
+        [],
+        "evm-receipt-proof/2",
       ];
       for (const c of cases) await expectCode(verifyEvmInclusion(c, b.claim), "INCLUSION_MALFORMED");
     });
@@ -644,43 +824,83 @@ describe("verifyEvmInclusion (evm-receipt-proof/2)", () => {
     });
   });
 
-  it("answers any mutation of a valid section or its claim, or any value at all, with one of its own codes and never another exception, within 100 ms of CPU time", async () => {
-    const codes = new Set<string>([
-      "INCLUSION_MALFORMED", "INCLUSION_TOO_LARGE", "HEADER_MALFORMED", "HEADER_HASH_MISMATCH", "HEADER_NUMBER_MISMATCH", "HEADER_TIME_MISMATCH",
-      "RECEIPT_PROOF_INVALID", "RECEIPT_NOT_IN_BLOCK", "RECEIPT_MISMATCH", "RECEIPT_MALFORMED", "RECEIPT_FAILED", "LOG_ADDRESS_MISMATCH", "LOG_EVENT_MISMATCH",
-      "LOG_ROOT_MISMATCH", "LOG_TREE_SIZE_MISMATCH", "TX_HASH_MISMATCH", "TX_PROOF_INVALID", "TX_NOT_IN_BLOCK", "TX_MISMATCH", "TX_MALFORMED", "TX_TARGET_MISMATCH",
-      "STATE_ROOT_MISMATCH", "ACCOUNT_PROOF_INVALID", "ACCOUNT_MISMATCH", "CONTRACT_MISSING",
-    ]);
-    const w = fc.sample(worldArb, { numRuns: 1, seed: 9 })[0]!;
-    const b = await seal2(w);
-    const paths = ["header", "receipt", "tx", "proof", "txProof", "account.proof", "account.codeHash", "account.nonce", "txIndex"] as const;
-    const mutate = (path: (typeof paths)[number], value: unknown) => {
-      const c = structuredClone(b.inclusion) as unknown as Record<string, unknown>;
-      if (path.startsWith("account.")) (c.account as Record<string, unknown>)[path.slice(8)] = value;
-      else c[path] = value;
-      return c;
-    };
-    const valueArb = fc.oneof(
-      fc.jsonValue(),
-      fc.uint8Array({ maxLength: 600 }).map((x) => toHex(x)),
-      fc.array(fc.uint8Array({ minLength: 1, maxLength: 600 }).map((x) => toHex(x)), { maxLength: 70 }),
-    );
-    const claimArb = fc.oneof(
-      fc.constant(b.claim),
-      fc.tuple(fc.constantFrom("contract", "txHash", "blockNumber", "blockHash", "blockTime", "proof"), fc.anything({ withBigInt: true })).map(([k, v]) => ({ ...b.claim, [k]: v })),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.anything({ withBigInt: true }), fc.tuple(fc.constantFrom(...paths), valueArb).map(([p, v]) => mutate(p, v))), claimArb, async (input, claim) => {
-        const t0 = process.cpuUsage();
-        const outcome = await verifyEvmInclusion(input, claim as EvmInclusionClaim).then(() => "verified", (e: unknown) => e);
-        expect(cpuMsSince(t0)).toBeLessThan(100);
-        if (outcome === "verified") return; // e.g. the same value put back
-        expect(outcome).toBeInstanceOf(EvmInclusionError);
-        expect(codes.has((outcome as EvmInclusionError).code)).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    "answers any mutation of a valid section or its claim, or any value at all, with one of its own codes and never another exception, within 100 ms " +
+      "of CPU time",
+    async () => {
+      const codes = new Set<string>([
+        "INCLUSION_MALFORMED",
+        "INCLUSION_TOO_LARGE",
+        "HEADER_MALFORMED",
+        "HEADER_HASH_MISMATCH",
+        "HEADER_NUMBER_MISMATCH",
+        "HEADER_TIME_MISMATCH",
+        "RECEIPT_PROOF_INVALID",
+        "RECEIPT_NOT_IN_BLOCK",
+        "RECEIPT_MISMATCH",
+        "RECEIPT_MALFORMED",
+        "RECEIPT_FAILED",
+        "LOG_ADDRESS_MISMATCH",
+        "LOG_EVENT_MISMATCH",
+        "LOG_ROOT_MISMATCH",
+        "LOG_TREE_SIZE_MISMATCH",
+        "TX_HASH_MISMATCH",
+        "TX_PROOF_INVALID",
+        "TX_NOT_IN_BLOCK",
+        "TX_MISMATCH",
+        "TX_MALFORMED",
+        "TX_TARGET_MISMATCH",
+        "STATE_ROOT_MISMATCH",
+        "ACCOUNT_PROOF_INVALID",
+        "ACCOUNT_MISMATCH",
+        "CONTRACT_MISSING",
+      ]);
+      const w = fc.sample(worldArb, { numRuns: 1, seed: 9 })[0]!;
+      const b = await seal2(w);
+      const paths = ["header", "receipt", "tx", "proof", "txProof", "account.proof", "account.codeHash", "account.nonce", "txIndex"] as const;
+      const mutate = (path: (typeof paths)[number], value: unknown) => {
+        const c = structuredClone(b.inclusion) as unknown as Record<string, unknown>;
+        if (path.startsWith("account.")) (c.account as Record<string, unknown>)[path.slice(8)] = value;
+        else c[path] = value;
+        return c;
+      };
+      const valueArb = fc.oneof(
+        fc.jsonValue(),
+        fc.uint8Array({ maxLength: 600 }).map((x) => toHex(x)),
+        fc.array(
+          fc.uint8Array({ minLength: 1, maxLength: 600 }).map((x) => toHex(x)),
+          { maxLength: 70 },
+        ),
+      );
+      const claimArb = fc.oneof(
+        fc.constant(b.claim),
+        fc
+          .tuple(fc.constantFrom("contract", "txHash", "blockNumber", "blockHash", "blockTime", "proof"), fc.anything({ withBigInt: true }))
+          .map(([k, v]) => ({ ...b.claim, [k]: v })),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.anything({ withBigInt: true }),
+            fc.tuple(fc.constantFrom(...paths), valueArb).map(([p, v]) => mutate(p, v)),
+          ),
+          claimArb,
+          async (input, claim) => {
+            const t0 = process.cpuUsage();
+            const outcome = await verifyEvmInclusion(input, claim as EvmInclusionClaim).then(
+              () => "verified",
+              (e: unknown) => e,
+            );
+            expect(cpuMsSince(t0)).toBeLessThan(100);
+            if (outcome === "verified") return; // e.g. the same value put back
+            expect(outcome).toBeInstanceOf(EvmInclusionError);
+            expect(codes.has((outcome as EvmInclusionError).code)).toBe(true);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -694,15 +914,38 @@ describe("verifyReceipt", () => {
       const leaf = getLeafHash(digest, undefined, salt);
       const tree = MerkleTree.fromLeafHashes([...others, leaf]);
       const root = toHex(tree.root);
-      const b = await sealBlock([{ type: 2, status: 1, logs: [] }, { type: 2, status: 1, logs: [anchoredLog(CONTRACT, root, 4, ANCHORER)] }], 1, { contract: CONTRACT, root, treeSize: 4, number: 99, timestamp: 1_760_000_000 });
+      const b = await sealBlock(
+        [
+          { type: 2, status: 1, logs: [] },
+          { type: 2, status: 1, logs: [anchoredLog(CONTRACT, root, 4, ANCHORER)] },
+        ],
+        1,
+        { contract: CONTRACT, root, treeSize: 4, number: 99, timestamp: 1_760_000_000 },
+      );
       const anchor: EvmAnchor = {
-        type: "evm", proof: { root, treeSize: 4, index: 3, path: tree.proof(3n).path.map(toHex) }, chainId: 11155111, chainName: "Sepolia", development: false,
-        contract: CONTRACT, txHash: `0x${"cd".repeat(32)}`, blockNumber: b.claim.blockNumber, blockHash: b.claim.blockHash, blockTime: b.claim.blockTime,
-        confirmations: 12, requiredConfirmations: 12, explorerUrl: "https://sepolia.etherscan.io/", inclusion: b.inclusion,
+        type: "evm",
+        proof: { root, treeSize: 4, index: 3, path: tree.proof(3n).path.map(toHex) },
+        chainId: 11155111,
+        chainName: "Sepolia",
+        development: false,
+        contract: CONTRACT,
+        txHash: `0x${"cd".repeat(32)}`,
+        blockNumber: b.claim.blockNumber,
+        blockHash: b.claim.blockHash,
+        blockTime: b.claim.blockTime,
+        confirmations: 12,
+        requiredConfirmations: 12,
+        explorerUrl: "https://sepolia.etherscan.io/",
+        inclusion: b.inclusion,
       };
       const receipt: Receipt = {
-        version: "priorproof-receipt/1", id: "01TEST", subject: { sha256: toHex(digest) }, leaf: { encoding: "priorproof-leaf/1", claimSha256: null, salt: toHex(salt), hash: toHex(leaf) },
-        service: { operator: "test", receivedAt: "2025-10-09T08:53:20Z", software: "test" }, anchors: [anchor], issuedAt: "2025-10-09T09:00:00Z",
+        version: "priorproof-receipt/1",
+        id: "01TEST",
+        subject: { sha256: toHex(digest) },
+        leaf: { encoding: "priorproof-leaf/1", claimSha256: null, salt: toHex(salt), hash: toHex(leaf) },
+        service: { operator: "test", receivedAt: "2025-10-09T08:53:20Z", software: "test" },
+        anchors: [anchor],
+        issuedAt: "2025-10-09T09:00:00Z",
       };
       return { receipt, digest, anchor };
     }
@@ -714,7 +957,13 @@ describe("verifyReceipt", () => {
       expect(v.checks.find((c) => c.id === "anchors[0].chain")?.status).toBe("not-checked");
       expect(v.verified).toBe(false);
       expect(v.remaining).toEqual([
-        expect.objectContaining({ scope: "block-hash", blockHash: anchor.blockHash, blockNumber: 99, rpc: { method: "eth_getBlockByNumber", params: ["0x63", false] }, explorerUrl: "https://sepolia.etherscan.io/block/99" }),
+        expect.objectContaining({
+          scope: "block-hash",
+          blockHash: anchor.blockHash,
+          blockNumber: 99,
+          rpc: { method: "eth_getBlockByNumber", params: ["0x63", false] },
+          explorerUrl: "https://sepolia.etherscan.io/block/99",
+        }),
         // evm-receipt-proof/1 carries no account proof: the contract's code is left too.
         expect.objectContaining({ scope: "contract-code", rpc: { method: "eth_getCode", params: [CONTRACT, "0x63"] } }),
       ]);
@@ -722,7 +971,13 @@ describe("verifyReceipt", () => {
 
     it("with the block pinned by a checkpoint of its chain, leaves only the contract's code (proof/1 has no account proof)", async () => {
       const { receipt, digest, anchor } = await world();
-      const v = await verifyReceipt(receipt, { sha256: digest, checkpoints: [{ chainId: 11155111, number: 98, hash: `0x${"00".repeat(32)}` }, { chainId: 11155111, number: 99, hash: anchor.blockHash.toUpperCase().replace("0X", "0x") }] });
+      const v = await verifyReceipt(receipt, {
+        sha256: digest,
+        checkpoints: [
+          { chainId: 11155111, number: 98, hash: `0x${"00".repeat(32)}` },
+          { chainId: 11155111, number: 99, hash: anchor.blockHash.toUpperCase().replace("0X", "0x") },
+        ],
+      });
       expect(v.verified).toBe(false);
       expect(v.remaining).toEqual([expect.objectContaining({ scope: "contract-code" })]);
       expect(v.checks.find((c) => c.id === "anchors[0].chain")).toMatchObject({ status: "not-checked" });
@@ -732,11 +987,22 @@ describe("verifyReceipt", () => {
     it("is verified with nothing remaining when the block is pinned and the offline verifier proves a released build's code", async () => {
       const { receipt, digest, anchor } = await world();
       const withCode = async (inc: unknown, a: EvmAnchor) => ({ ...(await verifyEvmInclusion(inc, a)), codeHash: KNOWN_ANCHOR_BUILDS[0]!.codeHash });
-      const v = await verifyReceipt(receipt, { sha256: digest, evmInclusion: withCode, checkpoints: [{ chainId: 11155111, number: 99, hash: anchor.blockHash }] });
+      const v = await verifyReceipt(receipt, {
+        sha256: digest,
+        evmInclusion: withCode,
+        checkpoints: [{ chainId: 11155111, number: 99, hash: anchor.blockHash }],
+      });
       expect(v.verified).toBe(true);
       expect(v.remaining).toEqual([]);
       expect(v.existedNoLaterThan).toBe(timeBound(anchor.blockTime, 24, [receipt.service.receivedAt]));
-      expect(v.witnesses).toEqual([expect.objectContaining({ via: "offline-checkpoint", time: anchor.blockTime.replace(".000Z", "Z"), codeCheckedAt: "account-proof", deployment: "other" })]);
+      expect(v.witnesses).toEqual([
+        expect.objectContaining({
+          via: "offline-checkpoint",
+          time: anchor.blockTime.replace(".000Z", "Z"),
+          codeCheckedAt: "account-proof",
+          deployment: "other",
+        }),
+      ]);
     });
 
     it("fails CHECKPOINT_CHAIN_MISMATCH when the block hash is pinned for another chain", async () => {
@@ -758,7 +1024,10 @@ describe("verifyReceipt", () => {
     it("is not verified by a checkpoint alone when the receipt carries no inclusion section", async () => {
       const { receipt, digest, anchor } = await world();
       const { inclusion: _, ...bare } = anchor;
-      const v = await verifyReceipt({ ...receipt, anchors: [bare] }, { sha256: digest, checkpoints: [{ chainId: 11155111, number: 99, hash: anchor.blockHash }] });
+      const v = await verifyReceipt(
+        { ...receipt, anchors: [bare] },
+        { sha256: digest, checkpoints: [{ chainId: 11155111, number: 99, hash: anchor.blockHash }] },
+      );
       expect(v.verified).toBe(false);
       expect(v.checks.some((c) => c.id === "anchors[0].inclusion")).toBe(false);
       expect(v.remaining).toEqual([expect.objectContaining({ scope: "anchor" })]);
@@ -767,10 +1036,17 @@ describe("verifyReceipt", () => {
     it("passes an evm-receipt-proof/2 section (transaction and contract account proven) and leaves only the block hash", async () => {
       const { receipt, digest, anchor } = await world();
       const b = await sealBlockV2(
-        [{ type: 2, status: 1, logs: [] }, { type: 2, status: 1, logs: [anchoredLog(CONTRACT, anchor.proof.root, 4, ANCHORER)] }],
-        [{ type: 2, to: `0x${"22".repeat(20)}`, data: "0x" }, { type: 2, to: CONTRACT, data: "0x1234" }],
+        [
+          { type: 2, status: 1, logs: [] },
+          { type: 2, status: 1, logs: [anchoredLog(CONTRACT, anchor.proof.root, 4, ANCHORER)] },
+        ],
+        [
+          { type: 2, to: `0x${"22".repeat(20)}`, data: "0x" },
+          { type: 2, to: CONTRACT, data: "0x1234" },
+        ],
         [{ address: CONTRACT, nonce: 1n, balance: 0n, storageRoot: `0x${"33".repeat(32)}`, codeHash: [...KNOWN_ANCHOR_CODE_HASHES][0] as Hex }],
-        1, { contract: CONTRACT, root: anchor.proof.root, treeSize: 4, number: 99, timestamp: 1_760_000_000 },
+        1,
+        { contract: CONTRACT, root: anchor.proof.root, treeSize: 4, number: 99, timestamp: 1_760_000_000 },
       );
       const v2: EvmAnchor = { ...anchor, txHash: b.claim.txHash, blockHash: b.claim.blockHash, inclusion: b.inclusion };
       const v = await verifyReceipt({ ...receipt, anchors: [v2] }, { sha256: digest });

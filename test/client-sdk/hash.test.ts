@@ -79,13 +79,18 @@ describe("sha256Stream, sha256Blob and sha256Bytes", () => {
 
   it("equal node:crypto (SHA-256 and SHA3-256) however small bytes are split, from async iterables and ReadableStreams", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 5000 }), fc.array(fc.integer({ min: 0, max: 700 }), { maxLength: 20 }), fc.boolean(), async (bytes, sizes, asStream) => {
-        const chunks = split(bytes, sizes);
-        const r = await sha256Stream(asStream ? readable(chunks) : iterable(chunks), { alsoSha3: true });
-        expect(toHex(r.sha256)).toBe(nodeSha256(bytes));
-        expect(toHex(r.sha3_256!)).toBe(nodeSha3(bytes));
-        expect(r.size).toBe(bytes.length);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.array(fc.integer({ min: 0, max: 700 }), { maxLength: 20 }),
+        fc.boolean(),
+        async (bytes, sizes, asStream) => {
+          const chunks = split(bytes, sizes);
+          const r = await sha256Stream(asStream ? readable(chunks) : iterable(chunks), { alsoSha3: true });
+          expect(toHex(r.sha256)).toBe(nodeSha256(bytes));
+          expect(toHex(r.sha3_256!)).toBe(nodeSha3(bytes));
+          expect(r.size).toBe(bytes.length);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -105,11 +110,16 @@ describe("sha256Stream, sha256Blob and sha256Bytes", () => {
 
   it("report progress from 0, never decreasing, ending at the size, with the total they were given", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.integer({ min: 0, max: 500 }), { maxLength: 12 }), fc.option(fc.nat(), { nil: undefined }), async (bytes, sizes, total) => {
-        const seen: [number, number | undefined][] = [];
-        await sha256Stream(iterable(split(bytes, sizes)), { ...(total === undefined ? {} : { total }), onProgress: (done, t) => seen.push([done, t]) });
-        expectProgress(seen, bytes.length, total);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.array(fc.integer({ min: 0, max: 500 }), { maxLength: 12 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        async (bytes, sizes, total) => {
+          const seen: [number, number | undefined][] = [];
+          await sha256Stream(iterable(split(bytes, sizes)), { ...(total === undefined ? {} : { total }), onProgress: (done, t) => seen.push([done, t]) });
+          expectProgress(seen, bytes.length, total);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -150,7 +160,9 @@ describe("sha256Stream, sha256Blob and sha256Bytes", () => {
 
   it("fail with INVALID_CHUNK when a stream yields something other than a Uint8Array, and cancel it", async () => {
     let cancelled = false;
-    await expect(sha256Stream(readable([utf8("ok"), "not bytes", utf8("more"), utf8("and more")], () => (cancelled = true)))).rejects.toMatchObject({ code: "INVALID_CHUNK" });
+    await expect(sha256Stream(readable([utf8("ok"), "not bytes", utf8("more"), utf8("and more")], () => (cancelled = true)))).rejects.toMatchObject({
+      code: "INVALID_CHUNK",
+    });
     expect(cancelled).toBe(true);
     await expect(sha256Stream(iterable([new Uint16Array(4)]) as unknown as ByteSource)).rejects.toMatchObject({ code: "INVALID_CHUNK" });
   });

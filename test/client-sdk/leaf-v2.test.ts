@@ -28,7 +28,15 @@ interface Vector {
 }
 const file = JSON.parse(readFileSync(new URL("../../docs/vectors/leaf-v2.json", import.meta.url), "utf8")) as {
   vectors: Vector[];
-  signatures: { eip712: { facts: { sha256: string; sha3_256: string; claim: Claim; signedAt: string }; statementJcs: string; eip712Digest: string; signature: Eip712ClaimSignature; signatureJcs: string } };
+  signatures: {
+    eip712: {
+      facts: { sha256: string; sha3_256: string; claim: Claim; signedAt: string };
+      statementJcs: string;
+      eip712Digest: string;
+      signature: Eip712ClaimSignature;
+      signatureJcs: string;
+    };
+  };
 };
 const { vectors } = file;
 const schema = JSON.parse(readFileSync(new URL("../../docs/receipt.schema.json", import.meta.url), "utf8")) as object;
@@ -52,11 +60,22 @@ function receiptOf(v: Vector): ReceiptV2 {
     },
     ...(signature ? { signature } : {}),
     service: { operator: "test", receivedAt: "2026-11-30T08:00:01.123Z", software: "priorproof/test" },
-    anchors: [{
-      type: "evm", proof: { root: v.leafHash as `0x${string}`, treeSize: 1, index: 0, path: [] }, chainId: 31337, chainName: "anvil",
-      development: true, contract: `0x${"12".repeat(20)}`, txHash: `0x${"34".repeat(32)}`, blockNumber: 5, blockHash: `0x${"56".repeat(32)}`,
-      blockTime: "2026-11-30T08:00:02Z", confirmations: 1, requiredConfirmations: 1,
-    }],
+    anchors: [
+      {
+        type: "evm",
+        proof: { root: v.leafHash as `0x${string}`, treeSize: 1, index: 0, path: [] },
+        chainId: 31337,
+        chainName: "anvil",
+        development: true,
+        contract: `0x${"12".repeat(20)}`,
+        txHash: `0x${"34".repeat(32)}`,
+        blockNumber: 5,
+        blockHash: `0x${"56".repeat(32)}`,
+        blockTime: "2026-11-30T08:00:02Z",
+        confirmations: 1,
+        requiredConfirmations: 1,
+      },
+    ],
     issuedAt: "2026-11-30T08:00:03Z",
   };
 }
@@ -83,8 +102,11 @@ describe("priorproof-leaf/2 vectors (docs/vectors/leaf-v2.json)", () => {
     expect(signature ? canonicalJson(signature) : null).toBe(v.signatureJcs);
     expect(signature ? toHex(signatureSha256(signature)!) : null).toBe(v.signatureSha256);
     const data = encodeLeafV2({
-      sha256: fromHex(sha256, 32), sha3_256: sha3_256 ? fromHex(sha3_256, 32) : undefined,
-      claimSha256: claimSha256(claim), signatureSha256: signatureSha256(signature), salt: fromHex(salt, 16),
+      sha256: fromHex(sha256, 32),
+      sha3_256: sha3_256 ? fromHex(sha3_256, 32) : undefined,
+      claimSha256: claimSha256(claim),
+      signatureSha256: signatureSha256(signature),
+      salt: fromHex(salt, 16),
     });
     expect(data.length).toBe(LEAF_V2_LENGTH);
     expect(toHex(data)).toBe(v.leafData);
@@ -176,7 +198,11 @@ describe("the receipt/2 schema and parser agree", () => {
     ["an unsigned receipt", receiptOf(vectors[0]!), true],
     ["an unknown top-level member", { ...good, extra: 1 }, false],
     ["an unknown leaf member", { ...good, leaf: { ...good.leaf, salt2: good.leaf.salt } }, false],
-    ["a leaf/1 leaf in a receipt/2", { ...good, leaf: { encoding: "priorproof-leaf/1", claimSha256: good.leaf.claimSha256, salt: good.leaf.salt, hash: good.leaf.hash } }, false],
+    [
+      "a leaf/1 leaf in a receipt/2",
+      { ...good, leaf: { encoding: "priorproof-leaf/1", claimSha256: good.leaf.claimSha256, salt: good.leaf.salt, hash: good.leaf.hash } },
+      false,
+    ],
     ["a leaf without signatureSha256", { ...good, leaf: { ...good.leaf, signatureSha256: undefined } }, false],
     ["an unknown signature format", { ...good, signature: { format: "pgp/1", signedAt: "2026-11-30T08:00:00Z" } }, false],
     ["a cms signature that is not base64", { ...good, signature: { ...good.signature, cms: "not base64!" } }, false],

@@ -6,7 +6,17 @@ import { ProofError, type ProofErrorCode } from "../../client-sdk/src/errors.ts"
 import { sha256, sha256Implementation, sha256Portable } from "../../client-sdk/src/sha256.ts";
 import { MerkleTree, hashLeaf, inclusionPathLength, rootFromInclusionProof, verifyInclusion } from "../../client-sdk/src/merkle.ts";
 
-interface Vector { name: string; leafHash: string; index: number; treeSize: number; path: string[]; root: string; anchoredTreeSize: number; valid: boolean; error?: string }
+interface Vector {
+  name: string;
+  leafHash: string;
+  index: number;
+  treeSize: number;
+  path: string[];
+  root: string;
+  anchoredTreeSize: number;
+  valid: boolean;
+  error?: string;
+}
 const vectors = JSON.parse(readFileSync(new URL("../../docs/vectors/merkle.json", import.meta.url), "utf8")) as {
   trees: { size: number; leafData: string; root: string }[];
   inclusion: Vector[];
@@ -19,7 +29,8 @@ const vectors = JSON.parse(readFileSync(new URL("../../docs/vectors/merkle.json"
  * vectors' code on a ProofError, hence the cast.
  */
 function verifyAgainstAnchor(v: Vector): void {
-  if (v.treeSize !== v.anchoredTreeSize) throw new ProofError("TREE_SIZE_MISMATCH" as ProofErrorCode, `proof names ${v.treeSize} leaves, the anchor ${v.anchoredTreeSize}`);
+  if (v.treeSize !== v.anchoredTreeSize)
+    throw new ProofError("TREE_SIZE_MISMATCH" as ProofErrorCode, `proof names ${v.treeSize} leaves, the anchor ${v.anchoredTreeSize}`);
   verifyInclusion(fromHex(v.leafHash, 32), proofOf(v), fromHex(v.root, 32));
 }
 
@@ -99,34 +110,34 @@ describe("verifyInclusion", () => {
 
     it("rejects index -1", () => {
       const v = vectors.inclusion.find((x) => x.valid && x.treeSize === 8)!;
-      expect(() => rootFromInclusionProof(fromHex(v.leafHash, 32), { ...proofOf(v), index: -1n })).toThrow(expect.objectContaining({ code: "INDEX_OUT_OF_RANGE" }));
+      expect(() => rootFromInclusionProof(fromHex(v.leafHash, 32), { ...proofOf(v), index: -1n })).toThrow(
+        expect.objectContaining({ code: "INDEX_OUT_OF_RANGE" }),
+      );
     });
   });
 
   describe("when trees are random (property)", () => {
     it("accepts every leaf's own proof and rejects any single flipped bit in the path or the leaf", () => {
       fc.assert(
-        fc.property(
-          fc.integer({ min: 1, max: 300 }),
-          fc.nat(),
-          fc.nat(),
-          fc.integer({ min: 0, max: 255 }),
-          (size, rawIndex, which, bit) => {
-            const leaves = Array.from({ length: size }, (_, i) => hashLeaf(Uint8Array.of(i & 0xff, i >> 8, size & 0xff)));
-            const tree = MerkleTree.fromLeafHashes(leaves);
-            const index = BigInt(rawIndex % size);
-            const proof = tree.proof(index);
-            expect(proof.path.length).toBe(inclusionPathLength(index, tree.size));
-            verifyInclusion(leaves[Number(index)]!, proof, tree.root);
-            // Flip one bit in one of: the leaf, or a path node.
-            const slots = proof.path.length + 1;
-            const slot = which % slots;
-            const flip = (b: Uint8Array) => { const c = b.slice(); c[bit % 32]! ^= 1 << (bit % 8); return c; };
-            const leaf = slot === 0 ? flip(leaves[Number(index)]!) : leaves[Number(index)]!;
-            const path = proof.path.map((p, i) => (i + 1 === slot ? flip(p) : p));
-            expect(() => verifyInclusion(leaf, { ...proof, path }, tree.root)).toThrow(ProofError);
-          },
-        ),
+        fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (size, rawIndex, which, bit) => {
+          const leaves = Array.from({ length: size }, (_, i) => hashLeaf(Uint8Array.of(i & 0xff, i >> 8, size & 0xff)));
+          const tree = MerkleTree.fromLeafHashes(leaves);
+          const index = BigInt(rawIndex % size);
+          const proof = tree.proof(index);
+          expect(proof.path.length).toBe(inclusionPathLength(index, tree.size));
+          verifyInclusion(leaves[Number(index)]!, proof, tree.root);
+          // Flip one bit in one of: the leaf, or a path node.
+          const slots = proof.path.length + 1;
+          const slot = which % slots;
+          const flip = (b: Uint8Array) => {
+            const c = b.slice();
+            c[bit % 32]! ^= 1 << (bit % 8);
+            return c;
+          };
+          const leaf = slot === 0 ? flip(leaves[Number(index)]!) : leaves[Number(index)]!;
+          const path = proof.path.map((p, i) => (i + 1 === slot ? flip(p) : p));
+          expect(() => verifyInclusion(leaf, { ...proof, path }, tree.root)).toThrow(ProofError);
+        }),
         { numRuns: 1000 },
       );
     });
@@ -138,27 +149,36 @@ describe("sha256 (native in Node, @noble/hashes elsewhere)", () => {
     expect(sha256Implementation).toBe("node:crypto");
     expect(toHex(sha256(new TextEncoder().encode("abc")))).toBe("0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     expect(toHex(sha256Portable(new Uint8Array()))).toBe("0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (data) => {
-      const native = sha256(data);
-      expect(native).toBeInstanceOf(Uint8Array);
-      expect(native.buffer.byteLength).toBe(32); // its own buffer, not a view into Node's pool
-      expect(toHex(native)).toBe(toHex(sha256Portable(data)));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (data) => {
+        const native = sha256(data);
+        expect(native).toBeInstanceOf(Uint8Array);
+        expect(native.buffer.byteLength).toBe(32); // its own buffer, not a view into Node's pool
+        expect(toHex(native)).toBe(toHex(sha256Portable(data)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
 describe("hex (toHex / fromHex)", () => {
   it("round-trips any bytes and refuses exactly the strings that are not lower-case 0x hex of even length", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
-      expect(fromHex(toHex(bytes))).toEqual(bytes);
-      expect(toHex(bytes)).toBe("0x" + Buffer.from(bytes).toString("hex"));
-    }), { numRuns: 500 });
-    fc.assert(fc.property(fc.string({ maxLength: 12, unit: fc.constantFrom(..."0123456789abcdefABCDEFxg \u0660\u00e9") }), (tail) => {
-      const s = "0x" + tail;
-      const valid = /^0x[0-9a-f]*$/.test(s) && s.length % 2 === 0;
-      if (valid) expect(toHex(fromHex(s))).toBe(s);
-      else expect(() => fromHex(s)).toThrow(expect.objectContaining({ code: "INVALID_HEX" }));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        expect(fromHex(toHex(bytes))).toEqual(bytes);
+        expect(toHex(bytes)).toBe("0x" + Buffer.from(bytes).toString("hex"));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12, unit: fc.constantFrom(..."0123456789abcdefABCDEFxg \u0660\u00e9") }), (tail) => {
+        const s = "0x" + tail;
+        const valid = /^0x[0-9a-f]*$/.test(s) && s.length % 2 === 0;
+        if (valid) expect(toHex(fromHex(s))).toBe(s);
+        else expect(() => fromHex(s)).toThrow(expect.objectContaining({ code: "INVALID_HEX" }));
+      }),
+      { numRuns: 1000 },
+    );
     for (const s of ["", "0", "00", "0X00", "x00", "0x0", "0x0g", "0xAB"]) expect(() => fromHex(s)).toThrow(expect.objectContaining({ code: "INVALID_HEX" }));
     expect(() => fromHex("0x00", 2)).toThrow(expect.objectContaining({ code: "INVALID_LENGTH" }));
   });

@@ -44,7 +44,8 @@ interface MemoryChain {
 }
 
 /** The genuine EvidenceAnchor runtime code (its keccak-256 is a released build's). */
-const GENUINE_CODE = (JSON.parse(readFileSync(new URL("../../contracts/build/EvidenceAnchor.json", import.meta.url), "utf8")) as { deployedBytecode: Hex }).deployedBytecode;
+const GENUINE_CODE = (JSON.parse(readFileSync(new URL("../../contracts/build/EvidenceAnchor.json", import.meta.url), "utf8")) as { deployedBytecode: Hex })
+  .deployedBytecode;
 const word = (n: bigint | number) => `0x${BigInt(n).toString(16).padStart(64, "0")}` as Hex;
 
 /** An in-memory chain reader: the ChainReader interface answered from a MemoryChain, no I/O. */
@@ -57,7 +58,8 @@ function inMemoryChainReader(chain: MemoryChain): ChainReader {
   return {
     getChainId: async () => chain.chainId,
     getBlockNumber: async () => chain.head,
-    getBlock: async (tag) => (tag === "latest" ? blockAt(chain.head) : tag === "finalized" ? (chain.finalized === undefined ? undefined : blockAt(chain.finalized)) : blockAt(tag)),
+    getBlock: async (tag) =>
+      tag === "latest" ? blockAt(chain.head) : tag === "finalized" ? (chain.finalized === undefined ? undefined : blockAt(chain.finalized)) : blockAt(tag),
     getBlockByHash: async (hash) => {
       for (const [n, b] of chain.blocks) if (b.hash === hash.toLowerCase()) return blockAt(n);
       return undefined;
@@ -70,7 +72,10 @@ function inMemoryChainReader(chain: MemoryChain): ChainReader {
       const anchored = anchorOf(contract, a.root);
       let included = false;
       try {
-        included = anchored !== undefined && anchored.treeSize === a.treeSize && isIncluded(fromHex(a.leafHash, 32), { index: a.index, treeSize: a.treeSize, path: a.path.map((p) => fromHex(p, 32)) }, fromHex(a.root, 32));
+        included =
+          anchored !== undefined &&
+          anchored.treeSize === a.treeSize &&
+          isIncluded(fromHex(a.leafHash, 32), { index: a.index, treeSize: a.treeSize, path: a.path.map((p) => fromHex(p, 32)) }, fromHex(a.root, 32));
       } catch {
         included = false;
       }
@@ -134,7 +139,13 @@ const worldArb: fc.Arbitrary<World> = fc
       const blockHash = hexOf(`${seed}/block/${chainId}/${n}`);
       const blocks = new Map<bigint, { hash: string; timestamp: bigint }>();
       // The anchor's block and its neighbours (so a wrong block number finds a block, with another hash).
-      for (let b = n - 3; b <= n + 3; b++) blocks.set(BigInt(b), b === n ? { hash: blockHash, timestamp: BigInt(timestamp) } : { hash: hexOf(`${seed}/block/${chainId}/${b}`), timestamp: BigInt(timestamp + (b - n) * 12) });
+      for (let b = n - 3; b <= n + 3; b++)
+        blocks.set(
+          BigInt(b),
+          b === n
+            ? { hash: blockHash, timestamp: BigInt(timestamp) }
+            : { hash: hexOf(`${seed}/block/${chainId}/${b}`), timestamp: BigInt(timestamp + (b - n) * 12) },
+        );
       // The contract, and a copy of the same code deployed by someone else that anchored nothing.
       const contracts = new Map([
         [contract, { code: GENUINE_CODE, anchors: new Map([[root, { timestamp: BigInt(timestamp), blockNumber: BigInt(n), treeSize: tree.size }]]) }],
@@ -142,14 +153,38 @@ const worldArb: fc.Arbitrary<World> = fc
       ]);
       const txHash = hexOf(`${seed}/tx/${chainId}`);
       const txs = new Map<string, ChainTransactionReceipt>([
-        [txHash, { transactionHash: txHash, status: 1, blockHash: blockHash as Hex, blockNumber: BigInt(n), logs: [{ address: contract, topics: [ANCHORED_EVENT_TOPIC, root, word(7)], data: word(tree.size) }] }],
+        [
+          txHash,
+          {
+            transactionHash: txHash,
+            status: 1,
+            blockHash: blockHash as Hex,
+            blockNumber: BigInt(n),
+            logs: [{ address: contract, topics: [ANCHORED_EVENT_TOPIC, root, word(7)], data: word(tree.size) }],
+          },
+        ],
       ]);
       // Sepolia has a finalized tag (two blocks past the anchor here); anvil is judged by confirmations.
-      chains[String(chainId)] = inMemoryChainReader({ chainId: BigInt(chainId), head: BigInt(n + 20), ...(chainId === 31337 ? {} : { finalized: BigInt(n + 2) }), blocks, contracts, txs });
+      chains[String(chainId)] = inMemoryChainReader({
+        chainId: BigInt(chainId),
+        head: BigInt(n + 20),
+        ...(chainId === 31337 ? {} : { finalized: BigInt(n + 2) }),
+        blocks,
+        contracts,
+        txs,
+      });
       anchors.push({
-        type: "evm", chainId, chainName: `chain ${chainId}`, development: chainId === 31337, contract,
-        txHash, blockNumber: n, blockHash,
-        blockTime: new Date(timestamp * 1000).toISOString(), confirmations: 12, requiredConfirmations: 12,
+        type: "evm",
+        chainId,
+        chainName: `chain ${chainId}`,
+        development: chainId === 31337,
+        contract,
+        txHash,
+        blockNumber: n,
+        blockHash,
+        blockTime: new Date(timestamp * 1000).toISOString(),
+        confirmations: 12,
+        requiredConfirmations: 12,
       });
     }
     const shown = `world(seed ${seed}, ${size} leaves, leaf ${index}, chains ${CHAIN_IDS.slice(0, chainCount).join("+")}, claim ${JSON.stringify(claim)})`;
@@ -164,7 +199,12 @@ function receiptOf(w: World): MutableReceipt {
     id: `entry-${w.seed}-${w.index}`,
     subject: { sha256: toHex(w.digests[w.index] as Uint8Array) },
     ...(w.claim ? { claim: w.claim } : {}),
-    leaf: { encoding: "priorproof-leaf/1", claimSha256: c ? toHex(c) : null, salt: toHex(w.salts[w.index] as Uint8Array), hash: toHex(getLeafHash(w.digests[w.index] as Uint8Array, w.claim, w.salts[w.index] as Uint8Array)) },
+    leaf: {
+      encoding: "priorproof-leaf/1",
+      claimSha256: c ? toHex(c) : null,
+      salt: toHex(w.salts[w.index] as Uint8Array),
+      hash: toHex(getLeafHash(w.digests[w.index] as Uint8Array, w.claim, w.salts[w.index] as Uint8Array)),
+    },
     service: { operator: "test operator", receivedAt: "2026-11-25T08:00:00Z", software: "priorproof-test" },
     anchors: w.anchors.map((a) => ({ ...a, proof: { root: toHex(w.tree.root), treeSize: Number(w.tree.size), index: w.index, path: proof.path.map(toHex) } })),
     issuedAt: "2026-11-25T08:00:00Z",
@@ -215,17 +255,24 @@ const TAMPERS: Record<string, Tamper> = {
       const size = Number(w.tree.size);
       anchor(r, a).proof.index = (w.index + 1 + (n % size)) % (size + 1);
     },
-    perAnchor: true, names: PROOF_CODES,
+    perAnchor: true,
+    names: PROOF_CODES,
     alsoAllowed: ["CONTRACT_REJECTS_PROOF"],
   },
-  "the tree size": { change: (r, n, _w, a) => void (anchor(r, a).proof.treeSize += 1 + (n % 7)), perAnchor: true, names: [...PROOF_CODES, "TREE_SIZE_MISMATCH"], alsoAllowed: ["CONTRACT_REJECTS_PROOF"] },
+  "the tree size": {
+    change: (r, n, _w, a) => void (anchor(r, a).proof.treeSize += 1 + (n % 7)),
+    perAnchor: true,
+    names: [...PROOF_CODES, "TREE_SIZE_MISMATCH"],
+    alsoAllowed: ["CONTRACT_REJECTS_PROOF"],
+  },
   "a path node": {
     change: (r, n, _w, a) => {
       const path = anchor(r, a).proof.path;
       if (path.length === 0) path.push(hexOf(`node ${n}`));
       else path[n % path.length] = flipHex(path[n % path.length] as string, n);
     },
-    perAnchor: true, names: ["ROOT_MISMATCH", "PATH_TOO_LONG"],
+    perAnchor: true,
+    names: ["ROOT_MISMATCH", "PATH_TOO_LONG"],
     alsoAllowed: ["CONTRACT_REJECTS_PROOF"],
   },
   "the path length": {
@@ -234,31 +281,45 @@ const TAMPERS: Record<string, Tamper> = {
       if (path.length > 0 && n % 2 === 0) path.pop();
       else path.push(hexOf(`extra ${n}`));
     },
-    perAnchor: true, names: ["PATH_TOO_SHORT", "PATH_TOO_LONG"],
+    perAnchor: true,
+    names: ["PATH_TOO_SHORT", "PATH_TOO_LONG"],
     alsoAllowed: ["CONTRACT_REJECTS_PROOF"],
   },
-  "the root": { change: (r, n, _w, a) => void (anchor(r, a).proof.root = flipHex(anchor(r, a).proof.root, n)), perAnchor: true, names: ["ROOT_MISMATCH", "TX_NOT_ANCHOR"] },
+  "the root": {
+    change: (r, n, _w, a) => void (anchor(r, a).proof.root = flipHex(anchor(r, a).proof.root, n)),
+    perAnchor: true,
+    names: ["ROOT_MISMATCH", "TX_NOT_ANCHOR"],
+  },
   "the transaction hash": { change: (r, n, _w, a) => void (anchor(r, a).txHash = flipHex(anchor(r, a).txHash, n)), perAnchor: true, names: ["TX_NOT_FOUND"] },
   "the chain id": {
     change: (r, n, _w, a) => void (anchor(r, a).chainId = 1 + (n % 1_000_000) * 2), // odd, never 31337's nor Sepolia's
-    perAnchor: true, names: ["CHAIN_ID_MISMATCH"],
+    perAnchor: true,
+    names: ["CHAIN_ID_MISMATCH"],
     alsoAllowed: ["CHAIN_RELABELLED"], // 1337 is odd, and a development chain the receipt does not call one
     // The user pointed the chain the receipt names at a node of the real one.
     chains: (w, r, a) => ({ ...w.chains, [String(anchor(r, a).chainId)]: w.chains[String(w.anchors[a]?.chainId)] as ChainReader }),
   },
   "the contract": {
     change: (r, n, w, a) => void (anchor(r, a).contract = n % 2 === 0 ? w.decoy : hexOf(`${w.seed}/nothing/${n}`, 20)),
-    perAnchor: true, names: ["CONTRACT_MISSING", "TX_NOT_ANCHOR"],
+    perAnchor: true,
+    names: ["CONTRACT_MISSING", "TX_NOT_ANCHOR"],
   },
   "the block number": {
     change: (r, n, _w, a) => void (anchor(r, a).blockNumber += n % 2 === 0 ? 1 + (n % 3) : -(1 + (n % 3))),
-    perAnchor: true, names: ["BLOCK_NUMBER_MISMATCH"],
+    perAnchor: true,
+    names: ["BLOCK_NUMBER_MISMATCH"],
   },
   "the block time": {
-    change: (r, n, _w, a) => void (anchor(r, a).blockTime = new Date(Date.parse(anchor(r, a).blockTime) + (n % 2 === 0 ? 1 : -1) * 1000 * (1 + (n % 86_400))).toISOString()),
-    perAnchor: true, names: ["BLOCK_TIME_MISMATCH"],
+    change: (r, n, _w, a) =>
+      void (anchor(r, a).blockTime = new Date(Date.parse(anchor(r, a).blockTime) + (n % 2 === 0 ? 1 : -1) * 1000 * (1 + (n % 86_400))).toISOString()),
+    perAnchor: true,
+    names: ["BLOCK_TIME_MISMATCH"],
   },
-  "the block hash": { change: (r, n, _w, a) => void (anchor(r, a).blockHash = flipHex(anchor(r, a).blockHash, n)), perAnchor: true, names: ["BLOCK_HASH_MISMATCH"] },
+  "the block hash": {
+    change: (r, n, _w, a) => void (anchor(r, a).blockHash = flipHex(anchor(r, a).blockHash, n)),
+    perAnchor: true,
+    names: ["BLOCK_HASH_MISMATCH"],
+  },
   "the claim": {
     change: (r, n) => {
       if (r.claim && n % 2 === 0) delete r.claim;
@@ -266,7 +327,10 @@ const TAMPERS: Record<string, Tamper> = {
     },
     names: ["CLAIM_MISMATCH"],
   },
-  "the claim digest": { change: (r, n) => void (r.leaf.claimSha256 = r.leaf.claimSha256 === null ? hexOf(`claim ${n}`) : flipHex(r.leaf.claimSha256, n)), names: ["CLAIM_MISMATCH"] },
+  "the claim digest": {
+    change: (r, n) => void (r.leaf.claimSha256 = r.leaf.claimSha256 === null ? hexOf(`claim ${n}`) : flipHex(r.leaf.claimSha256, n)),
+    names: ["CLAIM_MISMATCH"],
+  },
   "the claim, with its digest and leaf rebuilt": {
     change: (r, n, w) => {
       const claim: Claim = { ...(w.claim ?? {}), title: `forged ${n}` };
@@ -291,7 +355,9 @@ describe("verifyReceipt", () => {
           // Every check passed, except the lines that show what the receipt asserts unchecked.
           expect(v.checks.every((c) => c.status === "passed" || (c.status === "not-checked" && c.id.endsWith(".asserted")))).toBe(true);
           const receivedAt = "2026-11-25T08:00:00Z";
-          expect(v.existedNoLaterThan).toBe(w.anchors.map((a) => timeBound(a.blockTime, DEFAULT_CHAIN_REGISTRY.get(a.chainId).blockTimeToleranceSeconds, [receivedAt])).sort()[0]);
+          expect(v.existedNoLaterThan).toBe(
+            w.anchors.map((a) => timeBound(a.blockTime, DEFAULT_CHAIN_REGISTRY.get(a.chainId).blockTimeToleranceSeconds, [receivedAt])).sort()[0],
+          );
           expect(v.witnesses.map((x) => x.time)).toEqual(w.anchors.map((a) => a.blockTime.replace(".000Z", "Z")));
           for (const x of v.witnesses) expect(x).toMatchObject({ deployment: "other", final: true, codeCheckedAt: "anchor-block" });
         }),
@@ -339,10 +405,18 @@ describe("verifyReceipt", () => {
             const failed = v.checks.filter((c) => c.status === "failed");
             const codes = failed.map((c) => c.code as string);
             expect(v.verified).toBe(false);
-            expect(codes.some((c) => t.names.includes(c)), `${field}: failed ${JSON.stringify(codes)}`).toBe(true);
-            expect(codes.every((c) => t.names.includes(c) || (t.alsoAllowed ?? []).includes(c)), `${field}: failed ${JSON.stringify(codes)}`).toBe(true);
+            expect(
+              codes.some((c) => t.names.includes(c)),
+              `${field}: failed ${JSON.stringify(codes)}`,
+            ).toBe(true);
+            expect(
+              codes.every((c) => t.names.includes(c) || (t.alsoAllowed ?? []).includes(c)),
+              `${field}: failed ${JSON.stringify(codes)}`,
+            ).toBe(true);
             // A failure about an anchor is about the anchor that was changed.
-            if (t.perAnchor) for (const c of failed) if (c.id.startsWith("anchors[")) expect(c.id.startsWith(`anchors[${a}]`), `${field}: ${c.id} failed, anchors[${a}] was changed`).toBe(true);
+            if (t.perAnchor)
+              for (const c of failed)
+                if (c.id.startsWith("anchors[")) expect(c.id.startsWith(`anchors[${a}]`), `${field}: ${c.id} failed, anchors[${a}] was changed`).toBe(true);
           }),
           { numRuns: RUNS },
         );
@@ -354,7 +428,10 @@ describe("verifyReceipt", () => {
     const one = fc.sample(worldArb, { numRuns: 1, seed: 7 })[0] as World;
 
     it("verifies a one-leaf tree, whose path is empty", async () => {
-      const w = fc.sample(worldArb.filter((x) => x.tree.size === 1n), { numRuns: 1, seed: 1 })[0] as World;
+      const w = fc.sample(
+        worldArb.filter((x) => x.tree.size === 1n),
+        { numRuns: 1, seed: 1 },
+      )[0] as World;
       const r = receiptOf(w);
       expect(r.anchors[0]?.proof.path).toEqual([]);
       expect((await verifyReceipt(r, { sha256: w.digests[0], chains: w.chains })).verified).toBe(true);
@@ -372,7 +449,10 @@ describe("verifyReceipt", () => {
 
     it("catches a tree size the path cannot tell apart by the size the chain recorded", async () => {
       // Leaf 0 of 5 and of 6 have paths of the same length and shape: only the anchor's record differs.
-      const w = fc.sample(worldArb.filter((x) => x.tree.size === 5n && x.index === 0), { numRuns: 1, seed: 3 })[0] as World;
+      const w = fc.sample(
+        worldArb.filter((x) => x.tree.size === 5n && x.index === 0),
+        { numRuns: 1, seed: 3 },
+      )[0] as World;
       const r = receiptOf(w);
       anchor(r, 0).proof.treeSize = 6;
       const v = await verifyReceipt(r, { sha256: w.digests[0], chains: w.chains });
@@ -487,9 +567,13 @@ describe("parseReceipt", () => {
 // What the verifier derives and how it bounds its work (issue 14), on the in-memory chain.
 
 describe("verifyReceipt trust rules", () => {
-  const w = fc.sample(worldArb.filter((x) => x.anchors.length === 1 && x.anchors[0]!.chainId === 31337), { numRuns: 1, seed: 11 })[0] as World;
+  const w = fc.sample(
+    worldArb.filter((x) => x.anchors.length === 1 && x.anchors[0]!.chainId === 31337),
+    { numRuns: 1, seed: 11 },
+  )[0] as World;
   const chainOf = (x: World) => x.chains["31337"] as ChainReader;
-  const run = (r: unknown, chains: Record<string, ChainReader>, extra: Parameters<typeof verifyReceipt>[1] = {}) => verifyReceipt(r, { sha256: w.digests[w.index], chains, ...extra });
+  const run = (r: unknown, chains: Record<string, ChainReader>, extra: Parameters<typeof verifyReceipt>[1] = {}) =>
+    verifyReceipt(r, { sha256: w.digests[w.index], chains, ...extra });
 
   it("refuses code that is no released build (CONTRACT_CODE_UNKNOWN) unless the user names its hash", async () => {
     const other = `0x6080${"00".repeat(40)}` as Hex;
@@ -503,7 +587,13 @@ describe("verifyReceipt trust rules", () => {
 
   it("reads the code at the head when the node keeps no history, and says so (CODE_CHECKED_AT_LATEST)", async () => {
     const base = chainOf(w);
-    const reader: ChainReader = { ...base, getCode: async (a, at) => { if (at !== "latest") throw new AnchorError("STATE_UNAVAILABLE", "pruned"); return base.getCode(a, at); } };
+    const reader: ChainReader = {
+      ...base,
+      getCode: async (a, at) => {
+        if (at !== "latest") throw new AnchorError("STATE_UNAVAILABLE", "pruned");
+        return base.getCode(a, at);
+      },
+    };
     const v = await run(receiptOf(w), { "31337": reader });
     expect(v.verified).toBe(true);
     expect(v.witnesses[0]?.codeCheckedAt).toBe("latest");
@@ -523,13 +613,25 @@ describe("verifyReceipt trust rules", () => {
 
   it("refuses a block that is not the canonical one at its number (BLOCK_NOT_CANONICAL)", async () => {
     const base = chainOf(w);
-    const reader: ChainReader = { ...base, getBlock: async (t) => { const b = await base.getBlock(t); return b && { ...b, hash: hexOf("fork") }; } };
+    const reader: ChainReader = {
+      ...base,
+      getBlock: async (t) => {
+        const b = await base.getBlock(t);
+        return b && { ...b, hash: hexOf("fork") };
+      },
+    };
     expect(failedCodes(await run(receiptOf(w), { "31337": reader }))).toEqual(["BLOCK_NOT_CANONICAL"]);
   });
 
   it("refuses a reverted anchoring transaction (TX_FAILED)", async () => {
     const base = chainOf(w);
-    const reader: ChainReader = { ...base, getTransactionReceipt: async (h) => { const r = await base.getTransactionReceipt(h); return r && { ...r, status: 0 }; } };
+    const reader: ChainReader = {
+      ...base,
+      getTransactionReceipt: async (h) => {
+        const r = await base.getTransactionReceipt(h);
+        return r && { ...r, status: 0 };
+      },
+    };
     expect(failedCodes(await run(receiptOf(w), { "31337": reader }))).toEqual(["TX_FAILED"]);
   });
 
@@ -546,13 +648,19 @@ describe("verifyReceipt trust rules", () => {
     expect(v.checks).toEqual([expect.objectContaining({ id: "schema", status: "failed", code: "TOO_MANY_ANCHORS" })]);
   });
 
-  it("names its chain from the registry, shows the receipt's labels as asserted, and fails a development chain called otherwise (CHAIN_RELABELLED)", async () => {
-    const r = receiptOf(w);
-    Object.assign(anchor(r, 0), { chainName: "Ethereum", development: false });
-    const v = await run(r, w.chains);
-    expect(failedCodes(v)).toEqual(["CHAIN_RELABELLED"]);
-    expect(v.checks.find((c) => c.id === "anchors[0].asserted")).toMatchObject({ status: "not-checked", detail: expect.stringMatching(/^asserted by the receipt, not checked: chainName "Ethereum", development false/) });
-    expect(v.checks.find((c) => c.id === "anchors[0].chain")?.title).toBe("Root is anchored on anvil / Hardhat (development chain) (chain 31337)");
-    expect(v.warnings.map((x) => x.code)).toContain("DEVELOPMENT_CHAIN");
-  });
+  it(
+    "names its chain from the registry, shows the receipt's labels as asserted, " + "and fails a development chain called otherwise (CHAIN_RELABELLED)",
+    async () => {
+      const r = receiptOf(w);
+      Object.assign(anchor(r, 0), { chainName: "Ethereum", development: false });
+      const v = await run(r, w.chains);
+      expect(failedCodes(v)).toEqual(["CHAIN_RELABELLED"]);
+      expect(v.checks.find((c) => c.id === "anchors[0].asserted")).toMatchObject({
+        status: "not-checked",
+        detail: expect.stringMatching(/^asserted by the receipt, not checked: chainName "Ethereum", development false/),
+      });
+      expect(v.checks.find((c) => c.id === "anchors[0].chain")?.title).toBe("Root is anchored on anvil / Hardhat (development chain) (chain 31337)");
+      expect(v.warnings.map((x) => x.code)).toContain("DEVELOPMENT_CHAIN");
+    },
+  );
 });

@@ -44,7 +44,10 @@ function interruptedJournal(dir: string, path: string, batchKey: string): void {
   const s = statSync(abs);
   const job = { id: randomUUID(), path, sha256: sha256Of(abs), size: s.size, mtimeMs: s.mtimeMs, previous: null, createdAt: new Date().toISOString() };
   mkdirSync(join(dir, ".priorproof"), { recursive: true });
-  writeFileSync(join(dir, ".priorproof", "queue.jsonl"), `${JSON.stringify({ op: "job", job })}\n${JSON.stringify({ op: "sent", ids: [job.id], batchKey, sentAt: job.createdAt })}\n`);
+  writeFileSync(
+    join(dir, ".priorproof", "queue.jsonl"),
+    `${JSON.stringify({ op: "job", job })}\n${JSON.stringify({ op: "sent", ids: [job.id], batchKey, sentAt: job.createdAt })}\n`,
+  );
 }
 
 describe("watch() after a restart", () => {
@@ -55,12 +58,20 @@ describe("watch() after a restart", () => {
     const sha = sha256Of(join(dir, "logo.ai"));
     interruptedJournal(dir, "logo.ai", randomUUID());
     // What the service got before the crash.
-    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: sha, claim: { title: "logo.ai" } }] } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys.acme}` },
+      payload: { items: [{ sha256: sha, claim: { title: "logo.ai" } }] },
+    });
     const recorded = res.json().entries[0].id as string;
     const results = await runOnce(dir);
-    expect(results.filter((r) => r.type === "stamped")).toEqual([{ type: "stamped", path: "logo.ai", sha256: sha, entryId: recorded, previous: null, recovered: true }]);
+    expect(results.filter((r) => r.type === "stamped")).toEqual([
+      { type: "stamped", path: "logo.ai", sha256: sha, entryId: recorded, previous: null, recovered: true },
+    ]);
     expect(results.filter((r) => r.type === "queued")).toEqual([]);
-    const entries = (await t.app.inject({ method: "GET", url: `/v1/entries?sha256=${sha}`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json().entries;
+    const entries = (await t.app.inject({ method: "GET", url: `/v1/entries?sha256=${sha}`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json()
+      .entries;
     expect(entries.map((e: { id: string }) => e.id)).toEqual([recorded]);
   });
 
@@ -80,7 +91,9 @@ describe("watch() after a restart", () => {
     const again: { url: string; headers: Headers }[] = [];
     const second = await runOnce(dir, again);
     const queued = second.filter((r) => r.type === "queued");
-    expect(queued).toEqual([{ type: "queued", path: "brief.pdf", sha256: sha256Of(join(dir, "brief.pdf")), previous: results.find((r) => r.type === "stamped")!.sha256 }]);
+    expect(queued).toEqual([
+      { type: "queued", path: "brief.pdf", sha256: sha256Of(join(dir, "brief.pdf")), previous: results.find((r) => r.type === "stamped")!.sha256 },
+    ]);
     const newKey = again.find((r) => r.url.endsWith("/v1/stamps"))!.headers.get("idempotency-key");
     expect(newKey).toMatch(/^[0-9a-f-]{36}$/);
     expect(newKey).not.toBe(key);
@@ -126,7 +139,14 @@ describe("watch() after a restart", () => {
     try {
       const results: WatchResult[] = [];
       const started = Date.now();
-      for await (const r of watch(dir, { baseUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, apiKey: "pp_x", once: true, settleMs: 100, requestTimeoutMs: 500 })) results.push(r);
+      for await (const r of watch(dir, {
+        baseUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+        apiKey: "pp_x",
+        once: true,
+        settleMs: 100,
+        requestTimeoutMs: 500,
+      }))
+        results.push(r);
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(results.find((r) => r.type === "retrying")).toMatchObject({ queued: 1 });
       expect(readFileSync(join(dir, ".priorproof", "queue.jsonl"), "utf8")).toContain('"path":"model.step"');

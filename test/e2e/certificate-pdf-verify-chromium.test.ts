@@ -23,7 +23,11 @@ let receiptJson: string;
 function multipart(parts: { name: string; filename?: string; type?: string; body: Buffer | string }[]): { payload: Buffer; headers: Record<string, string> } {
   const b = "CertVerifyBoundary";
   const chunks = parts.flatMap((p) => [
-    Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ""}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ""}\r\n`),
+    Buffer.from(
+      `--${b}\r\nContent-Disposition: form-data; name="${p.name}"` +
+        (p.filename ? `; filename="${p.filename}"` : "") +
+        `\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ""}\r\n`,
+    ),
     Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body),
     Buffer.from("\r\n"),
   ]);
@@ -33,7 +37,12 @@ function multipart(parts: { name: string; filename?: string; type?: string; body
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await buildTestApp({ PUBLIC_URL: "https://proof.example.com", OPERATOR: "Example Evidence Services Ltd." });
-  const up = await t.app.inject({ method: "POST", url: "/v1/evidence", ...multipart([{ name: "file", filename: "hinge-7.dxf", type: "image/vnd.dxf", body: FILE }]), headers: { ...multipart([]).headers, authorization: `Bearer ${t.keys.acme}` } });
+  const up = await t.app.inject({
+    method: "POST",
+    url: "/v1/evidence",
+    ...multipart([{ name: "file", filename: "hinge-7.dxf", type: "image/vnd.dxf", body: FILE }]),
+    headers: { ...multipart([]).headers, authorization: `Bearer ${t.keys.acme}` },
+  });
   const id = up.json().entries[0].id;
   await anchorAll(t);
   const auth = { authorization: `Bearer ${t.keys.acme}` };
@@ -56,13 +65,20 @@ describe("extractReceipt (client-sdk/src/certificate-pdf.ts)", () => {
 
   it("refuses a PDF without a receipt and bytes that are not a PDF, with codes", async () => {
     await expect(extractReceipts(new TextEncoder().encode("%PDF-1.7\n1 0 obj\n<< >>\nendobj\n"))).rejects.toMatchObject({ code: "PDF_NO_RECEIPT" });
-    await expect(extractReceipts(new TextEncoder().encode("{\"version\":1}"))).rejects.toMatchObject({ code: "PDF_INVALID" });
+    await expect(extractReceipts(new TextEncoder().encode('{"version":1}'))).rejects.toMatchObject({ code: "PDF_INVALID" });
   });
 });
 
 describe("POST /v1/verify/file with the certificate PDF", () => {
   it("verifies the file against the receipt embedded in the certificate", async () => {
-    const res = await t.app.inject({ method: "POST", url: "/v1/verify/file", ...multipart([{ name: "certificate", filename: "certificate.pdf", type: "application/pdf", body: pdf }, { name: "file", filename: "hinge-7.dxf", body: FILE }]) });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/verify/file",
+      ...multipart([
+        { name: "certificate", filename: "certificate.pdf", type: "application/pdf", body: pdf },
+        { name: "file", filename: "hinge-7.dxf", body: FILE },
+      ]),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().verified).toBe(true);
   });
@@ -70,20 +86,41 @@ describe("POST /v1/verify/file with the certificate PDF", () => {
   it("takes the PDF as the receipt part too, and fails a changed file", async () => {
     const changed = Buffer.from(FILE);
     changed[3] = changed[3]! ^ 1;
-    const res = await t.app.inject({ method: "POST", url: "/v1/verify/file", ...multipart([{ name: "receipt", filename: "certificate.pdf", type: "application/pdf", body: pdf }, { name: "file", filename: "hinge-7.dxf", body: changed }]) });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/verify/file",
+      ...multipart([
+        { name: "receipt", filename: "certificate.pdf", type: "application/pdf", body: pdf },
+        { name: "file", filename: "hinge-7.dxf", body: changed },
+      ]),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().verified).toBe(false);
     expect(res.json().checks.find((c: { id: string }) => c.id === "digest").status).toBe("failed");
   });
 
   it("takes the receipt as a file part, as curl -F receipt=@receipt.json sends it", async () => {
-    const res = await t.app.inject({ method: "POST", url: "/v1/verify/file", ...multipart([{ name: "receipt", filename: "receipt.json", type: "application/json", body: receiptJson }, { name: "file", filename: "hinge-7.dxf", body: FILE }]) });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/verify/file",
+      ...multipart([
+        { name: "receipt", filename: "receipt.json", type: "application/json", body: receiptJson },
+        { name: "file", filename: "hinge-7.dxf", body: FILE },
+      ]),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().verified).toBe(true);
   });
 
   it("answers INVALID_RECEIPT for a PDF that carries no receipt", async () => {
-    const res = await t.app.inject({ method: "POST", url: "/v1/verify/file", ...multipart([{ name: "receipt", filename: "x.pdf", type: "application/pdf", body: "%PDF-1.7\n%%EOF\n" }, { name: "file", filename: "f", body: FILE }]) });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/verify/file",
+      ...multipart([
+        { name: "receipt", filename: "x.pdf", type: "application/pdf", body: "%PDF-1.7\n%%EOF\n" },
+        { name: "file", filename: "f", body: FILE },
+      ]),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe("INVALID_RECEIPT");
   });

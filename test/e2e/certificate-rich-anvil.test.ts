@@ -30,11 +30,14 @@ let finalId: string;
 function upload(name: string, bytes: Buffer, claim: object) {
   const b = "RichBoundary";
   return app.inject({
-    method: "POST", url: "/v1/evidence",
+    method: "POST",
+    url: "/v1/evidence",
     headers: { authorization: `Bearer ${key}`, "content-type": `multipart/form-data; boundary=${b}` },
     payload: Buffer.concat([
       Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="claim"\r\n\r\n${JSON.stringify(claim)}\r\n`),
-      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png\r\n\r\n`), bytes, Buffer.from(`\r\n--${b}--\r\n`),
+      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${b}--\r\n`),
     ]),
   });
 }
@@ -51,20 +54,51 @@ beforeAll(async () => {
     const deploymentsDir = join(dir, "deployments");
     await ensureDeployment({ deployer: new NonceManager(devWallet(0).connect(provider)), anchorers: [devWallet(1).address], deploymentsDir });
     provider.destroy();
-    settings.push({ name: i === 0 ? "anvil L2 (dev)" : "anvil L1 (dev)", rpcUrl: chain.rpcUrl, chainId, development: true, confirmations: 1, anchorerKey: devWallet(1).privateKey, deploymentsDir, explorerUrl: "https://explorer.example.org" });
+    settings.push({
+      name: i === 0 ? "anvil L2 (dev)" : "anvil L1 (dev)",
+      rpcUrl: chain.rpcUrl,
+      chainId,
+      development: true,
+      confirmations: 1,
+      anchorerKey: devWallet(1).privateKey,
+      deploymentsDir,
+      explorerUrl: "https://explorer.example.org",
+    });
   }
-  app = await buildApp(loadConfig({
-    DATA_DIR: dir, CHAINS: JSON.stringify(settings), WORKERS: "false", LOG_LEVEL: "silent", TSA_URL: tsa.url, TSA_CA_FILE: tsa.caPath,
-    PUBLIC_URL: "https://proof.example.com", OPERATOR: "Example Evidence Services Ltd. (Shenzhen)", ORGANISATION_TIME_ZONE: "Asia/Shanghai",
-  }), { logger: false });
+  app = await buildApp(
+    loadConfig({
+      DATA_DIR: dir,
+      CHAINS: JSON.stringify(settings),
+      WORKERS: "false",
+      LOG_LEVEL: "silent",
+      TSA_URL: tsa.url,
+      TSA_CA_FILE: tsa.caPath,
+      PUBLIC_URL: "https://proof.example.com",
+      OPERATOR: "Example Evidence Services Ltd. (Shenzhen)",
+      ORGANISATION_TIME_ZONE: "Asia/Shanghai",
+    }),
+    { logger: false },
+  );
   await app.ready();
   key = (await createTenantKey(app.store, "shenzhen-example", "test")).key;
   const draft = Buffer.from("\x89PNG\r\n\x1a\n draft of the lamp, iteration 1 ".repeat(200));
   const final = Buffer.from("\x89PNG\r\n\x1a\n final lamp, iteration 4 ".repeat(200));
   const d = await upload("lamp-draft.png", draft, { title: "Desk lamp — draft", kind: "ai-image", claimant: "Shenzhen Example Electronics Co., Ltd." });
   const f = await upload("lamp-final.png", final, {
-    title: "Desk lamp — final\napproved by design review", kind: "ai-image", author: "Li Wei", claimant: "Shenzhen Example Electronics Co., Ltd.", previous: d.json().entries[0].sha256,
-    aiProcess: { tool: "ImageStudio 5", model: "diffusion-xl-2", prompt: "a brass desk lamp, studio light, three-quarter view", seed: 123456789, steps: 40, iterations: 4, licence: "commercial use permitted by the tool's terms" },
+    title: "Desk lamp — final\napproved by design review",
+    kind: "ai-image",
+    author: "Li Wei",
+    claimant: "Shenzhen Example Electronics Co., Ltd.",
+    previous: d.json().entries[0].sha256,
+    aiProcess: {
+      tool: "ImageStudio 5",
+      model: "diffusion-xl-2",
+      prompt: "a brass desk lamp, studio light, three-quarter view",
+      seed: 123456789,
+      steps: 40,
+      iterations: 4,
+      licence: "commercial use permitted by the tool's terms",
+    },
   });
   finalId = f.json().entries[0].id;
   await app.batcher.closeBatches();
@@ -82,9 +116,18 @@ describe("the certificate of a rich entry (two chains, TSA, offline proofs, line
   for (const lang of ["en", "zh-CN"] as const) {
     it(`renders every page in ${lang} to PNG for review, with both chains, the token and the versions`, async () => {
       const receipt = (await app.inject({ method: "GET", url: `/v1/entries/${finalId}/receipt`, headers: { authorization: `Bearer ${key}` } })).json();
-      expect(receipt.anchors.map((a: { type: string; chainId?: number }) => `${a.type}:${a.chainId ?? ""}`).sort()).toEqual(["evm:31337", "evm:31338", "rfc3161:", "rfc3161:"]);
+      expect(receipt.anchors.map((a: { type: string; chainId?: number }) => `${a.type}:${a.chainId ?? ""}`).sort()).toEqual([
+        "evm:31337",
+        "evm:31338",
+        "rfc3161:",
+        "rfc3161:",
+      ]);
       expect(receipt.anchors.filter((a: { inclusion?: unknown }) => a.inclusion).length).toBe(2);
-      const res = await app.inject({ method: "GET", url: `/v1/entries/${finalId}/certificate.pdf?lang=${lang}&jurisdiction=${lang === "en" ? "us" : "cn"}`, headers: { authorization: `Bearer ${key}` } });
+      const res = await app.inject({
+        method: "GET",
+        url: `/v1/entries/${finalId}/certificate.pdf?lang=${lang}&jurisdiction=${lang === "en" ? "us" : "cn"}`,
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(res.statusCode).toBe(200);
       const path = join(ARTIFACTS, `rich-${lang}.pdf`);
       writeFileSync(path, res.rawPayload);

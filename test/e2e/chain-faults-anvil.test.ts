@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDeployment } from "../../server/src/chain/deploy.ts";
 import { startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";
 import {
-  FULL, anchorerPoolTxs, anchoredEventsPerRoot, failedChecks, rpc, sleep, stamp, verifyAgainstChain, waitFor, waitForStatus,
+  FULL,
+  anchorerPoolTxs,
+  anchoredEventsPerRoot,
+  failedChecks,
+  rpc,
+  sleep,
+  stamp,
+  verifyAgainstChain,
+  waitFor,
+  waitForStatus,
 } from "../helpers/faults.ts";
 import { api, devWallet, startService, type RunningService } from "../helpers/service.ts";
 
@@ -32,7 +41,8 @@ const receipt = async (id: string) => {
   if (r.status !== 200) throw new Error(`receipt answered ${r.status}`);
   return r.body;
 };
-const txByHash = (hash: string) => rpc<{ nonce: string; maxFeePerGas: string; blockNumber: string | null } | null>(rpcUrl(), "eth_getTransactionByHash", [hash]);
+const txByHash = (hash: string) =>
+  rpc<{ nonce: string; maxFeePerGas: string; blockNumber: string | null } | null>(rpcUrl(), "eth_getTransactionByHash", [hash]);
 /** The one anchor transaction in the pool, once the anchorer has sent it. */
 const onePoolTx = (what: string, accept: (t: Awaited<ReturnType<typeof anchorerPoolTxs>>[number]) => boolean = () => true, timeoutMs = 20_000) =>
   waitFor(what, async () => (await anchorerPoolTxs(rpcUrl())).find(accept), timeoutMs);
@@ -50,32 +60,46 @@ afterAll(async () => {
 });
 
 describe("anchorer against chain faults (server process, anvil, SQLite)", () => {
-  it(`keeps stamping while the RPC is unreachable for ${OUTAGE_MS / 1000} s, reports it on /readyz, and anchors everything once the chain is back`, async () => {
-    await pauseMining();
-    const before = await stamp(service, 5);
-    await onePoolTx("the anchor transaction of the first entries");
-    await chain.stop(); // anvil dumps its state; its transaction pool is lost with it
-    const down = Date.now();
+  it(
+    `keeps stamping while the RPC is unreachable for ${OUTAGE_MS / 1000} s, reports it on /readyz, and anchors everything once the chain is back`,
+    async () => {
+      await pauseMining();
+      const before = await stamp(service, 5);
+      await onePoolTx("the anchor transaction of the first entries");
+      await chain.stop(); // anvil dumps its state; its transaction pool is lost with it
+      const down = Date.now();
 
-    const during = await stamp(service, 5);
-    const ready = await waitFor("/readyz to report the chain", async () => {
-      const r = await api(service, undefined, "GET", "/readyz");
-      return r.status === 503 && r.body.checks["chain:31337"]?.ok === false ? r.body : undefined;
-    }, 15_000, 250);
-    expect(ready.status).toBe("not-ready");
-    expect(ready.checks.store.ok).toBe(true);
-    expect(ready.checks["chain:31337"].detail).toMatch(/rpc unreachable|anchorer failing/);
-    await sleep(Math.max(0, OUTAGE_MS - (Date.now() - down)));
+      const during = await stamp(service, 5);
+      const ready = await waitFor(
+        "/readyz to report the chain",
+        async () => {
+          const r = await api(service, undefined, "GET", "/readyz");
+          return r.status === 503 && r.body.checks["chain:31337"]?.ok === false ? r.body : undefined;
+        },
+        15_000,
+        250,
+      );
+      expect(ready.status).toBe("not-ready");
+      expect(ready.checks.store.ok).toBe(true);
+      expect(ready.checks["chain:31337"].detail).toMatch(/rpc unreachable|anchorer failing/);
+      await sleep(Math.max(0, OUTAGE_MS - (Date.now() - down)));
 
-    chain = await startDevChain({ dataDir: join(service.dataDir, "chain"), port: service.chain.port, blockTime: 1 });
-    await waitFor("/readyz to recover", async () => (await api(service, undefined, "GET", "/readyz")).status === 200, 20_000, 250);
-    await waitForStatus(service, [...before, ...during].map((e) => e.id), "confirmed", 60_000);
-    for (const e of [...before, ...during]) {
-      const v = await verifyAgainstChain(rpcUrl(), await receipt(e.id), e.sha256);
-      expect(v.verified, JSON.stringify(failedChecks(v))).toBe(true);
-    }
-    all.push(...before, ...during);
-  }, OUTAGE_MS + 120_000);
+      chain = await startDevChain({ dataDir: join(service.dataDir, "chain"), port: service.chain.port, blockTime: 1 });
+      await waitFor("/readyz to recover", async () => (await api(service, undefined, "GET", "/readyz")).status === 200, 20_000, 250);
+      await waitForStatus(
+        service,
+        [...before, ...during].map((e) => e.id),
+        "confirmed",
+        60_000,
+      );
+      for (const e of [...before, ...during]) {
+        const v = await verifyAgainstChain(rpcUrl(), await receipt(e.id), e.sha256);
+        expect(v.verified, JSON.stringify(failedChecks(v))).toBe(true);
+      }
+      all.push(...before, ...during);
+    },
+    OUTAGE_MS + 120_000,
+  );
 
   it("re-broadcasts its stored transaction when the node drops it from the pool", async () => {
     await pauseMining();
@@ -86,7 +110,12 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
     expect(again.nonce).toBe(sent.nonce);
     await mine();
     await mine();
-    await waitForStatus(service, items.map((e) => e.id), "confirmed", 20_000);
+    await waitForStatus(
+      service,
+      items.map((e) => e.id),
+      "confirmed",
+      20_000,
+    );
     expect((await entry(items[0]!.id)).anchors[0].txHash).toBe(sent.hash);
     all.push(...items);
   }, 60_000);
@@ -95,7 +124,12 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
   const expectConfirmedBy = async (items: { id: string }[], txHash: string, nonce: number) => {
     await mine();
     await mine();
-    await waitForStatus(service, items.map((e) => e.id), "confirmed", 20_000);
+    await waitForStatus(
+      service,
+      items.map((e) => e.id),
+      "confirmed",
+      20_000,
+    );
     const mined = (await entry(items[0]!.id)).anchors[0].txHash;
     expect(mined).toBe(txHash);
     expect(Number((await txByHash(mined))!.nonce)).toBe(nonce);
@@ -121,7 +155,11 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
     expect(first.maxFeePerGas).toBeLessThan(spike);
     await rpc(rpcUrl(), "anvil_setNextBlockBaseFeePerGas", ["0x" + spike.toString(16)]);
     await mine(); // a block at 1,000 gwei: the transaction cannot pay it and anvil evicts it
-    const replacement = await onePoolTx("a replacement that pays the spiked base fee", (t) => t.hash !== first.hash && t.maxFeePerGas >= spike / 2n, REPLACE_AFTER_MS + 15_000);
+    const replacement = await onePoolTx(
+      "a replacement that pays the spiked base fee",
+      (t) => t.hash !== first.hash && t.maxFeePerGas >= spike / 2n,
+      REPLACE_AFTER_MS + 15_000,
+    );
     expect(replacement.nonce).toBe(first.nonce);
     await expectConfirmedBy(items, replacement.hash, first.nonce);
     // Back to a cheap chain for the next tests.
@@ -131,12 +169,18 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
   }, 60_000);
 
   describe("when a reorganisation removes the anchoring block", () => {
-    it("puts the entries back to batched and re-anchors them (same nonce); the receipt issued before fails with TX_NOT_FOUND (its transaction is in no block), the new one verifies", async () => {
+    it("puts the entries back to batched and re-anchors them (same nonce); the receipt issued before fails with TX_NOT_FOUND (its transaction is in " +
+      "no block), the new one verifies", async () => {
       await pauseMining();
       const items = await stamp(service, 3);
       const first = await onePoolTx("the anchor transaction");
       await mine();
-      await waitForStatus(service, items.map((e) => e.id), "anchored", 20_000);
+      await waitForStatus(
+        service,
+        items.map((e) => e.id),
+        "anchored",
+        20_000,
+      );
       const old = await receipt(items[0]!.id);
       expect(old.anchors[0].txHash).toBe(first.hash);
       const before = await verifyAgainstChain(rpcUrl(), old, items[0]!.sha256);
@@ -147,14 +191,27 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
       expect(gone.verified).toBe(false);
       expect(anchorCode(gone)).toBe("TX_NOT_FOUND");
 
-      await waitForStatus(service, items.map((e) => e.id), "batched", 20_000);
-      expect(await api(service, "acme", "GET", `/v1/entries/${items[0]!.id}/receipt`)).toMatchObject({ status: 409, body: { error: { code: "RECEIPT_PENDING" } } });
+      await waitForStatus(
+        service,
+        items.map((e) => e.id),
+        "batched",
+        20_000,
+      );
+      expect(await api(service, "acme", "GET", `/v1/entries/${items[0]!.id}/receipt`)).toMatchObject({
+        status: 409,
+        body: { error: { code: "RECEIPT_PENDING" } },
+      });
       const resent = await onePoolTx("a new anchor transaction", (t) => t.hash !== first.hash);
       expect(resent.queued, "the new transaction is executable, not waiting behind a nonce gap").toBe(false);
       expect(resent.nonce, "the nonce the reorganisation freed is reused").toBe(first.nonce);
       await mine();
       await mine();
-      await waitForStatus(service, items.map((e) => e.id), "confirmed", 20_000);
+      await waitForStatus(
+        service,
+        items.map((e) => e.id),
+        "confirmed",
+        20_000,
+      );
 
       const fresh = await receipt(items[0]!.id);
       expect(fresh.anchors[0].txHash).toBe(resent.hash);
@@ -172,14 +229,23 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
       const first = await onePoolTx("the anchor transaction");
       const raw = await rpc<string>(rpcUrl(), "eth_getRawTransactionByHash", [first.hash]);
       await mine();
-      await waitForStatus(service, items.map((e) => e.id), "anchored", 20_000);
+      await waitForStatus(
+        service,
+        items.map((e) => e.id),
+        "anchored",
+        20_000,
+      );
       const old = await receipt(items[0]!.id);
 
       await rpc(rpcUrl(), "anvil_reorg", [1, [[raw, 0]]]); // same height, same transaction, another block
-      const fresh = await waitFor("a receipt naming the new block", async () => {
-        const r = await receipt(items[0]!.id);
-        return r.anchors[0].blockHash !== old.anchors[0].blockHash ? r : undefined;
-      }, 20_000);
+      const fresh = await waitFor(
+        "a receipt naming the new block",
+        async () => {
+          const r = await receipt(items[0]!.id);
+          return r.anchors[0].blockHash !== old.anchors[0].blockHash ? r : undefined;
+        },
+        20_000,
+      );
       expect(fresh.anchors[0]).toMatchObject({ txHash: first.hash, blockNumber: old.anchors[0].blockNumber });
       const stale = await verifyAgainstChain(rpcUrl(), old, items[0]!.sha256);
       expect(stale.verified).toBe(false);
@@ -187,7 +253,12 @@ describe("anchorer against chain faults (server process, anvil, SQLite)", () => 
       const now = await verifyAgainstChain(rpcUrl(), fresh, items[0]!.sha256);
       expect(now.verified, JSON.stringify(failedChecks(now))).toBe(true);
       await mine();
-      await waitForStatus(service, items.map((e) => e.id), "confirmed", 20_000);
+      await waitForStatus(
+        service,
+        items.map((e) => e.id),
+        "confirmed",
+        20_000,
+      );
       all.push(...items);
     }, 60_000);
   });

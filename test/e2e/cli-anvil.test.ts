@@ -75,19 +75,28 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     const printed = JSON.parse((await cli(["receipt", hashOnlyId])).stdout);
     const kept = JSON.parse(readFileSync(receiptPath, "utf8"));
     // Issued again: the same proof; only the issue time and the depth of the block may differ.
-    expect({ ...printed, issuedAt: kept.issuedAt, anchors: printed.anchors.map((a: object, i: number) => ({ ...a, confirmations: kept.anchors[i].confirmations })) }).toEqual(kept);
+    expect({
+      ...printed,
+      issuedAt: kept.issuedAt,
+      anchors: printed.anchors.map((a: object, i: number) => ({ ...a, confirmations: kept.anchors[i].confirmations })),
+    }).toEqual(kept);
   }, 30_000);
 
-  it("verifies offline: the header, receipt, transaction and account proofs pass with no network, the block hash is the one fact named as left, and it is NOT verified (exit 1)", async () => {
+  it("verifies offline: the header, receipt, transaction and account proofs pass with no network, the block hash is the one fact named as left, and " +
+    "it is NOT verified (exit 1)", async () => {
     const offline = await cli(["verify", draft, receiptPath, "--offline"], { PRIORPROOF_URL: "http://127.0.0.1:9" });
     expect(offline.code, "no witness checked: not verified").toBe(1);
     expect(offline.stdout).toMatch(/^PASS {2}Receipt follows priorproof-receipt\/2/m);
     expect(offline.stdout).toMatch(/^PASS {2}The file is the one stamped/m);
     expect(offline.stdout).toMatch(/^PASS {2}Digest and claim make the leaf/m);
     expect(offline.stdout).toMatch(/^PASS {2}Leaf is in the batch/m);
-    expect(offline.stdout).toMatch(/^PASS {2}Block header and receipt proof \(offline\): header of block \d+ hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/m);
+    expect(offline.stdout).toMatch(
+      /^PASS {2}Block header and receipt proof \(offline\): header of block \d+ hashes to 0x[0-9a-f]{64} \(prague–osaka, 21 fields\)/m,
+    );
     // evm-receipt-proof/2 carries the contract's account proof: its code is proven offline, only the block hash is left.
-    expect(offline.stdout).toMatch(/^SKIP {2}Root is anchored .*: not checked — the offline proof holds; left to confirm: block \d+ of chain 31337 has hash 0x[0-9a-f]{64}$/m);
+    expect(offline.stdout).toMatch(
+      /^SKIP {2}Root is anchored .*: not checked — the offline proof holds; left to confirm: block \d+ of chain 31337 has hash 0x[0-9a-f]{64}$/m,
+    );
     expect(offline.stdout).toMatch(
       new RegExp(
         /^TODO {2}one fact left: block (\d+) of chain 31337 \(anvil \/ Hardhat \(development chain\)\) has hash 0x[0-9a-f]{64} — /.source +
@@ -108,12 +117,23 @@ describe("priorproof CLI (real server process, real anvil)", () => {
     expect(doc.hints).toHaveLength(1);
   }, 30_000);
 
-  it("with the block hash pinned by --checkpoint CHAIN:NUMBER:HASH offline, verifies with no network: the account proof shows a released EvidenceAnchor build (exit 0)", async () => {
+  it("with the block hash pinned by --checkpoint CHAIN:NUMBER:HASH offline, verifies with no network: the account proof shows a released " +
+    "EvidenceAnchor build (exit 0)", async () => {
     const anchor = JSON.parse(readFileSync(receiptPath, "utf8")).anchors[0];
     // The hash a user would read from two explorers; here, from the node itself.
-    const onChain = (await (await fetch(service.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${anchor.blockNumber.toString(16)}`, false] }) })).json()).result.hash;
+    const onChain = (
+      await (
+        await fetch(service.rpcUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${anchor.blockNumber.toString(16)}`, false] }),
+        })
+      ).json()
+    ).result.hash;
     expect(onChain).toBe(anchor.blockHash);
-    const r = await cli(["verify", draft, receiptPath, "--offline", "--checkpoint", `31337:${anchor.blockNumber}:${onChain}`], { PRIORPROOF_URL: "http://127.0.0.1:9" });
+    const r = await cli(["verify", draft, receiptPath, "--offline", "--checkpoint", `31337:${anchor.blockNumber}:${onChain}`], {
+      PRIORPROOF_URL: "http://127.0.0.1:9",
+    });
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(
       new RegExp(
@@ -128,7 +148,9 @@ describe("priorproof CLI (real server process, real anvil)", () => {
   it("verifies the file with an RPC URL (exit 0) and prints the time", async () => {
     const r = await cli(["verify", draft, receiptPath, "--rpc", service.rpcUrl]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^PASS {2}Root is anchored on .*chain 31337.*: transaction 0x[0-9a-f]{64} anchored root 0x[0-9a-f]{64} \(\d+ leaves\) at 0x[0-9a-f]{40} in block \d+/m);
+    expect(r.stdout).toMatch(
+      /^PASS {2}Root is anchored on .*chain 31337.*: transaction 0x[0-9a-f]{64} anchored root 0x[0-9a-f]{64} \(\d+ leaves\) at 0x[0-9a-f]{40} in block \d+/m,
+    );
     expect(r.stdout).toMatch(/^FACT {2}anchors\[0\]: .*chain 31337, development chain\) block \d+ mined .*; contract 0x[0-9a-f]{40} runs EvidenceAnchor/m);
     expect(r.stdout).toMatch(/VERIFIED: .*housing-draft\.step existed no later than \d{4}-\d\d-\d\dT/);
     expect(r.stdout).toMatch(/WARN .*development chain/);

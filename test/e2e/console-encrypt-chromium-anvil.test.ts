@@ -202,7 +202,8 @@ describe("the console encrypts a file before upload (npm start, anvil, Chromium)
       { marker: MARKER, lines: LINES },
     );
     console.log(
-      `16 MiB hashed (SHA-256 + SHA3-256), encrypted and uploaded in ${Math.round(result.ms)} ms; longest main-thread stall ${Math.round(result.longest)} ms; ` +
+      `16 MiB hashed (SHA-256 + SHA3-256), encrypted and uploaded in ${Math.round(result.ms)} ms; longest main-thread ` +
+        `stall ${Math.round(result.longest)} ms; ` +
         `${result.partial} intermediate progress values seen`,
     );
     expect(result.id, result.msg ?? "").not.toBe("");

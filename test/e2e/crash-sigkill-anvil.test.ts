@@ -81,9 +81,12 @@ function schedule(n: number): Trigger[] {
   return out.slice(0, n);
 }
 const describeTrigger = (t: Trigger) =>
-  t.on === "random" ? `random (${t.delayMs} ms after restart)`
-    : t.on === "broadcast held" ? "eth_sendRawTransaction held, never delivered"
-      : t.on === "broadcast delivered" ? "eth_sendRawTransaction delivered, answer never returned"
+  t.on === "random"
+    ? `random (${t.delayMs} ms after restart)`
+    : t.on === "broadcast held"
+      ? "eth_sendRawTransaction held, never delivered"
+      : t.on === "broadcast delivered"
+        ? "eth_sendRawTransaction delivered, answer never returned"
         : `"${t.on}"${t.delayMs ? ` + ${t.delayMs} ms` : ""}`;
 
 /**
@@ -163,7 +166,11 @@ function multipart(files: { name: string; bytes: Buffer }[]): { body: Buffer; co
   const boundary = `----pp${randomBytes(12).toString("hex")}`;
   const parts: Buffer[] = [];
   for (const f of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), f.bytes, Buffer.from("\r\n"));
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      f.bytes,
+      Buffer.from("\r\n"),
+    );
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -201,7 +208,14 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
   beforeAll(async () => {
     service = await startService({
       // RATE_LIMIT_PER_MINUTE: one key drives the whole load and reads everything back (above the default 600 a minute).
-      env: { LOG_LEVEL: "info", BATCH_INTERVAL_MS: "300", BATCH_MAX_SIZE: FULL ? "1000" : "200", ANCHOR_TICK_MS: "200", LEASE_TTL_MS: "600", RATE_LIMIT_PER_MINUTE: "100000" },
+      env: {
+        LOG_LEVEL: "info",
+        BATCH_INTERVAL_MS: "300",
+        BATCH_MAX_SIZE: FULL ? "1000" : "200",
+        ANCHOR_TICK_MS: "200",
+        LEASE_TTL_MS: "600",
+        RATE_LIMIT_PER_MINUTE: "100000",
+      },
     });
     // From now on the server reaches anvil through the relay (the first start deployed and checked the chain directly).
     relay = await startRelay(service.rpcUrl);
@@ -212,266 +226,334 @@ describe("the service killed with SIGKILL under load (server process, anvil, SQL
     await relay?.close();
   });
 
-  it(`loses no acknowledged entry and anchors nothing twice across ${KILLS} kills (${STAMPS} stamps + ${UPLOADS} uploads)`, async () => {
-    console.log(`crash test seed: PP_SEED=${SEED}`);
-    const acked = () => attempts.filter((a) => a.outcome === "ack");
-    const ackedStamps = () => acked().filter((a) => a.kind === "stamp").reduce((n, a) => n + a.digests.length, 0);
-    const ackedUploads = () => acked().filter((a) => a.kind === "upload").length;
-    let killsDone = false;
-    const started = Date.now();
+  it(
+    `loses no acknowledged entry and anchors nothing twice across ${KILLS} kills (${STAMPS} stamps + ${UPLOADS} uploads)`,
+    async () => {
+      console.log(`crash test seed: PP_SEED=${SEED}`);
+      const acked = () => attempts.filter((a) => a.outcome === "ack");
+      const ackedStamps = () =>
+        acked()
+          .filter((a) => a.kind === "stamp")
+          .reduce((n, a) => n + a.digests.length, 0);
+      const ackedUploads = () => acked().filter((a) => a.kind === "upload").length;
+      let killsDone = false;
+      const started = Date.now();
 
-    // A client that retries: the same request with the same Idempotency-Key until it is answered.
-    const record = async (attempt: Attempt, request: (key: string) => Promise<Response>) => {
-      attempts.push(attempt);
-      const key = randomUUID();
-      for (;;) {
-        try {
-          const res = await request(key);
-          const body = (await res.json()) as { entries?: { id: string; sha256: string; cid: string | null; size: number | null }[] };
-          attempt.endedAt = Date.now();
-          attempt.status = res.status;
-          if (res.status === 202 && body.entries) {
-            attempt.outcome = "ack";
-            attempt.ids = body.entries.map((e) => e.id);
-            attempt.cids = body.entries.map((e) => e.cid);
-            expect(body.entries.map((e) => e.sha256)).toEqual(attempt.digests);
-          } else {
-            attempt.outcome = "http";
+      // A client that retries: the same request with the same Idempotency-Key until it is answered.
+      const record = async (attempt: Attempt, request: (key: string) => Promise<Response>) => {
+        attempts.push(attempt);
+        const key = randomUUID();
+        for (;;) {
+          try {
+            const res = await request(key);
+            const body = (await res.json()) as { entries?: { id: string; sha256: string; cid: string | null; size: number | null }[] };
+            attempt.endedAt = Date.now();
+            attempt.status = res.status;
+            if (res.status === 202 && body.entries) {
+              attempt.outcome = "ack";
+              attempt.ids = body.entries.map((e) => e.id);
+              attempt.cids = body.entries.map((e) => e.cid);
+              expect(body.entries.map((e) => e.sha256)).toEqual(attempt.digests);
+            } else {
+              attempt.outcome = "http";
+            }
+            return;
+          } catch (e) {
+            attempt.endedAt = Date.now();
+            attempt.outcome = failureKind(e);
+            attempt.retries++;
+            if (attempt.outcome === "lost") attempt.retriedAfterCut++;
+            await sleep(100 * Math.min(8, attempt.retries)); // the server is down or restarting
           }
-          return;
-        } catch (e) {
-          attempt.endedAt = Date.now();
-          attempt.outcome = failureKind(e);
-          attempt.retries++;
-          if (attempt.outcome === "lost") attempt.retriedAfterCut++;
-          await sleep(100 * Math.min(8, attempt.retries)); // the server is down or restarting
         }
-      }
-    };
+      };
 
-    // Stamp workers, paced so that STAMPS are spread over LOAD_MS, then a trickle (one small request a
-    // second per worker, so that batches keep closing for the log-timed kills) until the kills are done.
-    const stampWorker = async (w: number) => {
-      for (let i = 0; i < 100_000; i++) {
-        const enough = ackedStamps() >= STAMPS;
-        if (killsDone && enough) return;
-        const due = started + Math.min(LOAD_MS, ((i * WORKERS + w) * ITEMS_PER_REQUEST * LOAD_MS) / STAMPS);
-        await sleep(enough ? 1000 : Math.max(0, due - Date.now()));
-        const items = Array.from({ length: enough ? 2 : ITEMS_PER_REQUEST }, () => ({ sha256: randomDigest() }));
-        await record({ kind: "stamp", digests: items.map((x) => x.sha256), startedAt: Date.now(), retries: 0, retriedAfterCut: 0 }, (key) =>
-          fetch(`${service.url}/v1/stamps`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ items }) }),
-        );
-      }
-    };
-    // One upload worker: files of 0.5–3 MiB (FULL: up to 8 MiB), spread over the same time.
-    const uploadWorker = async () => {
-      for (let i = 0; i < 10_000; i++) {
-        if (ackedUploads() >= UPLOADS) return;
-        const due = started + Math.min(LOAD_MS, (i * LOAD_MS) / UPLOADS);
-        await sleep(Math.max(0, due - Date.now()));
-        const bytes = randomBytes(Math.floor((0.5 + random() * (FULL ? 7.5 : 2.5)) * 1024 * 1024));
-        const { body, contentType } = multipart([{ name: `upload-${i}.bin`, bytes }]);
-        const attempt: Attempt = { kind: "upload", digests: [sha256Hex(bytes)], startedAt: Date.now(), sizes: [bytes.length], retries: 0, retriedAfterCut: 0 };
-        await record(attempt, (key) => fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": contentType, "idempotency-key": key }, body: new Uint8Array(body) }));
-      }
-    };
+      // Stamp workers, paced so that STAMPS are spread over LOAD_MS, then a trickle (one small request a
+      // second per worker, so that batches keep closing for the log-timed kills) until the kills are done.
+      const stampWorker = async (w: number) => {
+        for (let i = 0; i < 100_000; i++) {
+          const enough = ackedStamps() >= STAMPS;
+          if (killsDone && enough) return;
+          const due = started + Math.min(LOAD_MS, ((i * WORKERS + w) * ITEMS_PER_REQUEST * LOAD_MS) / STAMPS);
+          await sleep(enough ? 1000 : Math.max(0, due - Date.now()));
+          const items = Array.from({ length: enough ? 2 : ITEMS_PER_REQUEST }, () => ({ sha256: randomDigest() }));
+          await record({ kind: "stamp", digests: items.map((x) => x.sha256), startedAt: Date.now(), retries: 0, retriedAfterCut: 0 }, (key) =>
+            fetch(`${service.url}/v1/stamps`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json", "idempotency-key": key },
+              body: JSON.stringify({ items }),
+            }),
+          );
+        }
+      };
+      // One upload worker: files of 0.5–3 MiB (FULL: up to 8 MiB), spread over the same time.
+      const uploadWorker = async () => {
+        for (let i = 0; i < 10_000; i++) {
+          if (ackedUploads() >= UPLOADS) return;
+          const due = started + Math.min(LOAD_MS, (i * LOAD_MS) / UPLOADS);
+          await sleep(Math.max(0, due - Date.now()));
+          const bytes = randomBytes(Math.floor((0.5 + random() * (FULL ? 7.5 : 2.5)) * 1024 * 1024));
+          const { body, contentType } = multipart([{ name: `upload-${i}.bin`, bytes }]);
+          const attempt: Attempt = {
+            kind: "upload",
+            digests: [sha256Hex(bytes)],
+            startedAt: Date.now(),
+            sizes: [bytes.length],
+            retries: 0,
+            retriedAfterCut: 0,
+          };
+          await record(attempt, (key) =>
+            fetch(`${service.url}/v1/evidence`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": contentType, "idempotency-key": key },
+              body: new Uint8Array(body),
+            }),
+          );
+        }
+      };
 
-    // The killer: waits for each trigger on the current process's log, kills it, notes the state, restarts.
-    const killer = async () => {
-      for (const trigger of schedule(KILLS)) {
-        const child: ChildProcess = service.process;
-        const how = await new Promise<string>((resolve) => {
-          let fired = false;
-          let fallback: NodeJS.Timeout | undefined;
-          const fire = (delayMs: number, note = "") => {
-            if (fired) return;
-            fired = true;
-            clearTimeout(fallback);
-            setTimeout(() => resolve(note), delayMs);
-          };
-          // A trigger that never comes (no batch to close, nothing to send) degrades to a plain kill, and says so.
-          const orElse = (cleanup: () => void = () => undefined) => {
-            fallback = setTimeout(() => {
-              cleanup();
-              fire(0, " (trigger not seen within 30 s: killed anyway)");
-            }, 30_000);
-          };
-          if (trigger.on === "random") fire(trigger.delayMs);
-          else if (trigger.on === "broadcast held" || trigger.on === "broadcast delivered") {
-            relay.arm(trigger.on === "broadcast delivered", () => fire(0));
-            orElse(() => relay.disarm());
-          } else {
-            let buffered = "";
-            child.stdout?.on("data", (d: Buffer) => {
-              buffered += d.toString();
-              const lines = buffered.split("\n");
-              buffered = lines.pop() ?? "";
-              for (const line of lines) if (line.includes(`"msg":"${trigger.on}"`)) fire(trigger.delayMs);
-            });
-            orElse();
+      // The killer: waits for each trigger on the current process's log, kills it, notes the state, restarts.
+      const killer = async () => {
+        for (const trigger of schedule(KILLS)) {
+          const child: ChildProcess = service.process;
+          const how = await new Promise<string>((resolve) => {
+            let fired = false;
+            let fallback: NodeJS.Timeout | undefined;
+            const fire = (delayMs: number, note = "") => {
+              if (fired) return;
+              fired = true;
+              clearTimeout(fallback);
+              setTimeout(() => resolve(note), delayMs);
+            };
+            // A trigger that never comes (no batch to close, nothing to send) degrades to a plain kill, and says so.
+            const orElse = (cleanup: () => void = () => undefined) => {
+              fallback = setTimeout(() => {
+                cleanup();
+                fire(0, " (trigger not seen within 30 s: killed anyway)");
+              }, 30_000);
+            };
+            if (trigger.on === "random") fire(trigger.delayMs);
+            else if (trigger.on === "broadcast held" || trigger.on === "broadcast delivered") {
+              relay.arm(trigger.on === "broadcast delivered", () => fire(0));
+              orElse(() => relay.disarm());
+            } else {
+              let buffered = "";
+              child.stdout?.on("data", (d: Buffer) => {
+                buffered += d.toString();
+                const lines = buffered.split("\n");
+                buffered = lines.pop() ?? "";
+                for (const line of lines) if (line.includes(`"msg":"${trigger.on}"`)) fire(trigger.delayMs);
+              });
+              orElse();
+            }
+          });
+          const at = Date.now();
+          const exited = new Promise((r) => child.once("exit", r));
+          child.kill("SIGKILL");
+          await exited;
+          kills.push({ trigger, at, left: dbState(service) + how });
+          await service.restart({ env: { RPC_URL: relay.url } }); // the old process is gone: this only starts a new one
+          await sleep(200 + Math.floor(random() * 600));
+        }
+        killsDone = true;
+      };
+
+      await Promise.all([killer(), uploadWorker(), ...Array.from({ length: WORKERS }, (_, w) => stampWorker(w))]);
+      const loadDone = Date.now();
+      for (const k of kills) console.log(`kill at ${describeTrigger(k.trigger)} (t+${((k.at - started) / 1000).toFixed(1)} s) left: ${k.left}`);
+
+      // Everything acknowledged must come through.
+      const ackedIds = acked().flatMap((a) => a.ids ?? []);
+      expect(ackedStamps()).toBeGreaterThanOrEqual(STAMPS);
+      expect(ackedUploads()).toBeGreaterThanOrEqual(UPLOADS);
+      const db = () => openDb(service);
+      await waitFor(
+        "every entry confirmed",
+        async () => {
+          const d = db();
+          try {
+            const open = (d.prepare("SELECT COUNT(*) AS n FROM entries WHERE status <> 'confirmed'").get() as { n: number }).n;
+            return open === 0;
+          } finally {
+            d.close();
           }
-        });
-        const at = Date.now();
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGKILL");
-        await exited;
-        kills.push({ trigger, at, left: dbState(service) + how });
-        await service.restart({ env: { RPC_URL: relay.url } }); // the old process is gone: this only starts a new one
-        await sleep(200 + Math.floor(random() * 600));
-      }
-      killsDone = true;
-    };
+        },
+        FULL ? 240_000 : 90_000,
+        500,
+      );
 
-    await Promise.all([killer(), uploadWorker(), ...Array.from({ length: WORKERS }, (_, w) => stampWorker(w))]);
-    const loadDone = Date.now();
-    for (const k of kills) console.log(`kill at ${describeTrigger(k.trigger)} (t+${((k.at - started) / 1000).toFixed(1)} s) left: ${k.left}`);
-
-    // Everything acknowledged must come through.
-    const ackedIds = acked().flatMap((a) => a.ids ?? []);
-    expect(ackedStamps()).toBeGreaterThanOrEqual(STAMPS);
-    expect(ackedUploads()).toBeGreaterThanOrEqual(UPLOADS);
-    const db = () => openDb(service);
-    await waitFor("every entry confirmed", async () => {
+      const settled = Date.now();
       const d = db();
+      let stored: { id: string; sha256: string; status: string; pin: string; cid: string | null }[];
+      let multiBatch: number;
+      let unbatched: number;
+      let batches: { id: number; root: string; status: string }[];
       try {
-        const open = (d.prepare("SELECT COUNT(*) AS n FROM entries WHERE status <> 'confirmed'").get() as { n: number }).n;
-        return open === 0;
+        stored = d.prepare("SELECT id, sha256, status, pin_status AS pin, cid FROM entries").all() as typeof stored;
+        multiBatch = (
+          d.prepare("SELECT COUNT(*) AS n FROM (SELECT entry_seq FROM batch_entries GROUP BY entry_seq HAVING COUNT(*) > 1)").get() as { n: number }
+        ).n;
+        unbatched = (
+          d.prepare("SELECT COUNT(*) AS n FROM entries e WHERE NOT EXISTS (SELECT 1 FROM batch_entries be WHERE be.entry_seq = e.seq)").get() as { n: number }
+        ).n;
+        batches = d.prepare("SELECT id, root, status FROM batches").all() as typeof batches;
       } finally {
         d.close();
       }
-    }, FULL ? 240_000 : 90_000, 500);
 
-    const settled = Date.now();
-    const d = db();
-    let stored: { id: string; sha256: string; status: string; pin: string; cid: string | null }[];
-    let multiBatch: number;
-    let unbatched: number;
-    let batches: { id: number; root: string; status: string }[];
-    try {
-      stored = d.prepare("SELECT id, sha256, status, pin_status AS pin, cid FROM entries").all() as typeof stored;
-      multiBatch = (d.prepare("SELECT COUNT(*) AS n FROM (SELECT entry_seq FROM batch_entries GROUP BY entry_seq HAVING COUNT(*) > 1)").get() as { n: number }).n;
-      unbatched = (d.prepare("SELECT COUNT(*) AS n FROM entries e WHERE NOT EXISTS (SELECT 1 FROM batch_entries be WHERE be.entry_seq = e.seq)").get() as { n: number }).n;
-      batches = d.prepare("SELECT id, root, status FROM batches").all() as typeof batches;
-    } finally {
-      d.close();
-    }
+      // Every request was retried until acknowledged: each digest stored once, under the acknowledged ids,
+      // and nothing unacknowledged is visible.
+      const byDigest = new Map(stored.map((e) => [e.sha256, e]));
+      const storedTwice = stored.length - byDigest.size;
+      const explained = new Set<string>();
+      for (const a of attempts) {
+        expect(a.outcome, "every request is acknowledged in the end (retried with its key)").toBe("ack");
+        const present = a.digests.filter((x) => byDigest.has(x));
+        expect(present.length, "an acknowledged request is stored whole").toBe(a.digests.length);
+        for (const [i, id] of a.ids!.entries()) expect(byDigest.get(a.digests[i]!)?.id, "a retried request answers the ids that were stored").toBe(id);
+        for (const x of present) explained.add(x);
+      }
+      expect(storedTwice, "digests stored twice (a retry that stamped again)").toBe(0);
+      expect(
+        stored.filter((e) => !explained.has(e.sha256)),
+        "entries no request of this test made",
+      ).toEqual([]);
+      const retried = attempts.filter((a) => a.retries > 0).length;
+      const retriedAfterCut = attempts.filter((a) => a.retriedAfterCut > 0).length;
 
-    // Every request was retried until acknowledged: each digest stored once, under the acknowledged ids,
-    // and nothing unacknowledged is visible.
-    const byDigest = new Map(stored.map((e) => [e.sha256, e]));
-    const storedTwice = stored.length - byDigest.size;
-    const explained = new Set<string>();
-    for (const a of attempts) {
-      expect(a.outcome, "every request is acknowledged in the end (retried with its key)").toBe("ack");
-      const present = a.digests.filter((x) => byDigest.has(x));
-      expect(present.length, "an acknowledged request is stored whole").toBe(a.digests.length);
-      for (const [i, id] of a.ids!.entries()) expect(byDigest.get(a.digests[i]!)?.id, "a retried request answers the ids that were stored").toBe(id);
-      for (const x of present) explained.add(x);
-    }
-    expect(storedTwice, "digests stored twice (a retry that stamped again)").toBe(0);
-    expect(stored.filter((e) => !explained.has(e.sha256)), "entries no request of this test made").toEqual([]);
-    const retried = attempts.filter((a) => a.retries > 0).length;
-    const retriedAfterCut = attempts.filter((a) => a.retriedAfterCut > 0).length;
+      // Nothing anchored twice, on either side.
+      const deployment = readDeployment(join(service.dataDir, "deployments"), service.chainId)!;
+      const events = await anchoredEventsPerRoot(service.rpcUrl, deployment.address);
+      const roots = new Set(batches.map((b) => b.root));
+      const twiceOnChain = [...events.values()].filter((n) => n > 1).length;
+      const nonce = Number(await rpc<string>(service.rpcUrl, "eth_getTransactionCount", [devWallet(1).address, "latest"]));
+      expect(multiBatch, "entries in more than one batch").toBe(0);
+      expect(unbatched, "entries in no batch").toBe(0);
+      expect(roots.size, "distinct batch roots").toBe(batches.length);
+      expect(twiceOnChain, "roots anchored twice").toBe(0);
+      expect(
+        [...events.keys()].filter((r) => !roots.has(r)),
+        "roots on chain that are no batch of ours",
+      ).toEqual([]);
+      expect(
+        batches.filter((b) => events.get(b.root) !== 1),
+        "batches without exactly one Anchored event",
+      ).toEqual([]);
+      expect(nonce, "anchorer transactions = batches (none duplicated or reverted)").toBe(batches.length);
 
-    // Nothing anchored twice, on either side.
-    const deployment = readDeployment(join(service.dataDir, "deployments"), service.chainId)!;
-    const events = await anchoredEventsPerRoot(service.rpcUrl, deployment.address);
-    const roots = new Set(batches.map((b) => b.root));
-    const twiceOnChain = [...events.values()].filter((n) => n > 1).length;
-    const nonce = Number(await rpc<string>(service.rpcUrl, "eth_getTransactionCount", [devWallet(1).address, "latest"]));
-    expect(multiBatch, "entries in more than one batch").toBe(0);
-    expect(unbatched, "entries in no batch").toBe(0);
-    expect(roots.size, "distinct batch roots").toBe(batches.length);
-    expect(twiceOnChain, "roots anchored twice").toBe(0);
-    expect([...events.keys()].filter((r) => !roots.has(r)), "roots on chain that are no batch of ours").toEqual([]);
-    expect(batches.filter((b) => events.get(b.root) !== 1), "batches without exactly one Anchored event").toEqual([]);
-    expect(nonce, "anchorer transactions = batches (none duplicated or reverted)").toBe(batches.length);
+      // Every acknowledged entry's receipt verifies against the chain.
+      const reader = createChainReader(service.rpcUrl);
+      const chains = { [String(service.chainId)]: cachedChainReader(reader) };
+      const digestOf = new Map(acked().flatMap((a) => a.ids!.map((id, i) => [id, a.digests[i]!] as const)));
+      let verified = 0;
+      const failures: string[] = [];
+      try {
+        const queue = [...ackedIds];
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+              const r = await api(service, "acme", "GET", `/v1/entries/${id}/receipt`);
+              const v = r.status === 200 ? await verifyReceipt(r.body, { sha256: fromHex(digestOf.get(id)!, 32), chains }) : undefined;
+              if (v?.verified) verified += 1;
+              else if (failures.length < 5) failures.push(`${id}: ${r.status} ${JSON.stringify(v?.checks.filter((c) => c.status === "failed"))}`);
+            }
+          }),
+        );
+      } finally {
+        reader.destroy();
+      }
 
-    // Every acknowledged entry's receipt verifies against the chain.
-    const reader = createChainReader(service.rpcUrl);
-    const chains = { [String(service.chainId)]: cachedChainReader(reader) };
-    const digestOf = new Map(acked().flatMap((a) => a.ids!.map((id, i) => [id, a.digests[i]!] as const)));
-    let verified = 0;
-    const failures: string[] = [];
-    try {
-      const queue = [...ackedIds];
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-          const r = await api(service, "acme", "GET", `/v1/entries/${id}/receipt`);
-          const v = r.status === 200 ? await verifyReceipt(r.body, { sha256: fromHex(digestOf.get(id)!, 32), chains }) : undefined;
-          if (v?.verified) verified += 1;
-          else if (failures.length < 5) failures.push(`${id}: ${r.status} ${JSON.stringify(v?.checks.filter((c) => c.status === "failed"))}`);
-        }
-      }));
-    } finally {
-      reader.destroy();
-    }
+      // Acknowledged uploads kept their content, byte for byte.
+      for (const a of acked().filter((x) => x.kind === "upload")) {
+        const e = byDigest.get(a.digests[0]!)!;
+        expect(e.pin).toBe("pinned");
+        const res = await fetch(`${service.url}/ipfs/${e.cid}`, { headers: { authorization: `Bearer ${service.keys.acme}` } });
+        expect(res.status).toBe(200);
+        expect(sha256Hex(new Uint8Array(await res.arrayBuffer()))).toBe(a.digests[0]);
+      }
 
-    // Acknowledged uploads kept their content, byte for byte.
-    for (const a of acked().filter((x) => x.kind === "upload")) {
-      const e = byDigest.get(a.digests[0]!)!;
-      expect(e.pin).toBe("pinned");
-      const res = await fetch(`${service.url}/ipfs/${e.cid}`, { headers: { authorization: `Bearer ${service.keys.acme}` } });
-      expect(res.status).toBe(200);
-      expect(sha256Hex(new Uint8Array(await res.arrayBuffer()))).toBe(a.digests[0]);
-    }
+      // Recovery: one more kill in the middle of an upload, then count what is left on disk after the restart.
+      const spoolDir = join(service.dataDir, "spool");
+      const blocksDir = join(service.dataDir, "ipfs", "blocks");
+      const spoolFiles = () => (existsSync(spoolDir) ? readdirSync(spoolDir).filter((n) => n.endsWith(".upload")).length : 0);
+      const blockFiles = () =>
+        readdirSync(blocksDir, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .flatMap((d) =>
+            readdirSync(join(blocksDir, d.name))
+              .filter((f) => f.endsWith(".data"))
+              .map((f) => f.slice(0, -5)),
+          );
+      const big = randomBytes(48 * 1024 * 1024);
+      const cut = multipart([{ name: "cut.bin", bytes: big }]);
+      const child = service.process;
+      const exited = new Promise((r) => child.once("exit", r));
+      const blocksBefore = blockFiles().length;
+      // The body stops after 32 MiB (the upload never completes on its own): the kill lands mid-import.
+      let sent = 0;
+      const slowBody = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent >= 32 * 1024 * 1024) return new Promise<void>(() => undefined);
+          controller.enqueue(new Uint8Array(cut.body.subarray(sent, sent + 256 * 1024)));
+          sent += 256 * 1024;
+        },
+      });
+      const upload = fetch(`${service.url}/v1/evidence`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": cut.contentType },
+        body: slowBody,
+        duplex: "half",
+      } as RequestInit).catch(() => undefined);
+      await waitFor("the cut upload's blocks being written", async () => blockFiles().length > blocksBefore + 20 || undefined, 30_000, 20);
+      child.kill("SIGKILL");
+      await exited;
+      await upload;
+      const leftSpool = spoolFiles();
+      const leftBlocks = blockFiles().length;
+      await service.restart({ env: { RPC_URL: relay.url } });
+      // This test's own DAG walk over the block files: what the stored entries' roots reach.
+      const reach = new Set<string>();
+      const walk = (cid: CID) => {
+        const key = base32upper.encode(cid.multihash.bytes);
+        if (reach.has(key)) return;
+        reach.add(key);
+        if (cid.code !== dagPb.code) return;
+        for (const link of dagPb.decode(readFileSync(join(blocksDir, key.slice(-2), `${key}.data`))).Links) walk(link.Hash);
+      };
+      for (const e of stored) if (e.cid) walk(CID.parse(e.cid));
+      const afterBlocks = new Set(blockFiles());
+      const unreachableAfter = [...afterBlocks].filter((k) => !reach.has(k)).length;
+      const reachableMissing = [...reach].filter((k) => !afterBlocks.has(k)).length;
+      const afterSpool = spoolFiles();
+      console.log(
+        `crash recovery: before restart ${leftSpool} spool files, ${leftBlocks} blocks (${leftBlocks - reach.size} reached by no entry); ` +
+          `after: ${afterSpool} spool files, ${afterBlocks.size} blocks, ${unreachableAfter} unreachable, ${reachableMissing} reachable missing`,
+      );
+      expect(leftBlocks - reach.size, "the cut upload left blocks no entry reaches").toBeGreaterThan(0);
+      expect(afterSpool, "spool files after recovery").toBe(0);
+      expect(unreachableAfter, "blocks no stored entry reaches, after recovery").toBe(0);
+      expect(reachableMissing, "blocks of stored content removed").toBe(0);
 
-    // Recovery: one more kill in the middle of an upload, then count what is left on disk after the restart.
-    const spoolDir = join(service.dataDir, "spool");
-    const blocksDir = join(service.dataDir, "ipfs", "blocks");
-    const spoolFiles = () => (existsSync(spoolDir) ? readdirSync(spoolDir).filter((n) => n.endsWith(".upload")).length : 0);
-    const blockFiles = () => readdirSync(blocksDir, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => readdirSync(join(blocksDir, d.name)).filter((f) => f.endsWith(".data")).map((f) => f.slice(0, -5)));
-    const big = randomBytes(48 * 1024 * 1024);
-    const cut = multipart([{ name: "cut.bin", bytes: big }]);
-    const child = service.process;
-    const exited = new Promise((r) => child.once("exit", r));
-    const blocksBefore = blockFiles().length;
-    // The body stops after 32 MiB (the upload never completes on its own): the kill lands mid-import.
-    let sent = 0;
-    const slowBody = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (sent >= 32 * 1024 * 1024) return new Promise<void>(() => undefined);
-        controller.enqueue(new Uint8Array(cut.body.subarray(sent, sent + 256 * 1024)));
-        sent += 256 * 1024;
-      },
-    });
-    const upload = fetch(`${service.url}/v1/evidence`, { method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": cut.contentType }, body: slowBody, duplex: "half" } as RequestInit).catch(() => undefined);
-    await waitFor("the cut upload's blocks being written", async () => blockFiles().length > blocksBefore + 20 || undefined, 30_000, 20);
-    child.kill("SIGKILL");
-    await exited;
-    await upload;
-    const leftSpool = spoolFiles();
-    const leftBlocks = blockFiles().length;
-    await service.restart({ env: { RPC_URL: relay.url } });
-    // This test's own DAG walk over the block files: what the stored entries' roots reach.
-    const reach = new Set<string>();
-    const walk = (cid: CID) => {
-      const key = base32upper.encode(cid.multihash.bytes);
-      if (reach.has(key)) return;
-      reach.add(key);
-      if (cid.code !== dagPb.code) return;
-      for (const link of dagPb.decode(readFileSync(join(blocksDir, key.slice(-2), `${key}.data`))).Links) walk(link.Hash);
-    };
-    for (const e of stored) if (e.cid) walk(CID.parse(e.cid));
-    const afterBlocks = new Set(blockFiles());
-    const unreachableAfter = [...afterBlocks].filter((k) => !reach.has(k)).length;
-    const reachableMissing = [...reach].filter((k) => !afterBlocks.has(k)).length;
-    const afterSpool = spoolFiles();
-    console.log(`crash recovery: before restart ${leftSpool} spool files, ${leftBlocks} blocks (${leftBlocks - reach.size} reached by no entry); after: ${afterSpool} spool files, ${afterBlocks.size} blocks, ${unreachableAfter} unreachable, ${reachableMissing} reachable missing`);
-    expect(leftBlocks - reach.size, "the cut upload left blocks no entry reaches").toBeGreaterThan(0);
-    expect(afterSpool, "spool files after recovery").toBe(0);
-    expect(unreachableAfter, "blocks no stored entry reaches, after recovery").toBe(0);
-    expect(reachableMissing, "blocks of stored content removed").toBe(0);
-
-    const confirmed = stored.filter((e) => e.status === "confirmed" && digestOf.has(e.id)).length;
-    const lost = ackedIds.length - verified;
-    const duplicated = storedTwice + multiBatch + twiceOnChain + Math.max(0, nonce - batches.length);
-    console.log(`crash: acknowledged=${ackedIds.length} confirmed=${confirmed} lost=${lost} duplicated=${duplicated} kills=${kills.length} client-retries=${attempts.reduce((n, a) => n + a.retries, 0)}`);
-    console.log(`crash: load and kills ${((loadDone - started) / 1000).toFixed(1)} s, settling ${((settled - loadDone) / 1000).toFixed(1)} s, checks ${((Date.now() - settled) / 1000).toFixed(1)} s`);
-    console.log(`crash: ${attempts.length} requests (${retried} retried with their Idempotency-Key, ${retriedAfterCut} of them after a cut connection), ${batches.length} batches`);
-    expect(failures, "receipts that do not verify").toEqual([]);
-    expect(lost).toBe(0);
-    expect(confirmed).toBe(ackedIds.length);
-    expect(kills.length).toBeGreaterThanOrEqual(5);
-  }, FULL ? 900_000 : 420_000);
+      const confirmed = stored.filter((e) => e.status === "confirmed" && digestOf.has(e.id)).length;
+      const lost = ackedIds.length - verified;
+      const duplicated = storedTwice + multiBatch + twiceOnChain + Math.max(0, nonce - batches.length);
+      console.log(
+        `crash: acknowledged=${ackedIds.length} confirmed=${confirmed} lost=${lost} duplicated=${duplicated} kills=${kills.length} ` +
+          `client-retries=${attempts.reduce((n, a) => n + a.retries, 0)}`,
+      );
+      console.log(
+        `crash: load and kills ${((loadDone - started) / 1000).toFixed(1)} s, settling ${((settled - loadDone) / 1000).toFixed(1)} s, ` +
+          `checks ${((Date.now() - settled) / 1000).toFixed(1)} s`,
+      );
+      console.log(
+        `crash: ${attempts.length} requests (${retried} retried with their Idempotency-Key, ${retriedAfterCut} of them after a cut ` +
+          `connection), ${batches.length} batches`,
+      );
+      expect(failures, "receipts that do not verify").toEqual([]);
+      expect(lost).toBe(0);
+      expect(confirmed).toBe(ackedIds.length);
+      expect(kills.length).toBeGreaterThanOrEqual(5);
+    },
+    FULL ? 900_000 : 420_000,
+  );
 });

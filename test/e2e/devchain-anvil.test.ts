@@ -40,7 +40,11 @@ describe("startDevChain (real anvil)", () => {
     {
       const chain = await startDevChain({ dataDir: join(dir, "chain") });
       const provider = new JsonRpcProvider(chain.rpcUrl, undefined, { staticNetwork: true });
-      const again = await ensureDeployment({ deployer: wallet(0, provider), anchorers: [wallet(1, provider).address], deploymentsDir: join(dir, "deployments") });
+      const again = await ensureDeployment({
+        deployer: wallet(0, provider),
+        anchorers: [wallet(1, provider).address],
+        deploymentsDir: join(dir, "deployments"),
+      });
       expect(again.address, "the recorded deployment is reused").toBe(address);
       const registry = new Contract(address, evidenceAnchorArtifact().abi, provider);
       const a = (await registry.getFunction("getAnchor")(root)) as { timestamp: bigint; blockNumber: bigint; treeSize: bigint };

@@ -42,7 +42,10 @@ function sse(url: string, key: string, lastEventId?: string): Sse {
   const ready = new Promise<void>((r) => (ok = r));
   void (async () => {
     try {
-      const res = await fetch(`${url}/v1/events`, { headers: { authorization: `Bearer ${key}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) }, signal: controller.signal });
+      const res = await fetch(`${url}/v1/events`, {
+        headers: { authorization: `Bearer ${key}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
+        signal: controller.signal,
+      });
       expect(res.status).toBe(200);
       ok();
       let buffer = "";
@@ -76,7 +79,16 @@ describe("events and webhooks on two server processes (PostgreSQL LISTEN/NOTIFY,
     db = await createTestDatabase();
     service = await startService({
       databaseUrl: db.url,
-      env: { NODE_ID: "node-1", BATCH_INTERVAL_MS: "500", ANCHOR_TICK_MS: "250", LEASE_TTL_MS: "3000", WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_BACKOFF_MS: "300", WEBHOOK_INTERVAL_MS: "200", WEBHOOK_TIMEOUT_MS: "30000" },
+      env: {
+        NODE_ID: "node-1",
+        BATCH_INTERVAL_MS: "500",
+        ANCHOR_TICK_MS: "250",
+        LEASE_TTL_MS: "3000",
+        WEBHOOK_ALLOW_PRIVATE: "true",
+        WEBHOOK_BACKOFF_MS: "300",
+        WEBHOOK_INTERVAL_MS: "200",
+        WEBHOOK_TIMEOUT_MS: "30000",
+      },
     });
     second = await service.startNode({ NODE_ID: "node-2" });
     urls["node-1"] = service.url;
@@ -89,16 +101,24 @@ describe("events and webhooks on two server processes (PostgreSQL LISTEN/NOTIFY,
     await db?.drop();
   });
 
-  const holder = async (lease: string) => ((await sql.query("SELECT holder FROM leases WHERE name = $1 AND expires_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint", [lease])).rows[0] as { holder: string } | undefined)?.holder;
+  const holder = async (lease: string) =>
+    (
+      (await sql.query("SELECT holder FROM leases WHERE name = $1 AND expires_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint", [lease])).rows[0] as
+        | { holder: string }
+        | undefined
+    )?.holder;
   const stamp = async (url: string, n = 1) => {
     const res = await fetch(`${url}/v1/stamps`, {
-      method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json" },
+      method: "POST",
+      headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json" },
       body: JSON.stringify({ items: Array.from({ length: n }, () => ({ sha256: "0x" + randomBytes(32).toString("hex") })) }),
     });
     expect(res.status).toBe(202);
     return ((await res.json()) as { entries: { id: string }[] }).entries.map((e) => e.id);
   };
-  const statusOf = async (id: string) => ((await (await fetch(`${urls["node-1"]}/v1/entries/${id}`, { headers: { authorization: `Bearer ${service.keys.acme}` } })).json()) as { status: string }).status;
+  const statusOf = async (id: string) =>
+    ((await (await fetch(`${urls["node-1"]}/v1/entries/${id}`, { headers: { authorization: `Bearer ${service.keys.acme}` } })).json()) as { status: string })
+      .status;
 
   it("a client on the node without the anchorer lease sees every status of its entry in order, and resumes with Last-Event-ID", async () => {
     const leader = await until(() => holder(`anchorer:${service.chainId}`), 30_000, "an anchorer leader");
@@ -124,7 +144,8 @@ describe("events and webhooks on two server processes (PostgreSQL LISTEN/NOTIFY,
     expect(Number(back.events[0]!.id)).toBe(Number(lastSeen) + 1);
     const ids = back.events.map((e) => Number(e.id));
     expect(ids).toEqual(ids.map((_, i) => Number(lastSeen) + 1 + i));
-    for (const m of missed) expect(back.events.filter((e) => e.data.entryId === m).map((e) => e.data.status)).toEqual(["pending", "batched", "anchored", "confirmed"]);
+    for (const m of missed)
+      expect(back.events.filter((e) => e.data.entryId === m).map((e) => e.data.status)).toEqual(["pending", "batched", "anchored", "confirmed"]);
   }, 240_000);
 
   it("the webhook leader killed mid-delivery: the other node delivers everything, duplicates only with the same id", async () => {
@@ -150,7 +171,9 @@ describe("events and webhooks on two server processes (PostgreSQL LISTEN/NOTIFY,
     const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     try {
       const created = await fetch(`${urls["node-2"]}/v1/webhooks`, {
-        method: "POST", headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json" }, body: JSON.stringify({ url: hookUrl, events: ["entry.status"] }),
+        method: "POST",
+        headers: { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: hookUrl, events: ["entry.status"] }),
       });
       expect(created.status).toBe(201);
       const endpoint = (await created.json()) as { id: string; secret: string };
@@ -162,14 +185,30 @@ describe("events and webhooks on two server processes (PostgreSQL LISTEN/NOTIFY,
       const survivor = deliverer === "node-1" ? "node-2" : "node-1";
       held?.destroy();
       // The survivor takes both leases over, anchors, and delivers every status of the five entries.
-      for (const id of ids) await until(async () => (await fetch(`${urls[survivor]}/v1/entries/${id}`, { headers: { authorization: `Bearer ${service.keys.acme}` } }).then((r) => r.json() as Promise<{ status: string }>)).status === "confirmed", 90_000, `${id} confirmed`);
-      const expected = (await sql.query("SELECT seq FROM event_outbox WHERE entry_id = ANY($1::text[]) AND type = 'entry.status' ORDER BY seq", [ids])).rows.map((r: { seq: string }) => Number(r.seq));
+      for (const id of ids)
+        await until(
+          async () =>
+            (
+              await fetch(`${urls[survivor]}/v1/entries/${id}`, { headers: { authorization: `Bearer ${service.keys.acme}` } }).then(
+                (r) => r.json() as Promise<{ status: string }>,
+              )
+            ).status === "confirmed",
+          90_000,
+          `${id} confirmed`,
+        );
+      const expected = (
+        await sql.query("SELECT seq FROM event_outbox WHERE entry_id = ANY($1::text[]) AND type = 'entry.status' ORDER BY seq", [ids])
+      ).rows.map((r: { seq: string }) => Number(r.seq));
       expect(expected.length).toBe(20);
       const wh = new Webhook(endpoint.secret);
-      await until(() => {
-        const got = new Set(hits.map((h) => (wh.verify(h.body, h.headers) as { data: { seq: number } }).data.seq));
-        return expected.every((s) => got.has(s));
-      }, 60_000, "every event delivered");
+      await until(
+        () => {
+          const got = new Set(hits.map((h) => (wh.verify(h.body, h.headers) as { data: { seq: number } }).data.seq));
+          return expected.every((s) => got.has(s));
+        },
+        60_000,
+        "every event delivered",
+      );
       // Duplicates (the one in flight when the leader died) carry the same id and the same body.
       const byId = new Map<string, string>();
       for (const h of hits) {
@@ -180,7 +219,10 @@ describe("events and webhooks on two server processes (PostgreSQL LISTEN/NOTIFY,
       expect(byId.size).toBe(new Set(hits.map((h) => JSON.parse(h.body).data.seq)).size);
       // The delivery in flight when the leader died was sent again, by the survivor, under the same id.
       expect(hits.filter((h) => h.headers["webhook-id"] === hits[0]!.headers["webhook-id"]).length).toBeGreaterThanOrEqual(2);
-      const log = (await sql.query("SELECT status, COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status", [endpoint.id])).rows as { status: string; n: string }[];
+      const log = (await sql.query("SELECT status, COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status", [endpoint.id])).rows as {
+        status: string;
+        n: string;
+      }[];
       expect(log).toEqual([{ status: "delivered", n: "20" }]);
       expect(await holder("webhooks")).toBe(survivor);
     } finally {

@@ -48,7 +48,14 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
     db = await createTestDatabase();
     faultDir = mkdtempSync(join("/tmp", "pp-faults-"));
     // One key drives the whole load and reads every receipt back: the per-key rate limit is raised.
-    const env = { BATCH_INTERVAL_MS: "500", ANCHOR_TICK_MS: "250", LEASE_TTL_MS: String(LEASE_TTL_MS), TEST_FAULT_DIR: faultDir, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "1000000" };
+    const env = {
+      BATCH_INTERVAL_MS: "500",
+      ANCHOR_TICK_MS: "250",
+      LEASE_TTL_MS: String(LEASE_TTL_MS),
+      TEST_FAULT_DIR: faultDir,
+      LOG_LEVEL: "warn",
+      RATE_LIMIT_PER_MINUTE: "1000000",
+    };
     service = await startService({ databaseUrl: db.url, env: { ...env, NODE_ID: "node-1" } });
     nodes.push({ id: "node-1", url: service.url, pid: service.process.pid!, output: service.output });
     for (const id of ["node-2", "node-3"]) {
@@ -74,7 +81,8 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
 
   it("hands the lease over within the TTL at each worst moment, refuses the woken leader's late writes, and anchors every batch once", async () => {
     const lease = `anchorer:${service.chainId}`;
-    const holder = async () => (await sql.query("SELECT holder, fencing_token FROM leases WHERE name = $1", [lease])).rows[0] as { holder: string; fencing_token: string };
+    const holder = async () =>
+      (await sql.query("SELECT holder, fencing_token FROM leases WHERE name = $1", [lease])).rows[0] as { holder: string; fencing_token: string };
     const auth = { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json" };
 
     // Load: each request has its own Idempotency-Key and is retried (same key, next node) until acknowledged.
@@ -90,7 +98,12 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
         for (let attempt = 0; ; attempt++) {
           const node = nodes[(i + attempt) % nodes.length]!;
           try {
-            const res = await fetch(`${node.url}/v1/stamps`, { method: "POST", headers: { ...auth, "idempotency-key": key }, body: JSON.stringify({ items }), signal: AbortSignal.timeout(2_000) });
+            const res = await fetch(`${node.url}/v1/stamps`, {
+              method: "POST",
+              headers: { ...auth, "idempotency-key": key },
+              body: JSON.stringify({ items }),
+              signal: AbortSignal.timeout(2_000),
+            });
             const body = (await res.json()) as { entries?: { id: string; sha256: string }[] };
             if (res.ok) {
               for (const e of body.entries!) acknowledged.set(e.id, e.sha256);
@@ -161,9 +174,16 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
       seenLines = new Map(nodes.map((n) => [n.id, n.output.length]));
       process.kill(frozen.pid, "SIGCONT");
       await sleep(3_000);
-      const refused = frozen.output.slice(seenLines.get(frozen.id)).join("").split("\n").filter((l) => REFUSED.test(l)).length;
+      const refused = frozen.output
+        .slice(seenLines.get(frozen.id))
+        .join("")
+        .split("\n")
+        .filter((l) => REFUSED.test(l)).length;
       episodes.push({ point, node: frozen.id, takeoverS, nextTxS, refused });
-      console.log(`pause at ${point}: froze ${frozen.id}; takeover=${takeoverS.toFixed(2)}s first-batch=${firstBatchS.toFixed(2)}s next-anchor-tx=${nextTxS.toFixed(2)}s late-writes-refused=${refused} (logs: ${faultDir})`);
+      console.log(
+        `pause at ${point}: froze ${frozen.id}; takeover=${takeoverS.toFixed(2)}s first-batch=${firstBatchS.toFixed(2)}s ` +
+          `next-anchor-tx=${nextTxS.toFixed(2)}s late-writes-refused=${refused} (logs: ${faultDir})`,
+      );
     }
 
     await sleep(2_000);
@@ -172,7 +192,10 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
     expect(acknowledged.size).toBeGreaterThan(300);
 
     const ids = [...acknowledged.keys()];
-    const confirmedIds = async () => new Set(((await sql.query("SELECT id FROM entries WHERE id = ANY($1::text[]) AND status = 'confirmed'", [ids])).rows as { id: string }[]).map((r) => r.id));
+    const confirmedIds = async () =>
+      new Set(
+        ((await sql.query("SELECT id FROM entries WHERE id = ANY($1::text[]) AND status = 'confirmed'", [ids])).rows as { id: string }[]).map((r) => r.id),
+      );
     const deadline = Date.now() + 45_000;
     let confirmedSet = await confirmedIds();
     while (confirmedSet.size < ids.length && Date.now() < deadline) {
@@ -212,7 +235,9 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
     const duplicated = dupDigests + (stored - ids.length);
 
     const dupRoots = (await sql.query("SELECT root FROM batches GROUP BY root HAVING COUNT(*) > 1")).rowCount ?? 0;
-    const dupEntries = (await sql.query("SELECT be.entry_seq FROM batch_entries be JOIN batches b ON b.id = be.batch_id GROUP BY be.entry_seq, b.chain_id HAVING COUNT(*) > 1")).rowCount ?? 0;
+    const dupEntries =
+      (await sql.query("SELECT be.entry_seq FROM batch_entries be JOIN batches b ON b.id = be.batch_id GROUP BY be.entry_seq, b.chain_id HAVING COUNT(*) > 1"))
+        .rowCount ?? 0;
     const batches = (await sql.query("SELECT id, root FROM batches WHERE chain_id = $1", [service.chainId])).rows as { id: string; root: string }[];
     const deployment = readDeployment(join(service.dataDir, "deployments"), service.chainId)!;
     const provider = new JsonRpcProvider(service.rpcUrl, service.chainId, { staticNetwork: true });
@@ -235,9 +260,11 @@ describe("a frozen anchorer leader wakes up fenced (three server processes, Post
     const worstTakeover = Math.max(...episodes.map((e) => e.takeoverS));
     const worstTx = Math.max(...episodes.map((e) => e.nextTxS));
 
-    console.log(`paused-leader failover: acknowledged=${ids.length} confirmed=${confirmedSet.size} lost=${lost} duplicated=${duplicated} doubly-anchored=${doubly}`
-      + ` takeover<=${worstTakeover.toFixed(2)}s next-anchor-tx<=${worstTx.toFixed(2)}s (lease ${LEASE_TTL_MS} ms) late-writes-refused=${refusedTotal}`
-      + ` (${requests} requests, ${retries} client retries; ${batches.length} batches)`);
+    console.log(
+      `paused-leader failover: acknowledged=${ids.length} confirmed=${confirmedSet.size} lost=${lost} duplicated=${duplicated} doubly-anchored=${doubly}` +
+        ` takeover<=${worstTakeover.toFixed(2)}s next-anchor-tx<=${worstTx.toFixed(2)}s (lease ${LEASE_TTL_MS} ms) late-writes-refused=${refusedTotal}` +
+        ` (${requests} requests, ${retries} client retries; ${batches.length} batches)`,
+    );
     expect(failures.slice(0, 5)).toEqual([]);
     expect(lost).toBe(0);
     expect(duplicated).toBe(0);

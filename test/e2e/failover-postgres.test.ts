@@ -39,7 +39,10 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await startService({ databaseUrl: db.url, env: { NODE_ID: "node-1", BATCH_INTERVAL_MS: "500", ANCHOR_TICK_MS: "250", RATE_LIMIT_PER_MINUTE: "100000" } }); // one key reads every receipt back
+    service = await startService({
+      databaseUrl: db.url,
+      env: { NODE_ID: "node-1", BATCH_INTERVAL_MS: "500", ANCHOR_TICK_MS: "250", RATE_LIMIT_PER_MINUTE: "100000" },
+    }); // one key reads every receipt back
     nodes.push({ id: "node-1", url: service.url, alive: true, kill: () => service.stopServer("SIGKILL") });
     const others = await Promise.all(["node-2", "node-3"].map((id) => service.startNode({ NODE_ID: id })));
     for (const [i, n] of others.entries()) nodes.push({ id: `node-${i + 2}`, url: n.url, alive: true, kill: () => n.stop("SIGKILL") });
@@ -53,7 +56,8 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
 
   it("keeps anchoring after the lease holder is killed: nothing lost, nothing anchored twice", async () => {
     const lease = `anchorer:${service.chainId}`;
-    const holder = async () => (await sql.query("SELECT holder, fencing_token FROM leases WHERE name = $1", [lease])).rows[0] as { holder: string; fencing_token: string } | undefined;
+    const holder = async () =>
+      (await sql.query("SELECT holder, fencing_token FROM leases WHERE name = $1", [lease])).rows[0] as { holder: string; fencing_token: string } | undefined;
     const auth = { authorization: `Bearer ${service.keys.acme}`, "content-type": "application/json" };
 
     // Load: stamps round-robin over the live nodes; only 2xx answers count as acknowledged. A request
@@ -134,7 +138,10 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
 
     // Every acknowledged entry reaches confirmed.
     const ids = [...acknowledged.keys()];
-    const confirmedIds = async () => new Set(((await sql.query("SELECT id FROM entries WHERE id = ANY($1::text[]) AND status = 'confirmed'", [ids])).rows as { id: string }[]).map((r) => r.id));
+    const confirmedIds = async () =>
+      new Set(
+        ((await sql.query("SELECT id FROM entries WHERE id = ANY($1::text[]) AND status = 'confirmed'", [ids])).rows as { id: string }[]).map((r) => r.id),
+      );
     const deadline = Date.now() + 30_000;
     let confirmedSet = await confirmedIds();
     while (confirmedSet.size < ids.length && Date.now() < deadline) {
@@ -172,7 +179,9 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
 
     // Doubly anchored: a root in two batches, an entry in two batches of the chain, a root anchored twice.
     const dupRoots = (await sql.query("SELECT root FROM batches GROUP BY root HAVING COUNT(*) > 1")).rowCount ?? 0;
-    const dupEntries = (await sql.query("SELECT be.entry_seq FROM batch_entries be JOIN batches b ON b.id = be.batch_id GROUP BY be.entry_seq, b.chain_id HAVING COUNT(*) > 1")).rowCount ?? 0;
+    const dupEntries =
+      (await sql.query("SELECT be.entry_seq FROM batch_entries be JOIN batches b ON b.id = be.batch_id GROUP BY be.entry_seq, b.chain_id HAVING COUNT(*) > 1"))
+        .rowCount ?? 0;
     const batches = (await sql.query("SELECT id, root FROM batches WHERE chain_id = $1", [service.chainId])).rows as { id: string; root: string }[];
     const deployment = readDeployment(join(service.dataDir, "deployments"), service.chainId)!;
     const provider = new JsonRpcProvider(service.rpcUrl, service.chainId, { staticNetwork: true });
@@ -194,8 +203,12 @@ describe("failover of the anchorer across three server processes (PostgreSQL, an
     const storedCount = Number((await sql.query("SELECT COUNT(*) AS n FROM entries")).rows[0].n);
     const duplicated = dupDigests + (storedCount - ids.length);
 
-    console.log(`failover: acknowledged=${ids.length} confirmed=${confirmed} lost=${lost} duplicated=${duplicated} doubly-anchored=${doubly} takeover=${takeover.toFixed(1)}s failover=${failover.toFixed(2)}s`
-      + ` (kill to next anchor tx; lease ${LEASE_TTL_MS} ms) (killed ${victim.id}, lease now ${(await holder())!.holder}; ${sent} requests, ${unanswered} client retries; ${batches.length} batches)`);
+    console.log(
+      `failover: acknowledged=${ids.length} confirmed=${confirmed} lost=${lost} duplicated=${duplicated} doubly-anchored=${doubly} ` +
+        `takeover=${takeover.toFixed(1)}s failover=${failover.toFixed(2)}s` +
+        ` (kill to next anchor tx; lease ${LEASE_TTL_MS} ms) (killed ${victim.id}, lease now ${(await holder())!.holder}; ${sent} ` +
+        `requests, ${unanswered} client retries; ${batches.length} batches)`,
+    );
     expect(failures.slice(0, 5)).toEqual([]);
     expect(confirmed).toBe(ids.length);
     expect(lost).toBe(0);

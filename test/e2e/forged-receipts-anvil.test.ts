@@ -16,7 +16,16 @@ import type { FastifyInstance } from "fastify";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  cachedChainReader, createChainReader, fromHex, getLeafHash, parseStrictJson, toHex, verifyReceipt, type Receipt, type Verdict, type VerifyOptions,
+  cachedChainReader,
+  createChainReader,
+  fromHex,
+  getLeafHash,
+  parseStrictJson,
+  toHex,
+  verifyReceipt,
+  type Receipt,
+  type Verdict,
+  type VerifyOptions,
 } from "../../client-sdk/src/index.ts";
 import { KNOWN_ANCHOR_BUILDS } from "../../client-sdk/src/trust/builds.ts";
 import { buildApp } from "../../server/src/app.ts";
@@ -72,7 +81,12 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 /** Writes the file and the receipt (as text, so a forger's exact bytes can be kept) and runs `priorproof verify`. */
-async function cliVerify(name: string, file: Uint8Array, receipt: unknown, extra: string[] = ["--rpc", ""]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+async function cliVerify(
+  name: string,
+  file: Uint8Array,
+  receipt: unknown,
+  extra: string[] = ["--rpc", ""],
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const f = join(dir, `${name}.bin`);
   const r = join(dir, `${name}.receipt.json`);
   writeFileSync(f, file);
@@ -81,7 +95,8 @@ async function cliVerify(name: string, file: Uint8Array, receipt: unknown, extra
 }
 
 async function postVerify(receipt: unknown, file: Uint8Array): Promise<{ status: number; body: Record<string, unknown> & Partial<Verdict> }> {
-  const payload = typeof receipt === "string" ? `{"receipt":${receipt},"sha256":"${toHex(sha256(file))}"}` : JSON.stringify({ receipt, sha256: toHex(sha256(file)) });
+  const payload =
+    typeof receipt === "string" ? `{"receipt":${receipt},"sha256":"${toHex(sha256(file))}"}` : JSON.stringify({ receipt, sha256: toHex(sha256(file)) });
   const res = await app.inject({ method: "POST", url: "/v1/verify", headers: { "content-type": "application/json" }, payload });
   return { status: res.statusCode, body: res.json() };
 }
@@ -98,16 +113,31 @@ beforeAll(async () => {
   await rpc("evm_mine");
 
   // The operator's deployment (the service's), and a stranger's deployment of the same genuine build.
-  operator = await ensureDeployment({ deployer: new NonceManager(devWallet(0).connect(provider)), anchorers: [devWallet(1).address], deploymentsDir: join(dir, "deployments") });
-  stranger = await ensureDeployment({ deployer: new NonceManager(devWallet(2).connect(provider)), anchorers: [devWallet(3).address], deploymentsDir: join(dir, "stranger") });
+  operator = await ensureDeployment({
+    deployer: new NonceManager(devWallet(0).connect(provider)),
+    anchorers: [devWallet(1).address],
+    deploymentsDir: join(dir, "deployments"),
+  });
+  stranger = await ensureDeployment({
+    deployer: new NonceManager(devWallet(2).connect(provider)),
+    anchorers: [devWallet(3).address],
+    deploymentsDir: join(dir, "stranger"),
+  });
   expect(stranger.address).not.toBe(operator.address);
   // The look-alike: claims block 2 (420 days ago) for every root, and emits Anchored for anything.
   const forger = new NonceManager(devWallet(4).connect(provider));
   lookAlike = await deployLookAlike(forger, BigInt(Date.parse(old.time) / 1000), 2n);
 
   const config = loadConfig({
-    DATA_DIR: join(dir, "data"), RPC_URL: chain.rpcUrl, CHAIN_ID: String(chain.chainId), CHAIN_DEVELOPMENT: "true", CONFIRMATIONS: "1",
-    ANCHORER_PRIVATE_KEY: devWallet(1).privateKey, DEPLOYMENTS_DIR: join(dir, "deployments"), WORKERS: "false", LOG_LEVEL: "silent",
+    DATA_DIR: join(dir, "data"),
+    RPC_URL: chain.rpcUrl,
+    CHAIN_ID: String(chain.chainId),
+    CHAIN_DEVELOPMENT: "true",
+    CONFIRMATIONS: "1",
+    ANCHORER_PRIVATE_KEY: devWallet(1).privateKey,
+    DEPLOYMENTS_DIR: join(dir, "deployments"),
+    WORKERS: "false",
+    LOG_LEVEL: "silent",
   });
   app = await buildApp(config, { logger: false });
   await app.ready();
@@ -115,10 +145,17 @@ beforeAll(async () => {
 
   // A genuine receipt from the service.
   genuineFile = Buffer.from("housing revision 7, genuinely stamped\n");
-  const stamped = await app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${apiKey}` }, payload: { items: [{ sha256: toHex(sha256(genuineFile)) }] } });
+  const stamped = await app.inject({
+    method: "POST",
+    url: "/v1/stamps",
+    headers: { authorization: `Bearer ${apiKey}` },
+    payload: { items: [{ sha256: toHex(sha256(genuineFile)) }] },
+  });
   const id = (stamped.json() as { entries: { id: string }[] }).entries[0]!.id;
   await anchorAll({ app } as TestApp);
-  genuine = parseStrictJson((await app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${apiKey}` } })).body) as Receipt;
+  genuine = parseStrictJson(
+    (await app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${apiKey}` } })).body,
+  ) as Receipt;
 
   // The forger anchors the never-stamped file's leaf through the look-alike (a real transaction, today).
   const salt = fromHex(`0x${"5a".repeat(16)}`, 16);
@@ -132,7 +169,13 @@ beforeAll(async () => {
   const sc = new Contract(stranger.address, ["function anchor(bytes32 root, uint64 treeSize)"], new NonceManager(devWallet(3).connect(provider)));
   const sTx = (await (await sc.getFunction("anchor")(sLeaf, 1n)).wait())!;
   const sBlock = (await provider.getBlock(sTx.blockNumber))!;
-  strangerReceipt = forge(sLeaf, salt, strangerFile, { contract: stranger.address, txHash: sTx.hash, blockNumber: sTx.blockNumber, blockHash: sBlock.hash!, blockTime: new Date(sBlock.timestamp * 1000).toISOString().replace(".000Z", "Z") });
+  strangerReceipt = forge(sLeaf, salt, strangerFile, {
+    contract: stranger.address,
+    txHash: sTx.hash,
+    blockNumber: sTx.blockNumber,
+    blockHash: sBlock.hash!,
+    blockTime: new Date(sBlock.timestamp * 1000).toISOString().replace(".000Z", "Z"),
+  });
   await rpc("evm_mine");
   await rpc("evm_mine");
 }, 180_000);
@@ -145,18 +188,34 @@ afterAll(async () => {
 });
 
 /** A one-leaf receipt for `file` naming the given anchor facts (what a forger writes by hand). */
-function forge(leaf: string, salt: Uint8Array, file: Uint8Array, a: { contract: string; txHash: string; blockNumber: number; blockHash: string; blockTime: string }): Receipt {
+function forge(
+  leaf: string,
+  salt: Uint8Array,
+  file: Uint8Array,
+  a: { contract: string; txHash: string; blockNumber: number; blockHash: string; blockTime: string },
+): Receipt {
   return {
     version: "priorproof-receipt/1",
     id: "01FORGED00000000000000000",
     subject: { sha256: toHex(sha256(file)) },
     leaf: { encoding: "priorproof-leaf/1", claimSha256: null, salt: toHex(salt), hash: leaf as `0x${string}` },
     service: { operator: "PriorProof e2e test operator", receivedAt: a.blockTime, software: "priorproof/0.1.0" },
-    anchors: [{
-      type: "evm", proof: { root: leaf as `0x${string}`, treeSize: 1, index: 0, path: [] }, chainId: 31337, chainName: "anvil (development chain)", development: true,
-      contract: a.contract.toLowerCase() as `0x${string}`, txHash: a.txHash as `0x${string}`, blockNumber: a.blockNumber, blockHash: a.blockHash as `0x${string}`, blockTime: a.blockTime,
-      confirmations: 100, requiredConfirmations: 2,
-    }],
+    anchors: [
+      {
+        type: "evm",
+        proof: { root: leaf as `0x${string}`, treeSize: 1, index: 0, path: [] },
+        chainId: 31337,
+        chainName: "anvil (development chain)",
+        development: true,
+        contract: a.contract.toLowerCase() as `0x${string}`,
+        txHash: a.txHash as `0x${string}`,
+        blockNumber: a.blockNumber,
+        blockHash: a.blockHash as `0x${string}`,
+        blockTime: a.blockTime,
+        confirmations: 100,
+        requiredConfirmations: 2,
+      },
+    ],
     issuedAt: a.blockTime,
   };
 }
@@ -184,7 +243,9 @@ describe("a look-alike contract that answers 'anchored' for everything, with a b
   it("is refused by the CLI: exit 1, CONTRACT_CODE_UNKNOWN", async () => {
     const r = await cliVerify("look-alike", neverStamped, lookAlikeReceipt());
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/FAIL {2}Root is anchored on .*: CONTRACT_CODE_UNKNOWN: the code at 0x[0-9a-f]{40} on chain 31337 .* is no released EvidenceAnchor build/);
+    expect(r.stdout).toMatch(
+      /FAIL {2}Root is anchored on .*: CONTRACT_CODE_UNKNOWN: the code at 0x[0-9a-f]{40} on chain 31337 .* is no released EvidenceAnchor build/,
+    );
     expect(r.stdout).toMatch(/^NOT VERIFIED: .*CONTRACT_CODE_UNKNOWN$/m);
     expect(r.stdout).not.toMatch(/^VERIFIED/m);
   }, 60_000);
@@ -205,21 +266,33 @@ describe("a look-alike contract that answers 'anchored' for everything, with a b
     expect(failedCodes(v)).toEqual(["CONTRACT_CODE_UNKNOWN"]);
   });
 
-  it("verifies only when the user explicitly trusts that code hash, and then with the time of the look-alike's own transaction, never the old block", async () => {
-    const code = (await rpc("eth_getCode", [lookAlike, "latest"])) as string;
-    const { keccak256 } = await import("ethers");
-    const v = await sdkVerify(lookAlikeReceipt(), neverStamped, { trustedCodeHashes: [keccak256(code)] });
-    // Trusted, the look-alike's Anchored log is a real witness — of today's block: the receipt's old block and time are refused.
-    expect(v.verified).toBe(false);
-    expect(failedCodes(v)).toEqual(["BLOCK_NUMBER_MISMATCH"]);
-  });
+  it(
+    "verifies only when the user explicitly trusts that code hash, and then with " + "the time of the look-alike's own transaction, never the old block",
+    async () => {
+      const code = (await rpc("eth_getCode", [lookAlike, "latest"])) as string;
+      const { keccak256 } = await import("ethers");
+      const v = await sdkVerify(lookAlikeReceipt(), neverStamped, { trustedCodeHashes: [keccak256(code)] });
+      // Trusted, the look-alike's Anchored log is a real witness — of today's block: the receipt's old block and time are refused.
+      expect(v.verified).toBe(false);
+      expect(failedCodes(v)).toEqual(["BLOCK_NUMBER_MISMATCH"]);
+    },
+  );
 });
 
 describe("a genuine receipt", () => {
   it("verifies in the SDK with the chain's own facts, deployment 'operator' against the operator's list", async () => {
-    const v = await sdkVerify(genuine, genuineFile, { deployments: [{ chainId: 31337, address: operator.address.toLowerCase() as `0x${string}`, source: "deployments/31337.json" }] });
+    const v = await sdkVerify(genuine, genuineFile, {
+      deployments: [{ chainId: 31337, address: operator.address.toLowerCase() as `0x${string}`, source: "deployments/31337.json" }],
+    });
     expect(v.verified, JSON.stringify(v.checks)).toBe(true);
-    expect(v.witnesses[0]).toMatchObject({ via: "rpc", deployment: "operator", deploymentSource: "deployments/31337.json", codeHash: KNOWN_ANCHOR_BUILDS[0]!.codeHash, codeCheckedAt: "anchor-block", development: true });
+    expect(v.witnesses[0]).toMatchObject({
+      via: "rpc",
+      deployment: "operator",
+      deploymentSource: "deployments/31337.json",
+      codeHash: KNOWN_ANCHOR_BUILDS[0]!.codeHash,
+      codeCheckedAt: "anchor-block",
+      development: true,
+    });
     expect(v.warnings.map((w) => w.code)).toContain("DEVELOPMENT_CHAIN");
   });
 
@@ -232,10 +305,22 @@ describe("a genuine receipt", () => {
     (r as unknown as { anchors: unknown[] }).anchors = [r.anchors[0], copy];
     const http = await postVerify(r, genuineFile);
     expect(http.status).toBe(200);
-    const local = await verifyReceipt(r, { sha256: sha256(genuineFile), chains: { "31337": createChainReader(chain.rpcUrl) }, deployments: [{ chainId: 31337, address: operator.address.toLowerCase() as `0x${string}`, source: "this service's deployment record" }] });
+    const local = await verifyReceipt(r, {
+      sha256: sha256(genuineFile),
+      chains: { "31337": createChainReader(chain.rpcUrl) },
+      deployments: [{ chainId: 31337, address: operator.address.toLowerCase() as `0x${string}`, source: "this service's deployment record" }],
+    });
     expect(http.body.remaining!.length).toBeGreaterThan(0);
     expect(http.body.warnings!.length).toBeGreaterThan(0);
-    const strip = (v: Verdict) => JSON.parse(JSON.stringify({ ...v, checks: v.checks.map((c) => ({ ...c, detail: c.detail.replace(/\d+ confirmations, [^;]*$/, "") })), witnesses: v.witnesses.map(({ confirmations: _c, final: _f, ...w }) => w), warnings: v.warnings.filter((w) => w.code !== "NOT_FINAL") })) as unknown;
+    const strip = (v: Verdict) =>
+      JSON.parse(
+        JSON.stringify({
+          ...v,
+          checks: v.checks.map((c) => ({ ...c, detail: c.detail.replace(/\d+ confirmations, [^;]*$/, "") })),
+          witnesses: v.witnesses.map(({ confirmations: _c, final: _f, ...w }) => w),
+          warnings: v.warnings.filter((w) => w.code !== "NOT_FINAL"),
+        }),
+      ) as unknown;
     expect(strip(http.body as Verdict)).toEqual(strip(local));
   });
 
@@ -250,10 +335,17 @@ describe("a genuine receipt", () => {
     // The service judges by the registry's rule for a development chain (2 confirmations): a receipt
     // fresh from the chain's head (1 confirmation) is verified, not final.
     const fresh = Buffer.from("stamped a moment ago\n");
-    const stamped = await app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${apiKey}` }, payload: { items: [{ sha256: toHex(sha256(fresh)) }] } });
+    const stamped = await app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: { items: [{ sha256: toHex(sha256(fresh)) }] },
+    });
     await anchorAll({ app } as TestApp);
     const id = (stamped.json() as { entries: { id: string }[] }).entries[0]!.id;
-    const receipt = parseStrictJson((await app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${apiKey}` } })).body);
+    const receipt = parseStrictJson(
+      (await app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${apiKey}` } })).body,
+    );
     const http = await postVerify(receipt, fresh);
     expect(http.body.verified).toBe(true);
     expect(http.body.warnings!.map((w) => w.code)).toContain("NOT_FINAL");
@@ -263,7 +355,9 @@ describe("a genuine receipt", () => {
 
 describe("someone else's deployment of the genuine bytecode", () => {
   it("verifies (a released build proves a true time) but the verdict states deployment 'other', in the SDK, the CLI and POST /v1/verify", async () => {
-    const v = await sdkVerify(strangerReceipt, strangerFile, { deployments: [{ chainId: 31337, address: operator.address.toLowerCase() as `0x${string}`, source: "deployments/31337.json" }] });
+    const v = await sdkVerify(strangerReceipt, strangerFile, {
+      deployments: [{ chainId: 31337, address: operator.address.toLowerCase() as `0x${string}`, source: "deployments/31337.json" }],
+    });
     expect(v.verified, JSON.stringify(v.checks)).toBe(true);
     expect(v.witnesses[0]).toMatchObject({ deployment: "other", contract: stranger.address.toLowerCase() });
     expect(v.checks.find((c) => c.id === "anchors[0].deployment")?.detail).toMatch(/not in the operator deployments this verifier holds/);
@@ -282,7 +376,10 @@ describe("the operator's published deployments", () => {
   it("GET /.well-known/priorproof.json lists them, and the CLI given that document says 'operator' for the service's own receipt", async () => {
     const res = await app.inject({ method: "GET", url: "/.well-known/priorproof.json" });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ format: "priorproof-service/1", deployments: [{ chainId: 31337, address: operator.address.toLowerCase(), codeHash: KNOWN_ANCHOR_BUILDS[0]!.codeHash }] });
+    expect(res.json()).toMatchObject({
+      format: "priorproof-service/1",
+      deployments: [{ chainId: 31337, address: operator.address.toLowerCase(), codeHash: KNOWN_ANCHOR_BUILDS[0]!.codeHash }],
+    });
     const wellKnown = join(dir, "well-known.json");
     writeFileSync(wellKnown, res.body);
     const r = await cliVerify("well-known", genuineFile, genuine, ["--rpc", "", "--deployments", wellKnown]);
@@ -293,16 +390,64 @@ describe("the operator's published deployments", () => {
 
 describe("receipts edited field by field", () => {
   const cases: { name: string; edit: (r: Receipt & Record<string, unknown>) => void; code: string; exit: number; file?: () => Buffer }[] = [
-    { name: "an EOA as the contract", edit: (r) => void ((r.anchors[0] as { contract: string }).contract = devWallet(5).address.toLowerCase()), code: "CONTRACT_MISSING", exit: 1 },
-    { name: "an unrelated txHash (the contract's deployment)", edit: (r) => void ((r.anchors[0] as { txHash: string }).txHash = operator.txHash), code: "TX_NOT_ANCHOR", exit: 1 },
-    { name: "a txHash of no transaction", edit: (r) => void ((r.anchors[0] as { txHash: string }).txHash = `0x${"ab".repeat(32)}`), code: "TX_NOT_FOUND", exit: 1 },
-    { name: "a relabelled chain (Ethereum, not development, on 31337)", edit: (r) => Object.assign(r.anchors[0]!, { chainName: "Ethereum", development: false }), code: "CHAIN_RELABELLED", exit: 1 },
-    { name: "an impossible date (30 November + 1 day = '31 November')", edit: (r) => void ((r.anchors[0] as { blockTime: string }).blockTime = "2026-11-31T00:00:05Z"), code: "INVALID_TIME", exit: 1 },
-    { name: "a real but different block time", edit: (r) => void ((r.anchors[0] as { blockTime: string }).blockTime = new Date(Date.parse((r.anchors[0] as { blockTime: string }).blockTime) - DAY * 1000).toISOString()), code: "BLOCK_TIME_MISMATCH", exit: 1 },
+    {
+      name: "an EOA as the contract",
+      edit: (r) => void ((r.anchors[0] as { contract: string }).contract = devWallet(5).address.toLowerCase()),
+      code: "CONTRACT_MISSING",
+      exit: 1,
+    },
+    {
+      name: "an unrelated txHash (the contract's deployment)",
+      edit: (r) => void ((r.anchors[0] as { txHash: string }).txHash = operator.txHash),
+      code: "TX_NOT_ANCHOR",
+      exit: 1,
+    },
+    {
+      name: "a txHash of no transaction",
+      edit: (r) => void ((r.anchors[0] as { txHash: string }).txHash = `0x${"ab".repeat(32)}`),
+      code: "TX_NOT_FOUND",
+      exit: 1,
+    },
+    {
+      name: "a relabelled chain (Ethereum, not development, on 31337)",
+      edit: (r) => Object.assign(r.anchors[0]!, { chainName: "Ethereum", development: false }),
+      code: "CHAIN_RELABELLED",
+      exit: 1,
+    },
+    {
+      name: "an impossible date (30 November + 1 day = '31 November')",
+      edit: (r) => void ((r.anchors[0] as { blockTime: string }).blockTime = "2026-11-31T00:00:05Z"),
+      code: "INVALID_TIME",
+      exit: 1,
+    },
+    {
+      name: "a real but different block time",
+      edit: (r) =>
+        void ((r.anchors[0] as { blockTime: string }).blockTime = new Date(
+          Date.parse((r.anchors[0] as { blockTime: string }).blockTime) - DAY * 1000,
+        ).toISOString()),
+      code: "BLOCK_TIME_MISMATCH",
+      exit: 1,
+    },
     { name: "an unknown top-level field", edit: (r) => void (r.trustedBy = "the court"), code: "UNKNOWN_FIELD", exit: 1 },
-    { name: "an unknown anchor field", edit: (r) => void ((r.anchors[0] as unknown as Record<string, unknown>).verified = true), code: "UNKNOWN_FIELD", exit: 1 },
-    { name: "a swapped SHA3-256 (another file's)", edit: (r) => void ((r as { subject: unknown }).subject = { ...r.subject, sha3_256: toHex(sha256(Buffer.from("other"))) }), code: "SHA3_MISMATCH", exit: 1 },
-    { name: "too many anchors (17 copies of one)", edit: (r) => void ((r as unknown as { anchors: unknown[] }).anchors = Array.from({ length: 17 }, () => r.anchors[0])), code: "TOO_MANY_ANCHORS", exit: 1 },
+    {
+      name: "an unknown anchor field",
+      edit: (r) => void ((r.anchors[0] as unknown as Record<string, unknown>).verified = true),
+      code: "UNKNOWN_FIELD",
+      exit: 1,
+    },
+    {
+      name: "a swapped SHA3-256 (another file's)",
+      edit: (r) => void ((r as { subject: unknown }).subject = { ...r.subject, sha3_256: toHex(sha256(Buffer.from("other"))) }),
+      code: "SHA3_MISMATCH",
+      exit: 1,
+    },
+    {
+      name: "too many anchors (17 copies of one)",
+      edit: (r) => void ((r as unknown as { anchors: unknown[] }).anchors = Array.from({ length: 17 }, () => r.anchors[0])),
+      code: "TOO_MANY_ANCHORS",
+      exit: 1,
+    },
   ];
   for (const c of cases) {
     it(`refuses ${c.name} with ${c.code}: SDK, CLI (exit ${c.exit}), POST /v1/verify — each within 2 s`, async () => {
@@ -403,7 +548,16 @@ describe("a silent RPC (accepts the connection, never answers)", () => {
 
   it("bounds an injected reader that never settles (RPC_TIMEOUT from the verifier's own guard)", async () => {
     const never = new Promise<never>(() => {});
-    const reader = { getChainId: () => never, getBlockNumber: () => never, getBlock: () => never, getBlockByHash: () => never, getTransactionReceipt: () => never, getCode: () => never, getAnchor: () => never, verifyInclusionOnChain: () => never };
+    const reader = {
+      getChainId: () => never,
+      getBlockNumber: () => never,
+      getBlock: () => never,
+      getBlockByHash: () => never,
+      getTransactionReceipt: () => never,
+      getCode: () => never,
+      getAnchor: () => never,
+      verifyInclusionOnChain: () => never,
+    };
     const t0 = performance.now();
     const v = await verifyReceipt(genuine, { sha256: sha256(genuineFile), chains: { "31337": reader }, rpcTimeoutMs: 500 });
     expect(failedCodes(v)).toEqual(["RPC_TIMEOUT"]);
@@ -424,7 +578,10 @@ describe("the verify page (Debian Chromium)", () => {
   let base: string;
   beforeAll(async () => {
     base = await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -461,8 +618,15 @@ describe("the public endpoint's own bounds (a second app whose chain RPC is down
     await new Promise((r) => closed.close(r));
     down = await buildApp(
       loadConfig({
-        DATA_DIR: join(dir, "down-data"), RPC_URL: `http://127.0.0.1:${port}/${secret}`, CHAIN_ID: "31337", CHAIN_DEVELOPMENT: "true", CONFIRMATIONS: "1",
-        ANCHORER_PRIVATE_KEY: devWallet(1).privateKey, DEPLOYMENTS_DIR: join(dir, "deployments"), WORKERS: "false", LOG_LEVEL: "silent",
+        DATA_DIR: join(dir, "down-data"),
+        RPC_URL: `http://127.0.0.1:${port}/${secret}`,
+        CHAIN_ID: "31337",
+        CHAIN_DEVELOPMENT: "true",
+        CONFIRMATIONS: "1",
+        ANCHORER_PRIVATE_KEY: devWallet(1).privateKey,
+        DEPLOYMENTS_DIR: join(dir, "deployments"),
+        WORKERS: "false",
+        LOG_LEVEL: "silent",
       }),
       { logger: false },
     );
@@ -484,7 +648,8 @@ describe("the public endpoint's own bounds (a second app whose chain RPC is down
 
   it("has its own rate limit per client address (429 RATE_LIMITED past 60 a minute)", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 61; i++) statuses.push((await down.inject({ method: "POST", url: "/v1/verify", payload: { receipt: {} }, remoteAddress: "198.51.100.7" })).statusCode);
+    for (let i = 0; i < 61; i++)
+      statuses.push((await down.inject({ method: "POST", url: "/v1/verify", payload: { receipt: {} }, remoteAddress: "198.51.100.7" })).statusCode);
     expect(statuses.slice(0, 59).every((s) => s === 200)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
     // Another address is not affected.

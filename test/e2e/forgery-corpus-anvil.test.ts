@@ -21,7 +21,9 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 beforeAll(async () => {
   service = await startService({ tenants: ["acme"] });
-  const r = await api(service, "acme", "POST", "/v1/stamps", { items: [{ sha256: `0x${"5a".repeat(32)}`, claim: { title: "Housing rev. 3", kind: "design", claimant: "Acme Ltd" } }] });
+  const r = await api(service, "acme", "POST", "/v1/stamps", {
+    items: [{ sha256: `0x${"5a".repeat(32)}`, claim: { title: "Housing rev. 3", kind: "design", claimant: "Acme Ltd" } }],
+  });
   expect(r.status).toBe(202);
   const id = r.body.entries[0].id as string;
   const deadline = Date.now() + 90_000;
@@ -61,7 +63,11 @@ function variants(v: Json): Json[] {
   return [];
 }
 
-interface Forgery { name: string; doc?: unknown; text?: string }
+interface Forgery {
+  name: string;
+  doc?: unknown;
+  text?: string;
+}
 
 function* forgeries(): Generator<Forgery> {
   function* walk(node: Json, path: (string | number)[]): Generator<Forgery> {
@@ -129,9 +135,14 @@ describe("verifyReceipt against an independent forgery corpus (real anvil)", () 
         continue;
       }
       accepted.push(f.name);
-      if (verdict.existedNoLaterThan === undefined || verdict.existedNoLaterThan < genuineVerdict.existedNoLaterThan!) moved.push(`${f.name}: time ${verdict.existedNoLaterThan}`);
+      if (verdict.existedNoLaterThan === undefined || verdict.existedNoLaterThan < genuineVerdict.existedNoLaterThan!)
+        moved.push(`${f.name}: time ${verdict.existedNoLaterThan}`);
       if (!devWarning(verdict)) moved.push(`${f.name}: development warning gone`);
-      if (JSON.stringify((verdict.receipt as { subject?: { sha256?: string } } | undefined)?.subject?.sha256) !== JSON.stringify((genuine.subject as { sha256: string }).sha256)) moved.push(`${f.name}: digest`);
+      if (
+        JSON.stringify((verdict.receipt as { subject?: { sha256?: string } } | undefined)?.subject?.sha256) !==
+        JSON.stringify((genuine.subject as { sha256: string }).sha256)
+      )
+        moved.push(`${f.name}: digest`);
       if (f.text !== undefined) moved.push(`${f.name}: duplicate names accepted`);
     }
     console.log(`forgery corpus: ${count} forgeries, ${refused} refused, ${count - refused} verified with unmoved facts:\n  ${accepted.join("\n  ")}`);

@@ -42,7 +42,11 @@ async function rig(hardfork: string | undefined, start?: (dataDir: string) => Pr
   const dir = mkdtempSync(join(tmpdir(), "pp-inclusion-"));
   const devchain = start ? await start(join(dir, "chain")) : await startDevChain({ dataDir: join(dir, "chain"), ...(hardfork ? { hardfork } : {}) });
   const provider = new JsonRpcProvider(devchain.rpcUrl, devchain.chainId, { staticNetwork: true, cacheTimeout: -1 });
-  const deployment = await ensureDeployment({ deployer: new NonceManager(devWallet(0).connect(provider)), anchorers: [devWallet(1).address], deploymentsDir: join(dir, "deployments") });
+  const deployment = await ensureDeployment({
+    deployer: new NonceManager(devWallet(0).connect(provider)),
+    anchorers: [devWallet(1).address],
+    deploymentsDir: join(dir, "deployments"),
+  });
   const chain = await connectChain({
     config: { chainId: devchain.chainId, name: "anvil", development: true, rpcUrl: devchain.rpcUrl, confirmations: 1 },
     deployment,
@@ -69,12 +73,25 @@ async function anchorInBusyBlock(r: Rig, root: Hex, treeSize: number, before: nu
   if (!mined) throw new Error("anchor not mined");
   return {
     txHash: mined.txHash,
-    claim: { contract: r.chain.deployment.address.toLowerCase() as Hex, txHash: mined.txHash.toLowerCase() as Hex, blockNumber: mined.blockNumber, blockHash: mined.blockHash.toLowerCase() as Hex, blockTime: mined.blockTime, proof: { root, treeSize } },
+    claim: {
+      contract: r.chain.deployment.address.toLowerCase() as Hex,
+      txHash: mined.txHash.toLowerCase() as Hex,
+      blockNumber: mined.blockNumber,
+      blockHash: mined.blockHash.toLowerCase() as Hex,
+      blockTime: mined.blockTime,
+      proof: { root, treeSize },
+    },
   };
 }
 
 /** The batch the anchorer would hand the capture for `claim`. */
-const batchOf = (claim: EvmInclusionClaim) => ({ root: claim.proof.root, treeSize: claim.proof.treeSize, blockNumber: claim.blockNumber, blockHash: claim.blockHash, blockTime: claim.blockTime });
+const batchOf = (claim: EvmInclusionClaim) => ({
+  root: claim.proof.root,
+  treeSize: claim.proof.treeSize,
+  blockNumber: claim.blockNumber,
+  blockHash: claim.blockHash,
+  blockTime: claim.blockTime,
+});
 
 /** The same capture pointed at another contract address (a look-alike, or another deployment). */
 const captureAt = (r: Rig, address: string) => createInclusionCapture({ ...r.chain, deployment: { ...r.chain.deployment, address } } as ChainClient);
@@ -105,19 +122,40 @@ async function anchorWithLookalike(r: Rig, root: Hex, treeSize: number): Promise
   return {
     address,
     txHash: mined.hash,
-    claim: { contract: address as Hex, txHash: mined.hash.toLowerCase() as Hex, blockNumber: mined.blockNumber, blockHash: mined.blockHash.toLowerCase() as Hex, blockTime: new Date(block.timestamp * 1000).toISOString().replace(/\.000Z$/, "Z"), proof: { root, treeSize } },
+    claim: {
+      contract: address as Hex,
+      txHash: mined.hash.toLowerCase() as Hex,
+      blockNumber: mined.blockNumber,
+      blockHash: mined.blockHash.toLowerCase() as Hex,
+      blockTime: new Date(block.timestamp * 1000).toISOString().replace(/\.000Z$/, "Z"),
+      proof: { root, treeSize },
+    },
   };
 }
 
 /** anvil with `--prune-history 1`: it keeps the state of the newest block only (no historical state). */
 async function startPrunedAnvil(hardfork: string | undefined): Promise<DevChain> {
   const port = await freePort();
-  const args = ["--host", "127.0.0.1", "--port", String(port), "--mnemonic", DEV_MNEMONIC, "--prune-history", "1", ...(hardfork ? ["--hardfork", hardfork] : [])];
+  const args = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--mnemonic",
+    DEV_MNEMONIC,
+    "--prune-history",
+    "1",
+    ...(hardfork ? ["--hardfork", hardfork] : []),
+  ];
   const child = spawn(anvilBinary(), args, { stdio: "ignore" });
   const rpcUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
-      const res = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      const res = await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
       if (res.ok) break;
     } catch {
       if (i > 300) throw new Error("anvil --prune-history did not start");
@@ -125,7 +163,11 @@ async function startPrunedAnvil(hardfork: string | undefined): Promise<DevChain>
     await new Promise((res) => setTimeout(res, 100));
   }
   return {
-    rpcUrl, port, chainId: 31337, statePath: "", process: child,
+    rpcUrl,
+    port,
+    chainId: 31337,
+    statePath: "",
+    process: child,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((res) => child.once("exit", res));
@@ -153,7 +195,8 @@ describe.each([
     if (r) rmSync(r.dir, { recursive: true, force: true });
   });
 
-  it("captures an evm-receipt-proof/2 (header, receipt, transaction, account) that verifies with no provider and proves the EvidenceAnchor build's code hash", async () => {
+  it("captures an evm-receipt-proof/2 (header, receipt, transaction, account) that verifies with no provider and proves the EvidenceAnchor build's " +
+    "code hash", async () => {
     const root = randomRoot();
     const { txHash, claim } = await anchorInBusyBlock(r, root, 7, 5, 3);
     const inclusion = await createInclusionCapture(r.chain)(txHash, batchOf(claim));
@@ -189,11 +232,17 @@ describe.each([
     expect(isKnownAnchorCode(result.codeHash!)).toBe(false);
     expect(isKnownAnchorCode(result.codeHash!, [result.codeHash!.toUpperCase()])).toBe(true); // only when the user names it
     // The look-alike's proof names nothing about the genuine contract: held to it, the log check fails.
-    await expect(verifyEvmInclusion(inclusion, { ...claim, contract: r.chain.deployment.address.toLowerCase() as Hex })).rejects.toMatchObject({ code: "LOG_ADDRESS_MISMATCH" });
+    await expect(verifyEvmInclusion(inclusion, { ...claim, contract: r.chain.deployment.address.toLowerCase() as Hex })).rejects.toMatchObject({
+      code: "LOG_ADDRESS_MISMATCH",
+    });
   }, 60_000);
 
   it("captures, for someone else's deployment of the genuine bytecode, a proof of the known build's code hash at that other address", async () => {
-    const other = await ensureDeployment({ deployer: new NonceManager(devWallet(4).connect(r.provider)), anchorers: [devWallet(1).address], deploymentsDir: join(r.dir, "other-deployments") });
+    const other = await ensureDeployment({
+      deployer: new NonceManager(devWallet(4).connect(r.provider)),
+      anchorers: [devWallet(1).address],
+      deploymentsDir: join(r.dir, "other-deployments"),
+    });
     expect(other.address.toLowerCase()).not.toBe(r.chain.deployment.address.toLowerCase());
     const chain = await connectChain({ config: r.chain.config, deployment: other, signer: devWallet(1) });
     try {
@@ -208,29 +257,47 @@ describe.each([
     }
   }, 60_000);
 
-  it("captures the same proof from a node that serves no raw transactions, re-encoding legacy, EIP-2930 and EIP-1559 transactions from their JSON", async () => {
+  it("captures the same proof from a node that serves no raw transactions, " +
+    "re-encoding legacy, EIP-2930 and EIP-1559 transactions from their JSON", async () => {
     const root = randomRoot();
     await r.provider.send("evm_setAutomine", [false]);
     const sender = new NonceManager(devWallet(5).connect(r.provider));
     await sender.sendTransaction({ type: 0, to: Wallet.createRandom().address, value: 1n, gasPrice: 2_000_000_000n });
-    await sender.sendTransaction({ type: 1, to: Wallet.createRandom().address, value: 1n, gasPrice: 2_000_000_000n, accessList: [{ address: r.chain.deployment.address, storageKeys: [`0x${"00".repeat(31)}01`] }] });
+    await sender.sendTransaction({
+      type: 1,
+      to: Wallet.createRandom().address,
+      value: 1n,
+      gasPrice: 2_000_000_000n,
+      accessList: [{ address: r.chain.deployment.address, storageKeys: [`0x${"00".repeat(31)}01`] }],
+    });
     await r.chain.broadcast((await r.chain.signAnchor(root, 3, await r.chain.pendingNonce())).rawTx);
     await sender.sendTransaction({ type: 2, to: Wallet.createRandom().address, value: 1n, data: "0x1234" });
     await r.provider.send("evm_mine", []);
     await r.provider.send("evm_setAutomine", [true]);
     const mined = (await r.chain.findAnchored(root))!;
-    const claim: EvmInclusionClaim = { contract: r.chain.deployment.address.toLowerCase() as Hex, txHash: mined.txHash.toLowerCase() as Hex, blockNumber: mined.blockNumber, blockHash: mined.blockHash.toLowerCase() as Hex, blockTime: mined.blockTime, proof: { root, treeSize: 3 } };
-    const types = ((await r.provider.send("eth_getBlockByHash", [mined.blockHash, true])) as { transactions: { type: string }[] }).transactions.map((t) => Number(t.type));
+    const claim: EvmInclusionClaim = {
+      contract: r.chain.deployment.address.toLowerCase() as Hex,
+      txHash: mined.txHash.toLowerCase() as Hex,
+      blockNumber: mined.blockNumber,
+      blockHash: mined.blockHash.toLowerCase() as Hex,
+      blockTime: mined.blockTime,
+      proof: { root, treeSize: 3 },
+    };
+    const types = ((await r.provider.send("eth_getBlockByHash", [mined.blockHash, true])) as { transactions: { type: string }[] }).transactions.map((t) =>
+      Number(t.type),
+    );
     expect(types.sort()).toEqual([0, 1, 2, 2]); // in the order anvil chose (by fee)
     const refused: string[] = [];
     const provider = Object.create(r.provider, {
-      send: { value: async (method: string, params: unknown[]) => {
-        if (method === "eth_getRawTransactionByHash") {
-          refused.push(method);
-          throw new Error("the method eth_getRawTransactionByHash does not exist/is not available");
-        }
-        return r.provider.send(method, params);
-      } },
+      send: {
+        value: async (method: string, params: unknown[]) => {
+          if (method === "eth_getRawTransactionByHash") {
+            refused.push(method);
+            throw new Error("the method eth_getRawTransactionByHash does not exist/is not available");
+          }
+          return r.provider.send(method, params);
+        },
+      },
     }) as JsonRpcProvider;
     const withRaw = await createInclusionCapture(r.chain)(mined.txHash, batchOf(claim));
     const withoutRaw = await createInclusionCapture({ ...r.chain, provider } as ChainClient)(mined.txHash, batchOf(claim));
@@ -243,7 +310,15 @@ describe.each([
     const root = randomRoot();
     const { txHash, claim } = await anchorInBusyBlock(r, root, 3, 0, 0);
     await expect(createInclusionCapture(r.chain)(txHash, { ...batchOf(claim), root: randomRoot() })).rejects.toMatchObject({ code: "LOG_ROOT_MISMATCH" });
-    await expect(createInclusionCapture(r.chain)(txHash, { root, treeSize: 3, blockNumber: claim.blockNumber, blockHash: `0x${"ab".repeat(32)}`, blockTime: claim.blockTime })).rejects.toThrow(/the batch says/);
+    await expect(
+      createInclusionCapture(r.chain)(txHash, {
+        root,
+        treeSize: 3,
+        blockNumber: claim.blockNumber,
+        blockHash: `0x${"ab".repeat(32)}`,
+        blockTime: claim.blockTime,
+      }),
+    ).rejects.toThrow(/the batch says/);
   }, 60_000);
 });
 
@@ -263,7 +338,7 @@ describe("createInclusionCapture on anvil, for an anchor whose block is no longe
       const provider = new JsonRpcProvider(devchain.rpcUrl, devchain.chainId, { staticNetwork: true, cacheTimeout: -1 });
       const chain = await connectChain({ config: r.chain.config, deployment: r.chain.deployment, signer: devWallet(1) });
       try {
-        const latest = await provider.send("eth_getProof", [claim.contract, [], "latest"]) as { storageHash: string };
+        const latest = (await provider.send("eth_getProof", [claim.contract, [], "latest"])) as { storageHash: string };
         const inclusion = await createInclusionCapture(chain)(txHash, batchOf(claim));
         expect(inclusion.format).toBe(EVM_INCLUSION_FORMAT_V2);
         expect((inclusion as EvmInclusionV2).account.storageRoot).not.toBe(latest.storageHash.toLowerCase());

@@ -39,7 +39,9 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
       Buffer.from("\r\n--B--\r\n"),
     ];
     const res = await t.app.inject({
-      method: "POST", url: "/v1/evidence", payload: Buffer.concat(parts),
+      method: "POST",
+      url: "/v1/evidence",
+      payload: Buffer.concat(parts),
       headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
     });
     expect(res.statusCode).toBe(202);
@@ -53,7 +55,8 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
     expect(t.app.ipfsNode!.state).toBe("idle");
   });
 
-  it("serves a file uploaded with public=true (which starts the node): the other node dials the address /readyz lists and gets every block (3 MiB, several chunks), the same bytes", async () => {
+  it("serves a file uploaded with public=true (which starts the node): the other node dials the address /readyz lists and gets every block (3 MiB, " +
+    "several chunks), the same bytes", async () => {
     const bytes = randomBytes(3 * 1024 * 1024 + 123);
     const entry = await upload(bytes, { public: "true" });
     expect(entry.public).toBe(true);
@@ -70,7 +73,9 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
   }, 60_000);
 
   it("serves the same over its WebSocket listener to a third node that dials only the /ws address", async () => {
-    const ws = (await t.app.inject({ method: "GET", url: "/readyz" })).json().checks["ipfs-node"].multiaddrs.find((a: string) => a.includes("/ws/p2p/")) as string;
+    const ws = (await t.app.inject({ method: "GET", url: "/readyz" }))
+      .json()
+      .checks["ipfs-node"].multiaddrs.find((a: string) => a.includes("/ws/p2p/")) as string;
     const third = await startHeliaPeer();
     try {
       await third.dial(ws);
@@ -87,15 +92,20 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
     const peerId = peerIdFromPrivateKey(privateKeyFromProtobuf(new Uint8Array(readFileSync(keyFile)))).toString();
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(node.ok).toBe(true);
-    expect(node.multiaddrs).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${peerId}$`)),
-      expect.stringMatching(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/ws/p2p/${peerId}$`)),
-    ]));
+    expect(node.multiaddrs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${peerId}$`)),
+        expect.stringMatching(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/ws/p2p/${peerId}$`)),
+      ]),
+    );
     for (const a of node.multiaddrs as string[]) expect(a).toMatch(/^\/ip4\/127\.0\.0\.1\//);
   });
 
   it("does not serve a file of a tenant whose setting is not public, uploaded without public=true", async () => {
-    expect((await t.app.inject({ method: "GET", url: "/v1/ipfs-settings", headers: { authorization: `Bearer ${t.keys.acme}` } })).json()).toEqual({ publicContent: false, node: true });
+    expect((await t.app.inject({ method: "GET", url: "/v1/ipfs-settings", headers: { authorization: `Bearer ${t.keys.acme}` } })).json()).toEqual({
+      publicContent: false,
+      node: true,
+    });
     const bytes = randomBytes(200_000);
     const entry = await upload(bytes);
     expect(entry.public).toBe(false);
@@ -107,7 +117,12 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
   }, 30_000);
 
   it("follows the tenant's default: on, an upload without the field is served, and public=false is not", async () => {
-    const put = await t.app.inject({ method: "PUT", url: "/v1/ipfs-settings", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { publicContent: true } });
+    const put = await t.app.inject({
+      method: "PUT",
+      url: "/v1/ipfs-settings",
+      headers: { authorization: `Bearer ${t.keys.acme}` },
+      payload: { publicContent: true },
+    });
     expect(put.json()).toEqual({ publicContent: true, node: true });
     try {
       const shared = randomBytes(100_000);
@@ -125,8 +140,11 @@ describe("the service's IPFS node, fetched from by an independent Helia node ove
 
   it("refuses a public field that is neither true nor false", async () => {
     const res = await t.app.inject({
-      method: "POST", url: "/v1/evidence",
-      payload: `--B\r\nContent-Disposition: form-data; name="public"\r\n\r\nyes\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc\r\n--B--\r\n`,
+      method: "POST",
+      url: "/v1/evidence",
+      payload:
+        `--B\r\nContent-Disposition: form-data; name="public"\r\n\r\nyes\r\n--B\r\nContent-Disposition: form-data; name="file"; ` +
+        `filename="a.txt"\r\n\r\nabc\r\n--B--\r\n`,
       headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
     });
     expect(res.statusCode).toBe(400);

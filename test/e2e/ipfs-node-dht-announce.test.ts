@@ -26,7 +26,12 @@ describe("announcing published content on the DHT to an independent Helia node (
       ...Object.entries(fields).map(([k, v]) => `--B\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
       `--B\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n${randomBytes(20_000).toString("hex")}\r\n--B--\r\n`,
     ];
-    const res = await t.app.inject({ method: "POST", url: "/v1/evidence", payload: parts.join(""), headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      payload: parts.join(""),
+      headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
+    });
     expect(res.statusCode).toBe(202);
     return res.json().entries[0] as { cid: string };
   };

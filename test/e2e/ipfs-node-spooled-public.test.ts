@@ -28,10 +28,18 @@ describe("a published upload spooled while the blockstore is down, then pinned b
     writeFileSync(blocks, "not a directory: the blockstore's disk is gone");
     const bytes = randomBytes(300_000);
     const payload = Buffer.concat([
-      Buffer.from(`--B\r\nContent-Disposition: form-data; name="public"\r\n\r\ntrue\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="late.bin"\r\n\r\n`),
-      bytes, Buffer.from("\r\n--B--\r\n"),
+      Buffer.from(
+        `--B\r\nContent-Disposition: form-data; name="public"\r\n\r\ntrue\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="late.bin"\r\n\r\n`,
+      ),
+      bytes,
+      Buffer.from("\r\n--B--\r\n"),
     ]);
-    const up = await t.app.inject({ method: "POST", url: "/v1/evidence", payload, headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" } });
+    const up = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      payload,
+      headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
+    });
     expect(up.statusCode).toBe(202);
     const entry = up.json().entries[0];
     expect(entry).toMatchObject({ pinStatus: "pending", cid: null, public: true });

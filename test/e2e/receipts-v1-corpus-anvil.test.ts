@@ -15,14 +15,27 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createChainReader, createTimestampVerifier, parseReceiptJson, parseStrictJson, receiptProblems, verifyReceipt, type ChainReader, type EvmAnchor,
+  createChainReader,
+  createTimestampVerifier,
+  parseReceiptJson,
+  parseStrictJson,
+  receiptProblems,
+  verifyReceipt,
+  type ChainReader,
+  type EvmAnchor,
   type Receipt,
 } from "../../client-sdk/src/index.ts";
 import { certificatesFromPem } from "../../client-sdk/src/tsa/receipt.ts";
 import { startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";
 
 const CORPUS = "test/fixtures/receipts-v1";
-interface Entry { name: string; receipt: string; file: string; chains: Record<string, string>; tsaCa?: string }
+interface Entry {
+  name: string;
+  receipt: string;
+  file: string;
+  chains: Record<string, string>;
+  tsaCa?: string;
+}
 const corpus = JSON.parse(readFileSync(join(CORPUS, "corpus.json"), "utf8")) as { entries: Entry[] };
 const work = mkdtempSync(join(tmpdir(), "pp-corpus-test-"));
 /** Running anvil per state dump. */
@@ -31,7 +44,8 @@ const text = (e: Entry) => readFileSync(join(CORPUS, e.receipt), "utf8");
 const fileOf = (e: Entry) => readFileSync(join(CORPUS, e.file));
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
 const sha3 = (b: Uint8Array) => new Uint8Array(createHash("sha3-256").update(b).digest());
-const tsaTrust = (e: Entry) => (e.tsaCa ? { timestamp: createTimestampVerifier({ trustAnchors: certificatesFromPem(readFileSync(join(CORPUS, e.tsaCa), "utf8")) }) } : {});
+const tsaTrust = (e: Entry) =>
+  e.tsaCa ? { timestamp: createTimestampVerifier({ trustAnchors: certificatesFromPem(readFileSync(join(CORPUS, e.tsaCa), "utf8")) }) } : {};
 
 function readersFor(e: Entry): Record<string, ChainReader> {
   return Object.fromEntries(Object.entries(e.chains).map(([id, state]) => [id, createChainReader(chains.get(state)!.rpcUrl)]));
@@ -58,7 +72,9 @@ describe("the corpus of genuine priorproof-receipt/1 receipts", () => {
     const receipts = corpus.entries.map((e) => parseReceiptJson(text(e)));
     expect(receipts.some((r) => r.anchors.some((a) => a.type === "evm" && a.inclusion !== undefined))).toBe(true);
     expect(receipts.some((r) => r.subject.sha3_256 !== undefined)).toBe(true);
-    expect(receipts.some((r) => new Set(r.anchors.flatMap((a) => (a.type === "evm" ? [a.chainId] : []))).size === 2 && r.anchors.some((a) => a.type === "rfc3161"))).toBe(true);
+    expect(
+      receipts.some((r) => new Set(r.anchors.flatMap((a) => (a.type === "evm" ? [a.chainId] : []))).size === 2 && r.anchors.some((a) => a.type === "rfc3161")),
+    ).toBe(true);
   });
 
   for (const e of corpus.entries) {
@@ -131,7 +147,8 @@ describe("the corpus of genuine priorproof-receipt/1 receipts", () => {
     expect(out.code).toBe(1);
     expect(out.out).toContain("TSA_LABEL_MISMATCH");
     // The edited name appears only where the receipt's own assertions are shown, labelled as such.
-    for (const line of out.out.split("\n").filter((l) => l.includes("Qualified Trust Service of the Union"))) expect(line).toMatch(/asserted by the receipt, not checked|TSA_LABEL_MISMATCH/);
+    for (const line of out.out.split("\n").filter((l) => l.includes("Qualified Trust Service of the Union")))
+      expect(line).toMatch(/asserted by the receipt, not checked|TSA_LABEL_MISMATCH/);
   }, 30_000);
 
   it("the schema file and the strict parser agree on the corpus and on its forged variants", () => {
@@ -150,6 +167,9 @@ describe("the corpus of genuine priorproof-receipt/1 receipts", () => {
       const evm = r.anchors.find((a) => a.type === "evm") as EvmAnchor;
       variants.push([`${e.name} + unknown anchor field`, { ...r, anchors: [{ ...evm, verified: true }] }]);
     }
-    for (const [name, doc] of variants) expect(validate(doc), `${name}: schema says ${validate(doc)}, parser says ${JSON.stringify(receiptProblems(doc))}`).toBe(receiptProblems(doc).length === 0);
+    for (const [name, doc] of variants)
+      expect(validate(doc), `${name}: schema says ${validate(doc)}, parser says ${JSON.stringify(receiptProblems(doc))}`).toBe(
+        receiptProblems(doc).length === 0,
+      );
   });
 });

@@ -10,7 +10,12 @@ import { cachedChainReader, createChainReader, fromHex, verifyReceipt } from "..
 import { api, startService, type RunningService } from "../helpers/service.ts";
 import { kuboDeterministicBytes } from "../server/ipfs/helpers.ts";
 
-interface KuboVector { name: string; profile: string; input: { kind: string; text?: string; seed?: string; size?: number }; cid: string }
+interface KuboVector {
+  name: string;
+  profile: string;
+  input: { kind: string; text?: string; seed?: string; size?: number };
+  cid: string;
+}
 const VECTORS = (JSON.parse(readFileSync(new URL("../server/ipfs/kubo-vectors.json", import.meta.url), "utf8")) as { vectors: KuboVector[] }).vectors;
 const vector = (name: string) => VECTORS.find((v) => v.profile === "unixfs-v1-2025" && v.name.startsWith(name))!;
 const bytesOf = (v: KuboVector): Buffer =>
@@ -20,7 +25,10 @@ const BIG_SIZE = 200 * 1024 * 1024;
 const sha256 = (b: Uint8Array) => "0x" + createHash("sha256").update(b).digest("hex");
 
 /** A multipart body streamed part by part, so that the 200 MB file is never in memory. */
-function multipartStream(parts: { name: string; filename?: string; type?: string; chunks: () => Iterable<Uint8Array> }[]): { body: ReadableStream<Uint8Array>; contentType: string } {
+function multipartStream(parts: { name: string; filename?: string; type?: string; chunks: () => Iterable<Uint8Array> }[]): {
+  body: ReadableStream<Uint8Array>;
+  contentType: string;
+} {
   const boundary = `----pp${randomBytes(12).toString("hex")}`;
   async function* gen(): AsyncGenerator<Uint8Array> {
     for (const p of parts) {
@@ -85,7 +93,10 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
   });
 
   it("accepts 1,000 hash-only stamps in one request", async () => {
-    const items = Array.from({ length: 1000 }, (_, i) => ({ sha256: sha256(Buffer.from(`draft ${i} ${Math.random()}`)), ...(i === 0 ? { claim: { title: "Power bank housing, rev. 3", kind: "design" } } : {}) }));
+    const items = Array.from({ length: 1000 }, (_, i) => ({
+      sha256: sha256(Buffer.from(`draft ${i} ${Math.random()}`)),
+      ...(i === 0 ? { claim: { title: "Power bank housing, rev. 3", kind: "design" } } : {}),
+    }));
     const r = await api(service, "acme", "POST", "/v1/stamps", { items });
     expect(r.status).toBe(202);
     expect(r.body.entries).toHaveLength(1000);
@@ -103,7 +114,12 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
       { name: "title", chunks: () => [Buffer.from("Logo and packaging drafts")] },
       { name: "kind", chunks: () => [Buffer.from("trademark")] },
       { name: "file", filename: "hello.txt", type: "text/plain", chunks: () => [bytesOf(hello)] },
-      { name: "file", filename: "packaging.bin", type: "application/octet-stream", chunks: () => kuboDeterministicBytes(twoBlocks.input.size!, twoBlocks.input.seed!) },
+      {
+        name: "file",
+        filename: "packaging.bin",
+        type: "application/octet-stream",
+        chunks: () => kuboDeterministicBytes(twoBlocks.input.size!, twoBlocks.input.seed!),
+      },
     ]);
     expect(small.status).toBe(202);
     expect(small.body.entries.map((e: any) => e.cid)).toEqual([hello.cid, twoBlocks.cid]);
@@ -116,7 +132,14 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
 
     const bigHash = createHash("sha256");
     for (const c of kuboDeterministicBytes(BIG_SIZE, "priorproof-e2e-200mb", 1 << 20)) bigHash.update(c);
-    const big = await upload(service, "acme", [{ name: "file", filename: "render-200mb.bin", type: "application/octet-stream", chunks: () => kuboDeterministicBytes(BIG_SIZE, "priorproof-e2e-200mb", 1 << 20) }]);
+    const big = await upload(service, "acme", [
+      {
+        name: "file",
+        filename: "render-200mb.bin",
+        type: "application/octet-stream",
+        chunks: () => kuboDeterministicBytes(BIG_SIZE, "priorproof-e2e-200mb", 1 << 20),
+      },
+    ]);
     expect(big.status).toBe(202);
     const e = big.body.entries[0];
     expect(e.size).toBe(BIG_SIZE);
@@ -126,7 +149,13 @@ describe("evidence service over HTTP (real anvil, SQLite, IPFS blockstore)", () 
   }, 180_000);
 
   it("brings every entry to confirmed, and every receipt verifies against the chain", async () => {
-    await waitForStatus(service, "acme", [...digests, ...files].map((d) => d.id), "confirmed", 120_000);
+    await waitForStatus(
+      service,
+      "acme",
+      [...digests, ...files].map((d) => d.id),
+      "confirmed",
+      120_000,
+    );
     const rpc = createChainReader(service.rpcUrl);
     const reader = cachedChainReader(rpc);
     try {

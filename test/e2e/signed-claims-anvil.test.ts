@@ -36,7 +36,9 @@ let chainFile: string;
 
 function spawnNode(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", PRIORPROOF_URL: service.url, PRIORPROOF_API_KEY: service.keys.acme!, ...env } });
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? "", PRIORPROOF_URL: service.url, PRIORPROOF_API_KEY: service.keys.acme!, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -68,7 +70,10 @@ describe("signed claims through the real service on anvil", () => {
     writeFileSync(file(), "<svg>logo, final</svg>\n".repeat(100));
     const { sha256, sha3_256 } = await sha256File(file(), { alsoSha3: true });
     const claim = { title: "Logo, final", kind: "trademark" as const, claimant: "Acme GmbH" };
-    const signature = await signClaim({ sha256, sha3_256: sha3_256!, claim }, pemClaimSigner(chain.signer.keyPem, chain.signer.certPem + chain.intermediate.certPem));
+    const signature = await signClaim(
+      { sha256, sha3_256: sha3_256!, claim },
+      pemClaimSigner(chain.signer.keyPem, chain.signer.certPem + chain.intermediate.certPem),
+    );
     const pp = createClient({ baseUrl: service.url, apiKey: service.keys.acme! });
     const [entry] = await pp.submitStamps([{ sha256, sha3_256: sha3_256!, claim, signature }]);
     await pp.waitForAnchor(entry!.id, { status: "anchored", timeoutMs: 60_000 });
@@ -82,13 +87,24 @@ describe("signed claims through the real service on anvil", () => {
     const reader = createChainReader(service.rpcUrl);
     try {
       const verdict = await verifyReceipt(receipt, {
-        sha256, sha3_256: sha3_256!, chains: { [String(service.chainId)]: reader }, signature: createClaimSignatureVerifier({ trustAnchors: [chain.root.certDer] }),
+        sha256,
+        sha3_256: sha3_256!,
+        chains: { [String(service.chainId)]: reader },
+        signature: createClaimSignatureVerifier({ trustAnchors: [chain.root.certDer] }),
       });
       expect(verdict.verified, JSON.stringify(verdict.checks, null, 2)).toBe(true);
       expect(verdict.checks.find((c) => c.id === "signature")).toMatchObject({ status: "passed" });
-      expect(verdict.signedIdentity).toMatchObject({ kind: "x509", signer: { subject: "CN=e2e-signer,O=PriorProof Test" }, trustAnchor: { subject: "CN=e2e-root,O=PriorProof Test" } });
+      expect(verdict.signedIdentity).toMatchObject({
+        kind: "x509",
+        signer: { subject: "CN=e2e-signer,O=PriorProof Test" },
+        trustAnchor: { subject: "CN=e2e-root,O=PriorProof Test" },
+      });
       // Another verifier, trusting another CA: the signature check fails on its own line.
-      const distrust = await verifyReceipt(receipt, { sha256, chains: { [String(service.chainId)]: reader }, signature: createClaimSignatureVerifier({ trustAnchors: [other.root.certDer] }) });
+      const distrust = await verifyReceipt(receipt, {
+        sha256,
+        chains: { [String(service.chainId)]: reader },
+        signature: createClaimSignatureVerifier({ trustAnchors: [other.root.certDer] }),
+      });
       expect(distrust.verified).toBe(false);
       expect(distrust.checks.find((c) => c.id === "signature")).toMatchObject({ status: "failed", code: "SIGNER_UNTRUSTED" });
     } finally {
@@ -99,7 +115,16 @@ describe("signed claims through the real service on anvil", () => {
   it("the verify page in Chromium checks the signature against the CA the user picks, and fails it for another CA", async () => {
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     try {
       const otherCa = join(f.dir, "page-other-ca.pem");
@@ -113,7 +138,11 @@ describe("signed claims through the real service on anvil", () => {
         await page.fill("#rpc", service.rpcUrl);
         await page.click("#verify");
         await page.waitForSelector("#verdict[data-verified]");
-        const out = { verified: await page.getAttribute("#verdict", "data-verified"), text: await page.innerText("#verdict"), checks: await page.innerText("#checks") };
+        const out = {
+          verified: await page.getAttribute("#verdict", "data-verified"),
+          text: await page.innerText("#verdict"),
+          checks: await page.innerText("#checks"),
+        };
         await page.close();
         return out;
       };
@@ -161,7 +190,25 @@ describe("signed claims through the real service on anvil", () => {
     const der = join(f.dir, "signature.der");
     writeFileSync(der, decodeBase64(receipt.signature.cms)!);
     const at = String(Math.floor(Date.parse(receipt.anchors[0].blockTime) / 1000));
-    const r = await run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", der, "-content", statement, "-CAfile", caFile, "-purpose", "any", "-attime", at, "-out", "/dev/null"]);
+    const r = await run("openssl", [
+      "cms",
+      "-verify",
+      "-binary",
+      "-inform",
+      "DER",
+      "-in",
+      der,
+      "-content",
+      statement,
+      "-CAfile",
+      caFile,
+      "-purpose",
+      "any",
+      "-attime",
+      at,
+      "-out",
+      "/dev/null",
+    ]);
     expect(r.stderr).toContain("Verification successful");
   }, 60_000);
 
@@ -212,10 +259,25 @@ describe("signed claims through the real service on anvil", () => {
     const reader = createChainReader(service.rpcUrl);
     try {
       const chains = { [String(service.chainId)]: reader };
-      const verdict = await verifyReceipt(receipt, { sha256: fromHex(digest, 32), chains, signature: createClaimSignatureVerifier({ eip712ChainIds: [1], trustedAccounts: [wallet.address] }) });
+      const verdict = await verifyReceipt(receipt, {
+        sha256: fromHex(digest, 32),
+        chains,
+        signature: createClaimSignatureVerifier({ eip712ChainIds: [1], trustedAccounts: [wallet.address] }),
+      });
       expect(verdict.verified, JSON.stringify(verdict.checks)).toBe(true);
-      expect(verdict.signedIdentity).toEqual({ kind: "ethereum", format: "eip712/1", signedAt: signature.signedAt, account: wallet.address, chainId: 1, pinned: true });
-      const wrongChain = await verifyReceipt(receipt, { sha256: fromHex(digest, 32), chains, signature: createClaimSignatureVerifier({ eip712ChainIds: [11155111] }) });
+      expect(verdict.signedIdentity).toEqual({
+        kind: "ethereum",
+        format: "eip712/1",
+        signedAt: signature.signedAt,
+        account: wallet.address,
+        chainId: 1,
+        pinned: true,
+      });
+      const wrongChain = await verifyReceipt(receipt, {
+        sha256: fromHex(digest, 32),
+        chains,
+        signature: createClaimSignatureVerifier({ eip712ChainIds: [11155111] }),
+      });
       expect(wrongChain.checks.find((c) => c.id === "signature")).toMatchObject({ status: "failed", code: "EIP712_DOMAIN_MISMATCH" });
     } finally {
       reader.destroy();
@@ -235,7 +297,9 @@ describe("signed claims through the real service on anvil", () => {
   }, 60_000);
 
   it("a tenant set to require signed claims (keys CLI) gets 400 SIGNATURE_REQUIRED for unsigned stamps, and 202 for signed ones", async () => {
-    const set = await spawnNode(["--conditions=source", "server/src/cli/keys.ts", "require-signed-claims", "--tenant", "rival", "on"], { DATA_DIR: service.dataDir });
+    const set = await spawnNode(["--conditions=source", "server/src/cli/keys.ts", "require-signed-claims", "--tenant", "rival", "on"], {
+      DATA_DIR: service.dataDir,
+    });
     expect(set.code, set.stderr).toBe(0);
     const digest = `0x${"cd".repeat(32)}`;
     const unsigned = await api(service, "rival", "POST", "/v1/stamps", { items: [{ sha256: digest }] });

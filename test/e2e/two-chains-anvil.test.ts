@@ -23,7 +23,11 @@ let key: string;
 const DIGEST = "0x" + "5a".repeat(32);
 
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(body.error.message);
   return body.result;
@@ -38,7 +42,15 @@ beforeAll(async () => {
     const deploymentsDir = join(dir, "deployments");
     await ensureDeployment({ deployer: new NonceManager(devWallet(0).connect(provider)), anchorers: [devWallet(1).address], deploymentsDir });
     provider.destroy();
-    settings.push({ name: i === 0 ? "anvil L2 (dev)" : "anvil L1 (dev)", rpcUrl: chain.rpcUrl, chainId, development: true, confirmations: 1, anchorerKey: devWallet(1).privateKey, deploymentsDir });
+    settings.push({
+      name: i === 0 ? "anvil L2 (dev)" : "anvil L1 (dev)",
+      rpcUrl: chain.rpcUrl,
+      chainId,
+      development: true,
+      confirmations: 1,
+      anchorerKey: devWallet(1).privateKey,
+      deploymentsDir,
+    });
   }
   app = await buildApp(loadConfig({ DATA_DIR: dir, CHAINS: JSON.stringify(settings), WORKERS: "false", LOG_LEVEL: "silent" }), { logger: false });
   await app.ready();
@@ -63,7 +75,12 @@ describe("anchoring on two chains (two real anvil chains, ids 31337 and 31338)",
     for (let i = 0; i < 6; i++) for (const a of app.anchorers.values()) await a.tick();
     const entry = await app.inject({ method: "GET", url: `/v1/entries/${id}`, headers: { authorization: `Bearer ${key}` } });
     expect(entry.json().status).toBe("confirmed");
-    expect(entry.json().anchors.map((a: { chainId: number }) => a.chainId).sort()).toEqual([31337, 31338]);
+    expect(
+      entry
+        .json()
+        .anchors.map((a: { chainId: number }) => a.chainId)
+        .sort(),
+    ).toEqual([31337, 31338]);
     receipt = (await app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${key}` } })).json();
     expect(receipt.anchors.map((a: { chainId: number }) => a.chainId).sort()).toEqual([31337, 31338]);
   });
@@ -81,7 +98,9 @@ describe("anchoring on two chains (two real anvil chains, ids 31337 and 31338)",
     const readers = chains.map((c) => createChainReader(c.rpcUrl));
     const verdict = await verifyReceipt(receipt, { sha256: fromHex(DIGEST, 32), chains: { "31337": readers[0]!, "31338": readers[1]! } });
     for (const r of readers) r.destroy();
-    const byChain = Object.fromEntries(receipt.anchors.map((a: { chainId: number }, i: number) => [a.chainId, verdict.checks.find((c) => c.id === `anchors[${i}].chain`)]));
+    const byChain = Object.fromEntries(
+      receipt.anchors.map((a: { chainId: number }, i: number) => [a.chainId, verdict.checks.find((c) => c.id === `anchors[${i}].chain`)]),
+    );
     expect(byChain[31337]).toMatchObject({ status: "passed" });
     // The anchoring transaction is gone with the reverted blocks: nothing on that chain witnesses the root.
     expect(byChain[31338]).toMatchObject({ status: "failed", code: "TX_NOT_FOUND" });

@@ -13,7 +13,8 @@ import { startService, type RunningService } from "../helpers/service.ts";
 const SIZE_MIB = 512;
 const GROWTH_LIMIT = 256 * 1024 * 1024;
 
-const statusKb = (pid: number, field: "VmRSS" | "VmHWM") => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+const statusKb = (pid: number, field: "VmRSS" | "VmHWM") =>
+  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 
 /** A multipart body of `mib` distinct 1 MiB blocks, generated as it is sent (never whole in memory). */
 function streamedUpload(mib: number, digest: ReturnType<typeof createHash>): { body: ReadableStream<Uint8Array>; contentType: string } {
@@ -22,7 +23,10 @@ function streamedUpload(mib: number, digest: ReturnType<typeof createHash>): { b
   let i = -1;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (i === -1) controller.enqueue(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+      if (i === -1)
+        controller.enqueue(
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        );
       else if (i < mib) {
         // Every block differs (its first bytes count it), so the blockstore stores them all.
         block.writeUInt32BE(i, 0);
@@ -46,7 +50,9 @@ describe("POST /v1/evidence memory (real server process, anvil, SQLite, embedded
     await service?.stop();
   });
 
-  it(`grows the server's resident memory by less than ${GROWTH_LIMIT / 2 ** 20} MiB while a ${SIZE_MIB} MiB file is uploaded`, { timeout: 600_000 }, async () => {
+  it(`grows the server's resident memory by less than ${GROWTH_LIMIT / 2 ** 20} MiB while a ${SIZE_MIB} MiB file is uploaded`, {
+    timeout: 600_000,
+  }, async () => {
     const pid = service.process.pid!;
     await new Promise((r) => setTimeout(r, 1000));
     // Peak RSS is reset (Linux clear_refs 5), so VmHWM afterwards is the upload's peak, not the start's.
@@ -63,7 +69,10 @@ describe("POST /v1/evidence memory (real server process, anvil, SQLite, embedded
     const answer = (await res.json()) as { entries: { sha256: string }[] };
     const peak = statusKb(pid, "VmHWM");
     const growth = peak - before;
-    console.info(`[rss] ${SIZE_MIB} MiB upload: before ${(before / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB, growth ${(growth / 2 ** 20).toFixed(0)} MiB`);
+    console.info(
+      `[rss] ${SIZE_MIB} MiB upload: before ${(before / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB, ` +
+        `growth ${(growth / 2 ** 20).toFixed(0)} MiB`,
+    );
     expect(res.status).toBe(202);
     expect(answer.entries[0]!.sha256).toBe(`0x${digest.digest("hex")}`);
     expect(growth).toBeLessThan(GROWTH_LIMIT);

@@ -31,7 +31,11 @@ beforeAll(async () => {
   const numbers = new Set(portfolio.map((p) => JSON.parse(p.text).anchors[0].blockNumber as number));
   checkpoints = [];
   for (const n of numbers) {
-    const res = await fetch(service.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] }) });
+    const res = await fetch(service.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] }),
+    });
     checkpoints.push({ chainId: service.chainId, number: BigInt(n), hash: ((await res.json()) as { result: { hash: string } }).result.hash });
   }
   // Each receipt NAME.receipt.json next to its content NAME, then the tampered ones.
@@ -103,7 +107,12 @@ describe("verifyBatch", () => {
     const a = JSON.parse(portfolio[0]!.text).anchors[0];
     const b = structuredClone(a);
     expect(memoKey(a.inclusion, a)).toBe(memoKey(b.inclusion, { ...b, proof: { ...b.proof, index: 3, path: [] } }));
-    for (const change of [(x: typeof a) => (x.blockTime = "2020-01-01T00:00:00Z"), (x: typeof a) => (x.proof.treeSize += 1), (x: typeof a) => (x.inclusion.txIndex += 1), (x: typeof a) => (x.contract = flipHex(x.contract))]) {
+    for (const change of [
+      (x: typeof a) => (x.blockTime = "2020-01-01T00:00:00Z"),
+      (x: typeof a) => (x.proof.treeSize += 1),
+      (x: typeof a) => (x.inclusion.txIndex += 1),
+      (x: typeof a) => (x.contract = flipHex(x.contract)),
+    ]) {
       const c = structuredClone(a);
       change(c);
       expect(memoKey(c.inclusion, c)).not.toBe(memoKey(a.inclusion, a));
@@ -117,7 +126,17 @@ describe("verifyBatch", () => {
 describe("priorproof verify --batch", () => {
   const io = (tty = false) => {
     const o = { out: "", err: "", progress: "" };
-    return { o, io: { out: (l: string) => void (o.out += `${l}\n`), err: (l: string) => void (o.err += `${l}\n`), progress: (t: string) => void (o.progress += t), isTTY: tty, columns: 100, env: {} } };
+    return {
+      o,
+      io: {
+        out: (l: string) => void (o.out += `${l}\n`),
+        err: (l: string) => void (o.err += `${l}\n`),
+        progress: (t: string) => void (o.progress += t),
+        isTTY: tty,
+        columns: 100,
+        env: {},
+      },
+    };
   };
   const cps = () => checkpoints.flatMap((c) => ["--checkpoint", `${c.chainId}:${c.number}:${c.hash}`]);
 

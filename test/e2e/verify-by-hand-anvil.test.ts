@@ -31,18 +31,28 @@ beforeAll(async () => {
   t = await buildTestApp({ TSA_URL: tsa.url, TSA_CA_FILE: tsa.caPath });
   const b = "ByHand";
   const up = await t.app.inject({
-    method: "POST", url: "/v1/evidence",
+    method: "POST",
+    url: "/v1/evidence",
     headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": `multipart/form-data; boundary=${b}` },
     payload: Buffer.concat([
       Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="claim"\r\n\r\n${JSON.stringify(CLAIM)}\r\n`),
-      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="lamp.txt"\r\nContent-Type: text/plain\r\n\r\n`), FILE, Buffer.from(`\r\n--${b}--\r\n`),
+      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="lamp.txt"\r\nContent-Type: text/plain\r\n\r\n`),
+      FILE,
+      Buffer.from(`\r\n--${b}--\r\n`),
     ]),
   });
   // Two more entries in the batch, so that the path has nodes to fold.
-  await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: "0x" + "01".repeat(32) }, { sha256: "0x" + "02".repeat(32) }] } });
+  await t.app.inject({
+    method: "POST",
+    url: "/v1/stamps",
+    headers: { authorization: `Bearer ${t.keys.acme}` },
+    payload: { items: [{ sha256: "0x" + "01".repeat(32) }, { sha256: "0x" + "02".repeat(32) }] },
+  });
   await anchorAll(t);
   await t.app.timestamper!.tick();
-  receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${up.json().entries[0].id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json();
+  receipt = (
+    await t.app.inject({ method: "GET", url: `/v1/entries/${up.json().entries[0].id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })
+  ).json();
   writeFileSync(join(dir, "tsa-ca.pem"), tsa.caPem);
 }, 120_000);
 afterAll(async () => {
@@ -67,7 +77,11 @@ async function manual(file: Buffer, r: unknown): Promise<{ code: number; out: st
 async function sdk(file: Buffer, r: unknown) {
   const rpc = createChainReader(t.chain.rpcUrl);
   try {
-    return await verifyReceipt(r, { sha256: new Uint8Array(createHash("sha256").update(file).digest()), chains: { "31337": cachedChainReader(rpc) }, timestamp: createTimestampVerifier({ trustAnchors: [tsa.caDer] }) });
+    return await verifyReceipt(r, {
+      sha256: new Uint8Array(createHash("sha256").update(file).digest()),
+      chains: { "31337": cachedChainReader(rpc) },
+      timestamp: createTimestampVerifier({ trustAnchors: [tsa.caDer] }),
+    });
   } finally {
     rpc.destroy();
   }
@@ -76,14 +90,35 @@ async function sdk(file: Buffer, r: unknown) {
 describe("docs/verify-by-hand.md", () => {
   it("has the command blocks of every step", () => {
     expect(BLOCKS.length).toBeGreaterThanOrEqual(7);
-    for (const tool of ["sha256sum", "curl", "python3", "openssl ts -verify", "eth_getTransactionReceipt", "eth_getBlockByHash", "eth_call", "0xc080fb06", "0x7feb51d9"]) expect(BLOCKS.join("\n"), tool).toContain(tool);
+    for (const tool of [
+      "sha256sum",
+      "curl",
+      "python3",
+      "openssl ts -verify",
+      "eth_getTransactionReceipt",
+      "eth_getBlockByHash",
+      "eth_call",
+      "0xc080fb06",
+      "0x7feb51d9",
+    ])
+      expect(BLOCKS.join("\n"), tool).toContain(tool);
   });
 
   it("verifies the stamped file with public tools alone, as the SDK does", async () => {
     expect((await sdk(FILE, receipt)).verified).toBe(true);
     const { code, out } = await manual(FILE, receipt);
     expect(code, out).toBe(0);
-    for (const step of ["1. the file's SHA-256 is the receipt's", "2. leaf", "3a. transaction succeeded", "3b. block", "4. verifyInclusion: true", "5. 1 RFC 3161 token(s) verified", "Verification: OK", "VERIFIED BY HAND"]) expect(out, step).toContain(step);
+    for (const step of [
+      "1. the file's SHA-256 is the receipt's",
+      "2. leaf",
+      "3a. transaction succeeded",
+      "3b. block",
+      "4. verifyInclusion: true",
+      "5. 1 RFC 3161 token(s) verified",
+      "Verification: OK",
+      "VERIFIED BY HAND",
+    ])
+      expect(out, step).toContain(step);
   }, 180_000);
 
   it("refuses a changed file, as the SDK does", async () => {

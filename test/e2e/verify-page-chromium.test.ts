@@ -21,15 +21,33 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await buildTestApp();
   const boundary = "PpBoundary";
-  const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="housing-rev3.step"\r\nContent-Type: application/octet-stream\r\n\r\n`), FILE, Buffer.from(`\r\n--${boundary}--\r\n`)]);
-  const up = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": `multipart/form-data; boundary=${boundary}` }, payload: body });
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="housing-rev3.step"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    FILE,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const up = await t.app.inject({
+    method: "POST",
+    url: "/v1/evidence",
+    headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+    payload: body,
+  });
   const id = up.json().entries[0].id;
   await anchorAll(t);
   receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).body;
   base = await t.app.listen({ host: "127.0.0.1", port: 0 });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }, 120_000);
 afterAll(async () => {

@@ -29,10 +29,14 @@ interface Agent {
 }
 
 function startAgent(dir: string, extra: string[] = []): Agent {
-  const child = spawn(process.execPath, ["--conditions=source", "client-sdk/src/cli/main.ts", "watch", dir, "--json", "--settle", "1", "--interval", "0.25", ...extra], {
-    env: { PATH: process.env.PATH ?? "", PRIORPROOF_URL: service.url, PRIORPROOF_API_KEY: service.keys.acme! },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=source", "client-sdk/src/cli/main.ts", "watch", dir, "--json", "--settle", "1", "--interval", "0.25", ...extra],
+    {
+      env: { PATH: process.env.PATH ?? "", PRIORPROOF_URL: service.url, PRIORPROOF_API_KEY: service.keys.acme! },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const lines: any[] = [];
   let buffer = "";
   let stderr = "";
@@ -129,7 +133,8 @@ describe("priorproof watch (real agent process, real service on anvil)", () => {
     expect(new Set(stamped.map((s) => s.entryId)).size).toBe(1000);
   }, 180_000);
 
-  it("links a file changed three times as three versions (claim.previous = the previous version's SHA-256), and its receipts verify with priorproof verify", async () => {
+  it("links a file changed three times as three versions (claim.previous = the previous version's SHA-256), and its receipts verify with priorproof " +
+    "verify", async () => {
     const dir = folder("versions");
     mkdirSync(join(dir, "housing"), { recursive: true });
     const path = join(dir, "housing", "case.step");
@@ -217,12 +222,32 @@ describe("priorproof watch (real agent process, real service on anvil)", () => {
     writeFileSync(join(dir, ".priorproofignore"), "*.log\nbuild/\n!keep.log\n/exports/*.tmp.png\n");
     mkdirSync(join(dir, "build"), { recursive: true });
     mkdirSync(join(dir, "exports"), { recursive: true });
-    const files = { "logo.ai": true, "debug.log": false, "keep.log": true, "build/out.bin": false, "exports/a.tmp.png": false, "exports/a.png": true, "notes.swp": false, "~$brief.docx": false };
+    const files = {
+      "logo.ai": true,
+      "debug.log": false,
+      "keep.log": true,
+      "build/out.bin": false,
+      "exports/a.tmp.png": false,
+      "exports/a.png": true,
+      "notes.swp": false,
+      "~$brief.docx": false,
+    };
     for (const f of Object.keys(files)) writeFileSync(join(dir, f), `${f} ${randomBytes(4).toString("hex")}`);
     const r = await runCli(["watch", dir, "--once", "--json", "--settle", "0.3"]);
     expect(r.code, r.stderr).toBe(0);
-    const stamped = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "stamped").map((l) => l.path).sort();
-    expect(stamped).toEqual(Object.entries(files).filter(([, keep]) => keep).map(([f]) => f).sort());
+    const stamped = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === "stamped")
+      .map((l) => l.path)
+      .sort();
+    expect(stamped).toEqual(
+      Object.entries(files)
+        .filter(([, keep]) => keep)
+        .map(([f]) => f)
+        .sort(),
+    );
   }, 120_000);
 
   it("--once stamps only what changed since the last run, then exits", async () => {
@@ -236,16 +261,28 @@ describe("priorproof watch (real agent process, real service on anvil)", () => {
     appendFileSync(join(dir, "b.txt"), " v2");
     const run3 = await runCli(["watch", dir, "--once", "--json", "--settle", "0.3", "--wait"]);
     expect(run3.code, run3.stderr).toBe(0);
-    const v1: Record<string, string> = Object.fromEntries(parsed(run1.stdout).filter((l) => l.type === "queued").map((l) => [String(l.path), String(l.sha256)]));
-    expect(parsed(run3.stdout).filter((l) => l.type === "queued")).toEqual([{ type: "queued", path: "b.txt", sha256: sha256Of(join(dir, "b.txt")), previous: v1["b.txt"] }]);
+    const v1: Record<string, string> = Object.fromEntries(
+      parsed(run1.stdout)
+        .filter((l) => l.type === "queued")
+        .map((l) => [String(l.path), String(l.sha256)]),
+    );
+    expect(parsed(run3.stdout).filter((l) => l.type === "queued")).toEqual([
+      { type: "queued", path: "b.txt", sha256: sha256Of(join(dir, "b.txt")), previous: v1["b.txt"] },
+    ]);
     // --wait: the receipts of every version stamped so far are on disk when it exits, and the queue is empty.
     const receipt = (name: string, sha: string) => join(dir, ".priorproof", "receipts", name, `${sha.slice(2, 18)}.receipt.json`);
-    for (const [name, sha] of [...Object.entries(v1), ["b.txt", sha256Of(join(dir, "b.txt"))] as const]) expect(existsSync(receipt(name, sha)), name).toBe(true);
+    for (const [name, sha] of [...Object.entries(v1), ["b.txt", sha256Of(join(dir, "b.txt"))] as const])
+      expect(existsSync(receipt(name, sha)), name).toBe(true);
     expect(readFileSync(join(dir, ".priorproof", "queue.jsonl"), "utf8")).toBe("");
   }, 180_000);
 });
 
-const parsed = (stdout: string): any[] => stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const parsed = (stdout: string): any[] =>
+  stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

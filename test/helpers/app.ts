@@ -30,7 +30,11 @@ export interface TestApp {
 }
 
 /** Builds the app with `env` over the `backend` store (default SQLite); `build` adds app options (an onRoute listener). */
-export async function buildTestApp(env: Record<string, string> = {}, backend: TestBackend = "sqlite", build: Pick<BuildOptions, "onRoute"> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  backend: TestBackend = "sqlite",
+  build: Pick<BuildOptions, "onRoute"> = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "pp-app-"));
   const database: TestDatabase | undefined = backend === "postgres" ? await createTestDatabase() : undefined;
   const chain = await startDevChain({ dataDir: join(dataDir, "chain") });

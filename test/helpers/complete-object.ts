@@ -5,8 +5,14 @@
  * covered without anyone writing a fixture for it.
  */
 type Schema = {
-  $ref?: string; type?: string | readonly string[]; enum?: readonly unknown[]; properties?: Record<string, Schema>;
-  items?: Schema; additionalProperties?: boolean | Schema; pattern?: string; format?: string;
+  $ref?: string;
+  type?: string | readonly string[];
+  enum?: readonly unknown[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: boolean | Schema;
+  pattern?: string;
+  format?: string;
 };
 
 export function completeObject(schema: unknown, registry: ReadonlyMap<string, unknown>, path = "$"): unknown {

@@ -16,7 +16,11 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { Hex } from "../../client-sdk/src/index.ts";
 import { ANCHORED_EVENT_TOPIC } from "../../client-sdk/src/anchor-event.ts";
 import {
-  EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmInclusionClaim, type EvmInclusionV1, type EvmInclusionV2,
+  EVM_INCLUSION_FORMAT,
+  EVM_INCLUSION_FORMAT_V2,
+  type EvmInclusionClaim,
+  type EvmInclusionV1,
+  type EvmInclusionV2,
 } from "../../client-sdk/src/evm-inclusion.ts";
 import { encodeReceipt } from "../../server/src/chain/inclusion.ts";
 
@@ -111,14 +115,20 @@ export const EMPTY_CODE: Hex = bytesToHex(keccak_256(new Uint8Array())) as Hex;
 export function encodeSyntheticTx(t: SyntheticTx, i: number): Uint8Array {
   const to = t.to ? hexToBytes(t.to) : new Uint8Array();
   const data = hexToBytes(t.data);
-  const r = keccak_256(Uint8Array.of(1, i & 0xff, i >> 8)), s = keccak_256(Uint8Array.of(2, i & 0xff, i >> 8));
+  const r = keccak_256(Uint8Array.of(1, i & 0xff, i >> 8)),
+    s = keccak_256(Uint8Array.of(2, i & 0xff, i >> 8));
   const [chainId, nonce, gas, fee] = [31337n, BigInt(i), 100_000n, 1_000_000_000n];
   switch (t.type) {
-    case 0: return RLP.encode([nonce, fee, gas, to, 0n, data, 62709n, r, s]); // EIP-155 v for chain 31337
-    case 1: return Uint8Array.of(1, ...RLP.encode([chainId, nonce, fee, gas, to, 0n, data, [], 1n, r, s]));
-    case 2: return Uint8Array.of(2, ...RLP.encode([chainId, nonce, fee, fee, gas, to, 0n, data, [], 1n, r, s]));
-    case 3: return Uint8Array.of(3, ...RLP.encode([chainId, nonce, fee, fee, gas, to, 0n, data, [], 1n, [keccak_256(r)], 0n, r, s]));
-    case 4: return Uint8Array.of(4, ...RLP.encode([chainId, nonce, fee, fee, gas, to, 0n, data, [], [[chainId, to, 0n, 1n, r, s]], 1n, r, s]));
+    case 0:
+      return RLP.encode([nonce, fee, gas, to, 0n, data, 62709n, r, s]); // EIP-155 v for chain 31337
+    case 1:
+      return Uint8Array.of(1, ...RLP.encode([chainId, nonce, fee, gas, to, 0n, data, [], 1n, r, s]));
+    case 2:
+      return Uint8Array.of(2, ...RLP.encode([chainId, nonce, fee, fee, gas, to, 0n, data, [], 1n, r, s]));
+    case 3:
+      return Uint8Array.of(3, ...RLP.encode([chainId, nonce, fee, fee, gas, to, 0n, data, [], 1n, [keccak_256(r)], 0n, r, s]));
+    case 4:
+      return Uint8Array.of(4, ...RLP.encode([chainId, nonce, fee, fee, gas, to, 0n, data, [], [[chainId, to, 0n, 1n, r, s]], 1n, r, s]));
   }
 }
 
@@ -149,7 +159,13 @@ export async function sealBlockV2(
   const state = new MerklePatriciaTrie();
   for (const a of accounts) await state.put(keccak_256(hexToBytes(a.address)), encodeAccount(a));
   const b = await seal(receipts, txIndex, o, { transactionsTrie: txTrie.root(), stateRoot: state.root() });
-  const mine = accounts.find((a) => a.address === o.contract) ?? { address: o.contract, nonce: 1n, balance: 0n, storageRoot: `0x${"00".repeat(32)}` as Hex, codeHash: EMPTY_CODE };
+  const mine = accounts.find((a) => a.address === o.contract) ?? {
+    address: o.contract,
+    nonce: 1n,
+    balance: 0n,
+    storageRoot: `0x${"00".repeat(32)}` as Hex,
+    codeHash: EMPTY_CODE,
+  };
   const tx = encodedTxs[txIndex] ?? encodeSyntheticTx({ type: 2, to: o.contract, data: "0x" }, txIndex);
   return {
     inclusion: {

@@ -24,14 +24,21 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ""}`,
+      );
     await sleep(everyMs);
   }
 }
 
 /** One JSON-RPC call to a node; RPC errors are thrown with their message. */
 export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await res.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result as T;
@@ -64,21 +71,35 @@ export async function entryStatuses(service: RunningService, tenant = "acme"): P
 
 /** Waits until every id has `status`. */
 export async function waitForStatus(service: RunningService, ids: readonly string[], status: string, timeoutMs: number, tenant = "acme"): Promise<void> {
-  await waitFor(`${ids.length} entries ${status}`, async () => {
-    const all = await entryStatuses(service, tenant);
-    return ids.every((id) => all.get(id) === status);
-  }, timeoutMs, 300);
+  await waitFor(
+    `${ids.length} entries ${status}`,
+    async () => {
+      const all = await entryStatuses(service, tenant);
+      return ids.every((id) => all.get(id) === status);
+    },
+    timeoutMs,
+    300,
+  );
 }
 
 /** The anchorer's transactions in the node's pool (pending and queued), by nonce. */
-export async function anchorerPoolTxs(rpcUrl: string): Promise<{ hash: string; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; queued: boolean }[]> {
+export async function anchorerPoolTxs(
+  rpcUrl: string,
+): Promise<{ hash: string; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; queued: boolean }[]> {
   type PoolTx = { hash: string; nonce: string; maxFeePerGas: string; maxPriorityFeePerGas: string };
   const content = await rpc<{ pending: Record<string, Record<string, PoolTx>>; queued: Record<string, Record<string, PoolTx>> }>(rpcUrl, "txpool_content");
   const me = devWallet(1).address.toLowerCase();
   const pick = (group: Record<string, Record<string, PoolTx>>, queued: boolean) =>
-    Object.entries(group).filter(([from]) => from.toLowerCase() === me).flatMap(([, byNonce]) => Object.values(byNonce)).map((t) => ({
-      hash: t.hash, nonce: Number(t.nonce), maxFeePerGas: BigInt(t.maxFeePerGas), maxPriorityFeePerGas: BigInt(t.maxPriorityFeePerGas), queued,
-    }));
+    Object.entries(group)
+      .filter(([from]) => from.toLowerCase() === me)
+      .flatMap(([, byNonce]) => Object.values(byNonce))
+      .map((t) => ({
+        hash: t.hash,
+        nonce: Number(t.nonce),
+        maxFeePerGas: BigInt(t.maxFeePerGas),
+        maxPriorityFeePerGas: BigInt(t.maxPriorityFeePerGas),
+        queued,
+      }));
   return [...pick(content.pending, false), ...pick(content.queued, true)];
 }
 
@@ -86,7 +107,9 @@ const ANCHORED = new Interface(evidenceAnchorArtifact().abi).getEvent("Anchored"
 
 /** Every `Anchored` event of the contract: how many times each root was anchored. */
 export async function anchoredEventsPerRoot(rpcUrl: string, contract: string): Promise<Map<string, number>> {
-  const logs = await rpc<{ topics: string[] }[]>(rpcUrl, "eth_getLogs", [{ address: contract, topics: [ANCHORED.topicHash], fromBlock: "0x0", toBlock: "latest" }]);
+  const logs = await rpc<{ topics: string[] }[]>(rpcUrl, "eth_getLogs", [
+    { address: contract, topics: [ANCHORED.topicHash], fromBlock: "0x0", toBlock: "latest" },
+  ]);
   const counts = new Map<string, number>();
   for (const l of logs) counts.set(l.topics[1]!, (counts.get(l.topics[1]!) ?? 0) + 1);
   return counts;

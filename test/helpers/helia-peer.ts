@@ -36,14 +36,16 @@ export interface HeliaPeer {
 export async function startHeliaPeer(options: { dht?: boolean } = {}): Promise<HeliaPeer> {
   const blockstore = new MemoryBlockstore();
   const dhtServices = options.dht ? { ping: ping(), dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {};
-  const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore, datastore: new MemoryDatastore() }), {
-    addresses: { listen: [] },
-    transports: [tcp(), webSockets()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    // The DHT's components include the ping service beside it, which the service map's type cannot say.
-    services: { identify: identify(), ...dhtServices } as { identify: ReturnType<typeof identify> },
-  }));
+  const helia = withBitswap(
+    withLibp2pLight(createHeliaLight({ blockstore, datastore: new MemoryDatastore() }), {
+      addresses: { listen: [] },
+      transports: [tcp(), webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      // The DHT's components include the ping service beside it, which the service map's type cannot say.
+      services: { identify: identify(), ...dhtServices } as { identify: ReturnType<typeof identify> },
+    }),
+  );
   await helia.start();
   const fs = unixfs(helia);
   return {
@@ -62,7 +64,8 @@ export async function startHeliaPeer(options: { dht?: boolean } = {}): Promise<H
     async findProviders(cid, timeoutMs) {
       const found: string[] = [];
       try {
-        for await (const p of helia.libp2p.contentRouting.findProviders(CID.parse(cid), { signal: AbortSignal.timeout(timeoutMs) })) found.push(p.id.toString());
+        for await (const p of helia.libp2p.contentRouting.findProviders(CID.parse(cid), { signal: AbortSignal.timeout(timeoutMs) }))
+          found.push(p.id.toString());
       } catch (error) {
         if (found.length === 0 && !(error instanceof Error && /abort/i.test(error.name + error.message))) throw error;
       }

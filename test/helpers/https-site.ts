@@ -19,7 +19,13 @@ import { join } from "node:path";
 
 /** One route of the site: a fixed answer, or a handler for anything dynamic (redirects, stalls). */
 export type Route =
-  | { readonly status?: number; readonly type?: string; readonly body: string | Uint8Array; readonly headers?: Record<string, string>; readonly delayMs?: number }
+  | {
+      readonly status?: number;
+      readonly type?: string;
+      readonly body: string | Uint8Array;
+      readonly headers?: Record<string, string>;
+      readonly delayMs?: number;
+    }
   | ((req: IncomingMessage, res: ServerResponse) => void);
 
 /** Test PKI: the CA and the leaf, PEM, plus the leaf's SPKI SHA-256 (base64) for Chromium. */
@@ -41,20 +47,59 @@ export function makeTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "pp-pki-"));
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   try {
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-      "-days", "30", "-subj", "/CN=PriorProof Capture Test CA/O=PriorProof Tests", "-addext", "basicConstraints=critical,CA:TRUE",
-      "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr",
-      "-subj", "/CN=capture-test.localhost/O=PriorProof Tests");
-    writeFileSync(join(dir, "ext.cnf"), "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    run(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=PriorProof Capture Test CA/O=PriorProof Tests",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
+    run(
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "leaf.key",
+      "-out",
+      "leaf.csr",
+      "-subj",
+      "/CN=capture-test.localhost/O=PriorProof Tests",
+    );
+    writeFileSync(
+      join(dir, "ext.cnf"),
+      "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    );
     run("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "30", "-extfile", "ext.cnf");
     const caPem = readFileSync(join(dir, "ca.pem"), "utf8");
     const leafPem = readFileSync(join(dir, "leaf.pem"), "utf8");
     const leaf = new X509Certificate(leafPem);
-    const spki = createHash("sha256").update(leaf.publicKey.export({ type: "spki", format: "der" })).digest("base64");
+    const spki = createHash("sha256")
+      .update(leaf.publicKey.export({ type: "spki", format: "der" }))
+      .digest("base64");
     cached = {
-      caPem, leafPem, keyPem: readFileSync(join(dir, "leaf.key"), "utf8"), spki,
-      caSubject: new X509Certificate(caPem).subject, leafSubject: leaf.subject,
+      caPem,
+      leafPem,
+      keyPem: readFileSync(join(dir, "leaf.key"), "utf8"),
+      spki,
+      caSubject: new X509Certificate(caPem).subject,
+      leafSubject: leaf.subject,
     };
     return cached;
   } finally {

@@ -92,10 +92,50 @@ export async function createTestPki(options: TestPkiOptions = {}, dir?: string):
   ].join("\n");
   await writeFile(join(d, "ext.cnf"), ext);
   await openssl(["genpkey", ...keyArgs(keyType), "-out", "ca.key"], d);
-  await openssl(["req", "-x509", "-new", "-key", "ca.key", "-out", "ca.pem", "-days", "3650", "-subj", `/C=DE/O=${name}/CN=${name} Root CA`, "-config", "ext.cnf", "-extensions", "v3_ca"], d);
+  await openssl(
+    [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "3650",
+      "-subj",
+      `/C=DE/O=${name}/CN=${name} Root CA`,
+      "-config",
+      "ext.cnf",
+      "-extensions",
+      "v3_ca",
+    ],
+    d,
+  );
   await openssl(["genpkey", ...keyArgs(keyType), "-out", "tsa.key"], d);
   await openssl(["req", "-new", "-key", "tsa.key", "-out", "tsa.csr", "-subj", `/C=DE/O=${name}/CN=${name} TSA`], d);
-  await openssl(["x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", String(options.days ?? 365), "-extfile", "ext.cnf", "-extensions", "v3_tsa", "-out", "tsa.pem"], d);
+  await openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      "tsa.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      String(options.days ?? 365),
+      "-extfile",
+      "ext.cnf",
+      "-extensions",
+      "v3_tsa",
+      "-out",
+      "tsa.pem",
+    ],
+    d,
+  );
   const caPem = await readFile(join(d, "ca.pem"), "utf8");
   const tsaCertPem = await readFile(join(d, "tsa.pem"), "utf8");
   return {
@@ -198,7 +238,22 @@ export async function startOpensslTsa(options: OpensslTsaOptions = {}): Promise<
       const q = join(pki.dir, `q${n}.tsq`);
       const r = join(pki.dir, `r${n}.tsr`);
       await writeFile(q, query);
-      await openssl(["ts", "-reply", "-queryfile", q, "-config", configPath, "-signer", pki.tsaCertPath, "-inkey", pki.tsaKeyPath, "-chain", pki.caPath, "-out", r]);
+      await openssl([
+        "ts",
+        "-reply",
+        "-queryfile",
+        q,
+        "-config",
+        configPath,
+        "-signer",
+        pki.tsaCertPath,
+        "-inkey",
+        pki.tsaKeyPath,
+        "-chain",
+        pki.caPath,
+        "-out",
+        r,
+      ]);
       return new Uint8Array(await readFile(r));
     });
     queue = job.catch(() => undefined);
@@ -266,7 +321,10 @@ export async function startOpensslTsa(options: OpensslTsaOptions = {}): Promise<
 }
 
 /** Writes `files` into a fresh temp dir and runs each shell `line` there; returns stdout+stderr per line. */
-export async function runShellLines(lines: readonly string[], files: Readonly<Record<string, Uint8Array | string>>): Promise<{ outputs: string[]; code: number }> {
+export async function runShellLines(
+  lines: readonly string[],
+  files: Readonly<Record<string, Uint8Array | string>>,
+): Promise<{ outputs: string[]; code: number }> {
   const dir = await mkdtemp(join(tmpdir(), "priorproof-ossl-"));
   try {
     for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);

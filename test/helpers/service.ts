@@ -186,7 +186,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
 }
 
 /** JSON request helper with a tenant's key. */
-export async function api(service: RunningService, tenant: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(
+  service: RunningService,
+  tenant: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = {};
   if (tenant) headers.authorization = `Bearer ${service.keys[tenant]}`;
   if (body !== undefined) headers["content-type"] = "application/json";

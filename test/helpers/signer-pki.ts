@@ -69,7 +69,25 @@ export class CertFactory {
     const ext = join(this.dir, `${name}.ext`);
     await writeFile(ext, `[req]\ndistinguished_name = dn\n[dn]\n[sec]\n${EXT.ca}`);
     const certPath = join(this.dir, `${name}.pem`);
-    await openssl(["req", "-x509", "-new", "-key", keyPath, "-out", certPath, "-days", "3650", "-subj", options.subject ?? `/O=PriorProof Test/CN=${name}`, "-config", ext, "-extensions", "sec", "-set_serial", String(this.serial++)]);
+    await openssl([
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "3650",
+      "-subj",
+      options.subject ?? `/O=PriorProof Test/CN=${name}`,
+      "-config",
+      ext,
+      "-extensions",
+      "sec",
+      "-set_serial",
+      String(this.serial++),
+    ]);
     return this.done(name, keyPath, certPath);
   }
 
@@ -77,12 +95,34 @@ export class CertFactory {
    * A certificate for `subject` issued by `issuer`. With `startdate`/`enddate` (YYYYMMDDHHMMSSZ) it is
    * issued through `openssl ca`, which can set validity dates in the past.
    */
-  async issue(name: string, issuer: Issued, options: {
-    keyType: SignerKeyType; ext: string; subject?: string; keyPath?: string; days?: number; startdate?: string; enddate?: string; pssSigned?: boolean;
-  }): Promise<Issued> {
+  async issue(
+    name: string,
+    issuer: Issued,
+    options: {
+      keyType: SignerKeyType;
+      ext: string;
+      subject?: string;
+      keyPath?: string;
+      days?: number;
+      startdate?: string;
+      enddate?: string;
+      pssSigned?: boolean;
+    },
+  ): Promise<Issued> {
     const keyPath = options.keyPath ?? (await this.key(name, options.keyType));
     const csr = join(this.dir, `${name}.csr`);
-    await openssl(["req", "-new", "-key", keyPath, "-out", csr, "-subj", options.subject ?? `/O=PriorProof Test/CN=${name}`, "-config", await this.emptyConfig()]);
+    await openssl([
+      "req",
+      "-new",
+      "-key",
+      keyPath,
+      "-out",
+      csr,
+      "-subj",
+      options.subject ?? `/O=PriorProof Test/CN=${name}`,
+      "-config",
+      await this.emptyConfig(),
+    ]);
     const extPath = join(this.dir, `${name}.ext`);
     await writeFile(extPath, `[sec]\n${options.ext}`);
     const certPath = join(this.dir, `${name}.pem`);
@@ -92,15 +132,71 @@ export class CertFactory {
       await writeFile(join(caDir, "index.txt"), "");
       await writeFile(join(caDir, "serial"), `${(this.serial++).toString(16).padStart(4, "0")}\n`);
       const cnf = join(caDir, "ca.cnf");
-      await writeFile(cnf, [
-        "[ca]", "default_ca = d", "[d]", `database = ${join(caDir, "index.txt")}`, `new_certs_dir = ${caDir}`, `serial = ${join(caDir, "serial")}`,
-        "default_md = sha256", "policy = p", "unique_subject = no", "preserve = yes", "[p]", "commonName = supplied", "organizationName = optional", "",
-      ].join("\n"));
-      await openssl(["ca", "-batch", "-notext", "-config", cnf, "-cert", issuer.certPath, "-keyfile", issuer.keyPath, "-in", csr, "-out", certPath,
-        "-startdate", options.startdate ?? "20200101000000Z", "-enddate", options.enddate ?? "20991231235959Z", "-extfile", extPath, "-extensions", "sec", ...sigopt]);
+      await writeFile(
+        cnf,
+        [
+          "[ca]",
+          "default_ca = d",
+          "[d]",
+          `database = ${join(caDir, "index.txt")}`,
+          `new_certs_dir = ${caDir}`,
+          `serial = ${join(caDir, "serial")}`,
+          "default_md = sha256",
+          "policy = p",
+          "unique_subject = no",
+          "preserve = yes",
+          "[p]",
+          "commonName = supplied",
+          "organizationName = optional",
+          "",
+        ].join("\n"),
+      );
+      await openssl([
+        "ca",
+        "-batch",
+        "-notext",
+        "-config",
+        cnf,
+        "-cert",
+        issuer.certPath,
+        "-keyfile",
+        issuer.keyPath,
+        "-in",
+        csr,
+        "-out",
+        certPath,
+        "-startdate",
+        options.startdate ?? "20200101000000Z",
+        "-enddate",
+        options.enddate ?? "20991231235959Z",
+        "-extfile",
+        extPath,
+        "-extensions",
+        "sec",
+        ...sigopt,
+      ]);
     } else {
-      await openssl(["x509", "-req", "-in", csr, "-CA", issuer.certPath, "-CAkey", issuer.keyPath, "-set_serial", String(this.serial++), "-days", String(options.days ?? 365),
-        "-extfile", extPath, "-extensions", "sec", "-out", certPath, ...sigopt]);
+      await openssl([
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        issuer.certPath,
+        "-CAkey",
+        issuer.keyPath,
+        "-set_serial",
+        String(this.serial++),
+        "-days",
+        String(options.days ?? 365),
+        "-extfile",
+        extPath,
+        "-extensions",
+        "sec",
+        "-out",
+        certPath,
+        ...sigopt,
+      ]);
     }
     return this.done(name, keyPath, certPath);
   }

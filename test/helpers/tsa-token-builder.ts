@@ -66,13 +66,18 @@ export async function buildToken(o: BuildTokenOptions): Promise<Uint8Array> {
     genTime: o.genTime ?? new Date(),
     accuracy: new pkijs.Accuracy({ seconds: 1 }),
     ...(o.nonce !== undefined ? { nonce: asn1js.Integer.fromBigInt(o.nonce) } : {}),
-    ...(o.qualified ? { extensions: [new pkijs.Extension({ extnID: "1.3.6.1.5.5.7.1.3", critical: false, extnValue: qcStatementsDer().buffer as ArrayBuffer })] } : {}),
+    ...(o.qualified
+      ? { extensions: [new pkijs.Extension({ extnID: "1.3.6.1.5.5.7.1.3", critical: false, extnValue: qcStatementsDer().buffer as ArrayBuffer })] }
+      : {}),
   });
   const tstDer = new Uint8Array(tst.toSchema().toBER());
 
   const attrs: pkijs.Attribute[] = [
     new pkijs.Attribute({ type: "1.2.840.113549.1.9.3", values: [new asn1js.ObjectIdentifier({ value: OID_TST_INFO })] }),
-    new pkijs.Attribute({ type: "1.2.840.113549.1.9.4", values: [new asn1js.OctetString({ valueHex: await crypto.subtle.digest("SHA-256", new Uint8Array(tstDer)) })] }),
+    new pkijs.Attribute({
+      type: "1.2.840.113549.1.9.4",
+      values: [new asn1js.OctetString({ valueHex: await crypto.subtle.digest("SHA-256", new Uint8Array(tstDer)) })],
+    }),
   ];
   const ess = o.ess ?? "v2";
   if (ess !== "none") {
@@ -83,7 +88,10 @@ export async function buildToken(o: BuildTokenOptions): Promise<Uint8Array> {
     if (ess === "v2-issuer-serial") {
       idParts.push(
         new asn1js.Sequence({
-          value: [new asn1js.Sequence({ value: [new pkijs.GeneralName({ type: 4, value: signerCert.issuer }).toSchema()] }), asn1js.Integer.fromBigInt(signerCert.serialNumber.toBigInt())],
+          value: [
+            new asn1js.Sequence({ value: [new pkijs.GeneralName({ type: 4, value: signerCert.issuer }).toSchema()] }),
+            asn1js.Integer.fromBigInt(signerCert.serialNumber.toBigInt()),
+          ],
         }),
       );
     }
@@ -104,9 +112,14 @@ export async function buildToken(o: BuildTokenOptions): Promise<Uint8Array> {
         signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sortedAttrs }),
       }),
     ],
-    ...(certs === "none" ? {} : {
-      certificates: [...(certs === "signer" ? [signerCert] : [signerCert, caCert]), ...(o.extraCertificates ?? []).map((d) => pkijs.Certificate.fromBER(new Uint8Array(d)))],
-    }),
+    ...(certs === "none"
+      ? {}
+      : {
+          certificates: [
+            ...(certs === "signer" ? [signerCert] : [signerCert, caCert]),
+            ...(o.extraCertificates ?? []).map((d) => pkijs.Certificate.fromBER(new Uint8Array(d))),
+          ],
+        }),
   });
   await sd.sign(await importKey(o.pki), 0, "SHA-256");
   const ci = new pkijs.ContentInfo({ contentType: OID_SIGNED_DATA, content: sd.toSchema(true) });

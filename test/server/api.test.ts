@@ -53,7 +53,12 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
       });
 
       it("rejects malformed JSON with 400", async () => {
-        const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { ...auth("acme"), "content-type": "application/json" }, payload: '{"items": [' });
+        const res = await t.app.inject({
+          method: "POST",
+          url: "/v1/stamps",
+          headers: { ...auth("acme"), "content-type": "application/json" },
+          payload: '{"items": [',
+        });
         expectError(res, 400, "VALIDATION_FAILED");
       });
     });
@@ -71,7 +76,7 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
   });
 
   describe("POST /v1/evidence", () => {
-    const form = (parts: string, boundary = "XyZ") => ({ "content-type": `multipart/form-data; boundary=${boundary}` , payload: parts });
+    const form = (parts: string, boundary = "XyZ") => ({ "content-type": `multipart/form-data; boundary=${boundary}`, payload: parts });
 
     it("rejects a JSON body with 415", async () => {
       const res = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: auth("acme"), payload: { file: "x" } });
@@ -81,7 +86,12 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
     it("rejects a multipart body with no file with 400 NO_FILES", async () => {
       const body = `--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\nonly a title\r\n--XyZ--\r\n`;
       const f = form(body);
-      const res = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { ...auth("acme"), "content-type": f["content-type"] }, payload: f.payload });
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/v1/evidence",
+        headers: { ...auth("acme"), "content-type": f["content-type"] },
+        payload: f.payload,
+      });
       expectError(res, 400, "NO_FILES");
     });
 
@@ -89,8 +99,15 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
       const small = await buildTestApp({ MAX_FILE_BYTES: "1000" }, backend);
       try {
         const key = small.keys.acme;
-        const body = `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${"x".repeat(5000)}\r\n--XyZ--\r\n`;
-        const res = await small.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=XyZ" }, payload: body });
+        const body =
+          `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: ` +
+          `application/octet-stream\r\n\r\n${"x".repeat(5000)}\r\n--XyZ--\r\n`;
+        const res = await small.app.inject({
+          method: "POST",
+          url: "/v1/evidence",
+          headers: { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=XyZ" },
+          payload: body,
+        });
         expectError(res, 413, "FILE_TOO_LARGE");
         expect((await small.app.store.stats()).entries.pending).toBe(0);
       } finally {
@@ -100,7 +117,12 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
 
     it("keeps only the base name of a hostile file name, without control characters", async () => {
       const body = `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="../../etc/passwd\u0007"\r\n\r\nabc\r\n--XyZ--\r\n`;
-      const res = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { ...auth("acme"), "content-type": "multipart/form-data; boundary=XyZ" }, payload: body });
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/v1/evidence",
+        headers: { ...auth("acme"), "content-type": "multipart/form-data; boundary=XyZ" },
+        payload: body,
+      });
       expect(res.statusCode).toBe(202);
       expect(res.json().entries[0].name).toBe("passwd");
     });
@@ -121,7 +143,12 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
 
     it("never shows one tenant's entries, receipts or content to another", async () => {
       const body = `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="secret.txt"\r\n\r\ntop secret design\r\n--XyZ--\r\n`;
-      const up = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { ...auth("acme"), "content-type": "multipart/form-data; boundary=XyZ" }, payload: body });
+      const up = await t.app.inject({
+        method: "POST",
+        url: "/v1/evidence",
+        headers: { ...auth("acme"), "content-type": "multipart/form-data; boundary=XyZ" },
+        payload: body,
+      });
       const entry = up.json().entries[0];
       await anchorAll(t);
       expect((await t.app.inject({ method: "GET", url: `/v1/entries/${entry.id}`, headers: auth("acme") })).statusCode).toBe(200);
@@ -193,7 +220,13 @@ describe.each(TEST_BACKENDS)("the HTTP API over the %s store", (backend) => {
     it("exposes Prometheus metrics (with METRICS_TOKEN) and the OpenAPI document", async () => {
       const metrics = await t.app.inject({ method: "GET", url: "/metrics", headers: { authorization: "Bearer metrics-test-token" } });
       expect(metrics.body).toMatch(/priorproof_entries\{status="confirmed"\} \d+/);
-      for (const gauge of ["process_resident_memory_bytes", "nodejs_heap_used_bytes", "nodejs_heap_total_bytes", "nodejs_external_memory_bytes", "nodejs_array_buffers_bytes"]) {
+      for (const gauge of [
+        "process_resident_memory_bytes",
+        "nodejs_heap_used_bytes",
+        "nodejs_heap_total_bytes",
+        "nodejs_external_memory_bytes",
+        "nodejs_array_buffers_bytes",
+      ]) {
         expect(Number(new RegExp(`^${gauge} (\\d+)$`, "m").exec(metrics.body)?.[1])).toBeGreaterThan(0);
       }
       const openapi = await t.app.inject({ method: "GET", url: "/docs/json" });

@@ -14,11 +14,20 @@ describe("batching the same file twice", () => {
     const digest = "0x" + "7e".repeat(32);
     const ids: string[] = [];
     for (let round = 0; round < 2; round++) {
-      const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: digest }] } });
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/v1/stamps",
+        headers: { authorization: `Bearer ${t.keys.acme}` },
+        payload: { items: [{ sha256: digest }] },
+      });
       ids.push(res.json().entries[0].id);
       await anchorAll(t);
     }
-    const receipts = await Promise.all(ids.map(async (id) => (await t.app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json()));
+    const receipts = await Promise.all(
+      ids.map(async (id) =>
+        (await t.app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json(),
+      ),
+    );
     expect(receipts.map((r) => r.subject.sha256)).toEqual([digest, digest]);
     expect(receipts[0].leaf.salt).not.toBe(receipts[1].leaf.salt);
     expect(receipts[0].anchors[0].proof.root).not.toBe(receipts[1].anchors[0].proof.root);
@@ -31,7 +40,12 @@ describe("batching the same file twice", () => {
 
 describe("the offline block-header proof of an anchored batch", () => {
   const stampOne = async (byte: string) => {
-    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: "0x" + byte.repeat(32) }] } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys.acme}` },
+      payload: { items: [{ sha256: "0x" + byte.repeat(32) }] },
+    });
     expect(res.statusCode).toBe(202);
     await t.app.batcher.closeBatches();
     return res.json().entries[0].id as string;

@@ -53,7 +53,9 @@ function trickle(head: string, body: string, gapMs: number): Promise<{ text: str
 describe("the minimum request-body rate", () => {
   const digest = "cd".repeat(32);
   const body = JSON.stringify({ items: [{ sha256: digest }] });
-  const head = () => `POST /v1/stamps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.keys.acme}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  const head = () =>
+    `POST /v1/stamps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.keys.acme}\r\nContent-Type: ` +
+    `application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
 
   it("cuts off a body that trickles one byte under every idle timeout with a JSON 408, and stores nothing", async () => {
     const { text, openMs } = await trickle(head(), body, IDLE_MS - 300);

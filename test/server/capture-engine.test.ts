@@ -30,15 +30,22 @@ const RED = solidPng(255, 0, 0);
 const BLUE = solidPng(0, 0, 255);
 const SLOW_JS = "document.body.setAttribute('data-slow', 'loaded');";
 
-const PAGE = `<!doctype html><html><head><title>Acme Widgets</title>
-<style>body{margin:0;background:#00ff00} img{display:block;width:200px;height:150px}</style></head>
-<body><h1 id="h">Acme</h1><img src="/red.png"><img src="/blue.png"><script src="/slow.js"></script>
-<script>setTimeout(() => { const p = document.createElement("p"); p.id = "late"; p.textContent = ["Added", "by", "script", "after", "load"].join(" "); document.body.appendChild(p); }, 150);</script>
+const PAGE =
+  `<!doctype html><html><head><title>Acme Widgets</title>
+<style>body{margin:0;background:#00ff00} ` +
+  `img{display:block;width:200px;height:150px}</style></head>
+<body><h1 id="h">Acme</h1><img src="/red.png"><img src="/blue.png"><script ` +
+  `src="/slow.js"></script>
+<script>setTimeout(() => { const p = document.createElement("p"); p.id = "late"; p.textContent = ["Added", "by", ` +
+  `"script", "after", "load"].join(" "); document.body.appendChild(p); }, 150);</script>
 </body></html>`;
 
 /** The MHTML's text with quoted-printable soft line breaks and escapes undone. */
 function mhtmlText(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes).replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return new TextDecoder()
+    .decode(bytes)
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
 function chromiumChildren(): number {
@@ -47,10 +54,22 @@ function chromiumChildren(): number {
 }
 
 let site: HttpsSite;
-const engine = () => ({ executablePath: "/usr/bin/chromium", extraArgs: [`--ignore-certificate-errors-spki-list=${site.pki.spki}`], allowPrivate: true, software: "priorproof-server/test" });
+const engine = () => ({
+  executablePath: "/usr/bin/chromium",
+  extraArgs: [`--ignore-certificate-errors-spki-list=${site.pki.spki}`],
+  allowPrivate: true,
+  software: "priorproof-server/test",
+});
 const request = (path: string, over: Partial<CaptureRequest> = {}): CaptureRequest => ({
-  id: "cap-test", url: `${site.url}${path}`, javascript: true, viewport: { width: 800, height: 600 },
-  timeBudgetMs: 30_000, sizeBudgetBytes: 20_000_000, settleMs: 500, previous: null, ...over,
+  id: "cap-test",
+  url: `${site.url}${path}`,
+  javascript: true,
+  viewport: { width: 800, height: 600 },
+  timeBudgetMs: 30_000,
+  sizeBudgetBytes: 20_000_000,
+  settleMs: 500,
+  previous: null,
+  ...over,
 });
 
 beforeAll(async () => {
@@ -94,7 +113,11 @@ describe("captureWebPage", () => {
       const px = (x: number, y: number) => [...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)];
       const h1Bottom = 70; // below the heading, the first image starts; sample inside each image
       let redY = -1;
-      for (let y = h1Bottom; y < png.height; y++) if (px(100, y).join() === "255,0,0") { redY = y; break; }
+      for (let y = h1Bottom; y < png.height; y++)
+        if (px(100, y).join() === "255,0,0") {
+          redY = y;
+          break;
+        }
       expect(redY).toBeGreaterThan(0);
       expect(px(100, redY + 75)).toEqual([255, 0, 0]);
       expect(px(100, redY + 150 + 75)).toEqual([0, 0, 255]);
@@ -130,8 +153,14 @@ describe("captureWebPage", () => {
 
     it("records the test's TLS chain as the browser received it", () => {
       const pem = new TextDecoder().decode(result.parts.find((p) => p.name === "tls-chain.pem")!.bytes);
-      const certs = pem.split(/(?<=-----END CERTIFICATE-----\n)/).filter(Boolean).map((c) => new X509Certificate(c));
-      expect(certs.map((c) => c.fingerprint256)).toEqual([new X509Certificate(site.pki.leafPem).fingerprint256, new X509Certificate(site.pki.caPem).fingerprint256]);
+      const certs = pem
+        .split(/(?<=-----END CERTIFICATE-----\n)/)
+        .filter(Boolean)
+        .map((c) => new X509Certificate(c));
+      expect(certs.map((c) => c.fingerprint256)).toEqual([
+        new X509Certificate(site.pki.leafPem).fingerprint256,
+        new X509Certificate(site.pki.caPem).fingerprint256,
+      ]);
       expect(result.manifest.connection.tls?.subjectName).toBe("capture-test.localhost");
       expect(result.manifest.connection.tls?.issuer).toBe("PriorProof Capture Test CA");
       expect(result.manifest.connection.tls?.chainSha256).toEqual(certs.map((c) => sha(c.raw)));
@@ -174,7 +203,7 @@ describe("captureWebPage", () => {
     expect(r.manifest.connection.tls?.subjectName).toBe("capture-test.localhost");
     const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
     expect(log.failed.concat(log.responses).some((x: { url: string }) => x.url.endsWith("/hang.png"))).toBe(true);
-expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain("Still loading");
+    expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain("Still loading");
   }, 60_000);
 
   it("fails, stamping nothing, when no document arrives within the time budget", async () => {
@@ -226,7 +255,9 @@ expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain
 
   it("refuses a loopback target unless private targets are allowed", async () => {
     await expect(captureWebPage(request("/final"), { ...engine(), allowPrivate: false })).rejects.toMatchObject({ code: "CAPTURE_TARGET_PRIVATE" });
-    await expect(captureWebPage(request("/final", { url: "http://localhost:1/" }), { ...engine(), allowPrivate: false })).rejects.toBeInstanceOf(CaptureFailedError);
+    await expect(captureWebPage(request("/final", { url: "http://localhost:1/" }), { ...engine(), allowPrivate: false })).rejects.toBeInstanceOf(
+      CaptureFailedError,
+    );
   });
 
   describe("when only 127.0.0.2 counts as private (the test narrows the guard to reach its own loopback site)", () => {
@@ -237,8 +268,11 @@ expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain
       site.set("/mixed", { body: `<!doctype html><title>Mixed</title><img src="https://127.0.0.2:${port}/red.png"><img src="/blue.png">` });
       const r = await captureWebPage(request("/mixed"), narrowed());
       const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
-      expect(log.connections.filter((c: { refused: string | null }) => c.refused?.startsWith("CAPTURE_TARGET_PRIVATE")).map((c: { host: string; refused: string }) => [c.host, c.refused.split(":")[0]]))
-        .toEqual([["127.0.0.2", "CAPTURE_TARGET_PRIVATE"]]);
+      expect(
+        log.connections
+          .filter((c: { refused: string | null }) => c.refused?.startsWith("CAPTURE_TARGET_PRIVATE"))
+          .map((c: { host: string; refused: string }) => [c.host, c.refused.split(":")[0]]),
+      ).toEqual([["127.0.0.2", "CAPTURE_TARGET_PRIVATE"]]);
       expect(log.responses.map((x: { url: string }) => new URL(x.url).pathname)).toContain("/blue.png");
       expect(log.responses.some((x: { url: string }) => x.url.includes("127.0.0.2"))).toBe(false);
       expect(log.failed.some((x: { url: string }) => x.url.includes("127.0.0.2"))).toBe(true);
@@ -249,7 +283,9 @@ expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain
       site.set("/ws", { body: `<!doctype html><title>WS</title><script>try { new WebSocket("wss://127.0.0.2:${port}/socket"); } catch {}</script>` });
       const r = await captureWebPage(request("/ws"), narrowed());
       const log = JSON.parse(new TextDecoder().decode(r.parts.find((p) => p.name === "network.json")!.bytes));
-      expect(log.connections.filter((c: { refused: string | null }) => c.refused?.startsWith("CAPTURE_TARGET_PRIVATE")).map((c: { host: string }) => c.host)).toEqual(["127.0.0.2"]);
+      expect(
+        log.connections.filter((c: { refused: string | null }) => c.refused?.startsWith("CAPTURE_TARGET_PRIVATE")).map((c: { host: string }) => c.host),
+      ).toEqual(["127.0.0.2"]);
     }, 60_000);
 
     it("refuses a redirect hop to a private address", async () => {
@@ -260,7 +296,23 @@ expect(mhtmlText(r.parts.find((p) => p.name === "page.mhtml")!.bytes)).toContain
   });
 
   it("classifies loopback, private, link-local, multicast and mapped addresses as private", () => {
-    for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "::", "::ffff:127.0.0.1", "::ffff:7f00:1", "fe80::1", "fd00::1", "ff02::1"]) {
+    for (const ip of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "224.0.0.1",
+      "::1",
+      "::",
+      "::ffff:127.0.0.1",
+      "::ffff:7f00:1",
+      "fe80::1",
+      "fd00::1",
+      "ff02::1",
+    ]) {
       expect([ip, isBlockedAddress(ip)]).toEqual([ip, true]);
     }
     for (const ip of ["93.184.215.14", "8.8.8.8", "2606:4700::1111"]) expect([ip, isBlockedAddress(ip)]).toEqual([ip, false]);

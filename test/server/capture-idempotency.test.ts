@@ -16,8 +16,15 @@ for (const backend of TEST_BACKENDS) {
       await t?.close();
     });
     const post = (body: unknown, key?: string) =>
-      t.app.inject({ method: "POST", url: "/v1/captures", headers: { authorization: `Bearer ${t.keys.acme}`, ...(key ? { "idempotency-key": key } : {}) }, payload: body as object });
-    const count = async (url: string) => (await t.app.inject({ method: "GET", url: `/v1/captures?url=${encodeURIComponent(url)}`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json().captures.length as number;
+      t.app.inject({
+        method: "POST",
+        url: "/v1/captures",
+        headers: { authorization: `Bearer ${t.keys.acme}`, ...(key ? { "idempotency-key": key } : {}) },
+        payload: body as object,
+      });
+    const count = async (url: string) =>
+      (await t.app.inject({ method: "GET", url: `/v1/captures?url=${encodeURIComponent(url)}`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json()
+        .captures.length as number;
 
     it("answers a retry with the capture the first request queued (same id, Idempotent-Replayed), queuing one", async () => {
       const url = "http://127.0.0.1:9/retried";

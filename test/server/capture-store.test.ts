@@ -15,19 +15,46 @@ import { createTestDatabase } from "../helpers/postgres.ts";
 
 const OPTIONS: CaptureOptions = { javascript: true, viewport: { width: 1280, height: 800 }, timeBudgetMs: 60_000, sizeBudgetBytes: 1_000_000, settleMs: 1_000 };
 const done = (status: "complete" | "failed", over: Record<string, unknown> = {}) => ({
-  status, change: null, changed: [], errorCode: null, errorMessage: null, manifest: null, manifestSha256: null, manifestCid: null, entryId: null,
-  previousId: null, previousSha256: null, parts: [], domSha256: null, screenshotSha256: null, finalUrl: null, finishedAt: new Date().toISOString(), ...over,
+  status,
+  change: null,
+  changed: [],
+  errorCode: null,
+  errorMessage: null,
+  manifest: null,
+  manifestSha256: null,
+  manifestCid: null,
+  entryId: null,
+  previousId: null,
+  previousSha256: null,
+  parts: [],
+  domSha256: null,
+  screenshotSha256: null,
+  finalUrl: null,
+  finishedAt: new Date().toISOString(),
+  ...over,
 });
 
 async function openFresh(backend: TestBackend): Promise<{ store: Store; close(): Promise<void> }> {
   if (backend === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "pp-capstore-"));
     const store = openSqliteStore(join(dir, "store.db"));
-    return { store, close: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const db = await createTestDatabase();
   const store = await openPostgresStore(db.url);
-  return { store, close: async () => { await store.close(); await db.drop(); } };
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
 }
 
 describe.each(TEST_BACKENDS)("the capture store on %s", (backend) => {
@@ -66,7 +93,11 @@ describe.each(TEST_BACKENDS)("the capture store on %s", (backend) => {
     for (const status of ["complete", "failed", "complete"] as const) {
       const c = await store.captures.enqueue({ tenantId, url, options: OPTIONS });
       await store.captures.claim("w", 60_000, Date.now());
-      await store.captures.finish(c.id, "w", done(status, status === "complete" ? { entryId: `entry-${ids.length}`, manifestSha256: "0x" + String(ids.length).repeat(64) } : {}));
+      await store.captures.finish(
+        c.id,
+        "w",
+        done(status, status === "complete" ? { entryId: `entry-${ids.length}`, manifestSha256: "0x" + String(ids.length).repeat(64) } : {}),
+      );
       ids.push(c.id);
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -27,7 +27,11 @@ function spellings(mh: CID["multihash"]): { text: string; cid: CID; base?: typeo
   const out: { text: string; cid: CID; base?: typeof base36 | typeof base58btc }[] = [];
   for (const code of Object.values(CODECS)) {
     const v1 = CID.createV1(code, mh);
-    out.push({ text: v1.toString(), cid: v1 }, { text: v1.toString(base36), cid: v1, base: base36 }, { text: v1.toString(base58btc), cid: v1, base: base58btc });
+    out.push(
+      { text: v1.toString(), cid: v1 },
+      { text: v1.toString(base36), cid: v1, base: base36 },
+      { text: v1.toString(base58btc), cid: v1, base: base58btc },
+    );
   }
   const v0 = CID.createV0(mh as never);
   out.push({ text: v0.toString(), cid: v0 });
@@ -83,8 +87,20 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
   const auth = (tenant = "acme") => ({ authorization: `Bearer ${t.keys[tenant]}` });
 
   beforeAll(async () => {
-    site = await startHttpsSite({ "/shop": { body: pageV1 }, "/logo.png": { type: "image/png", body: new Uint8Array(PNG.sync.write(new PNG({ width: 4, height: 4 }))) } });
-    t = await buildTestApp({ CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki, CAPTURE_TIME_BUDGET_MS: "30000", CAPTURE_CLOCK_SOURCE: "chrony (test)", RATE_LIMIT_PER_MINUTE: "1000000" }, backend);
+    site = await startHttpsSite({
+      "/shop": { body: pageV1 },
+      "/logo.png": { type: "image/png", body: new Uint8Array(PNG.sync.write(new PNG({ width: 4, height: 4 }))) },
+    });
+    t = await buildTestApp(
+      {
+        CAPTURE_ALLOW_PRIVATE: "true",
+        CAPTURE_TRUST_SPKI: makeTestPki().spki,
+        CAPTURE_TIME_BUDGET_MS: "30000",
+        CAPTURE_CLOCK_SOURCE: "chrony (test)",
+        RATE_LIMIT_PER_MINUTE: "1000000",
+      },
+      backend,
+    );
     base = await t.app.listen({ host: "127.0.0.1", port: 0 });
   }, 120_000);
   afterAll(async () => {
@@ -96,7 +112,12 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
     let id: string;
     let capture: Record<string, unknown>;
     beforeAll(async () => {
-      const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/shop`, options: { settleMs: 200 } } });
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/v1/captures",
+        headers: auth(),
+        payload: { url: `${site.url}/shop`, options: { settleMs: 200 } },
+      });
       expect(res.statusCode).toBe(202);
       expect(res.json().capture.status).toBe("queued");
       id = res.json().capture.id;
@@ -151,7 +172,12 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       const res = await t.app.inject({ method: "GET", url: `/v1/captures/${id}/facts`, headers: auth() });
       expect(res.statusCode).toBe(200);
       const { facts } = res.json();
-      expect(facts).toMatchObject({ url: `${site.url}/shop`, finalUrl: `${site.url}/shop`, manifestSha256: capture.manifestSha256, tls: { subject: "capture-test.localhost", issuer: "PriorProof Capture Test CA" } });
+      expect(facts).toMatchObject({
+        url: `${site.url}/shop`,
+        finalUrl: `${site.url}/shop`,
+        manifestSha256: capture.manifestSha256,
+        tls: { subject: "capture-test.localhost", issuer: "PriorProof Capture Test CA" },
+      });
       const png = PNG.sync.read(Buffer.from(facts.screenshot.png, "base64"));
       expect(png.width).toBeLessThanOrEqual(600);
       expect(facts.parts).toHaveLength(5);
@@ -166,7 +192,9 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       const dom = (capture.parts as { name: string; cid: string }[]).find((p) => p.name === "dom.html")!;
       const own = await t.app.inject({ method: "GET", url: `/ipfs/${dom.cid}`, headers: auth() });
       expect(own.statusCode).toBe(200);
-      expect("0x" + createHash("sha256").update(own.rawPayload).digest("hex")).toBe((capture.parts as { name: string; sha256: string }[]).find((p) => p.name === "dom.html")!.sha256);
+      expect("0x" + createHash("sha256").update(own.rawPayload).digest("hex")).toBe(
+        (capture.parts as { name: string; sha256: string }[]).find((p) => p.name === "dom.html")!.sha256,
+      );
       for (const format of ["", "?format=raw", "?format=car"]) {
         const res = await t.app.inject({ method: "GET", url: `/ipfs/${dom.cid}${format}`, headers: auth("rival") });
         expect([format, res.statusCode, res.json().error.code]).toEqual([format, 404, "CONTENT_NOT_FOUND"]);
@@ -178,11 +206,18 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       const comparable = (res: Awaited<ReturnType<typeof get>>, cid: string) => ({
         status: res.statusCode,
         body: res.body.replaceAll(cid, "<cid>"),
-        headers: Object.fromEntries(Object.entries(res.headers).filter(([k]) => !["date", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"].includes(k))),
+        headers: Object.fromEntries(
+          Object.entries(res.headers).filter(([k]) => !["date", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"].includes(k)),
+        ),
       });
       // A page whose DOM exceeds one 1 MiB chunk: a part stored as a dag-pb root over raw leaves.
       site.set("/big", { body: `<!doctype html><title>Catalogue</title><h1>Catalogue</h1><div hidden>${randomBytes(700_000).toString("hex")}</div>` });
-      const queued = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/big`, options: { settleMs: 100 } } });
+      const queued = await t.app.inject({
+        method: "POST",
+        url: "/v1/captures",
+        headers: auth(),
+        payload: { url: `${site.url}/big`, options: { settleMs: 100 } },
+      });
       expect(queued.statusCode).toBe(202);
       const big = await t.app.captures.runOnce();
       expect(big).toMatchObject({ id: queued.json().capture.id, status: "complete" });
@@ -199,10 +234,12 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
         for (const block of cids) {
           blocks++;
           // The owner: the block by its own CID, and the same bytes named by the raw codec.
-          for (const cid of [block, CID.createV1(CODECS.raw, block.multihash)]) expect([part.name, String(cid), (await get("acme", `/ipfs/${cid}?format=raw`)).statusCode]).toEqual([part.name, String(cid), 200]);
+          for (const cid of [block, CID.createV1(CODECS.raw, block.multihash)])
+            expect([part.name, String(cid), (await get("acme", `/ipfs/${cid}?format=raw`)).statusCode]).toEqual([part.name, String(cid), 200]);
           // Another tenant: every spelling, every way of asking, answered like a CID nobody stored.
           for (const s of spellings(block.multihash)) {
-            const absent = s.cid.version === 0 ? CID.createV0(await sha256.digest(randomBytes(32))) : CID.createV1(s.cid.code, await sha256.digest(randomBytes(32)));
+            const absent =
+              s.cid.version === 0 ? CID.createV0(await sha256.digest(randomBytes(32))) : CID.createV1(s.cid.code, await sha256.digest(randomBytes(32)));
             const absentText = s.base ? absent.toString(s.base) : absent.toString();
             for (const query of ["", "?format=raw", "?format=car"]) {
               const theirs = await get("rival", `/ipfs/${s.text}${query}`);
@@ -232,7 +269,9 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
     it("keeps captures private to their tenant", async () => {
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}`, headers: auth("rival") })).json().error.code).toBe("CAPTURE_NOT_FOUND");
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}/parts/screenshot.png`, headers: auth("rival") })).statusCode).toBe(404);
-      expect((await t.app.inject({ method: "GET", url: `/v1/captures?url=${encodeURIComponent(`${site.url}/shop`)}`, headers: auth("rival") })).json().captures).toEqual([]);
+      expect(
+        (await t.app.inject({ method: "GET", url: `/v1/captures?url=${encodeURIComponent(`${site.url}/shop`)}`, headers: auth("rival") })).json().captures,
+      ).toEqual([]);
       expect((await t.app.inject({ method: "GET", url: `/v1/captures/${id}` })).statusCode).toBe(401);
     });
   });
@@ -243,9 +282,16 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       const url = `${site.url}/brand`;
       const after = await t.app.store.lastEventSeq((await t.app.store.getTenantByName("acme"))!.id);
       {
-        const created = await t.app.inject({ method: "POST", url: "/v1/capture-schedules", headers: auth(), payload: { url, every: "daily", options: { settleMs: 200 } } });
+        const created = await t.app.inject({
+          method: "POST",
+          url: "/v1/capture-schedules",
+          headers: auth(),
+          payload: { url, every: "daily", options: { settleMs: 200 } },
+        });
         expect(created.statusCode).toBe(201);
-        expect((await t.app.inject({ method: "POST", url: "/v1/capture-schedules", headers: auth(), payload: { url, every: "weekly" } })).json().error.code).toBe("CAPTURE_SCHEDULE_EXISTS");
+        expect(
+          (await t.app.inject({ method: "POST", url: "/v1/capture-schedules", headers: auth(), payload: { url, every: "weekly" } })).json().error.code,
+        ).toBe("CAPTURE_SCHEDULE_EXISTS");
         expect(await t.app.captures.runDueSchedules()).toBe(1);
         expect(await t.app.captures.runDueSchedules()).toBe(0); // not due again until tomorrow
         const first = await t.app.captures.runOnce();
@@ -273,10 +319,18 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
         expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
         const changed = events.filter((e) => e.event === "capture.changed");
         expect(changed).toHaveLength(1);
-        expect(changed[0]!.data).toMatchObject({ type: "capture.changed", captureId: second!.id, entryId: second!.entryId, previousSha256: first!.manifestSha256, changed: second!.changed });
+        expect(changed[0]!.data).toMatchObject({
+          type: "capture.changed",
+          captureId: second!.id,
+          entryId: second!.entryId,
+          previousSha256: first!.manifestSha256,
+          changed: second!.changed,
+        });
         expect(events.filter((e) => e.event === "capture.completed").map((e) => e.data.captureId)).toEqual([first!.id, second!.id]);
         // Another tenant's outbox has none of them.
-        expect((await t.app.store.readEvents((await t.app.store.getTenantByName("rival"))!.id, 0, 1_000)).filter((e) => e.type.startsWith("capture."))).toEqual([]);
+        expect((await t.app.store.readEvents((await t.app.store.getTenantByName("rival"))!.id, 0, 1_000)).filter((e) => e.type.startsWith("capture."))).toEqual(
+          [],
+        );
       }
     }, 180_000);
 
@@ -286,21 +340,36 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
       const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}/gone` } });
       const ran = await t.app.captures.runOnce();
       expect(ran).toMatchObject({ id: res.json().capture.id, status: "failed", errorCode: "CAPTURE_NAVIGATION_FAILED", entryId: null });
-      const events = (await streamEvents(base, t.keys.acme!, after, (list) => list.some((e) => e.event.startsWith("capture.")))).filter((e) => e.event.startsWith("capture."));
+      const events = (await streamEvents(base, t.keys.acme!, after, (list) => list.some((e) => e.event.startsWith("capture.")))).filter((e) =>
+        e.event.startsWith("capture."),
+      );
       expect(events.map((e) => e.event)).toEqual(["capture.failed"]);
-      expect(events[0]!.data).toMatchObject({ type: "capture.failed", captureId: ran!.id, entryId: null, errorCode: "CAPTURE_NAVIGATION_FAILED", status: "failed" });
+      expect(events[0]!.data).toMatchObject({
+        type: "capture.failed",
+        captureId: ran!.id,
+        entryId: null,
+        errorCode: "CAPTURE_NAVIGATION_FAILED",
+        status: "failed",
+      });
     }, 120_000);
   });
 
   it("runs queued captures one at a time in its worker, oldest first", async () => {
     const ids: string[] = [];
     for (const path of ["/shop", "/brand"]) {
-      ids.push((await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}${path}`, options: { settleMs: 100 } } })).json().capture.id);
+      ids.push(
+        (
+          await t.app.inject({ method: "POST", url: "/v1/captures", headers: auth(), payload: { url: `${site.url}${path}`, options: { settleMs: 100 } } })
+        ).json().capture.id,
+      );
     }
     t.app.captures.start();
     try {
       const deadline = Date.now() + 120_000;
-      while ((await t.app.store.captures.countQueued()) > 0 || (await Promise.all(ids.map((id) => t.app.store.captures.get(id)))).some((c) => c?.status === "running")) {
+      while (
+        (await t.app.store.captures.countQueued()) > 0 ||
+        (await Promise.all(ids.map((id) => t.app.store.captures.get(id)))).some((c) => c?.status === "running")
+      ) {
         if (Date.now() > deadline) throw new Error("the worker did not finish the queue");
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -325,7 +394,15 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
 
   it("documents the capture routes in the OpenAPI document", async () => {
     const doc = (await t.app.inject({ method: "GET", url: "/docs/json" })).json();
-    for (const path of ["/v1/captures", "/v1/captures/{id}", "/v1/captures/{id}/manifest", "/v1/captures/{id}/parts/{name}", "/v1/captures/{id}/facts", "/v1/capture-schedules", "/v1/capture-schedules/{id}"]) {
+    for (const path of [
+      "/v1/captures",
+      "/v1/captures/{id}",
+      "/v1/captures/{id}/manifest",
+      "/v1/captures/{id}/parts/{name}",
+      "/v1/captures/{id}/facts",
+      "/v1/capture-schedules",
+      "/v1/capture-schedules/{id}",
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
   });
@@ -342,10 +419,19 @@ describe.each(TEST_BACKENDS)("captures API on %s", (backend) => {
 describe("loadConfig for captures", () => {
   it("reads the CAPTURE_* settings and refuses bad ones", () => {
     const base = { DATA_DIR: "/tmp/pp-config-test" };
-    expect(loadConfig(base).capture).toMatchObject({ chromiumPath: "/usr/bin/chromium", allowPrivate: false, trustSpki: [], worker: true, defaultTimeBudgetMs: 60_000 });
+    expect(loadConfig(base).capture).toMatchObject({
+      chromiumPath: "/usr/bin/chromium",
+      allowPrivate: false,
+      trustSpki: [],
+      worker: true,
+      defaultTimeBudgetMs: 60_000,
+    });
     expect(loadConfig({ ...base, WORKERS: "false" }).capture.worker).toBe(false);
     expect(loadConfig({ ...base, WORKERS: "false", CAPTURE_WORKER: "true" }).capture.worker).toBe(true);
-    expect(loadConfig({ ...base, CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki }).capture).toMatchObject({ allowPrivate: true, trustSpki: [makeTestPki().spki] });
+    expect(loadConfig({ ...base, CAPTURE_ALLOW_PRIVATE: "true", CAPTURE_TRUST_SPKI: makeTestPki().spki }).capture).toMatchObject({
+      allowPrivate: true,
+      trustSpki: [makeTestPki().spki],
+    });
     expect(() => loadConfig({ ...base, CAPTURE_ALLOW_PRIVATE: "yes" })).toThrow(/CAPTURE_ALLOW_PRIVATE must be true or false/);
     expect(() => loadConfig({ ...base, CAPTURE_TRUST_SPKI: "not-a-hash" })).toThrow(/CAPTURE_TRUST_SPKI/);
     expect(() => loadConfig({ ...base, CAPTURE_TIME_BUDGET_MS: "400000" })).toThrow(/CAPTURE_TIME_BUDGET_MS must be ≤/);
@@ -362,7 +448,14 @@ describe("captures API without CAPTURE_ALLOW_PRIVATE", () => {
   });
 
   it("refuses loopback, private and link-local targets", async () => {
-    for (const url of ["https://127.0.0.1:8443/", "http://localhost/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://192.168.1.1/"]) {
+    for (const url of [
+      "https://127.0.0.1:8443/",
+      "http://localhost/",
+      "http://10.0.0.1/",
+      "http://169.254.169.254/latest/meta-data/",
+      "http://[::1]/",
+      "http://192.168.1.1/",
+    ]) {
       const res = await t.app.inject({ method: "POST", url: "/v1/captures", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { url } });
       expect([url, res.statusCode, res.json().error.code]).toEqual([url, 400, "CAPTURE_TARGET_PRIVATE"]);
     }
@@ -371,6 +464,8 @@ describe("captures API without CAPTURE_ALLOW_PRIVATE", () => {
 });
 
 it("leaves no Chromium process behind", () => {
-  const children = execFileSync("ps", ["-eo", "ppid=,comm="], { encoding: "utf8" }).split("\n").filter((l) => l.trim().startsWith(`${process.pid} `) && /chrom/i.test(l));
+  const children = execFileSync("ps", ["-eo", "ppid=,comm="], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.trim().startsWith(`${process.pid} `) && /chrom/i.test(l));
   expect(children).toEqual([]);
 });

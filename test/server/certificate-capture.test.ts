@@ -20,8 +20,11 @@ import { makeTestPki, startHttpsSite, type HttpsSite } from "../helpers/https-si
 /** The page's known colour: a full-width block 400 CSS pixels high at the top. */
 const GREEN = [0, 200, 83] as const;
 const BLOCK_CSS_HEIGHT = 400;
-const page = `<!doctype html><html><head><title>ACME brand page</title></head><body style="margin:0;background:#fff">
-<div style="height:${BLOCK_CSS_HEIGHT}px;background:rgb(${GREEN.join(",")})"></div><h1 style="font:40px sans-serif;margin:20px">ACME® widgets since 1998</h1></body></html>`;
+const page =
+  `<!doctype html><html><head><title>ACME brand page</title></head><body style="margin:0;background:#fff">
+<div ` +
+  `style="height:${BLOCK_CSS_HEIGHT}px;background:rgb(${GREEN.join(",")})"></div><h1 style="font:40px sans-serif;margin:20px">ACME® widgets since ` +
+  `1998</h1></body></html>`;
 
 const work = mkdtempSync(join(tmpdir(), "pp-cert-capture-"));
 let t: TestApp;

@@ -12,11 +12,21 @@ import { ANCHORED_EVENT, GET_ANCHOR, VERIFY_INCLUSION } from "../../server/src/s
 import { anchorBound, certificateIdentity, printable } from "../../server/src/services/certificates/identity.ts";
 
 const receipt = {
-  version: "priorproof-receipt/1", id: "01jd-entry", subject: { sha256: "0x" + "aa".repeat(32) },
+  version: "priorproof-receipt/1",
+  id: "01jd-entry",
+  subject: { sha256: "0x" + "aa".repeat(32) },
   leaf: { encoding: "priorproof-leaf/1", claimSha256: null, salt: "0x" + "01".repeat(16), hash: "0x" + "bb".repeat(32) },
   service: { operator: "op", receivedAt: "2026-11-30T05:26:52.323Z", software: "s" },
   anchors: [
-    { type: "evm", chainId: 1, txHash: "0x" + "cc".repeat(32), proof: { root: "0x" + "dd".repeat(32), treeSize: 1, index: 0, path: [] }, blockTime: "2026-11-30T05:26:52Z", confirmations: 3, requiredConfirmations: 12 },
+    {
+      type: "evm",
+      chainId: 1,
+      txHash: "0x" + "cc".repeat(32),
+      proof: { root: "0x" + "dd".repeat(32), treeSize: 1, index: 0, path: [] },
+      blockTime: "2026-11-30T05:26:52Z",
+      confirmations: 3,
+      requiredConfirmations: 12,
+    },
     { type: "rfc3161", serial: "7", genTime: "2026-11-30T05:26:53.100Z", proof: { root: "0x" + "dd".repeat(32), treeSize: 1, index: 0, path: [] } },
   ],
   issuedAt: "2026-11-30T06:00:00Z",
@@ -39,7 +49,11 @@ describe("certificateIdentity", () => {
         `"entry":"01jd-entry","leaf":"${bb}","sha256":"${aa}"}`,
     );
     expect(id).toBe(createHash("sha256").update(json).digest("hex").slice(0, 16).toUpperCase().match(/.{4}/g)!.join("-"));
-    const later = { ...receipt, issuedAt: "2027-01-01T00:00:00Z", anchors: receipt.anchors.map((a) => (a.type === "evm" ? { ...a, confirmations: 900 } : a)) } as Receipt;
+    const later = {
+      ...receipt,
+      issuedAt: "2027-01-01T00:00:00Z",
+      anchors: receipt.anchors.map((a) => (a.type === "evm" ? { ...a, confirmations: 900 } : a)),
+    } as Receipt;
     expect(certificateIdentity(later).id).toBe(id);
     const other = { ...receipt, leaf: { ...receipt.leaf, hash: "0x" + "bc".repeat(32) } } as Receipt;
     expect(certificateIdentity(other).id).not.toBe(id);

@@ -25,10 +25,17 @@ let base: Receipt;
 beforeAll(async () => {
   tsa = await startOpensslTsa();
   t = await buildTestApp({ TSA_URL: tsa.url, TSA_CA_FILE: tsa.caPath });
-  const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: "0x" + "4b".repeat(32), claim: { title: "Kettle, rev. 2", kind: "design", claimant: "Example Kettles GmbH" } }] } });
+  const res = await t.app.inject({
+    method: "POST",
+    url: "/v1/stamps",
+    headers: { authorization: `Bearer ${t.keys.acme}` },
+    payload: { items: [{ sha256: "0x" + "4b".repeat(32), claim: { title: "Kettle, rev. 2", kind: "design", claimant: "Example Kettles GmbH" } }] },
+  });
   await anchorAll(t);
   await t.app.timestamper!.tick();
-  base = (await t.app.inject({ method: "GET", url: `/v1/entries/${res.json().entries[0].id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json();
+  base = (
+    await t.app.inject({ method: "GET", url: `/v1/entries/${res.json().entries[0].id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })
+  ).json();
   expect(base.anchors.map((a) => a.type)).toEqual(["evm", "rfc3161"]);
 }, 120_000);
 afterAll(async () => {
@@ -37,7 +44,14 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface Variant { tsa: boolean; offline: boolean; chains: 1 | 2; long: boolean; lineage: boolean; signature: boolean }
+interface Variant {
+  tsa: boolean;
+  offline: boolean;
+  chains: 1 | 2;
+  long: boolean;
+  lineage: boolean;
+  signature: boolean;
+}
 
 function derive(v: Variant): Receipt {
   let anchors = base.anchors.filter((a) => v.tsa || a.type !== "rfc3161");
@@ -51,12 +65,18 @@ function derive(v: Variant): Receipt {
         ...base.claim,
         title: "A very long title ".repeat(120),
         note: "Line one\nLine two\r\nLine three\u202Eevil".repeat(60),
-        aiProcess: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`parameter_${i}`, i % 3 === 0 ? { nested: ["x".repeat(300)] } : "value ".repeat(50)])),
+        aiProcess: Object.fromEntries(
+          Array.from({ length: 60 }, (_, i) => [`parameter_${i}`, i % 3 === 0 ? { nested: ["x".repeat(300)] } : "value ".repeat(50)]),
+        ),
       }
     : base.claim;
   return {
-    ...base, anchors, ...(claim ? { claim } : {}),
-    ...(v.signature ? { signature: { format: "eip712/1", signedAt: "2026-11-30T05:00:00Z", signer: "0x" + "12".repeat(20), chainId: 1, value: "0x" + "ab".repeat(65) } } : {}),
+    ...base,
+    anchors,
+    ...(claim ? { claim } : {}),
+    ...(v.signature
+      ? { signature: { format: "eip712/1", signedAt: "2026-11-30T05:00:00Z", signer: "0x" + "12".repeat(20), chainId: 1, value: "0x" + "ab".repeat(65) } }
+      : {}),
   } as Receipt;
 }
 
@@ -72,8 +92,18 @@ const VARIANTS: Variant[] = [
 ];
 
 const EN_HEADINGS = [
-  "The file", "Claim —", "Signature over", "Service record", "Anchors on", "RFC 3161 time-stamp token", "Inclusion proof",
-  "Earlier versions", "Statements", "For courts", "How to verify", "What the certificate number",
+  "The file",
+  "Claim —",
+  "Signature over",
+  "Service record",
+  "Anchors on",
+  "RFC 3161 time-stamp token",
+  "Inclusion proof",
+  "Earlier versions",
+  "Statements",
+  "For courts",
+  "How to verify",
+  "What the certificate number",
 ];
 const EN_HEADING = new RegExp(`^\\s*(\\d+)\\. (${EN_HEADINGS.join("|")})`);
 const ZH_DIGITS = Array.from({ length: 20 }, (_, i) => chineseNumber(i + 1));
@@ -83,7 +113,9 @@ function pagesOf(pdf: Uint8Array, name: string): string[] {
   const path = join(work, `${name}.pdf`);
   writeFileSync(path, pdf);
   const count = Number(/Pages:\s+(\d+)/.exec(execFileSync("pdfinfo", [path], { encoding: "utf8" }))![1]);
-  return Array.from({ length: count }, (_, i) => execFileSync("pdftotext", ["-layout", "-f", String(i + 1), "-l", String(i + 1), path, "-"], { encoding: "utf8" }));
+  return Array.from({ length: count }, (_, i) =>
+    execFileSync("pdftotext", ["-layout", "-f", String(i + 1), "-l", String(i + 1), path, "-"], { encoding: "utf8" }),
+  );
 }
 
 function check(pages: string[], language: CertificateLanguage): { headings: number[] } {
@@ -128,8 +160,14 @@ describe("renderCertificate in every configuration", () => {
             ]
           : undefined;
         const pdf = await renderCertificate({
-          receipt, language, jurisdiction: (["cn", "us", "eu"] as const)[i % 3]!, verifyUrl: "https://proof.example.com/verify", submittedBy: "acme",
-          generatedAt: new Date("2026-11-30T06:00:00Z"), software: "test", ...(lineage ? { lineage } : {}),
+          receipt,
+          language,
+          jurisdiction: (["cn", "us", "eu"] as const)[i % 3]!,
+          verifyUrl: "https://proof.example.com/verify",
+          submittedBy: "acme",
+          generatedAt: new Date("2026-11-30T06:00:00Z"),
+          software: "test",
+          ...(lineage ? { lineage } : {}),
         });
         const { headings } = check(pagesOf(pdf, `${i}-${language}`), language);
         const expected = 9 + (v.tsa ? 1 : 0) + (v.lineage ? 1 : 0) + (v.signature ? 1 : 0);

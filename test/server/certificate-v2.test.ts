@@ -40,15 +40,32 @@ beforeAll(async () => {
   t = await buildTestApp({ ORGANISATION_TIME_ZONE: "Asia/Shanghai" });
   // Three digests in one request: one batch, one block, received within the same second as it.
   const res = await t.app.inject({
-    method: "POST", url: "/v1/stamps", headers: auth(),
-    payload: { items: digests.map((sha256, i) => ({ sha256, claim: { title: `Lamp ${i}\nApproved: yes`, kind: "design", claimant: "Hangzhou Example Lighting Co., Ltd.", ...(i === 2 ? { aiProcess: { tool: "ImageGen", model: "img-3", prompt: "a lamp\nin brass", seed: 42, licence: "commercial" } } : {}) } })) },
+    method: "POST",
+    url: "/v1/stamps",
+    headers: auth(),
+    payload: {
+      items: digests.map((sha256, i) => ({
+        sha256,
+        claim: {
+          title: `Lamp ${i}\nApproved: yes`,
+          kind: "design",
+          claimant: "Hangzhou Example Lighting Co., Ltd.",
+          ...(i === 2 ? { aiProcess: { tool: "ImageGen", model: "img-3", prompt: "a lamp\nin brass", seed: 42, licence: "commercial" } } : {}),
+        },
+      })),
+    },
   });
   ids.push(...res.json().entries.map((e: { id: string }) => e.id));
   // A lineage: draft → revision → final, each naming the previous version's digest.
   let previous: string | undefined;
   for (const [i, b] of ["d1", "d2", "d3"].entries()) {
     const sha256 = "0x" + b.repeat(32);
-    const r = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth(), payload: { items: [{ sha256, claim: { title: `Chair v${i + 1}`, kind: "design", ...(previous ? { previous } : {}) } }] } });
+    const r = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: auth(),
+      payload: { items: [{ sha256, claim: { title: `Chair v${i + 1}`, kind: "design", ...(previous ? { previous } : {}) } }] },
+    });
     lineageIds.push(r.json().entries[0].id);
     previous = sha256;
   }
@@ -131,14 +148,25 @@ describe("unconfigured instance", () => {
   it("refuses a certificate for a non-development chain without OPERATOR, then without PUBLIC_URL (409, code names the variable)", async () => {
     const entry = (await t.app.store.getEntry(ids[0]!))!;
     // The same evidence as a non-development chain would give it: the receipts service marks the chain.
-    const receipts = { ...t.app.receipts, getReceipt: async (e: typeof entry) => {
-      const r = await t.app.receipts.getReceipt(e);
-      return { ...r, anchors: r.anchors.map((a) => (a.type === "evm" ? { ...a, development: false } : a)) };
-    } };
+    const receipts = {
+      ...t.app.receipts,
+      getReceipt: async (e: typeof entry) => {
+        const r = await t.app.receipts.getReceipt(e);
+        return { ...r, anchors: r.anchors.map((a) => (a.type === "evm" ? { ...a, development: false } : a)) };
+      },
+    };
     const base = { store: t.app.store, receipts, listenUrl: "http://127.0.0.1:8080", defaultJurisdiction: "eu" as const, software: "test" };
-    await expect(createCertificates({ ...base, operatorConfigured: false }).entry(entry.tenantId, entry.id, { language: "en" })).rejects.toMatchObject({ code: "CERTIFICATE_NEEDS_OPERATOR", statusCode: 409 });
-    await expect(createCertificates({ ...base, operatorConfigured: true }).entry(entry.tenantId, entry.id, { language: "en" })).rejects.toMatchObject({ code: "CERTIFICATE_NEEDS_PUBLIC_URL", statusCode: 409 });
-    const ok = await createCertificates({ ...base, operatorConfigured: true, publicUrl: "https://proof.example.com" }).entry(entry.tenantId, entry.id, { language: "en" });
+    await expect(createCertificates({ ...base, operatorConfigured: false }).entry(entry.tenantId, entry.id, { language: "en" })).rejects.toMatchObject({
+      code: "CERTIFICATE_NEEDS_OPERATOR",
+      statusCode: 409,
+    });
+    await expect(createCertificates({ ...base, operatorConfigured: true }).entry(entry.tenantId, entry.id, { language: "en" })).rejects.toMatchObject({
+      code: "CERTIFICATE_NEEDS_PUBLIC_URL",
+      statusCode: 409,
+    });
+    const ok = await createCertificates({ ...base, operatorConfigured: true, publicUrl: "https://proof.example.com" }).entry(entry.tenantId, entry.id, {
+      language: "en",
+    });
     const page = text(Buffer.from(ok));
     expect(page).toContain("https://proof.example.com/verify#sha256=");
     expect(page).not.toContain("DEVELOPMENT CHAIN");
@@ -147,9 +175,18 @@ describe("unconfigured instance", () => {
 
 describe("jurisdiction packs", () => {
   const phrases = {
-    cn: { en: ["For courts of the People's Republic of China", "Online Litigation Rules (2021)", "Art. 17", "SF/T 0076-2020"], "zh-CN": ["适用于中华人民共和国法院", "人民法院在线诉讼规则", "第十七条", "SF/T 0076-2020"] },
-    us: { en: ["For courts of the United States", "902(13)", "902(14)", "28 U.S.C. § 1746", "under penalty of perjury"], "zh-CN": ["适用于美国法院", "902(13)", "28 U.S.C. § 1746", "伪证罪"] },
-    eu: { en: ["For courts of the European Union (eIDAS)", "Art. 41(1)", "Art. 41(2)", "qualified electronic time stamp"], "zh-CN": ["欧洲联盟", "eIDAS", "第四十一条第二款"] },
+    cn: {
+      en: ["For courts of the People's Republic of China", "Online Litigation Rules (2021)", "Art. 17", "SF/T 0076-2020"],
+      "zh-CN": ["适用于中华人民共和国法院", "人民法院在线诉讼规则", "第十七条", "SF/T 0076-2020"],
+    },
+    us: {
+      en: ["For courts of the United States", "902(13)", "902(14)", "28 U.S.C. § 1746", "under penalty of perjury"],
+      "zh-CN": ["适用于美国法院", "902(13)", "28 U.S.C. § 1746", "伪证罪"],
+    },
+    eu: {
+      en: ["For courts of the European Union (eIDAS)", "Art. 41(1)", "Art. 41(2)", "qualified electronic time stamp"],
+      "zh-CN": ["欧洲联盟", "eIDAS", "第四十一条第二款"],
+    },
   } as const;
   for (const j of ["cn", "us", "eu"] as const) {
     for (const lang of ["en", "zh-CN"] as const) {
@@ -165,11 +202,17 @@ describe("jurisdiction packs", () => {
     const set = await t.app.inject({ method: "PUT", url: "/v1/certificate-settings", headers: auth(), payload: { jurisdiction: "us" } });
     expect(set.statusCode).toBe(200);
     expect(set.json()).toEqual({ jurisdiction: "us", effective: "us" });
-    expect((await t.app.inject({ method: "GET", url: "/v1/certificate-settings", headers: { authorization: `Bearer ${t.keys.rival}` } })).json()).toEqual({ jurisdiction: null, effective: "eu" });
+    expect((await t.app.inject({ method: "GET", url: "/v1/certificate-settings", headers: { authorization: `Bearer ${t.keys.rival}` } })).json()).toEqual({
+      jurisdiction: null,
+      effective: "eu",
+    });
     expect(flat(text(await pdf(`/v1/entries/${ids[0]}/certificate.pdf`)))).toContain(flat("For courts of the United States"));
     expect(flat(text(await pdf(`/v1/entries/${ids[0]}/certificate.pdf?jurisdiction=cn`)))).toContain(flat("For courts of the People's Republic of China"));
     expect((await t.app.inject({ method: "PUT", url: "/v1/certificate-settings", headers: auth(), payload: { jurisdiction: "fr" } })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: "PUT", url: "/v1/certificate-settings", headers: auth(), payload: { jurisdiction: null } })).json()).toEqual({ jurisdiction: null, effective: "eu" });
+    expect((await t.app.inject({ method: "PUT", url: "/v1/certificate-settings", headers: auth(), payload: { jurisdiction: null } })).json()).toEqual({
+      jurisdiction: null,
+      effective: "eu",
+    });
     expect(flat(text(await pdf(`/v1/entries/${ids[0]}/certificate.pdf`)))).toContain(flat("For courts of the European Union (eIDAS)"));
   });
 
@@ -186,9 +229,22 @@ describe("Simplified Chinese", () => {
         const page = text(await pdf(`/v1/entries/${id}/certificate.pdf?lang=zh-CN&jurisdiction=${j}`));
         const receipt = await receiptOf(id);
         // Values the submitter or the configuration supplied are data, not text to translate.
-        const data = [receipt.subject.cid, receipt.subject.cidProfile, receipt.leaf.encoding, receipt.service.software, receipt.service.requestId, "acme",
-          ...Object.values(receipt.claim ?? {}).flatMap((v) => (typeof v === "string" ? [v] : [])), ...Object.entries(receipt.claim?.aiProcess ?? {}).flat().map(String),
-          "Hangzhou Example Lighting Co., Ltd.", "Asia/Shanghai"].filter(Boolean).join(" ");
+        const data = [
+          receipt.subject.cid,
+          receipt.subject.cidProfile,
+          receipt.leaf.encoding,
+          receipt.service.software,
+          receipt.service.requestId,
+          "acme",
+          ...Object.values(receipt.claim ?? {}).flatMap((v) => (typeof v === "string" ? [v] : [])),
+          ...Object.entries(receipt.claim?.aiProcess ?? {})
+            .flat()
+            .map(String),
+          "Hangzhou Example Lighting Co., Ltd.",
+          "Asia/Shanghai",
+        ]
+          .filter(Boolean)
+          .join(" ");
         const allowed = new Set<string>([...ZH_ALLOWED_LATIN, ...(data.match(/[A-Za-z][A-Za-z0-9_./-]*/g) ?? [])]);
         const stripped = page
           .replace(/https?:\/\/\S+/g, " ")
@@ -249,7 +305,12 @@ describe("lineage and portfolio documents", () => {
   });
 
   it("GET /v1/portfolio.pdf lists every entry of the account with statuses and anchors, receipts attached, nothing of another tenant", async () => {
-    await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.rival}` }, payload: { items: [{ sha256: "0x" + "ee".repeat(32) }] } });
+    await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys.rival}` },
+      payload: { items: [{ sha256: "0x" + "ee".repeat(32) }] },
+    });
     const doc = await pdf("/v1/portfolio.pdf");
     const page = flat(text(doc));
     for (const id of [...ids, ...lineageIds]) expect(page).toContain(flat(id));
@@ -265,31 +326,34 @@ describe("lineage and portfolio documents", () => {
 });
 
 describe("PDF/A-3b structures (checked directly: no validator runs here)", () => {
-  it("carries XMP pdfaid 3B, an sRGB output intent, the receipt as an associated file with AFRelationship Source, a file id and only embedded fonts", async () => {
-    const doc = await pdf(`/v1/entries/${ids[0]}/certificate.pdf?lang=zh-CN`);
-    const path = join(work, "pdfa.pdf");
-    writeFileSync(path, doc);
-    const raw = doc.toString("latin1");
-    expect(raw.startsWith("%PDF-1.7")).toBe(true);
-    expect(raw).toContain("<pdfaid:part>3</pdfaid:part>");
-    expect(raw).toContain("<pdfaid:conformance>B</pdfaid:conformance>");
-    expect(raw).toMatch(/\/Type \/Metadata\s*\/Subtype \/XML/);
-    expect(raw).toMatch(/\/OutputIntents \[\s*<<[^>]*\/Type \/OutputIntent[^>]*\/S \/GTS_PDFA1/);
-    expect(raw).toMatch(/\/DestOutputProfile \d+ 0 R/);
-    expect(raw).toMatch(/\/AF \[\s*\d+ 0 R/);
-    expect(raw).toMatch(/\/AFRelationship \/Source/);
-    expect(raw).toMatch(/\/ID \[\s*<[0-9A-Fa-f]{32}>\s*<[0-9A-Fa-f]{32}>\s*\]/);
-    expect(raw).not.toMatch(/\/Encrypt/);
-    // The XMP title matches the information dictionary (a PDF/A rule).
-    const info = execFileSync("pdfinfo", [path], { encoding: "utf8" });
-    const title = /Title:\s+(.*)/.exec(info)![1]!.trim();
-    expect(raw).toContain(`<rdf:li xml:lang="x-default">${Buffer.from(title, "utf8").toString("latin1")}</rdf:li>`);
-    const fonts = execFileSync("pdffonts", [path], { encoding: "utf8" }).trim().split("\n").slice(2);
-    expect(fonts.length).toBeGreaterThan(1);
-    for (const line of fonts) expect(line.split(/\s+/).slice(-5, -4)[0], line).toBe("yes");
-    expect(execFileSync("pdfdetach", ["-list", path], { encoding: "utf8" })).toContain("receipt.json");
-    // The ICC profile is the shipped sRGB one.
-    expect(readFileSync("server/assets/icc/sRGB.icc").length).toBe(6922);
-    expect(readdirSync("server/assets/icc")).toContain("README.md");
-  });
+  it(
+    "carries XMP pdfaid 3B, an sRGB output intent, the receipt as an associated " + "file with AFRelationship Source, a file id and only embedded fonts",
+    async () => {
+      const doc = await pdf(`/v1/entries/${ids[0]}/certificate.pdf?lang=zh-CN`);
+      const path = join(work, "pdfa.pdf");
+      writeFileSync(path, doc);
+      const raw = doc.toString("latin1");
+      expect(raw.startsWith("%PDF-1.7")).toBe(true);
+      expect(raw).toContain("<pdfaid:part>3</pdfaid:part>");
+      expect(raw).toContain("<pdfaid:conformance>B</pdfaid:conformance>");
+      expect(raw).toMatch(/\/Type \/Metadata\s*\/Subtype \/XML/);
+      expect(raw).toMatch(/\/OutputIntents \[\s*<<[^>]*\/Type \/OutputIntent[^>]*\/S \/GTS_PDFA1/);
+      expect(raw).toMatch(/\/DestOutputProfile \d+ 0 R/);
+      expect(raw).toMatch(/\/AF \[\s*\d+ 0 R/);
+      expect(raw).toMatch(/\/AFRelationship \/Source/);
+      expect(raw).toMatch(/\/ID \[\s*<[0-9A-Fa-f]{32}>\s*<[0-9A-Fa-f]{32}>\s*\]/);
+      expect(raw).not.toMatch(/\/Encrypt/);
+      // The XMP title matches the information dictionary (a PDF/A rule).
+      const info = execFileSync("pdfinfo", [path], { encoding: "utf8" });
+      const title = /Title:\s+(.*)/.exec(info)![1]!.trim();
+      expect(raw).toContain(`<rdf:li xml:lang="x-default">${Buffer.from(title, "utf8").toString("latin1")}</rdf:li>`);
+      const fonts = execFileSync("pdffonts", [path], { encoding: "utf8" }).trim().split("\n").slice(2);
+      expect(fonts.length).toBeGreaterThan(1);
+      for (const line of fonts) expect(line.split(/\s+/).slice(-5, -4)[0], line).toBe("yes");
+      expect(execFileSync("pdfdetach", ["-list", path], { encoding: "utf8" })).toContain("receipt.json");
+      // The ICC profile is the shipped sRGB one.
+      expect(readFileSync("server/assets/icc/sRGB.icc").length).toBe(6922);
+      expect(readdirSync("server/assets/icc")).toContain("README.md");
+    },
+  );
 });

@@ -35,7 +35,12 @@ beforeAll(async () => {
     FILE,
     Buffer.from(`\r\n--${b}--\r\n`),
   ]);
-  const up = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": `multipart/form-data; boundary=${b}` }, payload: body });
+  const up = await t.app.inject({
+    method: "POST",
+    url: "/v1/evidence",
+    headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": `multipart/form-data; boundary=${b}` },
+    payload: body,
+  });
   entryId = up.json().entries[0].id;
   sha256 = up.json().entries[0].sha256;
   await anchorAll(t);
@@ -46,7 +51,11 @@ afterAll(async () => {
 });
 
 async function certificate(lang: "en" | "zh-CN"): Promise<string> {
-  const res = await t.app.inject({ method: "GET", url: `/v1/entries/${entryId}/certificate.pdf?lang=${lang}`, headers: { authorization: `Bearer ${t.keys.acme}` } });
+  const res = await t.app.inject({
+    method: "GET",
+    url: `/v1/entries/${entryId}/certificate.pdf?lang=${lang}`,
+    headers: { authorization: `Bearer ${t.keys.acme}` },
+  });
   expect(res.statusCode).toBe(200);
   expect(res.headers["content-type"]).toBe("application/pdf");
   const path = join(work, `cert-${lang}.pdf`);
@@ -77,16 +86,23 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
       "certutil -hashfile FILE SHA256",
       "verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 root)",
       "priorproof verify FILE receipt.json --rpc",
-    ]) expect(flat, phrase).toContain(normalise(phrase));
+    ])
+      expect(flat, phrase).toContain(normalise(phrase));
     expect(text).toMatch(/Asia\/Shanghai/);
     expect(text).toMatch(/Power bank housing, rev\. 3/);
     expect(text).toMatch(/housing-rev3\.dwg/);
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync("pdfinfo", [pdf], { encoding: "utf8" }))![1]);
-    for (let p = 1; p <= pages; p++) expect(flat, `page ${p} carries its number and the certificate id`).toMatch(new RegExp(`Certificate[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}—page${p}/${pages}`));
+    for (let p = 1; p <= pages; p++)
+      expect(flat, `page ${p} carries its number and the certificate id`).toMatch(
+        new RegExp(`Certificate[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}—page${p}/${pages}`),
+      );
   });
 
   it("embeds every font", async () => {
-    const fonts = execFileSync("pdffonts", [await certificate("en")], { encoding: "utf8" }).trim().split("\n").slice(2);
+    const fonts = execFileSync("pdffonts", [await certificate("en")], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .slice(2);
     expect(fonts.length).toBeGreaterThan(1);
     for (const line of fonts) expect(line.split(/\s+/).slice(-5, -4)[0], line).toBe("yes");
   });
@@ -126,7 +142,9 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
   it("prints a QR code that decodes to the verification page of this digest", async () => {
     const pdf = await certificate("en");
     execFileSync("pdftoppm", ["-r", "150", "-png", pdf, join(ARTIFACTS, "en")]);
-    const first = readdirSync(ARTIFACTS).filter((f) => f.startsWith("en-")).sort()[0]!;
+    const first = readdirSync(ARTIFACTS)
+      .filter((f) => f.startsWith("en-"))
+      .sort()[0]!;
     const png = PNG.sync.read(readFileSync(join(ARTIFACTS, first)));
     const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
     expect(code?.data).toBe(`https://proof.example.com/verify#sha256=${sha256}`);
@@ -143,8 +161,17 @@ describe("GET /v1/entries/:id/certificate.pdf", () => {
   });
 
   it("answers 409 RECEIPT_PENDING before anchoring and 404 to another tenant", async () => {
-    const s = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: "0x" + "cd".repeat(32) }] } });
-    const pending = await t.app.inject({ method: "GET", url: `/v1/entries/${s.json().entries[0].id}/certificate.pdf`, headers: { authorization: `Bearer ${t.keys.acme}` } });
+    const s = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys.acme}` },
+      payload: { items: [{ sha256: "0x" + "cd".repeat(32) }] },
+    });
+    const pending = await t.app.inject({
+      method: "GET",
+      url: `/v1/entries/${s.json().entries[0].id}/certificate.pdf`,
+      headers: { authorization: `Bearer ${t.keys.acme}` },
+    });
     expect(pending.statusCode).toBe(409);
     expect(pending.json().error.code).toBe("RECEIPT_PENDING");
     const foreign = await t.app.inject({ method: "GET", url: `/v1/entries/${entryId}/certificate.pdf`, headers: { authorization: `Bearer ${t.keys.rival}` } });

@@ -66,8 +66,23 @@ describe.each(TEST_BACKENDS)("daily entry counters on %s", (backend: TestBackend
   });
 
   const entry = (tenantId: string, receivedAt: string): NewEntry => ({
-    id: randomUUID(), tenantId, sha256: hex(32), sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null,
-    pinStatus: "none", claim: null, claimSha256: null, previous: null, leafSalt: hex(16), leafHash: hex(32), receivedAt, requestId: null,
+    id: randomUUID(),
+    tenantId,
+    sha256: hex(32),
+    sha3_256: null,
+    size: null,
+    name: null,
+    mediaType: null,
+    cid: null,
+    cidProfile: null,
+    pinStatus: "none",
+    claim: null,
+    claimSha256: null,
+    previous: null,
+    leafSalt: hex(16),
+    leafHash: hex(32),
+    receivedAt,
+    requestId: null,
   });
 
   it("counts each tenant's entries of a day and later, as the entries themselves do, and not those of a refused call", async () => {
@@ -98,7 +113,10 @@ describe.each(TEST_BACKENDS)("daily entry counters on %s", (backend: TestBackend
   it("fills the counters from the entries already stored when migration 15 runs", async () => {
     const t = await store.createTenant(`m-${randomUUID()}`);
     const today = new Date().toISOString().slice(0, 10);
-    await store.insertEntries(Array.from({ length: 7 }, () => entry(t.id, new Date().toISOString())), [1]);
+    await store.insertEntries(
+      Array.from({ length: 7 }, () => entry(t.id, new Date().toISOString())),
+      [1],
+    );
     // A database of before migration 15: no counters table.
     await sql("DROP TABLE tenant_day_counts; DELETE FROM schema_migrations WHERE version = 15;");
     await reopen();

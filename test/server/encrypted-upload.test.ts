@@ -9,8 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createChainReader, createClient, decryptStream, EncryptionError, generateContentKey, submitEncryptedFile, verifyReceipt,
-  type ContentKey, type EncryptedUpload, type PriorProofClient,
+  createChainReader,
+  createClient,
+  decryptStream,
+  EncryptionError,
+  generateContentKey,
+  submitEncryptedFile,
+  verifyReceipt,
+  type ContentKey,
+  type EncryptedUpload,
+  type PriorProofClient,
 } from "../../client-sdk/src/index.ts";
 import { run } from "../../client-sdk/src/cli/main.ts";
 import { anchorAll, buildTestApp, TEST_BACKENDS, type TestApp } from "../helpers/app.ts";
@@ -83,7 +91,7 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
     expect(entry.pinStatus).toBe("pinned");
     expect(entry.cid).toMatch(/^bafy/);
     expect(entry.encryption?.scheme).toBe("priorproof-aead/1");
-    const ciphertext = await collect(await client.getContent(entry.cid!) as unknown as AsyncIterable<Uint8Array>);
+    const ciphertext = await collect((await client.getContent(entry.cid!)) as unknown as AsyncIterable<Uint8Array>);
     expect(entry.encryption?.contentSha256).toBe(`0x${createHash("sha256").update(ciphertext).digest("hex")}`);
     expect(entry.encryption?.contentSha256).not.toBe(entry.sha256);
   });
@@ -107,11 +115,18 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
     try {
       const fileDigest = createHash("sha256").update(plaintext).digest();
       const fileSha3 = createHash("sha3-256").update(plaintext).digest();
-      const verdict = await verifyReceipt(receipt, { sha256: new Uint8Array(fileDigest), sha3_256: new Uint8Array(fileSha3), chains: { [String(t.chain.chainId)]: reader } });
+      const verdict = await verifyReceipt(receipt, {
+        sha256: new Uint8Array(fileDigest),
+        sha3_256: new Uint8Array(fileSha3),
+        chains: { [String(t.chain.chainId)]: reader },
+      });
       expect(verdict.verified).toBe(true);
       // The ciphertext is not the evidence: its digest does not verify.
-      const ciphertext = await collect(await client.getContent(upload.entry.cid!) as unknown as AsyncIterable<Uint8Array>);
-      const wrong = await verifyReceipt(receipt, { sha256: new Uint8Array(createHash("sha256").update(ciphertext).digest()), chains: { [String(t.chain.chainId)]: reader } });
+      const ciphertext = await collect((await client.getContent(upload.entry.cid!)) as unknown as AsyncIterable<Uint8Array>);
+      const wrong = await verifyReceipt(receipt, {
+        sha256: new Uint8Array(createHash("sha256").update(ciphertext).digest()),
+        chains: { [String(t.chain.chainId)]: reader },
+      });
       expect(wrong.verified).toBe(false);
     } finally {
       reader.destroy();
@@ -121,14 +136,22 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
   it.each([
     ["en", ["encrypted by the submitter before upload", "IPFS CID (of the encrypted content)", "The digests above are those of the original file"]],
     ["zh-CN", ["由提交方在上传前加密", "IPFS CID（加密后内容）", "上述摘要为原始文件的摘要"]],
-  ])("explains on the %s certificate that the digest is the original's and the CID the encrypted content's", async (lang, phrases) => {
-    const res = await t.app.inject({ method: "GET", url: `/v1/entries/${upload.entry.id}/certificate.pdf?lang=${lang}`, headers: { authorization: `Bearer ${t.keys.acme}` } });
-    expect(res.statusCode).toBe(200);
-    const text = execFileSync("pdftotext", ["-", "-"], { input: res.rawPayload, encoding: "utf8" }).replace(/\s+/g, "");
-    for (const phrase of phrases) expect(text).toContain(phrase.replace(/\s+/g, ""));
-    expect(text).toContain(upload.entry.cid!);
-    expect(text).toContain(upload.sha256);
-  }, 60_000);
+  ])(
+    "explains on the %s certificate that the digest is the original's and the CID the encrypted content's",
+    async (lang, phrases) => {
+      const res = await t.app.inject({
+        method: "GET",
+        url: `/v1/entries/${upload.entry.id}/certificate.pdf?lang=${lang}`,
+        headers: { authorization: `Bearer ${t.keys.acme}` },
+      });
+      expect(res.statusCode).toBe(200);
+      const text = execFileSync("pdftotext", ["-", "-"], { input: res.rawPayload, encoding: "utf8" }).replace(/\s+/g, "");
+      for (const phrase of phrases) expect(text).toContain(phrase.replace(/\s+/g, ""));
+      expect(text).toContain(upload.entry.cid!);
+      expect(text).toContain(upload.sha256);
+    },
+    60_000,
+  );
 
   it("gives the file back when the ciphertext fetched by CID is decrypted with the key", async () => {
     const plain = await collect(decryptStream(await client.getContent(upload.entry.cid!), key));
@@ -136,11 +159,16 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
   });
 
   it("fails decryption with a clear error when one ciphertext byte is altered", async () => {
-    const ciphertext = await collect(await client.getContent(upload.entry.cid!) as unknown as AsyncIterable<Uint8Array>);
+    const ciphertext = await collect((await client.getContent(upload.entry.cid!)) as unknown as AsyncIterable<Uint8Array>);
     ciphertext[24 + 2 * 65_552 + 100]! ^= 0x40; // a byte inside chunk 2
-    const failure = await collect(decryptStream((async function* () {
-      yield ciphertext;
-    })(), key)).catch((e: unknown) => e);
+    const failure = await collect(
+      decryptStream(
+        (async function* () {
+          yield ciphertext;
+        })(),
+        key,
+      ),
+    ).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(EncryptionError);
     expect((failure as EncryptionError).code).toBe("DECRYPTION_FAILED");
     expect((failure as EncryptionError).message).toBe("chunk 2 does not authenticate: the ciphertext was altered, or it was sealed with another key");
@@ -151,7 +179,13 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
     const all = Buffer.concat(sent);
     expect(all.length).toBeGreaterThan(plaintext.length); // the upload's body was recorded
     const raw = Buffer.from(key.bytes);
-    for (const form of [raw, Buffer.from(raw.toString("hex")), Buffer.from(raw.toString("hex").toUpperCase()), Buffer.from(raw.toString("base64")), Buffer.from(raw.toString("base64url"))]) {
+    for (const form of [
+      raw,
+      Buffer.from(raw.toString("hex")),
+      Buffer.from(raw.toString("hex").toUpperCase()),
+      Buffer.from(raw.toString("base64")),
+      Buffer.from(raw.toString("base64url")),
+    ]) {
       expect(all.includes(form)).toBe(false);
     }
     // The recording does see what was sent: the plaintext digest travels as a form field.
@@ -167,7 +201,10 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
     const form = (fields: Record<string, string>, files = 1) => {
       const b = "XyZ";
       let body = "";
-      for (let i = 0; i < files; i++) body += `--${b}\r\nContent-Disposition: form-data; name="file"; filename="f${i}.bin"\r\nContent-Type: application/octet-stream\r\n\r\nPPAEAD\x01\x10ciphertext\r\n`;
+      for (let i = 0; i < files; i++)
+        body +=
+          `--${b}\r\nContent-Disposition: form-data; name="file"; filename="f${i}.bin"\r\nContent-Type: ` +
+          `application/octet-stream\r\n\r\nPPAEAD\x01\x10ciphertext\r\n`;
       for (const [k, v] of Object.entries(fields)) body += `--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
       return { headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": `multipart/form-data; boundary=${b}` }, payload: `${body}--${b}--\r\n` };
     };
@@ -194,8 +231,12 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
       let out = "";
       let err = "";
       const code = await run(argv, {
-        out: (line) => void (out += `${line}\n`), err: (line) => void (err += `${line}\n`), progress: () => undefined,
-        isTTY: false, columns: 100, env: { PRIORPROOF_URL: base, PRIORPROOF_API_KEY: t.keys.acme!, ...env },
+        out: (line) => void (out += `${line}\n`),
+        err: (line) => void (err += `${line}\n`),
+        progress: () => undefined,
+        isTTY: false,
+        columns: 100,
+        env: { PRIORPROOF_URL: base, PRIORPROOF_API_KEY: t.keys.acme!, ...env },
       });
       return { code, out, err };
     };
@@ -220,7 +261,7 @@ describe("an encrypted upload (priorproof-aead/1) through the SDK client to the 
       expect(decrypted).toMatchObject({ code: 0, err: "" });
       expect(readFileSync(out).equals(bytes)).toBe(true);
       // A local copy of the ciphertext with one byte flipped: DECRYPTION_FAILED, exit 2, and no output file.
-      const ciphertext = await collect(await client.getContent(entry.cid) as unknown as AsyncIterable<Uint8Array>);
+      const ciphertext = await collect((await client.getContent(entry.cid)) as unknown as AsyncIterable<Uint8Array>);
       ciphertext[ciphertext.length - 5]! ^= 1;
       const tampered = join(work, "tampered.ppaead");
       writeFileSync(tampered, ciphertext);
@@ -289,7 +330,7 @@ describe.each(TEST_BACKENDS)("an encrypted upload's record on the %s store", (ba
     const { entry } = await submitEncryptedFile(client, { name: "a.bin", data: new Blob([plaintext]) }, key);
     const [plain] = await client.submitFiles([{ name: "b.bin", data: new Blob([plaintext]) }]);
     const stored = await t.app.store.getEntry(entry.id);
-    const ciphertext = await collect(await client.getContent(entry.cid!) as unknown as AsyncIterable<Uint8Array>);
+    const ciphertext = await collect((await client.getContent(entry.cid!)) as unknown as AsyncIterable<Uint8Array>);
     expect(stored).toMatchObject({
       sha256: `0x${createHash("sha256").update(plaintext).digest("hex")}`,
       sha3_256: `0x${createHash("sha3-256").update(plaintext).digest("hex")}`,

@@ -10,8 +10,15 @@ interface Received {
 }
 
 /** Collects Server-Sent Events from /v1/events until aborted (or the server ends the stream). */
-function subscribe(base: string, key: string, options: { query?: string; lastEventId?: string } = {}): {
-  events: Received[]; ready: Promise<Response>; ended: Promise<void>; close(): void;
+function subscribe(
+  base: string,
+  key: string,
+  options: { query?: string; lastEventId?: string } = {},
+): {
+  events: Received[];
+  ready: Promise<Response>;
+  ended: Promise<void>;
+  close(): void;
 } {
   const controller = new AbortController();
   const events: Received[] = [];
@@ -75,7 +82,12 @@ describe.each(TEST_BACKENDS)("GET /v1/events (%s store)", (backend) => {
   });
 
   const stamp = async (tenant: string, sha: string) => {
-    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys[tenant]}` }, payload: { items: [{ sha256: sha }] } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys[tenant]}` },
+      payload: { items: [{ sha256: sha }] },
+    });
     expect(res.statusCode).toBe(202);
     return res.json().entries[0].id as string;
   };
@@ -121,14 +133,20 @@ describe.each(TEST_BACKENDS)("GET /v1/events (%s store)", (backend) => {
     const missed = await t.app.store.readEvents((await t.app.store.getEntry(a))!.tenantId, Number(lastSeen), 1000);
     expect(back.events.map((e) => Number(e.id))).toEqual(missed.map((e) => e.seq));
     expect(Number(back.events[0]!.id)).toBe(Number(lastSeen) + 1);
-    for (const id of [b, c]) expect(back.events.filter((e) => e.data.entryId === id).map((e) => e.data.status)).toEqual(["pending", "batched", "anchored", "confirmed"]);
+    for (const id of [b, c])
+      expect(back.events.filter((e) => e.data.entryId === id).map((e) => e.data.status)).toEqual(["pending", "batched", "anchored", "confirmed"]);
     expect(back.events.filter((e) => e.data.entryId === a).map((e) => e.data.status)).toEqual(["batched", "anchored", "confirmed"]);
   });
 
   it("says stream.reset and follows from now when Last-Event-ID is beyond the tenant's last event", async () => {
     const s = subscribe(base, t.keys.rival!, { lastEventId: "999999" });
     await s.ready;
-    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.rival}` }, payload: { items: [{ sha256: "0x" + "f6".repeat(32) }] } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys.rival}` },
+      payload: { items: [{ sha256: "0x" + "f6".repeat(32) }] },
+    });
     const id = res.json().entries[0].id;
     await until(() => s.events.some((e) => e.data.entryId === id));
     s.close();

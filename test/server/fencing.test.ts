@@ -24,8 +24,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 
 const entry = (tenantId: string): NewEntry => ({
-  id: randomUUID(), tenantId, sha256: hex(32), sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null,
-  pinStatus: "none", claim: null, claimSha256: null, previous: null, leafSalt: hex(16), leafHash: hex(32), receivedAt: new Date().toISOString(), requestId: null,
+  id: randomUUID(),
+  tenantId,
+  sha256: hex(32),
+  sha3_256: null,
+  size: null,
+  name: null,
+  mediaType: null,
+  cid: null,
+  cidProfile: null,
+  pinStatus: "none",
+  claim: null,
+  claimSha256: null,
+  previous: null,
+  leafSalt: hex(16),
+  leafHash: hex(32),
+  receivedAt: new Date().toISOString(),
+  requestId: null,
 });
 
 describe.each(TEST_BACKENDS)("fenced timestamper writes on %s", (backend) => {
@@ -39,11 +54,17 @@ describe.each(TEST_BACKENDS)("fenced timestamper writes on %s", (backend) => {
     if (backend === "sqlite") {
       const dir = mkdtempSync(join(tmpdir(), "pp-fence-"));
       store = openSqliteStore(join(dir, "store.db"));
-      close = async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); };
+      close = async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      };
     } else {
       const db = await createTestDatabase();
       store = await openPostgresStore(db.url);
-      close = async () => { await store.close(); await db.drop(); };
+      close = async () => {
+        await store.close();
+        await db.drop();
+      };
     }
     tenantId = (await store.createTenant("acme")).id;
   });
@@ -67,8 +88,9 @@ describe.each(TEST_BACKENDS)("fenced timestamper writes on %s", (backend) => {
     expect(await deposed.tick()).toBe(0);
     expect(warnings).toContain("timestamper lease lost: write refused, standing down");
     expect(await store.getTimestampTokens(batch.id)).toEqual([]);
-    await expect(store.addTimestampToken({ batchId: batch.id, tsaUrl: tsa.url, token: new Uint8Array([1]), genTime: "", serial: "1", info: "{}", createdAt: "" }, old))
-      .rejects.toBeInstanceOf(FencedWriteError);
+    await expect(
+      store.addTimestampToken({ batchId: batch.id, tsaUrl: tsa.url, token: new Uint8Array([1]), genTime: "", serial: "1", info: "{}", createdAt: "" }, old),
+    ).rejects.toBeInstanceOf(FencedWriteError);
 
     const follower = createTimestamper({ store, tsa: tsaClient, log, fence: () => undefined });
     const before = tsa.requests();

@@ -42,7 +42,10 @@ function stalledUpload(key: string, sent: number): Promise<Socket> {
   const length = head.length + 64 * 1024 * 1024 + "\r\n--B--\r\n".length;
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port), url.hostname, () => {
-      socket.write(`POST /v1/evidence HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: ${length}\r\n\r\n${head}`);
+      socket.write(
+        `POST /v1/evidence HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; ` +
+          `boundary=B\r\nContent-Length: ${length}\r\n\r\n${head}`,
+      );
       socket.write(Buffer.alloc(sent, 7), () => resolve(socket));
     });
     socket.on("error", reject);
@@ -50,7 +53,18 @@ function stalledUpload(key: string, sent: number): Promise<Socket> {
 }
 
 beforeAll(async () => {
-  service = await startService({ env: { METRICS_TOKEN: TOKEN, MAX_UPLOADS_PER_KEY: "100", MAX_UPLOADS_TOTAL: "100", SOCKET_IDLE_TIMEOUT_MS: "300000", RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", DOWNLOAD_STALL_TIMEOUT_MS: "3000", MIN_BODY_BYTES_PER_SECOND: "0" } });
+  service = await startService({
+    env: {
+      METRICS_TOKEN: TOKEN,
+      MAX_UPLOADS_PER_KEY: "100",
+      MAX_UPLOADS_TOTAL: "100",
+      SOCKET_IDLE_TIMEOUT_MS: "300000",
+      RATE_LIMIT_PER_MINUTE: "100000",
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000",
+      DOWNLOAD_STALL_TIMEOUT_MS: "3000",
+      MIN_BODY_BYTES_PER_SECOND: "0",
+    },
+  });
 }, 120_000);
 afterAll(async () => {
   await service?.stop();
@@ -71,13 +85,19 @@ describe("upload hashing on the service process", () => {
     for (let i = 0; i < STALLED; i++) sockets.push(await stalledUpload(i % 2 ? service.keys.acme! : service.keys.rival!, 512 * 1024));
     await waitUntil(`${STALLED} uploads being hashed`, async () => (await metric("priorproof_hash_sessions")) === STALLED);
     const during = procStatus(pid);
-    console.log(`threads ${before.threads} → ${during.threads}; RSS ${Math.round(before.rssKb / 1024)} MB → ${Math.round(during.rssKb / 1024)} MB with ${STALLED} stalled uploads`);
+    console.log(
+      `threads ${before.threads} → ${during.threads}; RSS ${Math.round(before.rssKb / 1024)} MB → ${Math.round(during.rssKb / 1024)} MB ` +
+        `with ${STALLED} stalled uploads`,
+    );
     expect(await metric("priorproof_uploads_open")).toBe(STALLED);
     expect(during.threads - before.threads).toBeLessThanOrEqual(0);
     expect(during.rssKb - before.rssKb).toBeLessThan(200 * 1024);
 
     for (const s of sockets) s.destroy();
-    await waitUntil("the stalled uploads to be released", async () => (await metric("priorproof_uploads_open")) === 0 && (await metric("priorproof_hash_sessions")) === 0);
+    await waitUntil(
+      "the stalled uploads to be released",
+      async () => (await metric("priorproof_uploads_open")) === 0 && (await metric("priorproof_hash_sessions")) === 0,
+    );
     expect(procStatus(pid).threads).toBeLessThanOrEqual(before.threads);
   }, 180_000);
 });
@@ -104,7 +124,9 @@ describe("downloads on the service process", () => {
     const statuses: string[] = [];
     const sockets: Socket[] = [];
     for (let i = 0; i < 60; i++) {
-      const socket = connect(Number(url.port), url.hostname, () => socket.write(`GET /ipfs/${cid} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${keys[i % 8]}\r\n\r\n`));
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write(`GET /ipfs/${cid} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${keys[i % 8]}\r\n\r\n`),
+      );
       socket.once("data", (d: Buffer) => {
         statuses.push(d.subarray(0, 12).toString("latin1"));
         socket.pause(); // a slow reader: takes its first bytes, then nothing
@@ -115,7 +137,10 @@ describe("downloads on the service process", () => {
     await waitUntil("every reader answered", async () => statuses.length === 60);
     expect(await metric("priorproof_downloads_open")).toBe(32);
     const during = procStatus(pid);
-    console.log(`60 slow readers of 30 MB: ${statuses.filter((s) => s.endsWith("200")).length} served, RSS ${Math.round(before.rssKb / 1024)} MB → ${Math.round(during.rssKb / 1024)} MB`);
+    console.log(
+      `60 slow readers of 30 MB: ${statuses.filter((s) => s.endsWith("200")).length} served, RSS ${Math.round(before.rssKb / 1024)} MB ` +
+        `→ ${Math.round(during.rssKb / 1024)} MB`,
+    );
     expect(statuses.filter((s) => s.endsWith("200"))).toHaveLength(32);
     expect(statuses.filter((s) => s.endsWith("503"))).toHaveLength(28);
     expect(during.rssKb - before.rssKb).toBeLessThan(150 * 1024);

@@ -23,7 +23,10 @@ function openUpload(base: string, key: string, sent = 64 * 1024): Promise<{ sock
   let data = "";
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port), url.hostname, () => {
-      socket.write(`POST /v1/evidence HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: ${length}\r\n\r\n${head()}`);
+      socket.write(
+        `POST /v1/evidence HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; ` +
+          `boundary=B\r\nContent-Length: ${length}\r\n\r\n${head()}`,
+      );
       socket.write(Buffer.alloc(sent, 3), () => resolve({ socket, received: () => data, closed }));
     });
     const closed = new Promise<void>((r) => socket.once("close", () => r()));
@@ -75,7 +78,12 @@ describe("upload budgets (MAX_UPLOADS_PER_KEY, MAX_UPLOADS_TOTAL)", () => {
     for (const u of [a1, a2, a3, r1, r2]) u.socket.destroy();
     await until("every slot released", () => t.app.budgets.uploads === 0 && t.app.hashPool.sessions === 0);
     // The budget is back: a complete upload goes through.
-    const ok = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" }, payload: `${head("ok.txt")}fine${tail}` });
+    const ok = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
+      payload: `${head("ok.txt")}fine${tail}`,
+    });
     expect(ok.statusCode).toBe(202);
   });
 
@@ -104,7 +112,9 @@ describe("download budgets (MAX_DOWNLOADS_PER_KEY, DOWNLOAD_STALL_TIMEOUT_MS)", 
     t = await buildTestApp({ MAX_DOWNLOADS_PER_KEY: "2", MAX_DOWNLOADS_TOTAL: "3", DOWNLOAD_STALL_TIMEOUT_MS: "1000" });
     base = await t.app.listen({ host: "127.0.0.1", port: 0 });
     const up = await t.app.inject({
-      method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
       payload: Buffer.concat([Buffer.from(head()), file, Buffer.from(tail)]),
     });
     cid = up.json().entries[0].cid;
@@ -173,7 +183,8 @@ describe("stamp quota, claim and JSON limits", () => {
   afterAll(async () => {
     await t?.close();
   });
-  const stamp = (tenant: string, items: unknown[]) => t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys[tenant]}` }, payload: { items } });
+  const stamp = (tenant: string, items: unknown[]) =>
+    t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys[tenant]}` }, payload: { items } });
   const digest = () => ({ sha256: randomBytes(32).toString("hex") });
 
   it("stops a tenant at DAILY_STAMP_QUOTA entries a day with 429 QUOTA_EXCEEDED, other tenants unaffected", async () => {
@@ -183,7 +194,12 @@ describe("stamp quota, claim and JSON limits", () => {
     expect(over.json().error.code).toBe("QUOTA_EXCEEDED");
     expect((await stamp("acme", [digest(), digest()])).statusCode).toBe(202);
     expect((await stamp("acme", [digest()])).json().error.code).toBe("QUOTA_EXCEEDED");
-    const upload = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" }, payload: `${head("x.txt")}x${tail}` });
+    const upload = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
+      payload: `${head("x.txt")}x${tail}`,
+    });
     expect(upload.json().error.code).toBe("QUOTA_EXCEEDED");
     expect((await stamp("rival", [digest(), digest(), digest(), digest(), digest()])).statusCode).toBe(202);
   });
@@ -197,7 +213,9 @@ describe("stamp quota, claim and JSON limits", () => {
     const deep = await stamp("claims", [{ ...digest(), claim: { aiProcess: { a: { b: { c: { d: { e: 1 } } } } } } }]);
     expect(deep.json().error.code).toBe("CLAIM_TOO_LARGE");
     const multipart = await t.app.inject({
-      method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.claims}`, "content-type": "multipart/form-data; boundary=B" },
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${t.keys.claims}`, "content-type": "multipart/form-data; boundary=B" },
       payload: `--B\r\nContent-Disposition: form-data; name="claim"\r\n\r\n${JSON.stringify(big)}\r\n${head("x.txt")}x${tail}`,
     });
     expect(multipart.statusCode).toBe(413);
@@ -215,11 +233,21 @@ describe("stamp quota, claim and JSON limits", () => {
     };
     try {
       const body = `{"items":[${"[],".repeat(3_000_000)}[]]}`;
-      const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.rival}`, "content-type": "application/json" }, payload: body });
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/v1/stamps",
+        headers: { authorization: `Bearer ${t.keys.rival}`, "content-type": "application/json" },
+        payload: body,
+      });
       expect(res.statusCode).toBe(413);
       expect(["PAYLOAD_TOO_LARGE", "JSON_TOO_COMPLEX"]).toContain(res.json().error.code);
       const small = `{"items":[${"[],".repeat(60_000)}[]]}`; // under the byte limit, over the container limit
-      const shaped = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.rival}`, "content-type": "application/json" }, payload: small });
+      const shaped = await t.app.inject({
+        method: "POST",
+        url: "/v1/stamps",
+        headers: { authorization: `Bearer ${t.keys.rival}`, "content-type": "application/json" },
+        payload: small,
+      });
       expect(shaped.statusCode).toBe(413);
       expect(shaped.json().error.code).toBe("JSON_TOO_COMPLEX");
     } finally {
@@ -239,7 +267,13 @@ describe("the daily stamp quota on PostgreSQL", () => {
   });
 
   it("counts the tenant's entries of the UTC day in the shared database", async () => {
-    const stamp = () => t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: randomBytes(32).toString("hex") }] } });
+    const stamp = () =>
+      t.app.inject({
+        method: "POST",
+        url: "/v1/stamps",
+        headers: { authorization: `Bearer ${t.keys.acme}` },
+        payload: { items: [{ sha256: randomBytes(32).toString("hex") }] },
+      });
     expect((await stamp()).statusCode).toBe(202);
     expect((await stamp()).statusCode).toBe(202);
     const third = await stamp();
@@ -264,7 +298,8 @@ describe("default rate limits", () => {
     expect(anonymous.filter((s) => s === 200)).toHaveLength(120);
     expect(anonymous.at(-1)).toBe(429);
     const keyed = [];
-    for (let i = 0; i < 601; i++) keyed.push((await t.app.inject({ method: "GET", url: "/v1/entries?limit=1", headers: { authorization: `Bearer ${t.keys.acme}` } })).statusCode);
+    for (let i = 0; i < 601; i++)
+      keyed.push((await t.app.inject({ method: "GET", url: "/v1/entries?limit=1", headers: { authorization: `Bearer ${t.keys.acme}` } })).statusCode);
     expect(keyed.filter((s) => s === 200)).toHaveLength(600);
     const limited = await t.app.inject({ method: "GET", url: "/v1/entries?limit=1", headers: { authorization: `Bearer ${t.keys.acme}` } });
     expect(limited.statusCode).toBe(429);
@@ -308,7 +343,16 @@ describe("the anchorer under an anchoring budget (ANCHOR_MAX_TX_PER_HOUR=1, real
   it("sends one transaction in the hour and leaves the next batch waiting, built", async () => {
     const chainId = [...t.app.chains.keys()][0]!;
     for (let i = 0; i < 2; i++) {
-      expect((await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: randomBytes(32).toString("hex") }] } })).statusCode).toBe(202);
+      expect(
+        (
+          await t.app.inject({
+            method: "POST",
+            url: "/v1/stamps",
+            headers: { authorization: `Bearer ${t.keys.acme}` },
+            payload: { items: [{ sha256: randomBytes(32).toString("hex") }] },
+          })
+        ).statusCode,
+      ).toBe(202);
       await t.app.batcher.closeBatches();
     }
     for (let i = 0; i < 5; i++) for (const a of t.app.anchorers.values()) await a.tick();
@@ -349,8 +393,11 @@ describe("TRUST_PROXY", () => {
   });
 
   it("gives each client behind the trusted proxy its own anonymous budget", async () => {
-    const lookup = (client: string) => t.app.inject({ method: "GET", url: `/v1/verify?sha256=${"cd".repeat(32)}`, remoteAddress: "127.0.0.1", headers: { "x-forwarded-for": client } });
-    expect([(await lookup("203.0.113.1")).statusCode, (await lookup("203.0.113.1")).statusCode, (await lookup("203.0.113.1")).statusCode]).toEqual([200, 200, 429]);
+    const lookup = (client: string) =>
+      t.app.inject({ method: "GET", url: `/v1/verify?sha256=${"cd".repeat(32)}`, remoteAddress: "127.0.0.1", headers: { "x-forwarded-for": client } });
+    expect([(await lookup("203.0.113.1")).statusCode, (await lookup("203.0.113.1")).statusCode, (await lookup("203.0.113.1")).statusCode]).toEqual([
+      200, 200, 429,
+    ]);
     expect((await lookup("203.0.113.2")).statusCode).toBe(200);
   });
 });

@@ -36,7 +36,12 @@ beforeAll(async () => {
   // A real receipt, from an app over a working anvil chain.
   healthy = await buildTestApp();
   digest = "0x" + randomBytes(32).toString("hex");
-  const stamped = await healthy.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${healthy.keys.acme}` }, payload: { items: [{ sha256: digest }] } });
+  const stamped = await healthy.app.inject({
+    method: "POST",
+    url: "/v1/stamps",
+    headers: { authorization: `Bearer ${healthy.keys.acme}` },
+    payload: { items: [{ sha256: digest }] },
+  });
   const id = stamped.json().entries[0].id as string;
   await anchorAll(healthy);
   receipt = (await healthy.app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${healthy.keys.acme}` } })).json();
@@ -90,13 +95,18 @@ describe("a secret in RPC_URL", () => {
       { method: "POST", url: "/v1/verify", payload: { receipt } },
       { method: "POST", url: "/v1/verify", payload: { receipt, sha256: digest } },
       { method: "POST", url: "/v1/verify", payload: { receipt: { version: "nonsense" } } },
-      { method: "POST", url: "/v1/verify", payload: "{not json" , headers: { "content-type": "application/json" } },
+      { method: "POST", url: "/v1/verify", payload: "{not json", headers: { "content-type": "application/json" } },
       { method: "POST", url: "/v1/stamps", headers: auth, payload: { items: [{ sha256: digest }] } },
       { method: "GET", url: "/v1/entries", headers: auth },
     ];
     const seen: string[] = [];
     for (const r of requests) {
-      const res = await app.inject({ method: r.method, url: r.url, headers: r.headers ?? {}, ...(r.payload === undefined ? {} : { payload: r.payload as string }) });
+      const res = await app.inject({
+        method: r.method,
+        url: r.url,
+        headers: r.headers ?? {},
+        ...(r.payload === undefined ? {} : { payload: r.payload as string }),
+      });
       seen.push(`${r.method} ${r.url} → ${res.statusCode}`);
       const text = `${JSON.stringify(res.headers)}\n${res.body}`;
       expect(leaks(text), `${r.method} ${r.url}`).toEqual([]);
@@ -112,7 +122,12 @@ describe("a secret in RPC_URL", () => {
   });
 
   it("appears in no log line, though the failed RPC calls were logged", async () => {
-    const entries = await app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${key}` }, payload: { items: [{ sha256: "0x" + randomBytes(32).toString("hex") }] } });
+    const entries = await app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${key}` },
+      payload: { items: [{ sha256: "0x" + randomBytes(32).toString("hex") }] },
+    });
     expect(entries.statusCode).toBe(202);
     await app.batcher.closeBatches();
     for (const a of app.anchorers.values()) await a.tick().catch(() => undefined);
@@ -157,7 +172,9 @@ describe("files under the data directory", () => {
     const t = await buildTestApp();
     try {
       const up = await t.app.inject({
-        method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
+        method: "POST",
+        url: "/v1/evidence",
+        headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
         payload: `--B\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n${"draft ".repeat(1000)}\r\n--B--\r\n`,
       });
       expect(up.statusCode).toBe(202);
@@ -165,7 +182,8 @@ describe("files under the data directory", () => {
       const walk = (dir: string) => {
         for (const name of readdirSync(dir)) {
           const path = join(dir, name);
-          if (path.startsWith(join(t.config.dataDir, "chain")) || path.startsWith(join(t.config.dataDir, "deployments"))) continue; // the test's own anvil and deployment
+          // the test's own anvil and deployment
+          if (path.startsWith(join(t.config.dataDir, "chain")) || path.startsWith(join(t.config.dataDir, "deployments"))) continue;
           const s = statSync(path);
           modes[path.slice(t.config.dataDir.length)] = s.mode & 0o777;
           if (s.isDirectory()) walk(path);
@@ -205,7 +223,9 @@ describe("client aborts", () => {
     const base = new URL(await app.listen({ host: "127.0.0.1", port: 0 }));
     const big = randomBytes(3 * 1024 * 1024);
     const up = await app.inject({
-      method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=B" },
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=B" },
       payload: Buffer.concat([Buffer.from(`--B\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`), big, Buffer.from("\r\n--B--\r\n")]),
     });
     expect(up.statusCode).toBe(202);
@@ -214,11 +234,16 @@ describe("client aborts", () => {
     // An upload cut after its first bytes.
     await new Promise<void>((resolve) => {
       const s = connect(Number(base.port), base.hostname, () => {
-        s.write(`POST /v1/evidence HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 9999999\r\n\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="b.bin"\r\n\r\n`);
-        s.write(Buffer.alloc(100_000, 1), () => setTimeout(() => {
-          s.destroy();
-          resolve();
-        }, 200));
+        s.write(
+          `POST /v1/evidence HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; ` +
+            `boundary=B\r\nContent-Length: 9999999\r\n\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="b.bin"\r\n\r\n`,
+        );
+        s.write(Buffer.alloc(100_000, 1), () =>
+          setTimeout(() => {
+            s.destroy();
+            resolve();
+          }, 200),
+        );
       });
     });
     // A download cut after its first bytes.
@@ -244,15 +269,25 @@ describe("configSecrets and createRedactor", () => {
   it("redacts an RPC URL's key in its path or query, its user info, the anchorer key and tokens, but not what PUBLIC_RPC_URL publishes", async () => {
     const { configSecrets, createRedactor } = await import("../../server/src/services/redact.ts");
     const config = loadConfig({
-      RPC_URL: "https://eth-sepolia.g.alchemy.com/v2/abcDEF123456", CHAIN_ID: "11155111", PUBLIC_RPC_URL: "https://rpc.sepolia.org/public",
-      ANCHORER_PRIVATE_KEY: "0x" + "1f".repeat(32), PINNING_SERVICE_URL: "https://api.pinata.cloud/psa", PINNING_SERVICE_TOKEN: "pinata-token-xyz",
-      DATABASE_URL: "postgres://pp:dbpassword9@db.internal/pp", METRICS_TOKEN: "metrics-token-1",
+      RPC_URL: "https://eth-sepolia.g.alchemy.com/v2/abcDEF123456",
+      CHAIN_ID: "11155111",
+      PUBLIC_RPC_URL: "https://rpc.sepolia.org/public",
+      ANCHORER_PRIVATE_KEY: "0x" + "1f".repeat(32),
+      PINNING_SERVICE_URL: "https://api.pinata.cloud/psa",
+      PINNING_SERVICE_TOKEN: "pinata-token-xyz",
+      DATABASE_URL: "postgres://pp:dbpassword9@db.internal/pp",
+      METRICS_TOKEN: "metrics-token-1",
     });
     const redact = createRedactor(configSecrets(config));
     const text = [
       'server response 500 (info={ "requestUrl": "https://eth-sepolia.g.alchemy.com/v2/abcDEF123456" })',
-      "key abcDEF123456 and %61 abcDEF123456", "0x" + "1f".repeat(32), "pinata-token-xyz", "dbpassword9", "metrics-token-1",
-      "https://someone:hunter22@example.org/x", "public: https://rpc.sepolia.org/public",
+      "key abcDEF123456 and %61 abcDEF123456",
+      "0x" + "1f".repeat(32),
+      "pinata-token-xyz",
+      "dbpassword9",
+      "metrics-token-1",
+      "https://someone:hunter22@example.org/x",
+      "public: https://rpc.sepolia.org/public",
     ].join("\n");
     const out = redact(text);
     for (const secret of ["abcDEF123456", "1f".repeat(32), "pinata-token-xyz", "dbpassword9", "metrics-token-1", "hunter22"]) expect(out).not.toContain(secret);

@@ -54,7 +54,12 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid ownership by multihash (%s store)",
   const get = (tenant: string, path: string, accept?: string) =>
     t.app.inject({ method: "GET", url: path, headers: { ...auth(tenant), ...(accept ? { accept } : {}) } });
   const upload = async (tenant: string, name: string, bytes: Uint8Array): Promise<CID> => {
-    const res = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { ...auth(tenant), "content-type": "multipart/form-data; boundary=B" }, payload: multipart(name, bytes) });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { ...auth(tenant), "content-type": "multipart/form-data; boundary=B" },
+      payload: multipart(name, bytes),
+    });
     expect(res.statusCode, res.body).toBe(202);
     return CID.parse(res.json().entries[0].cid);
   };
@@ -123,7 +128,9 @@ describe.each(TEST_BACKENDS)("GET /ipfs/:cid ownership by multihash (%s store)",
     const comparable = (res: Awaited<ReturnType<typeof get>>, cid: string) => ({
       status: res.statusCode,
       body: res.body.replaceAll(cid, "<cid>"),
-      headers: Object.fromEntries(Object.entries(res.headers).filter(([k]) => !["date", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"].includes(k))),
+      headers: Object.fromEntries(
+        Object.entries(res.headers).filter(([k]) => !["date", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"].includes(k)),
+      ),
     });
 
     it("answers every codec, version and base of every block's multihash with the 404 that content nobody stored gets", async () => {

@@ -39,9 +39,17 @@ describe("npm start with RPC_URL set (a real chain)", () => {
     const output: string[] = [];
     const child = spawn(process.execPath, ["--conditions=source", "server/src/cli/start.ts"], {
       env: {
-        PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir,
-        RPC_URL: `${chain.rpcUrl}/?apikey=${SECRET}`, CHAIN_ID: String(chain.chainId), ANCHORER_PRIVATE_KEY: devWallet(1).privateKey,
-        DEPLOYMENTS_DIR: deploymentsDir, LOG_LEVEL: "info", CONFIRMATIONS: "1",
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        RPC_URL: `${chain.rpcUrl}/?apikey=${SECRET}`,
+        CHAIN_ID: String(chain.chainId),
+        ANCHORER_PRIVATE_KEY: devWallet(1).privateKey,
+        DEPLOYMENTS_DIR: deploymentsDir,
+        LOG_LEVEL: "info",
+        CONFIRMATIONS: "1",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -49,7 +57,8 @@ describe("npm start with RPC_URL set (a real chain)", () => {
     child.stderr.on("data", (d: Buffer) => output.push(d.toString()));
     try {
       const deadline = Date.now() + 60_000;
-      while (!output.join("").includes("PriorProof is running") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      while (!output.join("").includes("PriorProof is running") && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 100));
       expect(output.join(""), output.join("")).toContain("PriorProof is running");
       const text = output.join("");
       expect(text).not.toMatch(/Dev API key|Bearer pp_/);

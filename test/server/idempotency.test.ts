@@ -17,12 +17,18 @@ describe.each(TEST_BACKENDS)("Idempotency-Key on stamps and uploads over the %s 
   });
 
   const headers = (tenant: string, k?: string) => ({ authorization: `Bearer ${t.keys[tenant]}`, ...(k !== undefined ? { "idempotency-key": k } : {}) });
-  const stamp = (tenant: string, k: string | undefined, items: unknown[]) => t.app.inject({ method: "POST", url: "/v1/stamps", headers: headers(tenant, k), payload: { items } });
-  const stored = async (tenant: string, sha256: string) => (await t.app.inject({ method: "GET", url: `/v1/entries?sha256=${sha256}`, headers: headers(tenant) })).json().entries as { id: string }[];
+  const stamp = (tenant: string, k: string | undefined, items: unknown[]) =>
+    t.app.inject({ method: "POST", url: "/v1/stamps", headers: headers(tenant, k), payload: { items } });
+  const stored = async (tenant: string, sha256: string) =>
+    (await t.app.inject({ method: "GET", url: `/v1/entries?sha256=${sha256}`, headers: headers(tenant) })).json().entries as { id: string }[];
   const upload = (k: string | undefined, content: string, title = "draft") =>
     t.app.inject({
-      method: "POST", url: "/v1/evidence", headers: { ...headers("acme", k), "content-type": "multipart/form-data; boundary=XyZ" },
-      payload: `--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\n${title}\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n${content}\r\n--XyZ--\r\n`,
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { ...headers("acme", k), "content-type": "multipart/form-data; boundary=XyZ" },
+      payload:
+        `--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\n${title}\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; ` +
+        `filename="a.bin"\r\n\r\n${content}\r\n--XyZ--\r\n`,
     });
 
   describe("POST /v1/stamps", () => {
@@ -119,7 +125,12 @@ describe.each(TEST_BACKENDS)("Idempotency-Key on stamps and uploads over the %s 
       const body = new PassThrough();
       const head = `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="slow.bin"\r\n\r\n`;
       body.write(head + "first half ");
-      const slow = t.app.inject({ method: "POST", url: "/v1/evidence", headers: { ...headers("acme", k), "content-type": "multipart/form-data; boundary=XyZ" }, payload: body });
+      const slow = t.app.inject({
+        method: "POST",
+        url: "/v1/evidence",
+        headers: { ...headers("acme", k), "content-type": "multipart/form-data; boundary=XyZ" },
+        payload: body,
+      });
       await new Promise((r) => setTimeout(r, 300)); // the slow request is inside its handler, holding the key
       const concurrent = await stamp("acme", k, [{ sha256: digest() }]);
       expect(concurrent.statusCode).toBe(409);
@@ -138,7 +149,9 @@ describe.each(TEST_BACKENDS)("Idempotency-Key on stamps and uploads over the %s 
       const recorded = await t.app.store.getIdempotencyKey(tenantId, k);
       expect(recorded?.entryIds).toEqual([first.json().entries[0].id]);
       const d = digest();
-      await expect(t.app.ingest.stamp(tenantId, [{ sha256: d }], null, { tenantId, key: k, fingerprint: "0x00", status: 202 })).rejects.toThrow(/already recorded/);
+      await expect(t.app.ingest.stamp(tenantId, [{ sha256: d }], null, { tenantId, key: k, fingerprint: "0x00", status: 202 })).rejects.toThrow(
+        /already recorded/,
+      );
       expect(await stored("acme", d)).toEqual([]);
     });
   });

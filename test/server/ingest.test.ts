@@ -27,7 +27,14 @@ describe("createIngest().importUpload", () => {
       throw new Error("unreachable");
     };
     const warnings: string[] = [];
-    const ingest = createIngest({ store, chainIds: [1], importFile: failing, cidProfile: "unixfs-v1-2025", maxFileBytes: 1 << 30, warn: (m) => warnings.push(m) });
+    const ingest = createIngest({
+      store,
+      chainIds: [1],
+      importFile: failing,
+      cidProfile: "unixfs-v1-2025",
+      maxFileBytes: 1 << 30,
+      warn: (m) => warnings.push(m),
+    });
     const up = await ingest.importUpload(chunks(data, 64 * 1024), { name: "big.bin", mediaType: null });
     expect(up.sha256).toBe("0x" + createHash("sha256").update(data).digest("hex"));
     expect(up.sha3_256).toBe("0x" + createHash("sha3-256").update(data).digest("hex"));

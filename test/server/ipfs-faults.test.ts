@@ -25,7 +25,11 @@ function multipart(files: { name: string; data: Uint8Array }[], extra: Record<st
   const boundary = "pp-fault-boundary";
   const parts: Buffer[] = [];
   for (const f of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), Buffer.from(f.data), Buffer.from("\r\n"));
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(f.data),
+      Buffer.from("\r\n"),
+    );
   }
   for (const [k, v] of Object.entries(extra)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   parts.push(Buffer.from(`--${boundary}--\r\n`));
@@ -155,7 +159,12 @@ describe("uploads while the Kubo backend is unavailable (IPFS_API_URL on a port 
   it("stamps, spools and anchors the upload, and retries the pin without losing it", async () => {
     const data = Buffer.from("evidence sent while the Kubo daemon is down");
     const form = multipart([{ name: "kubo-down.txt", data }]);
-    const up = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, ...form.headers }, payload: form.payload });
+    const up = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${t.keys.acme}`, ...form.headers },
+      payload: form.payload,
+    });
     expect(up.statusCode, up.body).toBe(202);
     const id = up.json().entries[0].id;
     expect(up.json().entries[0]).toMatchObject({ sha256: sha256Hex(data), pinStatus: "pending", pinAttempts: 1, pinError: "IPFS_UNAVAILABLE" });

@@ -81,7 +81,9 @@ describe("GET /ipfs/:cid as a trustless gateway", () => {
       const res = await get(`/ipfs/${cid}?format=raw`, { accept: RAW });
       expect(res.status).toBe(200);
       const body = Buffer.from(await res.arrayBuffer());
-      expect(createHash("sha256").update(body).digest("hex")).toBe(Buffer.from((await import("multiformats/cid")).CID.parse(cid).multihash.digest).toString("hex"));
+      expect(createHash("sha256").update(body).digest("hex")).toBe(
+        Buffer.from((await import("multiformats/cid")).CID.parse(cid).multihash.digest).toString("hex"),
+      );
       expect(Object.fromEntries(res.headers.entries())).toMatchObject({
         "content-type": RAW,
         "content-length": String(body.length),

@@ -14,11 +14,17 @@ describe("IPFS node settings", () => {
   });
 
   it("take configured listen addresses, the DHT, a delegated router and bootstrap peers", () => {
-    expect(loadConfig({
-      IPFS_NODE_LISTEN: "/ip4/0.0.0.0/tcp/4001, /ip6/::/tcp/4002/ws", IPFS_NODE_DHT: "true",
-      IPFS_NODE_DELEGATED_ROUTING_URL: "https://delegated-ipfs.dev", IPFS_NODE_BOOTSTRAP: "/dns4/peer.example/tcp/4001/p2p/12D3KooWAbc",
-    }).ipfsNode).toEqual({
-      listen: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4002/ws"], dht: true, delegatedRoutingUrl: "https://delegated-ipfs.dev",
+    expect(
+      loadConfig({
+        IPFS_NODE_LISTEN: "/ip4/0.0.0.0/tcp/4001, /ip6/::/tcp/4002/ws",
+        IPFS_NODE_DHT: "true",
+        IPFS_NODE_DELEGATED_ROUTING_URL: "https://delegated-ipfs.dev",
+        IPFS_NODE_BOOTSTRAP: "/dns4/peer.example/tcp/4001/p2p/12D3KooWAbc",
+      }).ipfsNode,
+    ).toEqual({
+      listen: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4002/ws"],
+      dht: true,
+      delegatedRoutingUrl: "https://delegated-ipfs.dev",
       bootstrap: ["/dns4/peer.example/tcp/4001/p2p/12D3KooWAbc"],
     });
   });
@@ -33,7 +39,23 @@ describe("IPFS node settings", () => {
 
 describe("isPrivateAddress (which DHT the node joins)", () => {
   it("tells loopback and private networks from public addresses and the unspecified address", () => {
-    for (const a of ["/ip4/127.0.0.1/tcp/0", "/ip4/10.1.2.3/tcp/4001", "/ip4/192.168.1.5/tcp/4001/ws", "/ip4/172.20.0.2/tcp/4001", "/ip6/::1/tcp/4001", "/ip6/fd12:3456::1/tcp/4001"]) expect(isPrivateAddress(a)).toBe(true);
-    for (const a of ["/ip4/0.0.0.0/tcp/4001", "/ip4/203.0.113.9/tcp/4001", "/ip4/172.32.0.1/tcp/4001", "/ip6/::/tcp/4001", "/ip6/2001:db8::1/tcp/4001", "/dns4/node.example/tcp/4001"]) expect(isPrivateAddress(a)).toBe(false);
+    for (const a of [
+      "/ip4/127.0.0.1/tcp/0",
+      "/ip4/10.1.2.3/tcp/4001",
+      "/ip4/192.168.1.5/tcp/4001/ws",
+      "/ip4/172.20.0.2/tcp/4001",
+      "/ip6/::1/tcp/4001",
+      "/ip6/fd12:3456::1/tcp/4001",
+    ])
+      expect(isPrivateAddress(a)).toBe(true);
+    for (const a of [
+      "/ip4/0.0.0.0/tcp/4001",
+      "/ip4/203.0.113.9/tcp/4001",
+      "/ip4/172.32.0.1/tcp/4001",
+      "/ip6/::/tcp/4001",
+      "/ip6/2001:db8::1/tcp/4001",
+      "/dns4/node.example/tcp/4001",
+    ])
+      expect(isPrivateAddress(a)).toBe(false);
   });
 });

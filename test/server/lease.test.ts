@@ -27,11 +27,17 @@ describe.each(TEST_BACKENDS)("leases on %s", (backend) => {
     if (backend === "sqlite") {
       const dir = mkdtempSync(join(tmpdir(), "pp-lease-"));
       store = openSqliteStore(join(dir, "store.db"));
-      close = async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); };
+      close = async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      };
     } else {
       const db = await createTestDatabase();
       store = await openPostgresStore(db.url);
-      close = async () => { await store.close(); await db.drop(); };
+      close = async () => {
+        await store.close();
+        await db.drop();
+      };
     }
   });
   afterAll(async () => {
@@ -79,11 +85,28 @@ describe.each(TEST_BACKENDS)("leases on %s", (backend) => {
 
   it("closes nothing for a deposed leader: its fenced close is refused and the entries stay queued", async () => {
     const tenantId = (await store.createTenant(`t-${randomUUID().slice(0, 8)}`)).id;
-    await store.insertEntries(Array.from({ length: 3 }, () => ({
-      id: randomUUID(), tenantId, sha256: hex(32), sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null,
-      pinStatus: "none", claim: null, claimSha256: null, previous: null, leafSalt: hex(16), leafHash: hex(32),
-      receivedAt: new Date().toISOString(), requestId: null,
-    })), [7]);
+    await store.insertEntries(
+      Array.from({ length: 3 }, () => ({
+        id: randomUUID(),
+        tenantId,
+        sha256: hex(32),
+        sha3_256: null,
+        size: null,
+        name: null,
+        mediaType: null,
+        cid: null,
+        cidProfile: null,
+        pinStatus: "none",
+        claim: null,
+        claimSha256: null,
+        previous: null,
+        leafSalt: hex(16),
+        leafHash: hex(32),
+        receivedAt: new Date().toISOString(),
+        requestId: null,
+      })),
+      [7],
+    );
     const old: Fence = { name: "anchorer:7", token: (await store.acquireLease("anchorer:7", "node-a", 200))! };
     await sleep(250);
     const current: Fence = { name: "anchorer:7", token: (await store.acquireLease("anchorer:7", "node-b", 5_000))! };

@@ -31,7 +31,12 @@ describe.each(TEST_BACKENDS)("receipt versions over the %s store", (backend) => 
     const wallet = Wallet.createRandom();
     const claim = { title: "Label", kind: "trademark" as const };
     const signature = await signClaim({ sha256, sha3_256: sha3, claim }, { format: "eip712/1", signer: wallet, chainId: 1 });
-    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth("acme"), payload: { items: [{ sha256, sha3_256: sha3, claim, signature }] } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: auth("acme"),
+      payload: { items: [{ sha256, sha3_256: sha3, claim, signature }] },
+    });
     expect(res.statusCode, res.body).toBe(202);
     const v2Id = res.json().entries[0].id;
 
@@ -39,16 +44,40 @@ describe.each(TEST_BACKENDS)("receipt versions over the %s store", (backend) => 
     const tenant = (await t.app.store.getTenantByName("acme"))!;
     const oldDigest = randomBytes(32);
     const salt = randomBytes(16);
-    const [old] = await t.app.store.insertEntries([{
-      id: `old-${backend}`, tenantId: tenant.id, sha256: toHex(oldDigest), sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null,
-      pinStatus: "none", claim: null, claimSha256: null, previous: null, leafSalt: toHex(salt), leafHash: toHex(getLeafHash(oldDigest, null, salt)),
-      receivedAt: new Date().toISOString(), requestId: null,
-    }], [...t.app.chains.keys()]);
+    const [old] = await t.app.store.insertEntries(
+      [
+        {
+          id: `old-${backend}`,
+          tenantId: tenant.id,
+          sha256: toHex(oldDigest),
+          sha3_256: null,
+          size: null,
+          name: null,
+          mediaType: null,
+          cid: null,
+          cidProfile: null,
+          pinStatus: "none",
+          claim: null,
+          claimSha256: null,
+          previous: null,
+          leafSalt: toHex(salt),
+          leafHash: toHex(getLeafHash(oldDigest, null, salt)),
+          receivedAt: new Date().toISOString(),
+          requestId: null,
+        },
+      ],
+      [...t.app.chains.keys()],
+    );
     expect(old!.leafVersion).toBe(1);
     await anchorAll(t);
 
     const v2 = await receiptOf(v2Id);
-    expect(v2).toMatchObject({ version: "priorproof-receipt/2", subject: { sha256, sha3_256: sha3 }, leaf: { encoding: "priorproof-leaf/2", sha3_256: sha3 }, signature });
+    expect(v2).toMatchObject({
+      version: "priorproof-receipt/2",
+      subject: { sha256, sha3_256: sha3 },
+      leaf: { encoding: "priorproof-leaf/2", sha3_256: sha3 },
+      signature,
+    });
     const v1 = await receiptOf(old!.id);
     expect(v1).toMatchObject({ version: "priorproof-receipt/1", leaf: { encoding: "priorproof-leaf/1" } });
     expect(v1.signature).toBeUndefined();
@@ -56,7 +85,12 @@ describe.each(TEST_BACKENDS)("receipt versions over the %s store", (backend) => 
     const reader = createChainReader(t.chain.rpcUrl);
     try {
       const chains = { [String(t.chain.chainId)]: reader };
-      const verdict2 = await verifyReceipt(v2, { sha256: fromHex(sha256, 32), sha3_256: fromHex(sha3, 32), chains, signature: createClaimSignatureVerifier({ trustedAccounts: [wallet.address] }) });
+      const verdict2 = await verifyReceipt(v2, {
+        sha256: fromHex(sha256, 32),
+        sha3_256: fromHex(sha3, 32),
+        chains,
+        signature: createClaimSignatureVerifier({ trustedAccounts: [wallet.address] }),
+      });
       expect(verdict2.verified, JSON.stringify(verdict2.checks)).toBe(true);
       expect(verdict2.checks.find((c) => c.id === "signature")?.status).toBe("passed");
       const verdict1 = await verifyReceipt(v1, { sha256: oldDigest, chains });
@@ -100,11 +134,22 @@ describe.each(TEST_BACKENDS)("receipt versions over the %s store", (backend) => 
     ["an unknown format", { format: "pgp/1", signedAt: "2026-11-30T08:00:00Z" }],
     ["a cms value that is not base64", { format: "cms/1", signedAt: "2026-11-30T08:00:00Z", cms: "not base64!" }],
     ["a cms value that is not a SignedData", { format: "cms/1", signedAt: "2026-11-30T08:00:00Z", cms: "MIIBAA==" }],
-    ["an impossible signedAt", { format: "eip712/1", signedAt: "2026-11-31T08:00:00Z", signer: `0x${"11".repeat(20)}`, chainId: 1, value: `0x${"ab".repeat(65)}` }],
-    ["an eip712 value that does not recover the signer", { format: "eip712/1", signedAt: "2026-11-30T08:00:00Z", signer: `0x${"11".repeat(20)}`, chainId: 1, value: `0x${"ab".repeat(64)}1b` }],
+    [
+      "an impossible signedAt",
+      { format: "eip712/1", signedAt: "2026-11-31T08:00:00Z", signer: `0x${"11".repeat(20)}`, chainId: 1, value: `0x${"ab".repeat(65)}` },
+    ],
+    [
+      "an eip712 value that does not recover the signer",
+      { format: "eip712/1", signedAt: "2026-11-30T08:00:00Z", signer: `0x${"11".repeat(20)}`, chainId: 1, value: `0x${"ab".repeat(64)}1b` },
+    ],
   ])("answers %s with 400 INVALID_SIGNATURE and stores nothing", async (_name, signature) => {
     const before = await t.app.store.stats();
-    const res = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth("acme"), payload: { items: [{ sha256: toHex(randomBytes(32)), signature }] } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: auth("acme"),
+      payload: { items: [{ sha256: toHex(randomBytes(32)), signature }] },
+    });
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().error.code).toBe("INVALID_SIGNATURE");
     expect(await t.app.store.stats()).toEqual(before);

@@ -26,8 +26,23 @@ describe("recovery at start", () => {
   let ipfs: EmbeddedIpfs;
   let tenantId: string;
   const entry = (over: Partial<NewEntry>): NewEntry => ({
-    id: randomUUID(), tenantId, sha256: hex(32), sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null,
-    pinStatus: "none", claim: null, claimSha256: null, previous: null, leafSalt: hex(16), leafHash: hex(32), receivedAt: new Date().toISOString(), requestId: null,
+    id: randomUUID(),
+    tenantId,
+    sha256: hex(32),
+    sha3_256: null,
+    size: null,
+    name: null,
+    mediaType: null,
+    cid: null,
+    cidProfile: null,
+    pinStatus: "none",
+    claim: null,
+    claimSha256: null,
+    previous: null,
+    leafSalt: hex(16),
+    leafHash: hex(32),
+    receivedAt: new Date().toISOString(),
+    requestId: null,
     ...over,
   });
 
@@ -61,8 +76,10 @@ describe("recovery at start", () => {
     const shared = randomBytes(MiB); // one whole chunk both files contain: one block in the store
     const stored = await ipfs.importFile([shared, randomBytes(MiB)], { maxBytes: 10 * MiB });
     await store.insertEntries([entry({ cid: stored.cid, cidProfile: "unixfs-v1-2025", pinStatus: "pinned" })], []);
-    const blocks = () => readdirSync(ipfs.blockstore.path, { withFileTypes: true }).filter((d) => d.isDirectory())
-      .flatMap((d) => readdirSync(join(ipfs.blockstore.path, d.name))).length;
+    const blocks = () =>
+      readdirSync(ipfs.blockstore.path, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .flatMap((d) => readdirSync(join(ipfs.blockstore.path, d.name))).length;
     const before = blocks();
     // An import that never became an entry: the shared chunk, two chunks of its own, its root.
     await ipfs.importFile([shared, randomBytes(MiB), randomBytes(MiB)], { maxBytes: 10 * MiB });

@@ -43,7 +43,13 @@ async function startPinner(): Promise<Pinner> {
       const p = m ? pins.get(m[1]!) : undefined;
       if (req.method === "GET" && p) {
         p.polls++;
-        return send(200, { requestid: m![1], status: p.polls >= pinner.pollsToPin ? "pinned" : "pinning", created: new Date().toISOString(), pin: { cid: p.cid }, delegates: [] });
+        return send(200, {
+          requestid: m![1],
+          status: p.polls >= pinner.pollsToPin ? "pinned" : "pinning",
+          created: new Date().toISOString(),
+          pin: { cid: p.cid },
+          delegates: [],
+        });
       }
       return send(404, { error: { reason: "NOT_FOUND" } });
     });
@@ -60,10 +66,16 @@ describe.each(TEST_BACKENDS)("replication of stored content to a Pinning Service
   let pinner: Pinner;
   beforeAll(async () => {
     pinner = await startPinner();
-    t = await buildTestApp({
-      PINNING_SERVICE_URL: pinner.url, PINNING_SERVICE_TOKEN: "psa-token", REPLICATION_ORIGINS: "/ip4/127.0.0.1/tcp/4001/p2p/QmOurNode",
-      REPLICATION_RETRY_MS: "100", REPLICATION_POLL_MS: "50",
-    }, backend);
+    t = await buildTestApp(
+      {
+        PINNING_SERVICE_URL: pinner.url,
+        PINNING_SERVICE_TOKEN: "psa-token",
+        REPLICATION_ORIGINS: "/ip4/127.0.0.1/tcp/4001/p2p/QmOurNode",
+        REPLICATION_RETRY_MS: "100",
+        REPLICATION_POLL_MS: "50",
+      },
+      backend,
+    );
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -72,11 +84,17 @@ describe.each(TEST_BACKENDS)("replication of stored content to a Pinning Service
 
   const upload = async (text: string) => {
     const body = `--B\r\nContent-Disposition: form-data; name="file"; filename="draft.txt"\r\nContent-Type: text/plain\r\n\r\n${text}\r\n--B--\r\n`;
-    const res = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" }, payload: body });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { authorization: `Bearer ${t.keys.acme}`, "content-type": "multipart/form-data; boundary=B" },
+      payload: body,
+    });
     expect(res.statusCode).toBe(202);
     return res.json().entries[0] as { id: string; cid: string; pinStatus: string };
   };
-  const entry = async (id: string) => (await t.app.inject({ method: "GET", url: `/v1/entries/${id}`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json();
+  const entry = async (id: string) =>
+    (await t.app.inject({ method: "GET", url: `/v1/entries/${id}`, headers: { authorization: `Bearer ${t.keys.acme}` } })).json();
 
   it("retries while the pinner is down (error visible on the entry), then requests the exact CID and follows it to pinned", async () => {
     const uploaded = await upload(`design draft for ${backend}`);
@@ -110,7 +128,12 @@ describe.each(TEST_BACKENDS)("replication of stored content to a Pinning Service
 
     // Pinned replicas are left alone; hash-only stamps have no content to replicate.
     await sleep(60);
-    const stamp = await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: "0x" + "ab".repeat(32) }] } });
+    const stamp = await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys.acme}` },
+      payload: { items: [{ sha256: "0x" + "ab".repeat(32) }] },
+    });
     expect(stamp.statusCode).toBe(202);
     expect(await t.app.replication!.tick()).toMatchObject({ queued: 0, requested: 0, polled: 0 });
     expect((await entry(stamp.json().entries[0].id)).replicas).toEqual([]);
@@ -121,7 +144,14 @@ describe.each(TEST_BACKENDS)("replication of stored content to a Pinning Service
     const before = pinner.requests.length;
     const a = await upload("shared bytes");
     const body = `--B\r\nContent-Disposition: form-data; name="file"; filename="copy.txt"\r\nContent-Type: text/plain\r\n\r\nshared bytes\r\n--B--\r\n`;
-    const b = (await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { authorization: `Bearer ${t.keys.rival}`, "content-type": "multipart/form-data; boundary=B" }, payload: body })).json().entries[0];
+    const b = (
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/evidence",
+        headers: { authorization: `Bearer ${t.keys.rival}`, "content-type": "multipart/form-data; boundary=B" },
+        payload: body,
+      })
+    ).json().entries[0];
     expect(b.cid).toBe(a.cid);
     expect(await t.app.replication!.tick()).toMatchObject({ queued: 1, requested: 1 });
     expect(pinner.requests.slice(before).map((r) => r.cid)).toEqual([a.cid]);
@@ -133,7 +163,12 @@ describe("replication settings", () => {
     const { loadConfig } = await import("../../server/src/config.ts");
     expect(() => loadConfig({ PINNING_SERVICE_URL: "https://api.pinata.cloud/psa" })).toThrow(/PINNING_SERVICE_TOKEN/);
     expect(() => loadConfig({ IPFS_CLUSTER_URL: "ftp://cluster" })).toThrow(/IPFS_CLUSTER_URL must be an http\(s\) URL/);
-    expect(() => loadConfig({ IPFS_CLUSTER_URL: "http://c:9094", IPFS_CLUSTER_REPLICATION_MIN: "3", IPFS_CLUSTER_REPLICATION_MAX: "2" })).toThrow(/MAX must be ≥/);
-    expect(loadConfig({ IPFS_CLUSTER_URL: "http://c:9094/", IPFS_CLUSTER_REPLICATION_MIN: "2" }).replication.cluster).toEqual({ url: "http://c:9094", replicationMin: 2 });
+    expect(() => loadConfig({ IPFS_CLUSTER_URL: "http://c:9094", IPFS_CLUSTER_REPLICATION_MIN: "3", IPFS_CLUSTER_REPLICATION_MAX: "2" })).toThrow(
+      /MAX must be ≥/,
+    );
+    expect(loadConfig({ IPFS_CLUSTER_URL: "http://c:9094/", IPFS_CLUSTER_REPLICATION_MIN: "2" }).replication.cluster).toEqual({
+      url: "http://c:9094",
+      replicationMin: 2,
+    });
   });
 });

@@ -25,27 +25,53 @@ afterAll(async () => {
 
 const registry = new Map<string, unknown>(SHARED_SCHEMAS.map((s) => [s.$id, s]));
 const methodsOf = (r: RouteOptions) => (Array.isArray(r.method) ? r.method : [r.method]).filter((m) => m !== "HEAD");
-const responses = (r: RouteOptions) => Object.entries(((r.schema as { response?: Record<string, unknown> } | undefined)?.response) ?? {});
+const responses = (r: RouteOptions) => Object.entries((r.schema as { response?: Record<string, unknown> } | undefined)?.response ?? {});
 
 /** Routes whose success answer is not JSON serialized by a schema (CORS preflight, files, streams, HTML, text, 204s). */
 const UNSCHEMATIZED = new Set([
-  "OPTIONS *", "GET /healthz", "GET /readyz", "GET /metrics", "GET /verify", "GET /verify/priorproof-verify.html", "GET /ipfs/:cid",
-  "GET /v1/entries/:id/certificate.pdf", "GET /v1/entries/:id/lineage.pdf", "GET /v1/portfolio.pdf", "GET /v1/events",
-  "GET /app", "GET /app/*", "GET /app/assets/:file", "GET /v1/captures/:id/manifest", "GET /v1/captures/:id/parts/:name", "GET /v1/captures/:id/facts",
-  "DELETE /v1/capture-schedules/:id", "DELETE /v1/webhooks/:id",
-  "POST /v1/console/logout", "POST /v1/console/logout-all", "DELETE /v1/console/users/:id", "DELETE /v1/console/keys/:id", "POST /v1/exports",
+  "OPTIONS *",
+  "GET /healthz",
+  "GET /readyz",
+  "GET /metrics",
+  "GET /verify",
+  "GET /verify/priorproof-verify.html",
+  "GET /ipfs/:cid",
+  "GET /v1/entries/:id/certificate.pdf",
+  "GET /v1/entries/:id/lineage.pdf",
+  "GET /v1/portfolio.pdf",
+  "GET /v1/events",
+  "GET /app",
+  "GET /app/*",
+  "GET /app/assets/:file",
+  "GET /v1/captures/:id/manifest",
+  "GET /v1/captures/:id/parts/:name",
+  "GET /v1/captures/:id/facts",
+  "DELETE /v1/capture-schedules/:id",
+  "DELETE /v1/webhooks/:id",
+  "POST /v1/console/logout",
+  "POST /v1/console/logout-all",
+  "DELETE /v1/console/users/:id",
+  "DELETE /v1/console/keys/:id",
+  "POST /v1/exports",
 ]);
 
 describe("response serialization of every route", () => {
   it("covers every JSON route: each has a success response schema unless it is listed as answering otherwise", () => {
     const api = routes.filter((r) => !r.url.startsWith("/docs"));
     expect(api.length).toBeGreaterThan(30);
-    const missing = api.flatMap((r) => methodsOf(r).map((m) => `${m} ${r.url}`).filter((key) => !responses(r).some(([status]) => status.startsWith("2")) && !UNSCHEMATIZED.has(key)));
+    const missing = api.flatMap((r) =>
+      methodsOf(r)
+        .map((m) => `${m} ${r.url}`)
+        .filter((key) => !responses(r).some(([status]) => status.startsWith("2")) && !UNSCHEMATIZED.has(key)),
+    );
     expect(missing).toEqual([]);
   });
 
   it("generates complete verdicts and entries: remaining, warnings, witnesses, replicas and anchors all present", () => {
-    const verdict = completeObject(routes.find((r) => r.url === "/v1/verify" && r.method === "POST")!.schema!.response!["200" as never], registry) as Record<string, unknown[]>;
+    const verdict = completeObject(routes.find((r) => r.url === "/v1/verify" && r.method === "POST")!.schema!.response!["200" as never], registry) as Record<
+      string,
+      unknown[]
+    >;
     for (const member of ["checks", "witnesses", "warnings", "remaining"]) expect(verdict[member]).toHaveLength(1);
     expect(verdict.remaining![0]).toHaveProperty("explorerUrl");
     expect(verdict.warnings![0]).toHaveProperty("anchor");
@@ -63,12 +89,18 @@ describe("response serialization of every route", () => {
           const sent = completeObject(schema, registry, `${method} ${route.url} ${status}`);
           const probe = Fastify({ logger: false });
           for (const s of SHARED_SCHEMAS) probe.addSchema(s);
-          probe.route({ method, url: "/probe", schema: { response: { [status]: schema } }, handler: async (_request, reply) => reply.code(Number(status)).send(sent) });
+          probe.route({
+            method,
+            url: "/probe",
+            schema: { response: { [status]: schema } },
+            handler: async (_request, reply) => reply.code(Number(status)).send(sent),
+          });
           const res = await probe.inject({ method, url: "/probe" });
           await probe.close();
           checked++;
           if (res.statusCode !== Number(status)) failures.push(`${method} ${route.url} ${status}: answered ${res.statusCode} ${res.body.slice(0, 200)}`);
-          else if (!isDeepStrictEqual(res.json(), sent)) failures.push(`${method} ${route.url} ${status}: ${res.body.slice(0, 300)} != ${JSON.stringify(sent).slice(0, 300)}`);
+          else if (!isDeepStrictEqual(res.json(), sent))
+            failures.push(`${method} ${route.url} ${status}: ${res.body.slice(0, 300)} != ${JSON.stringify(sent).slice(0, 300)}`);
         }
       }
     }

@@ -15,7 +15,9 @@ const routes: RouteOptions[] = [];
 let t: TestApp;
 beforeAll(async () => {
   // Every request here comes from one address without a key: the anonymous budget must not be the answer.
-  t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000" }, "sqlite", { onRoute: (route) => void routes.push(route) });
+  t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000" }, "sqlite", {
+    onRoute: (route) => void routes.push(route),
+  });
 }, 120_000);
 afterAll(async () => {
   await t?.close();
@@ -72,7 +74,11 @@ describe("authentication of the tenant API", () => {
   it("answers the public /v1 routes without a key (never 401)", async () => {
     for (const key of PUBLIC_V1_ROUTES) {
       const [method, url] = key.split(" ") as [string, string];
-      const res = await t.app.inject({ method: method as "GET", url: method === "GET" ? `${url}?sha256=${"ab".repeat(32)}` : url, ...(method === "POST" ? { payload: {} } : {}) });
+      const res = await t.app.inject({
+        method: method as "GET",
+        url: method === "GET" ? `${url}?sha256=${"ab".repeat(32)}` : url,
+        ...(method === "POST" ? { payload: {} } : {}),
+      });
       expect(res.statusCode, key).not.toBe(401);
       expect(res.statusCode, key).toBeLessThan(500);
     }

@@ -69,7 +69,12 @@ describe("tenant isolation", () => {
   let entry: { id: string; sha256: string; cid: string };
   beforeAll(async () => {
     const body = `--B\r\nContent-Disposition: form-data; name="file"; filename="sketch.txt"\r\n\r\n${secret}\r\n--B--\r\n`;
-    const up = await t.app.inject({ method: "POST", url: "/v1/evidence", headers: { ...auth("acme"), "content-type": "multipart/form-data; boundary=B" }, payload: body });
+    const up = await t.app.inject({
+      method: "POST",
+      url: "/v1/evidence",
+      headers: { ...auth("acme"), "content-type": "multipart/form-data; boundary=B" },
+      payload: body,
+    });
     entry = up.json().entries[0];
     expect(entry.cid).toMatch(/^baf/);
     await anchorAll(t);
@@ -154,7 +159,11 @@ describe("security headers", () => {
 
 describe("CORS (CORS_ORIGINS)", () => {
   const preflight = (origin: string) =>
-    t.app.inject({ method: "OPTIONS", url: "/v1/stamps", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } });
+    t.app.inject({
+      method: "OPTIONS",
+      url: "/v1/stamps",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+    });
 
   it("allows a configured origin", async () => {
     const res = await preflight(ORIGIN);

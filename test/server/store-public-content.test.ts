@@ -20,11 +20,23 @@ async function openFresh(backend: TestBackend): Promise<{ store: Store; close():
   if (backend === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "pp-store-public-"));
     const store = openSqliteStore(join(dir, "store.db"));
-    return { store, close: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const db = await createTestDatabase();
   const store = await openPostgresStore(db.url);
-  return { store, close: async () => { await store.close(); await db.drop(); } };
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
 }
 
 describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migration 13, %s)", (backend) => {
@@ -32,9 +44,24 @@ describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migra
   let close: () => Promise<void>;
   let tenantId: string;
   const entry = (over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(), tenantId, sha256: hex(32), sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null,
-    pinStatus: "none", claim: null, claimSha256: null, previous: null, leafSalt: hex(16), leafHash: hex(32),
-    receivedAt: new Date().toISOString(), requestId: null, ...over,
+    id: randomUUID(),
+    tenantId,
+    sha256: hex(32),
+    sha3_256: null,
+    size: null,
+    name: null,
+    mediaType: null,
+    cid: null,
+    cidProfile: null,
+    pinStatus: "none",
+    claim: null,
+    claimSha256: null,
+    previous: null,
+    leafSalt: hex(16),
+    leafHash: hex(32),
+    receivedAt: new Date().toISOString(),
+    requestId: null,
+    ...over,
   });
 
   beforeAll(async () => {
@@ -56,9 +83,10 @@ describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migra
   it("stores each entry's public flag (default false) and reads it back", async () => {
     await store.insertEntries([entry({ cid: "bafkprivate0", pinStatus: "pinned" }), entry()], []);
     expect(await store.hasPublicContent()).toBe(false);
-    const [published, kept, hashOnly] = await store.insertEntries([
-      entry({ cid: "bafkpublished", pinStatus: "pinned", public: true }), entry({ cid: "bafkprivate", pinStatus: "pinned" }), entry(),
-    ], []);
+    const [published, kept, hashOnly] = await store.insertEntries(
+      [entry({ cid: "bafkpublished", pinStatus: "pinned", public: true }), entry({ cid: "bafkprivate", pinStatus: "pinned" }), entry()],
+      [],
+    );
     expect((await store.getEntry(published!.id))?.public).toBe(true);
     expect((await store.getEntry(kept!.id))?.public).toBe(false);
     expect((await store.getEntry(hashOnly!.id))?.public).toBe(false);

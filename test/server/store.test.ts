@@ -23,11 +23,23 @@ async function openFresh(backend: TestBackend): Promise<{ store: Store; close():
   if (backend === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "pp-store-"));
     const store = openSqliteStore(join(dir, "store.db"));
-    return { store, close: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const db = await createTestDatabase();
   const store = await openPostgresStore(db.url);
-  return { store, close: async () => { await store.close(); await db.drop(); } };
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
 }
 
 describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
@@ -37,22 +49,45 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
   let inserted = 0;
 
   const entry = (over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(), tenantId, sha256: hex(32), sha3_256: null, size: null, name: null, mediaType: null, cid: null, cidProfile: null,
-    pinStatus: "none", claim: null, claimSha256: null, previous: null, leafSalt: hex(16), leafHash: hex(32),
-    receivedAt: new Date().toISOString(), requestId: null, ...over,
+    id: randomUUID(),
+    tenantId,
+    sha256: hex(32),
+    sha3_256: null,
+    size: null,
+    name: null,
+    mediaType: null,
+    cid: null,
+    cidProfile: null,
+    pinStatus: "none",
+    claim: null,
+    claimSha256: null,
+    previous: null,
+    leafSalt: hex(16),
+    leafHash: hex(32),
+    receivedAt: new Date().toISOString(),
+    requestId: null,
+    ...over,
   });
   const insert = async (n: number, chainIds: number[]) => {
-    const records = await store.insertEntries(Array.from({ length: n }, () => entry()), chainIds);
+    const records = await store.insertEntries(
+      Array.from({ length: n }, () => entry()),
+      chainIds,
+    );
     inserted += records.length;
     return records;
   };
   /** Closes with the real tree head, remembering the leaves the store handed over. */
   const close1 = (chainId: number, maxSize: number, fence?: { name: string; token: number }) => {
     let leaves: string[] = [];
-    const batch = store.closeBatch(chainId, maxSize, (l) => {
-      leaves = l;
-      return { root: treeHead(l) };
-    }, fence);
+    const batch = store.closeBatch(
+      chainId,
+      maxSize,
+      (l) => {
+        leaves = l;
+        return { root: treeHead(l) };
+      },
+      fence,
+    );
     return batch.then((b) => ({ batch: b, leaves }));
   };
 
@@ -63,7 +98,6 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
   afterAll(async () => {
     await close?.();
   });
-
 
   it("reads a tenant by id and keeps its certificate jurisdiction (migration 8)", async () => {
     const t = await store.createTenant(`juris-${randomUUID().slice(0, 8)}`);
@@ -83,7 +117,10 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
     const good2 = [entry()];
     // Issued in the same turn of the event loop: one group, one transaction.
     const results = await Promise.allSettled([
-      store.insertEntries(good1, [101]), store.insertEntries(dupe, [101]), store.insertEntries(unknownTenant, [101]), store.insertEntries(good2, [101]),
+      store.insertEntries(good1, [101]),
+      store.insertEntries(dupe, [101]),
+      store.insertEntries(unknownTenant, [101]),
+      store.insertEntries(good2, [101]),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
     inserted += 3;
@@ -91,7 +128,13 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
     expect(r1!.value.map((e) => e.id)).toEqual(good1.map((e) => e.id));
     expect(r1!.value.every((e) => e.status === "pending" && e.seq > existing.seq)).toBe(true);
     expect(r1!.value[1]!.seq).toBeGreaterThan(r1!.value[0]!.seq);
-    expect(await store.getEntry(good1[1]!.id)).toMatchObject({ id: good1[1]!.id, sha256: good1[1]!.sha256, leafHash: good1[1]!.leafHash, status: "pending", seq: r1!.value[1]!.seq });
+    expect(await store.getEntry(good1[1]!.id)).toMatchObject({
+      id: good1[1]!.id,
+      sha256: good1[1]!.sha256,
+      leafHash: good1[1]!.leafHash,
+      status: "pending",
+      seq: r1!.value[1]!.seq,
+    });
     expect(await store.getEntry(r4!.value[0]!.id)).toMatchObject({ status: "pending" });
     // Nothing of the failed calls was stored, not even their valid entries.
     expect(await store.getEntry(dupe[0]!.id)).toBeUndefined();
@@ -125,8 +168,16 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
     expect(other.batch!.treeSize).toBe(10);
     expect((await store.getEntry(records[5]!.id))!.status).toBe("batched");
     const placed = await store.getEntryBatches(records[5]!.seq);
-    expect(placed.map((p) => [p.batch.chainId, p.leafIndex])).toEqual([[201, 1], [202, 5]]);
-    expect((await store.getBatchEntryIds(batches[2]!.id)).map((e) => e.id).sort()).toEqual(records.slice(8).map((r) => r.id).sort());
+    expect(placed.map((p) => [p.batch.chainId, p.leafIndex])).toEqual([
+      [201, 1],
+      [202, 5],
+    ]);
+    expect((await store.getBatchEntryIds(batches[2]!.id)).map((e) => e.id).sort()).toEqual(
+      records
+        .slice(8)
+        .map((r) => r.id)
+        .sort(),
+    );
     expect((await store.listBatches(201, ["built"])).map((b) => b.id)).toEqual(batches.map((b) => b.id));
     expect(await close1(201, 4)).toEqual({ batch: undefined, leaves: [] });
   });
@@ -157,15 +208,22 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
     const { batch } = await close1(401, 10);
     const b = batch!;
     expect(await store.updateBatch(b.id, "sent", { status: "anchored" })).toBe(false);
-    expect(await store.updateBatch(b.id, "built", { status: "sending", txHash: hex(32), nonce: 7, rawTx: "0x02f8", sentAt: new Date().toISOString(), attempts: 1 })).toBe(true);
+    expect(
+      await store.updateBatch(b.id, "built", { status: "sending", txHash: hex(32), nonce: 7, rawTx: "0x02f8", sentAt: new Date().toISOString(), attempts: 1 }),
+    ).toBe(true);
     expect(await store.getBatch(b.id)).toMatchObject({ status: "sending", nonce: 7, rawTx: "0x02f8", attempts: 1 });
     // Two writers from the same state: exactly one wins.
-    const race = await Promise.all([store.updateBatch(b.id, "sending", { status: "sent" }), store.updateBatch(b.id, "sending", { status: "built", txHash: null })]);
+    const race = await Promise.all([
+      store.updateBatch(b.id, "sending", { status: "sent" }),
+      store.updateBatch(b.id, "sending", { status: "built", txHash: null }),
+    ]);
     expect(race.filter(Boolean)).toHaveLength(1);
     const now = (await store.getBatch(b.id))!;
     expect(now.status).toBe(race[0] ? "sent" : "built");
     expect((await store.getEntry(e!.id))!.status).toBe("batched");
-    expect(await store.updateBatch(b.id, now.status, { status: "anchored", blockNumber: 12, blockHash: hex(32), blockTime: new Date().toISOString() })).toBe(true);
+    expect(await store.updateBatch(b.id, now.status, { status: "anchored", blockNumber: 12, blockHash: hex(32), blockTime: new Date().toISOString() })).toBe(
+      true,
+    );
     expect((await store.getEntry(e!.id))!.status).toBe("anchored");
     expect((await store.findAnchoredBySha256(e!.sha256, 10)).map((x) => x.id)).toEqual([e!.id]);
     expect(await store.updateBatch(b.id, "anchored", { status: "confirmed", confirmedAt: new Date().toISOString() })).toBe(true);
@@ -209,7 +267,9 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
     expect(await store.countPending(601)).toBe(2);
     await expect(store.updateBatch(first.id, "built", { status: "sending", txHash: hex(32) }, old)).rejects.toBeInstanceOf(FencedWriteError);
     expect(await store.getBatch(first.id)).toMatchObject({ status: "built", txHash: null });
-    await expect(store.updateBatch(first.id, "built", { status: "sending" }, { name: "anchorer:no-such-lease", token: 1 })).rejects.toBeInstanceOf(FencedWriteError);
+    await expect(store.updateBatch(first.id, "built", { status: "sending" }, { name: "anchorer:no-such-lease", token: 1 })).rejects.toBeInstanceOf(
+      FencedWriteError,
+    );
 
     expect(await store.updateBatch(first.id, "built", { status: "sending" }, current)).toBe(true);
     expect((await close1(601, 5, current)).batch!.treeSize).toBe(2);

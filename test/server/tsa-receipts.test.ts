@@ -31,7 +31,12 @@ async function receiptOf(sha256: string) {
 describe("RFC 3161 tokens for batch roots", () => {
   it("stores one token per batch and adds it to every receipt of the batch as a second anchor", async () => {
     const other = "0x" + createHash("sha256").update("same batch").digest("hex");
-    await t.app.inject({ method: "POST", url: "/v1/stamps", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { items: [{ sha256: digest }, { sha256: other }] } });
+    await t.app.inject({
+      method: "POST",
+      url: "/v1/stamps",
+      headers: { authorization: `Bearer ${t.keys.acme}` },
+      payload: { items: [{ sha256: digest }, { sha256: other }] },
+    });
     await anchorAll(t);
     const before = tsa.requests();
     expect(await t.app.timestamper!.tick()).toBe(1);
@@ -66,7 +71,11 @@ describe("RFC 3161 tokens for batch roots", () => {
     const stranger = await createTestPki({ name: "Untrusted CA" });
     const receipt = await receiptOf(digest);
     const rpc = createChainReader(t.chain.rpcUrl);
-    const verdict = await verifyReceipt(receipt, { sha256: fromHex(digest, 32), chains: { "31337": rpc }, timestamp: createTimestampVerifier({ trustAnchors: [stranger.caDer] }) });
+    const verdict = await verifyReceipt(receipt, {
+      sha256: fromHex(digest, 32),
+      chains: { "31337": rpc },
+      timestamp: createTimestampVerifier({ trustAnchors: [stranger.caDer] }),
+    });
     rpc.destroy();
     expect(verdict.checks.find((c) => c.id === "anchors[1].tsa")).toMatchObject({ status: "failed", code: "TSA_UNTRUSTED" });
     expect(verdict.checks.find((c) => c.id === "anchors[0].chain")).toMatchObject({ status: "passed" });

@@ -26,7 +26,16 @@ async function receiver(answer: (req: IncomingMessage, res: ServerResponse, hit:
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
-  return { hits, port, url: `http://127.0.0.1:${port}/hook`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    hits,
+    port,
+    url: `http://127.0.0.1:${port}/hook`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 20_000, step?: () => Promise<unknown>): Promise<void> {
@@ -40,9 +49,29 @@ async function until(check: () => boolean | Promise<boolean>, ms = 20_000, step?
 
 describe("webhook target guard (SSRF)", () => {
   it.each([
-    "127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
-    "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
-    "64:ff9b::a00:1", "2002:7f00:1::", "::127.0.0.1",
+    "127.0.0.1",
+    "127.1.2.3",
+    "10.0.0.1",
+    "172.16.5.4",
+    "192.168.1.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "0.0.0.0",
+    "224.0.0.1",
+    "255.255.255.255",
+    "::",
+    "::1",
+    "fe80::1",
+    "fc00::1",
+    "fd12:3456::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:7f00:1",
+    "::ffff:10.0.0.1",
+    "::ffff:169.254.169.254",
+    "64:ff9b::a00:1",
+    "2002:7f00:1::",
+    "::127.0.0.1",
   ])("refuses %s", (address) => {
     expect(forbiddenAddressReason(address)).toBeTypeOf("string");
   });
@@ -52,20 +81,26 @@ describe("webhook target guard (SSRF)", () => {
   });
 
   it("refuses a host name when any of its addresses is private, unless private targets are allowed", async () => {
-    const resolver = async () => [{ address: "93.184.215.14", family: 4 }, { address: "10.1.2.3", family: 4 }];
+    const resolver = async () => [
+      { address: "93.184.215.14", family: 4 },
+      { address: "10.1.2.3", family: 4 },
+    ];
     await expect(checkTarget(new URL("https://hooks.example/x"), false, resolver)).rejects.toThrow(/10\.1\.2\.3: private/);
     await expect(checkTarget(new URL("https://hooks.example/x"), true, resolver)).resolves.toHaveLength(2);
   });
 
-  it("re-checks the address at connect time: a name that rebinds to loopback is refused by the socket's lookup (injected resolver stands in for DNS)", async () => {
-    let calls = 0;
-    const rebinding = async () => (++calls === 1 ? [{ address: "93.184.215.14", family: 4 }] : [{ address: "127.0.0.1", family: 4 }]);
-    await expect(checkTarget(new URL("http://rebind.example/"), false, rebinding)).resolves.toHaveLength(1);
-    const lookup = guardedLookup(false, rebinding);
-    const err = await new Promise<NodeJS.ErrnoException | null>((r) => lookup("rebind.example", { all: true }, (e) => r(e)));
-    expect(err?.code).toBe("EFORBIDDENTARGET");
-    expect(err?.message).toMatch(/127\.0\.0\.1: loopback/);
-  });
+  it(
+    "re-checks the address at connect time: a name that rebinds to loopback is " + "refused by the socket's lookup (injected resolver stands in for DNS)",
+    async () => {
+      let calls = 0;
+      const rebinding = async () => (++calls === 1 ? [{ address: "93.184.215.14", family: 4 }] : [{ address: "127.0.0.1", family: 4 }]);
+      await expect(checkTarget(new URL("http://rebind.example/"), false, rebinding)).resolves.toHaveLength(1);
+      const lookup = guardedLookup(false, rebinding);
+      const err = await new Promise<NodeJS.ErrnoException | null>((r) => lookup("rebind.example", { all: true }, (e) => r(e)));
+      expect(err?.code).toBe("EFORBIDDENTARGET");
+      expect(err?.message).toMatch(/127\.0\.0\.1: loopback/);
+    },
+  );
 
   it("backs off exponentially, at most an hour apart, and retries for days with the defaults", () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(5_000, n))).toEqual([5_000, 10_000, 20_000, 40_000]);
@@ -102,14 +137,19 @@ describe("webhook endpoints refuse private targets (WEBHOOK_ALLOW_PRIVATE unset)
     await t?.close();
   });
 
-  it.each(["http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://[::1]:9/", "http://[::ffff:127.0.0.1]/", "http://169.254.169.254/latest/meta-data", "http://10.0.0.7/", "http://0.0.0.0/"])(
-    "refuses %s with 400 WEBHOOK_TARGET_FORBIDDEN",
-    async (url) => {
-      const res = await t.app.inject({ method: "POST", url: "/v1/webhooks", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { url } });
-      expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe("WEBHOOK_TARGET_FORBIDDEN");
-    },
-  );
+  it.each([
+    "http://127.0.0.1:9/hook",
+    "http://localhost:9/hook",
+    "http://[::1]:9/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://169.254.169.254/latest/meta-data",
+    "http://10.0.0.7/",
+    "http://0.0.0.0/",
+  ])("refuses %s with 400 WEBHOOK_TARGET_FORBIDDEN", async (url) => {
+    const res = await t.app.inject({ method: "POST", url: "/v1/webhooks", headers: { authorization: `Bearer ${t.keys.acme}` }, payload: { url } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe("WEBHOOK_TARGET_FORBIDDEN");
+  });
 
   it("refuses other schemes, credentials in the URL and unknown event filters", async () => {
     const post = (payload: object) => t.app.inject({ method: "POST", url: "/v1/webhooks", headers: { authorization: `Bearer ${t.keys.acme}` }, payload });
@@ -134,8 +174,10 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     expect(res.statusCode).toBe(201);
     return res.json() as { id: string; secret: string; url: string; events: string[] };
   };
-  const stamp = async (sha: string) => (await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth(), payload: { items: [{ sha256: sha }] } })).json().entries[0].id as string;
-  const deliveries = async (id: string) => (await t.app.inject({ method: "GET", url: `/v1/webhooks/${id}/deliveries`, headers: auth() })).json().deliveries as any[];
+  const stamp = async (sha: string) =>
+    (await t.app.inject({ method: "POST", url: "/v1/stamps", headers: auth(), payload: { items: [{ sha256: sha }] } })).json().entries[0].id as string;
+  const deliveries = async (id: string) =>
+    (await t.app.inject({ method: "GET", url: `/v1/webhooks/${id}/deliveries`, headers: auth() })).json().deliveries as any[];
 
   it("delivers every status of an entry, signed as the Standard Webhooks reference implementation verifies", async () => {
     const r = await receiver();
@@ -144,7 +186,11 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     const id = await stamp("0x" + "1a".repeat(32));
     await anchorAll(t);
     const mine = () => r.hits.filter((h) => JSON.parse(h.body).data.entryId === id);
-    await until(() => mine().length >= 4, 20_000, () => t.app.webhooks.tick());
+    await until(
+      () => mine().length >= 4,
+      20_000,
+      () => t.app.webhooks.tick(),
+    );
     const wh = new Webhook(endpoint.secret);
     const bodies = mine().map((h) => wh.verify(h.body, h.headers) as { type: string; timestamp: string; data: { status: string; seq: number } });
     expect(bodies.map((b) => b.data.status)).toEqual(["pending", "batched", "anchored", "confirmed"]);
@@ -170,12 +216,28 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     // As the capture service appends them when a capture ends (store.appendEvent).
     const at = new Date().toISOString();
     const base = { url: "https://shop.example/", scheduleId: null, manifestSha256: "0x" + "ab".repeat(32), previousSha256: "0x" + "cd".repeat(32), at };
-    await t.app.store.appendEvent({ tenantId, type: "capture.completed", entryId: null, data: { ...base, type: "capture.completed", captureId: "cap_wh", entryId: null, status: "complete" } });
-    await t.app.store.appendEvent({ tenantId, type: "capture.changed", entryId: null, data: { ...base, type: "capture.changed", captureId: "cap_wh", entryId: null, status: "complete", changed: ["dom"] } });
+    await t.app.store.appendEvent({
+      tenantId,
+      type: "capture.completed",
+      entryId: null,
+      data: { ...base, type: "capture.completed", captureId: "cap_wh", entryId: null, status: "complete" },
+    });
+    await t.app.store.appendEvent({
+      tenantId,
+      type: "capture.changed",
+      entryId: null,
+      data: { ...base, type: "capture.changed", captureId: "cap_wh", entryId: null, status: "complete", changed: ["dom"] },
+    });
     await stamp("0x" + "2c".repeat(32));
-    await until(() => r.hits.length >= 1, 20_000, () => t.app.webhooks.tick());
+    await until(
+      () => r.hits.length >= 1,
+      20_000,
+      () => t.app.webhooks.tick(),
+    );
     await t.app.webhooks.tick();
-    const bodies = r.hits.map((h) => new Webhook(endpoint.secret).verify(h.body, h.headers) as { type: string; data: { captureId: string; changed: string[] } });
+    const bodies = r.hits.map(
+      (h) => new Webhook(endpoint.secret).verify(h.body, h.headers) as { type: string; data: { captureId: string; changed: string[] } },
+    );
     expect(bodies.map((b) => b.type)).toEqual(["capture.changed"]);
     expect(bodies[0]!.data).toMatchObject({ captureId: "cap_wh", changed: ["dom"] });
     await r.close();
@@ -189,7 +251,11 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     await probe.close();
     const endpoint = await addEndpoint(`http://127.0.0.1:${port}/hook`, ["entry.status.pending"]);
     const id = await stamp("0x" + "2b".repeat(32));
-    await until(async () => ((await deliveries(endpoint.id))[0]?.attempts ?? 0) >= 4, 20_000, () => t.app.webhooks.tick());
+    await until(
+      async () => ((await deliveries(endpoint.id))[0]?.attempts ?? 0) >= 4,
+      20_000,
+      () => t.app.webhooks.tick(),
+    );
     const [failing] = await deliveries(endpoint.id);
     expect(failing).toMatchObject({ status: "pending", lastStatus: null });
     expect(failing.lastError).toMatch(/ECONNREFUSED/);
@@ -205,7 +271,11 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     });
     await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
     try {
-      await until(() => hits.length > 0, 30_000, () => t.app.webhooks.tick());
+      await until(
+        () => hits.length > 0,
+        30_000,
+        () => t.app.webhooks.tick(),
+      );
       const [done] = await deliveries(endpoint.id);
       expect(done.status).toBe("delivered");
       expect(done.attempts).toBeGreaterThanOrEqual(5);
@@ -224,14 +294,18 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     await stamp("0x" + "3c".repeat(32));
     const gaps: number[] = [];
     let last = 0;
-    await until(async () => {
-      const [d] = await deliveries(endpoint.id);
-      if (d && d.attempts > last) {
-        last = d.attempts;
-        gaps.push(Date.parse(d.nextAttemptAt) - Date.parse(d.updatedAt));
-      }
-      return last >= 3;
-    }, 20_000, () => t.app.webhooks.tick());
+    await until(
+      async () => {
+        const [d] = await deliveries(endpoint.id);
+        if (d && d.attempts > last) {
+          last = d.attempts;
+          gaps.push(Date.parse(d.nextAttemptAt) - Date.parse(d.updatedAt));
+        }
+        return last >= 3;
+      },
+      20_000,
+      () => t.app.webhooks.tick(),
+    );
     // 200 ms, 400 ms, 800 ms (WEBHOOK_BACKOFF_MS=200), within a few ms of clock rounding.
     expect(gaps.slice(0, 3).map((g) => Math.round(g / 100) * 100)).toEqual([200, 400, 800]);
     expect((await t.app.inject({ method: "DELETE", url: `/v1/webhooks/${endpoint.id}`, headers: auth() })).statusCode).toBe(204);
@@ -247,7 +321,11 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     const a = await addEndpoint(redirecting.url, ["entry.status.pending"]);
     const b = await addEndpoint(silent.url, ["entry.status.pending"]);
     await stamp("0x" + "4d".repeat(32));
-    await until(async () => (await deliveries(a.id))[0]?.attempts >= 1 && (await deliveries(b.id))[0]?.attempts >= 1, 20_000, () => t.app.webhooks.tick());
+    await until(
+      async () => (await deliveries(a.id))[0]?.attempts >= 1 && (await deliveries(b.id))[0]?.attempts >= 1,
+      20_000,
+      () => t.app.webhooks.tick(),
+    );
     expect((await deliveries(a.id))[0]).toMatchObject({ status: "pending", lastStatus: 307, lastError: "redirect (307) not followed" });
     expect((await deliveries(b.id))[0].lastError).toMatch(/timed out after 500 ms/);
     expect(target.hits).toEqual([]);
@@ -259,7 +337,11 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     const r = await receiver();
     const endpoint = await addEndpoint(r.url, ["entry.status.pending"]);
     await stamp("0x" + "5e".repeat(32));
-    await until(() => r.hits.length >= 1, 20_000, () => t.app.webhooks.tick());
+    await until(
+      () => r.hits.length >= 1,
+      20_000,
+      () => t.app.webhooks.tick(),
+    );
     const rotated = (await t.app.inject({ method: "POST", url: `/v1/webhooks/${endpoint.id}/rotate`, headers: auth() })).json();
     expect(rotated.secret).not.toBe(endpoint.secret);
     expect(Date.parse(rotated.previousSecretValidUntil) - Date.now()).toBeGreaterThan(23 * 3_600_000);
@@ -267,7 +349,11 @@ describe("webhook delivery to a real HTTP receiver (WEBHOOK_ALLOW_PRIVATE=true f
     const again = await t.app.inject({ method: "POST", url: `/v1/webhooks/${endpoint.id}/deliveries/${delivery.id}/redeliver`, headers: auth() });
     expect(again.statusCode).toBe(202);
     expect(again.json()).toMatchObject({ status: "pending" });
-    await until(() => r.hits.length >= 2, 20_000, () => t.app.webhooks.tick());
+    await until(
+      () => r.hits.length >= 2,
+      20_000,
+      () => t.app.webhooks.tick(),
+    );
     const [first, second] = r.hits;
     expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
     expect(second!.body).toBe(first!.body);

@@ -8,7 +8,9 @@ export const CaptureOptionsSchema = {
   properties: {
     javascript: { type: "boolean", description: "Run the page's JavaScript (default true)" },
     viewport: {
-      type: "object", additionalProperties: false, required: ["width", "height"],
+      type: "object",
+      additionalProperties: false,
+      required: ["width", "height"],
       properties: { width: { type: "integer", minimum: 320, maximum: 3840 }, height: { type: "integer", minimum: 240, maximum: 2160 } },
     },
     timeBudgetMs: { type: "integer", minimum: 1000, description: "Loading time budget; at it the page is captured as it stands (outcome timeout)" },
@@ -22,20 +24,46 @@ export type CaptureOptions = Infer<typeof CaptureOptionsSchema>;
 export const CapturePartSchema = {
   type: "object",
   required: ["name", "mediaType", "size", "sha256", "cid"],
-  properties: { name: { type: "string" }, mediaType: { type: "string" }, size: { type: "integer" }, sha256: { type: "string" }, cid: { type: ["string", "null"] } },
+  properties: {
+    name: { type: "string" },
+    mediaType: { type: "string" },
+    size: { type: "integer" },
+    sha256: { type: "string" },
+    cid: { type: ["string", "null"] },
+  },
 } as const;
 
 /** A capture as the service reports it. */
 export const CaptureSchema = {
   type: "object",
   required: [
-    "id", "url", "status", "change", "changed", "error", "options", "scheduleId", "finalUrl", "manifestSha256", "manifestCid",
-    "entryId", "previousId", "previousSha256", "parts", "createdAt", "startedAt", "finishedAt",
+    "id",
+    "url",
+    "status",
+    "change",
+    "changed",
+    "error",
+    "options",
+    "scheduleId",
+    "finalUrl",
+    "manifestSha256",
+    "manifestCid",
+    "entryId",
+    "previousId",
+    "previousSha256",
+    "parts",
+    "createdAt",
+    "startedAt",
+    "finishedAt",
   ],
   properties: {
     id: { type: "string" },
     url: { type: "string" },
-    status: { type: "string", enum: ["queued", "running", "complete", "timeout", "truncated", "failed"], description: "queued → running → complete | timeout | truncated (stamped) or failed" },
+    status: {
+      type: "string",
+      enum: ["queued", "running", "complete", "timeout", "truncated", "failed"],
+      description: "queued → running → complete | timeout | truncated (stamped) or failed",
+    },
     change: { type: ["string", "null"], enum: ["first", "unchanged", "changed", null], description: "Against the previous capture of the same URL" },
     changed: { type: "array", items: { type: "string" } },
     error: { type: ["object", "null"], required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } },
@@ -73,4 +101,8 @@ export type CaptureSchedule = Infer<typeof CaptureScheduleSchema>;
 export const CaptureAnswerSchema = { type: "object", required: ["capture"], properties: { capture: CaptureSchema } } as const;
 export const CaptureListSchema = { type: "object", required: ["captures"], properties: { captures: { type: "array", items: CaptureSchema } } } as const;
 export const ScheduleAnswerSchema = { type: "object", required: ["schedule"], properties: { schedule: CaptureScheduleSchema } } as const;
-export const ScheduleListSchema = { type: "object", required: ["schedules"], properties: { schedules: { type: "array", items: CaptureScheduleSchema } } } as const;
+export const ScheduleListSchema = {
+  type: "object",
+  required: ["schedules"],
+  properties: { schedules: { type: "array", items: CaptureScheduleSchema } },
+} as const;

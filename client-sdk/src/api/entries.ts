@@ -41,7 +41,23 @@ export type EntryAnchor = Infer<typeof EntryAnchorSchema>;
 export const EntryViewSchema = {
   $id: "EntryView",
   type: "object",
-  required: ["id", "sha256", "sha3_256", "size", "name", "mediaType", "cid", "cidProfile", "pinStatus", "claim", "leafHash", "status", "receivedAt", "anchors", "history"],
+  required: [
+    "id",
+    "sha256",
+    "sha3_256",
+    "size",
+    "name",
+    "mediaType",
+    "cid",
+    "cidProfile",
+    "pinStatus",
+    "claim",
+    "leafHash",
+    "status",
+    "receivedAt",
+    "anchors",
+    "history",
+  ],
   properties: {
     id: { type: "string" },
     sha256: HEX32,
@@ -51,16 +67,31 @@ export const EntryViewSchema = {
     mediaType: { type: ["string", "null"] },
     cid: { type: ["string", "null"], description: "IPFS CID of the stored bytes (uploads only)" },
     cidProfile: { type: ["string", "null"] },
-    replicas: { type: "array", items: ReplicaSchema, description: "Copies of the content at remote pinners (empty without stored content or configured pinners; servers before replication omit it)" },
-    pinStatus: { type: "string", enum: ["none", "pinned", "pending", "failed"], description: "none: hash-only; pending: IPFS was unavailable, the content is spooled and retried" },
-    public: { type: "boolean", description: "The content is published: the service's IPFS node serves it to the network over Bitswap (the upload's `public` field, else the account's default; docs/operations.md). Servers before it omit it" },
+    replicas: {
+      type: "array",
+      items: ReplicaSchema,
+      description: "Copies of the content at remote pinners (empty without stored content or configured pinners; servers before replication omit it)",
+    },
+    pinStatus: {
+      type: "string",
+      enum: ["none", "pinned", "pending", "failed"],
+      description: "none: hash-only; pending: IPFS was unavailable, the content is spooled and retried",
+    },
+    public: {
+      type: "boolean",
+      description:
+        "The content is published: the service's IPFS node serves it to the network over Bitswap (the upload's `public` field, else the account's " +
+        "default; docs/operations.md). Servers before it omit it",
+    },
     pinAttempts: { type: "integer", description: "IPFS import attempts so far (0 for hash-only stamps; servers before pin retries omit it)" },
     pinError: { type: ["string", "null"], description: "Stable code of the last failed attempt (IPFS_UNAVAILABLE, SPOOL_MISMATCH), else null" },
     encryption: {
       type: ["object", "null"],
       required: ["scheme", "contentSha256"],
       properties: { scheme: { type: "string" }, contentSha256: { type: ["string", "null"] } },
-      description: "Client-side encryption (docs/sdk.md): `cid` names this envelope's ciphertext, whose SHA-256 is `contentSha256`; `sha256` is the plaintext's, as the client stated it. Null for plain content; servers before it omit it",
+      description:
+        "Client-side encryption (docs/sdk.md): `cid` names this envelope's ciphertext, whose SHA-256 is `contentSha256`; `sha256` is the " +
+        "plaintext's, as the client stated it. Null for plain content; servers before it omit it",
     },
     claim: { type: ["object", "null"], additionalProperties: true },
     leafHash: HEX32,

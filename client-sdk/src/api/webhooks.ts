@@ -38,4 +38,8 @@ export const WebhookDeliverySchema = {
 export type WebhookDelivery = Infer<typeof WebhookDeliverySchema>;
 
 export const WebhookListSchema = { type: "object", required: ["webhooks"], properties: { webhooks: { type: "array", items: WebhookEndpointSchema } } } as const;
-export const DeliveryListSchema = { type: "object", required: ["deliveries"], properties: { deliveries: { type: "array", items: WebhookDeliverySchema } } } as const;
+export const DeliveryListSchema = {
+  type: "object",
+  required: ["deliveries"],
+  properties: { deliveries: { type: "array", items: WebhookDeliverySchema } },
+} as const;

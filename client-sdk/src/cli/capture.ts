@@ -30,7 +30,11 @@ function describe(c: Capture): string {
   const base = `capture ${c.id} of ${c.url}: ${c.status}`;
   if (c.status === "failed") return `${base} (${c.error?.code ?? "?"}: ${c.error?.message ?? ""})`;
   if (c.status === "queued" || c.status === "running") return base;
-  return `${base}${c.change ? `, ${c.change}${c.changed.length ? ` (${c.changed.join(", ")})` : ""}` : ""}; manifest ${c.manifestSha256} stamped as entry ${c.entryId}`;
+  return (
+    `${base}` +
+    (c.change ? `, ${c.change}${c.changed.length ? ` (${c.changed.join(", ")})` : ""}` : "") +
+    `; manifest ${c.manifestSha256} stamped as entry ${c.entryId}`
+  );
 }
 
 /** `priorproof capture URL [--no-js] [--viewport WxH] [--time-budget S] [--wait] [-o DIR]` */
@@ -223,10 +227,18 @@ function closingLine(v: CaptureVerdict, hadReceipt: boolean): string {
   const r = v.receipt;
   if (v.verified) {
     const notFinal = r?.warnings.some((w) => w.code === "NOT_FINAL");
-    return `VERIFIED: capture of ${v.manifest?.request.url} — every part matches the manifest, stamped no later than ${r?.existedNoLaterThan}${notFinal ? " — NOT FINAL" : ""}${r && r.warnings.length > 0 ? " (see the warnings above)" : ""}`;
+    return (
+      `VERIFIED: capture of ${v.manifest?.request.url} — every part matches the manifest, stamped no later than ${r?.existedNoLaterThan}` +
+      (notFinal ? " — NOT FINAL" : "") +
+      (r && r.warnings.length > 0 ? " (see the warnings above)" : "")
+    );
   }
   if (v.failedParts.length > 0)
-    return `NOT VERIFIED: part${v.failedParts.length > 1 ? "s" : ""} ${v.failedParts.join(", ")} differ${v.failedParts.length > 1 ? "" : "s"} from the manifest`;
+    return (
+      `NOT VERIFIED: part` +
+      (v.failedParts.length > 1 ? "s" : "") +
+      ` ${v.failedParts.join(", ")} differ${v.failedParts.length > 1 ? "" : "s"} from the manifest`
+    );
   const failed = v.checks.find((c) => c.status === "failed" && c.id !== "receipt") ?? r?.checks.find((c) => c.status === "failed");
   if (failed) return `NOT VERIFIED: ${failed.title}: ${failed.code ?? "FAILED"}`;
   if (!hadReceipt || !r) return "NOT VERIFIED: no receipt (receipt.json in the bundle, or --receipt FILE)";

@@ -29,7 +29,22 @@ export { parseCheckpoint } from "./verify-options.ts";
  * await COMMANDS.lookup!(["draft.psd"], io) // 0 when anchored
  */
 export const COMMANDS: Readonly<Record<string, Command>> = {
-  stamp, status, receipt, verify, certificate, lookup, statement, watch: watchCommand, capture, "verify-capture": verifyCaptureCommand,
+  stamp,
+  status,
+  receipt,
+  verify,
+  certificate,
+  lookup,
+  statement,
+  watch: watchCommand,
+  capture,
+  "verify-capture": verifyCaptureCommand,
   keygen: (args, io) => keygen(args, io, (m) => new UsageError(m)),
-  decrypt: (args, io) => decrypt(args, io, (m) => new UsageError(m), (values) => clientFor(values, io)),
+  decrypt: (args, io) =>
+    decrypt(
+      args,
+      io,
+      (m) => new UsageError(m),
+      (values) => clientFor(values, io),
+    ),
 };

@@ -36,14 +36,19 @@ export async function contentKeyOf(keyFile: string | undefined, io: Io, usage: (
 
 /** `stamp --encrypt`: each file in its own request, encrypted while it is read and sent. */
 export async function uploadEncrypted(
-  pp: PriorProofClient, paths: readonly string[], key: ContentKey, claim: { claim?: Claim }, mediaTypeOf: (path: string) => Promise<string>,
+  pp: PriorProofClient,
+  paths: readonly string[],
+  key: ContentKey,
+  claim: { claim?: Claim },
+  mediaTypeOf: (path: string) => Promise<string>,
 ): Promise<Entry[]> {
   const entries: Entry[] = [];
   for (const path of paths) {
     const data = Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>;
     const { entry, sha256 } = await submitEncryptedFile(pp, { name: basename(path), data, mediaType: await mediaTypeOf(path) }, key, claim);
     // The service records what the client stated: check it kept the digest computed here.
-    if (entry.sha256 !== sha256) throw new ServiceError("DIGEST_MISMATCH", `the service recorded sha-256 ${entry.sha256} for ${path}, but the plaintext hashes to ${sha256}`);
+    if (entry.sha256 !== sha256)
+      throw new ServiceError("DIGEST_MISMATCH", `the service recorded sha-256 ${entry.sha256} for ${path}, but the plaintext hashes to ${sha256}`);
     entries.push(entry);
   }
   return entries;
@@ -58,7 +63,11 @@ export async function keygen(args: string[], io: Io, usage: (message: string) =>
   try {
     fh = await open(values.out, "wx", 0o600);
   } catch (e) {
-    throw new InputError("FILE_UNWRITABLE", `cannot create ${values.out} (an existing key is never overwritten): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new InputError(
+      "FILE_UNWRITABLE",
+      `cannot create ${values.out} (an existing key is never overwritten): ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   try {
     await fh.writeFile(formatContentKey(key));
@@ -75,18 +84,30 @@ export async function keygen(args: string[], io: Io, usage: (message: string) =>
  * `priorproof decrypt <cid|file> -o OUT --key-file KEY`: the ciphertext from the service by CID (or a
  * local file), decrypted chunk by chunk; OUT is written only when every chunk authenticated.
  */
-export async function decrypt(args: string[], io: Io, usage: (message: string) => Error, clientOf: (values: { server?: string | undefined; key?: string | undefined }) => PriorProofClient): Promise<number> {
+export async function decrypt(
+  args: string[],
+  io: Io,
+  usage: (message: string) => Error,
+  clientOf: (values: { server?: string | undefined; key?: string | undefined }) => PriorProofClient,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: "string", short: "o" }, "key-file": { type: "string" }, server: { type: "string" }, key: { type: "string" }, json: { type: "boolean" } },
+    options: {
+      out: { type: "string", short: "o" },
+      "key-file": { type: "string" },
+      server: { type: "string" },
+      key: { type: "string" },
+      json: { type: "boolean" },
+    },
   });
   if (positionals.length !== 1 || values.out === undefined) throw usage("decrypt needs one CID (or ciphertext file) and -o FILE");
   const key = await contentKeyOf(values["key-file"], io, usage);
   const source = positionals[0] as string;
-  const ciphertext: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> = /^(baf|Qm)[a-zA-Z0-9]+$/.test(source) && !(await exists(source))
-    ? await clientOf(values).getContent(source)
-    : createReadStream(source, { highWaterMark: 1 << 20 });
+  const ciphertext: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> =
+    /^(baf|Qm)[a-zA-Z0-9]+$/.test(source) && !(await exists(source))
+      ? await clientOf(values).getContent(source)
+      : createReadStream(source, { highWaterMark: 1 << 20 });
   const partial = `${values.out}.partial`;
   try {
     await pipeline(Readable.from(decryptStream(ciphertext, key)), createWriteStream(partial, { flags: "wx", mode: 0o600 }));

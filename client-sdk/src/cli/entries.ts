@@ -35,7 +35,8 @@ export async function receipt(args: string[], io: Io): Promise<number> {
   if (values.json) io.out(JSON.stringify({ id, written: values.output, bytes: Buffer.byteLength(text) }));
   else
     io.out(
-      `receipt of ${id} written to ${values.output}${evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""}`,
+      `receipt of ${id} written to ${values.output}` +
+        (evm?.type === "evm" ? ` (anchored on ${evm.chainName}, chain ${evm.chainId}, block ${evm.blockNumber} at ${evm.blockTime})` : ""),
     );
   return EXIT.OK;
 }

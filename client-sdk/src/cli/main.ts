@@ -78,7 +78,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.out(JSON.stringify({ error: { code: e.code, message: e.message, ...(status !== undefined ? { status } : {}) } }, null, 2));
     }
     if (e instanceof UsageError) io.err(`priorproof ${command}: ${e.message} (see priorproof ${command} --help)`);
-    else if (e instanceof ServiceError) io.err(`priorproof ${command}: service error ${e.code}${status !== undefined ? ` (HTTP ${status})` : ""}: ${e.message}${hintFor(e)}`);
+    else if (e instanceof ServiceError)
+      io.err(`priorproof ${command}: service error ${e.code}${status !== undefined ? ` (HTTP ${status})` : ""}: ${e.message}${hintFor(e)}`);
     else io.err(`priorproof ${command}: ${e.code}: ${e.message}${hintFor(e)}`);
     return exitCodeOf(e);
   }

@@ -93,7 +93,10 @@ export function entryLine(e: Entry): string {
  * describeLookupAnchor(digest, anchor) // "0x5e…: anchored on Sepolia (chain 11155111) in block 7 at …, tx 0x…"
  */
 export function describeLookupAnchor(digest: string, a: DigestAnchor): string {
-  return `${digest}: anchored on ${a.chainName} (chain ${a.chainId}) in block ${a.blockNumber} at ${a.blockTime}, tx ${a.txHash}${a.development ? " — development chain, no evidential value" : ""}`;
+  return (
+    `${digest}: anchored on ${a.chainName} (chain ${a.chainId}) in block ${a.blockNumber} at ${a.blockTime}, tx ${a.txHash}` +
+    (a.development ? " — development chain, no evidential value" : "")
+  );
 }
 
 /**
@@ -103,7 +106,8 @@ export function describeLookupAnchor(digest: string, a: DigestAnchor): string {
  *
  * @example
  * verdictHints(verdict, { offline: true, rpcChains: [] })
- * // ["one fact left: block 12 of chain 11155111 … — read block 12's hash yourself (--rpc …, or https://sepolia.etherscan.io/block/12) and pin what you read: --checkpoint 11155111:12:<hash you read>; never copy it from the receipt"]
+ * // ["one fact left: block 12 of chain 11155111 … — read block 12's hash yourself (--rpc …, or https://sepolia.etherscan.io/block/12) and pin what you read:
+ * // --checkpoint 11155111:12:<hash you read>; never copy it from the receipt"]
  */
 export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains: readonly string[] }): string[] {
   const hints: string[] = [];
@@ -116,11 +120,15 @@ export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains:
         const where = fact.explorerUrl ? `, or ${fact.explorerUrl}` : " (the verifier's registry lists no explorer for this chain)";
         if (fact.scope === "block-hash") {
           hints.push(
-            `one fact left: ${fact.statement} — read block ${fact.blockNumber}'s hash yourself (--rpc URL of chain ${fact.chainId}: ${fact.rpc.method} ${fact.rpc.params[0]}${where}) and pin what you read: --checkpoint ${fact.chainId}:${fact.blockNumber}:<hash you read>. Never copy the hash from the receipt: whoever wrote the receipt chose it`,
+            `one fact left: ${fact.statement} — read block ${fact.blockNumber}'s hash yourself (--rpc URL of ` +
+              `chain ${fact.chainId}: ${fact.rpc.method} ${fact.rpc.params[0]}${where}) and pin what you read: ` +
+              `--checkpoint ${fact.chainId}:${fact.blockNumber}:<hash you read>. Never copy the hash from the receipt: whoever wrote the receipt ` +
+              `chose it`,
           );
         } else if (fact.scope === "contract-code") {
           hints.push(
-            `contract identity not checked offline: ${fact.statement} — give --rpc URL of chain ${fact.chainId} (${fact.rpc.method} ${fact.rpc.params.join(" ")}; its keccak-256 must be a released build)`,
+            `contract identity not checked offline: ${fact.statement} — give --rpc URL of chain ${fact.chainId} ` +
+              `(${fact.rpc.method} ${fact.rpc.params.join(" ")}; its keccak-256 must be a released build)`,
           );
         } else {
           const why = context.offline
@@ -129,7 +137,8 @@ export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains:
               ? ` (the --rpc given serve chain ${context.rpcChains.join(", ")}, not ${fact.chainId})`
               : "";
           hints.push(
-            `chain not checked${why}: give --rpc URL of chain ${fact.chainId} (${fact.chainName})${fact.explorerUrl ? `, or look the transaction up in the registry's explorer (${fact.explorerUrl.replace(/\/block\/\d+$/, "")})` : ""}`,
+            `chain not checked${why}: give --rpc URL of chain ${fact.chainId} (${fact.chainName})` +
+              (fact.explorerUrl ? `, or look the transaction up in the registry's explorer (${fact.explorerUrl.replace(/\/block\/\d+$/, "")})` : ""),
           );
         }
       }
@@ -143,12 +152,23 @@ export function verdictHints(v: Verdict, context: { offline: boolean; rpcChains:
 /** One line of derived facts about a witness. */
 export function describeWitness(w: Witness): string {
   if (w.type === "rfc3161") {
-    return `anchors[${w.anchor}]: RFC 3161 token by ${w.tsaSubject ?? "a TSA (name not reported by the token verifier)"}${w.tsaIssuer ? `, issued by ${w.tsaIssuer}` : ""}${w.qualified !== undefined ? `, qualified: ${w.qualified ? "yes" : "no"}` : ""}; genTime ${w.time}; existed no later than ${w.existedNoLaterThan}`;
+    return (
+      `anchors[${w.anchor}]: RFC 3161 token by ${w.tsaSubject ?? "a TSA (name not reported by the token verifier)"}` +
+      (w.tsaIssuer ? `, issued by ${w.tsaIssuer}` : "") +
+      (w.qualified !== undefined ? `, qualified: ${w.qualified ? "yes" : "no"}` : "") +
+      `; genTime ${w.time}; existed no later than ${w.existedNoLaterThan}`
+    );
   }
   const code =
     w.codeCheckedAt === "anchor-block" ? "at the anchoring block" : w.codeCheckedAt === "latest" ? "at the head (node keeps no history)" : "by account proof";
   const final = w.final === undefined ? "" : `; ${w.confirmations} confirmations, ${w.final ? "final" : "NOT FINAL"}`;
-  return `anchors[${w.anchor}]: ${w.chainName} (chain ${w.chainId}${w.development ? ", development chain" : ""}) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build} (code checked ${code}); deployment: ${w.deployment === "operator" ? `operator (${w.deploymentSource})` : "other — not in the operator deployments you gave"}${final}; existed no later than ${w.existedNoLaterThan}`;
+  return (
+    `anchors[${w.anchor}]: ${w.chainName} (chain ${w.chainId}` +
+    (w.development ? ", development chain" : "") +
+    `) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build} (code checked ${code}); deployment: ` +
+    (w.deployment === "operator" ? `operator (${w.deploymentSource})` : "other — not in the operator deployments you gave") +
+    `${final}; existed no later than ${w.existedNoLaterThan}`
+  );
 }
 
 /** One PASS / FAIL / SKIP line per check. */
@@ -183,7 +203,8 @@ export function printVerdict(io: Io, file: string, v: Verdict, hints: readonly s
   if (v.verified) {
     const notFinal = v.warnings.some((w) => w.code === "NOT_FINAL");
     io.out(
-      `VERIFIED${notFinal ? " (NOT FINAL)" : ""}: ${file} existed no later than ${v.existedNoLaterThan}${v.warnings.length > 0 ? " (see the warnings above)" : ""}`,
+      `VERIFIED${notFinal ? " (NOT FINAL)" : ""}: ${file} existed no later than ${v.existedNoLaterThan}` +
+        (v.warnings.length > 0 ? " (see the warnings above)" : ""),
     );
     return;
   }

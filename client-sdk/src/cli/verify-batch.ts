@@ -58,7 +58,8 @@ async function fromDirectory(dir: string): Promise<BatchItem[]> {
   const names = (await readdir(dir)).sort();
   const present = new Set(names);
   const receipts = names.filter((n) => n.endsWith(".json"));
-  if (receipts.length > BATCH_LIMITS.receipts) throw new InputError("BATCH_TOO_LARGE", `${dir} holds ${receipts.length} receipts, more than ${BATCH_LIMITS.receipts}`);
+  if (receipts.length > BATCH_LIMITS.receipts)
+    throw new InputError("BATCH_TOO_LARGE", `${dir} holds ${receipts.length} receipts, more than ${BATCH_LIMITS.receipts}`);
   const items: BatchItem[] = [];
   for (const name of receipts) {
     const path = join(dir, name);
@@ -105,14 +106,18 @@ async function fromZip(path: string, size: number): Promise<BatchItem[]> {
     throw new InputError("ARCHIVE_UNREADABLE", `${path} is not a readable ZIP archive: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   // Subject files are inflated only when a receipt names them (NAME.receipt.json next to NAME).
-  const subjects = new Set([...names].filter((n) => n.endsWith(".receipt.json") && names.has(n.slice(0, -".receipt.json".length))).map((n) => n.slice(0, -".receipt.json".length)));
+  const subjects = new Set(
+    [...names].filter((n) => n.endsWith(".receipt.json") && names.has(n.slice(0, -".receipt.json".length))).map((n) => n.slice(0, -".receipt.json".length)),
+  );
   const files = subjects.size > 0 ? unzipSync(bytes, { filter: (f) => subjects.has(f.name) }) : {};
   const decoder = new TextDecoder();
-  return Object.keys(entries).sort().flatMap((name) => {
-    const subject = name.endsWith(".receipt.json") ? files[name.slice(0, -".receipt.json".length)] : undefined;
-    const text = decoder.decode(entries[name]);
-    return isPackIndex(name, text) ? [] : [{ name: `${path}:${name}`, text, ...(subject ? { sha256: sha256(subject) } : {}) }];
-  });
+  return Object.keys(entries)
+    .sort()
+    .flatMap((name) => {
+      const subject = name.endsWith(".receipt.json") ? files[name.slice(0, -".receipt.json".length)] : undefined;
+      const text = decoder.decode(entries[name]);
+      return isPackIndex(name, text) ? [] : [{ name: `${path}:${name}`, text, ...(subject ? { sha256: sha256(subject) } : {}) }];
+    });
 }
 
 /** A progress display: a bar on a terminal, a line every 10 % otherwise, nothing with --json. */
@@ -128,7 +133,10 @@ function progress(io: Io, json: boolean): { update(done: number, total: number):
         lastDraw = now;
         const width = Math.max(10, Math.min(40, (io.columns ?? 80) - 40));
         const fraction = total ? done / total : 1;
-        io.progress(`\r\x1b[2Kverifying [${"#".repeat(Math.round(fraction * width)).padEnd(width, "-")}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${done} / ${total}`);
+        io.progress(
+          `\r\x1b[2Kverifying ` +
+            `[${"#".repeat(Math.round(fraction * width)).padEnd(width, "-")}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${done} / ${total}`,
+        );
       } else {
         const tenth = Math.floor((done / total) * 10);
         if (tenth > lastTenth) {
@@ -159,7 +167,8 @@ export async function verifyBatchCommand(args: string[], io: Io): Promise<number
   if (positionals.length > 0) throw new UsageError(`--batch takes no other files (got ${positionals.join(" ")})`);
   const checkpoints = (values.checkpoint ?? []).map(parseCheckpoint);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError(`--workers must be an integer from 1 to 64, not ${JSON.stringify(values.workers)}`);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64))
+    throw new UsageError(`--workers must be an integer from 1 to 64, not ${JSON.stringify(values.workers)}`);
 
   let s;
   try {
@@ -179,8 +188,14 @@ export async function verifyBatchCommand(args: string[], io: Io): Promise<number
     io.out(JSON.stringify({ summary, results }, null, 2));
   } else {
     for (const r of results) if (r.outcome === "failed") io.out(`FAILED  ${r.name}: ${r.codes.join(", ")}`);
-    const byCode = Object.entries(summary.failedByCode).sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(", ");
-    io.out(`${summary.total} receipts in ${seconds.toFixed(2)} s: ${summary.verified} verified, ${summary.failed} failed${byCode ? ` (${byCode})` : ""}, ${summary.notVerified} not verified`);
+    const byCode = Object.entries(summary.failedByCode)
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${code} ${n}`)
+      .join(", ");
+    io.out(
+      `${summary.total} receipts in ${seconds.toFixed(2)} s: ${summary.verified} verified, ${summary.failed} ` +
+        `failed${byCode ? ` (${byCode})` : ""}, ${summary.notVerified} not verified`,
+    );
   }
   return summary.verified === summary.total ? EXIT.OK : EXIT.NOT_VERIFIED;
 }

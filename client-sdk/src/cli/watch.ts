@@ -58,7 +58,9 @@ export async function watchCommand(args: string[], io: Io): Promise<number> {
   const counts = { queued: 0, stamped: 0, receipts: 0, failed: 0 };
   let offline = "";
   const status = (): string =>
-    `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued${counts.failed ? ` · ${counts.failed} failed` : ""}${offline}`;
+    `watching ${positionals[0]} — ${counts.stamped} stamped · ${counts.receipts} receipts · ${counts.queued} queued` +
+    (counts.failed ? ` · ${counts.failed} failed` : "") +
+    `${offline}`;
   let failed = false;
   let lastRetry: WatchResult | undefined;
   try {

@@ -62,8 +62,12 @@ export function openZip(bytes: Uint8Array): ZipArchive {
     const commentLength = view.getUint16(p + 32, true);
     const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLength));
     members.set(name, {
-      name, method: view.getUint16(p + 10, true), crc: view.getUint32(p + 16, true), compressedSize: view.getUint32(p + 20, true),
-      size: view.getUint32(p + 24, true), offset: view.getUint32(p + 42, true),
+      name,
+      method: view.getUint16(p + 10, true),
+      crc: view.getUint32(p + 16, true),
+      compressedSize: view.getUint32(p + 20, true),
+      size: view.getUint32(p + 24, true),
+      offset: view.getUint32(p + 42, true),
     });
     p += 46 + nameLength + extraLength + commentLength;
   }

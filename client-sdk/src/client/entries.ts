@@ -13,7 +13,14 @@ export function isStatus(v: unknown): v is EntryStatus {
 }
 
 function asEntry(v: unknown, where: string): Entry {
-  if (!isObject(v) || typeof v.id !== "string" || typeof v.sha256 !== "string" || !isStatus(v.status) || !Array.isArray(v.anchors) || !Array.isArray(v.history)) {
+  if (
+    !isObject(v) ||
+    typeof v.id !== "string" ||
+    typeof v.sha256 !== "string" ||
+    !isStatus(v.status) ||
+    !Array.isArray(v.anchors) ||
+    !Array.isArray(v.history)
+  ) {
     throw new ServiceError("INVALID_RESPONSE", `${where} did not answer an entry`);
   }
   return v as unknown as Entry;
@@ -37,7 +44,9 @@ export async function getEntry(t: Transport, id: string, opts: { signal?: AbortS
 
 /** GET /v1/entries?sha256=|previous= */
 export async function findEntries(
-  t: Transport, query: { sha256?: DigestInput; previous?: DigestInput; limit?: number; after?: number }, opts: { signal?: AbortSignal } = {},
+  t: Transport,
+  query: { sha256?: DigestInput; previous?: DigestInput; limit?: number; after?: number },
+  opts: { signal?: AbortSignal } = {},
 ): Promise<EntryPage> {
   const q = new URLSearchParams();
   if (query.sha256 !== undefined) q.set("sha256", digestHex(query.sha256, "sha256"));
@@ -55,15 +64,21 @@ export async function getReceipt(t: Transport, id: string, opts: { signal?: Abor
   const where = `/v1/entries/${path(id, "entry id")}/receipt`;
   const body = await t.json("GET", where, { signal: opts.signal });
   const problems = receiptProblems(body);
-  if (problems.length > 0) throw new ServiceError("INVALID_RESPONSE", `GET ${where} answered a receipt that is not valid: ${problems.slice(0, 3).join("; ")}`, { details: problems });
+  if (problems.length > 0)
+    throw new ServiceError("INVALID_RESPONSE", `GET ${where} answered a receipt that is not valid: ${problems.slice(0, 3).join("; ")}`, { details: problems });
   return body as unknown as Receipt;
 }
 
 /** GET /v1/entries/:id/certificate.pdf */
 export async function getCertificate(
-  t: Transport, id: string, opts: { lang?: "en" | "zh-CN"; jurisdiction?: "cn" | "us" | "eu"; signal?: AbortSignal } = {},
+  t: Transport,
+  id: string,
+  opts: { lang?: "en" | "zh-CN"; jurisdiction?: "cn" | "us" | "eu"; signal?: AbortSignal } = {},
 ): Promise<Uint8Array> {
-  const query = new URLSearchParams({ ...(opts.lang ? { lang: opts.lang } : {}), ...(opts.jurisdiction ? { jurisdiction: opts.jurisdiction } : {}) }).toString();
+  const query = new URLSearchParams({
+    ...(opts.lang ? { lang: opts.lang } : {}),
+    ...(opts.jurisdiction ? { jurisdiction: opts.jurisdiction } : {}),
+  }).toString();
   const where = `/v1/entries/${path(id, "entry id")}/certificate.pdf${query ? `?${query}` : ""}`;
   const res = await t.request("GET", where, { accept: "application/pdf", signal: opts.signal });
   let bytes: Uint8Array;

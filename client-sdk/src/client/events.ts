@@ -43,7 +43,8 @@ async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncGenerato
 export async function getEventStream(t: Transport, opts: { entry?: string; after?: number; signal?: AbortSignal } = {}): Promise<AsyncIterable<EntryEvent>> {
   const where = `/v1/events${opts.entry !== undefined ? `?entry=${path(opts.entry, "entry id")}` : ""}`;
   // Resume after the last event seen (the service sends every later one: nothing is missed).
-  const headers: Record<string, string> = opts.after !== undefined && Number.isSafeInteger(opts.after) && opts.after >= 0 ? { "last-event-id": String(opts.after) } : {};
+  const headers: Record<string, string> =
+    opts.after !== undefined && Number.isSafeInteger(opts.after) && opts.after >= 0 ? { "last-event-id": String(opts.after) } : {};
   const res = await t.request("GET", where, { accept: "text/event-stream", signal: opts.signal, headers });
   if (!res.body || !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
     await res.body?.cancel().catch(() => undefined);

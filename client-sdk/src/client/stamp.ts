@@ -16,5 +16,8 @@ export async function submitStamps(t: Transport, items: readonly StampItem[], op
     })),
   };
   const headers = t.idempotencyHeader(opts.idempotencyKey);
-  return t.withRetries(async () => asEntries(await t.json("POST", "/v1/stamps", { json: body, headers, signal: opts.signal }), "POST /v1/stamps", items.length), opts.signal);
+  return t.withRetries(
+    async () => asEntries(await t.json("POST", "/v1/stamps", { json: body, headers, signal: opts.signal }), "POST /v1/stamps", items.length),
+    opts.signal,
+  );
 }

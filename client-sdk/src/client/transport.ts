@@ -83,7 +83,8 @@ export function createTransport(options: ClientOptions): Transport {
 
   /** Whether a failed stamp or upload may be sent again with its key (it may or may not have been stored). */
   const retryable = (e: unknown): boolean =>
-    e instanceof ServiceError && (e.code === "NETWORK_ERROR" || e.code === "IDEMPOTENCY_KEY_IN_USE" || e.status === 502 || e.status === 503 || e.status === 504);
+    e instanceof ServiceError &&
+    (e.code === "NETWORK_ERROR" || e.code === "IDEMPOTENCY_KEY_IN_USE" || e.status === 502 || e.status === 503 || e.status === 504);
 
   async function withRetries<T>(send: () => Promise<T>, signal: AbortSignal | undefined, canRetry = true): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -94,10 +95,14 @@ export function createTransport(options: ClientOptions): Transport {
         const delay = Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(resolve, delay);
-          signal?.addEventListener("abort", () => {
-            clearTimeout(timer);
-            reject(new ServiceError("ABORTED", "request aborted", { cause: signal.reason }));
-          }, { once: true });
+          signal?.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(timer);
+              reject(new ServiceError("ABORTED", "request aborted", { cause: signal.reason }));
+            },
+            { once: true },
+          );
         });
       }
     }
@@ -168,9 +173,15 @@ export function createTransport(options: ClientOptions): Transport {
       body = parseStrictJson(text);
     } catch (cause) {
       const dup = cause instanceof PriorProofError && cause.code === "DUPLICATE_KEY";
-      throw new ServiceError("INVALID_RESPONSE", `${method} ${where} did not answer ${dup ? "I-JSON (a member name twice)" : "JSON"}`, { status: res.status, cause });
+      throw new ServiceError("INVALID_RESPONSE", `${method} ${where} did not answer ${dup ? "I-JSON (a member name twice)" : "JSON"}`, {
+        status: res.status,
+        cause,
+      });
     }
-    if (!isObject(body)) throw new ServiceError("INVALID_RESPONSE", `${method} ${where} answered ${Array.isArray(body) ? "an array" : typeof body}, not an object`, { status: res.status });
+    if (!isObject(body))
+      throw new ServiceError("INVALID_RESPONSE", `${method} ${where} answered ${Array.isArray(body) ? "an array" : typeof body}, not an object`, {
+        status: res.status,
+      });
     return body;
   }
 

@@ -190,7 +190,8 @@ export const en = {
   err_RATE_LIMITED: "Too many requests. Wait a minute.",
   encryptOption: "Encrypt before upload (the service stores only ciphertext)",
   encryptWarning:
-    "The file is encrypted in this browser. The key stays with you: the service never sees it and cannot recover it. Lose the key file and the stored content is lost for good (the stamp of the digest still holds).",
+    "The file is encrypted in this browser. The key stays with you: the service never sees it and cannot recover it. Lose the key file and the " +
+    "stored content is lost for good (the stamp of the digest still holds).",
   keyGenerate: "Generate a new key (downloads a key file)",
   keyChoose: "Use an existing key file",
   keyReady: "Key {id} ready. Keep the key file safe.",

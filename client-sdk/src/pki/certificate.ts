@@ -138,7 +138,12 @@ export function getBasicConstraints(cert: pkijs.Certificate): { cA: boolean; pat
   const ext = extensions(cert, OID_BASIC_CONSTRAINTS)[0];
   if (!ext || !(ext.parsedValue instanceof pkijs.BasicConstraints)) return { cA: false };
   const bc = ext.parsedValue;
-  const len = typeof bc.pathLenConstraint === "number" ? bc.pathLenConstraint : bc.pathLenConstraint instanceof asn1js.Integer ? bc.pathLenConstraint.valueBlock.valueDec : undefined;
+  const len =
+    typeof bc.pathLenConstraint === "number"
+      ? bc.pathLenConstraint
+      : bc.pathLenConstraint instanceof asn1js.Integer
+        ? bc.pathLenConstraint.valueBlock.valueDec
+        : undefined;
   return len === undefined ? { cA: bc.cA === true } : { cA: bc.cA === true, pathLenConstraint: len };
 }
 
@@ -158,7 +163,10 @@ export function assertValidAt(c: ParsedCertificate, at: Date, what: string): voi
   const notBefore = c.cert.notBefore.value;
   const notAfter = c.cert.notAfter.value;
   if (at.getTime() < notBefore.getTime()) {
-    throw new PkiError("SIGNER_NOT_YET_VALID", `${what} ${formatName(c.cert.subject)} is not valid before ${notBefore.toISOString()}, judged at ${at.toISOString()}`);
+    throw new PkiError(
+      "SIGNER_NOT_YET_VALID",
+      `${what} ${formatName(c.cert.subject)} is not valid before ${notBefore.toISOString()}, judged at ${at.toISOString()}`,
+    );
   }
   if (at.getTime() > notAfter.getTime()) {
     throw new PkiError("SIGNER_EXPIRED", `${what} ${formatName(c.cert.subject)} expired at ${notAfter.toISOString()}, judged at ${at.toISOString()}`);

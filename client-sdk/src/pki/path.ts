@@ -20,8 +20,16 @@
 import { PkiError, type PkiErrorCode } from "../errors.ts";
 import { certificateSignedBy } from "./algorithms.ts";
 import {
-  assertValidAt, formatName, getBasicConstraints, getKeyUsage, OID_AUTHORITY_KEY_IDENTIFIER, OID_BASIC_CONSTRAINTS,
-  OID_EXT_KEY_USAGE, OID_KEY_USAGE, OID_SUBJECT_KEY_IDENTIFIER, type ParsedCertificate,
+  assertValidAt,
+  formatName,
+  getBasicConstraints,
+  getKeyUsage,
+  OID_AUTHORITY_KEY_IDENTIFIER,
+  OID_BASIC_CONSTRAINTS,
+  OID_EXT_KEY_USAGE,
+  OID_KEY_USAGE,
+  OID_SUBJECT_KEY_IDENTIFIER,
+  type ParsedCertificate,
 } from "./certificate.ts";
 
 export interface PathLimits {
@@ -82,7 +90,11 @@ export interface CertificationPath {
 
 /** Extensions this validator understands; any other marked critical refuses the path. */
 const KNOWN_EXTENSIONS = new Set([
-  OID_KEY_USAGE, OID_EXT_KEY_USAGE, OID_BASIC_CONSTRAINTS, OID_SUBJECT_KEY_IDENTIFIER, OID_AUTHORITY_KEY_IDENTIFIER,
+  OID_KEY_USAGE,
+  OID_EXT_KEY_USAGE,
+  OID_BASIC_CONSTRAINTS,
+  OID_SUBJECT_KEY_IDENTIFIER,
+  OID_AUTHORITY_KEY_IDENTIFIER,
   "2.5.29.17", // subjectAltName
   "2.5.29.32", // certificatePolicies (not enforced: no policy is required by this verifier)
 ]);
@@ -123,7 +135,10 @@ function validatePath(path: readonly ParsedCertificate[], anchor: ParsedCertific
     // Intermediate CAs below this issuer: those between it and the end entity.
     const below = k;
     if (bc.pathLenConstraint !== undefined && below > bc.pathLenConstraint) {
-      throw new PkiError("SIGNER_KEY_USAGE", `${formatName(issuer.cert.subject)} allows ${bc.pathLenConstraint} intermediate CAs below it, the path has ${below}`);
+      throw new PkiError(
+        "SIGNER_KEY_USAGE",
+        `${formatName(issuer.cert.subject)} allows ${bc.pathLenConstraint} intermediate CAs below it, the path has ${below}`,
+      );
     }
   }
 }
@@ -211,8 +226,14 @@ export async function buildCertificationPath(leaf: ParsedCertificate, options: P
 
   const who = `${formatName(leaf.cert.subject)} (issuer ${formatName(leaf.cert.issuer)})`;
   if (found.length === 0) {
-    if (stats.loops > 0) fail("CHAIN_LOOP", `${who}: issuer certificates only lead back into the path (a loop of certificates signing each other), no trust anchor reached`);
-    if (stats.depthCutoffs > 0 || exhausted) fail("CHAIN_TOO_LONG", `${who}: no trust anchor within ${limits.maxDepth} certificates${exhausted ? ` (search budget of ${limits.maxSignatureChecks} signature checks spent)` : ""}`);
+    if (stats.loops > 0)
+      fail("CHAIN_LOOP", `${who}: issuer certificates only lead back into the path (a loop of certificates signing each other), no trust anchor reached`);
+    if (stats.depthCutoffs > 0 || exhausted)
+      fail(
+        "CHAIN_TOO_LONG",
+        `${who}: no trust anchor within ${limits.maxDepth} certificates` +
+          (exhausted ? ` (search budget of ${limits.maxSignatureChecks} signature checks spent)` : ""),
+      );
     fail("SIGNER_UNTRUSTED", `${who} does not chain to a trust anchor`);
   }
   let first: unknown;

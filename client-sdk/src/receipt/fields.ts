@@ -90,8 +90,10 @@ function checkInclusion(p: Problems, v: unknown, at: string): void {
     const a = v.account;
     if (!obj(a)) p.push(`${at}.account: expected an object`);
     else {
-      if (typeof a.nonce !== "string" || !/^0x(0|[1-9a-f][0-9a-f]{0,15})$/.test(a.nonce)) p.push(`${at}.account.nonce: expected a 0x hex quantity of at most 8 bytes`);
-      if (typeof a.balance !== "string" || !/^0x(0|[1-9a-f][0-9a-f]{0,63})$/.test(a.balance)) p.push(`${at}.account.balance: expected a 0x hex quantity of at most 32 bytes`);
+      if (typeof a.nonce !== "string" || !/^0x(0|[1-9a-f][0-9a-f]{0,15})$/.test(a.nonce))
+        p.push(`${at}.account.nonce: expected a 0x hex quantity of at most 8 bytes`);
+      if (typeof a.balance !== "string" || !/^0x(0|[1-9a-f][0-9a-f]{0,63})$/.test(a.balance))
+        p.push(`${at}.account.balance: expected a 0x hex quantity of at most 32 bytes`);
       hex32(p, a, "storageRoot", `${at}.account`);
       hex32(p, a, "codeHash", `${at}.account`);
       nodes(a, "proof", `${at}.account`, 1_024);
@@ -115,8 +117,22 @@ export function checkProof(p: Problems, v: unknown, at: string): void {
 }
 
 const EVM_ANCHOR_FIELDS = [
-  "type", "proof", "chainId", "chainName", "development", "contract", "deployTxHash", "deployBlock", "txHash",
-  "blockNumber", "blockHash", "blockTime", "confirmations", "requiredConfirmations", "explorerUrl", "inclusion",
+  "type",
+  "proof",
+  "chainId",
+  "chainName",
+  "development",
+  "contract",
+  "deployTxHash",
+  "deployBlock",
+  "txHash",
+  "blockNumber",
+  "blockHash",
+  "blockTime",
+  "confirmations",
+  "requiredConfirmations",
+  "explorerUrl",
+  "inclusion",
 ] as const;
 
 export function checkAnchor(p: Problems, a: unknown, at: string): void {

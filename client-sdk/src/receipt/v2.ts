@@ -22,8 +22,24 @@ function hex32OrNull(p: Problems, o: Record<string, unknown>, key: string, at: s
 const V2_TOP = ["version", "id", "subject", "claim", "leaf", "signature", "service", "anchors", "issuedAt"];
 const V2_LEAF = ["encoding", "sha3_256", "claimSha256", "signatureSha256", "salt", "hash"];
 const V2_PROOF = ["root", "treeSize", "index", "path"];
-const V2_EVM = ["type", "proof", "chainId", "chainName", "development", "contract", "deployTxHash", "deployBlock", "txHash", "blockNumber",
-  "blockHash", "blockTime", "confirmations", "requiredConfirmations", "explorerUrl", "inclusion"];
+const V2_EVM = [
+  "type",
+  "proof",
+  "chainId",
+  "chainName",
+  "development",
+  "contract",
+  "deployTxHash",
+  "deployBlock",
+  "txHash",
+  "blockNumber",
+  "blockHash",
+  "blockTime",
+  "confirmations",
+  "requiredConfirmations",
+  "explorerUrl",
+  "inclusion",
+];
 const V2_RFC3161 = ["type", "proof", "tsaUrl", "token", "genTime", "serial", "policy", "tsa", "qualified"];
 const V2_TSA = ["subject", "issuer", "serial", "sha256Fingerprint"];
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -75,20 +91,21 @@ export function receiptV2Problems(doc: Record<string, unknown>): string[] {
   if (doc.signature !== undefined) p.push(...signatureProblems(doc.signature));
   checkService(p, doc.service);
   if (!Array.isArray(doc.anchors) || doc.anchors.length === 0 || doc.anchors.length > 16) p.push("anchors: expected 1 to 16 anchors");
-  else doc.anchors.forEach((a, i) => {
-    const at = `anchors[${i}]`;
-    checkAnchor(p, a, at);
-    if (!obj(a)) return;
-    if (obj(a.proof)) unknownFields(p, a.proof, V2_PROOF, `${at}.proof`);
-    if (a.type === "evm") {
-      unknownFields(p, a, V2_EVM, at);
-      utc(p, a, "blockTime", at);
-    } else if (a.type === "rfc3161") {
-      unknownFields(p, a, V2_RFC3161, at);
-      utc(p, a, "genTime", at);
-      if (obj(a.tsa)) unknownFields(p, a.tsa, V2_TSA, `${at}.tsa`);
-    }
-  });
+  else
+    doc.anchors.forEach((a, i) => {
+      const at = `anchors[${i}]`;
+      checkAnchor(p, a, at);
+      if (!obj(a)) return;
+      if (obj(a.proof)) unknownFields(p, a.proof, V2_PROOF, `${at}.proof`);
+      if (a.type === "evm") {
+        unknownFields(p, a, V2_EVM, at);
+        utc(p, a, "blockTime", at);
+      } else if (a.type === "rfc3161") {
+        unknownFields(p, a, V2_RFC3161, at);
+        utc(p, a, "genTime", at);
+        if (obj(a.tsa)) unknownFields(p, a.tsa, V2_TSA, `${at}.tsa`);
+      }
+    });
   utc(p, doc, "issuedAt", "receipt");
   return [...new Set(p)];
 }

@@ -11,10 +11,28 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { equalBytes } from "../bytes.ts";
 import { PkiError, PriorProofError, SignatureError } from "../errors.ts";
-import { digest, HASH_BY_OID, type HashName, OID_MGF1, OID_RSASSA_PSS, OID_SHA256, OID_SHA384, OID_SHA512, STRONG_HASHES, verifySignature } from "../pki/algorithms.ts";
 import {
-  type CertificateFacts, describeCertificate, findSignerCertificate, formatName, getExtendedKeyUsage, getKeyUsage, OID_ANY_EXTENDED_KEY_USAGE,
-  type ParsedCertificate, parseCertificate,
+  digest,
+  HASH_BY_OID,
+  type HashName,
+  OID_MGF1,
+  OID_RSASSA_PSS,
+  OID_SHA256,
+  OID_SHA384,
+  OID_SHA512,
+  STRONG_HASHES,
+  verifySignature,
+} from "../pki/algorithms.ts";
+import {
+  type CertificateFacts,
+  describeCertificate,
+  findSignerCertificate,
+  formatName,
+  getExtendedKeyUsage,
+  getKeyUsage,
+  OID_ANY_EXTENDED_KEY_USAGE,
+  type ParsedCertificate,
+  parseCertificate,
 } from "../pki/certificate.ts";
 import { bytesToBase64, children, decodeBase64, decodeBer, hexOf, isUniversal } from "../pki/der.ts";
 import { buildCertificationPath, type PathLimits } from "../pki/path.ts";
@@ -30,7 +48,13 @@ const OID_CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
 const OID_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
 /** Extended key usages that permit signing a statement (when the certificate has the extension at all). */
-export const SIGNING_EKUS: ReadonlySet<string> = new Set([OID_ANY_EXTENDED_KEY_USAGE, OID_EMAIL_PROTECTION, OID_DOCUMENT_SIGNING, OID_CODE_SIGNING, OID_CLIENT_AUTH]);
+export const SIGNING_EKUS: ReadonlySet<string> = new Set([
+  OID_ANY_EXTENDED_KEY_USAGE,
+  OID_EMAIL_PROTECTION,
+  OID_DOCUMENT_SIGNING,
+  OID_CODE_SIGNING,
+  OID_CLIENT_AUTH,
+]);
 
 export type CmsKeyAlgorithm = "ecdsa-p256" | "ecdsa-p384" | "ed25519" | "rsa-pss";
 
@@ -82,11 +106,19 @@ export function webCryptoSigningKey(key: CryptoKey): CmsSigningKey {
   const subtle = globalThis.crypto.subtle;
   if (alg.name === "ECDSA" && (alg.namedCurve === "P-256" || alg.namedCurve === "P-384")) {
     const hash = alg.namedCurve === "P-256" ? "SHA-256" : "SHA-384";
-    return { algorithm: alg.namedCurve === "P-256" ? "ecdsa-p256" : "ecdsa-p384", sign: async (d) => ecdsaRawToDer(new Uint8Array(await subtle.sign({ name: "ECDSA", hash }, key, new Uint8Array(d)))) };
+    return {
+      algorithm: alg.namedCurve === "P-256" ? "ecdsa-p256" : "ecdsa-p384",
+      sign: async (d) => ecdsaRawToDer(new Uint8Array(await subtle.sign({ name: "ECDSA", hash }, key, new Uint8Array(d)))),
+    };
   }
-  if (alg.name === "Ed25519") return { algorithm: "ed25519", sign: async (d) => new Uint8Array(await subtle.sign({ name: "Ed25519" }, key, new Uint8Array(d))) };
-  if (alg.name === "RSA-PSS" && alg.hash?.name === "SHA-256") return { algorithm: "rsa-pss", sign: async (d) => new Uint8Array(await subtle.sign({ name: "RSA-PSS", saltLength: 32 }, key, new Uint8Array(d))) };
-  throw new SignatureError("SIGNATURE_UNSUPPORTED", `webcrypto key ${alg.name}${alg.namedCurve ? ` ${alg.namedCurve}` : ""} is not one of ECDSA P-256/P-384, Ed25519, RSA-PSS/SHA-256`);
+  if (alg.name === "Ed25519")
+    return { algorithm: "ed25519", sign: async (d) => new Uint8Array(await subtle.sign({ name: "Ed25519" }, key, new Uint8Array(d))) };
+  if (alg.name === "RSA-PSS" && alg.hash?.name === "SHA-256")
+    return { algorithm: "rsa-pss", sign: async (d) => new Uint8Array(await subtle.sign({ name: "RSA-PSS", saltLength: 32 }, key, new Uint8Array(d))) };
+  throw new SignatureError(
+    "SIGNATURE_UNSUPPORTED",
+    `webcrypto key ${alg.name}${alg.namedCurve ? ` ${alg.namedCurve}` : ""} is not one of ECDSA P-256/P-384, Ed25519, RSA-PSS/SHA-256`,
+  );
 }
 
 function sortDer(values: asn1js.BaseBlock[]): asn1js.BaseBlock[] {
@@ -134,7 +166,9 @@ export async function createCmsSignature(content: Uint8Array, options: CreateCms
   if (!ok) throw new SignatureError("SIGNATURE_INVALID", `the key does not match the signer certificate ${formatName(signer.cert.subject)}`);
   const revocation: pkijs.SignedDataCRL[] = [
     ...(options.crls ?? []).map((d) => pkijs.CertificateRevocationList.fromBER(new Uint8Array(d))),
-    ...(options.ocspResponses ?? []).map((d) => new pkijs.OtherRevocationInfoFormat({ otherRevInfoFormat: OID_OCSP_RESPONSE_REVINFO, otherRevInfo: asn1js.fromBER(new Uint8Array(d)).result })),
+    ...(options.ocspResponses ?? []).map(
+      (d) => new pkijs.OtherRevocationInfoFormat({ otherRevInfoFormat: OID_OCSP_RESPONSE_REVINFO, otherRevInfo: asn1js.fromBER(new Uint8Array(d)).result }),
+    ),
   ];
   const sd = new pkijs.SignedData({
     version: 1,
@@ -190,11 +224,17 @@ function invalid(message: string, cause?: unknown): never {
 export function assertSigningUsage(c: ParsedCertificate): void {
   const ku = getKeyUsage(c.cert);
   if (ku && !ku.digitalSignature && !ku.nonRepudiation) {
-    throw new PkiError("SIGNER_KEY_USAGE", `signer certificate ${formatName(c.cert.subject)} key usage (${ku.bits}) permits neither digitalSignature nor nonRepudiation`);
+    throw new PkiError(
+      "SIGNER_KEY_USAGE",
+      `signer certificate ${formatName(c.cert.subject)} key usage (${ku.bits}) permits neither digitalSignature nor nonRepudiation`,
+    );
   }
   const eku = getExtendedKeyUsage(c.cert);
   if (eku && !eku.purposes.some((p) => SIGNING_EKUS.has(p))) {
-    throw new PkiError("SIGNER_KEY_USAGE", `signer certificate ${formatName(c.cert.subject)} extended key usage (${eku.purposes.join(",")}) does not permit signing documents`);
+    throw new PkiError(
+      "SIGNER_KEY_USAGE",
+      `signer certificate ${formatName(c.cert.subject)} extended key usage (${eku.purposes.join(",")}) does not permit signing documents`,
+    );
   }
 }
 
@@ -206,7 +246,9 @@ async function revocationOf(sd: pkijs.SignedData, signer: ParsedCertificate, iss
       let signed = false;
       try {
         signed = await verifySignature({
-          publicKey: issuer.cert.subjectPublicKeyInfo, algorithm: item.signatureAlgorithm, data: new Uint8Array(item.tbsView),
+          publicKey: issuer.cert.subjectPublicKeyInfo,
+          algorithm: item.signatureAlgorithm,
+          data: new Uint8Array(item.tbsView),
           signature: new Uint8Array(item.signatureValue.valueBlock.valueHexView),
         });
       } catch {
@@ -218,9 +260,17 @@ async function revocationOf(sd: pkijs.SignedData, signer: ParsedCertificate, iss
       }
       const revoked = (item.revokedCertificates ?? []).find((r) => r.userCertificate.isEqual(signer.cert.serialNumber));
       if (revoked && revoked.revocationDate.value.getTime() <= at.getTime()) {
-        throw new PkiError("SIGNER_REVOKED", `signer certificate was revoked at ${revoked.revocationDate.value.toISOString()} (CRL of ${formatName(item.issuer)}), before ${at.toISOString()}`);
+        throw new PkiError(
+          "SIGNER_REVOKED",
+          `signer certificate was revoked at ${revoked.revocationDate.value.toISOString()} (CRL of ${formatName(item.issuer)}), before ${at.toISOString()}`,
+        );
       }
-      found.push(`CRL of ${formatName(item.issuer)} issued ${item.thisUpdate.value.toISOString()}${item.nextUpdate ? `, next update ${item.nextUpdate.value.toISOString()}` : ""}: signer ${revoked ? `revoked later, at ${revoked.revocationDate.value.toISOString()}` : "not revoked"}`);
+      found.push(
+        `CRL of ${formatName(item.issuer)} issued ${item.thisUpdate.value.toISOString()}` +
+          (item.nextUpdate ? `, next update ${item.nextUpdate.value.toISOString()}` : "") +
+          `: signer ` +
+          (revoked ? `revoked later, at ${revoked.revocationDate.value.toISOString()}` : "not revoked"),
+      );
     } else if (item instanceof pkijs.OtherRevocationInfoFormat && item.otherRevInfoFormat === OID_OCSP_RESPONSE_REVINFO) {
       found.push("an OCSP response captured at signing (carried, not evaluated by this verifier)");
     }
@@ -249,7 +299,10 @@ export async function verifyCmsSignature(cmsBase64: string, content: Uint8Array,
 }
 
 /** Structure, message digest and signature of a detached SignedData over `content`; no chain, no trust. */
-async function checkSignedData(cmsBase64: string, content: Uint8Array): Promise<{ sd: pkijs.SignedData; signer: ParsedCertificate; carried: ParsedCertificate[] }> {
+async function checkSignedData(
+  cmsBase64: string,
+  content: Uint8Array,
+): Promise<{ sd: pkijs.SignedData; signer: ParsedCertificate; carried: ParsedCertificate[] }> {
   const der = decodeBase64(cmsBase64);
   if (!der) return invalid("cms signature is not base64");
   const decoded = decodeBer(der);
@@ -287,7 +340,10 @@ async function checkSignedData(cmsBase64: string, content: Uint8Array): Promise<
   if (!(mdValue instanceof asn1js.OctetString)) return invalid("message-digest signed attribute missing");
   const actual = await digest(hash, content);
   if (!equalBytes(actual, new Uint8Array(mdValue.valueBlock.valueHexView))) {
-    invalid(`the signature is over another statement: message-digest ${hexOf(new Uint8Array(mdValue.valueBlock.valueHexView))}, the statement's ${hash} is ${hexOf(actual)}`);
+    invalid(
+      `the signature is over another statement: message-digest ${hexOf(new Uint8Array(mdValue.valueBlock.valueHexView))}, the statement's ${hash} ` +
+        `is ${hexOf(actual)}`,
+    );
   }
   let ok = false;
   try {
@@ -327,11 +383,17 @@ export async function checkCmsSignatureMath(cmsBase64: string, content: Uint8Arr
 }
 
 async function verifyCms(cmsBase64: string, content: Uint8Array, options: VerifyCmsOptions): Promise<CmsVerification> {
-  if (!Array.isArray(options.trustAnchors) || options.trustAnchors.length === 0) throw new PkiError("SIGNER_UNTRUSTED", "no signer trust anchor was configured by the verifier");
+  if (!Array.isArray(options.trustAnchors) || options.trustAnchors.length === 0)
+    throw new PkiError("SIGNER_UNTRUSTED", "no signer trust anchor was configured by the verifier");
   const anchors = options.trustAnchors.map((d, i) => parseCertificate(d, `signer trust anchor ${i}`));
   const { sd, signer, carried } = await checkSignedData(cmsBase64, content);
   assertSigningUsage(signer);
-  const { path, anchor } = await buildCertificationPath(signer, { trustAnchors: anchors, certificates: carried, at: options.at, ...(options.limits ? { limits: options.limits } : {}) });
+  const { path, anchor } = await buildCertificationPath(signer, {
+    trustAnchors: anchors,
+    certificates: carried,
+    at: options.at,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   const issuer = path[1] ?? anchor;
   const revocation = await revocationOf(sd, signer, issuer, options.at);
   return { signer: describeCertificate(signer), chain: path.slice(1).map(describeCertificate), trustAnchor: describeCertificate(anchor), revocation };

@@ -69,18 +69,30 @@ export interface VerifyEip712Options {
  * @example
  * verifyEip712Statement(signature, facts, { chainIds: [1] }) // { account: "0x…", chainId: 1, pinned: false }
  */
-export function verifyEip712Statement(signature: Eip712ClaimSignature, facts: StatementFacts, options: VerifyEip712Options = {}): { account: string; chainId: number; pinned: boolean } {
+export function verifyEip712Statement(
+  signature: Eip712ClaimSignature,
+  facts: StatementFacts,
+  options: VerifyEip712Options = {},
+): { account: string; chainId: number; pinned: boolean } {
   if (options.chainIds && !options.chainIds.includes(signature.chainId)) {
-    throw new SignatureError("EIP712_DOMAIN_MISMATCH", `signature domain chain id ${signature.chainId} is not one this verifier accepts (${options.chainIds.join(", ")})`);
+    throw new SignatureError(
+      "EIP712_DOMAIN_MISMATCH",
+      `signature domain chain id ${signature.chainId} is not one this verifier accepts (${options.chainIds.join(", ")})`,
+    );
   }
   let recovered: string;
   try {
     recovered = verifyTypedData(eip712Domain(signature.chainId), EIP712_TYPES, eip712Message(facts), signature.value);
   } catch (e) {
-    throw new SignatureError("SIGNATURE_INVALID", `eip-712 signature value is malformed: ${e instanceof Error ? e.message.slice(0, 120) : String(e)}`, { cause: e });
+    throw new SignatureError("SIGNATURE_INVALID", `eip-712 signature value is malformed: ${e instanceof Error ? e.message.slice(0, 120) : String(e)}`, {
+      cause: e,
+    });
   }
   if (recovered.toLowerCase() !== signature.signer.toLowerCase()) {
-    throw new SignatureError("SIGNATURE_INVALID", `eip-712 signature recovers ${recovered}, not the stated signer ${signature.signer} (another statement, domain or key)`);
+    throw new SignatureError(
+      "SIGNATURE_INVALID",
+      `eip-712 signature recovers ${recovered}, not the stated signer ${signature.signer} (another statement, domain or key)`,
+    );
   }
   const pinned = options.trustedAccounts !== undefined;
   if (pinned && !options.trustedAccounts!.some((a) => a.toLowerCase() === recovered.toLowerCase())) {

@@ -21,14 +21,14 @@ export * from "./eip712.ts";
 /** What signs: a CMS key with its certificate chain, or an Ethereum account. */
 export type ClaimSigner =
   | {
-    readonly format: "cms/1";
-    /** A WebCrypto private key or any `CmsSigningKey` (see signature/node.ts for Node keys). */
-    readonly key: CmsSigningKey | CryptoKey;
-    /** The signer's certificate first, then intermediates (DER). */
-    readonly certificates: readonly Uint8Array[];
-    readonly crls?: readonly Uint8Array[];
-    readonly ocspResponses?: readonly Uint8Array[];
-  }
+      readonly format: "cms/1";
+      /** A WebCrypto private key or any `CmsSigningKey` (see signature/node.ts for Node keys). */
+      readonly key: CmsSigningKey | CryptoKey;
+      /** The signer's certificate first, then intermediates (DER). */
+      readonly certificates: readonly Uint8Array[];
+      readonly crls?: readonly Uint8Array[];
+      readonly ocspResponses?: readonly Uint8Array[];
+    }
   | { readonly format: "eip712/1"; readonly signer: TypedDataSigner; readonly chainId: number };
 
 /** What is signed: the file's digests and the claim that will be stamped with it. */
@@ -70,34 +70,39 @@ export async function signClaim(input: ClaimToSign, signer: ClaimSigner): Promis
   };
   if (signer.format === "eip712/1") return signEip712Statement(facts, signer.signer, signer.chainId);
   const key = isCmsSigningKey(signer.key) ? signer.key : webCryptoSigningKey(signer.key);
-  const cms = await createCmsSignature(statementBytes(facts), { key, certificates: signer.certificates, ...(signer.crls ? { crls: signer.crls } : {}), ...(signer.ocspResponses ? { ocspResponses: signer.ocspResponses } : {}) });
+  const cms = await createCmsSignature(statementBytes(facts), {
+    key,
+    certificates: signer.certificates,
+    ...(signer.crls ? { crls: signer.crls } : {}),
+    ...(signer.ocspResponses ? { ocspResponses: signer.ocspResponses } : {}),
+  });
   return { format: "cms/1", signedAt: facts.signedAt, cms } satisfies CmsClaimSignature;
 }
 
 /** The signed identity, as plain data to print (CLI, verify page, certificate). */
 export type SignedIdentity =
   | {
-    readonly kind: "x509";
-    readonly format: "cms/1";
-    /** The signer's own statement of when it signed (not evidence of time). */
-    readonly signedAt: string;
-    readonly signer: CertificateFacts;
-    readonly chain: readonly CertificateFacts[];
-    /** The trust anchor the verifier chose and the path reached. */
-    readonly trustAnchor: CertificateFacts;
-    /** The time the certificates were judged at (the anchor's proven time). */
-    readonly validAt: string;
-    readonly revocation: RevocationReport;
-  }
+      readonly kind: "x509";
+      readonly format: "cms/1";
+      /** The signer's own statement of when it signed (not evidence of time). */
+      readonly signedAt: string;
+      readonly signer: CertificateFacts;
+      readonly chain: readonly CertificateFacts[];
+      /** The trust anchor the verifier chose and the path reached. */
+      readonly trustAnchor: CertificateFacts;
+      /** The time the certificates were judged at (the anchor's proven time). */
+      readonly validAt: string;
+      readonly revocation: RevocationReport;
+    }
   | {
-    readonly kind: "ethereum";
-    readonly format: "eip712/1";
-    readonly signedAt: string;
-    readonly account: string;
-    readonly chainId: number;
-    /** Whether the verifier pinned the accounts it trusts (else any valid account passes). */
-    readonly pinned: boolean;
-  };
+      readonly kind: "ethereum";
+      readonly format: "eip712/1";
+      readonly signedAt: string;
+      readonly account: string;
+      readonly chainId: number;
+      /** Whether the verifier pinned the accounts it trusts (else any valid account passes). */
+      readonly pinned: boolean;
+    };
 
 export interface ClaimSignatureTrust {
   /** DER CA certificates the verifier trusts for X.509 signers (`--signer-ca`). */
@@ -122,7 +127,8 @@ export async function verifyClaimSignature(receipt: Receipt, at: Date, trust: Cl
   const facts = statementOfReceipt(receipt, signature.signedAt);
   if (signature.format === "eip712/1") {
     const r = verifyEip712Statement(signature, facts, {
-      ...(trust.eip712ChainIds ? { chainIds: trust.eip712ChainIds } : {}), ...(trust.trustedAccounts ? { trustedAccounts: trust.trustedAccounts } : {}),
+      ...(trust.eip712ChainIds ? { chainIds: trust.eip712ChainIds } : {}),
+      ...(trust.trustedAccounts ? { trustedAccounts: trust.trustedAccounts } : {}),
     });
     return { kind: "ethereum", format: "eip712/1", signedAt: signature.signedAt, ...r };
   }
@@ -136,10 +142,18 @@ export async function verifyClaimSignature(receipt: Receipt, at: Date, trust: Cl
 /** One line describing a verified signed identity. */
 export function describeSignedIdentity(identity: SignedIdentity): string {
   if (identity.kind === "ethereum") {
-    return `signed by Ethereum account ${identity.account} (EIP-712, chain ${identity.chainId}${identity.pinned ? ", trusted by this verifier" : ", account not pinned by this verifier"}); signer says signed at ${identity.signedAt}`;
+    return (
+      `signed by Ethereum account ${identity.account} (EIP-712, chain ${identity.chainId}` +
+      (identity.pinned ? ", trusted by this verifier" : ", account not pinned by this verifier") +
+      `); signer says signed at ${identity.signedAt}`
+    );
   }
   const s = identity.signer;
-  return `signed by ${s.subject} (issuer ${s.issuer}, serial ${s.serial}, valid ${s.notBefore} – ${s.notAfter}) through trust anchor ${identity.trustAnchor.subject}, certificates valid at ${identity.validAt}; ${identity.revocation.detail}; signer says signed at ${identity.signedAt}`;
+  return (
+    `signed by ${s.subject} (issuer ${s.issuer}, serial ${s.serial}, valid ${s.notBefore} – ${s.notAfter}) through trust ` +
+    `anchor ${identity.trustAnchor.subject}, certificates valid at ${identity.validAt}; ${identity.revocation.detail}; signer says signed ` +
+    `at ${identity.signedAt}`
+  );
 }
 
 /** Verifies the claimant signature of a v2 receipt for `verifyReceipt` (its `signature` option). */

@@ -31,7 +31,10 @@ export function nodeSigningKey(key: KeyObject | string, passphrase?: string): Cm
   }
   if (type === "ed25519") return { algorithm: "ed25519", sign: async (d) => new Uint8Array(cryptoSign(null, d, k)) };
   if (type === "rsa" || type === "rsa-pss") {
-    return { algorithm: "rsa-pss", sign: async (d) => new Uint8Array(cryptoSign("sha256", d, { key: k, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })) };
+    return {
+      algorithm: "rsa-pss",
+      sign: async (d) => new Uint8Array(cryptoSign("sha256", d, { key: k, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })),
+    };
   }
   throw new SignatureError("SIGNATURE_UNSUPPORTED", `key type ${type} is not EC, Ed25519 or RSA`);
 }
@@ -46,7 +49,6 @@ function signerFirst(key: KeyObject, certificates: readonly Uint8Array[]): Uint8
   if (index < 0) throw new SignatureError("INVALID_ARGUMENT", "no certificate of the chain holds the signing key's public key");
   return [certificates[index] as Uint8Array, ...certificates.filter((_, i) => i !== index)];
 }
-
 
 /**
  * A `cms/1` signer from a PEM private key and a PEM file of the signer's certificate and its chain.
@@ -95,7 +97,11 @@ export async function pkcs12ClaimSigner(p12: Uint8Array, password: string): Prom
       }
     }
   } catch (e) {
-    throw new SignatureError("INVALID_ARGUMENT", `cannot open the pkcs#12 file (wrong password or damaged file): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new SignatureError(
+      "INVALID_ARGUMENT",
+      `cannot open the pkcs#12 file (wrong password or damaged file): ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   if (keys.length !== 1) throw new SignatureError("INVALID_ARGUMENT", `the pkcs#12 file holds ${keys.length} private keys, expected one`);
   if (certificates.length === 0) throw new SignatureError("INVALID_ARGUMENT", "the pkcs#12 file holds no certificate");

@@ -37,8 +37,10 @@ function hasClaim(claim: Claim | undefined): claim is Claim {
  * // '{"claim":{"title":"Logo"},"sha256":"0xba78…15ad","signedAt":"2026-11-30T08:00:00Z"}'
  */
 export function buildStatement(facts: StatementFacts): string {
-  if (!isHex32(facts.sha256)) throw new SignatureError("INVALID_ARGUMENT", `statement sha256 is not 32 bytes of lower-case 0x hex: ${String(facts.sha256).slice(0, 80)}`);
-  if (facts.sha3_256 !== undefined && !isHex32(facts.sha3_256)) throw new SignatureError("INVALID_ARGUMENT", `statement sha3_256 is not 32 bytes of lower-case 0x hex`);
+  if (!isHex32(facts.sha256))
+    throw new SignatureError("INVALID_ARGUMENT", `statement sha256 is not 32 bytes of lower-case 0x hex: ${String(facts.sha256).slice(0, 80)}`);
+  if (facts.sha3_256 !== undefined && !isHex32(facts.sha3_256))
+    throw new SignatureError("INVALID_ARGUMENT", `statement sha3_256 is not 32 bytes of lower-case 0x hex`);
   try {
     parseUtcTime(facts.signedAt);
   } catch (e) {

@@ -32,7 +32,8 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 function entry(v: unknown, source: string, at: string): OperatorDeployment {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new InputError("INVALID_DEPLOYMENTS", `${at}: expected an object`);
   const o = v as Record<string, unknown>;
-  if (typeof o.chainId !== "number" || !Number.isSafeInteger(o.chainId) || o.chainId < 1) throw new InputError("INVALID_DEPLOYMENTS", `${at}.chainId: expected a positive integer`);
+  if (typeof o.chainId !== "number" || !Number.isSafeInteger(o.chainId) || o.chainId < 1)
+    throw new InputError("INVALID_DEPLOYMENTS", `${at}.chainId: expected a positive integer`);
   if (typeof o.address !== "string" || !ADDRESS.test(o.address)) throw new InputError("INVALID_DEPLOYMENTS", `${at}.address: expected a 20-byte 0x address`);
   return { chainId: o.chainId, address: o.address.toLowerCase() as `0x${string}`, source };
 }

@@ -7,7 +7,6 @@ import * as pkijs from "pkijs";
 import { PriorProofError, TimestampTokenError, type TimestampTokenErrorCode } from "../errors.ts";
 import { decodeBer, isBytes } from "../pki/der.ts";
 
-
 export const OID_SHA256 = "2.16.840.1.101.3.4.2.1";
 export const OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
 export const OID_TST_INFO = "1.2.840.113549.1.9.16.1.4";
@@ -124,7 +123,6 @@ export interface Rfc3161AnchorReceipt {
   /** The batch root the token stamps. */
   readonly stampedDigest: `0x${string}`;
 }
-
 
 export function fail(code: TimestampTokenErrorCode, message: string, cause?: unknown): never {
   throw new TimestampTokenError(code, message, cause === undefined ? undefined : { cause });

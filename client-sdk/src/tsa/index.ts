@@ -30,14 +30,30 @@
  */
 export { PriorProofError, TimestampRejectedError, TimestampTokenError, type TimestampTokenErrorCode } from "../errors.ts";
 export {
-  OID_ETSI_QC_COMPLIANCE, OID_ETSI_QTST_STATEMENT, OID_KP_TIME_STAMPING, OID_QC_STATEMENTS, OID_SHA256,
-  type GrantedStatus, type ParsedTimeStampResponse, type Rfc3161AnchorReceipt, type TimeStampRequestParams, type TimestampAccuracy,
-  type TimestampTokenInfo, type TsaIdentity, type VerifyTimestampOptions,
+  OID_ETSI_QC_COMPLIANCE,
+  OID_ETSI_QTST_STATEMENT,
+  OID_KP_TIME_STAMPING,
+  OID_QC_STATEMENTS,
+  OID_SHA256,
+  type GrantedStatus,
+  type ParsedTimeStampResponse,
+  type Rfc3161AnchorReceipt,
+  type TimeStampRequestParams,
+  type TimestampAccuracy,
+  type TimestampTokenInfo,
+  type TsaIdentity,
+  type VerifyTimestampOptions,
 } from "./common.ts";
 export { encodeTimeStampRequest, randomNonce } from "./request.ts";
 export { parseTimeStampResponse } from "./response.ts";
 export { verifyTimestampToken } from "./token.ts";
 export {
-  base64ToBytes, bytesToBase64, certificatesFromPem, createTimestampVerifier, opensslVerifyArgs, opensslVerifyCommands,
-  type OpensslVerifyCommandOptions, toRfc3161AnchorReceipt,
+  base64ToBytes,
+  bytesToBase64,
+  certificatesFromPem,
+  createTimestampVerifier,
+  opensslVerifyArgs,
+  opensslVerifyCommands,
+  type OpensslVerifyCommandOptions,
+  toRfc3161AnchorReceipt,
 } from "./receipt.ts";

@@ -41,7 +41,10 @@ export function createTimestampVerifier(options: {
 }): (tokenBase64: string, root: Uint8Array) => Promise<{ genTime: string; detail: string; info: TimestampTokenInfo }> {
   return async (tokenBase64, root) => {
     const info = await verifyTimestampToken(base64ToBytes(tokenBase64), { digest: root, ...options });
-    const detail = `${info.tsa.subject} stamped ${info.messageImprint} at ${info.genTime.toISOString()} (serial ${info.serial}, policy ${info.policy}${info.qualified ? ", qualified" : ""})`;
+    const detail =
+      `${info.tsa.subject} stamped ${info.messageImprint} at ${info.genTime.toISOString()} (serial ${info.serial}, policy ${info.policy}` +
+      (info.qualified ? ", qualified" : "") +
+      `)`;
     return { genTime: info.genTime.toISOString(), detail, info };
   };
 }
@@ -83,7 +86,19 @@ function shellQuote(s: string): string {
 export function opensslVerifyArgs(options: OpensslVerifyCommandOptions): string[] {
   const digest = typeof options.digest === "string" ? options.digest.replace(/^0x/, "").toLowerCase() : hexOf(options.digest);
   if (!/^[0-9a-f]{64}$/.test(digest)) fail("TSA_INVALID_ARGUMENT", `digest must be 32 bytes of hex: ${String(options.digest).slice(0, 80)}`);
-  const args = ["ts", "-verify", "-digest", digest, "-token_in", "-in", options.tokenFile ?? "token.tst", "-CAfile", options.caFile ?? "tsa-ca.pem", "-untrusted", options.untrustedFile ?? "tsa.pem"];
+  const args = [
+    "ts",
+    "-verify",
+    "-digest",
+    digest,
+    "-token_in",
+    "-in",
+    options.tokenFile ?? "token.tst",
+    "-CAfile",
+    options.caFile ?? "tsa-ca.pem",
+    "-untrusted",
+    options.untrustedFile ?? "tsa.pem",
+  ];
   if (options.genTime !== undefined) {
     const t = options.genTime instanceof Date ? options.genTime : new Date(options.genTime);
     if (Number.isNaN(t.getTime())) fail("TSA_INVALID_ARGUMENT", `genTime is not a date: ${String(options.genTime)}`);

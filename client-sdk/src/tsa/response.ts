@@ -6,7 +6,6 @@ import { TimestampRejectedError } from "../errors.ts";
 import { children, isUniversal, signedBigInt } from "../pki/der.ts";
 import { fail, parseDer, type ParsedTimeStampResponse } from "./common.ts";
 
-
 const PKI_STATUS = ["granted", "grantedWithMods", "rejection", "waiting", "revocationWarning", "revocationNotification"] as const;
 const FAIL_INFO: Readonly<Record<number, string>> = {
   0: "badAlg",
@@ -54,4 +53,3 @@ export function parseTimeStampResponse(der: Uint8Array): ParsedTimeStampResponse
   if (!tokenNode || !isUniversal(tokenNode, 16)) fail("TSA_MALFORMED", `timestamp response: status ${name} without a token`);
   return { status: name, statusStrings, token: new Uint8Array(tokenNode.valueBeforeDecodeView) };
 }
-

@@ -12,12 +12,34 @@ import * as pkijs from "pkijs";
 import { equalBytes, toHex } from "../bytes.ts";
 import { PkiError, PriorProofError, TimestampTokenError, type TimestampTokenErrorCode } from "../errors.ts";
 import { digest as digestBytes, HASH_BY_OID, type HashName, STRONG_HASHES, verifySignature } from "../pki/algorithms.ts";
-import { extensions, findSignerCertificate, formatName, getExtendedKeyUsage, getKeyUsage, OID_KEY_USAGE, type ParsedCertificate, parseCertificate } from "../pki/certificate.ts";
+import {
+  extensions,
+  findSignerCertificate,
+  formatName,
+  getExtendedKeyUsage,
+  getKeyUsage,
+  OID_KEY_USAGE,
+  type ParsedCertificate,
+  parseCertificate,
+} from "../pki/certificate.ts";
 import { children, hexOf, integerHex, isUniversal, signedBigInt, toBytes } from "../pki/der.ts";
 import { buildCertificationPath, type PathStats } from "../pki/path.ts";
 import {
-  checkDigest, checkOid, fail, OID_CONTENT_TYPE, OID_ETSI_QTST_STATEMENT, OID_KP_TIME_STAMPING, OID_MESSAGE_DIGEST, OID_QC_STATEMENTS,
-  OID_SHA256, OID_SIGNED_DATA, OID_SIGNING_CERTIFICATE, OID_SIGNING_CERTIFICATE_V2, OID_TST_INFO, parseDer, type TimestampTokenInfo,
+  checkDigest,
+  checkOid,
+  fail,
+  OID_CONTENT_TYPE,
+  OID_ETSI_QTST_STATEMENT,
+  OID_KP_TIME_STAMPING,
+  OID_MESSAGE_DIGEST,
+  OID_QC_STATEMENTS,
+  OID_SHA256,
+  OID_SIGNED_DATA,
+  OID_SIGNING_CERTIFICATE,
+  OID_SIGNING_CERTIFICATE_V2,
+  OID_TST_INFO,
+  parseDer,
+  type TimestampTokenInfo,
   type VerifyTimestampOptions,
 } from "./common.ts";
 
@@ -105,7 +127,8 @@ function decodeToken(tokenDer: Uint8Array): DecodedToken {
   const certificates: ParsedCertificate[] = [];
   for (const node of children(sdNode)) {
     if (node.idBlock.tagClass !== 3 || node.idBlock.tagNumber !== 0) continue;
-    for (const c of children(node)) if (isUniversal(c, 16)) certificates.push(certificate(new Uint8Array(c.valueBeforeDecodeView), "token certificate", "TSA_MALFORMED"));
+    for (const c of children(node))
+      if (isUniversal(c, 16)) certificates.push(certificate(new Uint8Array(c.valueBeforeDecodeView), "token certificate", "TSA_MALFORMED"));
   }
   return { signerInfo: signedData.signerInfos[0] as pkijs.SignerInfo, tst, eContent, certificates };
 }
@@ -139,7 +162,9 @@ function parseEssCertId(attr: pkijs.Attribute, v2: boolean): EssCertId {
   const hash = parts[0];
   if (!(hash instanceof asn1js.OctetString)) return bad("certHash is not an OCTET STRING");
   const issuerSerial = parts[1];
-  return issuerSerial ? { hashName, certHash: new Uint8Array(hash.valueBlock.valueHexView), issuerSerial } : { hashName, certHash: new Uint8Array(hash.valueBlock.valueHexView) };
+  return issuerSerial
+    ? { hashName, certHash: new Uint8Array(hash.valueBlock.valueHexView), issuerSerial }
+    : { hashName, certHash: new Uint8Array(hash.valueBlock.valueHexView) };
 }
 
 async function checkEssBinding(attrs: pkijs.Attribute[], signer: ParsedCertificate): Promise<void> {
@@ -177,16 +202,21 @@ async function verifySignerInfo(token: DecodedToken, intermediates: readonly Par
   const dup = types.find((t, i) => types.indexOf(t) !== i);
   if (dup) fail("TSA_SIGNATURE_INVALID", `signed attribute ${dup} appears more than once`);
   const digestName = HASH_BY_OID[signerInfo.digestAlgorithm.algorithmId];
-  if (!digestName || !STRONG_HASHES.has(digestName)) return fail("TSA_SIGNATURE_INVALID", `unsupported signer digest algorithm ${signerInfo.digestAlgorithm.algorithmId}`);
+  if (!digestName || !STRONG_HASHES.has(digestName))
+    return fail("TSA_SIGNATURE_INVALID", `unsupported signer digest algorithm ${signerInfo.digestAlgorithm.algorithmId}`);
   const contentType = attrs.find((a) => a.type === OID_CONTENT_TYPE);
   const ct = contentType?.values.length === 1 ? (contentType.values[0] as unknown) : undefined;
-  if (!(ct instanceof asn1js.ObjectIdentifier) || ct.valueBlock.toString() !== OID_TST_INFO) fail("TSA_SIGNATURE_INVALID", "content-type signed attribute is not id-ct-TSTInfo");
+  if (!(ct instanceof asn1js.ObjectIdentifier) || ct.valueBlock.toString() !== OID_TST_INFO)
+    fail("TSA_SIGNATURE_INVALID", "content-type signed attribute is not id-ct-TSTInfo");
   const messageDigest = attrs.find((a) => a.type === OID_MESSAGE_DIGEST);
   const md = messageDigest?.values.length === 1 ? (messageDigest.values[0] as unknown) : undefined;
   if (!(md instanceof asn1js.OctetString)) return fail("TSA_SIGNATURE_INVALID", "message-digest signed attribute missing");
   const eContentDigest = await digestBytes(digestName, eContent);
   if (!equalBytes(eContentDigest, new Uint8Array(md.valueBlock.valueHexView))) {
-    fail("TSA_SIGNATURE_INVALID", `message-digest ${hexOf(new Uint8Array(md.valueBlock.valueHexView))} does not match the TSTInfo ${digestName} ${hexOf(eContentDigest)}`);
+    fail(
+      "TSA_SIGNATURE_INVALID",
+      `message-digest ${hexOf(new Uint8Array(md.valueBlock.valueHexView))} does not match the TSTInfo ${digestName} ${hexOf(eContentDigest)}`,
+    );
   }
   let signatureOk = false;
   try {
@@ -234,14 +264,23 @@ function checkTimestampingUsage(cert: pkijs.Certificate): void {
  * The signer's path to a caller trust anchor, every certificate valid at genTime (pki/path.ts: bounded
  * search, loop and depth limits). Returns the SHA-256 fingerprints from the signer to the anchor.
  */
-async function verifyTsaChain(signer: ParsedCertificate, args: Arguments, carried: readonly ParsedCertificate[], genTime: Date): Promise<{ chain: string[]; stats: PathStats }> {
+async function verifyTsaChain(
+  signer: ParsedCertificate,
+  args: Arguments,
+  carried: readonly ParsedCertificate[],
+  genTime: Date,
+): Promise<{ chain: string[]; stats: PathStats }> {
   try {
     const r = await buildCertificationPath(signer, { trustAnchors: args.anchors, certificates: [...carried, ...args.intermediates], at: genTime });
     const chain = r.anchor.fingerprint === signer.fingerprint ? [signer.fingerprint] : [...r.path, r.anchor].map((c) => c.fingerprint);
     return { chain, stats: r.stats };
   } catch (e) {
     if (!(e instanceof PkiError)) throw e;
-    return fail("TSA_UNTRUSTED", `tsa certificate ${formatName(signer.cert.subject)} does not chain to a trust anchor at ${genTime.toISOString()}: ${e.code}: ${e.message}`, e);
+    return fail(
+      "TSA_UNTRUSTED",
+      `tsa certificate ${formatName(signer.cert.subject)} does not chain to a trust anchor at ${genTime.toISOString()}: ${e.code}: ${e.message}`,
+      e,
+    );
   }
 }
 
@@ -261,7 +300,8 @@ function checkStampedValues(tst: pkijs.TSTInfo, args: Arguments, options: Verify
   if (args.policy !== undefined && tst.policy !== args.policy) fail("TSA_POLICY_MISMATCH", `token policy ${tst.policy}, expected ${args.policy}`);
   if (options.now !== undefined) {
     const skew = options.maxClockSkewMs ?? 300_000;
-    if (tst.genTime.getTime() > options.now.getTime() + skew) fail("TSA_GENTIME_IN_FUTURE", `genTime ${tst.genTime.toISOString()} is after ${options.now.toISOString()} (+${skew} ms)`);
+    if (tst.genTime.getTime() > options.now.getTime() + skew)
+      fail("TSA_GENTIME_IN_FUTURE", `genTime ${tst.genTime.toISOString()} is after ${options.now.toISOString()} (+${skew} ms)`);
   }
   return nonce !== undefined ? { imprint, nonce } : { imprint };
 }
@@ -295,7 +335,9 @@ async function verifyToken(tokenDer: Uint8Array, options: VerifyTimestampOptions
   const { chain } = await verifyTsaChain(signer, args, token.certificates, tst.genTime);
   const { imprint, nonce } = checkStampedValues(tst, args, options);
 
-  const tstQc = (tst.extensions ?? []).filter((e) => e.extnID === OID_QC_STATEMENTS).flatMap((e) => qcStatementIds(new Uint8Array(e.extnValue.valueBlock.valueHexView)));
+  const tstQc = (tst.extensions ?? [])
+    .filter((e) => e.extnID === OID_QC_STATEMENTS)
+    .flatMap((e) => qcStatementIds(new Uint8Array(e.extnValue.valueBlock.valueHexView)));
   const certQc = extensions(signer.cert, OID_QC_STATEMENTS).flatMap((e) => qcStatementIds(new Uint8Array(e.extnValue.valueBlock.valueHexView)));
   const accuracy = tst.accuracy ? { seconds: tst.accuracy.seconds ?? 0, millis: tst.accuracy.millis ?? 0, micros: tst.accuracy.micros ?? 0 } : undefined;
   const tsaName = tst.tsa && tst.tsa.type === 4 && tst.tsa.value instanceof pkijs.RelativeDistinguishedNames ? formatName(tst.tsa.value) : undefined;

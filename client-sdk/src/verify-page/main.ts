@@ -79,7 +79,12 @@ function renderChecks(verdict: Verdict): void {
     todo.append(`☐ One fact left: ${fact.statement.replace(/\.$/, "")}. Confirm it: `);
     // The link is the verifier's registry's explorer (https; http only for a development chain), never the receipt's.
     if (fact.explorerUrl && isSafeLink(fact.explorerUrl)) {
-      const link = Object.assign(document.createElement("a"), { href: fact.explorerUrl, textContent: "look it up in the explorer", rel: "noopener noreferrer", target: "_blank" });
+      const link = Object.assign(document.createElement("a"), {
+        href: fact.explorerUrl,
+        textContent: "look it up in the explorer",
+        rel: "noopener noreferrer",
+        target: "_blank",
+      });
       todo.append(link, " — or ");
     }
     todo.append(`enter an RPC URL of chain ${fact.chainId} above (it asks ${fact.rpc.method}(${fact.rpc.params.join(", ")})).`);
@@ -105,9 +110,14 @@ function renderWitnesses(witnesses: readonly Witness[]): HTMLElement[] {
     div.className = "fact";
     div.dataset.witness = String(w.anchor);
     if (w.deployment) div.dataset.deployment = w.deployment;
-    div.textContent = w.type === "rfc3161"
-      ? `✔ RFC 3161 token by ${w.tsaSubject ?? "a TSA (name not reported by the token verifier)"}${w.qualified !== undefined ? `, qualified: ${w.qualified ? "yes" : "no"}` : ""}, genTime ${w.time}`
-      : `✔ ${w.chainName} (chain ${w.chainId}) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build}; deployment: ${w.deployment === "operator" ? "this operator's" : "other (not in the operator list this page holds)"}${w.final === undefined ? "" : w.final ? "; final" : "; NOT FINAL"}`;
+    div.textContent =
+      w.type === "rfc3161"
+        ? `✔ RFC 3161 token by ${w.tsaSubject ?? "a TSA (name not reported by the token verifier)"}` +
+          (w.qualified !== undefined ? `, qualified: ${w.qualified ? "yes" : "no"}` : "") +
+          `, genTime ${w.time}`
+        : `✔ ${w.chainName} (chain ${w.chainId}) block ${w.blockNumber} mined ${w.time}; contract ${w.contract} runs ${w.build}; deployment: ` +
+          (w.deployment === "operator" ? "this operator's" : "other (not in the operator list this page holds)") +
+          `${w.final === undefined ? "" : w.final ? "; final" : "; NOT FINAL"}`;
     return div;
   });
 }
@@ -175,7 +185,11 @@ async function takeFiles(list: FileList | File[]): Promise<void> {
     const bar = $("progress") as HTMLProgressElement;
     bar.hidden = false;
     bar.max = Math.max(1, f.size);
-    const result = await sha256Blob(f, { onProgress: (done: number) => { bar.value = done; } });
+    const result = await sha256Blob(f, {
+      onProgress: (done: number) => {
+        bar.value = done;
+      },
+    });
     fileDigest = result.sha256;
     bar.hidden = true;
     text($("fileInfo"), `${f.name} — ${f.size.toLocaleString()} bytes — SHA-256 ${toHex(fileDigest)}`);
@@ -225,15 +239,25 @@ async function runVerify(): Promise<void> {
       const notFinal = verdict.warnings.some((w) => w.code === "NOT_FINAL");
       const utc = (t: string | undefined) => t?.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
       const first = [...verdict.witnesses].sort((a, b) => a.existedNoLaterThan.localeCompare(b.existedNoLaterThan))[0];
-      const by = first ? ` — witnessed by ${first.type === "evm" ? `block ${first.blockNumber} of ${first.chainName}, mined ${utc(first.time)}` : `an RFC 3161 token of ${utc(first.time)}`}` : "";
+      const by = first
+        ? ` — witnessed by ` +
+          (first.type === "evm" ? `block ${first.blockNumber} of ${first.chainName}, mined ${utc(first.time)}` : `an RFC 3161 token of ${utc(first.time)}`)
+        : "";
       const signed = verdict.signedIdentity ? ` Signed claim: ${describeSignedIdentity(verdict.signedIdentity)}.` : "";
-      showVerdict(true, notFinal ? "VERIFIED — NOT FINAL" : "VERIFIED", `${file?.name ?? "The file"} existed no later than ${utc(verdict.existedNoLaterThan)}${by}.${signed}${caveat}`);
+      showVerdict(
+        true,
+        notFinal ? "VERIFIED — NOT FINAL" : "VERIFIED",
+        `${file?.name ?? "The file"} existed no later than ${utc(verdict.existedNoLaterThan)}${by}.${signed}${caveat}`,
+      );
     } else {
       const failed = verdict.checks.find((c) => c.status === "failed");
       const left = verdict.remaining[0];
-      const reason = failed ? `${failed.title}: ${failed.code ?? "FAILED"}: ${failed.detail}`
-        : left ? `${left.scope === "anchor" ? "nothing confirmed the anchor" : "the receipt's block-header proof holds"}; left to confirm: ${verdict.remaining.map((f) => f.statement).join("; ")}`
-          : verdict.checks.find((c) => c.status === "not-checked" && c.id.endsWith(".chain"))?.detail ?? "no independent witness was checked";
+      const reason = failed
+        ? `${failed.title}: ${failed.code ?? "FAILED"}: ${failed.detail}`
+        : left
+          ? (left.scope === "anchor" ? "nothing confirmed the anchor" : "the receipt's block-header proof holds") +
+            `; left to confirm: ${verdict.remaining.map((f) => f.statement).join("; ")}`
+          : (verdict.checks.find((c) => c.status === "not-checked" && c.id.endsWith(".chain"))?.detail ?? "no independent witness was checked");
       showVerdict(false, "NOT VERIFIED", reason);
     }
   } catch (e) {
@@ -259,14 +283,22 @@ async function runLookup(): Promise<void> {
   }
   try {
     const res = await fetch(`${config.lookupUrl}?sha256=${hex}`);
-    const body = (await res.json()) as { anchored?: boolean; anchors?: { chainName: string; chainId: number; blockTime: string; txHash: string; development: boolean }[] };
+    const body = (await res.json()) as {
+      anchored?: boolean;
+      anchors?: { chainName: string; chainId: number; blockTime: string; txHash: string; development: boolean }[];
+    };
     if (!res.ok) throw new Error(`lookup failed with HTTP ${res.status}`);
     if (!body.anchored || !body.anchors?.length) {
       text(out, `${hex} is not anchored by this service.`);
       return;
     }
     const first = body.anchors[0]!;
-    text(out, `${hex} was anchored on ${first.chainName} (chain ${first.chainId}) at ${first.blockTime} in transaction ${first.txHash}${first.development ? " — development chain, no evidential value" : ""}. Drop the file and its receipt above to verify it independently.`);
+    text(
+      out,
+      `${hex} was anchored on ${first.chainName} (chain ${first.chainId}) at ${first.blockTime} in transaction ${first.txHash}` +
+        (first.development ? " — development chain, no evidential value" : "") +
+        `. Drop the file and its receipt above to verify it independently.`,
+    );
     out.dataset.anchored = "true";
   } catch (e) {
     text(out, e instanceof Error ? e.message : String(e));

@@ -52,7 +52,13 @@ export interface AnchorFindings {
  * Checks every anchor of the receipt in order: its `proof` (Merkle inclusion), then its witness.
  * `evmInclusion` is the offline EVM proof checker to use when the options name none.
  */
-export async function checkAnchors(rec: Recorder, receipt: Receipt, leafHash: Uint8Array | undefined, options: VerifyOptions, evmInclusion: EvmInclusionVerifier): Promise<AnchorFindings> {
+export async function checkAnchors(
+  rec: Recorder,
+  receipt: Receipt,
+  leafHash: Uint8Array | undefined,
+  options: VerifyOptions,
+  evmInclusion: EvmInclusionVerifier,
+): Promise<AnchorFindings> {
   const registry = options.chainRegistry ?? DEFAULT_CHAIN_REGISTRY;
   const ctx = anchorContext(rec, receipt, leafHash, options, evmInclusion);
   for (const [i, anchor] of receipt.anchors.entries()) {
@@ -65,7 +71,13 @@ export async function checkAnchors(rec: Recorder, receipt: Receipt, leafHash: Ui
   return { witnesses: ctx.witnesses, remaining: ctx.remaining };
 }
 
-function anchorContext(rec: Recorder, receipt: Receipt, leafHash: Uint8Array | undefined, options: VerifyOptions, evmInclusion: EvmInclusionVerifier): AnchorContext {
+function anchorContext(
+  rec: Recorder,
+  receipt: Receipt,
+  leafHash: Uint8Array | undefined,
+  options: VerifyOptions,
+  evmInclusion: EvmInclusionVerifier,
+): AnchorContext {
   const trusted = new Set([...(options.trustedCodeHashes ?? [])].map((h) => h.toLowerCase()));
   const deployments = options.deployments ?? [];
   const checkpoints = [...(options.checkpoints ?? [])].map((c) => ({ chainId: c.chainId, number: BigInt(c.number), hash: c.hash.toLowerCase() }));
@@ -84,8 +96,17 @@ function anchorContext(rec: Recorder, receipt: Receipt, leafHash: Uint8Array | u
     return r;
   };
   return {
-    rec, options, leafHash, trusted, deployments, checkpoints, evmInclusion: options.evmInclusion ?? evmInclusion, boundedFor,
-    serviceTimes: [receipt.service.receivedAt], witnesses: [], remaining: [],
+    rec,
+    options,
+    leafHash,
+    trusted,
+    deployments,
+    checkpoints,
+    evmInclusion: options.evmInclusion ?? evmInclusion,
+    boundedFor,
+    serviceTimes: [receipt.service.receivedAt],
+    witnesses: [],
+    remaining: [],
   };
 }
 
@@ -98,7 +119,11 @@ async function checkInclusion(ctx: AnchorContext, i: number, anchor: Anchor, lab
     ctx.rec.add(id, title, "not-checked", "the leaf could not be rebuilt");
     return false;
   }
-  const run = await ctx.rec.runCheck(id, title, () => verifyInclusion(leafHash, getInclusionProof(anchor.proof), fromHex(anchor.proof.root, 32)),
-    () => `index ${anchor.proof.index} of ${anchor.proof.treeSize}, root ${anchor.proof.root}`);
+  const run = await ctx.rec.runCheck(
+    id,
+    title,
+    () => verifyInclusion(leafHash, getInclusionProof(anchor.proof), fromHex(anchor.proof.root, 32)),
+    () => `index ${anchor.proof.index} of ${anchor.proof.treeSize}, root ${anchor.proof.root}`,
+  );
   return run.ok;
 }

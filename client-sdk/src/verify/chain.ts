@@ -24,11 +24,25 @@ export function buildOf(codeHash: string, trusted: ReadonlySet<string>): { build
   return undefined;
 }
 
-function codeIdentity(code: Hex, contract: string, chainId: number, where: string, trusted: ReadonlySet<string>): { codeHash: Hex; build: string; byUser: boolean } {
-  if (code === "0x") throw new AnchorError("CONTRACT_MISSING", `no contract at ${contract} on chain ${chainId} (${where}): an account without code cannot have anchored anything`);
+function codeIdentity(
+  code: Hex,
+  contract: string,
+  chainId: number,
+  where: string,
+  trusted: ReadonlySet<string>,
+): { codeHash: Hex; build: string; byUser: boolean } {
+  if (code === "0x")
+    throw new AnchorError(
+      "CONTRACT_MISSING",
+      `no contract at ${contract} on chain ${chainId} (${where}): an account without code cannot have anchored anything`,
+    );
   const codeHash = toHex(keccak_256(fromHex(code))) as Hex;
   const b = buildOf(codeHash, trusted);
-  if (!b) throw new AnchorError("CONTRACT_CODE_UNKNOWN", `the code at ${contract} on chain ${chainId} (${where}) hashes to ${codeHash}, which is no released EvidenceAnchor build: it can answer anything`);
+  if (!b)
+    throw new AnchorError(
+      "CONTRACT_CODE_UNKNOWN",
+      `the code at ${contract} on chain ${chainId} (${where}) hashes to ${codeHash}, which is no released EvidenceAnchor build: it can answer anything`,
+    );
   return { codeHash, ...b };
 }
 
@@ -38,9 +52,11 @@ function anchoredLog(tx: ChainTransactionReceipt, contract: string, root: string
   const own = tx.logs.filter((l) => l.address === c && l.topics[0] === ANCHORED_EVENT_TOPIC);
   if (own.length === 0) throw new AnchorError("TX_NOT_ANCHOR", `transaction ${tx.transactionHash} emitted no Anchored event from ${c}`);
   const ofRoot = own.filter((l) => l.topics[1] === root);
-  if (ofRoot.length === 0) throw new AnchorError("TX_NOT_ANCHOR", `transaction ${tx.transactionHash} anchored ${own.map((l) => l.topics[1]).join(", ")}, not root ${root}`);
+  if (ofRoot.length === 0)
+    throw new AnchorError("TX_NOT_ANCHOR", `transaction ${tx.transactionHash} anchored ${own.map((l) => l.topics[1]).join(", ")}, not root ${root}`);
   const sizes = ofRoot.map((l) => (l.data.length === 66 ? BigInt(l.data) : -1n));
-  if (!sizes.includes(BigInt(treeSize))) throw new AnchorError("TREE_SIZE_MISMATCH", `root was anchored with ${sizes.join(", ")} leaves, the proof names ${treeSize}`);
+  if (!sizes.includes(BigInt(treeSize)))
+    throw new AnchorError("TREE_SIZE_MISMATCH", `root was anchored with ${sizes.join(", ")} leaves, the proof names ${treeSize}`);
 }
 
 /** Seconds of a strict RFC 3339 time (already validated by the parser). */
@@ -94,14 +110,20 @@ export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8A
 
   const tx = await reader.getTransactionReceipt(anchor.txHash);
   if (!tx) throw new AnchorError("TX_NOT_FOUND", `transaction ${anchor.txHash} is not on chain ${chainId}`);
-  if (tx.transactionHash !== anchor.txHash.toLowerCase()) throw new AnchorError("RPC_BAD_ANSWER", `asked for transaction ${anchor.txHash}, the node answered ${tx.transactionHash}`);
+  if (tx.transactionHash !== anchor.txHash.toLowerCase())
+    throw new AnchorError("RPC_BAD_ANSWER", `asked for transaction ${anchor.txHash}, the node answered ${tx.transactionHash}`);
   if (tx.status !== 1) throw new AnchorError("TX_FAILED", `transaction ${anchor.txHash} reverted`);
   anchoredLog(tx, anchor.contract, root, treeSize);
 
   const block = await reader.getBlockByHash(tx.blockHash);
-  if (!block || block.hash !== tx.blockHash || block.number !== tx.blockNumber) throw new AnchorError("BLOCK_MISSING", `block ${tx.blockHash} of the transaction is not on chain ${chainId}`);
+  if (!block || block.hash !== tx.blockHash || block.number !== tx.blockNumber)
+    throw new AnchorError("BLOCK_MISSING", `block ${tx.blockHash} of the transaction is not on chain ${chainId}`);
   const canonical = await reader.getBlock(block.number);
-  if (!canonical || canonical.hash !== block.hash) throw new AnchorError("BLOCK_NOT_CANONICAL", `block ${block.number} on chain ${chainId} is ${canonical?.hash ?? "missing"}, not the transaction's block ${block.hash} (reorganised?)`);
+  if (!canonical || canonical.hash !== block.hash)
+    throw new AnchorError(
+      "BLOCK_NOT_CANONICAL",
+      `block ${block.number} on chain ${chainId} is ${canonical?.hash ?? "missing"}, not the transaction's block ${block.hash} (reorganised?)`,
+    );
 
   let code: Hex;
   let codeCheckedAt: "anchor-block" | "latest" = "anchor-block";
@@ -115,17 +137,30 @@ export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8A
   const identity = codeIdentity(code, anchor.contract, anchor.chainId, codeCheckedAt === "anchor-block" ? `at block ${block.number}` : "at the head", trusted);
 
   // The receipt's statements against what was derived.
-  if (block.number !== BigInt(anchor.blockNumber)) throw new AnchorError("BLOCK_NUMBER_MISMATCH", `transaction ${anchor.txHash} is in block ${block.number}, the receipt says ${anchor.blockNumber}`);
-  if (block.hash !== anchor.blockHash.toLowerCase()) throw new AnchorError("BLOCK_HASH_MISMATCH", `transaction ${anchor.txHash} is in block ${block.hash}, the receipt says ${anchor.blockHash}`);
-  if (block.timestamp !== secondsOf(anchor.blockTime)) throw new AnchorError("BLOCK_TIME_MISMATCH", `block ${block.number} was mined at ${isoOf(block.timestamp)}, the receipt says ${anchor.blockTime}`);
+  if (block.number !== BigInt(anchor.blockNumber))
+    throw new AnchorError("BLOCK_NUMBER_MISMATCH", `transaction ${anchor.txHash} is in block ${block.number}, the receipt says ${anchor.blockNumber}`);
+  if (block.hash !== anchor.blockHash.toLowerCase())
+    throw new AnchorError("BLOCK_HASH_MISMATCH", `transaction ${anchor.txHash} is in block ${block.hash}, the receipt says ${anchor.blockHash}`);
+  if (block.timestamp !== secondsOf(anchor.blockTime))
+    throw new AnchorError("BLOCK_TIME_MISMATCH", `block ${block.number} was mined at ${isoOf(block.timestamp)}, the receipt says ${anchor.blockTime}`);
 
   // Cross-checks by the contract's views (a released build answers them truthfully).
   const onChain = await reader.getAnchor(anchor.contract, root);
   if (onChain.timestamp !== block.timestamp || onChain.blockNumber !== block.number || onChain.treeSize !== BigInt(treeSize)) {
-    throw new AnchorError("CONTRACT_VIEW_MISMATCH", `getAnchor(${root}) answers block ${onChain.blockNumber} at ${onChain.timestamp} with ${onChain.treeSize} leaves, the chain shows block ${block.number} at ${block.timestamp} with ${treeSize}`);
+    throw new AnchorError(
+      "CONTRACT_VIEW_MISMATCH",
+      `getAnchor(${root}) answers block ${onChain.blockNumber} at ${onChain.timestamp} with ${onChain.treeSize} leaves, the chain shows ` +
+        `block ${block.number} at ${block.timestamp} with ${treeSize}`,
+    );
   }
   if (ctx.contractView ?? true) {
-    const view = await reader.verifyInclusionOnChain(anchor.contract, { leafHash: toHex(leafHash), index: BigInt(index), treeSize: BigInt(treeSize), path, root });
+    const view = await reader.verifyInclusionOnChain(anchor.contract, {
+      leafHash: toHex(leafHash),
+      index: BigInt(index),
+      treeSize: BigInt(treeSize),
+      path,
+      root,
+    });
     if (!view.included) throw new AnchorError("CONTRACT_REJECTS_PROOF", `the contract's verifyInclusion view rejects the path to ${root}`);
   }
 
@@ -134,7 +169,10 @@ export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8A
   const confirmations = head - block.number + 1n;
   let final: boolean;
   let finality: string;
-  const rule = ctx.minConfirmations !== undefined ? ({ kind: "confirmations", confirmations: ctx.minConfirmations } as const) : (ctx.chain?.finality ?? { kind: "confirmations" as const, confirmations: 64 });
+  const rule =
+    ctx.minConfirmations !== undefined
+      ? ({ kind: "confirmations", confirmations: ctx.minConfirmations } as const)
+      : (ctx.chain?.finality ?? { kind: "confirmations" as const, confirmations: 64 });
   if (rule.kind === "finalized-tag") {
     const finalized = await reader.getBlock("finalized");
     if (finalized) {
@@ -149,8 +187,23 @@ export async function verifyEvmAnchorOnChain(anchor: EvmAnchor, leafHash: Uint8A
     finality = `${final ? "final" : "not final yet"} (policy ${rule.confirmations} confirmations)`;
   }
   const where = codeCheckedAt === "anchor-block" ? `at block ${block.number}` : "at the head (the node keeps no history)";
-  const detail = `transaction ${tx.transactionHash} anchored root ${root} (${treeSize} leaves) at ${anchor.contract.toLowerCase()} in block ${block.number} (${block.hash}) mined at ${isoOf(block.timestamp)}; code ${where} is ${identity.build} (${identity.codeHash}); ${confirmations} confirmations, ${finality}`;
-  return { blockNumber: block.number, blockHash: block.hash, blockTimestamp: block.timestamp, codeHash: identity.codeHash, codeCheckedAt, build: identity.build, codeTrustedByUser: identity.byUser, confirmations, final, finality, detail };
+  const detail =
+    `transaction ${tx.transactionHash} anchored root ${root} (${treeSize} leaves) at ${anchor.contract.toLowerCase()} in block ${block.number} ` +
+    `(${block.hash}) mined at ${isoOf(block.timestamp)}; code ${where} is ${identity.build} (${identity.codeHash}); ${confirmations} ` +
+    `confirmations, ${finality}`;
+  return {
+    blockNumber: block.number,
+    blockHash: block.hash,
+    blockTimestamp: block.timestamp,
+    codeHash: identity.codeHash,
+    codeCheckedAt,
+    build: identity.build,
+    codeTrustedByUser: identity.byUser,
+    confirmations,
+    final,
+    finality,
+    detail,
+  };
 }
 
 /**

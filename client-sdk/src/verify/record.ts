@@ -27,7 +27,8 @@ export class Recorder {
 
   /** Records a warning once per code and anchor. */
   warn(code: string, anchor: number | undefined, message: string): void {
-    if (!this.warnings.some((w) => w.code === code && w.anchor === anchor)) this.warnings.push(anchor === undefined ? { code, message } : { code, anchor, message });
+    if (!this.warnings.some((w) => w.code === code && w.anchor === anchor))
+      this.warnings.push(anchor === undefined ? { code, message } : { code, anchor, message });
   }
 
   /**
@@ -39,7 +40,10 @@ export class Recorder {
    * if (leaf.ok) leaf.value // the leaf hash
    */
   async runCheck<T>(
-    id: string, title: string, step: () => T | Promise<T>, detail: (value: T) => string,
+    id: string,
+    title: string,
+    step: () => T | Promise<T>,
+    detail: (value: T) => string,
     codeOf?: (e: unknown, code: string) => string,
   ): Promise<CheckRun<T>> {
     let value: T;

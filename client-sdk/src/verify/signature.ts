@@ -12,7 +12,11 @@ import type { Witness } from "./types.ts";
  * the claimant's identity when it passed.
  */
 export async function checkClaimSignature(
-  rec: Recorder, receipt: Receipt, leafOk: boolean, witnesses: readonly Witness[], verifier: ClaimSignatureVerifier | undefined,
+  rec: Recorder,
+  receipt: Receipt,
+  leafOk: boolean,
+  witnesses: readonly Witness[],
+  verifier: ClaimSignatureVerifier | undefined,
 ): Promise<SignedIdentity | undefined> {
   if (receipt.version !== RECEIPT_VERSION_2 || !receipt.signature) return undefined;
   const title = "The claimant signed the digest and claim";
@@ -21,7 +25,12 @@ export async function checkClaimSignature(
     return undefined;
   }
   if (!verifier) {
-    rec.add("signature", title, "not-checked", `a ${receipt.signature.format} signature is present; no signer trust was configured for this verifier (--signer-ca)`);
+    rec.add(
+      "signature",
+      title,
+      "not-checked",
+      `a ${receipt.signature.format} signature is present; no signer trust was configured for this verifier (--signer-ca)`,
+    );
     return undefined;
   }
   // Judged at the earliest proven witness time (not its conservative bound, not now).
@@ -30,6 +39,11 @@ export async function checkClaimSignature(
     rec.add("signature", title, "not-checked", "no anchor time was proven, so the signer's certificates cannot be judged at it");
     return undefined;
   }
-  const run = await rec.runCheck("signature", title, () => verifier(receipt, new Date(at)), (r) => r.detail);
+  const run = await rec.runCheck(
+    "signature",
+    title,
+    () => verifier(receipt, new Date(at)),
+    (r) => r.detail,
+  );
   return run.ok ? run.value.identity : undefined;
 }

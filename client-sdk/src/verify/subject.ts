@@ -47,13 +47,15 @@ export function verifyLeaf(receipt: Receipt): Uint8Array {
     if (sigDigest && toHex(sigDigest) !== leaf.signatureSha256) {
       throw new ProofError("SIGNATURE_MISMATCH", `signature hashes to ${toHex(sigDigest)}, the leaf commits ${leaf.signatureSha256 ?? "none"}`);
     }
-    leafHash = hashLeaf(encodeLeafV2({
-      sha256: fromHex(receipt.subject.sha256, 32),
-      sha3_256: sha3 ? fromHex(sha3, 32) : undefined,
-      claimSha256: claimDigest,
-      signatureSha256: sigDigest,
-      salt: fromHex(leaf.salt, 16),
-    }));
+    leafHash = hashLeaf(
+      encodeLeafV2({
+        sha256: fromHex(receipt.subject.sha256, 32),
+        sha3_256: sha3 ? fromHex(sha3, 32) : undefined,
+        claimSha256: claimDigest,
+        signatureSha256: sigDigest,
+        salt: fromHex(leaf.salt, 16),
+      }),
+    );
   } else {
     leafHash = hashLeaf(encodeLeaf(fromHex(receipt.subject.sha256, 32), claimDigest, fromHex(receipt.leaf.salt, 16)));
   }
@@ -62,7 +64,6 @@ export function verifyLeaf(receipt: Receipt): Uint8Array {
   }
   return leafHash;
 }
-
 
 function schemaTitle(doc: unknown): string {
   const v = typeof doc === "object" && doc !== null ? (doc as { version?: unknown }).version : undefined;
@@ -89,11 +90,23 @@ function schemaCode(e: unknown, code: string): string {
 export async function checkSchema(rec: Recorder, doc: unknown, maxAnchors: number): Promise<Receipt | undefined> {
   const anchorsOf = typeof doc === "object" && doc !== null ? (doc as { anchors?: unknown }).anchors : undefined;
   if (Array.isArray(anchorsOf) && anchorsOf.length > maxAnchors) {
-    rec.add("schema", schemaTitle(doc), "failed", `the receipt has ${anchorsOf.length} anchors; this verifier checks at most ${maxAnchors}`, "TOO_MANY_ANCHORS");
+    rec.add(
+      "schema",
+      schemaTitle(doc),
+      "failed",
+      `the receipt has ${anchorsOf.length} anchors; this verifier checks at most ${maxAnchors}`,
+      "TOO_MANY_ANCHORS",
+    );
     return undefined;
   }
   // A receipt that parses has the version the title names.
-  const parsed = await rec.runCheck("schema", schemaTitle(doc), () => parseReceipt(doc), (r) => `receipt ${r.id}`, schemaCode);
+  const parsed = await rec.runCheck(
+    "schema",
+    schemaTitle(doc),
+    () => parseReceipt(doc),
+    (r) => `receipt ${r.id}`,
+    schemaCode,
+  );
   return parsed.ok ? parsed.value : undefined;
 }
 
@@ -105,7 +118,14 @@ export async function checkFile(rec: Recorder, receipt: Receipt, sha256: Uint8Ar
   const digestTitle = "The file is the one stamped";
   let fileMatched = false;
   if (sha256) {
-    fileMatched = (await rec.runCheck("digest", digestTitle, () => verifyDigest(receipt, sha256), () => `sha-256 ${receipt.subject.sha256}`)).ok;
+    fileMatched = (
+      await rec.runCheck(
+        "digest",
+        digestTitle,
+        () => verifyDigest(receipt, sha256),
+        () => `sha-256 ${receipt.subject.sha256}`,
+      )
+    ).ok;
   } else {
     rec.add("digest", digestTitle, "not-checked", "no file or digest was given to compare");
   }
@@ -113,14 +133,25 @@ export async function checkFile(rec: Recorder, receipt: Receipt, sha256: Uint8Ar
   if (stated !== undefined) {
     const title = "The file's SHA3-256 is the receipt's";
     if (sha3_256) {
-      await rec.runCheck("digest.sha3", title, () => {
-        if (!equalBytes(sha3_256, fromHex(stated, 32))) throw new ProofError("SHA3_MISMATCH", `file sha3-256 is ${toHex(sha3_256)}, the receipt's is ${stated}`);
-      }, () => `sha3-256 ${stated}`);
+      await rec.runCheck(
+        "digest.sha3",
+        title,
+        () => {
+          if (!equalBytes(sha3_256, fromHex(stated, 32)))
+            throw new ProofError("SHA3_MISMATCH", `file sha3-256 is ${toHex(sha3_256)}, the receipt's is ${stated}`);
+        },
+        () => `sha3-256 ${stated}`,
+      );
     } else {
       const committed = receipt.leaf.encoding === "priorproof-leaf/2";
-      rec.add("digest.sha3", title, "not-checked", committed
-        ? `subject.sha3_256 ${stated} is committed by priorproof-leaf/2 (see the leaf check); no file was hashed with SHA3-256 here`
-        : `subject.sha3_256 ${stated} is asserted by the receipt, not committed by ${receipt.leaf.encoding}, and no file was hashed with SHA3-256`);
+      rec.add(
+        "digest.sha3",
+        title,
+        "not-checked",
+        committed
+          ? `subject.sha3_256 ${stated} is committed by priorproof-leaf/2 (see the leaf check); no file was hashed with SHA3-256 here`
+          : `subject.sha3_256 ${stated} is asserted by the receipt, not committed by ${receipt.leaf.encoding}, and no file was hashed with SHA3-256`,
+      );
     }
   }
   return fileMatched;
@@ -128,6 +159,11 @@ export async function checkFile(rec: Recorder, receipt: Receipt, sha256: Uint8Ar
 
 /** The `leaf` step: returns the rebuilt leaf hash, or undefined when it could not be rebuilt. */
 export async function checkLeaf(rec: Recorder, receipt: Receipt): Promise<Uint8Array | undefined> {
-  const leaf = await rec.runCheck("leaf", "Digest and claim make the leaf", () => verifyLeaf(receipt), () => `leaf ${receipt.leaf.hash} (${receipt.leaf.encoding})`);
+  const leaf = await rec.runCheck(
+    "leaf",
+    "Digest and claim make the leaf",
+    () => verifyLeaf(receipt),
+    () => `leaf ${receipt.leaf.hash} (${receipt.leaf.encoding})`,
+  );
   return leaf.ok ? leaf.value : undefined;
 }

@@ -152,7 +152,11 @@ export type EvmInclusionVerifier = (inclusion: unknown, anchor: EvmAnchor) => Pr
 export type TimestampVerifier = (
   tokenBase64: string,
   root: Uint8Array,
-) => Promise<{ genTime: string; detail: string; info?: { readonly tsa?: { readonly subject?: string; readonly issuer?: string }; readonly qualified?: boolean } }>;
+) => Promise<{
+  genTime: string;
+  detail: string;
+  info?: { readonly tsa?: { readonly subject?: string; readonly issuer?: string }; readonly qualified?: boolean };
+}>;
 
 /** The default bounds of one verification. */
 export const VERIFY_LIMITS = {

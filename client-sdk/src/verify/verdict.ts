@@ -14,7 +14,15 @@ import type { OutsideFact, Verdict, Witness } from "./types.ts";
  * rebuilt and at least one witness confirmed the root; `existedNoLaterThan` is the earliest witness bound.
  */
 export function verdictOf(
-  rec: Recorder, receipt: Receipt, facts: { fileMatched: boolean; leafOk: boolean; witnesses: readonly Witness[]; remaining: readonly OutsideFact[]; signedIdentity: SignedIdentity | undefined },
+  rec: Recorder,
+  receipt: Receipt,
+  facts: {
+    fileMatched: boolean;
+    leafOk: boolean;
+    witnesses: readonly Witness[];
+    remaining: readonly OutsideFact[];
+    signedIdentity: SignedIdentity | undefined;
+  },
 ): Verdict {
   const { checks, warnings } = rec;
   const { witnesses, remaining } = facts;
@@ -43,10 +51,34 @@ export function parseVerdict(doc: unknown): Verdict {
     throw new InputError("INVALID_VERDICT", `not a verdict: ${at}`);
   };
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-  const check = (v: unknown, schema: { type?: unknown; required?: readonly string[]; properties?: Record<string, unknown>; items?: unknown; enum?: readonly unknown[]; additionalProperties?: unknown }, at: string): void => {
+  const check = (
+    v: unknown,
+    schema: {
+      type?: unknown;
+      required?: readonly string[];
+      properties?: Record<string, unknown>;
+      items?: unknown;
+      enum?: readonly unknown[];
+      additionalProperties?: unknown;
+    },
+    at: string,
+  ): void => {
     const types = Array.isArray(schema.type) ? (schema.type as string[]) : schema.type ? [schema.type as string] : [];
-    const ok = types.length === 0 || types.some((t) =>
-      t === "object" ? isObj(v) : t === "array" ? Array.isArray(v) : t === "integer" ? Number.isSafeInteger(v) : t === "string" ? typeof v === "string" : t === "boolean" ? typeof v === "boolean" : false);
+    const ok =
+      types.length === 0 ||
+      types.some((t) =>
+        t === "object"
+          ? isObj(v)
+          : t === "array"
+            ? Array.isArray(v)
+            : t === "integer"
+              ? Number.isSafeInteger(v)
+              : t === "string"
+                ? typeof v === "string"
+                : t === "boolean"
+                  ? typeof v === "boolean"
+                  : false,
+      );
     if (!ok) fail(`${at}: expected ${types.join(" or ")}`);
     if (schema.enum && !schema.enum.includes(v)) fail(`${at}: unexpected value`);
     if (Array.isArray(v) && schema.items) for (const [i, x] of v.entries()) check(x, schema.items as never, `${at}[${i}]`);

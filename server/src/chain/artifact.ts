@@ -17,8 +17,6 @@ let cached: ContractArtifact | undefined;
 
 /** Loads contracts/build/EvidenceAnchor.json once. */
 export function evidenceAnchorArtifact(): ContractArtifact {
-  cached ??= JSON.parse(
-    readFileSync(new URL("../../../contracts/build/EvidenceAnchor.json", import.meta.url), "utf8"),
-  ) as ContractArtifact;
+  cached ??= JSON.parse(readFileSync(new URL("../../../contracts/build/EvidenceAnchor.json", import.meta.url), "utf8")) as ContractArtifact;
   return cached;
 }

@@ -100,12 +100,18 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
   const chainId = options.chainId ?? DEV_CHAIN_ID;
   const statePath = join(options.dataDir, "anvil-state.json");
   const args = [
-    "--host", "127.0.0.1",
-    "--port", String(port),
-    "--chain-id", String(chainId),
-    "--mnemonic", options.mnemonic ?? DEV_MNEMONIC,
-    "--state", statePath,
-    "--state-interval", String(options.stateInterval ?? 1),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--chain-id",
+    String(chainId),
+    "--mnemonic",
+    options.mnemonic ?? DEV_MNEMONIC,
+    "--state",
+    statePath,
+    "--state-interval",
+    String(options.stateInterval ?? 1),
     "--preserve-historical-states",
   ];
   if (options.blockTime) args.push("--block-time", String(options.blockTime));

@@ -23,7 +23,11 @@ import { RLP } from "@ethereumjs/rlp";
 import { bigIntToUnpaddedBytes, bytesToHex, concatBytes, equalsBytes, hexToBytes } from "@ethereumjs/util";
 import { EvmInclusionError, type EvmInclusion, type Hex, verifyEvmInclusion } from "@priorproof/client-sdk";
 import {
-  EVM_INCLUSION_FORMAT, EVM_INCLUSION_FORMAT_V2, type EvmAccountProof, type EvmInclusionClaim, type EvmInclusionV1,
+  EVM_INCLUSION_FORMAT,
+  EVM_INCLUSION_FORMAT_V2,
+  type EvmAccountProof,
+  type EvmInclusionClaim,
+  type EvmInclusionV1,
 } from "@priorproof/client-sdk/internal/evm-inclusion";
 import { Transaction, keccak256 } from "ethers";
 import type { ChainClient } from "./client.ts";
@@ -92,7 +96,8 @@ export async function encodeHeaderFromRpc(block: Record<string, unknown>, chainI
  */
 export function encodeReceipt(r: RpcReceipt): Uint8Array {
   // EIP-658: 0x01 success, empty bytes failure; before Byzantium the 32-byte state root.
-  const status = r.root !== undefined && r.status === undefined ? hexToBytes(r.root as Hex) : BigInt(r.status ?? "0x0") === 1n ? Uint8Array.of(1) : new Uint8Array();
+  const status =
+    r.root !== undefined && r.status === undefined ? hexToBytes(r.root as Hex) : BigInt(r.status ?? "0x0") === 1n ? Uint8Array.of(1) : new Uint8Array();
   const payload = RLP.encode([
     status,
     bigIntToUnpaddedBytes(BigInt(r.cumulativeGasUsed)),
@@ -110,7 +115,12 @@ export function encodeReceipt(r: RpcReceipt): Uint8Array {
  * @example
  * const { proof, value } = await proveIndexed(rawTransactions, 3, header.transactionsTrie, "transactions");
  */
-export async function proveIndexed(values: readonly Uint8Array[], txIndex: number, root: Uint8Array, what: string): Promise<{ proof: Uint8Array[]; value: Uint8Array }> {
+export async function proveIndexed(
+  values: readonly Uint8Array[],
+  txIndex: number,
+  root: Uint8Array,
+  what: string,
+): Promise<{ proof: Uint8Array[]; value: Uint8Array }> {
   const trie = new MerklePatriciaTrie();
   for (const [i, v] of values.entries()) await trie.put(RLP.encode(i), v);
   if (!equalsBytes(trie.root(), root)) {
@@ -128,7 +138,11 @@ export async function proveIndexed(values: readonly Uint8Array[], txIndex: numbe
  * @example
  * const { proof, receipt } = await proveReceipt(receipts, 3, header.receiptTrie);
  */
-export async function proveReceipt(receipts: readonly Uint8Array[], txIndex: number, receiptsRoot: Uint8Array): Promise<{ proof: Uint8Array[]; receipt: Uint8Array }> {
+export async function proveReceipt(
+  receipts: readonly Uint8Array[],
+  txIndex: number,
+  receiptsRoot: Uint8Array,
+): Promise<{ proof: Uint8Array[]; receipt: Uint8Array }> {
   const { proof, value } = await proveIndexed(receipts, txIndex, receiptsRoot, "receipts");
   return { proof, receipt: value };
 }
@@ -150,12 +164,21 @@ async function rawTransactions(send: Send, block: { hash: string; transactions: 
     raw = full.transactions.map((t) => {
       try {
         return Transaction.from({
-          type: Number(t.type ?? "0x0"), chainId: t.chainId === undefined ? undefined : BigInt(t.chainId as string), nonce: Number(t.nonce), gasLimit: BigInt(t.gas as string),
+          type: Number(t.type ?? "0x0"),
+          chainId: t.chainId === undefined ? undefined : BigInt(t.chainId as string),
+          nonce: Number(t.nonce),
+          gasLimit: BigInt(t.gas as string),
           gasPrice: t.type === "0x0" || t.type === "0x1" || t.type === undefined ? BigInt(t.gasPrice as string) : undefined,
-          maxFeePerGas: t.maxFeePerGas as string | undefined, maxPriorityFeePerGas: t.maxPriorityFeePerGas as string | undefined,
-          maxFeePerBlobGas: t.maxFeePerBlobGas as string | undefined, blobVersionedHashes: t.blobVersionedHashes as string[] | undefined,
-          authorizationList: t.authorizationList as never, to: (t.to as string | null) ?? null, value: BigInt(t.value as string), data: t.input as string,
-          accessList: t.accessList as never, signature: { r: t.r as string, s: t.s as string, v: t.v as string, ...(t.yParity ? { yParity: Number(t.yParity) as 0 | 1 } : {}) },
+          maxFeePerGas: t.maxFeePerGas as string | undefined,
+          maxPriorityFeePerGas: t.maxPriorityFeePerGas as string | undefined,
+          maxFeePerBlobGas: t.maxFeePerBlobGas as string | undefined,
+          blobVersionedHashes: t.blobVersionedHashes as string[] | undefined,
+          authorizationList: t.authorizationList as never,
+          to: (t.to as string | null) ?? null,
+          value: BigInt(t.value as string),
+          data: t.input as string,
+          accessList: t.accessList as never,
+          signature: { r: t.r as string, s: t.s as string, v: t.v as string, ...(t.yParity ? { yParity: Number(t.yParity) as 0 | 1 } : {}) },
         }).serialized;
       } catch {
         return null; // an envelope ethers does not know (a deposit transaction): reported below
@@ -227,9 +250,11 @@ export function createInclusionCapture(chain: ChainClient): (txHash: string, bat
         receipts.push(r);
       }
     }
-    if (receipts.length !== block.transactions.length) throw new Error(`block ${tx.blockHash} has ${block.transactions.length} transactions but ${receipts.length} receipts`);
+    if (receipts.length !== block.transactions.length)
+      throw new Error(`block ${tx.blockHash} has ${block.transactions.length} transactions but ${receipts.length} receipts`);
     receipts.forEach((r, i) => {
-      if (Number(r.transactionIndex) !== i || r.blockHash.toLowerCase() !== String(block.hash).toLowerCase()) throw new Error(`receipt ${i} of block ${tx.blockHash} is out of place`);
+      if (Number(r.transactionIndex) !== i || r.blockHash.toLowerCase() !== String(block.hash).toLowerCase())
+        throw new Error(`receipt ${i} of block ${tx.blockHash} is out of place`);
     });
     const txIndex = Number(tx.transactionIndex);
     const receiptsRoot = hexToBytes(String(block.receiptsRoot) as Hex);
@@ -257,7 +282,13 @@ export function createInclusionCapture(chain: ChainClient): (txHash: string, bat
     const txProof = await proveIndexed(txs, txIndex, hexToBytes(String(block.transactionsRoot) as Hex), "transactions");
     const account = await accountAt(send, claim.contract, Number(block.number));
     if (account) {
-      const v2: EvmInclusion = { ...v1, format: EVM_INCLUSION_FORMAT_V2, tx: bytesToHex(txProof.value) as Hex, txProof: txProof.proof.map((n) => bytesToHex(n) as Hex), account };
+      const v2: EvmInclusion = {
+        ...v1,
+        format: EVM_INCLUSION_FORMAT_V2,
+        tx: bytesToHex(txProof.value) as Hex,
+        txProof: txProof.proof.map((n) => bytesToHex(n) as Hex),
+        account,
+      };
       try {
         await verifyEvmInclusion(v2, claim);
         return v2;

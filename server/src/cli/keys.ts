@@ -11,23 +11,33 @@ import { loadConfig } from "../config.ts";
 import { openStore } from "../store/index.ts";
 import { createTenantKey } from "../services/keys.ts";
 
-const USAGE = "usage: npm run keys -- create --tenant NAME [--label TEXT] | list --tenant NAME | revoke KEY_ID | require-signed-claims --tenant NAME on|off | public-content --tenant NAME on|off";
+const USAGE =
+  "usage: npm run keys -- create --tenant NAME [--label TEXT] | list --tenant NAME | revoke KEY_ID | require-signed-claims --tenant NAME on|off | " +
+  "public-content --tenant NAME on|off";
 
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { tenant: { type: "string" }, label: { type: "string" }, json: { type: "boolean" } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { tenant: { type: "string" }, label: { type: "string" }, json: { type: "boolean" } },
+  });
   const [command, arg] = positionals;
   const config = loadConfig(process.env);
   const store = await openStore(config);
   try {
     if (command === "create" && values.tenant) {
       const { tenant, key, record } = await createTenantKey(store, values.tenant, values.label ?? null);
-      console.log(values.json ? JSON.stringify({ tenant: tenant.name, keyId: record.id, key }) : `tenant ${tenant.name}, key id ${record.id}\n${key}\n(store it now: only its hash is kept)`);
+      console.log(
+        values.json
+          ? JSON.stringify({ tenant: tenant.name, keyId: record.id, key })
+          : `tenant ${tenant.name}, key id ${record.id}\n${key}\n(store it now: only its hash is kept)`,
+      );
       return 0;
     }
     if (command === "list" && values.tenant) {
       const tenant = await store.getTenantByName(values.tenant);
       if (!tenant) throw new Error(`no tenant ${values.tenant}`);
-      for (const k of await store.listApiKeys(tenant.id)) console.log(`${k.id}  ${k.createdAt}  ${k.revokedAt ? `revoked ${k.revokedAt}` : "active"}  ${k.label ?? ""}`);
+      for (const k of await store.listApiKeys(tenant.id))
+        console.log(`${k.id}  ${k.createdAt}  ${k.revokedAt ? `revoked ${k.revokedAt}` : "active"}  ${k.label ?? ""}`);
       return 0;
     }
     if (command === "require-signed-claims" && values.tenant && (arg === "on" || arg === "off")) {
@@ -41,7 +51,9 @@ async function main(): Promise<number> {
       const tenant = await store.getTenantByName(values.tenant);
       if (!tenant) throw new Error(`no tenant ${values.tenant}`);
       await store.setTenantSettings(tenant.id, { ...(await store.getTenantSettings(tenant.id)), publicContent: arg === "on" });
-      console.log(`tenant ${tenant.name}: later uploads ${arg === "on" ? "published to the IPFS network unless public=false" : "not published unless public=true"}`);
+      console.log(
+        `tenant ${tenant.name}: later uploads ${arg === "on" ? "published to the IPFS network unless public=false" : "not published unless public=true"}`,
+      );
       return 0;
     }
     if (command === "revoke" && arg) {

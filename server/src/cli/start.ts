@@ -81,9 +81,22 @@ async function main(): Promise<void> {
     `  API docs:        ${url}/docs`,
     `  Verify page:     ${url}/verify`,
     `  Data directory:  ${config.dataDir}`,
-    ...config.chains.map((c) => `  Chain:           ${c.name} (id ${c.chainId}) at ${redact(c.rpcUrl)}${c.development ? " — development chain, no evidential value" : ""}`),
-    ...(setupToken ? [`  Create the first admin: ${config.publicUrl ?? url}/app/setup#token=${setupToken}`, "                   (one-time link, valid 24 hours; a new one is printed at each start until an admin exists)"] : []),
-    ...(key ? [`  Dev API key:     ${key}`, `  Try:             curl -H "authorization: Bearer ${key}" -H "content-type: application/json" -d '{"items":[{"sha256":"${"ab".repeat(32)}"}]}' ${url}/v1/stamps`] : []),
+    ...config.chains.map(
+      (c) => `  Chain:           ${c.name} (id ${c.chainId}) at ${redact(c.rpcUrl)}${c.development ? " — development chain, no evidential value" : ""}`,
+    ),
+    ...(setupToken
+      ? [
+          `  Create the first admin: ${config.publicUrl ?? url}/app/setup#token=${setupToken}`,
+          "                   (one-time link, valid 24 hours; a new one is printed at each start until an admin exists)",
+        ]
+      : []),
+    ...(key
+      ? [
+          `  Dev API key:     ${key}`,
+          `  Try:             curl -H "authorization: Bearer ${key}" -H "content-type: application/json" -d ` +
+            `'{"items":[{"sha256":"${"ab".repeat(32)}"}]}' ${url}/v1/stamps`,
+        ]
+      : []),
     "",
   ];
   console.log(lines.join("\n"));

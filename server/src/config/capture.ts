@@ -24,8 +24,12 @@ export interface CaptureSettings {
 }
 
 export function parseCapture(env: Env): CaptureSettings {
-  const trustSpki = (env.CAPTURE_TRUST_SPKI ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  for (const h of trustSpki) if (!/^[A-Za-z0-9+/]{43}=$/.test(h)) throw new ConfigError(`CAPTURE_TRUST_SPKI must list base64 SHA-256 hashes, got ${JSON.stringify(h)}`);
+  const trustSpki = (env.CAPTURE_TRUST_SPKI ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const h of trustSpki)
+    if (!/^[A-Za-z0-9+/]{43}=$/.test(h)) throw new ConfigError(`CAPTURE_TRUST_SPKI must list base64 SHA-256 hashes, got ${JSON.stringify(h)}`);
   for (const key of ["CAPTURE_ALLOW_PRIVATE", "CAPTURE_WORKER"]) {
     if (env[key] !== undefined && !["true", "false", ""].includes(env[key])) throw new ConfigError(`${key} must be true or false`);
   }

@@ -49,7 +49,9 @@ export function parseChains(env: Env): ChainSettings[] {
         ...(typeof o.explorerUrl === "string" ? { explorerUrl: explorerUrl(o.explorerUrl, o.development === true, `CHAINS[${i}].explorerUrl`) } : {}),
         ...(typeof o.publicRpcUrl === "string" ? { publicRpcUrl: o.publicRpcUrl } : {}),
         ...(typeof o.anchorerKey === "string" ? { anchorerKey: o.anchorerKey } : {}),
-        ...(typeof o.anchorerKeystore === "string" ? { anchorerKeystore: o.anchorerKeystore, anchorerKeystorePassword: String(o.anchorerKeystorePassword ?? "") } : {}),
+        ...(typeof o.anchorerKeystore === "string"
+          ? { anchorerKeystore: o.anchorerKeystore, anchorerKeystorePassword: String(o.anchorerKeystorePassword ?? "") }
+          : {}),
         deploymentsDir: typeof o.deploymentsDir === "string" ? o.deploymentsDir : resolve("deployments"),
         ...anchorBudget(env, o.development === true, o.maxTxPerHour, o.maxGasPriceGwei),
       };
@@ -58,19 +60,21 @@ export function parseChains(env: Env): ChainSettings[] {
   if (!env.RPC_URL) return [];
   const chainId = int(env, "CHAIN_ID", 0, 1);
   if (!chainId) throw new ConfigError("CHAIN_ID is required with RPC_URL");
-  return [{
-    name: env.CHAIN_NAME ?? `chain ${chainId}`,
-    rpcUrl: env.RPC_URL,
-    chainId,
-    development: env.CHAIN_DEVELOPMENT === "true",
-    confirmations: int(env, "CONFIRMATIONS", 12, 1),
-    ...(env.EXPLORER_URL ? { explorerUrl: explorerUrl(env.EXPLORER_URL, env.CHAIN_DEVELOPMENT === "true", "EXPLORER_URL") } : {}),
-    ...(env.PUBLIC_RPC_URL ? { publicRpcUrl: env.PUBLIC_RPC_URL } : {}),
-    ...(env.ANCHORER_PRIVATE_KEY ? { anchorerKey: env.ANCHORER_PRIVATE_KEY } : {}),
-    ...(env.ANCHORER_KEYSTORE ? { anchorerKeystore: env.ANCHORER_KEYSTORE, anchorerKeystorePassword: env.ANCHORER_KEYSTORE_PASSWORD ?? "" } : {}),
-    deploymentsDir: resolve(env.DEPLOYMENTS_DIR ?? "deployments"),
-    ...anchorBudget(env, env.CHAIN_DEVELOPMENT === "true"),
-  }];
+  return [
+    {
+      name: env.CHAIN_NAME ?? `chain ${chainId}`,
+      rpcUrl: env.RPC_URL,
+      chainId,
+      development: env.CHAIN_DEVELOPMENT === "true",
+      confirmations: int(env, "CONFIRMATIONS", 12, 1),
+      ...(env.EXPLORER_URL ? { explorerUrl: explorerUrl(env.EXPLORER_URL, env.CHAIN_DEVELOPMENT === "true", "EXPLORER_URL") } : {}),
+      ...(env.PUBLIC_RPC_URL ? { publicRpcUrl: env.PUBLIC_RPC_URL } : {}),
+      ...(env.ANCHORER_PRIVATE_KEY ? { anchorerKey: env.ANCHORER_PRIVATE_KEY } : {}),
+      ...(env.ANCHORER_KEYSTORE ? { anchorerKeystore: env.ANCHORER_KEYSTORE, anchorerKeystorePassword: env.ANCHORER_KEYSTORE_PASSWORD ?? "" } : {}),
+      deploymentsDir: resolve(env.DEPLOYMENTS_DIR ?? "deployments"),
+      ...anchorBudget(env, env.CHAIN_DEVELOPMENT === "true"),
+    },
+  ];
 }
 
 /**
@@ -98,7 +102,8 @@ function explorerUrl(raw: string, development: boolean, key: string): string {
 function anchorBudget(env: Env, development: boolean, txPerHour?: unknown, gasGwei?: unknown): { maxTxPerHour: number; maxGasPriceWei: bigint } {
   const explicitTx = typeof txPerHour === "number" ? txPerHour : env.ANCHOR_MAX_TX_PER_HOUR ? int(env, "ANCHOR_MAX_TX_PER_HOUR", 60, 0) : undefined;
   const explicitGwei = typeof gasGwei === "number" ? gasGwei : env.ANCHOR_MAX_GAS_PRICE_GWEI ? Number(env.ANCHOR_MAX_GAS_PRICE_GWEI) : undefined;
-  if (explicitGwei !== undefined && !(Number.isFinite(explicitGwei) && explicitGwei >= 0)) throw new ConfigError(`ANCHOR_MAX_GAS_PRICE_GWEI must be a number ≥ 0, got ${JSON.stringify(env.ANCHOR_MAX_GAS_PRICE_GWEI)}`);
+  if (explicitGwei !== undefined && !(Number.isFinite(explicitGwei) && explicitGwei >= 0))
+    throw new ConfigError(`ANCHOR_MAX_GAS_PRICE_GWEI must be a number ≥ 0, got ${JSON.stringify(env.ANCHOR_MAX_GAS_PRICE_GWEI)}`);
   const gwei = explicitGwei ?? (development ? 0 : 500);
   return { maxTxPerHour: explicitTx ?? (development ? 0 : 60), maxGasPriceWei: BigInt(Math.round(gwei * 1e9)) };
 }

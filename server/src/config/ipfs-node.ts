@@ -19,10 +19,15 @@ export function parseIpfsNode(env: Env): IpfsNodeSettings | undefined {
   const enabled = env.IPFS_NODE ?? "true";
   if (enabled !== "true" && enabled !== "false") throw new ConfigError(`IPFS_NODE must be true or false, got ${JSON.stringify(enabled)}`);
   if (enabled === "false" || env.IPFS_API_URL) return undefined;
-  const list = (key: string, fallback = "") => (env[key] ?? fallback).split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (key: string, fallback = "") =>
+    (env[key] ?? fallback)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   const listen = list("IPFS_NODE_LISTEN", DEFAULT_IPFS_NODE_LISTEN);
   for (const address of [...listen, ...list("IPFS_NODE_BOOTSTRAP")]) {
-    if (!/^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d+(\/(ws|wss|p2p\/\w+))*$/.test(address)) throw new ConfigError(`not a TCP or WebSocket multiaddr: ${JSON.stringify(address)} (IPFS_NODE_LISTEN, IPFS_NODE_BOOTSTRAP)`);
+    if (!/^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d+(\/(ws|wss|p2p\/\w+))*$/.test(address))
+      throw new ConfigError(`not a TCP or WebSocket multiaddr: ${JSON.stringify(address)} (IPFS_NODE_LISTEN, IPFS_NODE_BOOTSTRAP)`);
   }
   const dht = env.IPFS_NODE_DHT ?? "false";
   if (dht !== "true" && dht !== "false") throw new ConfigError(`IPFS_NODE_DHT must be true or false, got ${JSON.stringify(dht)}`);

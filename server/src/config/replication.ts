@@ -34,15 +34,20 @@ export function parseReplication(env: Env): ReplicationSettings {
   if (min !== undefined && max !== undefined && max < min) throw new ConfigError("IPFS_CLUSTER_REPLICATION_MAX must be ≥ IPFS_CLUSTER_REPLICATION_MIN");
   return {
     ...(endpoint ? { pinningService: { endpoint, accessToken: env.PINNING_SERVICE_TOKEN as string } } : {}),
-    ...(clusterUrl ? {
-      cluster: {
-        url: clusterUrl,
-        ...(env.IPFS_CLUSTER_BASIC_AUTH ? { basicAuth: env.IPFS_CLUSTER_BASIC_AUTH } : {}),
-        ...(min !== undefined ? { replicationMin: min } : {}),
-        ...(max !== undefined ? { replicationMax: max } : {}),
-      },
-    } : {}),
-    origins: (env.REPLICATION_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    ...(clusterUrl
+      ? {
+          cluster: {
+            url: clusterUrl,
+            ...(env.IPFS_CLUSTER_BASIC_AUTH ? { basicAuth: env.IPFS_CLUSTER_BASIC_AUTH } : {}),
+            ...(min !== undefined ? { replicationMin: min } : {}),
+            ...(max !== undefined ? { replicationMax: max } : {}),
+          },
+        }
+      : {}),
+    origins: (env.REPLICATION_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     intervalMs: int(env, "REPLICATION_INTERVAL_MS", 5_000, 50),
     pollMs: int(env, "REPLICATION_POLL_MS", 10_000, 50),
     retryMs: int(env, "REPLICATION_RETRY_MS", 5_000, 10),

@@ -27,7 +27,10 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 /** Errors of the multipart parser (busboy), which carry no code: a malformed body, not a server fault. */
-const MULTIPART_PARSE_ERROR = /^(Multipart: Boundary not found|Unsupported Content-Type\.|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data|The needle cannot have a length bigger than 256)/;
+const MULTIPART_PARSE_ERROR = new RegExp(
+  String.raw`^(Multipart: Boundary not found|Unsupported Content-Type\.|Unexpected end of multipart data|\w+ terminated early due to unexpected ` +
+    "end of multipart data|The needle cannot have a length bigger than 256)",
+);
 
 /** Router-level errors (a malformed percent-encoding in the path), answered in the same JSON shape. */
 export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
@@ -58,13 +61,25 @@ export function errorHandler(error: FastifyError | AppError, request: FastifyReq
   } else if (error.statusCode === 429) {
     code = "RATE_LIMITED";
   } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    code = error.statusCode === 413 ? "PAYLOAD_TOO_LARGE" : error.statusCode === 415 ? "UNSUPPORTED_MEDIA_TYPE" : error.statusCode === 404 ? "NOT_FOUND" : "VALIDATION_FAILED";
+    code =
+      error.statusCode === 413
+        ? "PAYLOAD_TOO_LARGE"
+        : error.statusCode === 415
+          ? "UNSUPPORTED_MEDIA_TYPE"
+          : error.statusCode === 404
+            ? "NOT_FOUND"
+            : "VALIDATION_FAILED";
   } else {
     code = "INTERNAL";
   }
   const status = code === "INTERNAL" ? 500 : ERROR_STATUS[code];
   const errno = (error as { code?: string }).code;
-  if ((request.raw as { aborted?: boolean }).aborted === true || request.raw.socket?.destroyed === true || errno === "ECONNRESET" || errno === "ERR_STREAM_PREMATURE_CLOSE") {
+  if (
+    (request.raw as { aborted?: boolean }).aborted === true ||
+    request.raw.socket?.destroyed === true ||
+    errno === "ECONNRESET" ||
+    errno === "ERR_STREAM_PREMATURE_CLOSE"
+  ) {
     // The client went away (aborted upload or download): nothing to answer, and not a fault of ours.
     request.log.info({ code: errno ?? code, message: error.message }, "client aborted the request");
     if (!reply.sent && !reply.raw.destroyed) void reply.code(400).send(errorBody("CLIENT_ABORTED", "the client closed the request"));

@@ -12,8 +12,10 @@ import { endSocketWithError } from "./error-body.ts";
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const [code, message]: [ErrorCode, string] =
-    error.code === "HPE_HEADER_OVERFLOW" ? ["REQUEST_HEADER_TOO_LARGE", "the request headers exceed the size limit"]
-      : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? ["REQUEST_TIMEOUT", "the request headers were not received in time"]
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? ["REQUEST_HEADER_TOO_LARGE", "the request headers exceed the size limit"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? ["REQUEST_TIMEOUT", "the request headers were not received in time"]
         : ["MALFORMED_REQUEST", "malformed HTTP request"];
   if (socket.writable) endSocketWithError(socket, ERROR_STATUS[code], code, message);
   else socket.destroy();

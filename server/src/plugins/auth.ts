@@ -66,10 +66,12 @@ export default fp(
 
     const assertSameOrigin = (request: FastifyRequest) => {
       const site = request.headers["sec-fetch-site"];
-      if (site !== undefined && site !== "same-origin" && site !== "none") throw new AppError("CSRF_REFUSED", `a request from another site (Sec-Fetch-Site: ${String(site).slice(0, 40)}) is refused`);
+      if (site !== undefined && site !== "same-origin" && site !== "none")
+        throw new AppError("CSRF_REFUSED", `a request from another site (Sec-Fetch-Site: ${String(site).slice(0, 40)}) is refused`);
       const origin = request.headers.origin;
       if (origin === undefined) return;
-      if (origin !== `${request.protocol}://${request.host}` && !allowedOrigins.has(origin)) throw new AppError("CSRF_REFUSED", `a request from another origin (${origin.slice(0, 100)}) is refused`);
+      if (origin !== `${request.protocol}://${request.host}` && !allowedOrigins.has(origin))
+        throw new AppError("CSRF_REFUSED", `a request from another origin (${origin.slice(0, 100)}) is refused`);
     };
 
     app.decorateRequest("tenantId", "");
@@ -106,7 +108,8 @@ export default fp(
       const safe = SAFE_METHODS.has(request.method);
       if (!safe) {
         assertSameOrigin(request);
-        if (!sameToken(request.headers["x-csrf-token"], session.csrfToken)) throw new AppError("CSRF_REFUSED", "a request made with the console session needs the session's X-CSRF-Token header");
+        if (!sameToken(request.headers["x-csrf-token"], session.csrfToken))
+          throw new AppError("CSRF_REFUSED", "a request made with the console session needs the session's X-CSRF-Token header");
       }
       const least = request.routeOptions.config.minRole ?? (safe ? "viewer" : "member");
       if (!hasRole(user.role, least)) throw new AppError("FORBIDDEN", `this needs the ${least} role; you are ${user.role}`);

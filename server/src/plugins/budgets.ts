@@ -79,7 +79,12 @@ export default fp(
 
     const take = (slots: Slots, request: FastifyRequest, what: "uploads" | "downloads"): (() => void) => {
       const got = slots.take(request.apiKeyId || `ip:${request.ip}`);
-      if (got === "key") throw new AppError(what === "uploads" ? "TOO_MANY_UPLOADS" : "TOO_MANY_DOWNLOADS", `this API key already has the most ${what} open at once (${what === "uploads" ? config.maxUploadsPerKey : config.maxDownloadsPerKey}); retry when one has finished`);
+      if (got === "key")
+        throw new AppError(
+          what === "uploads" ? "TOO_MANY_UPLOADS" : "TOO_MANY_DOWNLOADS",
+          `this API key already has the most ${what} open at once (${what === "uploads" ? config.maxUploadsPerKey : config.maxDownloadsPerKey}); ` +
+            `retry when one has finished`,
+        );
       if (got === "total") throw new AppError("SERVER_BUSY", `the service has the most ${what} open at once; retry shortly`);
       return got;
     };
@@ -92,22 +97,32 @@ export default fp(
       const timer = setInterval(() => {
         if (checking || !keyHash) return;
         checking = true;
-        void store.findApiKey(keyHash).then((key) => {
-          if (key || reply.raw.writableEnded) return;
-          clearInterval(timer);
-          request.log.info({ keyId: request.apiKeyId }, "API key revoked during an upload: closing it");
-          request.keyRevoked = true;
-          // Answer now and close the connection once the answer is out: the rest of the body is not read,
-          // and the handler's import fails on the closed stream, so nothing of the upload is recorded.
-          // Destroying the request (not only its socket) ends the multipart parse with an error, so the
-          // upload's file stream fails and its hash session and spool file are released.
-          const cut = () => request.raw.destroy(new Error("the API key was revoked during the upload"));
-          reply.raw.once("finish", cut);
-          if (!reply.sent) void reply.code(401).header("connection", "close").send({ error: { code: "UNAUTHORIZED", message: "the API key was revoked" } });
-          else cut();
-        }, () => undefined).finally(() => {
-          checking = false;
-        });
+        void store
+          .findApiKey(keyHash)
+          .then(
+            (key) => {
+              if (key || reply.raw.writableEnded) return;
+              clearInterval(timer);
+              request.log.info({ keyId: request.apiKeyId }, "API key revoked during an upload: closing it");
+              request.keyRevoked = true;
+              // Answer now and close the connection once the answer is out: the rest of the body is not read,
+              // and the handler's import fails on the closed stream, so nothing of the upload is recorded.
+              // Destroying the request (not only its socket) ends the multipart parse with an error, so the
+              // upload's file stream fails and its hash session and spool file are released.
+              const cut = () => request.raw.destroy(new Error("the API key was revoked during the upload"));
+              reply.raw.once("finish", cut);
+              if (!reply.sent)
+                void reply
+                  .code(401)
+                  .header("connection", "close")
+                  .send({ error: { code: "UNAUTHORIZED", message: "the API key was revoked" } });
+              else cut();
+            },
+            () => undefined,
+          )
+          .finally(() => {
+            checking = false;
+          });
       }, config.revocationCheckMs);
       timer.unref();
       const done = () => {
@@ -126,7 +141,11 @@ export default fp(
       const asked = Array.isArray(body?.items) ? body.items.length : 1;
       const used = await store.countEntriesSince(request.tenantId, utcDayStart());
       if (used + asked > config.dailyStampQuota) {
-        throw new AppError("QUOTA_EXCEEDED", `the daily stamp quota of ${config.dailyStampQuota} entries for this tenant is reached (${used} used today, UTC)`, { quota: config.dailyStampQuota, used });
+        throw new AppError(
+          "QUOTA_EXCEEDED",
+          `the daily stamp quota of ${config.dailyStampQuota} entries for this tenant is reached (${used} used today, UTC)`,
+          { quota: config.dailyStampQuota, used },
+        );
       }
     };
 

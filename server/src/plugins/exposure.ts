@@ -52,7 +52,8 @@ export default fp(
     app.decorate("redact", redact);
     app.addHook("onSend", async (request, reply, payload) => {
       // An answer to a request with credentials (a key or a console session) is that tenant's: never kept by a shared cache.
-      if ((request.headers.authorization !== undefined || request.consoleUser) && !reply.hasHeader("cache-control")) reply.header("cache-control", "private, no-store");
+      if ((request.headers.authorization !== undefined || request.consoleUser) && !reply.hasHeader("cache-control"))
+        reply.header("cache-control", "private, no-store");
       if (typeof payload === "string") return payload.length <= SCAN_LIMIT ? redact(payload) : payload;
       if (Buffer.isBuffer(payload) && payload.length <= SCAN_LIMIT && TEXTUAL.test(String(reply.getHeader("content-type") ?? ""))) {
         const text = payload.toString("utf8");

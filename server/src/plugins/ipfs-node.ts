@@ -54,8 +54,12 @@ export default fp(
         try {
           const { startIpfsNode } = await import("../services/ipfs/node.ts");
           const n = await startIpfsNode({
-            blockstore: networkView, keyFile: join(app.config.dataDir, "ipfs", "peer.key"), listen: settings.listen, dht: settings.dht,
-            bootstrap: settings.bootstrap, ...(settings.delegatedRoutingUrl ? { delegatedRoutingUrl: settings.delegatedRoutingUrl } : {}),
+            blockstore: networkView,
+            keyFile: join(app.config.dataDir, "ipfs", "peer.key"),
+            listen: settings.listen,
+            dht: settings.dht,
+            bootstrap: settings.bootstrap,
+            ...(settings.delegatedRoutingUrl ? { delegatedRoutingUrl: settings.delegatedRoutingUrl } : {}),
           });
           node = n;
           state = "running";
@@ -77,13 +81,21 @@ export default fp(
       const seen = new Set<string>();
       let announced = 0;
       try {
-        for (let after = 0; !closing;) {
+        for (let after = 0; !closing; ) {
           const page = await app.store.listEntryCids(after, 500, { publicOnly: true });
           const fresh = page.map((r) => r.cid).filter((cid) => !seen.has(cid));
           for (const cid of fresh) seen.add(cid);
           // Sixteen at a time: a DHT provide waits for its query to finish.
           for (let i = 0; i < fresh.length && !closing; i += 16) {
-            await Promise.all(fresh.slice(i, i + 16).map((cid) => n.provide(cid).then(() => announced++, (error: unknown) => app.log.warn({ cid, err: error instanceof Error ? error.message : String(error) }, "ipfs node: announcing a published root failed"))));
+            await Promise.all(
+              fresh.slice(i, i + 16).map((cid) =>
+                n.provide(cid).then(
+                  () => announced++,
+                  (error: unknown) =>
+                    app.log.warn({ cid, err: error instanceof Error ? error.message : String(error) }, "ipfs node: announcing a published root failed"),
+                ),
+              ),
+            );
           }
           if (page.length < 500) break;
           after = page[page.length - 1]!.seq;
@@ -107,16 +119,24 @@ export default fp(
         return node?.peerId;
       },
       announce(cid) {
-        void start().then((n) => n.provide(cid)).catch((error: unknown) => {
-          app.log.warn({ cid, err: error instanceof Error ? error.message : String(error) }, "ipfs node: announcing published content failed");
-        });
+        void start()
+          .then((n) => n.provide(cid))
+          .catch((error: unknown) => {
+            app.log.warn({ cid, err: error instanceof Error ? error.message : String(error) }, "ipfs node: announcing published content failed");
+          });
       },
     };
     app.decorate("ipfsNode", handle);
     app.addHook("onReady", async () => {
       // Not awaited: the HTTP service does not wait for libp2p.
       void app.store.hasPublicContent().then(
-        (published) => (published ? start().then(() => undefined, () => undefined) : undefined),
+        (published) =>
+          published
+            ? start().then(
+                () => undefined,
+                () => undefined,
+              )
+            : undefined,
         (error: unknown) => app.log.warn({ err: error }, "ipfs node: cannot tell whether anything is published; it starts with the next published upload"),
       );
     });

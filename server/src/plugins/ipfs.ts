@@ -13,7 +13,8 @@ export default fp(
   async (app) => {
     const { ipfsApiUrl, ipfsProfile, dataDir } = app.config;
     const ipfs: IpfsBackend = ipfsApiUrl
-      ? (await import("../services/ipfs/kubo.ts")).createKuboIpfs({ url: ipfsApiUrl, profile: ipfsProfile }) // loaded only when configured (kubo-rpc-client: 160 modules)
+      ? // loaded only when configured (kubo-rpc-client: 160 modules)
+        (await import("../services/ipfs/kubo.ts")).createKuboIpfs({ url: ipfsApiUrl, profile: ipfsProfile })
       : await createEmbeddedIpfs({ dir: join(dataDir, "ipfs", "blocks"), profile: ipfsProfile });
     app.decorate("ipfs", ipfs);
     app.addHook("onClose", async () => {

@@ -107,7 +107,9 @@ export default fp(
       faultPoint,
       log: app.log,
     });
-    const signerTrustAnchors = config.signerCaFile ? (await import("@priorproof/client-sdk/tsa")).certificatesFromPem(readFileSync(config.signerCaFile, "utf8")) : [];
+    const signerTrustAnchors = config.signerCaFile
+      ? (await import("@priorproof/client-sdk/tsa")).certificatesFromPem(readFileSync(config.signerCaFile, "utf8"))
+      : [];
     // Every stored DAG's block multihashes are recorded before its entry exists (ownership by content hash).
     const importAndRecord: FileImporter = async (source, o) => {
       const imported = await ipfs.importFile(source, { maxBytes: o.maxBytes });
@@ -176,7 +178,12 @@ export default fp(
       ? createTimestamper({
           store,
           // RFC 3161 code (pkijs, asn1js) loads only when a TSA is configured.
-          tsa: (await import("../services/tsa-client.ts")).createTsaClient({ url: config.tsaUrl, timeoutMs: 15_000, retry: { attempts: 3, baseDelayMs: 500 }, trustAnchors: tsaTrustAnchors }),
+          tsa: (await import("../services/tsa-client.ts")).createTsaClient({
+            url: config.tsaUrl,
+            timeoutMs: 15_000,
+            retry: { attempts: 3, baseDelayMs: 500 },
+            trustAnchors: tsaTrustAnchors,
+          }),
           log: app.log,
           ...(config.workers ? { fence: () => leases.get("timestamper")?.fence() } : {}),
         })

@@ -38,7 +38,8 @@ const HOUR_MS = 3_600_000;
 
 /**
  * @example
- * const budget = createAnchorBudget({ chainId: 1, maxTxPerHour: 60, maxGasPriceWei: 500n * 10n ** 9n, onLimit: (e) => log.warn(e, "anchoring budget reached") });
+ * const budget = createAnchorBudget({ chainId: 1, maxTxPerHour: 60, maxGasPriceWei: 500n * 10n ** 9n, onLimit: (e) => log.warn(e, "anchoring budget reached")
+ *   });
  * if (!budget.allow(signed.maxFeePerGas)) return; // the batch waits
  */
 export function createAnchorBudget(options: AnchorBudgetOptions): AnchorBudget {
@@ -57,7 +58,8 @@ export function createAnchorBudget(options: AnchorBudgetOptions): AnchorBudget {
   return {
     allow(maxFeePerGas) {
       prune();
-      if (options.maxGasPriceWei > 0n && maxFeePerGas > options.maxGasPriceWei) return refuse("GAS_PRICE", options.maxGasPriceWei.toString(), maxFeePerGas.toString());
+      if (options.maxGasPriceWei > 0n && maxFeePerGas > options.maxGasPriceWei)
+        return refuse("GAS_PRICE", options.maxGasPriceWei.toString(), maxFeePerGas.toString());
       if (options.maxTxPerHour > 0 && sent.length >= options.maxTxPerHour) return refuse("TX_PER_HOUR", String(options.maxTxPerHour), String(sent.length));
       refusing = undefined;
       sent.push(now());

@@ -87,7 +87,10 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
   /** A transaction is broadcast only while the lease is held (a stored one may be re-sent by the next leader). */
   const mayBroadcast = (batch: BatchRecord): boolean => {
     if (!deps.fence || deps.fence()) return true;
-    deps.log?.warn({ chainId, batch: batch.id, lease: fence?.name, token: fence?.token }, "anchorer lease expired before the broadcast: broadcast refused, standing down");
+    deps.log?.warn(
+      { chainId, batch: batch.id, lease: fence?.name, token: fence?.token },
+      "anchorer lease expired before the broadcast: broadcast refused, standing down",
+    );
     return false;
   };
 
@@ -117,10 +120,22 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     if (!mined) return false;
     // Captured with the anchoring itself, so that the first receipt already carries it; on failure the
     // anchored state is recorded anyway and the capture is retried while the batch is anchored.
-    const inclusion = await captureFor({ ...batch, txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, blockTime: mined.blockTime });
+    const inclusion = await captureFor({
+      ...batch,
+      txHash: mined.txHash,
+      blockNumber: mined.blockNumber,
+      blockHash: mined.blockHash,
+      blockTime: mined.blockTime,
+    });
     const ok = await update(batch.id, batch.status, {
-      status: "anchored", txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash,
-      blockTime: mined.blockTime, anchoredAt: new Date().toISOString(), lastError: null, ...(inclusion ? { inclusion } : {}),
+      status: "anchored",
+      txHash: mined.txHash,
+      blockNumber: mined.blockNumber,
+      blockHash: mined.blockHash,
+      blockTime: mined.blockTime,
+      anchoredAt: new Date().toISOString(),
+      lastError: null,
+      ...(inclusion ? { inclusion } : {}),
     });
     if (ok) deps.log?.info({ batch: batch.id, chainId, txHash: mined.txHash, block: mined.blockNumber }, "batch anchored");
     return true;
@@ -133,7 +148,11 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       return;
     }
     const stored = await update(batch.id, batch.status, {
-      status: "sending", txHash: signed.txHash, nonce: signed.nonce, rawTx: signed.rawTx, sentAt: new Date().toISOString(),
+      status: "sending",
+      txHash: signed.txHash,
+      nonce: signed.nonce,
+      rawTx: signed.rawTx,
+      sentAt: new Date().toISOString(),
       attempts: batch.attempts + 1,
     });
     if (!stored) return;
@@ -193,9 +212,26 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
       // Reorganised: find where (if anywhere) the transaction or the root lives now.
       const mined = await chain.findAnchored(batch.root);
       if (mined) {
-        await update(batch.id, "anchored", { txHash: mined.txHash, blockNumber: mined.blockNumber, blockHash: mined.blockHash, blockTime: mined.blockTime, inclusion: null });
+        await update(batch.id, "anchored", {
+          txHash: mined.txHash,
+          blockNumber: mined.blockNumber,
+          blockHash: mined.blockHash,
+          blockTime: mined.blockTime,
+          inclusion: null,
+        });
       } else {
-        await update(batch.id, "anchored", { status: "built", txHash: null, rawTx: null, nonce: null, blockNumber: null, blockHash: null, blockTime: null, anchoredAt: null, inclusion: null, lastError: `block ${batch.blockNumber} reorganised away` });
+        await update(batch.id, "anchored", {
+          status: "built",
+          txHash: null,
+          rawTx: null,
+          nonce: null,
+          blockNumber: null,
+          blockHash: null,
+          blockTime: null,
+          anchoredAt: null,
+          inclusion: null,
+          lastError: `block ${batch.blockNumber} reorganised away`,
+        });
       }
       deps.log?.warn({ batch: batch.id, block: batch.blockNumber, was: batch.blockHash, now: mined?.blockHash }, "anchor block reorganised");
       return;

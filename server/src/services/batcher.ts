@@ -76,10 +76,12 @@ export function createBatcher(deps: BatcherDeps): Batcher {
 
   const run = (): Promise<BatchRecord[]> => {
     // One close at a time; a caller arriving meanwhile waits for the running one and then runs again.
-    const next = (running ?? Promise.resolve([])).catch(() => []).then(() => {
-      queuedSinceClose = 0;
-      return closeAll();
-    });
+    const next = (running ?? Promise.resolve([]))
+      .catch(() => [])
+      .then(() => {
+        queuedSinceClose = 0;
+        return closeAll();
+      });
     running = next;
     return next;
   };

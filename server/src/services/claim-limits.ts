@@ -24,16 +24,25 @@ export function assertClaimWithinLimits(claim: unknown): void {
     if (typeof value === "string") {
       const bytes = Buffer.byteLength(value, "utf8");
       if (value.length > CLAIM_TEXT_MAX_CHARS || bytes > CLAIM_TEXT_MAX_BYTES) {
-        throw new AppError("CLAIM_TOO_LARGE", `claim.${field.slice(0, 40)} exceeds ${CLAIM_TEXT_MAX_CHARS} characters or ${CLAIM_TEXT_MAX_BYTES} bytes`, { field, limitBytes: CLAIM_TEXT_MAX_BYTES });
+        throw new AppError("CLAIM_TOO_LARGE", `claim.${field.slice(0, 40)} exceeds ${CLAIM_TEXT_MAX_CHARS} characters or ${CLAIM_TEXT_MAX_BYTES} bytes`, {
+          field,
+          limitBytes: CLAIM_TEXT_MAX_BYTES,
+        });
       }
       total += bytes + field.length + 6;
     } else if (value !== null && typeof value === "object") {
       if (jsonDepthExceeds(value, AI_PROCESS_MAX_DEPTH)) {
-        throw new AppError("CLAIM_TOO_LARGE", `claim.${field.slice(0, 40)} nests deeper than ${AI_PROCESS_MAX_DEPTH} levels`, { field, limitDepth: AI_PROCESS_MAX_DEPTH });
+        throw new AppError("CLAIM_TOO_LARGE", `claim.${field.slice(0, 40)} nests deeper than ${AI_PROCESS_MAX_DEPTH} levels`, {
+          field,
+          limitDepth: AI_PROCESS_MAX_DEPTH,
+        });
       }
       const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
       if (bytes > AI_PROCESS_MAX_BYTES) {
-        throw new AppError("CLAIM_TOO_LARGE", `claim.${field.slice(0, 40)} exceeds ${AI_PROCESS_MAX_BYTES} bytes of JSON`, { field, limitBytes: AI_PROCESS_MAX_BYTES });
+        throw new AppError("CLAIM_TOO_LARGE", `claim.${field.slice(0, 40)} exceeds ${AI_PROCESS_MAX_BYTES} bytes of JSON`, {
+          field,
+          limitBytes: AI_PROCESS_MAX_BYTES,
+        });
       }
       total += bytes + field.length + 4;
     }

@@ -41,7 +41,11 @@ export function createContentAccess(deps: { store: Store; ipfs: Pick<IpfsBackend
   const { store } = deps;
   // A root of the tenant's: the content of one of its entries, or a part of one of its web captures.
   const ownsRoot = async (tenantId: string, cid: CID) =>
-    (await Promise.all(rootForms(cid).map(async (form) => (await store.findEntriesByCid(tenantId, form)) || (await store.captures.ownsPartCid(tenantId, form))))).some(Boolean);
+    (
+      await Promise.all(
+        rootForms(cid).map(async (form) => (await store.findEntriesByCid(tenantId, form)) || (await store.captures.ownsPartCid(tenantId, form))),
+      )
+    ).some(Boolean);
   // The root of a published entry (web captures are never published).
   const publicRoot = async (cid: CID) => (await Promise.all(rootForms(cid).map((form) => store.isEntryCid(form, { publicOnly: true })))).some(Boolean);
   return {

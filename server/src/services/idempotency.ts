@@ -49,7 +49,11 @@ export interface IdempotentRequest {
    * else `create(key)`, which must pass `key` to `Store.insertEntries`. `discard` runs when this
    * attempt's work is replaced by an earlier attempt's result.
    */
-  complete(fingerprint: string, create: (key: NewIdempotencyKey | undefined) => Promise<EntryRecord[]>, discard?: () => Promise<void>): Promise<IdempotentResult>;
+  complete(
+    fingerprint: string,
+    create: (key: NewIdempotencyKey | undefined) => Promise<EntryRecord[]>,
+    discard?: () => Promise<void>,
+  ): Promise<IdempotentResult>;
   /** Releases the key (always call, in `finally`). */
   end(): void;
 }
@@ -97,7 +101,8 @@ export function createIdempotency(deps: IdempotencyDeps): Idempotency {
       throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request; use a new key for a new request");
     }
     const entries = await store.getEntriesByIds(recorded.entryIds);
-    if (entries.length !== recorded.entryIds.length) throw new Error(`idempotency key ${key}: ${recorded.entryIds.length - entries.length} of its entries are missing`);
+    if (entries.length !== recorded.entryIds.length)
+      throw new Error(`idempotency key ${key}: ${recorded.entryIds.length - entries.length} of its entries are missing`);
     return { status: recorded.status, entries, replayed: true };
   };
 
@@ -139,9 +144,14 @@ export function createIdempotency(deps: IdempotencyDeps): Idempotency {
     sweep: () => store.sweepIdempotencyKeys(now() - retentionMs),
     start() {
       if (timer) return;
-      timer = setInterval(() => {
-        store.sweepIdempotencyKeys(now() - retentionMs).catch((e: unknown) => deps.log?.warn({ err: e instanceof Error ? e.message : String(e) }, "idempotency key sweep failed"));
-      }, deps.sweepIntervalMs ?? 60 * 60 * 1000);
+      timer = setInterval(
+        () => {
+          store
+            .sweepIdempotencyKeys(now() - retentionMs)
+            .catch((e: unknown) => deps.log?.warn({ err: e instanceof Error ? e.message : String(e) }, "idempotency key sweep failed"));
+        },
+        deps.sweepIntervalMs ?? 60 * 60 * 1000,
+      );
       timer.unref?.();
     },
     stop() {

@@ -15,8 +15,17 @@ import { join } from "node:path";
 import { defaultHashPool, type HashPool } from "./hash-worker.ts";
 import { uuidv7 } from "./ids.ts";
 import {
-  canonicalJson, claimProblems, claimSha256, encodeLeafV2, fromHex, hashLeaf, signatureProblems, signatureSha256, toHex,
-  type Claim, type ClaimSignature,
+  canonicalJson,
+  claimProblems,
+  claimSha256,
+  encodeLeafV2,
+  fromHex,
+  hashLeaf,
+  signatureProblems,
+  signatureSha256,
+  toHex,
+  type Claim,
+  type ClaimSignature,
 } from "@priorproof/client-sdk/core";
 import { AppError } from "../errors.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../schemas/json-depth.ts";
@@ -87,7 +96,14 @@ export interface Ingest {
    * Records uploaded files as entries. `options.public` publishes their content to the IPFS network
    * (the embedded node serves it over Bitswap); absent, the tenant's `publicContent` setting decides.
    */
-  recordUploads(tenantId: string, files: readonly UploadedFile[], claim: Claim | undefined, requestId: string | null, idempotency?: NewIdempotencyKey, options?: { public?: boolean }): Promise<EntryRecord[]>;
+  recordUploads(
+    tenantId: string,
+    files: readonly UploadedFile[],
+    claim: Claim | undefined,
+    requestId: string | null,
+    idempotency?: NewIdempotencyKey,
+    options?: { public?: boolean },
+  ): Promise<EntryRecord[]>;
   /** Deletes the spool files of uploads that will not be recorded (the request failed after they were read). */
   discardUploads(files: readonly UploadedFile[]): Promise<void>;
 }
@@ -151,7 +167,11 @@ export function prepareSignature(signature: unknown): { canonical: string | null
  * signature digests, and a random salt.
  */
 function leafOf(
-  sha256: string, sha3_256: string | null, claimDigest: string | null, signatureDigest: string | null, salt: Uint8Array,
+  sha256: string,
+  sha3_256: string | null,
+  claimDigest: string | null,
+  signatureDigest: string | null,
+  salt: Uint8Array,
 ): { leafVersion: 2; leafSalt: string; leafHash: string } {
   const data = encodeLeafV2({
     sha256: fromHex(sha256, 32),
@@ -191,7 +211,9 @@ export function createIngest(deps: IngestDeps): Ingest {
       });
       const signed = items.filter((item) => item.signature !== undefined).length;
       if (signed > MAX_SIGNED_ITEMS_PER_REQUEST) {
-        throw new AppError("INVALID_SIGNATURE", `at most ${MAX_SIGNED_ITEMS_PER_REQUEST} signed items per request, got ${signed}`, { code: "TOO_MANY_SIGNATURES" });
+        throw new AppError("INVALID_SIGNATURE", `at most ${MAX_SIGNED_ITEMS_PER_REQUEST} signed items per request, got ${signed}`, {
+          code: "TOO_MANY_SIGNATURES",
+        });
       }
       if (deps.checkSignature) {
         for (const [i, item] of items.entries()) {
@@ -201,9 +223,23 @@ export function createIngest(deps: IngestDeps): Ingest {
       }
       const entries = prepared.map(({ sha256, sha3_256, claim, signature }, i): NewEntry => {
         return {
-          id: uuidv7(), tenantId, sha256, sha3_256, size: null, name: null, mediaType: null, cid: null,
-          cidProfile: null, pinStatus: "none", claim: claim.canonical, claimSha256: claim.digest, previous: claim.previous,
-          signature: signature.canonical, ...leafOf(sha256, sha3_256, claim.digest, signature.digest, pool[i]!), receivedAt, requestId,
+          id: uuidv7(),
+          tenantId,
+          sha256,
+          sha3_256,
+          size: null,
+          name: null,
+          mediaType: null,
+          cid: null,
+          cidProfile: null,
+          pinStatus: "none",
+          claim: claim.canonical,
+          claimSha256: claim.digest,
+          previous: claim.previous,
+          signature: signature.canonical,
+          ...leafOf(sha256, sha3_256, claim.digest, signature.digest, pool[i]!),
+          receivedAt,
+          requestId,
         };
       });
       return insert(entries, idempotency);
@@ -254,11 +290,17 @@ export function createIngest(deps: IngestDeps): Ingest {
             cid = imported.cid;
             pinStatus = "pinned";
           } catch (error) {
-            if (tooLarge || (error as { code?: string }).code === "FILE_TOO_LARGE") throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
+            if (tooLarge || (error as { code?: string }).code === "FILE_TOO_LARGE")
+              throw new AppError("FILE_TOO_LARGE", `file exceeds the ${deps.maxFileBytes}-byte limit`);
             if (sourceFailed) throw error;
             // IPFS is down or failed: the digest is the evidence, so hash the rest and stamp anyway;
             // the spool keeps the bytes for the pin retry worker.
-            deps.warn?.(spool ? "ipfs import failed; stamping the digest and spooling the content for a later pin" : "ipfs import failed; stamping the digest without content", error);
+            deps.warn?.(
+              spool
+                ? "ipfs import failed; stamping the digest and spooling the content for a later pin"
+                : "ipfs import failed; stamping the digest without content",
+              error,
+            );
             pinError = PIN_ERROR;
             for await (const _ of tap()) {
               // drain through the digests and the spool
@@ -281,15 +323,25 @@ export function createIngest(deps: IngestDeps): Ingest {
       }
       if (!kept) await spool?.discard();
       return {
-        sha256: "0x" + sha256.digest("hex"), sha3_256: "0x" + (await sha3.digest()), size, cid,
-        name: meta.name, mediaType: meta.mediaType, pinStatus: cid ? pinStatus : kept ? "pending" : "failed", pinError, spool: kept,
+        sha256: "0x" + sha256.digest("hex"),
+        sha3_256: "0x" + (await sha3.digest()),
+        size,
+        cid,
+        name: meta.name,
+        mediaType: meta.mediaType,
+        pinStatus: cid ? pinStatus : kept ? "pending" : "failed",
+        pinError,
+        spool: kept,
       };
     },
 
     async recordUploads(tenantId, files, claim, requestId, idempotency, options = {}) {
       const settings = await deps.store.getTenantSettings(tenantId);
       if (settings.requireSignedClaims) {
-        throw new AppError("SIGNATURE_REQUIRED", "this tenant requires signed claims: hash the file, sign the statement and stamp the digest with its signature (uploads carry no signature)");
+        throw new AppError(
+          "SIGNATURE_REQUIRED",
+          "this tenant requires signed claims: hash the file, sign the statement and stamp the digest with its signature (uploads carry no signature)",
+        );
       }
       const receivedAt = now();
       const c = prepareClaim(claim);
@@ -299,10 +351,25 @@ export function createIngest(deps: IngestDeps): Ingest {
         // An encrypted upload stamps the plaintext the client hashed; the ciphertext is only what is stored.
         const evidence = f.encrypted ?? f;
         return {
-          id: uuidv7(), tenantId, sha256: evidence.sha256, sha3_256: evidence.sha3_256, size: evidence.size, name: f.name, mediaType: f.mediaType,
-          cid: f.cid, cidProfile: f.cid ? deps.cidProfile : null, pinStatus: f.pinStatus, pinAttempts: deps.importFile ? 1 : 0,
-          pinError: f.pinError, pinSpool: f.spool, claim: c.canonical,
-          claimSha256: c.digest, previous: c.previous, ...leafOf(evidence.sha256, evidence.sha3_256, c.digest, null, pool[i]!), receivedAt, requestId,
+          id: uuidv7(),
+          tenantId,
+          sha256: evidence.sha256,
+          sha3_256: evidence.sha3_256,
+          size: evidence.size,
+          name: f.name,
+          mediaType: f.mediaType,
+          cid: f.cid,
+          cidProfile: f.cid ? deps.cidProfile : null,
+          pinStatus: f.pinStatus,
+          pinAttempts: deps.importFile ? 1 : 0,
+          pinError: f.pinError,
+          pinSpool: f.spool,
+          claim: c.canonical,
+          claimSha256: c.digest,
+          previous: c.previous,
+          ...leafOf(evidence.sha256, evidence.sha3_256, c.digest, null, pool[i]!),
+          receivedAt,
+          requestId,
           ...(f.encrypted ? { encryption: f.encrypted.scheme, contentSha256: f.sha256 } : {}),
           // A file whose import failed is served once the pin retry worker stored it (the flag stays with the entry).
           ...(published ? { public: true } : {}),

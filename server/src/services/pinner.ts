@@ -46,7 +46,11 @@ export interface Pinner {
 /** Spool files are named by ingest (`<uuid>.upload`); anything else in the column is not opened. */
 const SPOOL_NAME = /^[0-9a-f-]{36}\.upload$/;
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Creates the worker; `start()` runs `tick()` every `intervalMs`.
@@ -122,9 +126,12 @@ export function createPinner(deps: PinnerDeps): Pinner {
       stopped = false;
       const loop = () => {
         timer = setTimeout(() => {
-          pinner.tick().catch((error: unknown) => deps.log?.warn({ err: error }, "pin retry tick failed")).finally(() => {
-            if (!stopped) loop();
-          });
+          pinner
+            .tick()
+            .catch((error: unknown) => deps.log?.warn({ err: error }, "pin retry tick failed"))
+            .finally(() => {
+              if (!stopped) loop();
+            });
         }, deps.intervalMs);
         timer.unref();
       };

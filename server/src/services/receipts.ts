@@ -5,8 +5,22 @@
  * and the RFC 3161 tokens of those batches.
  */
 import {
-  LEAF_ENCODING, LEAF_ENCODING_V2, MerkleTree, RECEIPT_VERSION, RECEIPT_VERSION_2, fromHex, signatureSha256, toHex,
-  type Anchor, type Claim, type ClaimSignature, type EvmAnchor, type EvmInclusion, type Hex, type Receipt, type Rfc3161Anchor,
+  LEAF_ENCODING,
+  LEAF_ENCODING_V2,
+  MerkleTree,
+  RECEIPT_VERSION,
+  RECEIPT_VERSION_2,
+  fromHex,
+  signatureSha256,
+  toHex,
+  type Anchor,
+  type Claim,
+  type ClaimSignature,
+  type EvmAnchor,
+  type EvmInclusion,
+  type Hex,
+  type Receipt,
+  type Rfc3161Anchor,
 } from "@priorproof/client-sdk/core";
 import type { ChainClient } from "../chain/client.ts";
 import { AppError } from "../errors.ts";

@@ -79,8 +79,7 @@ export function createReplicationWorker(deps: ReplicationWorkerDeps): Replicatio
 
   /** The fence of the running round (see deps.fence). */
   let fence: Fence | undefined;
-  const save = (r: ReplicaRecord, patch: Partial<ReplicaRecord>) =>
-    store.putReplica({ ...r, ...patch, updatedAt: new Date(now()).toISOString() }, fence);
+  const save = (r: ReplicaRecord, patch: Partial<ReplicaRecord>) => store.putReplica({ ...r, ...patch, updatedAt: new Date(now()).toISOString() }, fence);
 
   const round = async (): Promise<ReplicationRound> => {
     if (deps.fence) {
@@ -94,10 +93,20 @@ export function createReplicationWorker(deps: ReplicationWorkerDeps): Replicatio
     const errorsSeen: string[] = [];
     for (const replicator of deps.replicators) {
       for (const cid of await store.listUnreplicatedCids(replicator.target, batchSize, { publicOnly: deps.publicOnly === true })) {
-        await store.putReplica({
-          cid, target: replicator.target, kind: replicator.kind, requestId: null, status: "requested", attempts: 0,
-          lastError: null, nextAttemptAt: now(), updatedAt: new Date(now()).toISOString(),
-        }, fence);
+        await store.putReplica(
+          {
+            cid,
+            target: replicator.target,
+            kind: replicator.kind,
+            requestId: null,
+            status: "requested",
+            attempts: 0,
+            lastError: null,
+            nextAttemptAt: now(),
+            updatedAt: new Date(now()).toISOString(),
+          },
+          fence,
+        );
         queued++;
       }
     }
@@ -158,12 +167,15 @@ export function createReplicationWorker(deps: ReplicationWorkerDeps): Replicatio
       if (timer || deps.replicators.length === 0) return;
       const loop = () => {
         timer = setTimeout(() => {
-          worker.tick().catch((e: unknown) => {
-            lastError = e instanceof Error ? e.message : String(e);
-            deps.log?.warn({ err: lastError }, "replication round failed");
-          }).finally(() => {
-            if (timer) loop();
-          });
+          worker
+            .tick()
+            .catch((e: unknown) => {
+              lastError = e instanceof Error ? e.message : String(e);
+              deps.log?.warn({ err: lastError }, "replication round failed");
+            })
+            .finally(() => {
+              if (timer) loop();
+            });
         }, intervalMs);
       };
       loop();

@@ -140,10 +140,15 @@ export async function checkTarget(url: URL, allowPrivate: boolean, resolver: Res
  * http.request, it checks the very address the connection is made to.
  */
 export function guardedLookup(allowPrivate: boolean, resolver: Resolver = systemResolver): LookupFunction {
-  return ((hostname: string, options: { all?: boolean }, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+  return ((
+    hostname: string,
+    options: { all?: boolean },
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     checkTarget(new URL(`http://${isIP(hostname) === 6 ? `[${hostname}]` : hostname}/`), allowPrivate, resolver).then(
       (addresses) => (options.all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family)),
-      (err: Error) => callback(Object.assign(err, { code: err instanceof ForbiddenTargetError ? "EFORBIDDENTARGET" : (err as NodeJS.ErrnoException).code }), "", 0),
+      (err: Error) =>
+        callback(Object.assign(err, { code: err instanceof ForbiddenTargetError ? "EFORBIDDENTARGET" : (err as NodeJS.ErrnoException).code }), "", 0),
     );
   }) as LookupFunction;
 }

@@ -149,7 +149,8 @@ export function createTsaClient(options: TsaClientOptions): TsaClient {
   if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) throw new TsaClientError("TSA_CONFIG", `timeoutMs must be positive: ${options.timeoutMs}`);
   const attempts = Math.floor(options.retry?.attempts ?? 1);
   const baseDelayMs = options.retry?.baseDelayMs ?? 0;
-  if (!(attempts >= 1) || !(baseDelayMs >= 0)) throw new TsaClientError("TSA_CONFIG", `retry needs attempts >= 1 and baseDelayMs >= 0: ${JSON.stringify(options.retry)}`);
+  if (!(attempts >= 1) || !(baseDelayMs >= 0))
+    throw new TsaClientError("TSA_CONFIG", `retry needs attempts >= 1 and baseDelayMs >= 0: ${JSON.stringify(options.retry)}`);
   if (!options.trustAnchors?.length) throw new TsaClientError("TSA_CONFIG", "at least one tsa trust anchor is required");
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, { ...init, body: new Uint8Array(init.body) }));
   const maxBytes = options.maxResponseBytes ?? 1 << 20;
@@ -183,7 +184,10 @@ export function createTsaClient(options: TsaClientOptions): TsaClient {
       const type = (res.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       if (!REPLY_TYPES.has(type)) {
         await res.body?.cancel().catch(() => undefined);
-        throw new TsaClientError("TSA_CONTENT_TYPE", `tsa answered ${JSON.stringify(type)}, expected application/timestamp-reply`, { status: res.status, attempts: n });
+        throw new TsaClientError("TSA_CONTENT_TYPE", `tsa answered ${JSON.stringify(type)}, expected application/timestamp-reply`, {
+          status: res.status,
+          attempts: n,
+        });
       }
       try {
         response = await readLimited(res, maxBytes);

@@ -58,14 +58,17 @@ export async function openSpool(dir: string, warn: SpoolWarn | undefined): Promi
       if (!ok) return;
       const at = offset;
       offset += chunk.length;
-      inFlight.push(fh.write(chunk, 0, chunk.length, at).then(
-        (r) => {
-          if (r.bytesWritten !== chunk.length) throw new Error(`short write to the spool file: ${r.bytesWritten} of ${chunk.length} bytes`);
-        },
-      ).catch((error: unknown) => {
-        if (ok) warn?.("writing the upload spool file failed; the content is lost if IPFS fails", error);
-        ok = false;
-      }));
+      inFlight.push(
+        fh
+          .write(chunk, 0, chunk.length, at)
+          .then((r) => {
+            if (r.bytesWritten !== chunk.length) throw new Error(`short write to the spool file: ${r.bytesWritten} of ${chunk.length} bytes`);
+          })
+          .catch((error: unknown) => {
+            if (ok) warn?.("writing the upload spool file failed; the content is lost if IPFS fails", error);
+            ok = false;
+          }),
+      );
       if (inFlight.length >= SPOOL_WRITES_IN_FLIGHT) await inFlight.shift();
     },
     async keep() {
@@ -114,7 +117,7 @@ export async function recoverSpool(deps: { store: Store; spoolDir: string }): Pr
   }
   if (names.length === 0) return { kept: 0, removed: 0 };
   const live = new Set<string>();
-  for (let after = 0; ;) {
+  for (let after = 0; ; ) {
     const page = await deps.store.listPinPending(1_000, after);
     for (const e of page) if (e.pinSpool) live.add(e.pinSpool);
     if (page.length < 1_000) break;

@@ -95,7 +95,12 @@ interface AttemptResult {
 }
 
 /** One POST; never follows a redirect; the whole exchange bounded by `timeoutMs`. */
-function post(url: URL, headers: Record<string, string>, body: string, deps: Pick<WebhookWorkerDeps, "allowPrivate" | "timeoutMs" | "resolver">): Promise<AttemptResult> {
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  deps: Pick<WebhookWorkerDeps, "allowPrivate" | "timeoutMs" | "resolver">,
+): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: AttemptResult) => {
@@ -105,30 +110,36 @@ function post(url: URL, headers: Record<string, string>, body: string, deps: Pic
       resolve(r);
     };
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(url, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "priorproof-webhooks/1" },
-      lookup: guardedLookup(deps.allowPrivate, deps.resolver ?? systemResolver),
-      agent: false,
-    }, (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      // The answer's body is read (up to 4 KiB) and dropped.
-      let read = 0;
-      res.on("data", (chunk: Buffer) => {
-        read += chunk.length;
-        if (read > 4096) res.destroy();
-      });
-      res.on("close", () => {
-        if (status >= 200 && status < 300) done({ ok: true, status, error: null });
-        else if (status >= 300 && status < 400) done({ ok: false, status, error: `redirect (${status}) not followed` });
-        else done({ ok: false, status, error: `HTTP ${status}` });
-      });
-      res.on("error", () => undefined);
-    });
+    const req = send(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "priorproof-webhooks/1" },
+        lookup: guardedLookup(deps.allowPrivate, deps.resolver ?? systemResolver),
+        agent: false,
+      },
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        // The answer's body is read (up to 4 KiB) and dropped.
+        let read = 0;
+        res.on("data", (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > 4096) res.destroy();
+        });
+        res.on("close", () => {
+          if (status >= 200 && status < 300) done({ ok: true, status, error: null });
+          else if (status >= 300 && status < 400) done({ ok: false, status, error: `redirect (${status}) not followed` });
+          else done({ ok: false, status, error: `HTTP ${status}` });
+        });
+        res.on("error", () => undefined);
+      },
+    );
     const timer = setTimeout(() => {
       req.destroy(new Error(`timed out after ${deps.timeoutMs} ms`));
     }, deps.timeoutMs);
-    req.on("error", (e: NodeJS.ErrnoException) => done({ ok: false, status: null, error: e.code === "EFORBIDDENTARGET" ? e.message : `${e.code ?? "error"}: ${e.message}` }));
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      done({ ok: false, status: null, error: e.code === "EFORBIDDENTARGET" ? e.message : `${e.code ?? "error"}: ${e.message}` }),
+    );
     req.end(body);
   });
 }
@@ -157,8 +168,15 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     }
     const next = now() + backoffDelay(deps.backoffMs, d.attempts + 1);
     const giveUp = next - Date.parse(d.createdAt) > deps.retryForMs;
-    await store.recordDeliveryAttempt(d.id, { delivered: false, httpStatus: result.status, error: result.error ?? "failed", nextAttemptMs: giveUp ? null : next }, fence);
-    deps.log?.warn({ delivery: d.id, endpoint: endpoint.id, attempts: d.attempts + 1, err: result.error, retryAt: giveUp ? null : new Date(next).toISOString() }, giveUp ? "webhook delivery failed: giving up" : "webhook delivery failed: will retry");
+    await store.recordDeliveryAttempt(
+      d.id,
+      { delivered: false, httpStatus: result.status, error: result.error ?? "failed", nextAttemptMs: giveUp ? null : next },
+      fence,
+    );
+    deps.log?.warn(
+      { delivery: d.id, endpoint: endpoint.id, attempts: d.attempts + 1, err: result.error, retryAt: giveUp ? null : new Date(next).toISOString() },
+      giveUp ? "webhook delivery failed: giving up" : "webhook delivery failed: will retry",
+    );
     return false;
   };
 
@@ -203,9 +221,12 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       if (timer) return;
       const loop = () => {
         timer = setTimeout(() => {
-          worker.tick().catch((e: unknown) => deps.log?.warn({ err: e instanceof Error ? e.message : String(e) }, "webhook round failed")).finally(() => {
-            if (timer) loop();
-          });
+          worker
+            .tick()
+            .catch((e: unknown) => deps.log?.warn({ err: e instanceof Error ? e.message : String(e) }, "webhook round failed"))
+            .finally(() => {
+              if (timer) loop();
+            });
         }, deps.intervalMs);
         timer.unref?.();
       };
@@ -238,7 +259,10 @@ export function isEventFilter(f: string): boolean {
  * targets are allowed) and records the endpoint with a new secret. Events from now on are delivered.
  */
 export async function createEndpoint(
-  store: Store, tenantId: string, req: EndpointRequest, options: { allowPrivate: boolean; resolver?: Resolver },
+  store: Store,
+  tenantId: string,
+  req: EndpointRequest,
+  options: { allowPrivate: boolean; resolver?: Resolver },
 ): Promise<WebhookEndpointRecord> {
   let url: URL;
   try {
@@ -250,12 +274,22 @@ export async function createEndpoint(
   if (url.username || url.password) throw new AppError("INVALID_WEBHOOK_URL", "webhook URLs carry no credentials (the signature authenticates the sender)");
   const filters = [...new Set(req.events ?? ["*"])];
   const bad = filters.filter((f) => !isEventFilter(f));
-  if (bad.length > 0) throw new AppError("VALIDATION_FAILED", `unknown event filters: ${bad.join(", ")}`, { allowed: ["*", ...EVENT_TYPES, "entry.status.<status>", "entry.pin.<pinned|failed>"] });
+  if (bad.length > 0)
+    throw new AppError("VALIDATION_FAILED", `unknown event filters: ${bad.join(", ")}`, {
+      allowed: ["*", ...EVENT_TYPES, "entry.status.<status>", "entry.pin.<pinned|failed>"],
+    });
   try {
     await checkTarget(url, options.allowPrivate, options.resolver);
   } catch (e) {
     if (e instanceof ForbiddenTargetError) throw new AppError("WEBHOOK_TARGET_FORBIDDEN", e.message, { address: e.address });
     throw new AppError("INVALID_WEBHOOK_URL", `webhook target ${url.hostname} does not resolve`);
   }
-  return store.createWebhook({ id: `wh_${randomUUID().replaceAll("-", "")}`, tenantId, url: url.toString(), description: req.description ?? null, eventTypes: filters, secret: generateWebhookSecret() });
+  return store.createWebhook({
+    id: `wh_${randomUUID().replaceAll("-", "")}`,
+    tenantId,
+    url: url.toString(),
+    description: req.description ?? null,
+    eventTypes: filters,
+    secret: generateWebhookSecret(),
+  });
 }

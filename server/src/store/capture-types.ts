@@ -59,9 +59,25 @@ export interface CaptureRecord {
 }
 
 /** What a worker records when a capture ends. */
-export type CaptureOutcomePatch = Pick<CaptureRecord,
-  "status" | "change" | "changed" | "errorCode" | "errorMessage" | "manifest" | "manifestSha256" | "manifestCid" | "entryId" |
-  "previousId" | "previousSha256" | "parts" | "domSha256" | "screenshotSha256" | "finalUrl" | "finishedAt">;
+export type CaptureOutcomePatch = Pick<
+  CaptureRecord,
+  | "status"
+  | "change"
+  | "changed"
+  | "errorCode"
+  | "errorMessage"
+  | "manifest"
+  | "manifestSha256"
+  | "manifestCid"
+  | "entryId"
+  | "previousId"
+  | "previousSha256"
+  | "parts"
+  | "domSha256"
+  | "screenshotSha256"
+  | "finalUrl"
+  | "finishedAt"
+>;
 
 export type ScheduleEvery = "daily" | "weekly";
 

@@ -10,35 +10,72 @@
 import { randomUUID } from "node:crypto";
 import type { Row, SqlRunner } from "./capture-sql.ts";
 import type {
-  CaptureChange, CaptureOptions, CaptureRecord, CaptureScheduleRecord, CaptureStatus, CaptureStore, ScheduleEvery, StoredPart,
+  CaptureChange,
+  CaptureOptions,
+  CaptureRecord,
+  CaptureScheduleRecord,
+  CaptureStatus,
+  CaptureStore,
+  ScheduleEvery,
+  StoredPart,
 } from "./capture-types.ts";
 
 // Moved names, re-exported from their old module path.
 export { CAPTURE_IDEMPOTENCY_MIGRATION_SQL, CAPTURE_MIGRATION_SQL, postgresRunner, sqliteRunner } from "./capture-sql.ts";
 export type { SqlRunner } from "./capture-sql.ts";
 export type {
-  CaptureChange, CaptureIdempotency, CaptureOptions, CaptureOutcomePatch, CaptureRecord, CaptureScheduleRecord, CaptureStatus, CaptureStore,
-  ScheduleEvery, StoredPart,
+  CaptureChange,
+  CaptureIdempotency,
+  CaptureOptions,
+  CaptureOutcomePatch,
+  CaptureRecord,
+  CaptureScheduleRecord,
+  CaptureStatus,
+  CaptureStore,
+  ScheduleEvery,
+  StoredPart,
 } from "./capture-types.ts";
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 function toCapture(r: Row): CaptureRecord {
   return {
-    id: String(r.id), tenantId: String(r.tenant_id), url: String(r.url), options: JSON.parse(String(r.options)) as CaptureOptions,
-    scheduleId: str(r.schedule_id), status: String(r.status) as CaptureStatus, change: str(r.change_kind) as CaptureChange | null,
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    url: String(r.url),
+    options: JSON.parse(String(r.options)) as CaptureOptions,
+    scheduleId: str(r.schedule_id),
+    status: String(r.status) as CaptureStatus,
+    change: str(r.change_kind) as CaptureChange | null,
     changed: r.changed_parts ? (JSON.parse(String(r.changed_parts)) as string[]) : [],
-    errorCode: str(r.error_code), errorMessage: str(r.error_message), manifest: str(r.manifest), manifestSha256: str(r.manifest_sha256),
-    manifestCid: str(r.manifest_cid), entryId: str(r.entry_id), previousId: str(r.previous_id), previousSha256: str(r.previous_sha256),
-    parts: r.parts ? (JSON.parse(String(r.parts)) as StoredPart[]) : [], domSha256: str(r.dom_sha256), screenshotSha256: str(r.screenshot_sha256),
-    finalUrl: str(r.final_url), createdAt: String(r.created_at), startedAt: str(r.started_at), finishedAt: str(r.finished_at), attempts: Number(r.attempts ?? 0),
+    errorCode: str(r.error_code),
+    errorMessage: str(r.error_message),
+    manifest: str(r.manifest),
+    manifestSha256: str(r.manifest_sha256),
+    manifestCid: str(r.manifest_cid),
+    entryId: str(r.entry_id),
+    previousId: str(r.previous_id),
+    previousSha256: str(r.previous_sha256),
+    parts: r.parts ? (JSON.parse(String(r.parts)) as StoredPart[]) : [],
+    domSha256: str(r.dom_sha256),
+    screenshotSha256: str(r.screenshot_sha256),
+    finalUrl: str(r.final_url),
+    createdAt: String(r.created_at),
+    startedAt: str(r.started_at),
+    finishedAt: str(r.finished_at),
+    attempts: Number(r.attempts ?? 0),
   };
 }
 
 function toSchedule(r: Row): CaptureScheduleRecord {
   return {
-    id: String(r.id), tenantId: String(r.tenant_id), url: String(r.url), options: JSON.parse(String(r.options)) as CaptureOptions,
-    every: String(r.every) as ScheduleEvery, nextRunAt: Number(r.next_run_at), createdAt: String(r.created_at),
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    url: String(r.url),
+    options: JSON.parse(String(r.options)) as CaptureOptions,
+    every: String(r.every) as ScheduleEvery,
+    nextRunAt: Number(r.next_run_at),
+    createdAt: String(r.created_at),
   };
 }
 
@@ -65,7 +102,8 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
       const createdAt = new Date().toISOString();
       try {
         await sql.run(
-          "INSERT INTO captures (id, tenant_id, url, options, schedule_id, status, created_at, attempts, idem_key, idem_fingerprint) VALUES (?, ?, ?, ?, ?, 'queued', ?, 0, ?, ?)",
+          "INSERT INTO captures (id, tenant_id, url, options, schedule_id, status, created_at, attempts, idem_key, idem_fingerprint) VALUES (?, ?, " +
+            "?, ?, ?, 'queued', ?, 0, ?, ?)",
           [id, c.tenantId, c.url, JSON.stringify(c.options), c.scheduleId ?? null, createdAt, c.idempotency?.key ?? null, c.idempotency?.fingerprint ?? null],
         );
       } catch (e) {
@@ -99,7 +137,9 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
         where.push("created_at < ?");
         args.push(query.beforeCreatedAt);
       }
-      return (await sql.all(`SELECT * FROM captures WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`, [...args, query.limit])).map(toCapture);
+      return (await sql.all(`SELECT * FROM captures WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`, [...args, query.limit])).map(
+        toCapture,
+      );
     },
     async claim(worker, leaseMs, nowMs) {
       const rows = await sql.all(
@@ -118,15 +158,38 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
       if (!owner) return false;
       for (const part of p.parts) {
         if (part.cid === null) continue;
-        await sql.run("INSERT INTO capture_parts (capture_id, name, tenant_id, cid) VALUES (?, ?, ?, ?) ON CONFLICT (capture_id, name) DO NOTHING", [id, part.name, String(owner.tenant_id), part.cid]);
+        await sql.run("INSERT INTO capture_parts (capture_id, name, tenant_id, cid) VALUES (?, ?, ?, ?) ON CONFLICT (capture_id, name) DO NOTHING", [
+          id,
+          part.name,
+          String(owner.tenant_id),
+          part.cid,
+        ]);
       }
       const changed = await sql.run(
         `UPDATE captures SET status = ?, change_kind = ?, changed_parts = ?, error_code = ?, error_message = ?, manifest = ?, manifest_sha256 = ?,
            manifest_cid = ?, entry_id = ?, previous_id = ?, previous_sha256 = ?, parts = ?, dom_sha256 = ?, screenshot_sha256 = ?, final_url = ?,
            finished_at = ?, lease_until = NULL
          WHERE id = ? AND worker = ? AND status = 'running'`,
-        [p.status, p.change, JSON.stringify(p.changed), p.errorCode, p.errorMessage, p.manifest, p.manifestSha256, p.manifestCid, p.entryId,
-          p.previousId, p.previousSha256, JSON.stringify(p.parts), p.domSha256, p.screenshotSha256, p.finalUrl, p.finishedAt, id, worker],
+        [
+          p.status,
+          p.change,
+          JSON.stringify(p.changed),
+          p.errorCode,
+          p.errorMessage,
+          p.manifest,
+          p.manifestSha256,
+          p.manifestCid,
+          p.entryId,
+          p.previousId,
+          p.previousSha256,
+          JSON.stringify(p.parts),
+          p.domSha256,
+          p.screenshotSha256,
+          p.finalUrl,
+          p.finishedAt,
+          id,
+          worker,
+        ],
       );
       return changed > 0;
     },
@@ -145,19 +208,25 @@ export function createCaptureStore(sql: SqlRunner): CaptureStore {
       return (await sql.all("SELECT DISTINCT cid FROM capture_parts WHERE cid > ? ORDER BY cid LIMIT ?", [afterCid, limit])).map((r) => String(r.cid));
     },
     async countQueued(tenantId) {
-      const r = tenantId === undefined
-        ? await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued'", [])
-        : await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued' AND tenant_id = ?", [tenantId]);
+      const r =
+        tenantId === undefined
+          ? await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued'", [])
+          : await one("SELECT COUNT(*) AS n FROM captures WHERE status = 'queued' AND tenant_id = ?", [tenantId]);
       return Number(r?.n ?? 0);
     },
 
     async addSchedule(s) {
       const id = newId();
       const createdAt = new Date().toISOString();
-      await sql.run(
-        "INSERT INTO capture_schedules (id, tenant_id, url, options, every, next_run_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [id, s.tenantId, s.url, JSON.stringify(s.options), s.every, s.nextRunAt, createdAt],
-      );
+      await sql.run("INSERT INTO capture_schedules (id, tenant_id, url, options, every, next_run_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        id,
+        s.tenantId,
+        s.url,
+        JSON.stringify(s.options),
+        s.every,
+        s.nextRunAt,
+        createdAt,
+      ]);
       return (await store.getSchedule(id))!;
     },
     async listSchedules(tenantId) {

@@ -298,5 +298,8 @@ ALTER TABLE entries ADD COLUMN content_sha256 TEXT;
 export function migrationSql(m: Migration, dialect: "sqlite" | "postgres"): string {
   const serial = dialect === "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   const blob = dialect === "sqlite" ? "BLOB" : "BYTEA";
-  return m.sql.replaceAll("{{serial}}", serial).replaceAll("{{blob}}", blob).replace(/\{\{claim\.(\w+)\}\}/g, (_, field: string) => claimFieldSql(dialect, field));
+  return m.sql
+    .replaceAll("{{serial}}", serial)
+    .replaceAll("{{blob}}", blob)
+    .replace(/\{\{claim\.(\w+)\}\}/g, (_, field: string) => claimFieldSql(dialect, field));
 }

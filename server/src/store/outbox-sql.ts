@@ -38,11 +38,19 @@ export function statusEvents(rows: readonly Row[], batch: BatchRecord, at: strin
     // Back from anchored/confirmed: the anchor was reorganised away and receipts issued since are superseded.
     const superseded = (from === "anchored" || from === "confirmed") && (to === "batched" || to === "pending");
     events.push({
-      tenantId: String(r.tenant_id), type: "entry.status", entryId: String(r.id),
+      tenantId: String(r.tenant_id),
+      type: "entry.status",
+      entryId: String(r.id),
       data: {
-        type: "entry.status", entryId: String(r.id), status: to, batchId: batch.id, chainId: batch.chainId,
-        txHash: to === "batched" || to === "pending" ? null : batch.txHash, blockNumber: to === "batched" || to === "pending" ? null : batch.blockNumber,
-        at, ...(superseded ? { superseded: true } : {}),
+        type: "entry.status",
+        entryId: String(r.id),
+        status: to,
+        batchId: batch.id,
+        chainId: batch.chainId,
+        txHash: to === "batched" || to === "pending" ? null : batch.txHash,
+        blockNumber: to === "batched" || to === "pending" ? null : batch.blockNumber,
+        at,
+        ...(superseded ? { superseded: true } : {}),
       },
     });
   }
@@ -64,27 +72,46 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 
 export function toOutboxEvent(r: Row): OutboxEvent {
   return {
-    tenantId: String(r.tenant_id), seq: Number(r.seq), type: String(r.type), entryId: str(r.entry_id),
-    data: JSON.parse(String(r.data)) as Record<string, unknown>, createdAt: String(r.created_at),
+    tenantId: String(r.tenant_id),
+    seq: Number(r.seq),
+    type: String(r.type),
+    entryId: str(r.entry_id),
+    data: JSON.parse(String(r.data)) as Record<string, unknown>,
+    createdAt: String(r.created_at),
   };
 }
 
 export function toWebhook(r: Row): WebhookEndpointRecord {
   return {
-    id: String(r.id), tenantId: String(r.tenant_id), url: String(r.url), description: str(r.description),
-    eventTypes: JSON.parse(String(r.event_types)) as string[], secret: String(r.secret), previousSecret: str(r.previous_secret),
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    url: String(r.url),
+    description: str(r.description),
+    eventTypes: JSON.parse(String(r.event_types)) as string[],
+    secret: String(r.secret),
+    previousSecret: str(r.previous_secret),
     previousSecretUntilMs: r.previous_secret_until_ms === null || r.previous_secret_until_ms === undefined ? null : Number(r.previous_secret_until_ms),
-    cursorSeq: Number(r.cursor_seq), createdAt: String(r.created_at),
+    cursorSeq: Number(r.cursor_seq),
+    createdAt: String(r.created_at),
   };
 }
 
 export function toDelivery(r: Row): WebhookDeliveryRecord {
   return {
-    id: Number(r.id), endpointId: String(r.endpoint_id), tenantId: String(r.tenant_id), eventSeq: Number(r.event_seq),
-    eventType: String(r.event_type), payload: String(r.payload), status: String(r.status) as WebhookDeliveryRecord["status"],
-    attempts: Number(r.attempts), nextAttemptMs: Number(r.next_attempt_ms), lastError: str(r.last_error),
+    id: Number(r.id),
+    endpointId: String(r.endpoint_id),
+    tenantId: String(r.tenant_id),
+    eventSeq: Number(r.event_seq),
+    eventType: String(r.event_type),
+    payload: String(r.payload),
+    status: String(r.status) as WebhookDeliveryRecord["status"],
+    attempts: Number(r.attempts),
+    nextAttemptMs: Number(r.next_attempt_ms),
+    lastError: str(r.last_error),
     lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
-    createdAt: String(r.created_at), updatedAt: String(r.updated_at), deliveredAt: str(r.delivered_at),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+    deliveredAt: str(r.delivered_at),
   };
 }
 
@@ -115,10 +142,13 @@ export const OUTBOX_SQL = {
   webhooks: "SELECT * FROM webhook_endpoints WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY created_at, id",
   allWebhooks: "SELECT * FROM webhook_endpoints WHERE deleted_at IS NULL ORDER BY created_at, id",
   deleteWebhook: "UPDATE webhook_endpoints SET deleted_at = ? WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
-  dropDeliveries: "UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint deleted', updated_at = ? WHERE endpoint_id = ? AND status = 'pending'",
+  dropDeliveries:
+    "UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint deleted', updated_at = ? WHERE endpoint_id = ? AND status = 'pending'",
   rotate: `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until_ms = ?, secret = ?
     WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL`,
-  insertDelivery: `INSERT INTO webhook_deliveries (endpoint_id, tenant_id, event_seq, event_type, payload, status, attempts, next_attempt_ms, created_at, updated_at)
+  insertDelivery:
+    `INSERT INTO webhook_deliveries (endpoint_id, tenant_id, event_seq, event_type, payload, status, attempts, next_attempt_ms, created_at, ` +
+    `updated_at)
     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (endpoint_id, event_seq) DO NOTHING`,
   advanceCursor: "UPDATE webhook_endpoints SET cursor_seq = ? WHERE id = ? AND cursor_seq < ?",
   dueDeliveries: "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= ? ORDER BY next_attempt_ms, id LIMIT ?",

@@ -2,15 +2,31 @@
  * SQL shared by the SQLite and PostgreSQL stores (both dialects accept it as written; positional
  * parameters are `?` here and are renumbered for PostgreSQL).
  */
-import type { ApiKeyRecord, BatchPatch, BatchRecord, BatchStatus, EntryRecord, EntryStatus, IdempotencyRecord, NewEntry, NewIdempotencyKey, ReplicaRecord, Tenant } from "./types.ts";
+import type {
+  ApiKeyRecord,
+  BatchPatch,
+  BatchRecord,
+  BatchStatus,
+  EntryRecord,
+  EntryStatus,
+  IdempotencyRecord,
+  NewEntry,
+  NewIdempotencyKey,
+  ReplicaRecord,
+  Tenant,
+} from "./types.ts";
 
 type Row = Readonly<Record<string, unknown>>;
 
 /** A tenants row. */
 export function tenantOf(r: Row): Tenant {
-  return { id: String(r.id), name: String(r.name), createdAt: String(r.created_at), certificateJurisdiction: r.certificate_jurisdiction == null ? null : String(r.certificate_jurisdiction) };
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    createdAt: String(r.created_at),
+    certificateJurisdiction: r.certificate_jurisdiction == null ? null : String(r.certificate_jurisdiction),
+  };
 }
-
 
 /**
  * Whether a tenant owns a stored block (parameters: multihash hex, tenant id, tenant id): a recorded
@@ -30,9 +46,19 @@ export const IS_PUBLIC_BLOCK = `SELECT 1 AS found FROM dag_blocks b WHERE b.mult
 
 /** Batch fields that `updateBatch` may change, and their columns. */
 export const BATCH_COLUMNS: Readonly<Record<keyof BatchPatch, string>> = {
-  status: "status", txHash: "tx_hash", nonce: "nonce", rawTx: "raw_tx", sentAt: "sent_at", blockNumber: "block_number",
-  blockHash: "block_hash", blockTime: "block_time", anchoredAt: "anchored_at", confirmedAt: "confirmed_at",
-  attempts: "attempts", lastError: "last_error", inclusion: "inclusion",
+  status: "status",
+  txHash: "tx_hash",
+  nonce: "nonce",
+  rawTx: "raw_tx",
+  sentAt: "sent_at",
+  blockNumber: "block_number",
+  blockHash: "block_hash",
+  blockTime: "block_time",
+  anchoredAt: "anchored_at",
+  confirmedAt: "confirmed_at",
+  attempts: "attempts",
+  lastError: "last_error",
+  inclusion: "inclusion",
 };
 
 /**
@@ -67,11 +93,15 @@ export function changesEntryStatus(from: BatchStatus, to: BatchStatus | undefine
 /** A `replicas` row as a record (either driver's row object). */
 export function toReplica(r: Readonly<Record<string, unknown>>): ReplicaRecord {
   return {
-    cid: String(r.cid), target: String(r.target), kind: r.kind as ReplicaRecord["kind"],
+    cid: String(r.cid),
+    target: String(r.target),
+    kind: r.kind as ReplicaRecord["kind"],
     requestId: r.request_id === null || r.request_id === undefined ? null : String(r.request_id),
-    status: r.status as ReplicaRecord["status"], attempts: Number(r.attempts),
+    status: r.status as ReplicaRecord["status"],
+    attempts: Number(r.attempts),
     lastError: r.last_error === null || r.last_error === undefined ? null : String(r.last_error),
-    nextAttemptAt: Number(r.next_attempt_at), updatedAt: String(r.updated_at),
+    nextAttemptAt: Number(r.next_attempt_at),
+    updatedAt: String(r.updated_at),
   };
 }
 
@@ -81,14 +111,32 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 /** An `entries` row as a record (either driver's row object). */
 export function toEntry(r: Row): EntryRecord {
   return {
-    seq: Number(r.seq), id: String(r.id), tenantId: String(r.tenant_id), sha256: String(r.sha256), sha3_256: str(r.sha3_256),
-    size: num(r.size), name: str(r.name), mediaType: str(r.media_type), cid: str(r.cid), cidProfile: str(r.cid_profile),
-    pinStatus: String(r.pin_status), claim: str(r.claim), claimSha256: str(r.claim_sha256), previous: str(r.previous),
-    leafSalt: String(r.leaf_salt), leafHash: String(r.leaf_hash), status: String(r.status) as EntryStatus,
-    receivedAt: String(r.received_at), requestId: str(r.request_id),
-    pinAttempts: Number(r.pin_attempts ?? 0), pinError: str(r.pin_error), pinSpool: str(r.pin_spool),
-    leafVersion: Number(r.leaf_version ?? 1) === 2 ? 2 : 1, signature: str(r.signature),
-    encryption: str(r.encryption), contentSha256: str(r.content_sha256),
+    seq: Number(r.seq),
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    sha256: String(r.sha256),
+    sha3_256: str(r.sha3_256),
+    size: num(r.size),
+    name: str(r.name),
+    mediaType: str(r.media_type),
+    cid: str(r.cid),
+    cidProfile: str(r.cid_profile),
+    pinStatus: String(r.pin_status),
+    claim: str(r.claim),
+    claimSha256: str(r.claim_sha256),
+    previous: str(r.previous),
+    leafSalt: String(r.leaf_salt),
+    leafHash: String(r.leaf_hash),
+    status: String(r.status) as EntryStatus,
+    receivedAt: String(r.received_at),
+    requestId: str(r.request_id),
+    pinAttempts: Number(r.pin_attempts ?? 0),
+    pinError: str(r.pin_error),
+    pinSpool: str(r.pin_spool),
+    leafVersion: Number(r.leaf_version ?? 1) === 2 ? 2 : 1,
+    signature: str(r.signature),
+    encryption: str(r.encryption),
+    contentSha256: str(r.content_sha256),
     public: Number(r.public ?? 0) === 1,
   };
 }
@@ -96,11 +144,24 @@ export function toEntry(r: Row): EntryRecord {
 /** A `batches` row as a record. */
 export function toBatch(r: Row): BatchRecord {
   return {
-    id: Number(r.id), chainId: Number(r.chain_id), root: String(r.root), treeSize: Number(r.tree_size),
-    status: String(r.status) as BatchStatus, createdAt: String(r.created_at), txHash: str(r.tx_hash), nonce: num(r.nonce),
-    rawTx: str(r.raw_tx), sentAt: str(r.sent_at), blockNumber: num(r.block_number), blockHash: str(r.block_hash),
-    blockTime: str(r.block_time), anchoredAt: str(r.anchored_at), confirmedAt: str(r.confirmed_at),
-    attempts: Number(r.attempts), lastError: str(r.last_error), inclusion: str(r.inclusion),
+    id: Number(r.id),
+    chainId: Number(r.chain_id),
+    root: String(r.root),
+    treeSize: Number(r.tree_size),
+    status: String(r.status) as BatchStatus,
+    createdAt: String(r.created_at),
+    txHash: str(r.tx_hash),
+    nonce: num(r.nonce),
+    rawTx: str(r.raw_tx),
+    sentAt: str(r.sent_at),
+    blockNumber: num(r.block_number),
+    blockHash: str(r.block_hash),
+    blockTime: str(r.block_time),
+    anchoredAt: str(r.anchored_at),
+    confirmedAt: str(r.confirmed_at),
+    attempts: Number(r.attempts),
+    lastError: str(r.last_error),
+    inclusion: str(r.inclusion),
   };
 }
 
@@ -122,7 +183,11 @@ export interface QueuedInsert {
 /** An `idempotency_keys` row as a record. */
 export function toIdempotency(r: Row): IdempotencyRecord {
   return {
-    tenantId: String(r.tenant_id), key: String(r.idem_key), fingerprint: String(r.fingerprint), status: Number(r.status),
-    entryIds: JSON.parse(String(r.entry_ids)) as string[], createdAt: String(r.created_at),
+    tenantId: String(r.tenant_id),
+    key: String(r.idem_key),
+    fingerprint: String(r.fingerprint),
+    status: Number(r.status),
+    entryIds: JSON.parse(String(r.entry_ids)) as string[],
+    createdAt: String(r.created_at),
   };
 }

@@ -37,14 +37,24 @@ beforeAll(async () => {
 
 describe("buildCertificationPath", () => {
   it("finds signer → intermediate → root and validates it at the given time", async () => {
-    const r = await buildCertificationPath(parse(chain.signer), { trustAnchors: [parse(chain.root)], certificates: [parse(chain.intermediate)], at: new Date() });
+    const r = await buildCertificationPath(parse(chain.signer), {
+      trustAnchors: [parse(chain.root)],
+      certificates: [parse(chain.intermediate)],
+      at: new Date(),
+    });
     expect(r.path.map((c) => c.fingerprint)).toEqual([parse(chain.signer).fingerprint, parse(chain.intermediate).fingerprint]);
     expect(r.anchor.fingerprint).toBe(parse(chain.root).fingerprint);
   });
 
   it("fails SIGNER_UNTRUSTED for a certificate of another CA, and when the intermediate is missing", async () => {
-    expect(await codeOf(buildCertificationPath(parse(other.signer), { trustAnchors: [parse(chain.root)], certificates: [parse(other.intermediate)], at: new Date() }))).toBe("SIGNER_UNTRUSTED");
-    expect(await codeOf(buildCertificationPath(parse(chain.signer), { trustAnchors: [parse(chain.root)], certificates: [], at: new Date() }))).toBe("SIGNER_UNTRUSTED");
+    expect(
+      await codeOf(
+        buildCertificationPath(parse(other.signer), { trustAnchors: [parse(chain.root)], certificates: [parse(other.intermediate)], at: new Date() }),
+      ),
+    ).toBe("SIGNER_UNTRUSTED");
+    expect(await codeOf(buildCertificationPath(parse(chain.signer), { trustAnchors: [parse(chain.root)], certificates: [], at: new Date() }))).toBe(
+      "SIGNER_UNTRUSTED",
+    );
   });
 
   it("judges validity at the given time: SIGNER_EXPIRED after notAfter, SIGNER_NOT_YET_VALID before notBefore", async () => {
@@ -59,35 +69,51 @@ describe("buildCertificationPath", () => {
   it("fails SIGNER_KEY_USAGE when an issuer is not a CA", async () => {
     const notCa = await f.issue("not-ca", chain.root, { keyType: "ec-p256", ext: EXT.notCa });
     const below = await f.issue("below-not-ca", notCa, { keyType: "ec-p256", ext: EXT.signer });
-    expect(await codeOf(buildCertificationPath(parse(below), { trustAnchors: [parse(chain.root)], certificates: [parse(notCa)], at: new Date() }))).toBe("SIGNER_KEY_USAGE");
+    expect(await codeOf(buildCertificationPath(parse(below), { trustAnchors: [parse(chain.root)], certificates: [parse(notCa)], at: new Date() }))).toBe(
+      "SIGNER_KEY_USAGE",
+    );
   });
 
   it("fails CHAIN_TOO_LONG for a path deeper than the limit, and CERT_BAG_TOO_LARGE for too many certificates", async () => {
     const opts = { trustAnchors: [parse(chain.root)], certificates: [parse(chain.intermediate)], at: new Date() };
     expect(await codeOf(buildCertificationPath(parse(chain.signer), { ...opts, limits: { maxDepth: 1 } }))).toBe("CHAIN_TOO_LONG");
-    expect(await codeOf(buildCertificationPath(parse(chain.signer), { ...opts, certificates: [parse(chain.intermediate), ...loop.loop.map(parse)], limits: { maxCertificates: 4 } }))).toBe("CERT_BAG_TOO_LARGE");
+    expect(
+      await codeOf(
+        buildCertificationPath(parse(chain.signer), {
+          ...opts,
+          certificates: [parse(chain.intermediate), ...loop.loop.map(parse)],
+          limits: { maxCertificates: 4 },
+        }),
+      ),
+    ).toBe("CERT_BAG_TOO_LARGE");
   });
 
-  it("stops a loop of 12 mutually-signing CA certificates with CHAIN_LOOP after bounded work (each pair verified once, each certificate expanded at most once per depth)", async () => {
-    const started = performance.now();
-    let error: unknown;
-    try {
-      await buildCertificationPath(parse(loop.leaf), { trustAnchors: [parse(chain.root)], certificates: loop.loop.map(parse), at: new Date() });
-    } catch (e) {
-      error = e;
-    }
-    const ms = performance.now() - started;
-    expect(error).toBeInstanceOf(PathBuildingError);
-    const e = error as PathBuildingError;
-    expect(e.code).toBe("CHAIN_LOOP");
-    // Every (child, issuer) pair is verified at most once: 13 children × 12 candidates at most.
-    expect(e.stats.signatureChecks).toBeLessThanOrEqual(13 * 12);
-    // Each certificate is expanded at most once per depth (6): far from the 6·5·5·… simple paths.
-    expect(e.stats.expansions).toBeLessThanOrEqual(13 * 6);
-    expect(e.stats.loops).toBeGreaterThan(0);
-    expect(ms).toBeLessThan(5_000);
-    console.log(`loop of 12: ${e.stats.expansions} expansions, ${e.stats.signatureChecks} signature checks, ${e.stats.candidates} candidates, ${ms.toFixed(0)} ms`);
-  });
+  it(
+    "stops a loop of 12 mutually-signing CA certificates with CHAIN_LOOP after bounded work (each pair verified once, each certificate expanded at " +
+      "most once per depth)",
+    async () => {
+      const started = performance.now();
+      let error: unknown;
+      try {
+        await buildCertificationPath(parse(loop.leaf), { trustAnchors: [parse(chain.root)], certificates: loop.loop.map(parse), at: new Date() });
+      } catch (e) {
+        error = e;
+      }
+      const ms = performance.now() - started;
+      expect(error).toBeInstanceOf(PathBuildingError);
+      const e = error as PathBuildingError;
+      expect(e.code).toBe("CHAIN_LOOP");
+      // Every (child, issuer) pair is verified at most once: 13 children × 12 candidates at most.
+      expect(e.stats.signatureChecks).toBeLessThanOrEqual(13 * 12);
+      // Each certificate is expanded at most once per depth (6): far from the 6·5·5·… simple paths.
+      expect(e.stats.expansions).toBeLessThanOrEqual(13 * 6);
+      expect(e.stats.loops).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(5_000);
+      console.log(
+        `loop of 12: ${e.stats.expansions} expansions, ${e.stats.signatureChecks} signature checks, ${e.stats.candidates} candidates, ${ms.toFixed(0)} ms`,
+      );
+    },
+  );
 });
 
 describe("a TSA token carrying a loop of mutually-signing CA certificates (issue 14)", () => {

@@ -18,8 +18,17 @@ import { hashLeaf } from "../../../client-sdk/src/merkle.ts";
 import { bytesToBase64, decodeBase64 } from "../../../client-sdk/src/pki/der.ts";
 import type { ClaimSignature, Hex, ReceiptV2 } from "../../../client-sdk/src/receipt.ts";
 import {
-  buildStatement, type ClaimSigner, createCmsSignature, describeSignedIdentity, eip712Domain, EIP712_TYPES, eip712Message, signClaim,
-  statementOfReceipt, verifyClaimSignature, webCryptoSigningKey,
+  buildStatement,
+  type ClaimSigner,
+  createCmsSignature,
+  describeSignedIdentity,
+  eip712Domain,
+  EIP712_TYPES,
+  eip712Message,
+  signClaim,
+  statementOfReceipt,
+  verifyClaimSignature,
+  webCryptoSigningKey,
 } from "../../../client-sdk/src/signature/index.ts";
 import { nodeSigningKey, pemClaimSigner, pkcs12ClaimSigner } from "../../../client-sdk/src/signature/node.ts";
 import { verifyLeaf } from "../../../client-sdk/src/verify.ts";
@@ -40,14 +49,33 @@ function receiptOf(signature: ClaimSignature | undefined, over: { sha256?: strin
   const salt = `0x${"5a".repeat(16)}` as Hex;
   const c = claimSha256(claim);
   const s = signatureSha256(signature);
-  const leaf = toHex(hashLeaf(encodeLeafV2({ sha256: fromHex(sha256, 32), sha3_256: fromHex(sha3, 32), claimSha256: c, signatureSha256: s, salt: fromHex(salt, 16) })));
+  const leaf = toHex(
+    hashLeaf(encodeLeafV2({ sha256: fromHex(sha256, 32), sha3_256: fromHex(sha3, 32), claimSha256: c, signatureSha256: s, salt: fromHex(salt, 16) })),
+  );
   return {
-    version: "priorproof-receipt/2", id: "e1", subject: { sha256, sha3_256: sha3 }, claim,
+    version: "priorproof-receipt/2",
+    id: "e1",
+    subject: { sha256, sha3_256: sha3 },
+    claim,
     leaf: { encoding: "priorproof-leaf/2", sha3_256: sha3, claimSha256: c ? toHex(c) : null, signatureSha256: s ? toHex(s) : null, salt, hash: leaf },
     ...(signature ? { signature } : {}),
     service: { operator: "test", receivedAt: "2026-11-30T08:00:01Z", software: "priorproof/test" },
-    anchors: [{ type: "evm", proof: { root: leaf, treeSize: 1, index: 0, path: [] }, chainId: 31337, chainName: "anvil", development: true, contract: `0x${"12".repeat(20)}`,
-      txHash: `0x${"34".repeat(32)}`, blockNumber: 5, blockHash: `0x${"56".repeat(32)}`, blockTime: "2026-11-30T08:00:02Z", confirmations: 1, requiredConfirmations: 1 }],
+    anchors: [
+      {
+        type: "evm",
+        proof: { root: leaf, treeSize: 1, index: 0, path: [] },
+        chainId: 31337,
+        chainName: "anvil",
+        development: true,
+        contract: `0x${"12".repeat(20)}`,
+        txHash: `0x${"34".repeat(32)}`,
+        blockNumber: 5,
+        blockHash: `0x${"56".repeat(32)}`,
+        blockTime: "2026-11-30T08:00:02Z",
+        confirmations: 1,
+        requiredConfirmations: 1,
+      },
+    ],
     issuedAt: "2026-11-30T08:00:03Z",
   };
 }
@@ -81,7 +109,23 @@ async function opensslVerify(receipt: ReceiptV2, caPem: string): Promise<string>
   await writeFile(der, decodeBase64(sig.cms)!);
   await writeFile(statement, buildStatement(statementOfReceipt(receipt, sig.signedAt)));
   await writeFile(ca, caPem);
-  const r = await run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", der, "-content", statement, "-CAfile", ca, "-purpose", "any", "-out", "/dev/null"]).catch((e: { stderr: string }) => ({ stderr: e.stderr }));
+  const r = await run("openssl", [
+    "cms",
+    "-verify",
+    "-binary",
+    "-inform",
+    "DER",
+    "-in",
+    der,
+    "-content",
+    statement,
+    "-CAfile",
+    ca,
+    "-purpose",
+    "any",
+    "-out",
+    "/dev/null",
+  ]).catch((e: { stderr: string }) => ({ stderr: e.stderr }));
   return r.stderr;
 }
 
@@ -101,33 +145,44 @@ async function opensslPkeyutlVerify(receipt: ReceiptV2, signer: Issued): Promise
   await run("openssl", ["x509", "-in", signer.certPath, "-pubkey", "-noout", "-out", `${base}.pub`]);
   const md = (await run("openssl", ["dgst", "-sha512", "-r", `${base}.statement`])).stdout.split(" ")[0];
   const attrs = new Uint8Array(si.signedAttrs!.encodedValue);
-  if (!Buffer.from(attrs).toString("hex").includes(md as string)) return "message digest is not SHA-512 of the statement";
-  const r = await run("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", `${base}.pub`, "-rawin", "-in", `${base}.attrs`, "-sigfile", `${base}.sig`]).catch((e: { stdout: string }) => e);
+  if (
+    !Buffer.from(attrs)
+      .toString("hex")
+      .includes(md as string)
+  )
+    return "message digest is not SHA-512 of the statement";
+  const r = await run("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", `${base}.pub`, "-rawin", "-in", `${base}.attrs`, "-sigfile", `${base}.sig`]).catch(
+    (e: { stdout: string }) => e,
+  );
   return r.stdout;
 }
 
 describe("signClaim / verifyClaimSignature, cms/1", () => {
-  it.each(["ec-p256", "ec-p384", "ed25519", "rsa"] as const)("%s (PEM key + chain): verified by the SDK and by openssl (cms -verify; for Ed25519, which OpenSSL 3.0's CMS lacks, pkeyutl over the signed attributes)", async (t) => {
-    const chain = chains[t];
-    const signer = pemClaimSigner(chain.signer.keyPem, chain.signer.certPem + chain.intermediate.certPem);
-    const signature = await signClaim(claimInput, signer);
-    const receipt = receiptOf(signature);
-    expect(() => verifyLeaf(receipt)).not.toThrow();
-    const identity = await verifyClaimSignature(receipt, NOW(), { trustAnchors: [chain.root.certDer] });
-    expect(identity).toMatchObject({ kind: "x509", signer: { subject: `O=PriorProof Test,CN=${t}-signer`.split(",").reverse().join(",") } });
-    if (identity.kind !== "x509") throw new Error("x509 expected");
-    expect(identity.trustAnchor.subject).toBe(`CN=${t}-root,O=PriorProof Test`);
-    expect(identity.chain.map((c) => c.subject)).toEqual([`CN=${t}-int,O=PriorProof Test`]);
-    expect(identity.revocation).toEqual({ checked: false, detail: "revocation not checked (no CRL or OCSP response captured at signing)" });
-    expect(describeSignedIdentity(identity)).toContain(`signed by CN=${t}-signer`);
-    if (t === "ed25519") {
-      expect(await opensslPkeyutlVerify(receipt, chain.signer)).toContain("Signature Verified Successfully");
-      return;
-    }
-    expect(await opensslVerify(receipt, chain.root.certPem)).toContain("Verification successful");
-    // openssl agrees that another CA does not verify it
-    expect(await opensslVerify(receipt, other.root.certPem)).not.toContain("Verification successful");
-  }, 60_000);
+  it.each(["ec-p256", "ec-p384", "ed25519", "rsa"] as const)(
+    "%s (PEM key + chain): verified by the SDK and by openssl (cms -verify; for Ed25519, which OpenSSL 3.0's CMS lacks, pkeyutl over the signed attributes)",
+    async (t) => {
+      const chain = chains[t];
+      const signer = pemClaimSigner(chain.signer.keyPem, chain.signer.certPem + chain.intermediate.certPem);
+      const signature = await signClaim(claimInput, signer);
+      const receipt = receiptOf(signature);
+      expect(() => verifyLeaf(receipt)).not.toThrow();
+      const identity = await verifyClaimSignature(receipt, NOW(), { trustAnchors: [chain.root.certDer] });
+      expect(identity).toMatchObject({ kind: "x509", signer: { subject: `O=PriorProof Test,CN=${t}-signer`.split(",").reverse().join(",") } });
+      if (identity.kind !== "x509") throw new Error("x509 expected");
+      expect(identity.trustAnchor.subject).toBe(`CN=${t}-root,O=PriorProof Test`);
+      expect(identity.chain.map((c) => c.subject)).toEqual([`CN=${t}-int,O=PriorProof Test`]);
+      expect(identity.revocation).toEqual({ checked: false, detail: "revocation not checked (no CRL or OCSP response captured at signing)" });
+      expect(describeSignedIdentity(identity)).toContain(`signed by CN=${t}-signer`);
+      if (t === "ed25519") {
+        expect(await opensslPkeyutlVerify(receipt, chain.signer)).toContain("Signature Verified Successfully");
+        return;
+      }
+      expect(await opensslVerify(receipt, chain.root.certPem)).toContain("Verification successful");
+      // openssl agrees that another CA does not verify it
+      expect(await opensslVerify(receipt, other.root.certPem)).not.toContain("Verification successful");
+    },
+    60_000,
+  );
 
   it("signs with a PKCS#12 file (and refuses a wrong password)", async () => {
     const chain = chains["ec-p256"];
@@ -143,7 +198,13 @@ describe("signClaim / verifyClaimSignature, cms/1", () => {
     for (const t of ["ed25519", "ec-p256"] as const) {
       const chain = chains[t];
       const alg = t === "ed25519" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256" };
-      const key = await crypto.subtle.importKey("pkcs8", new Uint8Array(pemToDer(chain.signer.keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, (m) => m.replace("PRIVATE KEY", "CERTIFICATE")))), alg, false, ["sign"]);
+      const key = await crypto.subtle.importKey(
+        "pkcs8",
+        new Uint8Array(pemToDer(chain.signer.keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, (m) => m.replace("PRIVATE KEY", "CERTIFICATE")))),
+        alg,
+        false,
+        ["sign"],
+      );
       const receipt = receiptOf(await signClaim(claimInput, { format: "cms/1", key, certificates: [chain.signer.certDer, chain.intermediate.certDer] }));
       expect((await verifyClaimSignature(receipt, NOW(), { trustAnchors: [chain.root.certDer] })).kind).toBe("x509");
       expect(webCryptoSigningKey(key).algorithm).toBe(t === "ed25519" ? "ed25519" : "ecdsa-p256");
@@ -159,7 +220,8 @@ describe("cms/1 failures, each with its own code", () => {
     good = receiptOf(await signClaim(claimInput, pemClaimSigner(chain.signer.keyPem, chain.signer.certPem + chain.intermediate.certPem)));
   });
   const trust = () => ({ trustAnchors: [chain.root.certDer] });
-  const signWith = async (signer: Issued, chainCerts: Issued[]) => receiptOf(await signClaim(claimInput, pemClaimSigner(signer.keyPem, [signer, ...chainCerts].map((c) => c.certPem).join(""))));
+  const signWith = async (signer: Issued, chainCerts: Issued[]) =>
+    receiptOf(await signClaim(claimInput, pemClaimSigner(signer.keyPem, [signer, ...chainCerts].map((c) => c.certPem).join(""))));
 
   it("tampered claim: SIGNATURE_INVALID (and the leaf check CLAIM_MISMATCH)", async () => {
     const tampered = { ...good, claim: { ...CLAIM, claimant: "Knock-off Ltd" } };
@@ -194,13 +256,23 @@ describe("cms/1 failures, each with its own code", () => {
   });
 
   it("certificate expired before the anchor time: SIGNER_EXPIRED (validity judged at the anchor time, not now)", async () => {
-    const expired = await f.issue("expired-signer", chain.intermediate, { keyType: "ec-p256", ext: EXT.signer, startdate: "20200101000000Z", enddate: "20210101000000Z" });
+    const expired = await f.issue("expired-signer", chain.intermediate, {
+      keyType: "ec-p256",
+      ext: EXT.signer,
+      startdate: "20200101000000Z",
+      enddate: "20210101000000Z",
+    });
     const r = await signWith(expired, [chain.intermediate]);
     expect(await codeOf(verifyClaimSignature(r, NOW(), trust()))).toBe("SIGNER_EXPIRED");
   });
 
   it("certificate not yet valid at the anchor time: SIGNER_NOT_YET_VALID", async () => {
-    const future = await f.issue("future-signer", chain.intermediate, { keyType: "ec-p256", ext: EXT.signer, startdate: "20980101000000Z", enddate: "20990101000000Z" });
+    const future = await f.issue("future-signer", chain.intermediate, {
+      keyType: "ec-p256",
+      ext: EXT.signer,
+      startdate: "20980101000000Z",
+      enddate: "20990101000000Z",
+    });
     expect(await codeOf(verifyClaimSignature(await signWith(future, [chain.intermediate]), NOW(), trust()))).toBe("SIGNER_NOT_YET_VALID");
   });
 
@@ -253,7 +325,7 @@ describe("eip712/1", () => {
     expect(() => verifyLeaf(receipt)).not.toThrow();
     const identity = await verifyClaimSignature(receipt, NOW(), { eip712ChainIds: [11155111] });
     expect(identity).toEqual({ kind: "ethereum", format: "eip712/1", signedAt: signature.signedAt, account: wallet.address, chainId: 11155111, pinned: false });
-    expect((await verifyClaimSignature(receipt, NOW(), { trustedAccounts: [wallet.address] }))).toMatchObject({ pinned: true });
+    expect(await verifyClaimSignature(receipt, NOW(), { trustedAccounts: [wallet.address] })).toMatchObject({ pinned: true });
 
     expect(await codeOf(verifyClaimSignature(receipt, NOW(), { eip712ChainIds: [1] }))).toBe("EIP712_DOMAIN_MISMATCH");
     // Signed for chain 1 but stated as chain 11155111: recovers another account.
@@ -277,17 +349,67 @@ describe("revocation captured at signing (CRL in the SignedData)", () => {
     await writeFile(join(dir, "serial"), "1000\n");
     await writeFile(join(dir, "crlnumber"), "01\n");
     const cnf = join(dir, "ca.cnf");
-    await writeFile(cnf, ["[ca]", "default_ca = d", "[d]", `database = ${dir}/index.txt`, `new_certs_dir = ${dir}`, `serial = ${dir}/serial`, `crlnumber = ${dir}/crlnumber`,
-      "default_md = sha256", "default_crl_days = 30", "policy = p", "unique_subject = no", "preserve = yes", "[p]", "commonName = supplied", "organizationName = optional", "[sec]", EXT.signer].join("\n"));
+    await writeFile(
+      cnf,
+      [
+        "[ca]",
+        "default_ca = d",
+        "[d]",
+        `database = ${dir}/index.txt`,
+        `new_certs_dir = ${dir}`,
+        `serial = ${dir}/serial`,
+        `crlnumber = ${dir}/crlnumber`,
+        "default_md = sha256",
+        "default_crl_days = 30",
+        "policy = p",
+        "unique_subject = no",
+        "preserve = yes",
+        "[p]",
+        "commonName = supplied",
+        "organizationName = optional",
+        "[sec]",
+        EXT.signer,
+      ].join("\n"),
+    );
     const key = join(dir, "signer.key");
     await run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
-    await run("openssl", ["req", "-new", "-key", key, "-subj", `/O=PriorProof Test/CN=${name}`, "-out", join(dir, "signer.csr"), "-config", cnf]).catch(async () =>
-      run("openssl", ["req", "-new", "-key", key, "-subj", `/O=PriorProof Test/CN=${name}`, "-out", join(dir, "signer.csr")]));
+    await run("openssl", ["req", "-new", "-key", key, "-subj", `/O=PriorProof Test/CN=${name}`, "-out", join(dir, "signer.csr"), "-config", cnf]).catch(
+      async () => run("openssl", ["req", "-new", "-key", key, "-subj", `/O=PriorProof Test/CN=${name}`, "-out", join(dir, "signer.csr")]),
+    );
     const certPath = join(dir, "signer.pem");
-    await run("openssl", ["ca", "-batch", "-notext", "-config", cnf, "-cert", chain.intermediate.certPath, "-keyfile", chain.intermediate.keyPath, "-in", join(dir, "signer.csr"), "-out", certPath, "-days", "365", "-extensions", "sec"]);
+    await run("openssl", [
+      "ca",
+      "-batch",
+      "-notext",
+      "-config",
+      cnf,
+      "-cert",
+      chain.intermediate.certPath,
+      "-keyfile",
+      chain.intermediate.keyPath,
+      "-in",
+      join(dir, "signer.csr"),
+      "-out",
+      certPath,
+      "-days",
+      "365",
+      "-extensions",
+      "sec",
+    ]);
     if (revoke) await run("openssl", ["ca", "-config", cnf, "-cert", chain.intermediate.certPath, "-keyfile", chain.intermediate.keyPath, "-revoke", certPath]);
     const crl = join(dir, "crl.der");
-    await run("openssl", ["ca", "-gencrl", "-config", cnf, "-cert", chain.intermediate.certPath, "-keyfile", chain.intermediate.keyPath, "-out", join(dir, "crl.pem")]);
+    await run("openssl", [
+      "ca",
+      "-gencrl",
+      "-config",
+      cnf,
+      "-cert",
+      chain.intermediate.certPath,
+      "-keyfile",
+      chain.intermediate.keyPath,
+      "-out",
+      join(dir, "crl.pem"),
+    ]);
     await run("openssl", ["crl", "-in", join(dir, "crl.pem"), "-outform", "DER", "-out", crl]);
     const certPem = await readFile(certPath, "utf8");
     const signer: Issued = { name, keyPath: key, keyPem: await readFile(key, "utf8"), certPath, certPem, certDer: pemToDer(certPem) };
@@ -307,7 +429,14 @@ describe("revocation captured at signing (CRL in the SignedData)", () => {
 
   it("fails SIGNER_REVOKED when the carried CRL lists the signer as revoked before the anchor time", async () => {
     const { signer, crlDer, chain } = await crlFor("crl-revoked", true);
-    const signature = await signClaim(claimInput, { format: "cms/1", key: nodeSigningKey(signer.keyPem), certificates: [signer.certDer, chain.intermediate.certDer], crls: [crlDer] });
-    expect(await codeOf(verifyClaimSignature(receiptOf(signature), new Date(Date.now() + 60_000), { trustAnchors: [chain.root.certDer] }))).toBe("SIGNER_REVOKED");
+    const signature = await signClaim(claimInput, {
+      format: "cms/1",
+      key: nodeSigningKey(signer.keyPem),
+      certificates: [signer.certDer, chain.intermediate.certDer],
+      crls: [crlDer],
+    });
+    expect(await codeOf(verifyClaimSignature(receiptOf(signature), new Date(Date.now() + 60_000), { trustAnchors: [chain.root.certDer] }))).toBe(
+      "SIGNER_REVOKED",
+    );
   }, 60_000);
 });

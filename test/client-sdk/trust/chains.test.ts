@@ -12,7 +12,17 @@ describe("chain registry", () => {
 
   it("offers https explorers only (http only on development chains), never with credentials or a query", () => {
     const r = createChainRegistry([
-      { chainId: 5000, name: "x", explorers: ["http://explorer.example", "https://user:pw@explorer.example", "https://explorer.example/?a=1", "javascript:alert(1)", "https://ok.example"] },
+      {
+        chainId: 5000,
+        name: "x",
+        explorers: [
+          "http://explorer.example",
+          "https://user:pw@explorer.example",
+          "https://explorer.example/?a=1",
+          "javascript:alert(1)",
+          "https://ok.example",
+        ],
+      },
       { chainId: 1337, explorers: ["http://localhost:4000"] },
     ]);
     expect(r.get(5000).explorers).toEqual(["https://ok.example"]);
@@ -22,16 +32,26 @@ describe("chain registry", () => {
   });
 
   it("knows nothing of an unknown chain: no name, no explorer, a cautious finality rule", () => {
-    expect(DEFAULT_CHAIN_REGISTRY.get(999_999)).toMatchObject({ known: false, explorers: [], development: false, finality: { kind: "confirmations", confirmations: 64 } });
+    expect(DEFAULT_CHAIN_REGISTRY.get(999_999)).toMatchObject({
+      known: false,
+      explorers: [],
+      development: false,
+      finality: { kind: "confirmations", confirmations: 64 },
+    });
   });
 });
 
 describe("operator deployment lists", () => {
   const address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
   it("reads a deployments/<chainId>.json record, an array, and a /.well-known/priorproof.json document", () => {
-    expect(parseDeployments({ chainId: 31337, address, deployBlock: 1 }, "deployments/31337.json")).toEqual([{ chainId: 31337, address: address.toLowerCase(), source: "deployments/31337.json" }]);
+    expect(parseDeployments({ chainId: 31337, address, deployBlock: 1 }, "deployments/31337.json")).toEqual([
+      { chainId: 31337, address: address.toLowerCase(), source: "deployments/31337.json" },
+    ]);
     expect(parseDeployments([{ chainId: 1, address }], "pinned")).toHaveLength(1);
-    const list = parseDeployments({ format: "priorproof-service/1", operator: "x", deployments: [{ chainId: 11155111, address }] }, "https://pp.example/.well-known/priorproof.json");
+    const list = parseDeployments(
+      { format: "priorproof-service/1", operator: "x", deployments: [{ chainId: 11155111, address }] },
+      "https://pp.example/.well-known/priorproof.json",
+    );
     expect(findOperatorDeployment(list, 11155111, address.toUpperCase().replace("0X", "0x"))?.source).toBe("https://pp.example/.well-known/priorproof.json");
     expect(findOperatorDeployment(list, 1, address)).toBeUndefined();
   });

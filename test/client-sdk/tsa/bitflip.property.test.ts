@@ -41,12 +41,10 @@ function inSigned(offset: number): boolean {
 it("a single flipped bit anywhere in the token fails with a TSA_ code or changes nothing reported", async () => {
   const ranges = Object.values(regions);
   expect(ranges.every(([s, e]) => e > s)).toBe(true);
-  const signedOffset = fc
-    .integer({ min: 0, max: ranges.length - 1 })
-    .chain((i) => {
-      const [s, e] = ranges[i] as readonly [number, number];
-      return fc.integer({ min: s, max: e - 1 });
-    });
+  const signedOffset = fc.integer({ min: 0, max: ranges.length - 1 }).chain((i) => {
+    const [s, e] = ranges[i] as readonly [number, number];
+    return fc.integer({ min: s, max: e - 1 });
+  });
   const anyOffset = fc.integer({ min: 0, max: good.token.length - 1 });
   const stats = { signedHits: 0, signedFailed: 0, otherPasses: 0, failures: new Map<string, number>() };
 

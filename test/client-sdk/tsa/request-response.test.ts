@@ -25,7 +25,22 @@ async function reply(query: Uint8Array, name: string): Promise<Uint8Array> {
   const q = join(dir, `${name}.tsq`);
   const r = join(dir, `${name}.tsr`);
   await writeFile(q, query);
-  await openssl(["ts", "-reply", "-queryfile", q, "-config", tsa.configPath, "-signer", tsa.tsaCertPath, "-inkey", tsa.tsaKeyPath, "-chain", tsa.caPath, "-out", r]);
+  await openssl([
+    "ts",
+    "-reply",
+    "-queryfile",
+    q,
+    "-config",
+    tsa.configPath,
+    "-signer",
+    tsa.tsaCertPath,
+    "-inkey",
+    tsa.tsaKeyPath,
+    "-chain",
+    tsa.caPath,
+    "-out",
+    r,
+  ]);
   return new Uint8Array(await readFile(r));
 }
 

@@ -109,7 +109,9 @@ describe("verifyTimestampToken on OpenSSL tokens", () => {
   });
 
   it("fails with TSA_NONCE_MISMATCH for another nonce, and ignores the nonce when none is expected", async () => {
-    expect(await outcome(verifyTimestampToken(good.token, { digest: good.digest, nonce: good.nonce + 1n, trustAnchors: [tsa.caDer] }))).toBe("TSA_NONCE_MISMATCH");
+    expect(await outcome(verifyTimestampToken(good.token, { digest: good.digest, nonce: good.nonce + 1n, trustAnchors: [tsa.caDer] }))).toBe(
+      "TSA_NONCE_MISMATCH",
+    );
     expect(await outcome(verifyTimestampToken(good.token, { digest: good.digest, trustAnchors: [tsa.caDer] }))).toBe("ok");
   });
 

@@ -95,7 +95,8 @@ describe("catFile", () => {
   describe("when the CID is not a file", () => {
     it("throws NOT_A_FILE for a directory", async () => {
       let dir: CID | undefined;
-      for await (const entry of importer([{ path: "d/a.txt", content: new TextEncoder().encode("a") }], blockstore, { wrapWithDirectory: true })) dir = entry.cid;
+      for await (const entry of importer([{ path: "d/a.txt", content: new TextEncoder().encode("a") }], blockstore, { wrapWithDirectory: true }))
+        dir = entry.cid;
       const error = await rejectionOf(collectBytes(catFile(blockstore, dir as CID)));
       expect(isIpfsError(error, "NOT_A_FILE")).toBe(true);
     });

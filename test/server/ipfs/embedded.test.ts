@@ -53,7 +53,10 @@ describe("createEmbeddedIpfs", () => {
         const ok = await ipfs.importFile(kuboDeterministicBytes(200_000, "fwd", 100_000), { maxBytes: 200_000, onProgress: (n) => progress.push(n) });
         expect(ok.size).toBe(200_000n);
         expect(progress).toEqual([100_000, 200_000]);
-        await expect(ipfs.importFile(kuboDeterministicBytes(200_001, "fwd"), { maxBytes: 200_000 })).rejects.toMatchObject({ code: "FILE_TOO_LARGE", statusCode: 413 });
+        await expect(ipfs.importFile(kuboDeterministicBytes(200_001, "fwd"), { maxBytes: 200_000 })).rejects.toMatchObject({
+          code: "FILE_TOO_LARGE",
+          statusCode: 413,
+        });
         await ipfs.close();
       } finally {
         await cleanup();

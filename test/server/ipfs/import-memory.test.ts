@@ -22,7 +22,10 @@ describe("importFile", () => {
         });
         const growth = peak - baseline;
         // Reported figure (see the task report): measured, not asserted exactly.
-        console.info(`[rss] 200 MB import: baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, peak ${(peak / 2 ** 20).toFixed(1)} MiB, growth ${(growth / 2 ** 20).toFixed(1)} MiB`);
+        console.info(
+          `[rss] 200 MB import: baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, peak ${(peak / 2 ** 20).toFixed(1)} MiB, ` +
+            `growth ${(growth / 2 ** 20).toFixed(1)} MiB`,
+        );
 
         expect(result.size).toBe(BigInt(SIZE));
         expect(hex(result.sha256)).toBe(hex(await sha256Of(kuboDeterministicBytes(SIZE, "memory"))));

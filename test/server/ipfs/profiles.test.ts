@@ -60,7 +60,13 @@ describe("getImportProfile", () => {
   });
 
   it("pins the parameters IPIP-499 defines for each profile", () => {
-    expect(IMPORT_PROFILES["unixfs-v1-2025"]).toMatchObject({ cidVersion: 1, rawLeaves: true, chunkSize: 1_048_576, maxChildrenPerNode: 1024, hash: "sha2-256" });
+    expect(IMPORT_PROFILES["unixfs-v1-2025"]).toMatchObject({
+      cidVersion: 1,
+      rawLeaves: true,
+      chunkSize: 1_048_576,
+      maxChildrenPerNode: 1024,
+      hash: "sha2-256",
+    });
     expect(IMPORT_PROFILES["kubo-legacy"]).toMatchObject({ cidVersion: 0, rawLeaves: false, chunkSize: 262_144, maxChildrenPerNode: 174, hash: "sha2-256" });
   });
 });

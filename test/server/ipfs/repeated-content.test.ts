@@ -29,26 +29,23 @@ function countBlockFiles(dir: string): number {
 }
 
 describe("embedded blockstore with repeated content", () => {
-  it.each(["unixfs-v1-2025", "kubo-legacy"] as const)(
-    "writes each distinct block of 24 MiB of zeros once (%s)",
-    async (profile) => {
-      const dir = mkdtempSync(join(tmpdir(), "pp-repeat-"));
-      dirs.push(dir);
-      const store = await openFsBlockstore(dir);
-      try {
-        const { size } = await importFile(repeated(24 * MiB, 0), { blockstore: store, profile });
-        expect(size).toBe(BigInt(24 * MiB));
-        const stats = (store as unknown as { writeStats: { puts: number; writes: number } }).writeStats;
-        const files = countBlockFiles(dir);
-        // Every put went through, but only the distinct blocks reached the disk, each exactly once.
-        expect(stats.puts).toBeGreaterThan(20);
-        expect(stats.writes).toBe(files);
-        expect(files).toBeLessThanOrEqual(4);
-      } finally {
-        await store.close();
-      }
-    },
-  );
+  it.each(["unixfs-v1-2025", "kubo-legacy"] as const)("writes each distinct block of 24 MiB of zeros once (%s)", async (profile) => {
+    const dir = mkdtempSync(join(tmpdir(), "pp-repeat-"));
+    dirs.push(dir);
+    const store = await openFsBlockstore(dir);
+    try {
+      const { size } = await importFile(repeated(24 * MiB, 0), { blockstore: store, profile });
+      expect(size).toBe(BigInt(24 * MiB));
+      const stats = (store as unknown as { writeStats: { puts: number; writes: number } }).writeStats;
+      const files = countBlockFiles(dir);
+      // Every put went through, but only the distinct blocks reached the disk, each exactly once.
+      expect(stats.puts).toBeGreaterThan(20);
+      expect(stats.writes).toBe(files);
+      expect(files).toBeLessThanOrEqual(4);
+    } finally {
+      await store.close();
+    }
+  });
 
   it("does not rewrite blocks a second import of the same bytes already stored", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pp-repeat-"));

@@ -12,7 +12,12 @@ const CID = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e";
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-interface Seen { method: string; url: string; headers: IncomingMessage["headers"]; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
 
 async function standIn(handler: (req: Seen) => { status: number; body: unknown }): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
@@ -37,19 +42,46 @@ describe("createPinningServiceReplicator (stand-in for a Pinning Service API pro
     let polls = 0;
     const psa = await standIn((req) => {
       if (req.method === "POST" && req.url === "/psa/pins") {
-        return { status: 202, body: { requestid: "req-1", status: "queued", created: new Date().toISOString(), pin: JSON.parse(req.body), delegates: ["/ip4/127.0.0.1/tcp/4001/p2p/QmStandIn"] } };
+        return {
+          status: 202,
+          body: {
+            requestid: "req-1",
+            status: "queued",
+            created: new Date().toISOString(),
+            pin: JSON.parse(req.body),
+            delegates: ["/ip4/127.0.0.1/tcp/4001/p2p/QmStandIn"],
+          },
+        };
       }
       if (req.method === "GET" && req.url === "/psa/pins/req-1") {
         polls++;
-        return { status: 200, body: { requestid: "req-1", status: polls < 2 ? "pinning" : "pinned", created: new Date().toISOString(), pin: { cid: CID }, delegates: ["/ip4/127.0.0.1/tcp/4001/p2p/QmStandIn"] } };
+        return {
+          status: 200,
+          body: {
+            requestid: "req-1",
+            status: polls < 2 ? "pinning" : "pinned",
+            created: new Date().toISOString(),
+            pin: { cid: CID },
+            delegates: ["/ip4/127.0.0.1/tcp/4001/p2p/QmStandIn"],
+          },
+        };
       }
       return { status: 404, body: { error: { reason: "NOT_FOUND" } } };
     });
-    const r = createPinningServiceReplicator({ endpoint: `${psa.url}/psa/`, accessToken: "secret-token", origins: ["/dns4/ipfs.example/tcp/4001/p2p/QmOrigin"] });
+    const r = createPinningServiceReplicator({
+      endpoint: `${psa.url}/psa/`,
+      accessToken: "secret-token",
+      origins: ["/dns4/ipfs.example/tcp/4001/p2p/QmOrigin"],
+    });
     const request = await r.requestPin(CID, "priorproof entry 42");
     expect(request).toEqual({ requestId: "req-1", status: "queued" });
     expect(psa.seen[0]!.headers.authorization).toBe("Bearer secret-token");
-    expect(JSON.parse(psa.seen[0]!.body)).toEqual({ cid: CID, name: "priorproof entry 42", origins: ["/dns4/ipfs.example/tcp/4001/p2p/QmOrigin"], meta: { app: "priorproof" } });
+    expect(JSON.parse(psa.seen[0]!.body)).toEqual({
+      cid: CID,
+      name: "priorproof entry 42",
+      origins: ["/dns4/ipfs.example/tcp/4001/p2p/QmOrigin"],
+      meta: { app: "priorproof" },
+    });
     expect(await r.getPinStatus("req-1", CID)).toBe("pinning");
     expect(await r.getPinStatus("req-1", CID)).toBe("pinned");
   });

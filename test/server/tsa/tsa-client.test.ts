@@ -2,7 +2,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../../../client-sdk/src/bytes.ts";
-import { TimestampRejectedError, TimestampTokenError, base64ToBytes, opensslVerifyCommands, parseTimeStampResponse, verifyTimestampToken } from "../../../client-sdk/src/tsa.ts";
+import {
+  TimestampRejectedError,
+  TimestampTokenError,
+  base64ToBytes,
+  opensslVerifyCommands,
+  parseTimeStampResponse,
+  verifyTimestampToken,
+} from "../../../client-sdk/src/tsa.ts";
 import { type TsaClientOptions, TsaClientError, createTsaClient } from "../../../server/src/services/tsa-client.ts";
 import { type OpensslTsa, runShellLines, startOpensslTsa } from "../../helpers/openssl-tsa.ts";
 
@@ -44,7 +51,14 @@ describe("requestToken against the OpenSSL TSA", () => {
     expect(result.nonce).toBeLessThan(1n << 64n);
     const again = await verifyTimestampToken(result.token, { digest: r, nonce: result.nonce, trustAnchors: [tsa.caDer] });
     expect(again).toEqual(result.info);
-    expect(result.receipt).toMatchObject({ type: "rfc3161", tsaUrl: tsa.url, stampedDigest: toHex(r), genTime: result.info.genTime.toISOString(), policy: tsa.policy, qualified: false });
+    expect(result.receipt).toMatchObject({
+      type: "rfc3161",
+      tsaUrl: tsa.url,
+      stampedDigest: toHex(r),
+      genTime: result.info.genTime.toISOString(),
+      policy: tsa.policy,
+      qualified: false,
+    });
     expect(base64ToBytes(result.receipt.token)).toEqual(result.token);
   });
 

@@ -28,7 +28,12 @@ export default fp(
         const session = match ? undefined : await app.consoleAuth.session(parseCookies(request.headers.cookie)[SESSION_COOKIE] ?? "");
         return session ? `key:user:${session.user.id}` : `ip:${request.ip}`;
       },
-      errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: "RATE_LIMITED", error: "Too Many Requests", message: `rate limit of ${context.max} requests a minute exceeded` }),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        code: "RATE_LIMITED",
+        error: "Too Many Requests",
+        message: `rate limit of ${context.max} requests a minute exceeded`,
+      }),
     });
     // Probes are exempt (an orchestrator polls them from one address): /healthz does no I/O, and /readyz
     // runs its checks at most once a second whoever asks (routes/public/health.ts).

@@ -8,7 +8,10 @@ import fp from "fastify-plugin";
 export default fp(
   async (app) => {
     await app.register(helmet, {
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] } },
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+      },
       xFrameOptions: { action: "deny" },
       referrerPolicy: { policy: "no-referrer" },
       crossOriginResourcePolicy: { policy: "same-site" },

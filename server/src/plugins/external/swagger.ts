@@ -9,7 +9,11 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         openapi: "3.0.3",
-        info: { title: "PriorProof", version: SOFTWARE.split("/")[1] ?? "0", description: "Evidence timestamping: SHA-256 digests batched into RFC 6962 Merkle trees and anchored on EVM chains." },
+        info: {
+          title: "PriorProof",
+          version: SOFTWARE.split("/")[1] ?? "0",
+          description: "Evidence timestamping: SHA-256 digests batched into RFC 6962 Merkle trees and anchored on EVM chains.",
+        },
         components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },

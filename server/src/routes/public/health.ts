@@ -65,9 +65,8 @@ const health: FastifyPluginAsync = async (app) => {
       try {
         const head = await within(2000, chain.getBlockNumber());
         const anchorer = app.anchorers.get(id);
-        checks[`chain:${id}`] = anchorer && !anchorer.healthy
-          ? { ok: false, detail: `head ${head}; anchorer failing (see the logs)` }
-          : { ok: true, detail: `head ${head}` };
+        checks[`chain:${id}`] =
+          anchorer && !anchorer.healthy ? { ok: false, detail: `head ${head}; anchorer failing (see the logs)` } : { ok: true, detail: `head ${head}` };
       } catch (e) {
         checks[`chain:${id}`] = { ok: false, detail: `rpc unreachable: ${reason(e)}` };
         app.log.warn({ err: e, chainId: id }, "readiness: chain RPC unreachable");

@@ -17,7 +17,14 @@ import verify from "./verify.ts";
 import wellKnown from "./well-known.ts";
 
 /** The public routes under /v1 (method and path as Fastify registers them), for the route audit test. */
-export const PUBLIC_V1_ROUTES = ["GET /v1/verify", "POST /v1/verify", "POST /v1/verify/file", "GET /v1/console/setup", "POST /v1/console/setup", "POST /v1/console/login"] as const;
+export const PUBLIC_V1_ROUTES = [
+  "GET /v1/verify",
+  "POST /v1/verify",
+  "POST /v1/verify/file",
+  "GET /v1/console/setup",
+  "POST /v1/console/setup",
+  "POST /v1/console/login",
+] as const;
 
 /**
  * Routes where the key is optional, and why (the route audit test answers them without a key, and

@@ -23,8 +23,14 @@ const VARY: Readonly<Record<ReadScope, string>> = { tenant: "Accept, Authorizati
 
 /** `Vary` with `fields` added to what is already there (the CORS plugin's `Origin` when CORS_ORIGINS is set). */
 export function varyWith(reply: FastifyReply, fields: string): string {
-  const present = String(reply.getHeader("vary") ?? "").split(",").map((f) => f.trim()).filter(Boolean);
-  const added = fields.split(",").map((f) => f.trim()).filter((f) => !present.some((p) => p.toLowerCase() === f.toLowerCase()));
+  const present = String(reply.getHeader("vary") ?? "")
+    .split(",")
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const added = fields
+    .split(",")
+    .map((f) => f.trim())
+    .filter((f) => !present.some((p) => p.toLowerCase() === f.toLowerCase()));
   return [...present, ...added].join(", ");
 }
 
@@ -135,7 +141,8 @@ const ipfs: FastifyPluginAsync = async (app) => {
         const status = gatewayErrorStatus(e);
         if (status === 404) throw notFound();
         if (status === 400) throw new AppError("INVALID_CID", `not a CID: ${cid}`);
-        if (status === 406) throw new AppError("NOT_ACCEPTABLE", "ask for format=raw or format=car (Accept: application/vnd.ipld.raw or application/vnd.ipld.car; version=1)");
+        if (status === 406)
+          throw new AppError("NOT_ACCEPTABLE", "ask for format=raw or format=car (Accept: application/vnd.ipld.raw or application/vnd.ipld.car; version=1)");
         throw new AppError("IPFS_UNAVAILABLE", "the IPFS store is unavailable", undefined, { cause: e });
       }
     },

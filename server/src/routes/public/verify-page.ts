@@ -15,7 +15,10 @@ import { SOFTWARE } from "../../plugins/services.ts";
  */
 export function verifyPageCsp(html: string): string {
   const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash("sha256").update(m[1]!, "utf8").digest("base64")}'`);
-  return `default-src 'none'; script-src ${hashes.join(" ")}; style-src 'unsafe-inline'; connect-src *; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  return (
+    `default-src 'none'; script-src ${hashes.join(" ")}; style-src 'unsafe-inline'; connect-src *; img-src data:; base-uri 'none'; form-action ` +
+    `'none'; frame-ancestors 'none'`
+  );
 }
 
 const verifyPage: FastifyPluginAsync = async (app) => {
@@ -30,13 +33,17 @@ const verifyPage: FastifyPluginAsync = async (app) => {
     const html = await served;
     return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").header("content-security-policy", verifyPageCsp(html)).send(html);
   });
-  app.get("/verify/priorproof-verify.html", { schema: { summary: "The verification page as a standalone file", tags: ["verify"] } }, async (_request, reply) => {
-    offline ??= buildVerifyPageHtml({ version: SOFTWARE });
-    return reply
-      .type("text/html; charset=utf-8")
-      .header("content-disposition", 'attachment; filename="priorproof-verify.html"')
-      .send(await offline);
-  });
+  app.get(
+    "/verify/priorproof-verify.html",
+    { schema: { summary: "The verification page as a standalone file", tags: ["verify"] } },
+    async (_request, reply) => {
+      offline ??= buildVerifyPageHtml({ version: SOFTWARE });
+      return reply
+        .type("text/html; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="priorproof-verify.html"')
+        .send(await offline);
+    },
+  );
 };
 
 export default verifyPage;

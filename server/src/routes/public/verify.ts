@@ -55,7 +55,8 @@ async function receiptsFromDocument(bytes: Buffer): Promise<unknown[]> {
     return [parseStrictJson(bytes.toString("utf8"), { maxDepth: MAX_JSON_DEPTH })];
   } catch (e) {
     if (e instanceof PriorProofError && e.code === "DUPLICATE_KEY") throw new AppError("DUPLICATE_KEY", `the receipt is not I-JSON: ${e.message}`);
-    if (e instanceof Error && e.message.startsWith("nesting deeper")) throw new AppError("INVALID_RECEIPT", `the receipt nests deeper than ${MAX_JSON_DEPTH} levels`);
+    if (e instanceof Error && e.message.startsWith("nesting deeper"))
+      throw new AppError("INVALID_RECEIPT", `the receipt nests deeper than ${MAX_JSON_DEPTH} levels`);
     throw new AppError("INVALID_RECEIPT", "the receipt is neither JSON nor a certificate PDF");
   }
 }
@@ -72,14 +73,19 @@ const verify: FastifyPluginAsync = async (app) => {
     }
   });
   // This service's own deployments: the verdict says "operator" for them, "other" for any other.
-  const deployments: OperatorDeployment[] = [...app.chains].map(([id, chain]) => ({ chainId: id, address: chain.deployment.address.toLowerCase() as `0x${string}`, source: "this service's deployment record" }));
+  const deployments: OperatorDeployment[] = [...app.chains].map(([id, chain]) => ({
+    chainId: id,
+    address: chain.deployment.address.toLowerCase() as `0x${string}`,
+    source: "this service's deployment record",
+  }));
   // The verifier (ethers readers, the offline trie proofs, RFC 3161 and CMS code) loads at the first
   // verification, not when an API node starts.
   const sdk = () => import("@priorproof/client-sdk");
   const readers = async (): Promise<Record<string, ChainReader>> => {
     const { cachedChainReader, createChainReader } = await sdk();
     const out: Record<string, ChainReader> = {};
-    for (const [id, chain] of app.chains) out[String(id)] = cachedChainReader(createChainReader(chain.provider, { timeoutMs: VERIFY_ENDPOINT_LIMITS.rpcTimeoutMs }));
+    for (const [id, chain] of app.chains)
+      out[String(id)] = cachedChainReader(createChainReader(chain.provider, { timeoutMs: VERIFY_ENDPOINT_LIMITS.rpcTimeoutMs }));
     return out;
   };
   /** Chain readers for this instance's chains (bounded), its deployments, and its TSA trust anchors. */
@@ -88,7 +94,9 @@ const verify: FastifyPluginAsync = async (app) => {
     deployments,
     rpcBudget: VERIFY_ENDPOINT_LIMITS.rpcBudget,
     rpcTimeoutMs: VERIFY_ENDPOINT_LIMITS.rpcTimeoutMs,
-    ...(app.tsaTrustAnchors.length > 0 ? { timestamp: (await import("@priorproof/client-sdk/tsa")).createTimestampVerifier({ trustAnchors: app.tsaTrustAnchors }) } : {}),
+    ...(app.tsaTrustAnchors.length > 0
+      ? { timestamp: (await import("@priorproof/client-sdk/tsa")).createTimestampVerifier({ trustAnchors: app.tsaTrustAnchors }) }
+      : {}),
     // Claimant signatures against the operator's signer CAs (SIGNER_CA_FILE), judged at the anchor time.
     ...(app.signerTrustAnchors.length > 0 ? { signature: (await sdk()).createClaimSignatureVerifier({ trustAnchors: app.signerTrustAnchors }) } : {}),
   });
@@ -100,7 +108,8 @@ const verify: FastifyPluginAsync = async (app) => {
     if (windows.size > 10_000) for (const [k, w] of windows) if (now - w.start >= 60_000) windows.delete(k);
     const w = windows.get(request.ip);
     if (!w || now - w.start >= 60_000) windows.set(request.ip, { start: now, count: 1 });
-    else if (++w.count > VERIFY_ENDPOINT_LIMITS.perMinute) throw new AppError("RATE_LIMITED", `verification is limited to ${VERIFY_ENDPOINT_LIMITS.perMinute} requests a minute per address`);
+    else if (++w.count > VERIFY_ENDPOINT_LIMITS.perMinute)
+      throw new AppError("RATE_LIMITED", `verification is limited to ${VERIFY_ENDPOINT_LIMITS.perMinute} requests a minute per address`);
   };
 
   app.get<{ Querystring: { sha256: string } }>(
@@ -125,8 +134,14 @@ const verify: FastifyPluginAsync = async (app) => {
           if (batch.status !== "anchored" && batch.status !== "confirmed") continue;
           const chain = app.chains.get(batch.chainId);
           anchors.push({
-            chainId: batch.chainId, chainName: chain?.config.name ?? `chain ${batch.chainId}`, development: chain?.config.development ?? false,
-            contract: chain?.deployment.address ?? "", txHash: batch.txHash ?? "", blockNumber: batch.blockNumber ?? 0, blockTime: batch.blockTime ?? "", status: batch.status,
+            chainId: batch.chainId,
+            chainName: chain?.config.name ?? `chain ${batch.chainId}`,
+            development: chain?.config.development ?? false,
+            contract: chain?.deployment.address ?? "",
+            txHash: batch.txHash ?? "",
+            blockNumber: batch.blockNumber ?? 0,
+            blockTime: batch.blockTime ?? "",
+            status: batch.status,
           });
         }
       }
@@ -141,7 +156,12 @@ const verify: FastifyPluginAsync = async (app) => {
       schema: {
         summary: "Verify a receipt (and optionally a file digest) against the chain: every check with its outcome",
         tags: ["verify"],
-        body: { type: "object", required: ["receipt"], additionalProperties: false, properties: { receipt: { type: "object" }, sha256: { $ref: "DigestInput#" } } },
+        body: {
+          type: "object",
+          required: ["receipt"],
+          additionalProperties: false,
+          properties: { receipt: { type: "object" }, sha256: { $ref: "DigestInput#" } },
+        },
         response: { 200: VerdictSchema, ...errorResponses },
       },
       bodyLimit: VERIFY_ENDPOINT_LIMITS.bodyBytes,
@@ -158,7 +178,12 @@ const verify: FastifyPluginAsync = async (app) => {
   app.post(
     "/verify/file",
     {
-      schema: { summary: "Verify a receipt or a certificate PDF against an uploaded file (multipart: receipt or certificate, file); the file is hashed and discarded", tags: ["verify"], consumes: ["multipart/form-data"], response: { 200: VerdictSchema, ...errorResponses } },
+      schema: {
+        summary: "Verify a receipt or a certificate PDF against an uploaded file (multipart: receipt or certificate, file); the file is hashed and discarded",
+        tags: ["verify"],
+        consumes: ["multipart/form-data"],
+        response: { 200: VerdictSchema, ...errorResponses },
+      },
       onRequest: verifyLimit,
     },
     async (request) => {
@@ -188,7 +213,11 @@ const verify: FastifyPluginAsync = async (app) => {
       // A lineage or portfolio PDF carries several receipts: the one for the file's digest is verified.
       const hex = digest ? toHex(digest) : undefined;
       const receipt = candidates.length === 1 ? candidates[0] : candidates.find((r) => (r as { subject?: { sha256?: unknown } }).subject?.sha256 === hex);
-      if (receipt === undefined) throw new AppError("INVALID_RECEIPT", `the certificate carries ${candidates.length} receipts and none is for ${hex ? "this file" : "an unnamed file: send the file too"}`);
+      if (receipt === undefined)
+        throw new AppError(
+          "INVALID_RECEIPT",
+          `the certificate carries ${candidates.length} receipts and none is for ${hex ? "this file" : "an unnamed file: send the file too"}`,
+        );
       return (await sdk()).verifyReceipt(receipt, { ...(digest ? { sha256: digest } : {}), ...(digest3 ? { sha3_256: digest3 } : {}), ...(await witnesses()) });
     },
   );

@@ -25,7 +25,12 @@ const wellKnown: FastifyPluginAsync = async (app) => {
       return {
         format: WELL_KNOWN_FORMAT,
         operator: app.config.operator,
-        deployments: [...app.chains].map(([chainId, chain]) => ({ chainId, address: chain.deployment.address.toLowerCase(), codeHash: chain.deployment.codeHash, deployBlock: chain.deployment.deployBlock })),
+        deployments: [...app.chains].map(([chainId, chain]) => ({
+          chainId,
+          address: chain.deployment.address.toLowerCase(),
+          codeHash: chain.deployment.codeHash,
+          deployBlock: chain.deployment.deployBlock,
+        })),
       };
     },
   );

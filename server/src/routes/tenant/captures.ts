@@ -2,7 +2,13 @@ import type { FastifyPluginAsync } from "fastify";
 import { Readable } from "node:stream";
 import { AppError } from "../../errors.ts";
 import {
-  type Capture, CaptureAnswerSchema, CaptureListSchema, CaptureOptionsSchema, type CaptureSchedule, ScheduleAnswerSchema, ScheduleListSchema,
+  type Capture,
+  CaptureAnswerSchema,
+  CaptureListSchema,
+  CaptureOptionsSchema,
+  type CaptureSchedule,
+  ScheduleAnswerSchema,
+  ScheduleListSchema,
 } from "@priorproof/client-sdk/api";
 import { errorResponses } from "../../schemas/common.ts";
 import type { CaptureOptionsInput } from "../../services/capture/service.ts";
@@ -11,11 +17,24 @@ import type { CaptureRecord, CaptureScheduleRecord, ScheduleEvery } from "../../
 
 function view(c: CaptureRecord): Capture {
   return {
-    id: c.id, url: c.url, status: c.status, change: c.change, changed: c.changed,
+    id: c.id,
+    url: c.url,
+    status: c.status,
+    change: c.change,
+    changed: c.changed,
     error: c.errorCode ? { code: c.errorCode, message: c.errorMessage ?? "" } : null,
-    options: { ...c.options }, scheduleId: c.scheduleId, finalUrl: c.finalUrl, manifestSha256: c.manifestSha256, manifestCid: c.manifestCid,
-    entryId: c.entryId, previousId: c.previousId, previousSha256: c.previousSha256, parts: c.parts,
-    createdAt: c.createdAt, startedAt: c.startedAt, finishedAt: c.finishedAt,
+    options: { ...c.options },
+    scheduleId: c.scheduleId,
+    finalUrl: c.finalUrl,
+    manifestSha256: c.manifestSha256,
+    manifestCid: c.manifestCid,
+    entryId: c.entryId,
+    previousId: c.previousId,
+    previousSha256: c.previousSha256,
+    parts: c.parts,
+    createdAt: c.createdAt,
+    startedAt: c.startedAt,
+    finishedAt: c.finishedAt,
   };
 }
 
@@ -40,7 +59,12 @@ const captures: FastifyPluginAsync = async (app) => {
         tags: ["captures"],
         security: [{ bearer: [] }],
         headers: { type: "object", properties: { "idempotency-key": { type: "string", maxLength: 300 } } },
-        body: { type: "object", required: ["url"], additionalProperties: false, properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, options: CaptureOptionsSchema } },
+        body: {
+          type: "object",
+          required: ["url"],
+          additionalProperties: false,
+          properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, options: CaptureOptionsSchema },
+        },
         response: { 202: CaptureAnswerSchema, ...errorResponses },
       },
     },
@@ -50,7 +74,10 @@ const captures: FastifyPluginAsync = async (app) => {
       const key = parseIdempotencyKey(request.headers["idempotency-key"]);
       const capture = await app.captures.submit(request.tenantId, request.body.url, request.body.options, key);
       if (capture.replayed) reply.header("idempotent-replayed", "true");
-      return reply.code(202).header("location", `/v1/captures/${capture.id}`).send({ capture: view(capture) });
+      return reply
+        .code(202)
+        .header("location", `/v1/captures/${capture.id}`)
+        .send({ capture: view(capture) });
     },
   );
 
@@ -62,8 +89,13 @@ const captures: FastifyPluginAsync = async (app) => {
         tags: ["captures"],
         security: [{ bearer: [] }],
         querystring: {
-          type: "object", additionalProperties: false,
-          properties: { url: { type: "string", maxLength: 4096 }, limit: { type: "integer", minimum: 1, maximum: 200, default: 50 }, before: { type: "string", maxLength: 40, description: "createdAt of the last capture of the previous page" } },
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            url: { type: "string", maxLength: 4096 },
+            limit: { type: "integer", minimum: 1, maximum: 200, default: 50 },
+            before: { type: "string", maxLength: 40, description: "createdAt of the last capture of the previous page" },
+          },
         },
         response: { 200: CaptureListSchema, ...errorResponses },
       },
@@ -80,7 +112,9 @@ const captures: FastifyPluginAsync = async (app) => {
         }
       }
       const list = await app.captures.list(request.tenantId, {
-        limit: request.query.limit, ...(url !== undefined ? { url } : {}), ...(request.query.before ? { beforeCreatedAt: request.query.before } : {}),
+        limit: request.query.limit,
+        ...(url !== undefined ? { url } : {}),
+        ...(request.query.before ? { beforeCreatedAt: request.query.before } : {}),
       });
       return { captures: list.map(view) };
     },
@@ -89,7 +123,13 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id",
     {
-      schema: { summary: "One capture", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: { 200: CaptureAnswerSchema, ...errorResponses } },
+      schema: {
+        summary: "One capture",
+        tags: ["captures"],
+        security: [{ bearer: [] }],
+        params: ID_PARAMS,
+        response: { 200: CaptureAnswerSchema, ...errorResponses },
+      },
     },
     async (request) => ({ capture: view(await app.captures.get(request.tenantId, request.params.id)) }),
   );
@@ -97,7 +137,13 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     "/captures/:id/manifest",
     {
-      schema: { summary: "The manifest bytes exactly as stamped (priorproof-capture/1, canonical JSON)", tags: ["captures"], security: [{ bearer: [] }], params: ID_PARAMS, response: errorResponses },
+      schema: {
+        summary: "The manifest bytes exactly as stamped (priorproof-capture/1, canonical JSON)",
+        tags: ["captures"],
+        security: [{ bearer: [] }],
+        params: ID_PARAMS,
+        response: errorResponses,
+      },
     },
     async (request, reply) => {
       const c = await app.captures.get(request.tenantId, request.params.id);
@@ -113,7 +159,11 @@ const captures: FastifyPluginAsync = async (app) => {
         summary: "One part of a capture, from IPFS (its SHA-256 is in the manifest)",
         tags: ["captures"],
         security: [{ bearer: [] }],
-        params: { type: "object", required: ["id", "name"], properties: { id: { type: "string", maxLength: 64 }, name: { type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,63}$" } } },
+        params: {
+          type: "object",
+          required: ["id", "name"],
+          properties: { id: { type: "string", maxLength: 64 }, name: { type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,63}$" } },
+        },
         response: errorResponses,
       },
     },
@@ -155,8 +205,14 @@ const captures: FastifyPluginAsync = async (app) => {
         tags: ["captures"],
         security: [{ bearer: [] }],
         body: {
-          type: "object", required: ["url", "every"], additionalProperties: false,
-          properties: { url: { type: "string", minLength: 1, maxLength: 4096 }, every: { type: "string", enum: ["daily", "weekly"] }, options: CaptureOptionsSchema },
+          type: "object",
+          required: ["url", "every"],
+          additionalProperties: false,
+          properties: {
+            url: { type: "string", minLength: 1, maxLength: 4096 },
+            every: { type: "string", enum: ["daily", "weekly"] },
+            options: CaptureOptionsSchema,
+          },
         },
         response: { 201: ScheduleAnswerSchema, ...errorResponses },
       },
@@ -170,7 +226,12 @@ const captures: FastifyPluginAsync = async (app) => {
   app.get(
     "/capture-schedules",
     {
-      schema: { summary: "The tenant's capture schedules", tags: ["captures"], security: [{ bearer: [] }], response: { 200: ScheduleListSchema, ...errorResponses } },
+      schema: {
+        summary: "The tenant's capture schedules",
+        tags: ["captures"],
+        security: [{ bearer: [] }],
+        response: { 200: ScheduleListSchema, ...errorResponses },
+      },
     },
     async (request) => ({ schedules: (await app.captures.listSchedules(request.tenantId)).map(scheduleView) }),
   );

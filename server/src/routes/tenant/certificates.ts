@@ -7,9 +7,17 @@ import { JURISDICTIONS, type Jurisdiction } from "../../services/certificates/pa
 type DocQuery = { lang: CertificateLanguage; jurisdiction?: Jurisdiction };
 const docQuery = {
   lang: { type: "string", enum: ["en", "zh-CN"], default: "en" },
-  jurisdiction: { type: "string", enum: [...JURISDICTIONS], description: "legal text: cn (PRC), us (FRE 902(13)/(14)), eu (eIDAS); default CERTIFICATE_JURISDICTION" },
+  jurisdiction: {
+    type: "string",
+    enum: [...JURISDICTIONS],
+    description: "legal text: cn (PRC), us (FRE 902(13)/(14)), eu (eIDAS); default CERTIFICATE_JURISDICTION",
+  },
 } as const;
-const pdfHeaders = (name: string) => ({ "content-type": "application/pdf", "content-disposition": `attachment; filename="${name}"`, "cache-control": "private, no-store" });
+const pdfHeaders = (name: string) => ({
+  "content-type": "application/pdf",
+  "content-disposition": `attachment; filename="${name}"`,
+  "cache-control": "private, no-store",
+});
 
 /**
  * The tenant's own documents: an entry's certificate, the lineage document of its work's versions, and
@@ -25,8 +33,11 @@ const certificates: FastifyPluginAsync = async (app) => {
     {
       schema: {
         summary: "The PDF/A-3 certificate of an anchored entry (receipt attached)",
-        tags: ["entries"], security: [{ bearer: [] }], params: idParams,
-        querystring: { type: "object", additionalProperties: false, properties: docQuery }, response: errorResponses,
+        tags: ["entries"],
+        security: [{ bearer: [] }],
+        params: idParams,
+        querystring: { type: "object", additionalProperties: false, properties: docQuery },
+        response: errorResponses,
       },
     },
     async (request, reply) => {
@@ -41,8 +52,11 @@ const certificates: FastifyPluginAsync = async (app) => {
     {
       schema: {
         summary: "One document for every version of the entry's work (linked by claim.previous), each with its proof and receipt",
-        tags: ["entries"], security: [{ bearer: [] }], params: idParams,
-        querystring: { type: "object", additionalProperties: false, properties: docQuery }, response: errorResponses,
+        tags: ["entries"],
+        security: [{ bearer: [] }],
+        params: idParams,
+        querystring: { type: "object", additionalProperties: false, properties: docQuery },
+        response: errorResponses,
       },
     },
     async (request, reply) => {
@@ -52,26 +66,48 @@ const certificates: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get("/certificate-settings", {
-    schema: { summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)", tags: ["entries"], security: [{ bearer: [] }], response: { 200: CertificateSettingsSchema, ...errorResponses } },
-  }, async (request): Promise<CertificateSettings> => app.certificates.getSettings(request.tenantId));
-  app.put<{ Body: { jurisdiction: Jurisdiction | null } }>("/certificate-settings", {
-    config: { minRole: "admin" },
-    schema: {
-      summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)", tags: ["entries"], security: [{ bearer: [] }],
-      body: { type: "object", required: ["jurisdiction"], additionalProperties: false, properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } } },
-      response: { 200: CertificateSettingsSchema, ...errorResponses },
+  app.get(
+    "/certificate-settings",
+    {
+      schema: {
+        summary: "The account's default certificate jurisdiction (null: the instance's CERTIFICATE_JURISDICTION)",
+        tags: ["entries"],
+        security: [{ bearer: [] }],
+        response: { 200: CertificateSettingsSchema, ...errorResponses },
+      },
     },
-  }, async (request): Promise<CertificateSettings> => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }));
+    async (request): Promise<CertificateSettings> => app.certificates.getSettings(request.tenantId),
+  );
+  app.put<{ Body: { jurisdiction: Jurisdiction | null } }>(
+    "/certificate-settings",
+    {
+      config: { minRole: "admin" },
+      schema: {
+        summary: "Sets the account's default certificate jurisdiction (cn, us, eu; null clears it)",
+        tags: ["entries"],
+        security: [{ bearer: [] }],
+        body: {
+          type: "object",
+          required: ["jurisdiction"],
+          additionalProperties: false,
+          properties: { jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null] } },
+        },
+        response: { 200: CertificateSettingsSchema, ...errorResponses },
+      },
+    },
+    async (request): Promise<CertificateSettings> => app.certificates.setSettings(request.tenantId, { jurisdiction: request.body.jurisdiction }),
+  );
 
   app.get<{ Querystring: { lang: CertificateLanguage; status?: string; kind?: string; limit: number } }>(
     "/portfolio.pdf",
     {
       schema: {
         summary: "Portfolio report: every entry of the account (or those matching status/kind) with statuses and anchors; receipts attached",
-        tags: ["entries"], security: [{ bearer: [] }],
+        tags: ["entries"],
+        security: [{ bearer: [] }],
         querystring: {
-          type: "object", additionalProperties: false,
+          type: "object",
+          additionalProperties: false,
           properties: {
             lang: docQuery.lang,
             status: { type: "string", enum: ["pending", "batched", "anchored", "confirmed"] },

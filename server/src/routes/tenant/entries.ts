@@ -18,7 +18,15 @@ const entries: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: { id: string } }>(
     "/entries/:id",
-    { schema: { summary: "An entry with its anchors and status history", tags: ["entries"], security: [{ bearer: [] }], params: idParams, response: { 200: { $ref: "EntryView#" }, ...errorResponses } } },
+    {
+      schema: {
+        summary: "An entry with its anchors and status history",
+        tags: ["entries"],
+        security: [{ bearer: [] }],
+        params: idParams,
+        response: { 200: { $ref: "EntryView#" }, ...errorResponses },
+      },
+    },
     async (request) => {
       const entry = await own(request.tenantId, request.params.id);
       return describeEntry(entry, await app.store.getEntryBatches(entry.seq), entry.cid ? await app.store.listReplicas(entry.cid) : []);
@@ -29,7 +37,9 @@ const entries: FastifyPluginAsync = async (app) => {
     "/entries",
     {
       schema: {
-        summary: "The tenant's entries: with a digest, the later versions of one (previous = digest), or matching the console's filters (q, kind, status, from, to, chain)",
+        summary:
+          "The tenant's entries: with a digest, the later versions of one (previous = digest), or matching the console's filters (q, kind, status, " +
+          "from, to, chain)",
         tags: ["entries"],
         security: [{ bearer: [] }],
         querystring: {
@@ -56,9 +66,15 @@ const entries: FastifyPluginAsync = async (app) => {
           ...(q.sha256 ? { sha256: normalizeDigest(q.sha256) } : {}),
           ...(q.previous ? { previous: normalizeDigest(q.previous) } : {}),
           limit: q.limit,
-          ...(q.order === "desc" || q.before !== undefined ? { order: "desc" as const, ...(q.before !== undefined ? { beforeSeq: q.before } : {}) } : q.after !== undefined ? { afterSeq: q.after } : {}),
+          ...(q.order === "desc" || q.before !== undefined
+            ? { order: "desc" as const, ...(q.before !== undefined ? { beforeSeq: q.before } : {}) }
+            : q.after !== undefined
+              ? { afterSeq: q.after }
+              : {}),
         });
-        const views = await Promise.all(found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])));
+        const views = await Promise.all(
+          found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])),
+        );
         return { entries: views, next: found.length === q.limit ? (found[found.length - 1]?.seq ?? null) : null };
       }
       const found = await app.store.findEntries(request.tenantId, {
@@ -67,7 +83,9 @@ const entries: FastifyPluginAsync = async (app) => {
         limit: q.limit,
         ...(q.after !== undefined ? { afterSeq: q.after } : {}),
       });
-      const views = await Promise.all(found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])));
+      const views = await Promise.all(
+        found.map(async (e) => describeEntry(e, await app.store.getEntryBatches(e.seq), e.cid ? await app.store.listReplicas(e.cid) : [])),
+      );
       return { entries: views, next: found.length === q.limit ? (found[found.length - 1]?.seq ?? null) : null };
     },
   );

@@ -48,7 +48,12 @@ const events: FastifyPluginAsync = async (app) => {
         );
       }
       reply.hijack();
-      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store, no-transform",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
       res.write(": priorproof events\n\n");
       const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
       request.raw.on("close", end);
@@ -70,10 +75,11 @@ const events: FastifyPluginAsync = async (app) => {
           if (only && e.entryId !== only) continue;
           const ok = res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, seq: e.seq })}\n\n`);
           // A slow reader holds one page at most: wait for the socket to drain before reading on.
-          if (!ok && !abort.signal.aborted) await new Promise<void>((r) => {
-            res.once("drain", r);
-            abort.signal.addEventListener("abort", () => r(), { once: true });
-          });
+          if (!ok && !abort.signal.aborted)
+            await new Promise<void>((r) => {
+              res.once("drain", r);
+              abort.signal.addEventListener("abort", () => r(), { once: true });
+            });
         }
       } catch (e) {
         if (!abort.signal.aborted) request.log.warn({ err: e }, "event stream failed");

@@ -29,7 +29,9 @@ const evidence: FastifyPluginAsync = async (app) => {
     "/evidence",
     {
       schema: {
-        summary: "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note; encryption, plaintextSha256, plaintextSha3_256, plaintextSize for one client-side encrypted file; public=true|false)",
+        summary:
+          "Upload files as evidence (multipart/form-data; fields: file…, claim JSON or title/kind/author/claimant/previous/note; encryption, " +
+          "plaintextSha256, plaintextSha3_256, plaintextSize for one client-side encrypted file; public=true|false)",
         tags: ["evidence"],
         security: [{ bearer: [] }],
         consumes: ["multipart/form-data"],
@@ -73,14 +75,26 @@ const evidence: FastifyPluginAsync = async (app) => {
         const encrypted = clientEncryption(fields, files.length);
         if (encrypted) files[0] = { ...files[0]!, encrypted };
         for (const name of ENCRYPTION_FIELDS) delete fields[name];
-        const claim = (claimJson !== undefined ? { ...(claimJson as object), ...fields } : Object.keys(fields).length ? fields : undefined) as Claim | undefined;
+        const claim = (claimJson !== undefined ? { ...(claimJson as object), ...fields } : Object.keys(fields).length ? fields : undefined) as
+          | Claim
+          | undefined;
         // The canonical request: each file by its digests, size, name and type, and the claim as sent.
-        const fingerprint = request.headers["idempotency-key"] === undefined ? "" : fingerprintOf({
-          request: "POST /v1/evidence",
-          files: files.map((f) => ({ sha256: f.sha256, sha3_256: f.sha3_256, size: f.size, name: f.name, mediaType: f.mediaType, ...(f.encrypted ? { encrypted: f.encrypted } : {}) })),
-          ...(claim !== undefined ? { claim } : {}),
-          ...(publish !== undefined ? { public: publish } : {}),
-        });
+        const fingerprint =
+          request.headers["idempotency-key"] === undefined
+            ? ""
+            : fingerprintOf({
+                request: "POST /v1/evidence",
+                files: files.map((f) => ({
+                  sha256: f.sha256,
+                  sha3_256: f.sha3_256,
+                  size: f.size,
+                  name: f.name,
+                  mediaType: f.mediaType,
+                  ...(f.encrypted ? { encrypted: f.encrypted } : {}),
+                })),
+                ...(claim !== undefined ? { claim } : {}),
+                ...(publish !== undefined ? { public: publish } : {}),
+              });
         result = await idempotent.complete(
           fingerprint,
           (key) => app.ingest.recordUploads(request.tenantId, files, claim, request.id, key, publish === undefined ? {} : { public: publish }),

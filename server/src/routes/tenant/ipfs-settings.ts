@@ -20,20 +20,35 @@ const ipfsSettings: FastifyPluginAsync = async (app) => {
     publicContent: (await app.store.getTenantSettings(tenantId)).publicContent === true,
     node: app.ipfsNode !== undefined,
   });
-  app.get("/ipfs-settings", {
-    schema: { summary: "The account's IPFS publishing default (publicContent: uploads are served to the IPFS network)", tags: ["evidence"], security: [{ bearer: [] }], response: { 200: settingsSchema, ...errorResponses } },
-  }, async (request) => view(request.tenantId));
-  app.put<{ Body: { publicContent: boolean } }>("/ipfs-settings", {
-    schema: {
-      summary: "Sets the account's IPFS publishing default for later uploads", tags: ["evidence"], security: [{ bearer: [] }],
-      body: { type: "object", required: ["publicContent"], additionalProperties: false, properties: { publicContent: { type: "boolean" } } },
-      response: { 200: settingsSchema, ...errorResponses },
+  app.get(
+    "/ipfs-settings",
+    {
+      schema: {
+        summary: "The account's IPFS publishing default (publicContent: uploads are served to the IPFS network)",
+        tags: ["evidence"],
+        security: [{ bearer: [] }],
+        response: { 200: settingsSchema, ...errorResponses },
+      },
     },
-  }, async (request) => {
-    const current = await app.store.getTenantSettings(request.tenantId);
-    await app.store.setTenantSettings(request.tenantId, { ...current, publicContent: request.body.publicContent });
-    return view(request.tenantId);
-  });
+    async (request) => view(request.tenantId),
+  );
+  app.put<{ Body: { publicContent: boolean } }>(
+    "/ipfs-settings",
+    {
+      schema: {
+        summary: "Sets the account's IPFS publishing default for later uploads",
+        tags: ["evidence"],
+        security: [{ bearer: [] }],
+        body: { type: "object", required: ["publicContent"], additionalProperties: false, properties: { publicContent: { type: "boolean" } } },
+        response: { 200: settingsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const current = await app.store.getTenantSettings(request.tenantId);
+      await app.store.setTenantSettings(request.tenantId, { ...current, publicContent: request.body.publicContent });
+      return view(request.tenantId);
+    },
+  );
 };
 
 export default ipfsSettings;

@@ -51,13 +51,18 @@ const stamps: FastifyPluginAsync = async (app) => {
       const idempotent = app.idempotency.begin(request.tenantId, request.headers["idempotency-key"]);
       try {
         // The canonical request: digests normalized, so that a retry spelling them otherwise still matches.
-        const fingerprint = request.headers["idempotency-key"] === undefined ? ""
-          : fingerprintOf({ request: "POST /v1/stamps", items: items.map((i) => ({
-            sha256: normalizeDigest(i.sha256),
-            ...(i.sha3_256 !== undefined ? { sha3_256: i.sha3_256.toLowerCase().replace(/^0x/, "") } : {}),
-            ...(i.claim !== undefined ? { claim: i.claim } : {}),
-            ...(i.signature !== undefined ? { signature: i.signature } : {}),
-          })) });
+        const fingerprint =
+          request.headers["idempotency-key"] === undefined
+            ? ""
+            : fingerprintOf({
+                request: "POST /v1/stamps",
+                items: items.map((i) => ({
+                  sha256: normalizeDigest(i.sha256),
+                  ...(i.sha3_256 !== undefined ? { sha3_256: i.sha3_256.toLowerCase().replace(/^0x/, "") } : {}),
+                  ...(i.claim !== undefined ? { claim: i.claim } : {}),
+                  ...(i.signature !== undefined ? { signature: i.signature } : {}),
+                })),
+              });
         const result = await idempotent.complete(fingerprint, (key) => app.ingest.stamp(request.tenantId, items, request.id, key));
         app.faultPoint("after-commit");
         if (result.replayed) void reply.header("idempotent-replayed", "true");

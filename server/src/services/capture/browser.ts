@@ -16,7 +16,14 @@ import type { CaptureManifest } from "@priorproof/client-sdk";
 import { CAPTURE_NETWORK_LOG_VERSION, encodeCaptureManifest, type CaptureRedirect, type CaptureTls } from "@priorproof/client-sdk/internal/capture";
 import { checkHost, systemResolver, TargetRefusedError } from "./net-guard.ts";
 import { startGuardProxy, type GuardProxy } from "./proxy.ts";
-import { CAPTURE_CHROMIUM_ARGS, CaptureFailedError, type CapturedPart, type CaptureEngineOptions, type CaptureRequest, type CaptureResult } from "./engine-types.ts";
+import {
+  CAPTURE_CHROMIUM_ARGS,
+  CaptureFailedError,
+  type CapturedPart,
+  type CaptureEngineOptions,
+  type CaptureRequest,
+  type CaptureResult,
+} from "./engine-types.ts";
 import { closeBrowser, iso, type LogEntry, pem, sha256Hex, within } from "./engine-util.ts";
 
 // Moved names, re-exported from their old module path.
@@ -39,7 +46,8 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
   } catch {
     throw new CaptureFailedError("CAPTURE_INVALID_URL", `not a URL: ${JSON.stringify(req.url.slice(0, 200))}`);
   }
-  if (target.protocol !== "http:" && target.protocol !== "https:") throw new CaptureFailedError("CAPTURE_INVALID_URL", `only http and https URLs can be captured, not ${target.protocol}`);
+  if (target.protocol !== "http:" && target.protocol !== "https:")
+    throw new CaptureFailedError("CAPTURE_INVALID_URL", `only http and https URLs can be captured, not ${target.protocol}`);
   if (target.username || target.password) throw new CaptureFailedError("CAPTURE_INVALID_URL", "a URL with credentials cannot be captured");
   const resolve = opts.resolve ?? systemResolver;
   const host = target.hostname.replace(/^\[|\]$/g, "");
@@ -58,7 +66,12 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
   let proxy: GuardProxy | undefined;
   let browser: Browser | undefined;
   try {
-    proxy = await startGuardProxy({ allowPrivate: opts.allowPrivate, resolve, maxBytes: req.sizeBudgetBytes, ...(opts.isBlocked ? { isBlocked: opts.isBlocked } : {}) });
+    proxy = await startGuardProxy({
+      allowPrivate: opts.allowPrivate,
+      resolve,
+      maxBytes: req.sizeBudgetBytes,
+      ...(opts.isBlocked ? { isBlocked: opts.isBlocked } : {}),
+    });
     browser = await chromium.launch({
       executablePath: opts.executablePath,
       args: [...CAPTURE_CHROMIUM_ARGS, `--proxy-server=${proxy.url}`, "--proxy-bypass-list=<-loopback>", ...(opts.extraArgs ?? [])],
@@ -102,26 +115,38 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
       const request = response.request();
       if (request.isNavigationRequest() && response.frame() === page.mainFrame()) lastDocument = response;
       const entry: LogEntry = {
-        url: response.url(), method: request.method(), resourceType: request.resourceType(), status: response.status(), statusText: response.statusText(),
-        headers: [], bodySize: null, bodySha256: null, bodyNote: null, connectedTo: connectedTo(response.url()),
+        url: response.url(),
+        method: request.method(),
+        resourceType: request.resourceType(),
+        status: response.status(),
+        statusText: response.statusText(),
+        headers: [],
+        bodySize: null,
+        bodySha256: null,
+        bodyNote: null,
+        connectedTo: connectedTo(response.url()),
       };
       log.push(entry);
-      bodies.push((async () => {
-        entry.headers = (await response.headersArray().catch(() => [])).map((h) => [h.name, h.value]);
-        if (response.status() >= 300 && response.status() < 400) {
-          entry.bodyNote = "redirect: no body";
-          return;
-        }
-        try {
-          const body = await response.body();
-          entry.bodySize = body.length;
-          entry.bodySha256 = sha256Hex(body);
-        } catch (e) {
-          entry.bodyNote = `body not available: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`;
-        }
-      })());
+      bodies.push(
+        (async () => {
+          entry.headers = (await response.headersArray().catch(() => [])).map((h) => [h.name, h.value]);
+          if (response.status() >= 300 && response.status() < 400) {
+            entry.bodyNote = "redirect: no body";
+            return;
+          }
+          try {
+            const body = await response.body();
+            entry.bodySize = body.length;
+            entry.bodySha256 = sha256Hex(body);
+          } catch (e) {
+            entry.bodyNote = `body not available: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`;
+          }
+        })(),
+      );
     });
-    page.on("requestfailed", (r) => failed.push({ url: r.url(), method: r.method(), resourceType: r.resourceType(), failure: r.failure()?.errorText ?? "failed" }));
+    page.on("requestfailed", (r) =>
+      failed.push({ url: r.url(), method: r.method(), resourceType: r.resourceType(), failure: r.failure()?.errorText ?? "failed" }),
+    );
 
     let outcome: "complete" | "timeout" | "truncated" = "complete";
     let main: Response | null = null;
@@ -132,7 +157,8 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
       const message = e instanceof Error ? e.message : String(e);
       if (proxy.exceeded()) outcome = "truncated";
       else if (/Timeout .*exceeded/i.test(message)) outcome = "timeout";
-      else if (/Download is starting/i.test(message)) throw new CaptureFailedError("CAPTURE_DOWNLOAD_REFUSED", `${req.url} is a download, not a page; downloads are refused`);
+      else if (/Download is starting/i.test(message))
+        throw new CaptureFailedError("CAPTURE_DOWNLOAD_REFUSED", `${req.url} is a download, not a page; downloads are refused`);
       else {
         // A redirect hop the proxy refused: name the refused address.
         const refusal = proxy.connections.find((c) => c.refused?.startsWith("CAPTURE_TARGET_PRIVATE"));
@@ -151,10 +177,15 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
     }
     main ??= lastDocument;
     if (outcome !== "complete" && page.url() === "about:blank") {
-      throw new CaptureFailedError(outcome === "timeout" ? "CAPTURE_NO_DOCUMENT" : "CAPTURE_TRUNCATED_NO_DOCUMENT", `no document arrived from ${req.url} within the ${outcome === "timeout" ? `${req.timeBudgetMs} ms time budget` : `${req.sizeBudgetBytes}-byte size budget`}`);
+      throw new CaptureFailedError(
+        outcome === "timeout" ? "CAPTURE_NO_DOCUMENT" : "CAPTURE_TRUNCATED_NO_DOCUMENT",
+        `no document arrived from ${req.url} within the ` +
+          (outcome === "timeout" ? `${req.timeBudgetMs} ms time budget` : `${req.sizeBudgetBytes}-byte size budget`),
+      );
     }
     if (outcome === "timeout") notes.push(`the page did not finish loading within the ${req.timeBudgetMs} ms time budget: captured as it stood then`);
-    if (outcome === "truncated") notes.push(`the page exceeded the ${req.sizeBudgetBytes}-byte size budget: connections were cut and the page captured as it stood then`);
+    if (outcome === "truncated")
+      notes.push(`the page exceeded the ${req.sizeBudgetBytes}-byte size budget: connections were cut and the page captured as it stood then`);
     // Stop loading whatever is still in flight, so the snapshot is of one moment.
     await cdp.send("Page.stopLoading").catch(() => undefined);
 
@@ -167,16 +198,30 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
     });
     const mhtml = await within(left(), cdp.send("Page.captureSnapshot", { format: "mhtml" }));
     if (!mhtml) throw new CaptureFailedError("CAPTURE_SNAPSHOT_FAILED", "the MHTML snapshot did not finish in time");
-    const dom = await within(left(), page.content().catch(() => ""));
-    const title = (await within(left(), page.title().catch(() => ""))) ?? "";
+    const dom = await within(
+      left(),
+      page.content().catch(() => ""),
+    );
+    const title =
+      (await within(
+        left(),
+        page.title().catch(() => ""),
+      )) ?? "";
     const finalUrl = page.url();
-    const userAgent = (await within(left(), page.evaluate(() => navigator.userAgent).catch(() => ""))) || "";
+    const userAgent =
+      (await within(
+        left(),
+        page.evaluate(() => navigator.userAgent).catch(() => ""),
+      )) || "";
 
     let tls: CaptureTls | null = null;
     let chainPem = "";
     const finalOrigin = new URL(finalUrl).origin;
     if (finalOrigin.startsWith("https:")) {
-      const cert = await within(left(), cdp.send("Network.getCertificate", { origin: finalOrigin }).catch(() => undefined));
+      const cert = await within(
+        left(),
+        cdp.send("Network.getCertificate", { origin: finalOrigin }).catch(() => undefined),
+      );
       const ders = (cert?.tableNames ?? []).map((b64) => new Uint8Array(Buffer.from(b64, "base64")));
       chainPem = ders.map(pem).join("");
       const details = main ? await main.securityDetails().catch(() => null) : null;
@@ -225,7 +270,13 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
     const manifest: CaptureManifest = {
       version: "priorproof-capture/1",
       id: req.id,
-      request: { url: req.url, javascript: req.javascript, viewport: { ...req.viewport }, timeBudgetMs: req.timeBudgetMs, sizeBudgetBytes: req.sizeBudgetBytes },
+      request: {
+        url: req.url,
+        javascript: req.javascript,
+        viewport: { ...req.viewport },
+        timeBudgetMs: req.timeBudgetMs,
+        sizeBudgetBytes: req.sizeBudgetBytes,
+      },
       outcome: { status: outcome, notes },
       page: { finalUrl, httpStatus: main ? main.status() : null, title: title.slice(0, 2_000), redirects },
       connection: {
@@ -239,7 +290,9 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
         viewport: { ...req.viewport },
         startedAt: iso(started),
         finishedAt: iso(finished),
-        clock: `the capturing host's system clock, kept by: ${opts.clockSource ?? "not stated"} (not the evidence of time: the anchors of the manifest's receipt are)`,
+        clock:
+          `the capturing host's system clock, kept by: ${opts.clockSource ?? "not stated"} (not the evidence of time: the anchors of the manifest's ` +
+          `receipt are)`,
         serverDate,
         software: opts.software,
       },
@@ -257,7 +310,9 @@ export async function captureWebPage(req: CaptureRequest, opts: CaptureEngineOpt
     };
   } catch (e) {
     if (e instanceof CaptureFailedError) throw e;
-    throw new CaptureFailedError("CAPTURE_BROWSER_FAILED", `the capture browser failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`, { cause: e });
+    throw new CaptureFailedError("CAPTURE_BROWSER_FAILED", `the capture browser failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`, {
+      cause: e,
+    });
   } finally {
     if (browser) await closeBrowser(browser);
     await proxy?.close();

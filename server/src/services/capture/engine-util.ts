@@ -21,7 +21,9 @@ export interface LogEntry {
 }
 
 export function pem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64").replace(/.{1,64}/g, "$&\n");
+  const b64 = Buffer.from(der)
+    .toString("base64")
+    .replace(/.{1,64}/g, "$&\n");
   return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
 }
 
@@ -42,5 +44,8 @@ export async function within<T>(ms: number, p: Promise<T>): Promise<T | undefine
  * close fails; the wait is bounded so a wedged browser cannot hold the capture queue.
  */
 export async function closeBrowser(browser: Browser): Promise<void> {
-  await within(15_000, browser.close().catch(() => undefined));
+  await within(
+    15_000,
+    browser.close().catch(() => undefined),
+  );
 }

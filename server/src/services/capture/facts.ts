@@ -66,7 +66,8 @@ export interface CaptureFacts {
 }
 
 export const CAPTURE_STATEMENTS = [
-  "This capture shows what this service's browser received from the address named, at the times stated, through the network path it used; it does not show who controls the site or that any other visitor saw the same.",
+  "This capture shows what this service's browser received from the address named, at the times stated, through the network path it used; it does " +
+    "not show who controls the site or that any other visitor saw the same.",
   "The capture times are the capturing host's clock and are not the evidence of time: the manifest's receipt anchors are.",
   "Each part is checked by its SHA-256 against the manifest; the manifest is checked against its receipt (priorproof verify-capture).",
 ] as const;

@@ -11,14 +11,36 @@ import { AppError } from "../../errors.ts";
 const BLOCKED = new BlockList();
 // IPv4 special-purpose ranges (RFC 6890 and successors) that no public web page lives on.
 for (const [net, prefix] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24],
-  ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4],
-] as const) BLOCKED.addSubnet(net, prefix, "ipv4");
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
+  ["192.88.99.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
+  BLOCKED.addSubnet(net, prefix, "ipv4");
 // IPv6: unspecified, loopback, IPv4-compatible/translated, discard, documentation, ULA, link-local, site-local, multicast.
 for (const [net, prefix] of [
-  ["::", 128], ["::1", 128], ["64:ff9b:1::", 48], ["100::", 64], ["2001:db8::", 32], ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8],
-] as const) BLOCKED.addSubnet(net, prefix, "ipv6");
+  ["::", 128],
+  ["::1", 128],
+  ["64:ff9b:1::", 48],
+  ["100::", 64],
+  ["2001:db8::", 32],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["fec0::", 10],
+  ["ff00::", 8],
+] as const)
+  BLOCKED.addSubnet(net, prefix, "ipv6");
 
 /** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96) or 6to4 IPv6 address. */
 function embeddedIpv4(ip: string): string | undefined {
@@ -90,12 +112,19 @@ export async function checkHost(host: string, options: { allowPrivate: boolean; 
   try {
     addresses = await options.resolve(host);
   } catch (e) {
-    throw new TargetRefusedError("CAPTURE_TARGET_UNRESOLVED", `cannot resolve ${host}: ${(e as { code?: string }).code ?? (e instanceof Error ? e.message : String(e))}`);
+    throw new TargetRefusedError(
+      "CAPTURE_TARGET_UNRESOLVED",
+      `cannot resolve ${host}: ${(e as { code?: string }).code ?? (e instanceof Error ? e.message : String(e))}`,
+    );
   }
   if (addresses.length === 0) throw new TargetRefusedError("CAPTURE_TARGET_UNRESOLVED", `${host} has no address`);
   if (!options.allowPrivate) {
     const blocked = addresses.find(options.isBlocked ?? isBlockedAddress);
-    if (blocked !== undefined) throw new TargetRefusedError("CAPTURE_TARGET_PRIVATE", `${host} resolves to ${blocked}, a loopback, private, link-local or reserved address (set CAPTURE_ALLOW_PRIVATE=true to allow)`);
+    if (blocked !== undefined)
+      throw new TargetRefusedError(
+        "CAPTURE_TARGET_PRIVATE",
+        `${host} resolves to ${blocked}, a loopback, private, link-local or reserved address (set CAPTURE_ALLOW_PRIVATE=true to allow)`,
+      );
   }
   return { host, addresses };
 }

@@ -54,8 +54,15 @@ export interface GuardProxyOptions {
  * page: refused without a DNS query, so that a capture contacts only what the page asks for.
  */
 const BROWSER_SERVICE_HOSTS = new Set([
-  "update.googleapis.com", "accounts.google.com", "clients2.google.com", "clients2.googleusercontent.com", "clientservices.googleapis.com",
-  "safebrowsingohttpgateway.googleapis.com", "optimizationguide-pa.googleapis.com", "content-autofill.googleapis.com", "edgedl.me.gvt1.com",
+  "update.googleapis.com",
+  "accounts.google.com",
+  "clients2.google.com",
+  "clients2.googleusercontent.com",
+  "clientservices.googleapis.com",
+  "safebrowsingohttpgateway.googleapis.com",
+  "optimizationguide-pa.googleapis.com",
+  "content-autofill.googleapis.com",
+  "edgedl.me.gvt1.com",
 ]);
 
 function splitHostPort(authority: string, defaultPort: number): { host: string; port: number } | undefined {
@@ -97,7 +104,14 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
   const admit = async (host: string, port: number): Promise<string | undefined> => {
     const at = new Date().toISOString();
     if (BROWSER_SERVICE_HOSTS.has(host.toLowerCase())) {
-      connections.push({ host, port, addresses: [], connectedTo: null, refused: "CAPTURE_BROWSER_SERVICE: the browser's own background service, not the page", at });
+      connections.push({
+        host,
+        port,
+        addresses: [],
+        connectedTo: null,
+        refused: "CAPTURE_BROWSER_SERVICE: the browser's own background service, not the page",
+        at,
+      });
       return undefined;
     }
     if (over || closed) {
@@ -105,7 +119,11 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
       return undefined;
     }
     try {
-      const r = await checkHost(host, { allowPrivate: options.allowPrivate, resolve: options.resolve, ...(options.isBlocked ? { isBlocked: options.isBlocked } : {}) });
+      const r = await checkHost(host, {
+        allowPrivate: options.allowPrivate,
+        resolve: options.resolve,
+        ...(options.isBlocked ? { isBlocked: options.isBlocked } : {}),
+      });
       // Prefer IPv4 when both exist (test and most production networks route it); connect to what was checked.
       const ip = r.addresses.find((a) => isIP(a) === 4) ?? r.addresses[0]!;
       connections.push({ host, port, addresses: r.addresses, connectedTo: ip, refused: null, at });
@@ -140,7 +158,14 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
       const headers = { ...req.headers };
       delete headers["proxy-connection"];
       delete headers["proxy-authorization"];
-      const upstream = httpRequest({ host: ip, port, method: req.method, path: `${target.pathname}${target.search}`, headers, timeout: options.connectTimeoutMs ?? 15_000 });
+      const upstream = httpRequest({
+        host: ip,
+        port,
+        method: req.method,
+        path: `${target.pathname}${target.search}`,
+        headers,
+        timeout: options.connectTimeoutMs ?? 15_000,
+      });
       upstream.on("socket", track);
       upstream.on("timeout", () => upstream.destroy(new Error("upstream timeout")));
       upstream.on("response", (up) => {

@@ -28,8 +28,16 @@ export function createCaptureRunner(deps: CaptureServiceDeps, resolve: Resolver)
   /** Appends the capture's outcome to the tenant's outbox (GET /v1/events, webhooks); durable when it resolves. */
   const event = async (c: CaptureRecord, type: CaptureEvent["type"]) => {
     const data: CaptureEvent = {
-      type, captureId: c.id, url: c.url, entryId: c.entryId, scheduleId: c.scheduleId, status: c.status, manifestSha256: c.manifestSha256,
-      previousSha256: c.previousSha256, ...(type === "capture.changed" ? { changed: c.changed } : {}), ...(c.errorCode ? { errorCode: c.errorCode } : {}),
+      type,
+      captureId: c.id,
+      url: c.url,
+      entryId: c.entryId,
+      scheduleId: c.scheduleId,
+      status: c.status,
+      manifestSha256: c.manifestSha256,
+      previousSha256: c.previousSha256,
+      ...(type === "capture.changed" ? { changed: c.changed } : {}),
+      ...(c.errorCode ? { errorCode: c.errorCode } : {}),
       at: c.finishedAt ?? new Date().toISOString(),
     };
     await deps.store.appendEvent({ tenantId: c.tenantId, type, entryId: c.entryId, data: { ...data } });
@@ -56,8 +64,18 @@ export function createCaptureRunner(deps: CaptureServiceDeps, resolve: Resolver)
     const previous = await store.latestStamped(c.tenantId, c.url, c.id);
     const previousSha256 = previous?.manifestSha256 ?? null;
     const base = {
-      change: null, changed: [], manifest: null, manifestSha256: null, manifestCid: null, entryId: null, previousId: previous?.id ?? null, previousSha256,
-      parts: [], domSha256: null, screenshotSha256: null, finalUrl: null,
+      change: null,
+      changed: [],
+      manifest: null,
+      manifestSha256: null,
+      manifestCid: null,
+      entryId: null,
+      previousId: previous?.id ?? null,
+      previousSha256,
+      parts: [],
+      domSha256: null,
+      screenshotSha256: null,
+      finalUrl: null,
     } as const;
     let result: CaptureResult;
     // The engine (playwright-core, ~80 MB once loaded) and the facts' PNG code load at the first capture,
@@ -69,7 +87,13 @@ export function createCaptureRunner(deps: CaptureServiceDeps, resolve: Resolver)
       const code = e instanceof CaptureFailedError ? e.code : "CAPTURE_BROWSER_FAILED";
       const message = e instanceof Error ? e.message : String(e);
       deps.log?.warn({ capture: c.id, url: c.url, code, err: e }, "capture failed");
-      const held = await store.finish(c.id, deps.nodeId, { ...base, status: "failed", errorCode: code, errorMessage: message.slice(0, 2_000), finishedAt: new Date().toISOString() });
+      const held = await store.finish(c.id, deps.nodeId, {
+        ...base,
+        status: "failed",
+        errorCode: code,
+        errorMessage: message.slice(0, 2_000),
+        finishedAt: new Date().toISOString(),
+      });
       const failed = (await store.get(c.id))!;
       // A worker that lost its claim records nothing: the capture's outcome (and event) is the new holder's.
       if (held) await event(failed, "capture.failed");
@@ -93,9 +117,20 @@ export function createCaptureRunner(deps: CaptureServiceDeps, resolve: Resolver)
       if (previous.screenshotSha256 !== result.screenshotSha256) changed.push("screenshot");
     }
     const held = await store.finish(c.id, deps.nodeId, {
-      ...base, status: result.manifest.outcome.status, change: previous ? (changed.length > 0 ? "changed" : "unchanged") : "first", changed,
-      errorCode: null, errorMessage: null, manifest: new TextDecoder().decode(result.manifestBytes), manifestSha256: result.manifestSha256,
-      manifestCid: upload.cid, entryId, parts, domSha256: result.domSha256, screenshotSha256: result.screenshotSha256, finalUrl: result.manifest.page.finalUrl,
+      ...base,
+      status: result.manifest.outcome.status,
+      change: previous ? (changed.length > 0 ? "changed" : "unchanged") : "first",
+      changed,
+      errorCode: null,
+      errorMessage: null,
+      manifest: new TextDecoder().decode(result.manifestBytes),
+      manifestSha256: result.manifestSha256,
+      manifestCid: upload.cid,
+      entryId,
+      parts,
+      domSha256: result.domSha256,
+      screenshotSha256: result.screenshotSha256,
+      finalUrl: result.manifest.page.finalUrl,
       finishedAt: result.manifest.environment.finishedAt,
     });
     const done = (await store.get(c.id))!;

@@ -56,11 +56,16 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
     } catch {
       throw new AppError("VALIDATION_FAILED", `not a URL: ${JSON.stringify(raw.slice(0, 200))}`);
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new AppError("VALIDATION_FAILED", `only http and https URLs can be captured, not ${url.protocol}`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new AppError("VALIDATION_FAILED", `only http and https URLs can be captured, not ${url.protocol}`);
     if (url.username || url.password) throw new AppError("VALIDATION_FAILED", "a URL with credentials cannot be captured");
     url.hash = "";
     try {
-      await checkHost(url.hostname.replace(/^\[|\]$/g, ""), { allowPrivate: deps.engine.allowPrivate, resolve, ...(deps.engine.isBlocked ? { isBlocked: deps.engine.isBlocked } : {}) });
+      await checkHost(url.hostname.replace(/^\[|\]$/g, ""), {
+        allowPrivate: deps.engine.allowPrivate,
+        resolve,
+        ...(deps.engine.isBlocked ? { isBlocked: deps.engine.isBlocked } : {}),
+      });
     } catch (e) {
       if (e instanceof TargetRefusedError) throw new AppError(e.code, e.message);
       throw e;
@@ -84,12 +89,19 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
       const before = await replay();
       if (before) return before;
       const target = await checkTarget(url);
-      if ((await store.countQueued(tenantId)) >= MAX_QUEUED_PER_TENANT) throw new AppError("CAPTURE_QUEUE_FULL", `${MAX_QUEUED_PER_TENANT} captures of this tenant are already waiting`);
-      const c = await store.enqueue({ tenantId, url: target, options: opts, ...(idempotencyKey !== undefined && fingerprint !== undefined ? { idempotency: { key: idempotencyKey, fingerprint } } : {}) });
+      if ((await store.countQueued(tenantId)) >= MAX_QUEUED_PER_TENANT)
+        throw new AppError("CAPTURE_QUEUE_FULL", `${MAX_QUEUED_PER_TENANT} captures of this tenant are already waiting`);
+      const c = await store.enqueue({
+        tenantId,
+        url: target,
+        options: opts,
+        ...(idempotencyKey !== undefined && fingerprint !== undefined ? { idempotency: { key: idempotencyKey, fingerprint } } : {}),
+      });
       if (idempotencyKey !== undefined) {
         // Another request with this key may have queued first (the unique index chose it): judge ours against it.
         const stored = await store.getByIdempotencyKey(tenantId, idempotencyKey);
-        if (stored && stored.fingerprint !== fingerprint) throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another capture request");
+        if (stored && stored.fingerprint !== fingerprint)
+          throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another capture request");
         if (stored && stored.capture.id !== c.id) return { ...stored.capture, replayed: true };
       }
       wake?.();
@@ -133,9 +145,22 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
       if (c.attempts > MAX_ATTEMPTS) {
         // Claimed again and again: its workers died while running it (a page that crashes the host?).
         const held = await store.finish(c.id, deps.nodeId, {
-          change: null, changed: [], manifest: null, manifestSha256: null, manifestCid: null, entryId: null, previousId: null, previousSha256: null,
-          parts: [], domSha256: null, screenshotSha256: null, finalUrl: null, status: "failed", errorCode: "CAPTURE_ABANDONED",
-          errorMessage: `the capture was started ${MAX_ATTEMPTS} times and never finished`, finishedAt: new Date().toISOString(),
+          change: null,
+          changed: [],
+          manifest: null,
+          manifestSha256: null,
+          manifestCid: null,
+          entryId: null,
+          previousId: null,
+          previousSha256: null,
+          parts: [],
+          domSha256: null,
+          screenshotSha256: null,
+          finalUrl: null,
+          status: "failed",
+          errorCode: "CAPTURE_ABANDONED",
+          errorMessage: `the capture was started ${MAX_ATTEMPTS} times and never finished`,
+          finishedAt: new Date().toISOString(),
         });
         const failed = (await store.get(c.id))!;
         if (held) await event(failed, "capture.failed");
@@ -195,4 +220,3 @@ export function createCaptureService(deps: CaptureServiceDeps): CaptureService {
   };
   return service;
 }
-

@@ -66,9 +66,12 @@ const pct = (scale: number) => `${Math.round(scale * 1000) / 10}%`;
 
 export const CAPTURE_EN: CaptureStrings = {
   headline: (url, ref) =>
-    `That file is the manifest of a web capture of ${url}: the record, made by this service's browser, of what that address returned; each part it lists is bound by its SHA-256 (${ref("capture")}).`,
+    `That file is the manifest of a web capture of ${url}: the record, made by this service's browser, of what that address returned; each part it ` +
+    `lists is bound by its SHA-256 (${ref("capture")}).`,
   intro:
-    "The file certified here is the manifest (priorproof-capture/1, canonical JSON) of a web capture: a fresh headless Chromium loaded the address below and recorded a full-page screenshot, the page as MHTML and as DOM, every network response with the SHA-256 of its body, and the TLS certificate chain. The manifest lists each part by size and SHA-256, so the anchor of the manifest covers every part.",
+    "The file certified here is the manifest (priorproof-capture/1, canonical JSON) of a web capture: a fresh headless Chromium loaded the address " +
+    "below and recorded a full-page screenshot, the page as MHTML and as DOM, every network response with the SHA-256 of its body, and the TLS " +
+    "certificate chain. The manifest lists each part by size and SHA-256, so the anchor of the manifest covers every part.",
   l: {
     url: "Address requested",
     finalUrl: "Address shown (after redirects)",
@@ -106,7 +109,8 @@ export const CAPTURE_EN: CaptureStrings = {
     partWhere: "Where to get it",
     attached: (name) => `attached to this PDF as ${name}`,
     notAttached:
-      "not attached (too large for this PDF): fetch it by its CID — from the service with the submitting account's key (GET /ipfs/<CID>), or from any IPFS node holding it",
+      "not attached (too large for this PDF): fetch it by its CID — from the service with the submitting account's key (GET /ipfs/<CID>), or from " +
+      "any IPFS node holding it",
     notStored: "not stored by the service (IPFS failed at capture time)",
   },
   outcome: {
@@ -115,22 +119,29 @@ export const CAPTURE_EN: CaptureStrings = {
     truncated: "truncated: captured as it stood when the size budget ran out",
   },
   screenshotCaption: (a) =>
-    `The captured screenshot (screenshot.png), scaled to ${a.width} × ${a.height} pixels (${pct(a.scale)} of its width)${a.cropped ? "; only the top of the page is printed — the whole page is in the part itself" : ""}. The printed image is an illustration: the evidence is the part with the SHA-256 listed below.`,
+    `The captured screenshot (screenshot.png), scaled to ${a.width} × ${a.height} pixels (${pct(a.scale)} of its width)` +
+    (a.cropped ? "; only the top of the page is printed — the whole page is in the part itself" : "") +
+    `. The printed image is an illustration: the evidence is the part with the SHA-256 listed below.`,
   screenshotMissing: "The screenshot could not be read from the service's storage when this certificate was issued; the part and its SHA-256 are listed below.",
   partCheck: (name, sha256) => `sha256sum ${name} (Windows: certutil -hashfile ${name} SHA256) must print ${sha256.replace(/^0x/, "")}`,
   statements: CAPTURE_STATEMENTS,
   step: (ref) =>
-    `Web capture: save this PDF's attachments (pdfdetach -saveall certificate.pdf) into a folder, add any part not attached (fetched by its CID, ${ref("capture")}), and run priorproof verify-capture FOLDER --rpc <RPC URL> (or give it this PDF itself: priorproof verify-capture certificate.pdf --rpc <RPC URL>): it checks every part's size and SHA-256 against manifest.json, and the manifest against receipt.json. By hand: sha256sum manifest.json must give the digest of ${ref("subject")}, and each part the SHA-256 listed in ${ref("capture")}.`,
+    `Web capture: save this PDF's attachments (pdfdetach -saveall certificate.pdf) into a folder, add any part not attached (fetched by its ` +
+    `CID, ${ref("capture")}), and run priorproof verify-capture FOLDER --rpc <RPC URL> (or give it this PDF itself: priorproof verify-capture ` +
+    `certificate.pdf --rpc <RPC URL>): it checks every part's size and SHA-256 against manifest.json, and the manifest against receipt.json. By ` +
+    `hand: sha256sum manifest.json must give the digest of ${ref("subject")}, and each part the SHA-256 listed in ${ref("capture")}.`,
   attachments: "For the web capture: manifest.json (the file certified) and the parts listed as attached in the capture section, under their own names.",
   pack: (ref) =>
-    `The file is the record of a web capture made by an automated process (a headless browser run by this service): how the page was fetched and what was recorded — address, redirects, TLS certificate, connection, browser, times and every part's digest — is in ${ref("capture")}.`,
+    `The file is the record of a web capture made by an automated process (a headless browser run by this service): how the page was fetched and ` +
+    `what was recorded — address, redirects, TLS certificate, connection, browser, times and every part's digest — is in ${ref("capture")}.`,
 };
 
 export const CAPTURE_ZH: CaptureStrings = {
   headline: (url, ref) =>
     `该文件是对 ${url} 的网页取证清单：由本服务的浏览器记录该地址所返回的内容；清单所列每一组成部分均以其 SHA-256 摘要绑定（见${ref("capture")}）。`,
   intro:
-    "本证书所证明的文件是一次网页取证的清单（priorproof-capture/1，规范化 JSON）：全新启动的无界面 Chromium 浏览器加载下列地址，记录整页截图、MHTML 与 DOM 形式的网页、每一个网络响应及其响应体的 SHA-256 摘要，以及 TLS 证书链。清单逐一列明各组成部分的大小与 SHA-256 摘要，因此清单的上链存证涵盖每一组成部分。",
+    "本证书所证明的文件是一次网页取证的清单（priorproof-capture/1，规范化 JSON）：全新启动的无界面 Chromium 浏览器加载下列地址，记录整页截图、MHTML 与 DOM 形式的网页、每一个网络响应及其响应体的 SHA-256 摘要，以及 TLS " +
+    "证书链。清单逐一列明各组成部分的大小与 SHA-256 摘要，因此清单的上链存证涵盖每一组成部分。",
   l: {
     url: "请求的地址",
     finalUrl: "最终显示的地址（重定向之后）",
@@ -181,7 +192,9 @@ export const CAPTURE_ZH: CaptureStrings = {
     "每一组成部分以其 SHA-256 摘要对照清单核验；清单对照其回执核验（priorproof verify-capture）。",
   ],
   step: (ref) =>
-    `网页取证：将本 PDF 的附件保存到一个文件夹（pdfdetach -saveall certificate.pdf），补入未附的组成部分（凭${ref("capture")}所列 CID 取得），然后执行 priorproof verify-capture 文件夹 --rpc 〈RPC 地址〉（或直接对本 PDF 执行 priorproof verify-capture certificate.pdf --rpc 〈RPC 地址〉）：它对照 manifest.json 核验每一组成部分的大小与 SHA-256，并对照 receipt.json 核验清单。手工核验：sha256sum manifest.json 的结果应为${ref("subject")}的摘要，各组成部分的结果应为${ref("capture")}所列 SHA-256。`,
+    `网页取证：将本 PDF 的附件保存到一个文件夹（pdfdetach -saveall certificate.pdf），补入未附的组成部分（凭${ref("capture")}所列 CID 取得），然后执行 priorproof verify-capture 文件夹 --rpc ` +
+    `〈RPC 地址〉（或直接对本 PDF 执行 priorproof verify-capture certificate.pdf --rpc 〈RPC 地址〉）：它对照 manifest.json 核验每一组成部分的大小与 SHA-256，并对照 receipt.json ` +
+    `核验清单。手工核验：sha256sum manifest.json 的结果应为${ref("subject")}的摘要，各组成部分的结果应为${ref("capture")}所列 SHA-256。`,
   attachments: "网页取证另附：manifest.json（所证明的文件），以及取证部分中注明已附的各组成部分（沿用其原名）。",
   pack: (ref) =>
     `该文件是由自动化程序（本服务运行的无界面浏览器）所作网页取证的记录：网页如何取得及所记录的内容 —— 地址、重定向、TLS 证书、连接、浏览器、时间及每一组成部分的摘要 —— 见${ref("capture")}。`,

@@ -130,7 +130,9 @@ export const ZH_CN: Strings = {
   portfolioTitle: "电子证据清单报告",
   dev: "开发测试链 —— 不具有证据效力",
   summary: (a) =>
-    `SHA-256 摘要为下列数值的文件，最迟于 ${a.bound}（UTC）已经存在 —— 见证为${a.witness}；该时间界限的计算见${a.ref("anchors")}。该文件由本服务的账户“${a.tenant}”提交${a.claimant ? `；其声明的权利主张人为“${a.claimant}”（自行声明，未经核实：见${a.ref("claim")}）` : ""}。`,
+    `SHA-256 摘要为下列数值的文件，最迟于 ${a.bound}（UTC）已经存在 —— 见证为${a.witness}；该时间界限的计算见${a.ref("anchors")}。该文件由本服务的账户“${a.tenant}”提交` +
+    (a.claimant ? `；其声明的权利主张人为“${a.claimant}”（自行声明，未经核实：见${a.ref("claim")}）` : "") +
+    `。`,
   certId: "证书编号",
   page: "页",
   sectionTitle: (n, title) => `${chineseNumber(n)}、${title}`,
@@ -270,15 +272,24 @@ export const ZH_CN: Strings = {
   },
   steps: (a, r) => [
     `计算文件的 SHA-256：Linux 或 macOS 执行 “sha256sum 文件”，Windows 执行 “certutil -hashfile 文件 SHA256”；结果应为 ${a.sha}。`,
-    `重建叶子：${a.leafEncoding === "priorproof-leaf/2" ? "SHA-256(0x00 || 0x02 || SHA-256(文件) || SHA3-256(文件) || 声明摘要 || 签名摘要 || 盐值)（缺少的摘要为 32 个零字节）" : "SHA-256(0x00 || 0x01 || SHA-256(文件) || 声明摘要 || 盐值)"}（|| 表示字节拼接），结果应等于${r("proof")}的叶子哈希；再按 RFC 9162 §2.1.3.2 依次折叠${r("proof")}的路径，得到根 ${a.root}。`,
-    `在两个独立的区块浏览器或任一 RPC 节点上查询链 ${a.chainId} 上的交易 ${a.tx} 与区块 ${a.block}（哈希 ${a.hash}）：eth_getTransactionReceipt 应显示状态为 1，并含合约 ${a.contract} 发出、载有该根的 Anchored 日志；eth_getBlockByHash 给出区块时间。`,
-    `调用合约 ${a.contract} 的只读函数 verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 root)，选择器 ${VERIFY_INCLUSION.selector}（区块浏览器的合约读取页，或 eth_call）；返回 (bool included, uint64 anchoredAt)。getAnchor(bytes32 root)，选择器 ${GET_ANCHOR.selector}，返回结构体 (uint64 timestamp, uint64 blockNumber, uint64 treeSize)，共三个 32 字节字。`,
+    `重建叶子：` +
+      (a.leafEncoding === "priorproof-leaf/2"
+        ? "SHA-256(0x00 || 0x02 || SHA-256(文件) || SHA3-256(文件) || 声明摘要 || 签名摘要 || 盐值)（缺少的摘要为 32 个零字节）"
+        : "SHA-256(0x00 || 0x01 || SHA-256(文件) || 声明摘要 || 盐值)") +
+      `（|| 表示字节拼接），结果应等于${r("proof")}的叶子哈希；再按 RFC 9162 §2.1.3.2 依次折叠${r("proof")}的路径，得到根 ${a.root}。`,
+    `在两个独立的区块浏览器或任一 RPC 节点上查询链 ${a.chainId} 上的交易 ${a.tx} 与区块 ${a.block}（哈希 ${a.hash}）：eth_getTransactionReceipt 应显示状态为 1，并含合约 ${a.contract} ` +
+      `发出、载有该根的 Anchored 日志；eth_getBlockByHash 给出区块时间。`,
+    `调用合约 ${a.contract} 的只读函数 verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 ` +
+      `root)，选择器 ${VERIFY_INCLUSION.selector}（区块浏览器的合约读取页，或 eth_call）；返回 (bool included, uint64 anchoredAt)。getAnchor(bytes32 ` +
+      `root)，选择器 ${GET_ANCHOR.selector}，返回结构体 (uint64 timestamp, uint64 blockNumber, uint64 treeSize)，共三个 32 字节字。`,
     `或使用开源核验工具：priorproof verify 文件 receipt.json --rpc 〈RPC 地址〉（receipt.json 已附于本 PDF），或扫描二维码打开核验页面，放入文件与本 PDF。`,
   ],
   offlineStep: (a) =>
-    `无网络时：执行 priorproof verify 文件 receipt.json --offline，核验 receipt.json 中的区块头与收据证明；唯一需查询的事实是链 ${a.chainId} 第 ${a.block} 号区块的哈希为 ${a.hash}（任一区块浏览器或 RPC 节点；在那里确认后可用 --checkpoint ${a.chainId}:${a.block}:${a.hash}）。`,
+    `无网络时：执行 priorproof verify 文件 receipt.json --offline，核验 receipt.json 中的区块头与收据证明；唯一需查询的事实是链 ${a.chainId} 第 ${a.block} ` +
+    `号区块的哈希为 ${a.hash}（任一区块浏览器或 RPC 节点；在那里确认后可用 --checkpoint ${a.chainId}:${a.block}:${a.hash}）。`,
   tsaStep:
-    "RFC 3161 时间戳：用 pdfdetach -saveall 从本 PDF 附件中取出 token.tsr，用 openssl pkcs7 -inform DER -in token.tsr -print_certs -out tsa.pem 取出其中的时间戳机构证书，再执行 openssl ts -verify -digest 〈去掉 0x 的根〉 -token_in -in token.tsr -CAfile 〈独立取得的时间戳机构根证书〉 -untrusted tsa.pem。",
+    "RFC 3161 时间戳：用 pdfdetach -saveall 从本 PDF 附件中取出 token.tsr，用 openssl pkcs7 -inform DER -in token.tsr -print_certs -out tsa.pem 取出其中的时间戳机构证书，再执行 " +
+    "openssl ts -verify -digest 〈去掉 0x 的根〉 -token_in -in token.tsr -CAfile 〈独立取得的时间戳机构根证书〉 -untrusted tsa.pem。",
   manual: "全部命令，连同确切的 RPC 调用及其字节布局，载于开源 PriorProof 代码库中的专家手册 docs/verify-by-hand.md。",
   attachments: "本 PDF 的附件（PDF/A-3 关联文件）：receipt.json（可机器核验的回执，关系为“来源”），以及（如有）RFC 3161 时间戳令牌。",
   identity: (a) => [

@@ -190,7 +190,10 @@ export const EN: Strings = {
   portfolioTitle: "Evidence portfolio report",
   dev: "DEVELOPMENT CHAIN — NO EVIDENTIAL VALUE",
   summary: (a) =>
-    `A file whose SHA-256 digest is the value below existed no later than ${a.bound} (UTC) — ${a.witness}; ${a.ref("anchors")} explains the bound. It was submitted to this service by the account "${a.tenant}"${a.claimant ? `; the claimant it declares is "${a.claimant}" (declared, not verified: ${a.ref("claim")})` : ""}.`,
+    `A file whose SHA-256 digest is the value below existed no later than ${a.bound} (UTC) — ${a.witness}; ${a.ref("anchors")} explains the bound. ` +
+    `It was submitted to this service by the account "${a.tenant}"` +
+    (a.claimant ? `; the claimant it declares is "${a.claimant}" (declared, not verified: ${a.ref("claim")})` : "") +
+    `.`,
   certId: "Certificate",
   page: "page",
   sectionTitle: (n, title) => `${num(n)}. ${title}`,
@@ -237,7 +240,9 @@ export const EN: Strings = {
     storedEncrypted: "yes, encrypted by the submitter before upload (priorproof-aead/1, AES-256-GCM); the service never held the key",
     cidEncrypted: "IPFS CID (of the encrypted content)",
     encryptedNote:
-      "The digests above are those of the original file: they are the evidence, committed on chain, and a verifier checks them against the original file. The service stored only the encrypted form, named by the IPFS CID; it cannot read it. Whoever holds the submitter's key can fetch the encrypted content by that CID and decrypt it: the result hashes to the SHA-256 above.",
+      "The digests above are those of the original file: they are the evidence, committed on chain, and a verifier checks them against the " +
+      "original file. The service stored only the encrypted form, named by the IPFS CID; it cannot read it. Whoever holds the submitter's key can " +
+      "fetch the encrypted content by that CID and decrypt it: the result hashes to the SHA-256 above.",
     cTitle: "Title",
     cKind: "Asset kind",
     cAuthor: "Author",
@@ -261,7 +266,8 @@ export const EN: Strings = {
     sigTrust: "Trust anchor",
     sigTrusted: (anchor, at) => `${anchor} (this service's signer CA list), certificates judged at ${at}`,
     sigUntrusted:
-      "none configured at this service: the signature holds over the digest and claim, but who issued the signer's certificate must be checked against a CA the verifier chooses",
+      "none configured at this service: the signature holds over the digest and claim, but who issued the signer's certificate must be checked " +
+      "against a CA the verifier chooses",
     sigInvalid: (code) => `The signature did not verify when this certificate was issued (${code}).`,
     operator: "Operator",
     submittedBy: "Submitted by (account at this service)",
@@ -316,37 +322,63 @@ export const EN: Strings = {
     anchorsCol: "Anchors",
   },
   timeWhy: (tol, received) =>
-    `Why the bound is later than the block time: a block time is a whole second chosen by the block producer within this chain's tolerance of ${tol} s, and the service received the file at ${received}, so the bound is the block time plus that tolerance, never earlier than any time the service recorded, rounded up to the whole second.`,
+    `Why the bound is later than the block time: a block time is a whole second chosen by the block producer within this chain's tolerance ` +
+    `of ${tol} s, and the service received the file at ${received}, so the bound is the block time plus that tolerance, never earlier than any time ` +
+    `the service recorded, rounded up to the whole second.`,
   tsaTime: "An RFC 3161 genTime is the authority's own clock; the bound adds nothing to it but the service's receive time, whichever is later.",
   statements: {
     proves: (ref) =>
-      `What this proves: the file with the SHA-256 digest in ${ref("subject")}, together with the claim in ${ref("claim")}, existed no later than the bound stated in ${ref("anchors")}. Changing a single bit of the file changes the digest, so no other file matches it.`,
+      `What this proves: the file with the SHA-256 digest in ${ref("subject")}, together with the claim in ${ref("claim")}, existed no later than ` +
+      `the bound stated in ${ref("anchors")}. Changing a single bit of the file changes the digest, so no other file matches it.`,
     notProves: (ref) =>
-      `What this does not prove: who created the file, who owns it or any right in it, that it was published or disclosed, or that the claim in ${ref("claim")} is true. The service's receive time is not evidence of time.`,
+      `What this does not prove: who created the file, who owns it or any right in it, that it was published or disclosed, or that the claim ` +
+      `in ${ref("claim")} is true. The service's receive time is not evidence of time.`,
     submitted: (tenant, ref) =>
-      `Who held the file: the account "${tenant}" submitted this digest to the service (${ref("service")}). That is the service's record of its own customer; it is not a statement about who created or owns the file.`,
+      `Who held the file: the account "${tenant}" submitted this digest to the service (${ref("service")}). That is the service's record of its ` +
+      `own customer; it is not a statement about who created or owns the file.`,
     practice: (ref) =>
-      `System description and regular practice: PriorProof records each submitted digest in a Merkle tree, anchors the tree's root on the chain named in ${ref("anchors")} through a contract that records each root once and never overwrites it, and issues this certificate from that record in the regular course of its operation. The verification steps in ${ref("verify")} need no cooperation from the operator.`,
+      `System description and regular practice: PriorProof records each submitted digest in a Merkle tree, anchors the tree's root on the chain ` +
+      `named in ${ref("anchors")} through a contract that records each root once and never overwrites it, and issues this certificate from that ` +
+      `record in the regular course of its operation. The verification steps in ${ref("verify")} need no cooperation from the operator.`,
     operatorLine: (operator) => `Operator of this service: ${operator}.`,
     neutrality: "Operator statement — relationship to the claimant and to the submitting account (to be completed and signed by the operator):",
   },
   steps: (a, ref) => [
     `Compute the file's SHA-256: "sha256sum FILE" (Linux/macOS) or "certutil -hashfile FILE SHA256" (Windows); it must equal ${a.sha}.`,
-    `Rebuild the leaf: ${a.leafEncoding === "priorproof-leaf/2" ? "SHA-256(0x00 || 0x02 || SHA-256(file) || SHA3-256(file) || claim digest || signature digest || salt), an absent digest being 32 zero bytes" : "SHA-256(0x00 || 0x01 || SHA-256(file) || claim digest || salt)"}, where || joins bytes; it must equal the leaf hash in ${ref("proof")}. Fold the path of ${ref("proof")} (RFC 9162 §2.1.3.2) to obtain the root ${a.root}.`,
-    `Find transaction ${a.tx} and block ${a.block} (hash ${a.hash}) on chain ${a.chainId} in two independent block explorers or any RPC node: eth_getTransactionReceipt must show status 1 and an Anchored log of contract ${a.contract} carrying the root; eth_getBlockByHash gives the block time.`,
-    `Call the contract's view verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 root), selector ${VERIFY_INCLUSION.selector}, at ${a.contract} (an explorer's "Read contract" tab, or eth_call); it returns (bool included, uint64 anchoredAt). getAnchor(bytes32 root), selector ${GET_ANCHOR.selector}, returns the struct (uint64 timestamp, uint64 blockNumber, uint64 treeSize), three 32-byte words.`,
-    `Or run the open-source verifier: priorproof verify FILE receipt.json --rpc <RPC URL> (receipt.json is attached to this PDF), or open the verification page of the QR code and drop the file and this PDF.`,
+    `Rebuild the leaf: ` +
+      (a.leafEncoding === "priorproof-leaf/2"
+        ? "SHA-256(0x00 || 0x02 || SHA-256(file) || SHA3-256(file) || claim digest || signature digest || salt), an absent digest being 32 zero bytes"
+        : "SHA-256(0x00 || 0x01 || SHA-256(file) || claim digest || salt)") +
+      `, where || joins bytes; it must equal the leaf hash in ${ref("proof")}. Fold the path of ${ref("proof")} (RFC 9162 §2.1.3.2) to obtain the ` +
+      `root ${a.root}.`,
+    `Find transaction ${a.tx} and block ${a.block} (hash ${a.hash}) on chain ${a.chainId} in two independent block explorers or any RPC node: ` +
+      `eth_getTransactionReceipt must show status 1 and an Anchored log of contract ${a.contract} carrying the root; eth_getBlockByHash gives the ` +
+      `block time.`,
+    `Call the contract's view verifyInclusion(bytes32 leafHash, uint256 index, uint256 treeSize, bytes32[] path, bytes32 root), ` +
+      `selector ${VERIFY_INCLUSION.selector}, at ${a.contract} (an explorer's "Read contract" tab, or eth_call); it returns (bool included, uint64 ` +
+      `anchoredAt). getAnchor(bytes32 root), selector ${GET_ANCHOR.selector}, returns the struct (uint64 timestamp, uint64 blockNumber, uint64 ` +
+      `treeSize), three 32-byte words.`,
+    `Or run the open-source verifier: priorproof verify FILE receipt.json --rpc <RPC URL> (receipt.json is attached to this PDF), or open the ` +
+      `verification page of the QR code and drop the file and this PDF.`,
   ],
   offlineStep: (a) =>
-    `With no network: priorproof verify FILE receipt.json --offline checks the block header and receipt proof in receipt.json; the one fact left to look up is that block ${a.block} of chain ${a.chainId} has hash ${a.hash} (any explorer or RPC node; or --checkpoint ${a.chainId}:${a.block}:${a.hash} once you have confirmed it there).`,
+    `With no network: priorproof verify FILE receipt.json --offline checks the block header and receipt proof in receipt.json; the one fact left ` +
+    `to look up is that block ${a.block} of chain ${a.chainId} has hash ${a.hash} (any explorer or RPC node; or ` +
+    `--checkpoint ${a.chainId}:${a.block}:${a.hash} once you have confirmed it there).`,
   tsaStep:
-    "RFC 3161 token: extract token.tsr from this PDF's attachments (pdfdetach -saveall), take the TSA's certificates out of it (openssl pkcs7 -inform DER -in token.tsr -print_certs -out tsa.pem) and run: openssl ts -verify -digest <root hex without 0x> -token_in -in token.tsr -CAfile <the TSA's root certificate, obtained independently> -untrusted tsa.pem.",
+    "RFC 3161 token: extract token.tsr from this PDF's attachments (pdfdetach -saveall), take the TSA's certificates out of it (openssl pkcs7 " +
+    "-inform DER -in token.tsr -print_certs -out tsa.pem) and run: openssl ts -verify -digest <root hex without 0x> -token_in -in token.tsr -CAfile " +
+    "<the TSA's root certificate, obtained independently> -untrusted tsa.pem.",
   manual:
-    "Every command, with the exact JSON-RPC calls and their byte layout, is in the expert's manual docs/verify-by-hand.md of the open-source PriorProof repository.",
+    "Every command, with the exact JSON-RPC calls and their byte layout, is in the expert's manual docs/verify-by-hand.md of the open-source " +
+    "PriorProof repository.",
   attachments:
-    "Attached to this PDF (PDF/A-3 associated files): receipt.json (the machine-verifiable receipt, relationship Source) and, when present, the RFC 3161 token(s).",
+    "Attached to this PDF (PDF/A-3 associated files): receipt.json (the machine-verifiable receipt, relationship Source) and, when present, the " +
+    "RFC 3161 token(s).",
   identity: (a) => [
-    `The certificate number ${a.id} identifies the evidence, not this copy: the entry, the file's digest, the leaf and every anchor. Every download and every language of this certificate carries the same number; the issuance time and the confirmations are printed separately and do not change it.`,
+    `The certificate number ${a.id} identifies the evidence, not this copy: the entry, the file's digest, the leaf and every anchor. Every ` +
+      `download and every language of this certificate carries the same number; the issuance time and the confirmations are printed separately and do ` +
+      `not change it.`,
     "Recompute it: take the first 16 hex digits (upper case, grouped 4-4-4-4) of the SHA-256 of this exact text (RFC 8785 canonical JSON, UTF-8):",
     a.json,
   ],
@@ -354,9 +386,12 @@ export const EN: Strings = {
   unconfigured: (v) => `This instance has no ${v} configured: this certificate is for development use only.`,
   generated: "Generated",
   portfolioIntro: (tenant, count, filter) =>
-    `All ${count} entries of the account "${tenant}"${filter ? ` matching ${filter}` : ""}, in the order received. Each anchored entry's receipt is attached (receipt-<entry>.json) and verifies on its own.`,
+    `All ${count} entries of the account "${tenant}"` +
+    (filter ? ` matching ${filter}` : "") +
+    `, in the order received. Each anchored entry's receipt is attached (receipt-<entry>.json) and verifies on its own.`,
   lineageIntro: (count) =>
-    `${count} versions of one work, linked by the "previous version" digest each version's claim declares. Each version has its own proof below and its own receipt attached (receipt-<n>.json).`,
+    `${count} versions of one work, linked by the "previous version" digest each version's claim declares. Each version has its own proof below ` +
+    `and its own receipt attached (receipt-<n>.json).`,
 };
 
 export const STRINGS: Record<CertificateLanguage, Strings> = { en: EN, "zh-CN": ZH_CN };

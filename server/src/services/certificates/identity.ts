@@ -8,8 +8,9 @@ import { canonicalJson, DEFAULT_CHAIN_REGISTRY, timeBound, type Anchor, type Jso
 
 /** The evidence a certificate number identifies, as hashed (RFC 8785 canonical JSON). */
 export function certificateIdentity(receipt: Pick<Receipt, "id" | "subject" | "leaf" | "anchors">): { json: string; id: string } {
-  const anchors = receipt.anchors.map((a: Anchor): Record<string, JsonValue> =>
-    a.type === "evm" ? { type: a.type, chainId: a.chainId, txHash: a.txHash, root: a.proof.root } : { type: a.type, root: a.proof.root, serial: a.serial },
+  const anchors = receipt.anchors.map(
+    (a: Anchor): Record<string, JsonValue> =>
+      a.type === "evm" ? { type: a.type, chainId: a.chainId, txHash: a.txHash, root: a.proof.root } : { type: a.type, root: a.proof.root, serial: a.serial },
   );
   const json = canonicalJson({ entry: receipt.id, sha256: receipt.subject.sha256, leaf: receipt.leaf.hash, anchors });
   const hex = createHash("sha256").update(json, "utf8").digest("hex").slice(0, 16).toUpperCase();
@@ -23,7 +24,11 @@ export function certificateId(receipt: Pick<Receipt, "id" | "subject" | "leaf" |
 
 /** A number for a set of certificates (a lineage or a portfolio): SHA-256 over their numbers, in order. */
 export function combinedId(ids: readonly string[]): string {
-  const hex = createHash("sha256").update(canonicalJson([...ids]), "utf8").digest("hex").slice(0, 16).toUpperCase();
+  const hex = createHash("sha256")
+    .update(canonicalJson([...ids]), "utf8")
+    .digest("hex")
+    .slice(0, 16)
+    .toUpperCase();
   return hex.match(/.{4}/g)!.join("-");
 }
 

@@ -118,7 +118,8 @@ function save(
  * Renders one entry's certificate.
  *
  * @example
- * const pdf = await renderCertificate({ receipt, language: "en", jurisdiction: "eu", submittedBy: "acme", verifyUrl, generatedAt: new Date(), software: "priorproof-server/0.1.0" });
+ * const pdf = await renderCertificate({ receipt, language: "en", jurisdiction: "eu", submittedBy: "acme", verifyUrl, generatedAt: new Date(), software:
+ *   "priorproof-server/0.1.0" });
  */
 export async function renderCertificate(input: CertificateInput): Promise<Uint8Array> {
   const { receipt } = input;

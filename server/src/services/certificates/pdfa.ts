@@ -80,14 +80,16 @@ function attach(doc: PDFDocument, a: Attachment, date: Date): PDFRef {
     Params: { Size: a.bytes.length, CreationDate: PDFString.fromDate(date), ModDate: PDFString.fromDate(date) },
   });
   const streamRef = ctx.register(stream);
-  return ctx.register(ctx.obj({
-    Type: "Filespec",
-    F: PDFString.of(a.name),
-    UF: PDFHexString.fromText(a.name),
-    EF: { F: streamRef, UF: streamRef },
-    Desc: PDFHexString.fromText(a.description),
-    AFRelationship: a.relationship,
-  }));
+  return ctx.register(
+    ctx.obj({
+      Type: "Filespec",
+      F: PDFString.of(a.name),
+      UF: PDFHexString.fromText(a.name),
+      EF: { F: streamRef, UF: streamRef },
+      Desc: PDFHexString.fromText(a.description),
+      AFRelationship: a.relationship,
+    }),
+  );
 }
 
 /** Adds metadata, output intent, associated files and the file identifier; call once, before saving. */
@@ -108,14 +110,19 @@ export function makeArchival(doc: PDFDocument, info: ArchivalInfo, attachments: 
 
   icc ??= new Uint8Array(readFileSync(ICC_PATH));
   const profile = ctx.register(ctx.flateStream(icc, { N: 3 }));
-  doc.catalog.set(PDFName.of("OutputIntents"), ctx.obj([ctx.obj({
-    Type: "OutputIntent",
-    S: "GTS_PDFA1",
-    OutputConditionIdentifier: PDFString.of("sRGB IEC61966-2.1"),
-    Info: PDFString.of("sRGB IEC61966-2.1"),
-    RegistryName: PDFString.of("http://www.color.org"),
-    DestOutputProfile: profile,
-  })]));
+  doc.catalog.set(
+    PDFName.of("OutputIntents"),
+    ctx.obj([
+      ctx.obj({
+        Type: "OutputIntent",
+        S: "GTS_PDFA1",
+        OutputConditionIdentifier: PDFString.of("sRGB IEC61966-2.1"),
+        Info: PDFString.of("sRGB IEC61966-2.1"),
+        RegistryName: PDFString.of("http://www.color.org"),
+        DestOutputProfile: profile,
+      }),
+    ]),
+  );
 
   const specs = [...attachments].sort((x, y) => (x.name < y.name ? -1 : 1)).map((a) => ({ name: a.name, ref: attach(doc, a, info.date) }));
   const names = PDFArray.withContext(ctx);

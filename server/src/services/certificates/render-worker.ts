@@ -65,7 +65,8 @@ if (!isMainThread && parentPort) {
   const { renderCertificate, renderLineage, renderPortfolio } = await import("./index.ts");
   port.on("message", async ({ id, job }: { id: number; job: RenderJob }) => {
     try {
-      const pdf = job.kind === "entry" ? await renderCertificate(job.input) : job.kind === "lineage" ? await renderLineage(job.input) : await renderPortfolio(job.input);
+      const pdf =
+        job.kind === "entry" ? await renderCertificate(job.input) : job.kind === "lineage" ? await renderLineage(job.input) : await renderPortfolio(job.input);
       port.postMessage({ id, pdf } satisfies Reply, [pdf.buffer as ArrayBuffer]);
     } catch (e) {
       port.postMessage({ id, error: e instanceof Error ? e.message : String(e) } satisfies Reply);

@@ -244,7 +244,9 @@ export function buildSections(input: SectionInput, t: Strings): { sections: Sect
         ...field(t.l.blockHash, a.blockHash, "hex"),
         ...field(
           t.l.depth,
-          `${Math.min(a.confirmations, a.requiredConfirmations)}${a.confirmations >= a.requiredConfirmations ? "+" : ""} (${a.confirmations >= a.requiredConfirmations ? t.l.final : t.l.notFinal}; ${a.requiredConfirmations} ${t.l.required})`,
+          `${Math.min(a.confirmations, a.requiredConfirmations)}` +
+            (a.confirmations >= a.requiredConfirmations ? "+" : "") +
+            ` (${a.confirmations >= a.requiredConfirmations ? t.l.final : t.l.notFinal}; ${a.requiredConfirmations} ${t.l.required})`,
         ),
         ...(a.explorerUrl && /^https?:\/\//.test(a.explorerUrl) ? field(t.l.explorer, `${a.explorerUrl.replace(/\/$/, "")}/tx/${a.txHash}`, "mono") : []),
         ...(a.inclusion

@@ -98,11 +98,7 @@ export async function* exportCar(blockstore: ReadableBlockstore, cid: CID | stri
  * @throws IpfsError `BLOCK_HASH_MISMATCH` when a stored node is corrupt (that is not "absent"),
  * `INVALID_DAG`, `UNSUPPORTED_CID`, `INVALID_CID`.
  */
-export async function hasContent(
-  blockstore: ReadableBlockstore,
-  cid: CID | string,
-  options: ReadOptions & { shallow?: boolean } = {},
-): Promise<boolean> {
+export async function hasContent(blockstore: ReadableBlockstore, cid: CID | string, options: ReadOptions & { shallow?: boolean } = {}): Promise<boolean> {
   const root = parseCid(cid);
   if (options.shallow === true) return await hasBlock(blockstore, root, options);
   const seen = new Set<string>();

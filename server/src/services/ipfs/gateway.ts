@@ -72,7 +72,8 @@ export async function serveTrustlessGateway(
     "x-ipfs-roots": key.toString(),
   };
   // Chosen by Accept alone: name the URL of this representation, so caches keyed on URLs cannot mix them.
-  if (format === undefined || format === null || format === "") common["content-location"] = `/ipfs/${cid}?format=${chosen}${chosen === "car" && dagScope !== "all" ? `&dag-scope=${dagScope}` : ""}`;
+  if (format === undefined || format === null || format === "")
+    common["content-location"] = `/ipfs/${cid}?format=${chosen}${chosen === "car" && dagScope !== "all" ? `&dag-scope=${dagScope}` : ""}`;
   const disposition = (fallback: string) => `attachment; filename="${(filename ?? fallback).replace(/["\\\r\n]/g, "_")}"`;
   if (chosen === "raw") {
     const block = await backend.block(key, readOptions);
@@ -154,7 +155,10 @@ function parseMediaRange(part: string, index: number): MediaRange | undefined {
     const eq = param.indexOf("=");
     if (eq <= 0) continue;
     const name = param.slice(0, eq).trim().toLowerCase();
-    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+    const value = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, "$1");
     if (name === "q") {
       const parsed = Number(value);
       q = Number.isFinite(parsed) ? Math.min(1, Math.max(0, parsed)) : 0;

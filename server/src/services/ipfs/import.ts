@@ -53,10 +53,7 @@ export interface ImportedFile {
  * @throws FileTooLargeError past `maxBytes`; IpfsError `INVALID_INPUT` (bad chunk), `ABORTED`,
  * `UNKNOWN_PROFILE`; and whatever the source or the blockstore throws.
  */
-export async function importFile(
-  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  options: ImportFileOptions,
-): Promise<ImportedFile> {
+export async function importFile(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: ImportFileOptions): Promise<ImportedFile> {
   const profile = typeof options.profile === "object" ? options.profile : getImportProfile(options.profile);
   const tap = createHashingTap(source, {
     maxBytes: options.maxBytes,

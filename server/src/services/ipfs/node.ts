@@ -85,7 +85,9 @@ async function loadHeliaClass(): Promise<new (init: HeliaInit & { name: string; 
   const entry = createRequire(import.meta.url).resolve("helia");
   const mod = (await import(pathToFileURL(join(dirname(entry), "helia.js")).href)) as { Helia?: unknown };
   if (typeof mod.Helia !== "function") throw new Error(`helia at ${dirname(entry)} has no Helia class in helia.js`);
-  return mod.Helia as new (init: HeliaInit & { name: string; version: string }) => Helia;
+  return mod.Helia as new (
+    init: HeliaInit & { name: string; version: string },
+  ) => Helia;
 }
 
 /**
@@ -97,8 +99,15 @@ async function loadHeliaClass(): Promise<new (init: HeliaInit & { name: string; 
  */
 export async function startIpfsNode(options: IpfsNodeOptions): Promise<IpfsNode> {
   const [{ createLibp2p }, { tcp }, { webSockets }, { noise }, { yamux }, { identify }, { withBitswap }, { MemoryDatastore }, Helia] = await Promise.all([
-    import("libp2p"), import("@libp2p/tcp"), import("@libp2p/websockets"), import("@libp2p/noise"), import("@libp2p/yamux"),
-    import("@libp2p/identify"), import("@helia/bitswap"), import("datastore-core"), loadHeliaClass(),
+    import("libp2p"),
+    import("@libp2p/tcp"),
+    import("@libp2p/websockets"),
+    import("@libp2p/noise"),
+    import("@libp2p/yamux"),
+    import("@libp2p/identify"),
+    import("@helia/bitswap"),
+    import("datastore-core"),
+    loadHeliaClass(),
   ]);
   const privateKey = await loadOrCreatePeerKey(options.keyFile);
   const services: ServiceFactoryMap = { identify: identify() as ServiceFactoryMap[string] };
@@ -110,7 +119,8 @@ export async function startIpfsNode(options: IpfsNodeOptions): Promise<IpfsNode>
     // it keeps private addresses in DHT records. Otherwise it is a node of the public DHT, whose
     // records must not carry private addresses.
     const mapper = options.listen.every(isPrivateAddress) ? passthroughMapper : removePrivateAddressesMapper;
-    services.dht = kadDHT({ clientMode: false, peerInfoMapper: mapper }) as unknown as ServiceFactoryMap[string]; // its components include the ping service added above
+    // its components include the ping service added above
+    services.dht = kadDHT({ clientMode: false, peerInfoMapper: mapper }) as unknown as ServiceFactoryMap[string];
     routing.push("dht");
   }
   if (options.delegatedRoutingUrl) {
@@ -147,10 +157,11 @@ export async function startIpfsNode(options: IpfsNodeOptions): Promise<IpfsNode>
   return {
     peerId,
     routing,
-    multiaddrs: () => libp2p.getMultiaddrs().map((ma) => {
-      const text = ma.toString();
-      return text.includes("/p2p/") ? text : `${text}/p2p/${peerId}`;
-    }),
+    multiaddrs: () =>
+      libp2p.getMultiaddrs().map((ma) => {
+        const text = ma.toString();
+        return text.includes("/p2p/") ? text : `${text}/p2p/${peerId}`;
+      }),
     async provide(cid, provideOptions = {}) {
       if (routing.length === 0) return;
       await libp2p.contentRouting.provide(parseCid(cid), { signal: provideOptions.signal ?? AbortSignal.timeout(60_000) });

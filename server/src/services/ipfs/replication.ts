@@ -38,7 +38,7 @@ type FetchLike = typeof fetch;
 
 /** Multiaddrs (with /p2p/) of the node holding the content: fixed, or read at each request (the embedded node's listen addresses). */
 export type Origins = readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
-const originsOf = async (origins: Origins | undefined): Promise<readonly string[]> => (typeof origins === "function" ? await origins() : origins ?? []);
+const originsOf = async (origins: Origins | undefined): Promise<readonly string[]> => (typeof origins === "function" ? await origins() : (origins ?? []));
 
 async function call(fetchImpl: FetchLike, url: string, init: RequestInit, what: string): Promise<unknown> {
   let res: Response;
@@ -83,7 +83,10 @@ export function createPinningServiceReplicator(options: { endpoint: string; acce
       return pinStatusOf(await call(fetchImpl, `${base}/pins`, { method: "POST", headers, body: JSON.stringify(body) }, `pin ${cid} at ${base}`), `pin ${cid}`);
     },
     async getPinStatus(requestId, cid) {
-      const status = pinStatusOf(await call(fetchImpl, `${base}/pins/${encodeURIComponent(requestId)}`, { method: "GET", headers }, `status of ${cid} at ${base}`), `status of ${cid}`);
+      const status = pinStatusOf(
+        await call(fetchImpl, `${base}/pins/${encodeURIComponent(requestId)}`, { method: "GET", headers }, `status of ${cid} at ${base}`),
+        `status of ${cid}`,
+      );
       return status.status;
     },
   };
@@ -105,7 +108,14 @@ function clusterStatus(peerStatuses: readonly string[]): ReplicaStatus {
  * @example
  * const cluster = createClusterReplicator({ url: "http://cluster:9094", replicationMin: 2, replicationMax: 3 });
  */
-export function createClusterReplicator(options: { url: string; replicationMin?: number; replicationMax?: number; basicAuth?: string; origins?: Origins; fetch?: FetchLike }): Replicator {
+export function createClusterReplicator(options: {
+  url: string;
+  replicationMin?: number;
+  replicationMax?: number;
+  basicAuth?: string;
+  origins?: Origins;
+  fetch?: FetchLike;
+}): Replicator {
   const base = options.url.replace(/\/$/, "");
   const fetchImpl = options.fetch ?? fetch;
   const headers: Record<string, string> = { accept: "application/json" };
@@ -131,7 +141,9 @@ export function createClusterReplicator(options: { url: string; replicationMin?:
       return { requestId: cid, status: "queued" };
     },
     async getPinStatus(requestId) {
-      return clusterStatus(peerStatuses(await call(fetchImpl, `${base}/pins/${encodeURIComponent(requestId)}`, { method: "GET", headers }, `cluster status ${requestId}`)));
+      return clusterStatus(
+        peerStatuses(await call(fetchImpl, `${base}/pins/${encodeURIComponent(requestId)}`, { method: "GET", headers }, `cluster status ${requestId}`)),
+      );
     },
   };
 }

@@ -50,10 +50,7 @@ export interface HashingTap {
  * @throws (from the stream) FileTooLargeError when `maxBytes` is exceeded, IpfsError
  * `INVALID_INPUT` for a chunk that is not a `Uint8Array`, IpfsError `ABORTED` when `signal` fires.
  */
-export function createHashingTap(
-  source: AsyncIterable<unknown> | Iterable<unknown>,
-  options: HashingTapOptions = {},
-): HashingTap {
+export function createHashingTap(source: AsyncIterable<unknown> | Iterable<unknown>, options: HashingTapOptions = {}): HashingTap {
   const limit = options.maxBytes === undefined ? undefined : toLimit(options.maxBytes);
   const hash = createHash("sha256");
   let bytesRead = 0n;

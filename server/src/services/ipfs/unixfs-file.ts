@@ -49,12 +49,7 @@ export async function* readUnixFsFile(
   };
   yield* walk(root, fetch(root), undefined, true);
 
-  async function* walk(
-    key: CID,
-    block: Promise<Uint8Array>,
-    expectedSize: bigint | undefined,
-    isRoot: boolean,
-  ): AsyncGenerator<Uint8Array, void, undefined> {
+  async function* walk(key: CID, block: Promise<Uint8Array>, expectedSize: bigint | undefined, isRoot: boolean): AsyncGenerator<Uint8Array, void, undefined> {
     const bytes = await block;
     if (key.code === CODEC_RAW) {
       if (expectedSize !== undefined && BigInt(bytes.byteLength) !== expectedSize) {

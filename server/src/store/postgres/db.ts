@@ -48,7 +48,8 @@ export async function appendEvents(c: PoolClient, events: readonly NewOutboxEven
     const first = last - list.length + 1;
     await c.query(
       `INSERT INTO event_outbox (tenant_id, seq, type, entry_id, data, created_at, created_ms)
-       SELECT $1, $2::bigint + ord - 1, type, entry_id, data, $3, $4 FROM unnest($5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(type, entry_id, data, ord)`,
+       SELECT $1, $2::bigint + ord - 1, type, ` +
+        `entry_id, data, $3, $4 FROM unnest($5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(type, entry_id, data, ord)`,
       [tenantId, first, now.toISOString(), now.getTime(), list.map((e) => e.type), list.map((e) => e.entryId), list.map((e) => JSON.stringify(e.data))],
     );
     await c.query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, `${tenantId}:${last}`]);
@@ -85,9 +86,12 @@ async function transaction<T>(pool: Pool, f: (c: PoolClient) => Promise<T>): Pro
     try {
       out = await f(c);
     } catch (e) {
-      await c.query("ROLLBACK").then(() => {
-        reusable = true;
-      }, () => undefined);
+      await c.query("ROLLBACK").then(
+        () => {
+          reusable = true;
+        },
+        () => undefined,
+      );
       throw e;
     }
     const done = await c.query("COMMIT");
@@ -186,8 +190,12 @@ export async function openPgDb(url: string, options: PostgresStoreOptions): Prom
   // Lease renewals on their own connections: never behind the holder's own work for a pooled one.
   const leaseTimeoutMs = options.leaseStatementTimeoutMs ?? 1_000;
   const leasePool = new pg.Pool({
-    connectionString: url, max: 2, connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000, application_name: "priorproof-lease",
-    statement_timeout: leaseTimeoutMs, lock_timeout: leaseTimeoutMs,
+    connectionString: url,
+    max: 2,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    application_name: "priorproof-lease",
+    statement_timeout: leaseTimeoutMs,
+    lock_timeout: leaseTimeoutMs,
     onConnect: async (client) => {
       await client.query("SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'");
     },
@@ -195,7 +203,8 @@ export async function openPgDb(url: string, options: PostgresStoreOptions): Prom
   leasePool.on("error", (e) => options.onError?.(e));
   try {
     const sync = await pool.query("SHOW synchronous_commit");
-    if ((sync.rows[0] as Row | undefined)?.synchronous_commit === "off") throw new Error("PostgreSQL: synchronous_commit could not be turned on; refusing to acknowledge writes that are not durable");
+    if ((sync.rows[0] as Row | undefined)?.synchronous_commit === "off")
+      throw new Error("PostgreSQL: synchronous_commit could not be turned on; refusing to acknowledge writes that are not durable");
     await migrate(pool);
   } catch (e) {
     await pool.end().catch(() => undefined);

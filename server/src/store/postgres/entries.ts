@@ -49,27 +49,54 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
        ORDER BY ord
        RETURNING seq, id`,
       [
-        col((e) => e.id), col((e) => e.tenantId), col((e) => e.sha256), col((e) => e.sha3_256), col((e) => e.size), col((e) => e.name),
-        col((e) => e.mediaType), col((e) => e.cid), col((e) => e.cidProfile), col((e) => e.pinStatus), col((e) => e.claim),
-        col((e) => e.claimSha256), col((e) => e.previous), col((e) => e.leafSalt), col((e) => e.leafHash), col((e) => e.receivedAt),
-        col((e) => e.requestId), col((e) => e.pinAttempts ?? 0), col((e) => e.pinError ?? null), col((e) => e.pinSpool ?? null),
-        col((e) => e.leafVersion ?? 1), col((e) => e.signature ?? null),
-        col((e) => e.encryption ?? null), col((e) => e.contentSha256 ?? null),
+        col((e) => e.id),
+        col((e) => e.tenantId),
+        col((e) => e.sha256),
+        col((e) => e.sha3_256),
+        col((e) => e.size),
+        col((e) => e.name),
+        col((e) => e.mediaType),
+        col((e) => e.cid),
+        col((e) => e.cidProfile),
+        col((e) => e.pinStatus),
+        col((e) => e.claim),
+        col((e) => e.claimSha256),
+        col((e) => e.previous),
+        col((e) => e.leafSalt),
+        col((e) => e.leafHash),
+        col((e) => e.receivedAt),
+        col((e) => e.requestId),
+        col((e) => e.pinAttempts ?? 0),
+        col((e) => e.pinError ?? null),
+        col((e) => e.pinSpool ?? null),
+        col((e) => e.leafVersion ?? 1),
+        col((e) => e.signature ?? null),
+        col((e) => e.encryption ?? null),
+        col((e) => e.contentSha256 ?? null),
       ],
     );
     const seqById = new Map((inserted.rows as Row[]).map((r) => [String(r.id), Number(r.seq)]));
     const published = es.filter((e) => e.public).map((e) => e.id);
     if (published.length > 0) await c.query("UPDATE entries SET public = 1 WHERE id = ANY($1::text[])", [published]); // migration 13, same transaction
-    const records = es.map((e): EntryRecord => ({
-      ...e, seq: seqById.get(e.id)!, status: "pending", pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null,
-      leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
-      encryption: e.encryption ?? null, contentSha256: e.contentSha256 ?? null,
-    }));
+    const records = es.map(
+      (e): EntryRecord => ({
+        ...e,
+        seq: seqById.get(e.id)!,
+        status: "pending",
+        pinAttempts: e.pinAttempts ?? 0,
+        pinError: e.pinError ?? null,
+        pinSpool: e.pinSpool ?? null,
+        leafVersion: e.leafVersion ?? 1,
+        signature: e.signature ?? null,
+        encryption: e.encryption ?? null,
+        contentSha256: e.contentSha256 ?? null,
+      }),
+    );
     if (call.chainIds.length > 0) {
-      await c.query(
-        "INSERT INTO pending_entries (chain_id, entry_seq) SELECT c, s FROM unnest($1::bigint[]) AS s CROSS JOIN unnest($2::bigint[]) AS c",
-        [records.map((r) => r.seq), [...call.chainIds]],
-      );
+      await c.query("INSERT INTO pending_entries (chain_id, entry_seq) SELECT c, s FROM unnest($1::bigint[]) AS s CROSS JOIN unnest($2::bigint[]) AS c", [
+        records.map((r) => r.seq),
+        [...call.chainIds],
+      ]);
     }
     return records;
   };
@@ -88,13 +115,15 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
         // tenants waits for this commit instead of deadlocking with it.
         const tenants = [...new Set(calls.flatMap((call) => call.entries.map((e) => e.tenantId)))].sort();
         await c.query(
-          "INSERT INTO event_counters (tenant_id, last_seq) SELECT t, 0 FROM unnest($1::text[]) AS t ORDER BY t ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_counters.last_seq",
+          "INSERT INTO event_counters (tenant_id, last_seq) SELECT t, 0 FROM unnest($1::text[]) AS t ORDER BY t ON CONFLICT (tenant_id) DO UPDATE " +
+            "SET last_seq = event_counters.last_seq",
           [tenants],
         );
         // Then their day counters, in one order too (created at 0 and locked; each call adds its entries).
         const days = dayCounts(calls.flatMap((call) => call.entries));
         await c.query(
-          "INSERT INTO tenant_day_counts (tenant_id, day, entries) SELECT t, d, 0 FROM unnest($1::text[], $2::text[]) AS u(t, d) ORDER BY t, d ON CONFLICT (tenant_id, day) DO UPDATE SET entries = tenant_day_counts.entries",
+          "INSERT INTO tenant_day_counts (tenant_id, day, entries) SELECT t, d, 0 FROM unnest($1::text[], $2::text[]) AS u(t, d) ORDER BY t, d ON " +
+            "CONFLICT (tenant_id, day) DO UPDATE SET entries = tenant_day_counts.entries",
           [days.map((x) => x[0]), days.map((x) => x[1])],
         );
         for (const call of calls) {
@@ -102,7 +131,15 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
           try {
             const records = await insertCall(c, call);
             for (const [tenantId, day, n] of dayCounts(call.entries)) await c.query(ADD_DAY_COUNT_SQL, [tenantId, day, n]);
-            await appendEvents(c, records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
+            await appendEvents(
+              c,
+              records.map((r) => ({
+                tenantId: r.tenantId,
+                type: "entry.status",
+                entryId: r.id,
+                data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt },
+              })),
+            );
             await c.query("RELEASE SAVEPOINT call");
             results.push({ call, records });
           } catch (error) {
@@ -116,7 +153,7 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
       for (const call of calls) call.reject(error);
       return;
     }
-    for (const r of results) (r.records ? r.call.resolve(r.records) : r.call.reject(r.error));
+    for (const r of results) r.records ? r.call.resolve(r.records) : r.call.reject(r.error);
   };
   const startFlush = () => {
     const calls = queue;
@@ -159,7 +196,12 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
       return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     },
     async listEntryCids(afterSeq, limit, options = {}) {
-      return (await all(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit])).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+      return (
+        await all(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > $1 ORDER BY seq LIMIT $2`, [
+          afterSeq,
+          limit,
+        ])
+      ).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return (await pool.query("DELETE FROM idempotency_keys WHERE created_ms < $1", [beforeMs])).rowCount ?? 0;
@@ -197,11 +239,18 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
       return (await one("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1")) !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
-      return (await all("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1", [limit])).map((r) => String(r.cid));
+      return (
+        await all(
+          "SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT $1",
+          [limit],
+        )
+      ).map((r) => String(r.cid));
     },
     async countEntriesSince(tenantId, since) {
       const day = dayStartOf(since);
-      const r = day ? await one(ENTRIES_SINCE_DAY_SQL, [tenantId, day]) : await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
+      const r = day
+        ? await one(ENTRIES_SINCE_DAY_SQL, [tenantId, day])
+        : await one("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = $1 AND received_at >= $2", [tenantId, since]);
       return Number(r?.n ?? 0);
     },
     async findAnchoredBySha256(sha256, limit) {
@@ -213,13 +262,31 @@ export function pgEntries(db: PgDb): { entries: EntryStore; drain(): Promise<voi
     async recordPinAttempt(id, outcome) {
       return tx(async (c) => {
         const r = outcome.pinned
-          ? await c.query("UPDATE entries SET pin_status = 'pinned', cid = $1, cid_profile = $2, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.cid, outcome.cidProfile, id])
-          : await c.query("UPDATE entries SET pin_status = $1, pin_error = $2, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [outcome.final ? "failed" : "pending", outcome.error, id]);
+          ? await c.query(
+              "UPDATE entries SET pin_status = 'pinned', cid = $1, cid_profile = $2, pin_error = NULL, pin_spool = NULL, pin_attempts = " +
+                "pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'",
+              [outcome.cid, outcome.cidProfile, id],
+            )
+          : await c.query("UPDATE entries SET pin_status = $1, pin_error = $2, pin_attempts = pin_attempts + 1 WHERE id = $3 AND pin_status = 'pending'", [
+              outcome.final ? "failed" : "pending",
+              outcome.error,
+              id,
+            ]);
         const changed = (r.rowCount ?? 0) > 0;
         if (changed && (outcome.pinned || outcome.final)) {
           const at = new Date().toISOString();
           const rows = (await c.query(O.pinState, [id])).rows as Row[];
-          await appendEvents(c, entryEvents(rows, (e) => ({ type: "entry.pin", pinStatus: String(e.pin_status), cid: e.cid ?? null, error: e.pin_error ?? null, attempts: Number(e.pin_attempts), at })));
+          await appendEvents(
+            c,
+            entryEvents(rows, (e) => ({
+              type: "entry.pin",
+              pinStatus: String(e.pin_status),
+              cid: e.cid ?? null,
+              error: e.pin_error ?? null,
+              attempts: Number(e.pin_attempts),
+              at,
+            })),
+          );
         }
         return changed;
       });

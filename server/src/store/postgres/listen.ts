@@ -60,24 +60,28 @@ export function pgEventListener(url: string, onError: ((error: Error) => void) |
     if (retry || closing) return;
     retry = setTimeout(() => {
       retry = undefined;
-      listening = connectListener(true).catch((e: unknown) => {
-        onError?.(e instanceof Error ? e : new Error(String(e)));
-        scheduleListen();
-      }).finally(() => {
-        listening = undefined;
-      });
+      listening = connectListener(true)
+        .catch((e: unknown) => {
+          onError?.(e instanceof Error ? e : new Error(String(e)));
+          scheduleListen();
+        })
+        .finally(() => {
+          listening = undefined;
+        });
     }, 500);
     retry.unref?.();
   };
   const listen = (l: (tenantId: string | undefined, seq: number) => void): (() => void) => {
     eventListeners.add(l);
     if (!listener && !listening && !closing) {
-      listening = connectListener(false).catch((e: unknown) => {
-        onError?.(e instanceof Error ? e : new Error(String(e)));
-        scheduleListen();
-      }).finally(() => {
-        listening = undefined;
-      });
+      listening = connectListener(false)
+        .catch((e: unknown) => {
+          onError?.(e instanceof Error ? e : new Error(String(e)));
+          scheduleListen();
+        })
+        .finally(() => {
+          listening = undefined;
+        });
     }
     return () => eventListeners.delete(l);
   };

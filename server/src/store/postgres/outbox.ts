@@ -75,7 +75,15 @@ export function pgOutbox(db: PgDb, { listen }: PgEventListener): EventStore & We
       await fenced(fence, async (c) => {
         const at = new Date().toISOString();
         if (outcome.delivered) await c.query(O.delivered, [outcome.httpStatus, at, at, id]);
-        else await c.query(O.failedAttempt, [outcome.nextAttemptMs === null ? "failed" : "pending", outcome.httpStatus, outcome.error.slice(0, 500), outcome.nextAttemptMs ?? 0, at, id]);
+        else
+          await c.query(O.failedAttempt, [
+            outcome.nextAttemptMs === null ? "failed" : "pending",
+            outcome.httpStatus,
+            outcome.error.slice(0, 500),
+            outcome.nextAttemptMs ?? 0,
+            at,
+            id,
+          ]);
       });
     },
     async listDeliveries(tenantId, endpointId, limit, beforeId) {

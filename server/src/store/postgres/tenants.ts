@@ -25,7 +25,13 @@ export function pgTenants(db: PgDb): TenantStore {
     },
     async addApiKey(tenantId, keyHash, label) {
       const k: ApiKeyRecord = { id: randomUUID(), tenantId, label, createdAt: new Date().toISOString(), revokedAt: null };
-      await pool.query("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)", [k.id, tenantId, keyHash, label, k.createdAt]);
+      await pool.query("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)", [
+        k.id,
+        tenantId,
+        keyHash,
+        label,
+        k.createdAt,
+      ]);
       return k;
     },
     async findApiKey(keyHash) {
@@ -46,7 +52,9 @@ export function pgTenants(db: PgDb): TenantStore {
     async setTenantSettings(tenantId, settings) {
       await pool.query(
         `INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`,
+         ON CONFLICT ` +
+          `(tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = ` +
+          `excluded.updated_at`,
         [tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString()],
       );
     },

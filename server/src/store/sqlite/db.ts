@@ -31,7 +31,10 @@ export interface SqliteDb {
 export function openSqliteDb(path: string): SqliteDb {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+  db.exec(
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; " +
+      "PRAGMA temp_store = MEMORY;",
+  );
   migrate(db);
 
   const cache = new Map<string, StatementSync>();

@@ -28,7 +28,14 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
             if (call.idempotency) insertKey(call);
             const records = call.entries.map((e) => insertOne(e, call.chainIds));
             for (const [tenantId, day, n] of dayCounts(call.entries)) q(ADD_DAY_COUNT).run(tenantId, day, n);
-            appendEvents(records.map((r) => ({ tenantId: r.tenantId, type: "entry.status", entryId: r.id, data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt } })));
+            appendEvents(
+              records.map((r) => ({
+                tenantId: r.tenantId,
+                type: "entry.status",
+                entryId: r.id,
+                data: { type: "entry.status", entryId: r.id, status: "pending", at: r.receivedAt },
+              })),
+            );
             db.exec("RELEASE call");
             results.push({ call, records });
           } catch (error) {
@@ -42,14 +49,21 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
       for (const call of calls) call.reject(error);
       return;
     }
-    for (const r of results) (r.records ? r.call.resolve(r.records) : r.call.reject(r.error));
+    for (const r of results) r.records ? r.call.resolve(r.records) : r.call.reject(r.error);
   };
   const insertKey = (call: QueuedInsert) => {
     const k = call.idempotency!;
     const now = Date.now();
     const done = q(`INSERT INTO idempotency_keys (tenant_id, idem_key, fingerprint, status, entry_ids, created_at, created_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, idem_key) DO NOTHING`)
-      .run(k.tenantId, k.key, k.fingerprint, k.status, JSON.stringify(call.entries.map((e) => e.id)), new Date(now).toISOString(), now);
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, idem_key) DO NOTHING`).run(
+      k.tenantId,
+      k.key,
+      k.fingerprint,
+      k.status,
+      JSON.stringify(call.entries.map((e) => e.id)),
+      new Date(now).toISOString(),
+      now,
+    );
     if (done.changes === 0) throw new IdempotencyKeyTakenError(k.key);
   };
   const insertOne = (e: NewEntry, chainIds: readonly number[]): EntryRecord => {
@@ -59,14 +73,48 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
          claim_sha256, previous, leaf_salt, leaf_hash, status, received_at, request_id, pin_attempts, pin_error, pin_spool,
          leaf_version, signature, encryption, content_sha256)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(e.id, e.tenantId, e.sha256, e.sha3_256, e.size, e.name, e.mediaType, e.cid, e.cidProfile, e.pinStatus, e.claim,
-      e.claimSha256, e.previous, e.leafSalt, e.leafHash, status, e.receivedAt, e.requestId, e.pinAttempts ?? 0, e.pinError ?? null, e.pinSpool ?? null,
-      e.leafVersion ?? 1, e.signature ?? null, e.encryption ?? null, e.contentSha256 ?? null);
+    ).run(
+      e.id,
+      e.tenantId,
+      e.sha256,
+      e.sha3_256,
+      e.size,
+      e.name,
+      e.mediaType,
+      e.cid,
+      e.cidProfile,
+      e.pinStatus,
+      e.claim,
+      e.claimSha256,
+      e.previous,
+      e.leafSalt,
+      e.leafHash,
+      status,
+      e.receivedAt,
+      e.requestId,
+      e.pinAttempts ?? 0,
+      e.pinError ?? null,
+      e.pinSpool ?? null,
+      e.leafVersion ?? 1,
+      e.signature ?? null,
+      e.encryption ?? null,
+      e.contentSha256 ?? null,
+    );
     const seq = Number(info.lastInsertRowid);
     if (e.public) q("UPDATE entries SET public = 1 WHERE seq = ?").run(seq); // migration 13, same transaction
     for (const chainId of chainIds) q("INSERT INTO pending_entries (chain_id, entry_seq) VALUES (?, ?)").run(chainId, seq);
-    return { ...e, seq, status, pinAttempts: e.pinAttempts ?? 0, pinError: e.pinError ?? null, pinSpool: e.pinSpool ?? null, leafVersion: e.leafVersion ?? 1, signature: e.signature ?? null,
-      encryption: e.encryption ?? null, contentSha256: e.contentSha256 ?? null };
+    return {
+      ...e,
+      seq,
+      status,
+      pinAttempts: e.pinAttempts ?? 0,
+      pinError: e.pinError ?? null,
+      pinSpool: e.pinSpool ?? null,
+      leafVersion: e.leafVersion ?? 1,
+      signature: e.signature ?? null,
+      encryption: e.encryption ?? null,
+      contentSha256: e.contentSha256 ?? null,
+    };
   };
 
   const methods: EntryStore = {
@@ -95,7 +143,12 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
       });
     },
     async listEntryCids(afterSeq, limit, options = {}) {
-      return (q(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit) as Row[]).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
+      return (
+        q(`SELECT seq, cid FROM entries WHERE cid IS NOT NULL${options.publicOnly ? " AND public = 1" : ""} AND seq > ? ORDER BY seq LIMIT ?`).all(
+          afterSeq,
+          limit,
+        ) as Row[]
+      ).map((r) => ({ seq: Number(r.seq), cid: String(r.cid) }));
     },
     async sweepIdempotencyKeys(beforeMs) {
       return Number(q("DELETE FROM idempotency_keys WHERE created_ms < ?").run(beforeMs).changes);
@@ -135,15 +188,23 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
       return q("SELECT 1 AS found FROM entries WHERE public = 1 AND cid IS NOT NULL LIMIT 1").get() !== undefined;
     },
     async listCidsWithoutBlocks(limit) {
-      return (q("SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?").all(limit) as Row[]).map((r) => String(r.cid));
+      return (
+        q(
+          "SELECT DISTINCT e.cid AS cid FROM entries e WHERE e.cid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dag_blocks b WHERE b.root_cid = e.cid) LIMIT ?",
+        ).all(limit) as Row[]
+      ).map((r) => String(r.cid));
     },
     async countEntriesSince(tenantId, since) {
       const day = dayStartOf(since);
-      const r = (day ? q(ENTRIES_SINCE_DAY).get(tenantId, day) : q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since)) as Row;
+      const r = (
+        day ? q(ENTRIES_SINCE_DAY).get(tenantId, day) : q("SELECT COUNT(*) AS n FROM entries WHERE tenant_id = ? AND received_at >= ?").get(tenantId, since)
+      ) as Row;
       return Number(r.n);
     },
     async findAnchoredBySha256(sha256, limit) {
-      return (q("SELECT * FROM entries WHERE sha256 = ? AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT ?").all(sha256, limit) as Row[]).map(toEntry);
+      return (q("SELECT * FROM entries WHERE sha256 = ? AND status IN ('anchored', 'confirmed') ORDER BY seq LIMIT ?").all(sha256, limit) as Row[]).map(
+        toEntry,
+      );
     },
     async listPinPending(limit, afterSeq = 0) {
       return (q("SELECT * FROM entries WHERE pin_status = 'pending' AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map(toEntry);
@@ -151,11 +212,27 @@ export function sqliteEntries(c: SqliteDb): { entries: EntryStore; drain(): void
     async recordPinAttempt(id, outcome) {
       return tx(() => {
         const changed = outcome.pinned
-          ? q("UPDATE entries SET pin_status = 'pinned', cid = ?, cid_profile = ?, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.cid, outcome.cidProfile, id)
-          : q("UPDATE entries SET pin_status = ?, pin_error = ?, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(outcome.final ? "failed" : "pending", outcome.error, id);
+          ? q(
+              "UPDATE entries SET pin_status = 'pinned', cid = ?, cid_profile = ?, pin_error = NULL, pin_spool = NULL, pin_attempts = pin_attempts " +
+                "+ 1 WHERE id = ? AND pin_status = 'pending'",
+            ).run(outcome.cid, outcome.cidProfile, id)
+          : q("UPDATE entries SET pin_status = ?, pin_error = ?, pin_attempts = pin_attempts + 1 WHERE id = ? AND pin_status = 'pending'").run(
+              outcome.final ? "failed" : "pending",
+              outcome.error,
+              id,
+            );
         if (changed.changes > 0 && (outcome.pinned || outcome.final)) {
           const at = new Date().toISOString();
-          appendEvents(entryEvents([q(O.pinState).get(id) as Row], (r) => ({ type: "entry.pin", pinStatus: String(r.pin_status), cid: r.cid ?? null, error: r.pin_error ?? null, attempts: Number(r.pin_attempts), at })));
+          appendEvents(
+            entryEvents([q(O.pinState).get(id) as Row], (r) => ({
+              type: "entry.pin",
+              pinStatus: String(r.pin_status),
+              cid: r.cid ?? null,
+              error: r.pin_error ?? null,
+              attempts: Number(r.pin_attempts),
+              at,
+            })),
+          );
         }
         return changed.changes > 0;
       });

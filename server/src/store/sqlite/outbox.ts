@@ -77,7 +77,15 @@ export function sqliteOutbox(c: SqliteDb): EventStore & WebhookStore {
         checkFence(fence);
         const at = new Date().toISOString();
         if (outcome.delivered) q(O.delivered).run(outcome.httpStatus, at, at, id);
-        else q(O.failedAttempt).run(outcome.nextAttemptMs === null ? "failed" : "pending", outcome.httpStatus, outcome.error.slice(0, 500), outcome.nextAttemptMs ?? 0, at, id);
+        else
+          q(O.failedAttempt).run(
+            outcome.nextAttemptMs === null ? "failed" : "pending",
+            outcome.httpStatus,
+            outcome.error.slice(0, 500),
+            outcome.nextAttemptMs ?? 0,
+            at,
+            id,
+          );
       });
     },
     async listDeliveries(tenantId, endpointId, limit, beforeId) {

@@ -43,13 +43,18 @@ export function sqliteTenants(c: SqliteDb): TenantStore {
       return { requireSignedClaims: Number(r?.require_signed_claims ?? 0) === 1, publicContent: Number(r?.public_content ?? 0) === 1 };
     },
     async setTenantSettings(tenantId, settings) {
-      q(`INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = excluded.updated_at`)
-        .run(tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString());
+      q(
+        `INSERT INTO tenant_settings (tenant_id, require_signed_claims, public_content, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT ` +
+          `(tenant_id) DO UPDATE SET require_signed_claims = excluded.require_signed_claims, public_content = excluded.public_content, updated_at = ` +
+          `excluded.updated_at`,
+      ).run(tenantId, settings.requireSignedClaims ? 1 : 0, settings.publicContent ? 1 : 0, new Date().toISOString());
     },
     async revokedApiKeys(ids) {
       if (ids.length === 0) return [];
-      const live = new Set((q(`SELECT id FROM api_keys WHERE revoked_at IS NULL AND id IN (${ids.map(() => "?").join(", ")})`).all(...ids) as Row[]).map((r) => String(r.id)));
+      const live = new Set(
+        (q(`SELECT id FROM api_keys WHERE revoked_at IS NULL AND id IN (${ids.map(() => "?").join(", ")})`).all(...ids) as Row[]).map((r) => String(r.id)),
+      );
       return ids.filter((id) => !live.has(id));
     },
   };
