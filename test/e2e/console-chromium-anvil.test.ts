@@ -7,7 +7,6 @@
  * pages and tablet width. The tests run in order and share the service.
  */
 import { spawnSync } from "node:child_process";
-import { createServer, request as httpRequest, type Server } from "node:http";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +15,7 @@ import { unzipSync } from "fflate";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../helpers/browser.ts";
+import { startRecordingProxy, type RecordingProxy } from "../helpers/recording-proxy.ts";
 import { startService, type RunningService } from "../helpers/service.ts";
 
 const ARTIFACTS = "test-artifacts/console";
@@ -33,7 +33,7 @@ let setupLink: string;
  * (cookies ignore the port, so the session holds). Every request body is kept whole as it went on the
  * wire, whatever the browser's own APIs expose (they give no body for a File in a multipart upload).
  */
-let proxy: { url: string; server: Server; log: { method: string; url: string; body: Buffer }[] };
+let proxy: RecordingProxy;
 const work = mkdtempSync(join(tmpdir(), "pp-console-"));
 /** Every file the tests stamp, by SHA-256 (to verify the evidence pack's receipts against them). */
 const files = new Map<string, { name: string; data: Buffer }>();
@@ -63,31 +63,10 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   browser = await launchBrowser();
-  const target = new URL(service.url);
-  const log: { method: string; url: string; body: Buffer }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (down) => {
-      res.writeHead(down.statusCode ?? 502, down.headers);
-      down.pipe(res);
-    });
-    up.on("error", () => res.destroy());
-    req.on("data", (c: Buffer) => {
-      chunks.push(c);
-      up.write(c);
-    });
-    req.on("end", () => {
-      log.push({ method: req.method ?? "", url: req.url ?? "", body: Buffer.concat(chunks) });
-      up.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address() as { port: number };
-  proxy = { url: `http://127.0.0.1:${address.port}`, server, log };
+  proxy = await startRecordingProxy(service.url);
 }, 180_000);
 afterAll(async () => {
-  proxy?.server.closeAllConnections();
-  proxy?.server.close();
+  proxy?.close();
   await browser?.close();
   await service?.stop();
   rmSync(work, { recursive: true, force: true });
@@ -354,14 +333,29 @@ describe("the console against the real service (npm start, anvil)", () => {
     await tab.close();
   });
 
-  it("uploads the files when the user chooses to: the bytes are sent, and the entries keep the name and a CID", async () => {
+  it("uploads the files when the user chooses to: the bytes are sent, the entries keep the name and a CID, and the live status arrives through a plain node:http reverse proxy that pipes responses (standing in for nginx)", async () => {
     const tab = await member.context().newPage();
-    await tab.goto(`${proxy.url}/app/entries`);
-    await tab.waitForSelector("#signout");
+    // Ten page loads through the proxy, each opening GET /v1/events and dropping the last one: more than the
+    // service's 8 streams per user, so an upstream stream the proxy left open would cost the page its live status.
+    for (let i = 0; i < 10; i++) {
+      await tab.goto(`${proxy.url}/app/entries`);
+      await tab.waitForSelector("#signout");
+    }
     const log = recordRequests();
     const f = makeFile("final-artwork.png", 40_000);
     const [id] = await stampFiles(tab, [f], { title: "Final artwork" }, "upload");
+    // The result's status badge follows the entry live (SSE through the proxy) up to confirmed.
+    await tab.waitForFunction((i) => document.querySelector(`#results li[data-entry="${i}"] .badge`)?.getAttribute("data-status") === "confirmed", id!, {
+      timeout: 90_000,
+    });
+    // One stream, opened with the page and held: the service did not close it (no EventSource reconnect).
+    expect(log.filter((r) => r.url.startsWith("/v1/events"))).toEqual([]);
+    expect(proxy.openEventStreams()).toBe(1);
     await tab.close();
+    // The tab's event stream is closed at the service too, not held open by the proxy.
+    const until = Date.now() + 10_000;
+    while (proxy.openEventStreams() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(proxy.openEventStreams()).toBe(0);
     const upload = log.find((r) => r.method === "POST" && r.url.endsWith("/v1/evidence"));
     expect(upload?.body.includes(f.data.subarray(0, 64))).toBe(true);
     const entry = (await pageFetch(member, "GET", `/v1/entries/${id}`)).status;
@@ -370,7 +364,7 @@ describe("the console against the real service (npm start, anvil)", () => {
     expect(view.name).toBe("final-artwork.png");
     expect(view.cid).toMatch(/^b/);
     expect(view.sha256).toBe(sha256(f.data));
-  });
+  }, 120_000);
 
   it("shows the status going live to confirmed in the evidence list, without a reload", async () => {
     let loads = 0;

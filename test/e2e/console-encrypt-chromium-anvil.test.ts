@@ -8,13 +8,13 @@
  * the file back. The tests run in order and share the service.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, request as httpRequest, type Server } from "node:http";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader, fromHex, verifyReceipt } from "../../client-sdk/src/index.ts";
 import { launchBrowser } from "../helpers/browser.ts";
+import { startRecordingProxy, type RecordingProxy } from "../helpers/recording-proxy.ts";
 import { startService, type RunningService } from "../helpers/service.ts";
 
 const MARKER = "PRIORPROOF-CONSOLE-PLAINTEXT-MARKER-4d81be-UNRELEASED-DESIGN-";
@@ -27,7 +27,7 @@ const sha256 = (b: Uint8Array) => `0x${createHash("sha256").update(b).digest("he
 let service: RunningService;
 let browser: Browser;
 let page: Page;
-let proxy: { url: string; server: Server; log: { method: string; url: string; body: Buffer }[] };
+let proxy: RecordingProxy;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -50,27 +50,8 @@ beforeAll(async () => {
     else if (Date.now() > deadline) throw new Error(`npm start printed no setup link:\n${service.output.join("")}`);
     else await new Promise((r) => setTimeout(r, 100));
   }
-  // The recording proxy of console-chromium-anvil.test.ts: every request body as it went on the wire.
-  const target = new URL(service.url);
-  const log: { method: string; url: string; body: Buffer }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (down) => {
-      res.writeHead(down.statusCode ?? 502, down.headers);
-      down.pipe(res);
-    });
-    up.on("error", () => res.destroy());
-    req.on("data", (c: Buffer) => {
-      chunks.push(c);
-      up.write(c);
-    });
-    req.on("end", () => {
-      log.push({ method: req.method ?? "", url: req.url ?? "", body: Buffer.concat(chunks) });
-      up.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  proxy = { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, log };
+  // The recording proxy (test/helpers/recording-proxy.ts): every request body as it went on the wire.
+  proxy = await startRecordingProxy(service.url);
 
   browser = await launchBrowser();
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -86,8 +67,7 @@ beforeAll(async () => {
   await page.waitForSelector("#signout");
 }, 180_000);
 afterAll(async () => {
-  proxy?.server.closeAllConnections();
-  proxy?.server.close();
+  proxy?.close();
   await browser?.close();
   await service?.stop();
 });
@@ -293,7 +273,7 @@ describe("the console encrypts a file before upload (npm start, anvil, Chromium)
     await page.waitForFunction(() => /another key/.test(document.getElementById("decrypt-msg")!.textContent!));
   }, 60_000);
 
-  it("encrypts with an existing key file chosen in the stamp screen, and decrypts it back", async () => {
+  it("encrypts with an existing key file chosen in the stamp screen, shows its status live through the proxy up to confirmed, and decrypts it back", async () => {
     const small = Buffer.concat([Buffer.from(MARKER), randomBytes(100_000), Buffer.from(MARKER)]);
     await page.click('a.nav-link[href="/app/stamp"]');
     await page.waitForSelector("#stamp-form");
@@ -314,12 +294,25 @@ describe("the console encrypts a file before upload (npm start, anvil, Chromium)
     expect(upload.body.includes(Buffer.from(MARKER))).toBe(false);
     expect(upload.body.includes(small.subarray(MARKER.length, MARKER.length + 64))).toBe(false);
     const id = (await page.getAttribute("#results li", "data-entry"))!;
+    // The page's event stream (GET /v1/events through the recording proxy) brings the status live.
+    await page.waitForFunction((i) => document.querySelector(`#results li[data-entry="${i}"] .badge`)?.getAttribute("data-status") === "confirmed", id, {
+      timeout: 90_000,
+    });
     await page.goto(`${proxy.url}/app/entries/${id}`);
     await page.waitForSelector("#decrypt");
+    // The page left opened a new stream; the old one is closed at the service too, not held by the proxy.
+    const until = Date.now() + 10_000;
+    while (proxy.openEventStreams() !== 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(proxy.openEventStreams()).toBe(1);
+    // And the service holds that stream open: no reconnect in 1.5 s (a console stream was closed within 250 ms).
+    proxy.log.splice(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(proxy.openEventStreams()).toBe(1);
+    expect(proxy.log.filter((r) => r.url.startsWith("/v1/events"))).toEqual([]);
     await page.setInputFiles("#decrypt-key", { name: "design.key", mimeType: "text/plain", buffer: Buffer.from(keyText) });
     const file = await download(() => page.click("#decrypt"));
     expect(file.data.equals(small)).toBe(true);
-  }, 60_000);
+  }, 150_000);
 
   it("shows the encryption controls and the encrypted entry in Chinese with no English UI text left", async () => {
     const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 1280, height: 900 } });

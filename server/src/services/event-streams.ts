@@ -38,6 +38,9 @@ export interface StreamRegistry {
  * const slot = streams.open(request.apiKeyId, end);
  * if ("refused" in slot) throw new AppError("TOO_MANY_STREAMS", "…");
  */
+/** The stream key of a console session (request.apiKeyId = `user:<id>`, see plugins/auth.ts). */
+const CONSOLE_PREFIX = "user:";
+
 export function createStreamRegistry(deps: StreamRegistryDeps): StreamRegistry {
   const byKey = new Map<string, Set<() => void>>();
   let total = 0;
@@ -45,7 +48,10 @@ export function createStreamRegistry(deps: StreamRegistryDeps): StreamRegistry {
   let checking: Promise<number> | undefined;
 
   const check = async (): Promise<number> => {
-    const keys = [...byKey.keys()];
+    // Only API keys can be revoked here. A console session's streams are registered as `user:<id>`, an id
+    // that is no api_keys row: asking the store about it answered "gone", so every console stream was
+    // closed within one check (250 ms) and the page lived on EventSource reconnects.
+    const keys = [...byKey.keys()].filter((k) => !k.startsWith(CONSOLE_PREFIX));
     if (keys.length === 0) return 0;
     let closed = 0;
     for (const keyId of await deps.store.revokedApiKeys(keys)) {
