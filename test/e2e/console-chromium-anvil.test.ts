@@ -333,7 +333,8 @@ describe("the console against the real service (npm start, anvil)", () => {
     await tab.close();
   });
 
-  it("uploads the files when the user chooses to: the bytes are sent, the entries keep the name and a CID, and the live status arrives through a plain node:http reverse proxy that pipes responses (standing in for nginx)", async () => {
+  it("uploads the files when the user chooses to: the bytes are sent, the entries keep the name and a CID, and the live status arrives through a " +
+    "plain node:http reverse proxy that pipes responses (standing in for nginx)", async () => {
     const tab = await member.context().newPage();
     // Ten page loads through the proxy, each opening GET /v1/events and dropping the last one: more than the
     // service's 8 streams per user, so an upstream stream the proxy left open would cost the page its live status.

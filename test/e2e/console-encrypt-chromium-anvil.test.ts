@@ -273,7 +273,8 @@ describe("the console encrypts a file before upload (npm start, anvil, Chromium)
     await page.waitForFunction(() => /another key/.test(document.getElementById("decrypt-msg")!.textContent!));
   }, 60_000);
 
-  it("encrypts with an existing key file chosen in the stamp screen, shows its status live through the proxy up to confirmed, and decrypts it back", async () => {
+  it("encrypts with an existing key file chosen in the stamp screen, shows its " +
+    "status live through the proxy up to confirmed, and decrypts it back", async () => {
     const small = Buffer.concat([Buffer.from(MARKER), randomBytes(100_000), Buffer.from(MARKER)]);
     await page.click('a.nav-link[href="/app/stamp"]');
     await page.waitForSelector("#stamp-form");

@@ -13,7 +13,7 @@ interface Received {
 function subscribe(
   base: string,
   key: string,
-  options: { query?: string; lastEventId?: string } = {},
+  options: { query?: string; lastEventId?: string; cookie?: string } = {},
 ): {
   events: Received[];
   ready: Promise<Response>;
@@ -32,7 +32,10 @@ function subscribe(
     let res: Response;
     try {
       res = await fetch(`${base}/v1/events${options.query ?? ""}`, {
-        headers: { authorization: `Bearer ${key}`, ...(options.lastEventId ? { "last-event-id": options.lastEventId } : {}) },
+        headers: {
+          ...(options.cookie ? { cookie: options.cookie } : { authorization: `Bearer ${key}` }),
+          ...(options.lastEventId ? { "last-event-id": options.lastEventId } : {}),
+        },
         signal: controller.signal,
       });
     } catch (e) {
@@ -217,6 +220,31 @@ describe.each(TEST_BACKENDS)("GET /v1/events (%s store)", (backend) => {
     expect(closedAfter).toBeLessThan(1_000);
     const refused = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${key}` } });
     expect(refused.status).toBe(401);
+  });
+
+  it("keeps a console session's stream open, and ends it within seconds of sign-out everywhere or of its user being disabled", async () => {
+    const tenant = (await t.app.store.getTenantByName("acme"))!;
+    const auth = t.app.consoleAuth;
+    const password = "a long enough password";
+    const user = await auth.createUser(tenant.id, { email: `streams-${backend}@example.com`, password, role: "viewer" });
+    const watch = async (): Promise<ReturnType<typeof subscribe>> => {
+      const { sessionId } = await auth.login({ email: user.email, password, ip: "10.77.0.1" });
+      const s = subscribe(base, "", { cookie: `pp_session=${sessionId}` });
+      expect((await s.ready).status).toBe(200);
+      return s;
+    };
+    const endsWithin = (s: ReturnType<typeof subscribe>, ms: number) =>
+      Promise.race([s.ended.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+    const first = await watch();
+    // Several session checks pass (one a second) and the stream stays: a live session is not closed.
+    expect(await endsWithin(first, 2_500)).toBe(false);
+    await auth.logoutAll(user.id);
+    expect(await endsWithin(first, 4_000)).toBe(true);
+
+    const second = await watch();
+    await auth.updateUser(tenant.id, user.id, { disabled: true });
+    expect(await endsWithin(second, 4_000)).toBe(true);
   });
 
   it("refuses a subscriber without a key", async () => {

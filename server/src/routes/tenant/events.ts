@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../errors.ts";
+import { parseCookies, SESSION_COOKIE } from "../../services/cookies.ts";
 import { createStreamRegistry } from "../../services/event-streams.ts";
 
 /**
@@ -39,7 +40,11 @@ const events: FastifyPluginAsync = async (app) => {
         abort.abort();
         if (!res.writableEnded) res.end();
       };
-      const slot = streams.open(request.apiKeyId, end);
+      // A console session's stream lives as long as the session: sign-out (here or everywhere), expiry or a
+      // disabled user ends it within about a second.
+      const sessionId = request.consoleSession ? parseCookies(request.headers.cookie)[SESSION_COOKIE] : undefined;
+      const alive = sessionId ? async () => (await app.consoleAuth.session(sessionId)) !== undefined : undefined;
+      const slot = streams.open(request.apiKeyId, end, alive);
       if ("refused" in slot) {
         throw new AppError(
           "TOO_MANY_STREAMS",
