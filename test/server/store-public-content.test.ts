@@ -3,41 +3,15 @@
  * flag, and `isPublicBlock`, the question the network view of the blockstore asks for every block.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import type { NewEntry, Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { openFreshStore } from "../helpers/store.ts";
 
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 const multihash = () => "1220" + randomBytes(32).toString("hex");
 
-async function openFresh(backend: TestBackend): Promise<{ store: Store; close(): Promise<void> }> {
-  if (backend === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "pp-store-public-"));
-    const store = openSqliteStore(join(dir, "store.db"));
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const db = await createTestDatabase();
-  const store = await openPostgresStore(db.url);
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await db.drop();
-    },
-  };
-}
+const openFresh = (backend: TestBackend) => openFreshStore(backend, "pp-store-public-");
 
 describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migration 13, %s)", (backend) => {
   let store: Store;
