@@ -7,9 +7,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeHead } from "../../server/src/services/batcher.ts";
-import { FencedWriteError, type NewEntry, type Store } from "../../server/src/store/types.ts";
+import { FencedWriteError, type Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
-import { openFreshStore } from "../helpers/store.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 
@@ -20,26 +20,7 @@ describe.each(TEST_BACKENDS)("the events outbox on %s", (backend) => {
   let close: () => Promise<void>;
   let tenant: string;
   let other: string;
-  const entry = (tenantId: string, over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt: new Date().toISOString(),
-    requestId: null,
-    ...over,
-  });
+  const entry = newEntry;
   const all = (t: string) => store.readEvents(t, 0, 100_000);
 
   beforeAll(async () => {

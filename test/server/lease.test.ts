@@ -4,17 +4,12 @@
  * believing it leads, and a deposed leader's batch close is refused.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatcher } from "../../server/src/services/batcher.ts";
 import { createLease } from "../../server/src/services/lease.ts";
-import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import type { Fence, Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS } from "../helpers/app.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { openFreshStore } from "../helpers/store.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
@@ -24,21 +19,7 @@ describe.each(TEST_BACKENDS)("leases on %s", (backend) => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    if (backend === "sqlite") {
-      const dir = mkdtempSync(join(tmpdir(), "pp-lease-"));
-      store = openSqliteStore(join(dir, "store.db"));
-      close = async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      };
-    } else {
-      const db = await createTestDatabase();
-      store = await openPostgresStore(db.url);
-      close = async () => {
-        await store.close();
-        await db.drop();
-      };
-    }
+    ({ store, close } = await openFreshStore(backend, "pp-lease-"));
   });
   afterAll(async () => {
     await close?.();

@@ -2,13 +2,12 @@
  * Migration 13 on both store backends: the tenant's IPFS publishing default and each entry's public
  * flag, and `isPublicBlock`, the question the network view of the blockstore asks for every block.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewEntry, Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
-import { openFreshStore } from "../helpers/store.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
-const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 const multihash = () => "1220" + randomBytes(32).toString("hex");
 
 const openFresh = (backend: TestBackend) => openFreshStore(backend, "pp-store-public-");
@@ -17,26 +16,7 @@ describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migra
   let store: Store;
   let close: () => Promise<void>;
   let tenantId: string;
-  const entry = (over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt: new Date().toISOString(),
-    requestId: null,
-    ...over,
-  });
+  const entry = (over: Partial<NewEntry> = {}): NewEntry => newEntry(tenantId, over);
 
   beforeAll(async () => {
     ({ store, close } = await openFresh(backend));

@@ -11,7 +11,7 @@ import { openPostgresStore } from "../../server/src/store/postgres.ts";
 import { FencedWriteError, type BatchRecord, type NewEntry, type Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
-import { openFreshStore } from "../helpers/store.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,26 +24,7 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
   let tenantId: string;
   let inserted = 0;
 
-  const entry = (over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt: new Date().toISOString(),
-    requestId: null,
-    ...over,
-  });
+  const entry = (over: Partial<NewEntry> = {}): NewEntry => newEntry(tenantId, over);
   const insert = async (n: number, chainIds: number[]) => {
     const records = await store.insertEntries(
       Array.from({ length: n }, () => entry()),
