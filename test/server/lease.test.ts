@@ -3,16 +3,15 @@
  * backends: one holder at a time, a clean stop hands over at once, a holder that stops renewing stops
  * believing it leads, and a deposed leader's batch close is refused.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatcher } from "../../server/src/services/batcher.ts";
 import { createLease } from "../../server/src/services/lease.ts";
 import type { Fence, Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS } from "../helpers/app.ts";
-import { openFreshStore } from "../helpers/store.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 
 describe.each(TEST_BACKENDS)("leases on %s", (backend) => {
   let store: Store;
@@ -67,25 +66,7 @@ describe.each(TEST_BACKENDS)("leases on %s", (backend) => {
   it("closes nothing for a deposed leader: its fenced close is refused and the entries stay queued", async () => {
     const tenantId = (await store.createTenant(`t-${randomUUID().slice(0, 8)}`)).id;
     await store.insertEntries(
-      Array.from({ length: 3 }, () => ({
-        id: randomUUID(),
-        tenantId,
-        sha256: hex(32),
-        sha3_256: null,
-        size: null,
-        name: null,
-        mediaType: null,
-        cid: null,
-        cidProfile: null,
-        pinStatus: "none",
-        claim: null,
-        claimSha256: null,
-        previous: null,
-        leafSalt: hex(16),
-        leafHash: hex(32),
-        receivedAt: new Date().toISOString(),
-        requestId: null,
-      })),
+      Array.from({ length: 3 }, () => newEntry(tenantId)),
       [7],
     );
     const old: Fence = { name: "anchorer:7", token: (await store.acquireLease("anchorer:7", "node-a", 200))! };
