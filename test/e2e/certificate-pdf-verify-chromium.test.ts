@@ -6,11 +6,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extractReceipt, extractReceipts } from "../../client-sdk/src/certificate-pdf.ts";
 import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../helpers/browser.ts";
+import { launchBrowser } from "../helpers/browser.ts";
 
 const ARTIFACTS = "test-artifacts/certificate-verify";
 const FILE = Buffer.from("Folding chair hinge, drawing 7 — final\n".repeat(400));
@@ -49,7 +49,7 @@ beforeAll(async () => {
   pdf = (await t.app.inject({ method: "GET", url: `/v1/entries/${id}/certificate.pdf`, headers: auth })).rawPayload;
   receiptJson = (await t.app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: auth })).body;
   base = await t.app.listen({ host: "127.0.0.1", port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+  browser = await launchBrowser();
 }, 180_000);
 afterAll(async () => {
   await browser?.close();

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, JsonRpcProvider, NonceManager } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cachedChainReader,
@@ -34,6 +34,7 @@ import { startDevChain, type DevChain } from "../../server/src/chain/devchain.ts
 import { loadConfig } from "../../server/src/config.ts";
 import { createTenantKey } from "../../server/src/services/keys.ts";
 import { anchorAll, type TestApp } from "../helpers/app.ts";
+import { launchBrowser } from "../helpers/browser.ts";
 import { deployLookAlike } from "../helpers/look-alike.ts";
 import { devWallet } from "../helpers/service.ts";
 
@@ -578,10 +579,7 @@ describe("the verify page (Debian Chromium)", () => {
   let base: string;
   beforeAll(async () => {
     base = await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
+    browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -13,7 +13,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Wallet } from "ethers";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChainReader } from "../../client-sdk/src/anchor.ts";
 import { fromHex, toHex } from "../../client-sdk/src/bytes.ts";
@@ -23,6 +22,7 @@ import { decodeBase64 } from "../../client-sdk/src/pki/der.ts";
 import { createClaimSignatureVerifier, signClaim } from "../../client-sdk/src/signature/index.ts";
 import { pemClaimSigner } from "../../client-sdk/src/signature/node.ts";
 import { verifyReceipt } from "../../client-sdk/src/verify.ts";
+import { launchBrowser } from "../helpers/browser.ts";
 import { api, type RunningService, startService } from "../helpers/service.ts";
 import { CertFactory, type SignerChain, signerChain } from "../helpers/signer-pki.ts";
 
@@ -113,19 +113,7 @@ describe("signed claims through the real service on anvil", () => {
   }, 120_000);
 
   it("the verify page in Chromium checks the signature against the CA the user picks, and fails it for another CA", async () => {
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchBrowser();
     try {
       const otherCa = join(f.dir, "page-other-ca.pem");
       writeFileSync(otherCa, other.root.certPem);

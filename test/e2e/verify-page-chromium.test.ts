@@ -5,9 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anchorAll, buildTestApp, type TestApp } from "../helpers/app.ts";
+import { launchBrowser } from "../helpers/browser.ts";
 
 const ARTIFACTS = "test-artifacts/verify-page";
 const FILE = Buffer.from("Power bank housing, revision 3 — final design\n".repeat(1000));
@@ -36,19 +37,7 @@ beforeAll(async () => {
   await anchorAll(t);
   receipt = (await t.app.inject({ method: "GET", url: `/v1/entries/${id}/receipt`, headers: { authorization: `Bearer ${t.keys.acme}` } })).body;
   base = await t.app.listen({ host: "127.0.0.1", port: 0 });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -2,16 +2,11 @@
  * The capture store (server/src/store/captures.ts, migration 10) on both backends: the embedded SQLite
  * file and a fresh PostgreSQL database — queue claims, lease expiry, lineage lookup, schedules.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CaptureOptions } from "../../server/src/store/captures.ts";
-import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import type { Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { openFreshStore } from "../helpers/store.ts";
 
 const OPTIONS: CaptureOptions = { javascript: true, viewport: { width: 1280, height: 800 }, timeBudgetMs: 60_000, sizeBudgetBytes: 1_000_000, settleMs: 1_000 };
 const done = (status: "complete" | "failed", over: Record<string, unknown> = {}) => ({
@@ -34,28 +29,7 @@ const done = (status: "complete" | "failed", over: Record<string, unknown> = {})
   ...over,
 });
 
-async function openFresh(backend: TestBackend): Promise<{ store: Store; close(): Promise<void> }> {
-  if (backend === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "pp-capstore-"));
-    const store = openSqliteStore(join(dir, "store.db"));
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const db = await createTestDatabase();
-  const store = await openPostgresStore(db.url);
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await db.drop();
-    },
-  };
-}
+const openFresh = (backend: TestBackend) => openFreshStore(backend, "pp-capstore-");
 
 describe.each(TEST_BACKENDS)("the capture store on %s", (backend) => {
   let store: Store;

@@ -14,6 +14,7 @@ import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import { IdempotencyKeyTakenError, type NewEntry, type Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
+import { newEntry } from "../helpers/store.ts";
 
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 
@@ -65,25 +66,7 @@ describe.each(TEST_BACKENDS)("daily entry counters on %s", (backend: TestBackend
     await close?.();
   });
 
-  const entry = (tenantId: string, receivedAt: string): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt,
-    requestId: null,
-  });
+  const entry = (tenantId: string, receivedAt: string): NewEntry => newEntry(tenantId, { receivedAt });
 
   it("counts each tenant's entries of a day and later, as the entries themselves do, and not those of a refused call", async () => {
     const [a, b] = [await store.createTenant(`a-${randomUUID()}`), await store.createTenant(`b-${randomUUID()}`)];

@@ -5,67 +5,22 @@
  * endpoint has not read.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeHead } from "../../server/src/services/batcher.ts";
-import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
-import { FencedWriteError, type NewEntry, type Store } from "../../server/src/store/types.ts";
+import { FencedWriteError, type Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 
-async function openFresh(backend: TestBackend): Promise<{ store: Store; close(): Promise<void> }> {
-  if (backend === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "pp-outbox-"));
-    const store = openSqliteStore(join(dir, "store.db"));
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const db = await createTestDatabase();
-  const store = await openPostgresStore(db.url);
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await db.drop();
-    },
-  };
-}
+const openFresh = (backend: TestBackend) => openFreshStore(backend, "pp-outbox-");
 
 describe.each(TEST_BACKENDS)("the events outbox on %s", (backend) => {
   let store: Store;
   let close: () => Promise<void>;
   let tenant: string;
   let other: string;
-  const entry = (tenantId: string, over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt: new Date().toISOString(),
-    requestId: null,
-    ...over,
-  });
+  const entry = newEntry;
   const all = (t: string) => store.readEvents(t, 0, 100_000);
 
   beforeAll(async () => {

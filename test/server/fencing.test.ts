@@ -5,43 +5,20 @@
  * between its fence check and its COMMIT for longer than the lease guard is rolled back by the server
  * (idle-in-transaction timeout) and reported as a refused write, while another node takes the lease.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeHead } from "../../server/src/services/batcher.ts";
 import { createTimestamper } from "../../server/src/services/timestamper.ts";
 import { createTsaClient } from "../../server/src/services/tsa-client.ts";
 import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import { FencedWriteError, type NewEntry, type Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS } from "../helpers/app.ts";
 import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 
-const entry = (tenantId: string): NewEntry => ({
-  id: randomUUID(),
-  tenantId,
-  sha256: hex(32),
-  sha3_256: null,
-  size: null,
-  name: null,
-  mediaType: null,
-  cid: null,
-  cidProfile: null,
-  pinStatus: "none",
-  claim: null,
-  claimSha256: null,
-  previous: null,
-  leafSalt: hex(16),
-  leafHash: hex(32),
-  receivedAt: new Date().toISOString(),
-  requestId: null,
-});
+const entry = (tenantId: string): NewEntry => newEntry(tenantId);
 
 describe.each(TEST_BACKENDS)("fenced timestamper writes on %s", (backend) => {
   let store: Store;
@@ -51,21 +28,7 @@ describe.each(TEST_BACKENDS)("fenced timestamper writes on %s", (backend) => {
 
   beforeAll(async () => {
     tsa = await startOpensslTsa();
-    if (backend === "sqlite") {
-      const dir = mkdtempSync(join(tmpdir(), "pp-fence-"));
-      store = openSqliteStore(join(dir, "store.db"));
-      close = async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      };
-    } else {
-      const db = await createTestDatabase();
-      store = await openPostgresStore(db.url);
-      close = async () => {
-        await store.close();
-        await db.drop();
-      };
-    }
+    ({ store, close } = await openFreshStore(backend, "pp-fence-"));
     tenantId = (await store.createTenant("acme")).id;
   });
   afterAll(async () => {

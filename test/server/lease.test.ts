@@ -3,42 +3,22 @@
  * backends: one holder at a time, a clean stop hands over at once, a holder that stops renewing stops
  * believing it leads, and a deposed leader's batch close is refused.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatcher } from "../../server/src/services/batcher.ts";
 import { createLease } from "../../server/src/services/lease.ts";
-import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import type { Fence, Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS } from "../helpers/app.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 
 describe.each(TEST_BACKENDS)("leases on %s", (backend) => {
   let store: Store;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    if (backend === "sqlite") {
-      const dir = mkdtempSync(join(tmpdir(), "pp-lease-"));
-      store = openSqliteStore(join(dir, "store.db"));
-      close = async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      };
-    } else {
-      const db = await createTestDatabase();
-      store = await openPostgresStore(db.url);
-      close = async () => {
-        await store.close();
-        await db.drop();
-      };
-    }
+    ({ store, close } = await openFreshStore(backend, "pp-lease-"));
   });
   afterAll(async () => {
     await close?.();
@@ -86,25 +66,7 @@ describe.each(TEST_BACKENDS)("leases on %s", (backend) => {
   it("closes nothing for a deposed leader: its fenced close is refused and the entries stay queued", async () => {
     const tenantId = (await store.createTenant(`t-${randomUUID().slice(0, 8)}`)).id;
     await store.insertEntries(
-      Array.from({ length: 3 }, () => ({
-        id: randomUUID(),
-        tenantId,
-        sha256: hex(32),
-        sha3_256: null,
-        size: null,
-        name: null,
-        mediaType: null,
-        cid: null,
-        cidProfile: null,
-        pinStatus: "none",
-        claim: null,
-        claimSha256: null,
-        previous: null,
-        leafSalt: hex(16),
-        leafHash: hex(32),
-        receivedAt: new Date().toISOString(),
-        requestId: null,
-      })),
+      Array.from({ length: 3 }, () => newEntry(tenantId)),
       [7],
     );
     const old: Fence = { name: "anchorer:7", token: (await store.acquireLease("anchorer:7", "node-a", 200))! };

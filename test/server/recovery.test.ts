@@ -16,8 +16,8 @@ import { createEmbeddedIpfs, type EmbeddedIpfs } from "../../server/src/services
 import { sweepUnreachableBlocks } from "../../server/src/services/ipfs/gc.ts";
 import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import type { NewEntry, Store } from "../../server/src/store/types.ts";
+import { newEntry } from "../helpers/store.ts";
 
-const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 const MiB = 1024 * 1024;
 
 describe("recovery at start", () => {
@@ -25,26 +25,7 @@ describe("recovery at start", () => {
   let store: Store;
   let ipfs: EmbeddedIpfs;
   let tenantId: string;
-  const entry = (over: Partial<NewEntry>): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt: new Date().toISOString(),
-    requestId: null,
-    ...over,
-  });
+  const entry = (over: Partial<NewEntry>): NewEntry => newEntry(tenantId, over);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "pp-recovery-"));

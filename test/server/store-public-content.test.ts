@@ -2,67 +2,21 @@
  * Migration 13 on both store backends: the tenant's IPFS publishing default and each entry's public
  * flag, and `isPublicBlock`, the question the network view of the blockstore asks for every block.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import type { NewEntry, Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
-import { createTestDatabase } from "../helpers/postgres.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
-const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 const multihash = () => "1220" + randomBytes(32).toString("hex");
 
-async function openFresh(backend: TestBackend): Promise<{ store: Store; close(): Promise<void> }> {
-  if (backend === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "pp-store-public-"));
-    const store = openSqliteStore(join(dir, "store.db"));
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const db = await createTestDatabase();
-  const store = await openPostgresStore(db.url);
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await db.drop();
-    },
-  };
-}
+const openFresh = (backend: TestBackend) => openFreshStore(backend, "pp-store-public-");
 
 describe.each(TEST_BACKENDS)("publishing to the IPFS network in the store (migration 13, %s)", (backend) => {
   let store: Store;
   let close: () => Promise<void>;
   let tenantId: string;
-  const entry = (over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt: new Date().toISOString(),
-    requestId: null,
-    ...over,
-  });
+  const entry = (over: Partial<NewEntry> = {}): NewEntry => newEntry(tenantId, over);
 
   beforeAll(async () => {
     ({ store, close } = await openFresh(backend));

@@ -3,44 +3,20 @@
  * and a fresh PostgreSQL database.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeHead } from "../../server/src/services/batcher.ts";
 import { MIGRATIONS } from "../../server/src/store/migrations.ts";
 import { openPostgresStore } from "../../server/src/store/postgres.ts";
-import { openSqliteStore } from "../../server/src/store/sqlite.ts";
 import { FencedWriteError, type BatchRecord, type NewEntry, type Store } from "../../server/src/store/types.ts";
 import { TEST_BACKENDS, type TestBackend } from "../helpers/app.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
+import { newEntry, openFreshStore } from "../helpers/store.ts";
 
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function openFresh(backend: TestBackend): Promise<{ store: Store; close(): Promise<void> }> {
-  if (backend === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "pp-store-"));
-    const store = openSqliteStore(join(dir, "store.db"));
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const db = await createTestDatabase();
-  const store = await openPostgresStore(db.url);
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await db.drop();
-    },
-  };
-}
+const openFresh = (backend: TestBackend) => openFreshStore(backend, "pp-store-");
 
 describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
   let store: Store;
@@ -48,26 +24,7 @@ describe.each(TEST_BACKENDS)("the Store contract on %s", (backend) => {
   let tenantId: string;
   let inserted = 0;
 
-  const entry = (over: Partial<NewEntry> = {}): NewEntry => ({
-    id: randomUUID(),
-    tenantId,
-    sha256: hex(32),
-    sha3_256: null,
-    size: null,
-    name: null,
-    mediaType: null,
-    cid: null,
-    cidProfile: null,
-    pinStatus: "none",
-    claim: null,
-    claimSha256: null,
-    previous: null,
-    leafSalt: hex(16),
-    leafHash: hex(32),
-    receivedAt: new Date().toISOString(),
-    requestId: null,
-    ...over,
-  });
+  const entry = (over: Partial<NewEntry> = {}): NewEntry => newEntry(tenantId, over);
   const insert = async (n: number, chainIds: number[]) => {
     const records = await store.insertEntries(
       Array.from({ length: n }, () => entry()),
