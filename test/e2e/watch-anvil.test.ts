@@ -163,6 +163,12 @@ describe("priorproof watch (real agent process, real service on anvil)", () => {
     for (const r of receipts) expect(r.receiptPath).toBe(join(dir, ".priorproof", "receipts", "housing", "case.step", `${r.sha256.slice(2, 18)}.receipt.json`));
     const last = receipts.find((r) => r.sha256 === digests[2])!;
     expect(existsSync(last.receiptPath)).toBe(true);
+    // The last anchor may be the chain's head (1 confirmation, under the dev policy of 2); two more blocks make the
+    // verdict final whatever else the suite mined meanwhile.
+    for (let i = 0; i < 2; i++) {
+      const mined = await fetch(service.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "evm_mine", params: [] }) });
+      expect(mined.ok).toBe(true);
+    }
     const verified = await runCli(["verify", path, last.receiptPath, "--rpc", service.rpcUrl]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     expect(verified.stdout).toMatch(/VERIFIED: /);
