@@ -166,7 +166,11 @@ describe("priorproof watch (real agent process, real service on anvil)", () => {
     // The last anchor may be the chain's head (1 confirmation, under the dev policy of 2); two more blocks make the
     // verdict final whatever else the suite mined meanwhile.
     for (let i = 0; i < 2; i++) {
-      const mined = await fetch(service.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "evm_mine", params: [] }) });
+      const mined = await fetch(service.rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "evm_mine", params: [] }),
+      });
       expect(mined.ok).toBe(true);
     }
     const verified = await runCli(["verify", path, last.receiptPath, "--rpc", service.rpcUrl]);
