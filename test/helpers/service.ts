@@ -5,7 +5,7 @@
  * that PostgreSQL database, and `startNode` starts more server processes on it (scale-out).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager } from "ethers";
@@ -13,6 +13,17 @@ import { ensureDeployment } from "../../server/src/chain/deploy.ts";
 import { DEV_MNEMONIC, freePort, startDevChain, type DevChain } from "../../server/src/chain/devchain.ts";
 import { createTenantKey } from "../../server/src/services/keys.ts";
 import { openStore } from "../../server/src/store/index.ts";
+
+/**
+ * The Node flags `npm run serve` runs the server with (package.json), so that tests and the bench run
+ * the server as an operator does (the young generation's size, for one, moves idle and peak RSS).
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = (() => {
+  const script: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts.serve;
+  const m = /^node ((?:--\S+ )+)server\/src\/server\.ts$/.exec(script);
+  if (!m) throw new Error(`package.json's serve script is not "node <flags> server/src/server.ts": ${script}`);
+  return m[1]!.trim().split(" ");
+})();
 
 export function devWallet(index: number): HDNodeWallet {
   return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
@@ -110,7 +121,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const output: string[] = [];
   let child: ChildProcess;
   const spawnServer = async (extra: Record<string, string> = {}) => {
-    child = spawn(process.execPath, ["--conditions=source", options.script ?? "server/src/server.ts"], {
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, options.script ?? "server/src/server.ts"], {
       env: { ...baseEnv, ...options.env, ...extra },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -132,7 +143,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
     const nodeDir = mkdtempSync(join(dataDir, "node-"));
     const nodeOutput: string[] = [];
-    const proc = spawn(process.execPath, ["--conditions=source", "server/src/server.ts"], {
+    const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, "server/src/server.ts"], {
       env: { ...baseEnv, ...options.env, PORT: String(nodePort), DATA_DIR: nodeDir, ...extra },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -6,6 +6,11 @@
  * hash session on the least loaded thread, and however many uploads are open — stalled ones
  * included — the process runs that many threads and no more. Chunks are copied to the worker; at
  * most `maxInFlight` bytes of one session wait there, so memory stays flat however large the file.
+ *
+ * The copies travel in recycled buffers: the worker hands each buffer back once hashed, and the pool
+ * keeps up to {@link RECYCLED_BYTES} of them per size class for the next chunks. Without it every
+ * chunk left a dead buffer on the worker, whose heap barely moves, so nothing collected them until
+ * V8's external-memory limit: tens of MB per thread during an upload.
  */
 import { Worker } from "node:worker_threads";
 
@@ -18,7 +23,11 @@ parentPort.on("message", (m) => {
   const h = sessions.get(m.id);
   if (m.op === "abort") { sessions.delete(m.id); return; }
   if (!h) return;
-  if (m.op === "update") { h.update(m.chunk); parentPort.postMessage({ id: m.id, done: m.chunk.byteLength }); return; }
+  if (m.op === "update") {
+    h.update(m.chunk);
+    parentPort.postMessage({ id: m.id, done: m.chunk.byteLength, buffer: m.chunk.buffer }, [m.chunk.buffer]);
+    return;
+  }
   if (m.op === "digest") { sessions.delete(m.id); parentPort.postMessage({ id: m.id, digest: h.digest("hex") }); }
 });
 `;
@@ -39,6 +48,8 @@ export interface HashPool {
   readonly threads: number;
   /** Open sessions (uploads being hashed). */
   readonly sessions: number;
+  /** Copy buffers made so far (recycled ones are not counted again). */
+  readonly buffersAllocated: number;
   /** Stops the threads; open sessions fail. */
   close(): Promise<void>;
 }
@@ -50,6 +61,46 @@ interface Session {
   finished: ((hex: string) => void) | undefined;
   failed: ((e: unknown) => void) | undefined;
   error: unknown;
+}
+
+/** Bytes of spare copy buffers the pool keeps, per size class. */
+export const RECYCLED_BYTES = 8 * 1024 * 1024;
+/** Chunks up to this size are copied into recycled buffers (size classes are powers of two from 4 KiB). */
+const LARGEST_RECYCLED = 4 * 1024 * 1024;
+
+/** Spare ArrayBuffers by size class (a power of two), handed back by the workers. */
+class BufferRecycler {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  /** Buffers made since the pool started (for tests: recycling makes this stop growing). */
+  allocated = 0;
+
+  /** A view of `length` bytes over a recycled buffer, or a new one. */
+  take(length: number): Uint8Array<ArrayBuffer> {
+    const size = sizeClass(length);
+    if (size === undefined) {
+      this.allocated++;
+      return new Uint8Array(length);
+    }
+    const buffer = this.free.get(size)?.pop();
+    if (buffer) return new Uint8Array(buffer, 0, length);
+    this.allocated++;
+    return new Uint8Array(new ArrayBuffer(size), 0, length);
+  }
+
+  give(buffer: ArrayBuffer): void {
+    const size = buffer.byteLength;
+    if (sizeClass(size) !== size) return;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    if ((list.length + 1) * size <= RECYCLED_BYTES) list.push(buffer);
+  }
+}
+
+function sizeClass(length: number): number | undefined {
+  if (length > LARGEST_RECYCLED) return undefined;
+  let size = 4096;
+  while (size < length) size *= 2;
+  return size;
 }
 
 interface Thread {
@@ -71,6 +122,7 @@ export function createHashPool(threads: number): HashPool {
   let nextId = 1;
   let closed = false;
   const pool: Thread[] = [];
+  const recycler = new BufferRecycler();
   const fail = (thread: Thread, e: unknown) => {
     for (const s of thread.sessions.values()) {
       s.error = e;
@@ -82,7 +134,8 @@ export function createHashPool(threads: number): HashPool {
   const start = (): Thread => {
     const thread: Thread = { worker: new Worker(WORKER_SOURCE, { eval: true }), sessions: new Map() };
     thread.worker.unref();
-    thread.worker.on("message", (m: { id: number; done?: number; digest?: string }) => {
+    thread.worker.on("message", (m: { id: number; done?: number; digest?: string; buffer?: ArrayBuffer }) => {
+      if (m.buffer) recycler.give(m.buffer);
       const s = thread.sessions.get(m.id);
       if (!s) return;
       if (m.done !== undefined) {
@@ -113,6 +166,9 @@ export function createHashPool(threads: number): HashPool {
     get sessions() {
       return pool.reduce((n, t) => n + t.sessions.size, 0);
     },
+    get buffersAllocated() {
+      return recycler.allocated;
+    },
     hash(algorithm, maxInFlight = 4 * 1024 * 1024) {
       if (closed) throw new Error("the hash pool is closed");
       const thread = pool.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
@@ -125,8 +181,10 @@ export function createHashPool(threads: number): HashPool {
           if (s.error) throw s.error;
           s.inFlight += chunk.byteLength;
           // Copy just the view and hand the copy over: cloning a view would copy its whole buffer (often a
-          // pool far larger than the chunk), and transferring the caller's buffer would detach it.
-          const copy = new Uint8Array(chunk);
+          // pool far larger than the chunk), and transferring the caller's buffer would detach it. The
+          // copy's buffer comes back with the worker's answer and is reused.
+          const copy = recycler.take(chunk.byteLength);
+          copy.set(chunk);
           thread.worker.postMessage({ op: "update", id, chunk: copy }, [copy.buffer]);
           if (s.inFlight > s.maxInFlight) await new Promise<void>((r) => (s.waiting = r));
           if (s.error) throw s.error;
