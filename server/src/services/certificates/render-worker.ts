@@ -7,6 +7,9 @@
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
 import type { CertificateInput, LineageInput, PortfolioInput } from "./index.ts";
 
+/** Flags that apply to the whole process (V8's heap and stack sizes, GC exposure): a Worker refuses them. */
+const PROCESS_WIDE_FLAG = /^--(max-semi-space-size|min-semi-space-size|max-old-space-size|max-heap-size|stack-size|expose-gc|expose_gc|v8-options|title)(=|$)/;
+
 export type RenderJob =
   | { readonly kind: "entry"; readonly input: CertificateInput }
   | { readonly kind: "lineage"; readonly input: LineageInput }
@@ -30,8 +33,14 @@ export function createRenderWorker(): RenderWorker {
     worker = undefined;
   };
   const start = () => {
-    // The worker resolves @priorproof/client-sdk to its TypeScript source, as the server does.
-    const w = new Worker(new URL(import.meta.url), { execArgv: [...new Set([...process.execArgv, "--conditions=source"])] });
+    // The worker resolves @priorproof/client-sdk to its TypeScript source, as the server does. A worker
+    // inherits the process's flags, V8's included (npm start's --max-semi-space-size); Worker refuses V8
+    // flags given explicitly (ERR_WORKER_INVALID_EXEC_ARGV), so a list is given only when the process
+    // lacks --conditions=source, and without them.
+    const execArgv = process.execArgv.includes("--conditions=source")
+      ? undefined
+      : [...process.execArgv.filter((a) => !PROCESS_WIDE_FLAG.test(a)), "--conditions=source"];
+    const w = new Worker(new URL(import.meta.url), execArgv ? { execArgv } : {});
     w.unref();
     w.on("message", (m: Reply) => {
       const p = pending.get(m.id);
