@@ -387,6 +387,33 @@ describe("the console against the real service (npm start, anvil)", () => {
     await member.screenshot({ path: join(ARTIFACTS, "entries.png"), fullPage: true });
   }, 120_000);
 
+  it("opens the event stream again when it is refused with an HTTP error (two 502s, as from a proxy while the service restarts), and the " +
+    "status still goes live to confirmed", async () => {
+    const tab = await member.context().newPage();
+    const streams: { at: number; url: string; refused: boolean }[] = [];
+    await tab.route(/\/v1\/events(\?|$)/, async (route) => {
+      const refused = streams.length < 2;
+      streams.push({ at: Date.now(), url: route.request().url(), refused });
+      if (refused) await route.fulfill({ status: 502, contentType: "text/plain", body: "bad gateway" });
+      else await route.continue();
+    });
+    await tab.goto(`${service.url}/app/entries`);
+    await tab.waitForSelector("#signout");
+    // EventSource alone gives up for good after an HTTP error: a third request means the page retried.
+    const until = Date.now() + 20_000;
+    while (streams.length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(streams.map((s) => s.refused)).toEqual([true, true, false]);
+    // Backed off: about 1 s, then about 2 s.
+    expect(streams[1]!.at - streams[0]!.at).toBeGreaterThanOrEqual(900);
+    expect(streams[2]!.at - streams[1]!.at).toBeGreaterThanOrEqual(1_900);
+    const [id] = await stampFiles(tab, [makeFile("retry-check.png", 1500)], { title: "Retry check" });
+    await tab.waitForFunction((i) => document.querySelector(`#results li[data-entry="${i}"] .badge`)?.getAttribute("data-status") === "confirmed", id!, {
+      timeout: 90_000,
+    });
+    expect(streams).toHaveLength(3);
+    await tab.close();
+  }, 120_000);
+
   it("finds a file's entries when the file is dropped on the search", async () => {
     const target = hashOnly[1]!;
     await drop(member, "#find", [target]);

@@ -27,16 +27,44 @@ export const can = {
 type StatusEvent = { entryId: string; status: string; at: string; chainId?: number; txHash?: string | null; blockNumber?: number | null };
 const listeners = new Set<(e: StatusEvent) => void>();
 let source: EventSource | undefined;
+let retry: ReturnType<typeof setTimeout> | undefined;
+let failures = 0;
+/** The last event id seen: a new stream asks for what came after it (`?after=`), so nothing is missed. */
+let lastEventId: string | undefined;
 
+/**
+ * Opens the stream. EventSource reconnects by itself after a network error, but gives up for good on an
+ * HTTP error (a 502 from a proxy while the service restarts, a 429 when the user has too many streams):
+ * then a new stream is opened after 1, 2, 4… s (at most 30 s), from the last event seen.
+ */
 export function startEvents(): void {
-  if (source) return;
-  source = new EventSource("/v1/events");
-  source.addEventListener("entry.status", (e) => {
-    const data = JSON.parse((e as MessageEvent<string>).data) as StatusEvent;
+  if (source || retry) return;
+  const s = new EventSource(lastEventId === undefined ? "/v1/events" : `/v1/events?after=${encodeURIComponent(lastEventId)}`);
+  source = s;
+  s.addEventListener("open", () => {
+    failures = 0;
+  });
+  s.addEventListener("entry.status", (e) => {
+    const m = e as MessageEvent<string>;
+    if (m.lastEventId) lastEventId = m.lastEventId;
+    const data = JSON.parse(m.data) as StatusEvent;
     for (const l of listeners) l(data);
+  });
+  s.addEventListener("error", () => {
+    if (s.readyState !== EventSource.CLOSED || source !== s) return;
+    source = undefined;
+    const delay = Math.min(30_000, 1000 * 2 ** failures++);
+    retry = setTimeout(() => {
+      retry = undefined;
+      startEvents();
+    }, delay);
   });
 }
 export function stopEvents(): void {
+  if (retry) clearTimeout(retry);
+  retry = undefined;
+  failures = 0;
+  lastEventId = undefined;
   source?.close();
   source = undefined;
 }
