@@ -12,6 +12,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { sha3_256 } from "@noble/hashes/sha3.js";
 import { InputError } from "./errors.ts";
+import { readStream } from "./read-stream.ts";
 
 /**
  * Options of the streaming hash functions.
@@ -66,22 +67,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 
 async function* iterate(source: unknown): AsyncGenerator<unknown> {
   if (typeof source === "object" && source !== null && typeof (source as ReadableStream<Uint8Array>).getReader === "function") {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    let done = false;
-    try {
-      for (;;) {
-        const r = await reader.read();
-        if (r.done) {
-          done = true;
-          return;
-        }
-        yield r.value;
-      }
-    } finally {
-      // Stopped early (abort, bad chunk, consumer error): tell the producer we no longer read.
-      if (!done) await reader.cancel().catch(() => undefined);
-      reader.releaseLock();
-    }
+    yield* readStream(source as ReadableStream<Uint8Array>);
+    return;
   }
   if (typeof source === "object" && source !== null && typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
     yield* source as AsyncIterable<unknown>;

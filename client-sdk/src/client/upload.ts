@@ -4,6 +4,7 @@
  */
 import { toHex } from "../bytes.ts";
 import { InputError, PriorProofError } from "../errors.ts";
+import { readStream } from "../read-stream.ts";
 import { asEntries } from "./entries.ts";
 import { describeCause, type Transport } from "./transport.ts";
 import type { Entry, SubmitFilesOptions, UploadFile } from "./types.ts";
@@ -42,26 +43,7 @@ async function* chunksOf(data: UploadFile["data"], name: string): AsyncGenerator
   const stream = data instanceof Blob ? data.stream() : data;
   let source: AsyncIterable<unknown>;
   if (typeof (stream as ReadableStream<Uint8Array>).getReader === "function") {
-    // Read through a reader: not every browser can iterate a ReadableStream with for await.
-    const reader = (stream as ReadableStream<unknown>).getReader();
-    source = {
-      async *[Symbol.asyncIterator]() {
-        let done = false;
-        try {
-          for (;;) {
-            const r = await reader.read();
-            if (r.done) {
-              done = true;
-              return;
-            }
-            yield r.value;
-          }
-        } finally {
-          if (!done) await reader.cancel().catch(() => undefined);
-          reader.releaseLock();
-        }
-      },
-    };
+    source = readStream(stream as ReadableStream<unknown>);
   } else if (typeof (stream as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
     source = stream as AsyncIterable<unknown>;
   } else {
